@@ -1,0 +1,168 @@
+//! Frames on the attendant WebSocket (`/ws/attendant`, authenticated by the login cookie).
+
+use serde::{Deserialize, Serialize};
+
+use crate::customer::ResumePoint;
+use crate::ids::{
+    AttendantId, ClientMessageId, ConversationId, CustomerId, QueueId, Seq, TimestampMs,
+};
+use crate::model::{
+    AttendantView, ConversationView, CustomerPresence, MessageText, MessageView, Presence,
+    QueueObservations, ReceiptKind, Receipts, TypingState,
+};
+use crate::{ErrorBody, ErrorCode};
+
+/// Where a conversation goes on transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum TransferTarget {
+    Attendant(AttendantId),
+    Queue(QueueId),
+}
+
+/// Attendant → server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum AttendantToServer {
+    /// Must be the first frame.
+    Hello {
+        protocol: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        resume: Vec<ResumePoint>,
+    },
+    /// Online (takes new chats) or away (keeps current ones). Offline is set by the server.
+    SetPresence {
+        presence: Presence,
+    },
+    /// Keep-alive; any frame also counts.
+    Heartbeat,
+    Send {
+        conversation: ConversationId,
+        client_id: ClientMessageId,
+        text: MessageText,
+    },
+    Receipt {
+        conversation: ConversationId,
+        kind: ReceiptKind,
+        up_to_seq: Seq,
+    },
+    Typing {
+        conversation: ConversationId,
+        state: TypingState,
+    },
+    /// Manual mode: take the oldest waiting conversation of one of my queues.
+    NextCustomer {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queue: Option<QueueId>,
+    },
+    Transfer {
+        conversation: ConversationId,
+        to: TransferTarget,
+    },
+    Resolve {
+        conversation: ConversationId,
+    },
+    /// Take a resolved/expired conversation back (assigned to me).
+    Reopen {
+        conversation: ConversationId,
+    },
+    History {
+        conversation: ConversationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before_seq: Option<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    Ping {
+        #[serde(default)]
+        nonce: u64,
+    },
+}
+
+/// Server → attendant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ServerToAttendant {
+    Welcome {
+        protocol: u32,
+        me: AttendantView,
+        presence: Presence,
+        /// Open conversations: mine and those waiting in my queues.
+        conversations: Vec<ConversationView>,
+        max_text_bytes: u32,
+    },
+    /// A conversation was given to me.
+    Assigned {
+        conversation: ConversationView,
+    },
+    /// A conversation I held went elsewhere (transfer, lapse).
+    Unassigned {
+        conversation: ConversationId,
+        reason: String,
+    },
+    /// Any state change of a conversation visible to attendants (queue, assignment, end).
+    Conversation {
+        conversation: ConversationView,
+    },
+    Message {
+        message: MessageView,
+    },
+    Ack {
+        conversation: ConversationId,
+        client_id: ClientMessageId,
+        seq: Seq,
+        timestamp: TimestampMs,
+    },
+    Receipt {
+        conversation: ConversationId,
+        receipts: Receipts,
+    },
+    Typing {
+        conversation: ConversationId,
+        state: TypingState,
+    },
+    CustomerPresence {
+        customer: CustomerId,
+        state: CustomerPresence,
+    },
+    /// My own presence as the server holds it (after `set_presence`, or set by the server).
+    Presence {
+        presence: Presence,
+    },
+    /// Live queue numbers.
+    Queue {
+        queue: QueueId,
+        observations: QueueObservations,
+    },
+    History {
+        conversation: ConversationId,
+        messages: Vec<MessageView>,
+        more: bool,
+    },
+    Resync {
+        conversation: ConversationId,
+        latest_seq: Seq,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<ClientMessageId>,
+    },
+    Pong {
+        nonce: u64,
+    },
+}
+
+impl ServerToAttendant {
+    pub fn error(body: ErrorBody) -> Self {
+        Self::Error {
+            code: body.code,
+            message: body.message,
+            client_id: None,
+        }
+    }
+}

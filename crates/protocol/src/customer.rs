@@ -1,0 +1,194 @@
+//! Frames on the customer WebSocket (`/ws/customer`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ClientMessageId, ConversationId, CustomerId, QueueId, Seq, TimestampMs};
+use crate::model::{
+    AttendantPublic, ConversationView, CustomerPresence, CustomerView, MessageText, MessageView,
+    Rating, ReceiptKind, Receipts, TypingState, UserClaim,
+};
+use crate::{ErrorBody, ErrorCode};
+
+/// Where a reconnecting client left off in one conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResumePoint {
+    pub conversation: ConversationId,
+    /// Highest seq the client holds *without gaps* below it.
+    pub last_seq: Seq,
+}
+
+/// Pre-chat form answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreChat {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// What the customer needs help with; becomes the conversation's subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// Customer → server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum CustomerToServer {
+    /// Must be the first frame. `token` is the one a previous `welcome` gave this browser;
+    /// `user` is the host page's `localStorage.userData`.
+    Hello {
+        protocol: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<UserClaim>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        resume: Vec<ResumePoint>,
+    },
+    /// Ask for an attendant. Returns the open conversation if there already is one.
+    StartChat {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queue: Option<QueueId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prechat: Option<PreChat>,
+    },
+    /// A chat message. Writing to a resolved conversation reopens it.
+    Send {
+        conversation: ConversationId,
+        client_id: ClientMessageId,
+        text: MessageText,
+    },
+    Receipt {
+        conversation: ConversationId,
+        kind: ReceiptKind,
+        up_to_seq: Seq,
+    },
+    Typing {
+        conversation: ConversationId,
+        state: TypingState,
+    },
+    /// Focus/blur of the page (`gone` is ignored: the server sets it on disconnect).
+    Presence { state: CustomerPresence },
+    /// The customer ends the chat (queued → abandoned, otherwise → resolved).
+    EndChat { conversation: ConversationId },
+    /// CSAT after the end.
+    Rate {
+        conversation: ConversationId,
+        rating: Rating,
+    },
+    /// Older history, newest first, before `before_seq` (or the newest page).
+    History {
+        conversation: ConversationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before_seq: Option<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    Ping {
+        #[serde(default)]
+        nonce: u64,
+    },
+}
+
+/// Server → customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ServerToCustomer {
+    /// Answer to `hello`. Keep `token` (it replaces any older one) and use it next time.
+    Welcome {
+        protocol: u32,
+        customer: CustomerView,
+        token: String,
+        /// The open conversation, or the most recent one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation: Option<ConversationView>,
+        max_text_bytes: u32,
+    },
+    /// The conversation changed state (queued, assigned, resolved, …).
+    Conversation {
+        conversation: ConversationView,
+    },
+    /// Live place in the queue while waiting.
+    QueueStatus {
+        conversation: ConversationId,
+        /// 1 = next.
+        position: u32,
+        /// Estimated wait, seconds.
+        ewt_seconds: u32,
+    },
+    /// An attendant took the conversation.
+    Assigned {
+        conversation: ConversationId,
+        attendant: AttendantPublic,
+    },
+    Message {
+        message: MessageView,
+    },
+    /// The message with this client id is durably stored as `seq`.
+    Ack {
+        conversation: ConversationId,
+        client_id: ClientMessageId,
+        seq: Seq,
+        timestamp: TimestampMs,
+    },
+    /// Receipt state after a change by either side.
+    Receipt {
+        conversation: ConversationId,
+        receipts: Receipts,
+    },
+    Typing {
+        conversation: ConversationId,
+        state: TypingState,
+    },
+    /// A page of history (answer to `history`), newest first.
+    History {
+        conversation: ConversationId,
+        messages: Vec<MessageView>,
+        /// True when older messages exist.
+        more: bool,
+    },
+    /// Too much was missed to replay: fetch history afresh, from `latest_seq` down.
+    Resync {
+        conversation: ConversationId,
+        latest_seq: Seq,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        /// Set when the error answers a `send`: that message was NOT stored.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<ClientMessageId>,
+    },
+    Pong {
+        nonce: u64,
+    },
+}
+
+impl ServerToCustomer {
+    pub fn error(body: ErrorBody) -> Self {
+        Self::Error {
+            code: body.code,
+            message: body.message,
+            client_id: None,
+        }
+    }
+}
+
+/// Answer of `POST /session`: a customer token for this browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionGrant {
+    pub customer_id: CustomerId,
+    pub token: String,
+    /// The open conversation, if any (the seed's `sessionId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<ConversationId>,
+    /// Milliseconds the server keeps a conversation without the customer (the seed's name).
+    #[serde(rename = "keepAliveTTL")]
+    pub keep_alive_ttl: u64,
+    pub verified: bool,
+}

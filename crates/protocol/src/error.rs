@@ -1,0 +1,137 @@
+//! Stable error codes and the decoding error.
+//!
+//! Codes are part of the protocol: clients switch on them, so a code is never renamed or reused.
+//! The human-readable `message` may change freely.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Every error the server reports, over HTTP (`{"code", "message"}`) or WebSocket (`error` frame).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ErrorCode {
+    /// The frame or body is not valid JSON, or not an object.
+    MalformedJson,
+    /// The `type` tag names no known message.
+    UnknownType,
+    /// A required field is absent.
+    MissingField,
+    /// A field is present but its value is not acceptable.
+    InvalidField,
+    /// The frame or request body exceeds the size limit.
+    FrameTooLarge,
+    /// A message text exceeds the configured text limit.
+    TextTooLong,
+    /// A message text is empty (after trimming).
+    EmptyText,
+    /// The client speaks a protocol version the server does not.
+    UnsupportedVersion,
+    /// The first frame on a socket must be `hello`.
+    HelloRequired,
+    /// Too many messages too fast; slow down.
+    RateLimited,
+    /// The server holds too many connections.
+    TooManyConnections,
+    /// No credentials, or expired/invalid ones.
+    Unauthenticated,
+    /// Authenticated, but not allowed to do this.
+    Forbidden,
+    /// The login credentials are wrong.
+    InvalidCredentials,
+    /// Identity verification is mandatory and the claim carries no valid proof.
+    VerificationRequired,
+    /// The thing asked for does not exist (or is not visible to the caller).
+    NotFound,
+    /// The request conflicts with the current state (e.g. already resolved).
+    Conflict,
+    /// The attendant is at capacity.
+    AtCapacity,
+    /// The queue is empty ("next customer" with nobody waiting).
+    QueueEmpty,
+    /// A client message id was reused for a different message.
+    DuplicateClientId,
+    /// An upstream endpoint (statistics, authentication) is not configured.
+    NotConfigured,
+    /// An upstream endpoint failed or timed out.
+    UpstreamFailed,
+    /// The store cannot be reached right now; retry later (nothing was acknowledged).
+    Unavailable,
+    /// Something unexpected; details are in the server log, never in the response.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire name, e.g. `text_too_long`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "malformed_json",
+            Self::UnknownType => "unknown_type",
+            Self::MissingField => "missing_field",
+            Self::InvalidField => "invalid_field",
+            Self::FrameTooLarge => "frame_too_large",
+            Self::TextTooLong => "text_too_long",
+            Self::EmptyText => "empty_text",
+            Self::UnsupportedVersion => "unsupported_version",
+            Self::HelloRequired => "hello_required",
+            Self::RateLimited => "rate_limited",
+            Self::TooManyConnections => "too_many_connections",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::VerificationRequired => "verification_required",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::AtCapacity => "at_capacity",
+            Self::QueueEmpty => "queue_empty",
+            Self::DuplicateClientId => "duplicate_client_id",
+            Self::NotConfigured => "not_configured",
+            Self::UpstreamFailed => "upstream_failed",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The JSON body of every HTTP error and the payload of every WebSocket `error` frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Why a frame or value was rejected while decoding. Carries the code the server answers with.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ProtocolError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ProtocolError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A field value that parsed as JSON but is not acceptable.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidField, message)
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            message: self.message.clone(),
+        }
+    }
+}

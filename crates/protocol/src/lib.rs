@@ -1,0 +1,42 @@
+//! The Chimp Assist wire protocol, shared by the server, the widget and the back-office.
+//!
+//! # Transport
+//! Two WebSockets carry JSON text frames, each an object tagged by `type`:
+//! `/ws/customer` ([`CustomerToServer`] / [`ServerToCustomer`]) and `/ws/attendant`
+//! ([`AttendantToServer`] / [`ServerToAttendant`]). The first client frame is `hello` with
+//! [`PROTOCOL_VERSION`]; the server answers `welcome`. Invalid frames are answered with an
+//! `error` frame carrying a stable [`ErrorCode`]; the connection stays open.
+//!
+//! # Delivery guarantees
+//! - **Ack means durably stored.** Each `send` carries a client id (UUID). The server stores
+//!   the message, gives it the next seq of its conversation (1, 2, 3, … strictly increasing,
+//!   no gaps), and only then answers `ack {client_id, seq, timestamp}`.
+//! - **Idempotent resend.** Sending the same client id again returns the same ack and never
+//!   creates a second message. Clients keep unacked messages pending and resend them, with the
+//!   same client id, after reconnecting.
+//! - **Delivery** goes to every open connection of every participant (an attendant may have
+//!   two tabs; a customer two pages). Live frames of concurrent senders may arrive out of seq
+//!   order: order by `seq`, drop seqs already held.
+//! - **Resume.** On reconnect a client sends, per conversation, the highest seq it holds with
+//!   no gap below it. The server replays exactly the messages after it, or answers `resync`
+//!   when too many were missed, and the client pages history instead. Never a silent gap.
+//! - **Receipts** (`delivered`, `read`) mean "up to and including seq", are persisted, only
+//!   move forward, and are relayed to both sides.
+//! - **Typing and presence** are relayed live and never stored.
+pub mod attendant;
+pub mod customer;
+pub mod decode;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod rest;
+
+pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};
+pub use customer::{CustomerToServer, PreChat, ResumePoint, ServerToCustomer, SessionGrant};
+pub use decode::{ClientFrame, Limits, decode, encode};
+pub use error::{ErrorBody, ErrorCode, ProtocolError};
+pub use ids::*;
+pub use model::*;
+
+/// The protocol version this build speaks; sent in every `hello` and `welcome`.
+pub const PROTOCOL_VERSION: u32 = 1;

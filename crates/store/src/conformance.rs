@@ -1,0 +1,163 @@
+//! The conformance suite: every guarantee of [`Store`](crate::Store), written once and run
+//! against every backend.
+//!
+//! Each check is a `pub async fn name(store: Arc<dyn Store>)` that panics with a message
+//! saying what broke. A backend's test file runs them all with
+//!
+//! ```text
+//! chimpassist_store::conformance_suite!(fresh_store());
+//! ```
+//!
+//! where `fresh_store()` is a future yielding an empty store as anything that implements
+//! [`IntoFixture`]: an `Arc<dyn Store>`, or a pair `(Arc<dyn Store>, guard)` whose guard (a
+//! temporary directory, a database to drop) lives until the check ends. The macro expands to
+//! one multi-threaded `#[tokio::test]` per check, each on its own fresh store, so the calling
+//! crate needs `tokio` (with the `macros` and `rt-multi-thread` features).
+
+mod attendants;
+mod conversations;
+mod customers;
+mod lists;
+mod messages;
+mod misc;
+mod support;
+mod transitions;
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::Store;
+
+pub use attendants::*;
+pub use conversations::*;
+pub use customers::*;
+pub use lists::*;
+pub use messages::*;
+pub use misc::*;
+pub use transitions::*;
+
+/// Expands to one `#[tokio::test]` per conformance check, each running against a fresh
+/// store from `$factory` (a future; see the [module docs](crate::conformance)).
+#[macro_export]
+macro_rules! conformance_suite {
+    ($factory:expr $(,)?) => {
+        $crate::__conformance_tests!(
+            $factory;
+            ping_answers,
+            setting_or_init_is_atomic,
+            reads_see_acknowledged_writes,
+            unverified_customers_are_distinct_records,
+            verified_upsert_yields_one_record_under_concurrency,
+            verified_upsert_updates_display_fields,
+            customer_profile_update,
+            attendant_create_and_get,
+            attendant_email_is_unique_case_insensitively,
+            attendant_update_changes_each_field,
+            attendants_listed_by_email_and_counted,
+            auth_sessions_lifecycle,
+            queues_upsert_replaces_and_lists_by_id,
+            conversation_create_and_get,
+            one_open_conversation_per_customer,
+            concurrent_creates_leave_one_open_conversation,
+            new_conversation_after_previous_ended,
+            transition_is_compare_and_set,
+            concurrent_transitions_one_wins,
+            transition_timestamps_follow_target_status,
+            requeue_clears_assignment_and_keeps_request_time,
+            reopening_conflicts_with_another_open_conversation,
+            capacity_is_atomic_under_concurrency,
+            capacity_counts_only_other_assigned_and_active,
+            open_conversations_oldest_first,
+            customer_conversations_newest_first_paged,
+            attendant_conversations_newest_first_paged,
+            rating_set_replaced_and_not_found,
+            seqs_are_dense_under_concurrent_appends,
+            duplicate_client_id_returns_original,
+            concurrent_duplicates_store_one_message,
+            client_id_from_another_sender_is_rejected,
+            client_ids_are_per_conversation,
+            append_to_unknown_conversation_is_not_found,
+            messages_before_pages_newest_first,
+            messages_after_resumes_oldest_first,
+            customer_messages_span_conversations_newest_first,
+            receipts_only_move_forward,
+            callbacks_lifecycle,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    ($factory:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $check() {
+                $crate::conformance::run($factory, $crate::conformance::$check).await;
+            }
+        )*
+    };
+}
+
+/// A store under test plus whatever must outlive it.
+pub struct Fixture {
+    // Declared first, so dropped before the guard (e.g. before its directory is deleted).
+    store: Arc<dyn Store>,
+    _guard: Box<dyn Any + Send>,
+}
+
+impl Fixture {
+    pub fn new(store: Arc<dyn Store>, guard: impl Any + Send) -> Fixture {
+        Fixture {
+            store,
+            _guard: Box::new(guard),
+        }
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+}
+
+impl fmt::Debug for Fixture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fixture").finish_non_exhaustive()
+    }
+}
+
+/// What a factory may yield.
+pub trait IntoFixture {
+    fn into_fixture(self) -> Fixture;
+}
+
+impl IntoFixture for Fixture {
+    fn into_fixture(self) -> Fixture {
+        self
+    }
+}
+
+impl IntoFixture for Arc<dyn Store> {
+    fn into_fixture(self) -> Fixture {
+        Fixture::new(self, ())
+    }
+}
+
+impl<G: Any + Send> IntoFixture for (Arc<dyn Store>, G) {
+    fn into_fixture(self) -> Fixture {
+        Fixture::new(self.0, self.1)
+    }
+}
+
+/// Runs one check on the store `factory` yields. Used by [`conformance_suite!`].
+pub async fn run<F, C, Fut>(factory: F, check: C)
+where
+    F: Future,
+    F::Output: IntoFixture,
+    C: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let fixture = factory.await.into_fixture();
+    check(fixture.store()).await;
+}

@@ -1,0 +1,172 @@
+//! Customers: unverified records, the verified upsert, profile updates.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chimpassist_protocol::CustomerId;
+
+use super::support::*;
+use crate::{Customer, Store};
+
+pub async fn unverified_customers_are_distinct_records(store: Arc<dyn Store>) {
+    // Two browsers claiming the same (unproven) id still get separate records.
+    let mut a = customer_record();
+    a.external_id = Some("298301".to_owned());
+    let mut b = customer_record();
+    b.external_id = Some("298301".to_owned());
+    let a = store.create_customer(a).await.expect("create_customer");
+    let b = store.create_customer(b).await.expect("create_customer");
+    assert_ne!(a.id, b.id);
+    assert!(
+        !a.verified && !b.verified,
+        "create_customer makes unverified records"
+    );
+    let got = store.get_customer(&a.id).await.expect("get_customer");
+    assert_eq!(got, Some(a), "get_customer returns the created record");
+    assert_eq!(
+        store.get_customer(&b.id).await.expect("get_customer"),
+        Some(b)
+    );
+    let unknown = CustomerId::parse("nobody").expect("valid id");
+    assert_eq!(
+        store.get_customer(&unknown).await.expect("get_customer"),
+        None
+    );
+}
+
+fn verified(external_id: &str, name: &str) -> Customer {
+    Customer {
+        external_id: Some(external_id.to_owned()),
+        verified: true,
+        name: name.to_owned(),
+        ..customer_record()
+    }
+}
+
+pub async fn verified_upsert_yields_one_record_under_concurrency(store: Arc<dyn Store>) {
+    let results = concurrently(20, |i| {
+        let store = store.clone();
+        async move {
+            store
+                .upsert_verified_customer(verified("ext-42", &format!("Name {i}")))
+                .await
+                .expect("upsert_verified_customer")
+        }
+    })
+    .await;
+    let ids: BTreeSet<_> = results.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "20 concurrent upserts made {} records",
+        ids.len()
+    );
+    let id = results[0].id.clone();
+    let stored = store
+        .get_customer(&id)
+        .await
+        .expect("get_customer")
+        .expect("the verified record exists");
+    assert!(stored.verified, "the record is verified");
+    assert_eq!(stored.external_id.as_deref(), Some("ext-42"));
+
+    // An unverified record with the same external id is a different record, untouched.
+    let mut claim = customer_record();
+    claim.external_id = Some("ext-42".to_owned());
+    let claim = store.create_customer(claim).await.expect("create_customer");
+    let again = store
+        .upsert_verified_customer(verified("ext-42", "Later"))
+        .await
+        .expect("upsert_verified_customer");
+    assert_eq!(
+        again.id, id,
+        "upsert after an unverified claim still finds the record"
+    );
+    assert_ne!(claim.id, id);
+}
+
+pub async fn verified_upsert_updates_display_fields(store: Arc<dyn Store>) {
+    let mut first = verified("ext-7", "Ann");
+    first.created_at = T0;
+    let first = store
+        .upsert_verified_customer(first)
+        .await
+        .expect("upsert_verified_customer");
+    let mut second = verified("ext-7", "Ann Smith");
+    second.avatar_url = Some("https://example.com/a.png".to_owned());
+    second.email = Some("ann@example.com".to_owned());
+    second.created_at = T0 + 1000;
+    let second = store
+        .upsert_verified_customer(second)
+        .await
+        .expect("upsert_verified_customer");
+    assert_eq!(second.id, first.id, "same external id, same record");
+    assert_eq!(second.name, "Ann Smith");
+    assert_eq!(
+        second.avatar_url.as_deref(),
+        Some("https://example.com/a.png")
+    );
+    assert_eq!(second.email.as_deref(), Some("ann@example.com"));
+    assert_eq!(second.created_at, T0, "the record keeps its creation time");
+    let stored = store.get_customer(&first.id).await.expect("get_customer");
+    assert_eq!(
+        stored,
+        Some(second),
+        "the returned record is what is stored"
+    );
+
+    let other = store
+        .upsert_verified_customer(verified("ext-8", "Bob"))
+        .await
+        .expect("upsert_verified_customer");
+    assert_ne!(other.id, first.id, "another external id is another record");
+}
+
+pub async fn customer_profile_update(store: Arc<dyn Store>) {
+    let c = new_customer(&*store).await;
+    store
+        .update_customer_profile(
+            &c.id,
+            "Carla".to_owned(),
+            Some("https://example.com/c.png".to_owned()),
+            Some("carla@example.com".to_owned()),
+        )
+        .await
+        .expect("update_customer_profile");
+    let got = store
+        .get_customer(&c.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(got.name, "Carla");
+    assert_eq!(got.avatar_url.as_deref(), Some("https://example.com/c.png"));
+    assert_eq!(got.email.as_deref(), Some("carla@example.com"));
+    assert_eq!(
+        (got.id, got.created_at, got.verified),
+        (c.id.clone(), c.created_at, false)
+    );
+
+    store
+        .update_customer_profile(&c.id, "Carla".to_owned(), None, None)
+        .await
+        .expect("update_customer_profile");
+    let got = store
+        .get_customer(&c.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(
+        (got.avatar_url, got.email),
+        (None, None),
+        "None clears the field"
+    );
+
+    let unknown = CustomerId::parse("nobody").expect("valid id");
+    assert_err(
+        store
+            .update_customer_profile(&unknown, "X".to_owned(), None, None)
+            .await,
+        "NotFound",
+        "update_customer_profile of unknown",
+    );
+}

@@ -1,0 +1,356 @@
+//! Messages: dense seqs, idempotent appends, paging.
+
+use std::sync::Arc;
+
+use chimpassist_protocol::{ConversationId, Party, Seq};
+
+use super::support::*;
+use crate::{MessageCursor, NewMessage, Store, StoredMessage};
+
+async fn last_seq(store: &dyn Store, id: &ConversationId) -> Seq {
+    store
+        .get_conversation(id)
+        .await
+        .expect("get_conversation")
+        .expect("conversation exists")
+        .last_seq
+}
+
+async fn all_messages(store: &dyn Store, id: &ConversationId) -> Vec<StoredMessage> {
+    store
+        .messages_after(id, 0, 100_000)
+        .await
+        .expect("messages_after")
+}
+
+fn seqs(messages: &[StoredMessage]) -> Vec<Seq> {
+    messages.iter().map(|m| m.seq).collect()
+}
+
+/// Appends `n` messages one by one; the i-th (from 0) has timestamp `T0 + i`.
+async fn fill(store: &dyn Store, conv: &crate::Conversation, n: u64) -> Vec<StoredMessage> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let m = customer_message(conv.id, &conv.customer_id, &format!("m{i}"), T0 + i as i64);
+        out.push(store.append_message(m).await.expect("append").message);
+    }
+    out
+}
+
+pub async fn seqs_are_dense_under_concurrent_appends(store: Arc<dyn Store>) {
+    let conv = queued_conversation(&*store, T0).await;
+    let per_task = 4;
+    let acked = concurrently(50, |i| {
+        let store = store.clone();
+        let conv = conv.clone();
+        async move {
+            let mut mine = Vec::new();
+            for n in 0..per_task {
+                let m = customer_message(conv.id, &conv.customer_id, &format!("{i}/{n}"), T0);
+                let appended = store.append_message(m.clone()).await.expect("append");
+                assert!(
+                    !appended.duplicate,
+                    "a fresh client id is never a duplicate"
+                );
+                assert_eq!(appended.message.client_id, m.client_id);
+                mine.push(appended.message.seq);
+            }
+            mine
+        }
+    })
+    .await;
+    for mine in &acked {
+        assert!(
+            mine.windows(2).all(|w| w[0] < w[1]),
+            "one sender's seqs rise: {mine:?}"
+        );
+    }
+    let mut all: Vec<Seq> = acked.into_iter().flatten().collect();
+    all.sort_unstable();
+    let want: Vec<Seq> = (1..=50 * per_task).collect();
+    assert_eq!(
+        all, want,
+        "acknowledged seqs are 1..=N without gaps or repeats"
+    );
+    let stored = all_messages(&*store, &conv.id).await;
+    assert_eq!(seqs(&stored), want, "stored seqs are 1..=N in order");
+    assert_eq!(
+        last_seq(&*store, &conv.id).await,
+        50 * per_task,
+        "last_seq follows"
+    );
+}
+
+pub async fn duplicate_client_id_returns_original(store: Arc<dyn Store>) {
+    let conv = queued_conversation(&*store, T0).await;
+    let first = customer_message(conv.id, &conv.customer_id, "hello", T0);
+    let original = store.append_message(first.clone()).await.expect("append");
+    assert_eq!((original.message.seq, original.duplicate), (1, false));
+    assert_eq!(
+        last_seq(&*store, &conv.id).await,
+        1,
+        "last_seq moves with an append"
+    );
+    let second = customer_message(conv.id, &conv.customer_id, "anyone?", T0 + 1);
+    assert_eq!(
+        store
+            .append_message(second)
+            .await
+            .expect("append")
+            .message
+            .seq,
+        2
+    );
+
+    // A resend: same client id and sender, even if the client changed the text.
+    let resend = NewMessage {
+        text: text("hello (edited)"),
+        timestamp: T0 + 5,
+        ..first
+    };
+    let again = store.append_message(resend).await.expect("append resend");
+    assert!(again.duplicate, "a resend is reported as duplicate");
+    assert_eq!(
+        again.message, original.message,
+        "a resend returns the original"
+    );
+    assert_eq!(
+        all_messages(&*store, &conv.id).await.len(),
+        2,
+        "nothing new written"
+    );
+    assert_eq!(
+        last_seq(&*store, &conv.id).await,
+        2,
+        "last_seq unchanged by a duplicate"
+    );
+}
+
+pub async fn concurrent_duplicates_store_one_message(store: Arc<dyn Store>) {
+    let conv = queued_conversation(&*store, T0).await;
+    let m = customer_message(conv.id, &conv.customer_id, "only once", T0);
+    let results = concurrently(20, |_| {
+        let store = store.clone();
+        let m = m.clone();
+        async move { store.append_message(m).await.expect("append") }
+    })
+    .await;
+    let fresh = results.iter().filter(|r| !r.duplicate).count();
+    assert_eq!(fresh, 1, "exactly one of 20 identical appends writes");
+    assert!(
+        results
+            .iter()
+            .all(|r| r.message == results[0].message && r.message.seq == 1),
+        "all 20 see the same stored message"
+    );
+    assert_eq!(
+        all_messages(&*store, &conv.id).await.len(),
+        1,
+        "one message stored"
+    );
+    assert_eq!(last_seq(&*store, &conv.id).await, 1);
+}
+
+pub async fn client_id_from_another_sender_is_rejected(store: Arc<dyn Store>) {
+    let conv = queued_conversation(&*store, T0).await;
+    let m = customer_message(conv.id, &conv.customer_id, "mine", T0);
+    store.append_message(m.clone()).await.expect("append");
+    let as_attendant = NewMessage {
+        sender_party: Party::Attendant,
+        sender_id: "att-1".to_owned(),
+        sender_name: "Agent".to_owned(),
+        ..m.clone()
+    };
+    assert_err(
+        store.append_message(as_attendant).await,
+        "DuplicateClientId",
+        "the same client id from an attendant",
+    );
+    let other_customer = NewMessage {
+        sender_id: "someone-else".to_owned(),
+        ..m
+    };
+    assert_err(
+        store.append_message(other_customer).await,
+        "DuplicateClientId",
+        "the same client id from another customer id",
+    );
+    assert_eq!(
+        all_messages(&*store, &conv.id).await.len(),
+        1,
+        "nothing written"
+    );
+    assert_eq!(last_seq(&*store, &conv.id).await, 1);
+}
+
+pub async fn client_ids_are_per_conversation(store: Arc<dyn Store>) {
+    let one = queued_conversation(&*store, T0).await;
+    let two = queued_conversation(&*store, T0).await;
+    let m = customer_message(one.id, &one.customer_id, "hi", T0);
+    let a = store.append_message(m.clone()).await.expect("append");
+    let elsewhere = NewMessage {
+        conversation: two.id,
+        sender_id: two.customer_id.as_str().to_owned(),
+        ..m
+    };
+    let b = store.append_message(elsewhere).await.expect("append");
+    assert!(
+        !a.duplicate && !b.duplicate,
+        "one client id in two conversations is no duplicate"
+    );
+    assert_eq!(
+        (a.message.seq, b.message.seq),
+        (1, 1),
+        "each conversation counts its own seqs"
+    );
+}
+
+pub async fn append_to_unknown_conversation_is_not_found(store: Arc<dyn Store>) {
+    let customer = new_customer(&*store).await;
+    let unknown = ConversationId::new();
+    let m = customer_message(unknown, &customer.id, "into the void", T0);
+    assert_err(
+        store.append_message(m).await,
+        "NotFound",
+        "append to unknown",
+    );
+    assert!(all_messages(&*store, &unknown).await.is_empty());
+    let history = store
+        .customer_messages(&customer.id, None, 10)
+        .await
+        .expect("customer_messages");
+    assert!(history.is_empty(), "nothing written");
+}
+
+pub async fn messages_before_pages_newest_first(store: Arc<dyn Store>) {
+    let conv = queued_conversation(&*store, T0).await;
+    let written = fill(&*store, &conv, 120).await;
+    let page = |before: Option<Seq>, limit| {
+        let store = store.clone();
+        async move {
+            store
+                .messages_before(&conv.id, before, limit)
+                .await
+                .expect("messages_before")
+        }
+    };
+    let newest = page(None, 50).await;
+    assert_eq!(
+        seqs(&newest),
+        (71..=120).rev().collect::<Vec<_>>(),
+        "newest 50, newest first"
+    );
+    let mut want: Vec<_> = written[70..].to_vec();
+    want.reverse();
+    assert_eq!(newest, want, "pages hold the stored messages");
+    let cursor = newest.last().map(|m| m.seq);
+    let older = page(cursor, 50).await;
+    assert_eq!(
+        seqs(&older),
+        (21..=70).rev().collect::<Vec<_>>(),
+        "the next page"
+    );
+    let oldest = page(older.last().map(|m| m.seq), 50).await;
+    assert_eq!(
+        seqs(&oldest),
+        (1..=20).rev().collect::<Vec<_>>(),
+        "a short last page"
+    );
+    assert!(page(Some(1), 50).await.is_empty(), "nothing before seq 1");
+    assert_eq!(
+        seqs(&page(Some(1000), 2).await),
+        vec![120, 119],
+        "a cursor past the end"
+    );
+}
+
+pub async fn messages_after_resumes_oldest_first(store: Arc<dyn Store>) {
+    let conv = queued_conversation(&*store, T0).await;
+    let written = fill(&*store, &conv, 30).await;
+    let after = |seq, limit| {
+        let store = store.clone();
+        async move {
+            store
+                .messages_after(&conv.id, seq, limit)
+                .await
+                .expect("messages_after")
+        }
+    };
+    assert_eq!(
+        after(0, 10).await,
+        written[..10],
+        "from the start, oldest first"
+    );
+    assert_eq!(after(25, 10).await, written[25..], "resume after seq 25");
+    assert!(after(30, 10).await.is_empty(), "nothing after the newest");
+    let other = queued_conversation(&*store, T0).await;
+    assert!(
+        store
+            .messages_after(&other.id, 0, 10)
+            .await
+            .expect("messages_after")
+            .is_empty(),
+        "conversations do not share messages"
+    );
+}
+
+pub async fn customer_messages_span_conversations_newest_first(store: Arc<dyn Store>) {
+    let customer = new_customer(&*store).await;
+    let first = store
+        .create_conversation(new_conversation(&customer.id, T0))
+        .await
+        .expect("create_conversation");
+    resolve(&*store, first.id, T0 + 1).await;
+    let second = store
+        .create_conversation(new_conversation(&customer.id, T0 + 2))
+        .await
+        .expect("create_conversation");
+    // Interleaved timestamps, with ties across and within conversations.
+    let mut written = Vec::new();
+    for (conv, ts) in [
+        (first.id, 10),
+        (second.id, 20),
+        (first.id, 30),
+        (second.id, 30),
+        (first.id, 40),
+        (first.id, 40),
+        (second.id, 50),
+    ] {
+        let m = customer_message(conv, &customer.id, &format!("at {ts}"), T0 + ts);
+        written.push(store.append_message(m).await.expect("append").message);
+    }
+    let stranger = queued_conversation(&*store, T0).await;
+    fill(&*store, &stranger, 3).await;
+
+    let mut want = written.clone();
+    want.sort_by(|a, b| {
+        (b.timestamp, b.conversation, b.seq).cmp(&(a.timestamp, a.conversation, a.seq))
+    });
+    let mut got = Vec::new();
+    let mut cursor: Option<MessageCursor> = None;
+    loop {
+        let page = store
+            .customer_messages(&customer.id, cursor.clone(), 3)
+            .await
+            .expect("customer_messages");
+        assert!(page.len() <= 3, "limit respected");
+        let Some(last) = page.last() else { break };
+        cursor = Some(MessageCursor {
+            timestamp: last.timestamp,
+            conversation: last.conversation,
+            seq: last.seq,
+        });
+        got.extend(page);
+        assert!(got.len() <= want.len(), "paging does not repeat messages");
+    }
+    assert_eq!(
+        got, want,
+        "newest first by (timestamp, conversation, seq), across conversations"
+    );
+    let unknown = customer_record();
+    let none = store
+        .customer_messages(&unknown.id, None, 10)
+        .await
+        .expect("customer_messages");
+    assert!(none.is_empty(), "a customer without messages has none");
+}

@@ -1,0 +1,175 @@
+//! Storage for Chimp Assist: one trait, an embedded SQLite backend, and the conformance
+//! suite every backend must pass unchanged.
+//!
+//! # Guarantees every backend gives
+//! - **Durability:** when a write returns `Ok`, it survives a process crash (and, for the
+//!   embedded store, a power loss: commits are fsynced). An acknowledged message is never lost.
+//! - **Messages:** `append_message` gives each conversation's messages the sequence numbers
+//!   1, 2, 3, … with no gaps and no repeats, under any concurrency. A second append with the
+//!   same `(conversation, client_id)` returns the original message with `duplicate: true` and
+//!   writes nothing; if the original came from a different sender it fails with
+//!   `DuplicateClientId`. `last_seq` of the conversation moves with each append.
+//! - **Conversations:** a customer has at most one open (`queued`/`assigned`/`active`)
+//!   conversation; `create_conversation` fails with `Conflict` otherwise. `transition` is an
+//!   atomic compare-and-set on the status, and with `capacity` set it also atomically refuses
+//!   to give an attendant more open conversations than that.
+//! - **Receipts** only move forward: recording a lower `up_to` keeps the higher one.
+//! - Reads see every write that returned before they started.
+
+mod error;
+pub mod model;
+pub mod sqlite;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+use async_trait::async_trait;
+use chimpassist_protocol::{
+    AttendantId, CallbackId, ConversationId, CustomerId, Party, QueueId, Rating, ReceiptKind,
+    Receipts, Seq, TimestampMs,
+};
+
+pub use error::StoreError;
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The persistence the server needs. See the crate docs for the guarantees.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip proving the backend answers (readiness).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Returns the value stored under `key`, storing `init` first if there is none.
+    /// Atomic: concurrent callers (even on other nodes) all get the same value.
+    async fn setting_or_init(&self, key: &str, init: String) -> StoreResult<String>;
+
+    // --- customers ---------------------------------------------------------------------------
+
+    /// Creates an unverified customer record.
+    async fn create_customer(&self, customer: Customer) -> StoreResult<Customer>;
+    /// Finds or creates the single verified record for `customer.external_id` (which must be
+    /// `Some`), updating its display fields. Concurrent calls yield one record.
+    async fn upsert_verified_customer(&self, customer: Customer) -> StoreResult<Customer>;
+    async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>>;
+    /// Updates display name, avatar and e-mail.
+    async fn update_customer_profile(
+        &self,
+        id: &CustomerId,
+        name: String,
+        avatar_url: Option<String>,
+        email: Option<String>,
+    ) -> StoreResult<()>;
+
+    // --- attendants and their sessions -------------------------------------------------------
+
+    /// Fails with `Conflict` when the e-mail (case-insensitively) is taken.
+    async fn create_attendant(&self, attendant: Attendant) -> StoreResult<Attendant>;
+    async fn get_attendant(&self, id: &AttendantId) -> StoreResult<Option<Attendant>>;
+    /// Case-insensitive lookup.
+    async fn get_attendant_by_email(&self, email: &str) -> StoreResult<Option<Attendant>>;
+    /// All attendants, ordered by e-mail.
+    async fn list_attendants(&self) -> StoreResult<Vec<Attendant>>;
+    async fn count_attendants(&self) -> StoreResult<u64>;
+    /// `NotFound` when absent; returns the updated record.
+    async fn update_attendant(
+        &self,
+        id: &AttendantId,
+        update: AttendantUpdate,
+    ) -> StoreResult<Attendant>;
+
+    async fn create_auth_session(&self, session: AuthSession) -> StoreResult<()>;
+    async fn get_auth_session(&self, token_hash: &str) -> StoreResult<Option<AuthSession>>;
+    async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Revokes every session of an attendant (disable, password reset).
+    async fn delete_auth_sessions_of(&self, attendant: &AttendantId) -> StoreResult<()>;
+
+    // --- queues --------------------------------------------------------------------------------
+
+    async fn upsert_queue(&self, queue: Queue) -> StoreResult<()>;
+    async fn get_queue(&self, id: &QueueId) -> StoreResult<Option<Queue>>;
+    /// All queues, ordered by id.
+    async fn list_queues(&self) -> StoreResult<Vec<Queue>>;
+
+    // --- conversations -------------------------------------------------------------------------
+
+    /// Creates a `queued` conversation. `Conflict` if the customer already has an open one.
+    async fn create_conversation(&self, conversation: NewConversation)
+    -> StoreResult<Conversation>;
+    async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>>;
+    /// Atomic compare-and-set; see [`Transition`]. `NotFound`, `Conflict` or `AtCapacity`.
+    async fn transition(&self, transition: Transition) -> StoreResult<Conversation>;
+    /// Every open conversation, oldest request first (rebuilds the coordinator at start).
+    async fn list_open_conversations(&self) -> StoreResult<Vec<Conversation>>;
+    /// A customer's conversations, newest request first.
+    async fn customer_conversations(
+        &self,
+        customer: &CustomerId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<Conversation>>;
+    /// Conversations that are or were assigned to an attendant, newest request first.
+    async fn attendant_conversations(
+        &self,
+        attendant: &AttendantId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<Conversation>>;
+    /// Stores (or replaces) the rating. `NotFound` when the conversation does not exist.
+    async fn set_rating(&self, id: &ConversationId, rating: Rating) -> StoreResult<()>;
+
+    // --- messages ------------------------------------------------------------------------------
+
+    /// Durably appends a message with the next seq (see crate docs). `NotFound` when the
+    /// conversation does not exist.
+    async fn append_message(&self, message: NewMessage) -> StoreResult<Appended>;
+    /// Up to `limit` messages with seq < `before` (or the newest), newest first.
+    async fn messages_before(
+        &self,
+        conversation: &ConversationId,
+        before: Option<Seq>,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>>;
+    /// Up to `limit` messages with seq > `after`, oldest first (resume).
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: Seq,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>>;
+    /// A customer's messages across all their conversations, newest first, strictly older
+    /// than `before` in `(timestamp, conversation, seq)` order.
+    async fn customer_messages(
+        &self,
+        customer: &CustomerId,
+        before: Option<MessageCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>>;
+
+    // --- receipts ------------------------------------------------------------------------------
+
+    /// Raises the `(party, kind)` receipt of a conversation to `up_to` (never lowers it) and
+    /// returns all receipts of the conversation after the change.
+    async fn record_receipt(
+        &self,
+        conversation: &ConversationId,
+        party: Party,
+        kind: ReceiptKind,
+        up_to: Seq,
+    ) -> StoreResult<Receipts>;
+    async fn receipts(&self, conversation: &ConversationId) -> StoreResult<Receipts>;
+
+    // --- callbacks -----------------------------------------------------------------------------
+
+    async fn create_callback(&self, callback: Callback) -> StoreResult<()>;
+    /// Newest first; open ones only unless `include_done`.
+    async fn list_callbacks(&self, include_done: bool) -> StoreResult<Vec<Callback>>;
+    /// `NotFound` when absent; marking twice keeps the first `done_at`/`done_by`.
+    async fn mark_callback_done(
+        &self,
+        id: &CallbackId,
+        by: &AttendantId,
+        at: TimestampMs,
+    ) -> StoreResult<Callback>;
+}

@@ -1,0 +1,189 @@
+//! Records as stored. The server turns them into protocol views.
+
+use chimpassist_protocol::{
+    AssignmentMode, AttendantId, CallbackId, ClientMessageId, ConversationId, ConversationStatus,
+    CustomerId, MessageText, Party, QueueId, Rating, Role, Seq, TimestampMs,
+};
+use serde::{Deserialize, Serialize};
+
+/// A customer record. Unverified customers get a fresh record per browser; a verified
+/// customer has exactly one record per `external_id`, shared by all their browsers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub external_id: Option<String>,
+    pub verified: bool,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub email: Option<String>,
+    pub created_at: TimestampMs,
+}
+
+/// An attendant account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendant {
+    pub id: AttendantId,
+    /// Login name: an e-mail, or a plain user name such as `admin`. Stored lower-case; unique.
+    pub email: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub role: Role,
+    pub skill: String,
+    pub queues: Vec<QueueId>,
+    pub capacity: u32,
+    pub disabled: bool,
+    /// PHC-format argon2 hash; `None` for accounts that log in through `AUTHENTICATION_ENDPOINT`.
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+    pub created_at: TimestampMs,
+}
+
+/// Changes to an attendant; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttendantUpdate {
+    pub name: Option<String>,
+    pub avatar_url: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub skill: Option<String>,
+    pub queues: Option<Vec<QueueId>>,
+    pub capacity: Option<u32>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<Option<String>>,
+    pub must_change_password: Option<bool>,
+}
+
+/// A logged-in back-office session. Only the SHA-256 of the cookie token is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthSession {
+    pub token_hash: String,
+    pub attendant_id: AttendantId,
+    pub created_at: TimestampMs,
+    pub expires_at: TimestampMs,
+}
+
+/// A queue and how it assigns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queue {
+    pub id: QueueId,
+    pub name: String,
+    pub mode: AssignmentMode,
+    /// Only attendants with this skill take this queue's conversations (`None`: any skill).
+    pub skill: Option<String>,
+    pub greeting: Option<String>,
+    pub away_message: Option<String>,
+}
+
+/// A conversation record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub customer_id: CustomerId,
+    pub queue_id: QueueId,
+    pub status: ConversationStatus,
+    pub attendant_id: Option<AttendantId>,
+    /// When the customer asked; FIFO order within a queue. Kept when a conversation is
+    /// re-queued, so a conversation taken from a lapsed attendant goes back to the head.
+    pub requested_at: TimestampMs,
+    pub assigned_at: Option<TimestampMs>,
+    pub ended_at: Option<TimestampMs>,
+    /// Seq of the newest message, 0 when none.
+    pub last_seq: Seq,
+    pub rating: Option<Rating>,
+    /// Problem text from the pre-chat form.
+    pub subject: Option<String>,
+}
+
+/// A conversation to create (status `queued`, `last_seq` 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewConversation {
+    pub id: ConversationId,
+    pub customer_id: CustomerId,
+    pub queue_id: QueueId,
+    pub requested_at: TimestampMs,
+    pub subject: Option<String>,
+}
+
+/// What a [`Transition`] does to the assigned attendant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttendantChange {
+    Keep,
+    Set(AttendantId),
+    Clear,
+}
+
+/// A compare-and-set status change.
+///
+/// Applied only if the conversation's current status is one of `from`; otherwise
+/// [`crate::StoreError::Conflict`]. Timestamps follow the target status: `assigned_at` is
+/// set when entering `assigned`, `ended_at` when entering `resolved`/`expired`/`abandoned`;
+/// entering `queued` clears both (and the rating) but keeps `requested_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transition {
+    pub id: ConversationId,
+    pub from: Vec<ConversationStatus>,
+    pub to: ConversationStatus,
+    pub attendant: AttendantChange,
+    pub at: TimestampMs,
+    /// When set together with `AttendantChange::Set(a)`: fail with
+    /// [`crate::StoreError::AtCapacity`] unless `a` holds fewer than this many open
+    /// (`assigned` or `active`) conversations, checked atomically with the change.
+    pub capacity: Option<u32>,
+}
+
+/// A message to append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMessage {
+    pub conversation: ConversationId,
+    pub client_id: ClientMessageId,
+    pub sender_party: Party,
+    pub sender_id: String,
+    pub sender_name: String,
+    pub text: MessageText,
+    pub timestamp: TimestampMs,
+}
+
+/// A stored message with its sequence number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub conversation: ConversationId,
+    pub seq: Seq,
+    pub client_id: ClientMessageId,
+    pub sender_party: Party,
+    pub sender_id: String,
+    pub sender_name: String,
+    pub text: MessageText,
+    pub timestamp: TimestampMs,
+}
+
+/// Result of [`crate::Store::append_message`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub message: StoredMessage,
+    /// True when this client id was already stored: `message` is the original, nothing new
+    /// was written.
+    pub duplicate: bool,
+}
+
+/// Position in a customer's message history across conversations, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageCursor {
+    pub timestamp: TimestampMs,
+    pub conversation: ConversationId,
+    pub seq: Seq,
+}
+
+/// A callback request left while nobody was available.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Callback {
+    pub id: CallbackId,
+    pub queue_id: QueueId,
+    pub customer_id: Option<CustomerId>,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub preferred_time: Option<String>,
+    pub note: Option<String>,
+    pub created_at: TimestampMs,
+    pub done_at: Option<TimestampMs>,
+    pub done_by: Option<AttendantId>,
+}

@@ -1,0 +1,288 @@
+//! Conversations: creation, the status compare-and-set, lists, ratings and receipts.
+
+use chimpassist_protocol::{
+    AttendantId, ConversationId, ConversationStatus, CustomerId, Party, QueueId, Rating,
+    ReceiptKind, Receipts, Seq,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::accounts::found;
+use super::codec::{enum_col, int, parse_status, parsed, parsed_opt, uuid_bytes, uuid_id};
+use crate::{AttendantChange, Conversation, NewConversation, StoreError, StoreResult, Transition};
+
+/// Columns of [`conversation_from_row`], for a query naming the table `c`.
+macro_rules! conversation_cols {
+    () => {
+        "c.id, c.customer_id, c.queue_id, c.status, c.attendant_id, c.requested_at, \
+         c.assigned_at, c.ended_at, c.last_seq, c.rating_score, c.rating_comment, c.subject"
+    };
+}
+
+/// A customer's conversations, newest request first: one range of `conversations_by_customer`.
+pub(crate) const OF_CUSTOMER: &str = concat!(
+    "SELECT ",
+    conversation_cols!(),
+    " FROM conversations c WHERE c.customer_id = ?1 ",
+    "ORDER BY c.requested_at DESC, c.id DESC LIMIT ?2 OFFSET ?3"
+);
+
+/// An attendant's history, newest request first: a range of the history table's key, then
+/// one primary-key lookup per conversation.
+pub(crate) const OF_ATTENDANT: &str = concat!(
+    "SELECT ",
+    conversation_cols!(),
+    " FROM conversation_attendants h JOIN conversations c ON c.id = h.conversation_id ",
+    "WHERE h.attendant_id = ?1 ",
+    "ORDER BY h.requested_at DESC, h.conversation_id DESC LIMIT ?2 OFFSET ?3"
+);
+
+/// Every open conversation, oldest request first: the whole partial index `conversations_open`.
+pub(crate) const OPEN: &str = concat!(
+    "SELECT ",
+    conversation_cols!(),
+    " FROM conversations c WHERE c.status IN ('queued', 'assigned', 'active') ",
+    "ORDER BY c.requested_at, c.id"
+);
+
+/// What the capacity check counts (the partial index `conversations_attendant_load`).
+pub(crate) const ATTENDANT_LOAD: &str = "SELECT count(*) FROM conversations \
+     WHERE attendant_id = ?1 AND status IN ('assigned', 'active') AND id <> ?2";
+
+fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
+    let score: Option<u8> = row.get(9)?;
+    let comment: Option<String> = row.get(10)?;
+    Ok(Conversation {
+        id: uuid_id(row, 0)?,
+        customer_id: parsed(row, 1, CustomerId::parse)?,
+        queue_id: parsed(row, 2, QueueId::parse)?,
+        status: enum_col(row, 3, parse_status)?,
+        attendant_id: parsed_opt(row, 4, AttendantId::parse)?,
+        requested_at: row.get(5)?,
+        assigned_at: row.get(6)?,
+        ended_at: row.get(7)?,
+        last_seq: row.get(8)?,
+        rating: score.map(|score| Rating { score, comment }),
+        subject: row.get(11)?,
+    })
+}
+
+fn list(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Vec<Conversation>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(args, conversation_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The partial unique index `conversations_one_open` turns a second open conversation of
+/// the same customer into a `Conflict`.
+pub(crate) fn create(conn: &Connection, new: NewConversation) -> StoreResult<Conversation> {
+    conn.prepare_cached(
+        "INSERT INTO conversations (id, customer_id, queue_id, status, requested_at, subject) \
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?5)",
+    )?
+    .execute(params![
+        uuid_bytes(new.id.as_uuid()),
+        new.customer_id.as_str(),
+        new.queue_id.as_str(),
+        new.requested_at,
+        new.subject
+    ])?;
+    Ok(Conversation {
+        id: new.id,
+        customer_id: new.customer_id,
+        queue_id: new.queue_id,
+        status: ConversationStatus::Queued,
+        attendant_id: None,
+        requested_at: new.requested_at,
+        assigned_at: None,
+        ended_at: None,
+        last_seq: 0,
+        rating: None,
+        subject: new.subject,
+    })
+}
+
+pub(crate) fn get(conn: &Connection, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+    let sql = concat!(
+        "SELECT ",
+        conversation_cols!(),
+        " FROM conversations c WHERE c.id = ?1"
+    );
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([uuid_bytes(id.as_uuid())], conversation_from_row)
+        .optional()?)
+}
+
+/// Check, count and change all happen in the writer's transaction, so nothing can slip in
+/// between: that is what makes this a compare-and-set and the capacity limit exact.
+pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conversation> {
+    let mut conv = get(conn, &t.id)?.ok_or(StoreError::NotFound)?;
+    if !t.from.contains(&conv.status) {
+        return Err(StoreError::Conflict(format!(
+            "conversation is {}, not {}",
+            conv.status.as_str(),
+            t.from
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )));
+    }
+    let id = uuid_bytes(t.id.as_uuid());
+    if let (Some(capacity), AttendantChange::Set(attendant)) = (t.capacity, &t.attendant) {
+        let held: u64 = conn
+            .prepare_cached(ATTENDANT_LOAD)?
+            .query_row(params![attendant.as_str(), id], |row| row.get(0))?;
+        if held >= u64::from(capacity) {
+            return Err(StoreError::AtCapacity);
+        }
+    }
+    match t.attendant {
+        AttendantChange::Keep => {}
+        AttendantChange::Set(attendant) => {
+            // Remember every holder, so a transfer keeps it in the first one's history.
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO conversation_attendants \
+                 (attendant_id, requested_at, conversation_id) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![attendant.as_str(), conv.requested_at, id])?;
+            conv.attendant_id = Some(attendant);
+        }
+        AttendantChange::Clear => conv.attendant_id = None,
+    }
+    conv.status = t.to;
+    match t.to {
+        ConversationStatus::Queued => {
+            conv.assigned_at = None;
+            conv.ended_at = None;
+            conv.rating = None;
+        }
+        ConversationStatus::Assigned => conv.assigned_at = Some(t.at),
+        ConversationStatus::Active => {}
+        ConversationStatus::Resolved
+        | ConversationStatus::Expired
+        | ConversationStatus::Abandoned => conv.ended_at = Some(t.at),
+    }
+    conn.prepare_cached(
+        "UPDATE conversations SET status = ?2, attendant_id = ?3, assigned_at = ?4, \
+         ended_at = ?5, rating_score = ?6, rating_comment = ?7 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        conv.status.as_str(),
+        conv.attendant_id.as_ref().map(AttendantId::as_str),
+        conv.assigned_at,
+        conv.ended_at,
+        conv.rating.as_ref().map(|r| r.score),
+        conv.rating.as_ref().and_then(|r| r.comment.as_deref())
+    ])?;
+    Ok(conv)
+}
+
+pub(crate) fn list_open(conn: &Connection) -> StoreResult<Vec<Conversation>> {
+    list(conn, OPEN, [])
+}
+
+pub(crate) fn of_customer(
+    conn: &Connection,
+    customer: &CustomerId,
+    offset: u64,
+    limit: u64,
+) -> StoreResult<Vec<Conversation>> {
+    list(
+        conn,
+        OF_CUSTOMER,
+        params![customer.as_str(), int(limit), int(offset)],
+    )
+}
+
+pub(crate) fn of_attendant(
+    conn: &Connection,
+    attendant: &AttendantId,
+    offset: u64,
+    limit: u64,
+) -> StoreResult<Vec<Conversation>> {
+    list(
+        conn,
+        OF_ATTENDANT,
+        params![attendant.as_str(), int(limit), int(offset)],
+    )
+}
+
+pub(crate) fn set_rating(
+    conn: &Connection,
+    id: &ConversationId,
+    rating: Rating,
+) -> StoreResult<()> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE conversations SET rating_score = ?2, rating_comment = ?3 WHERE id = ?1",
+        )?
+        .execute(params![
+            uuid_bytes(id.as_uuid()),
+            rating.score,
+            rating.comment
+        ])?;
+    found(changed)
+}
+
+// --- receipts --------------------------------------------------------------------------------
+
+macro_rules! raise_receipt {
+    ($column:literal) => {
+        concat!(
+            "UPDATE conversations SET ",
+            $column,
+            " = max(",
+            $column,
+            ", ?2) WHERE id = ?1 RETURNING ",
+            "customer_delivered, customer_read, attendant_delivered, attendant_read"
+        )
+    };
+}
+
+fn receipts_from_row(row: &Row<'_>) -> rusqlite::Result<Receipts> {
+    Ok(Receipts {
+        customer_delivered: row.get(0)?,
+        customer_read: row.get(1)?,
+        attendant_delivered: row.get(2)?,
+        attendant_read: row.get(3)?,
+    })
+}
+
+/// `max()` in SQL keeps receipts monotonic without a read-modify-write.
+pub(crate) fn record_receipt(
+    conn: &Connection,
+    id: &ConversationId,
+    party: Party,
+    kind: ReceiptKind,
+    up_to: Seq,
+) -> StoreResult<Receipts> {
+    let sql = match (party, kind) {
+        (Party::Customer, ReceiptKind::Delivered) => raise_receipt!("customer_delivered"),
+        (Party::Customer, ReceiptKind::Read) => raise_receipt!("customer_read"),
+        (Party::Attendant, ReceiptKind::Delivered) => raise_receipt!("attendant_delivered"),
+        (Party::Attendant, ReceiptKind::Read) => raise_receipt!("attendant_read"),
+    };
+    conn.prepare_cached(sql)?
+        .query_row(
+            params![uuid_bytes(id.as_uuid()), int(up_to)],
+            receipts_from_row,
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+pub(crate) fn receipts(conn: &Connection, id: &ConversationId) -> StoreResult<Receipts> {
+    conn.prepare_cached(
+        "SELECT customer_delivered, customer_read, attendant_delivered, attendant_read \
+         FROM conversations WHERE id = ?1",
+    )?
+    .query_row([uuid_bytes(id.as_uuid())], receipts_from_row)
+    .optional()?
+    .ok_or(StoreError::NotFound)
+}

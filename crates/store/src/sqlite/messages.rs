@@ -1,0 +1,172 @@
+//! Messages: the sequenced, idempotent append and the three ways to read them back.
+
+use chimpassist_protocol::{ConversationId, CustomerId, MessageText, Seq};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::codec::{enum_col, int, parse_party, parsed, party_str, uuid_bytes, uuid_id};
+use crate::{Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage};
+
+macro_rules! message_cols {
+    () => {
+        "conversation_id, seq, client_id, sender_party, sender_id, sender_name, text, timestamp"
+    };
+}
+
+/// The newest messages of a conversation, a page at a time: a backwards range of the
+/// primary key.
+pub(crate) const BEFORE: &str = concat!(
+    "SELECT ",
+    message_cols!(),
+    " FROM messages WHERE conversation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3"
+);
+
+/// What a reconnecting client missed: a forward range of the primary key.
+pub(crate) const AFTER: &str = concat!(
+    "SELECT ",
+    message_cols!(),
+    " FROM messages WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+);
+
+/// A customer's history across conversations: a backwards range of `messages_by_customer`.
+pub(crate) const OF_CUSTOMER: &str = concat!(
+    "SELECT ",
+    message_cols!(),
+    " FROM messages WHERE customer_id = ?1 AND (timestamp, conversation_id, seq) < (?2, ?3, ?4) ",
+    "ORDER BY timestamp DESC, conversation_id DESC, seq DESC LIMIT ?5"
+);
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
+    Ok(StoredMessage {
+        conversation: uuid_id(row, 0)?,
+        seq: row.get(1)?,
+        client_id: uuid_id(row, 2)?,
+        sender_party: enum_col(row, 3, parse_party)?,
+        sender_id: row.get(4)?,
+        sender_name: row.get(5)?,
+        // Stored text passed the limit when it was sent; a later, lower limit must not
+        // make history unreadable.
+        text: parsed(row, 6, |raw| MessageText::parse(raw, usize::MAX))?,
+        timestamp: row.get(7)?,
+    })
+}
+
+fn list(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Vec<StoredMessage>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(args, message_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Runs in the writer's transaction, so reading `last_seq` and writing `last_seq + 1` cannot
+/// interleave with another append: seqs are dense by construction, and the unique index on
+/// `(conversation_id, client_id)` backs the idempotency check.
+pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> {
+    let conversation = uuid_bytes(m.conversation.as_uuid());
+    let client_id = uuid_bytes(m.client_id.as_uuid());
+    let original = conn
+        .prepare_cached(concat!(
+            "SELECT ",
+            message_cols!(),
+            " FROM messages WHERE conversation_id = ?1 AND client_id = ?2"
+        ))?
+        .query_row(params![conversation, client_id], message_from_row)
+        .optional()?;
+    if let Some(original) = original {
+        if original.sender_party != m.sender_party || original.sender_id != m.sender_id {
+            return Err(StoreError::DuplicateClientId);
+        }
+        return Ok(Appended {
+            message: original,
+            duplicate: true,
+        });
+    }
+    let (last_seq, customer_id): (Seq, String) = conn
+        .prepare_cached("SELECT last_seq, customer_id FROM conversations WHERE id = ?1")?
+        .query_row([conversation], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let seq = last_seq + 1;
+    conn.prepare_cached(concat!(
+        "INSERT INTO messages (",
+        message_cols!(),
+        ", customer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    ))?
+    .execute(params![
+        conversation,
+        int(seq),
+        client_id,
+        party_str(m.sender_party),
+        m.sender_id,
+        m.sender_name,
+        m.text.as_str(),
+        m.timestamp,
+        customer_id
+    ])?;
+    conn.prepare_cached("UPDATE conversations SET last_seq = ?2 WHERE id = ?1")?
+        .execute(params![conversation, int(seq)])?;
+    Ok(Appended {
+        message: StoredMessage {
+            conversation: m.conversation,
+            seq,
+            client_id: m.client_id,
+            sender_party: m.sender_party,
+            sender_id: m.sender_id,
+            sender_name: m.sender_name,
+            text: m.text,
+            timestamp: m.timestamp,
+        },
+        duplicate: false,
+    })
+}
+
+pub(crate) fn before(
+    conn: &Connection,
+    conversation: &ConversationId,
+    before: Option<Seq>,
+    limit: u64,
+) -> StoreResult<Vec<StoredMessage>> {
+    let before = before.map_or(i64::MAX, int);
+    list(
+        conn,
+        BEFORE,
+        params![uuid_bytes(conversation.as_uuid()), before, int(limit)],
+    )
+}
+
+pub(crate) fn after(
+    conn: &Connection,
+    conversation: &ConversationId,
+    after: Seq,
+    limit: u64,
+) -> StoreResult<Vec<StoredMessage>> {
+    list(
+        conn,
+        AFTER,
+        params![uuid_bytes(conversation.as_uuid()), int(after), int(limit)],
+    )
+}
+
+pub(crate) fn of_customer(
+    conn: &Connection,
+    customer: &CustomerId,
+    before: Option<MessageCursor>,
+    limit: u64,
+) -> StoreResult<Vec<StoredMessage>> {
+    // No cursor: start above every real key (no UUID blob exceeds sixteen 0xFF bytes).
+    let (timestamp, conversation, seq) = match before {
+        Some(c) => (
+            c.timestamp,
+            uuid_bytes(c.conversation.as_uuid()),
+            int(c.seq),
+        ),
+        None => (i64::MAX, [0xFF; 16], i64::MAX),
+    };
+    list(
+        conn,
+        OF_CUSTOMER,
+        params![customer.as_str(), timestamp, conversation, seq, int(limit)],
+    )
+}

@@ -1,0 +1,173 @@
+//! The schema and its migrations.
+//!
+//! `PRAGMA user_version` holds how many entries of [`MIGRATIONS`] the file has had applied;
+//! opening applies the rest, each in its own transaction with its version bump. Entries are
+//! never edited once released: a change is a new entry.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::{StoreError, StoreResult};
+
+/// Each entry moves the schema one version up.
+const MIGRATIONS: &[&str] = &[
+    // 1: everything the first release stores.
+    r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE customers (
+    id          TEXT PRIMARY KEY NOT NULL,
+    external_id TEXT,
+    verified    INTEGER NOT NULL CHECK (verified IN (0, 1)),
+    name        TEXT NOT NULL,
+    avatar_url  TEXT,
+    email       TEXT,
+    created_at  INTEGER NOT NULL
+) STRICT;
+-- A proven identity has exactly one record; unproven claims may repeat.
+CREATE UNIQUE INDEX customers_verified_external_id
+    ON customers (external_id) WHERE verified = 1;
+
+CREATE TABLE attendants (
+    id                   TEXT PRIMARY KEY NOT NULL,
+    -- Written lower-case (Unicode) by the store; NOCASE is the index's second guard.
+    email                TEXT NOT NULL COLLATE NOCASE,
+    name                 TEXT NOT NULL,
+    avatar_url           TEXT,
+    role                 TEXT NOT NULL CHECK (role IN ('admin', 'attendant')),
+    skill                TEXT NOT NULL,
+    -- JSON array of queue ids: always read with the account, never searched.
+    queues               TEXT NOT NULL,
+    capacity             INTEGER NOT NULL CHECK (capacity >= 0),
+    disabled             INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+    password_hash        TEXT,
+    must_change_password INTEGER NOT NULL CHECK (must_change_password IN (0, 1)),
+    created_at           INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX attendants_email ON attendants (email);
+
+CREATE TABLE auth_sessions (
+    token_hash   TEXT PRIMARY KEY NOT NULL,
+    attendant_id TEXT NOT NULL REFERENCES attendants (id),
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX auth_sessions_attendant ON auth_sessions (attendant_id);
+
+CREATE TABLE queues (
+    id           TEXT PRIMARY KEY NOT NULL,
+    name         TEXT NOT NULL,
+    mode         TEXT NOT NULL CHECK (mode IN ('auto', 'manual')),
+    skill        TEXT,
+    greeting     TEXT,
+    away_message TEXT
+) STRICT;
+
+-- Ids of conversations, messages and callbacks are UUIDs stored as 16-byte blobs.
+-- `queue_id` has no foreign key: queues come from configuration and may be renamed.
+CREATE TABLE conversations (
+    id                  BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+    customer_id         TEXT NOT NULL REFERENCES customers (id),
+    queue_id            TEXT NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN
+                            ('queued', 'assigned', 'active', 'resolved', 'expired', 'abandoned')),
+    attendant_id        TEXT REFERENCES attendants (id),
+    requested_at        INTEGER NOT NULL,
+    assigned_at         INTEGER,
+    ended_at            INTEGER,
+    last_seq            INTEGER NOT NULL DEFAULT 0,
+    rating_score        INTEGER,
+    rating_comment      TEXT,
+    subject             TEXT,
+    -- Receipts live on the conversation: one row to raise, one row to read.
+    customer_delivered  INTEGER NOT NULL DEFAULT 0,
+    customer_read       INTEGER NOT NULL DEFAULT 0,
+    attendant_delivered INTEGER NOT NULL DEFAULT 0,
+    attendant_read      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+-- The store, not the caller, guarantees one open conversation per customer.
+CREATE UNIQUE INDEX conversations_one_open
+    ON conversations (customer_id) WHERE status IN ('queued', 'assigned', 'active');
+CREATE INDEX conversations_by_customer
+    ON conversations (customer_id, requested_at, id);
+CREATE INDEX conversations_open
+    ON conversations (requested_at, id) WHERE status IN ('queued', 'assigned', 'active');
+-- What the capacity check counts.
+CREATE INDEX conversations_attendant_load
+    ON conversations (attendant_id) WHERE status IN ('assigned', 'active');
+
+-- Every attendant a conversation was ever given to, so it stays in their history after a
+-- transfer. `requested_at` (never changed) is copied here to order that history by index.
+CREATE TABLE conversation_attendants (
+    attendant_id    TEXT NOT NULL REFERENCES attendants (id),
+    requested_at    INTEGER NOT NULL,
+    conversation_id BLOB NOT NULL REFERENCES conversations (id),
+    PRIMARY KEY (attendant_id, requested_at, conversation_id)
+) STRICT, WITHOUT ROWID;
+
+-- `customer_id` is copied from the conversation so a customer's history across
+-- conversations is one index range.
+CREATE TABLE messages (
+    conversation_id BLOB NOT NULL REFERENCES conversations (id),
+    seq             INTEGER NOT NULL CHECK (seq > 0),
+    client_id       BLOB NOT NULL,
+    customer_id     TEXT NOT NULL,
+    sender_party    TEXT NOT NULL CHECK (sender_party IN ('customer', 'attendant')),
+    sender_id       TEXT NOT NULL,
+    sender_name     TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    timestamp       INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) STRICT;
+CREATE UNIQUE INDEX messages_client_id ON messages (conversation_id, client_id);
+CREATE INDEX messages_by_customer ON messages (customer_id, timestamp, conversation_id, seq);
+
+CREATE TABLE callbacks (
+    id             BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+    queue_id       TEXT NOT NULL,
+    customer_id    TEXT,
+    name           TEXT NOT NULL,
+    phone          TEXT,
+    email          TEXT,
+    preferred_time TEXT,
+    note           TEXT,
+    created_at     INTEGER NOT NULL,
+    done_at        INTEGER,
+    done_by        TEXT
+) STRICT;
+CREATE INDEX callbacks_newest ON callbacks (created_at, id);
+CREATE INDEX callbacks_open ON callbacks (created_at, id) WHERE done_at IS NULL;
+"#,
+];
+
+/// Brings the schema up to date. Refuses a file written by a newer release rather than
+/// guessing at a schema it does not know. Each step re-reads the version inside an
+/// immediate (write-locked) transaction, so two processes opening one file cannot both
+/// apply the same step.
+pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: usize = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let Some(sql) = MIGRATIONS.get(current) else {
+            if current > MIGRATIONS.len() {
+                return Err(StoreError::Internal(format!(
+                    "the database has schema version {current}; this build knows up to {}",
+                    MIGRATIONS.len()
+                )));
+            }
+            return Ok(());
+        };
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
+        tx.commit()?;
+        tracing::info!(version = current + 1, "store schema migrated");
+    }
+}
+
+/// The schema version this build writes.
+#[cfg(test)]
+pub(crate) fn version() -> usize {
+    MIGRATIONS.len()
+}

@@ -1,0 +1,280 @@
+//! [`Store`] for [`SqliteStore`]: each method sends its SQL to the writer or a reader.
+//! The SQL itself lives in the sibling modules.
+
+use async_trait::async_trait;
+use chimpassist_protocol::{
+    AttendantId, CallbackId, ConversationId, CustomerId, Party, QueueId, Rating, ReceiptKind,
+    Receipts, Seq, TimestampMs,
+};
+
+use super::{SqliteStore, accounts, callbacks, conversations, messages, writer};
+use crate::{
+    Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer,
+    MessageCursor, NewConversation, NewMessage, Queue, Store, StoreResult, StoredMessage,
+    Transition,
+};
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        if self.writer.is_closed() {
+            return Err(writer::stopped());
+        }
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
+    async fn setting_or_init(&self, key: &str, init: String) -> StoreResult<String> {
+        // Almost always already set: answer from a reader without queueing behind writes.
+        let k = key.to_owned();
+        if let Some(value) = self.read(move |c| accounts::setting(c, &k)).await? {
+            return Ok(value);
+        }
+        let key = key.to_owned();
+        self.write(move |c| accounts::setting_or_init(c, &key, &init))
+            .await
+    }
+
+    // --- customers ---------------------------------------------------------------------------
+
+    async fn create_customer(&self, customer: Customer) -> StoreResult<Customer> {
+        self.write(move |c| accounts::create_customer(c, &customer))
+            .await
+    }
+
+    async fn upsert_verified_customer(&self, customer: Customer) -> StoreResult<Customer> {
+        self.write(move |c| accounts::upsert_verified_customer(c, &customer))
+            .await
+    }
+
+    async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>> {
+        let id = id.clone();
+        self.read(move |c| accounts::get_customer(c, &id)).await
+    }
+
+    async fn update_customer_profile(
+        &self,
+        id: &CustomerId,
+        name: String,
+        avatar_url: Option<String>,
+        email: Option<String>,
+    ) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |c| {
+            accounts::update_customer_profile(
+                c,
+                &id,
+                &name,
+                avatar_url.as_deref(),
+                email.as_deref(),
+            )
+        })
+        .await
+    }
+
+    // --- attendants and their sessions -------------------------------------------------------
+
+    async fn create_attendant(&self, attendant: Attendant) -> StoreResult<Attendant> {
+        self.write(move |c| accounts::create_attendant(c, &attendant))
+            .await
+    }
+
+    async fn get_attendant(&self, id: &AttendantId) -> StoreResult<Option<Attendant>> {
+        let id = id.clone();
+        self.read(move |c| accounts::get_attendant(c, &id)).await
+    }
+
+    async fn get_attendant_by_email(&self, email: &str) -> StoreResult<Option<Attendant>> {
+        let email = email.to_owned();
+        self.read(move |c| accounts::get_attendant_by_email(c, &email))
+            .await
+    }
+
+    async fn list_attendants(&self) -> StoreResult<Vec<Attendant>> {
+        self.read(accounts::list_attendants).await
+    }
+
+    async fn count_attendants(&self) -> StoreResult<u64> {
+        self.read(accounts::count_attendants).await
+    }
+
+    async fn update_attendant(
+        &self,
+        id: &AttendantId,
+        update: AttendantUpdate,
+    ) -> StoreResult<Attendant> {
+        let id = id.clone();
+        self.write(move |c| accounts::update_attendant(c, &id, update))
+            .await
+    }
+
+    async fn create_auth_session(&self, session: AuthSession) -> StoreResult<()> {
+        self.write(move |c| accounts::create_auth_session(c, &session))
+            .await
+    }
+
+    async fn get_auth_session(&self, token_hash: &str) -> StoreResult<Option<AuthSession>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |c| accounts::get_auth_session(c, &token_hash))
+            .await
+    }
+
+    async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |c| accounts::delete_auth_session(c, &token_hash))
+            .await
+    }
+
+    async fn delete_auth_sessions_of(&self, attendant: &AttendantId) -> StoreResult<()> {
+        let attendant = attendant.clone();
+        self.write(move |c| accounts::delete_auth_sessions_of(c, &attendant))
+            .await
+    }
+
+    // --- queues ------------------------------------------------------------------------------
+
+    async fn upsert_queue(&self, queue: Queue) -> StoreResult<()> {
+        self.write(move |c| accounts::upsert_queue(c, &queue)).await
+    }
+
+    async fn get_queue(&self, id: &QueueId) -> StoreResult<Option<Queue>> {
+        let id = id.clone();
+        self.read(move |c| accounts::get_queue(c, &id)).await
+    }
+
+    async fn list_queues(&self) -> StoreResult<Vec<Queue>> {
+        self.read(accounts::list_queues).await
+    }
+
+    // --- conversations -----------------------------------------------------------------------
+
+    async fn create_conversation(
+        &self,
+        conversation: NewConversation,
+    ) -> StoreResult<Conversation> {
+        self.write(move |c| conversations::create(c, conversation))
+            .await
+    }
+
+    async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        let id = *id;
+        self.read(move |c| conversations::get(c, &id)).await
+    }
+
+    async fn transition(&self, transition: Transition) -> StoreResult<Conversation> {
+        self.write(move |c| conversations::transition(c, transition))
+            .await
+    }
+
+    async fn list_open_conversations(&self) -> StoreResult<Vec<Conversation>> {
+        self.read(conversations::list_open).await
+    }
+
+    async fn customer_conversations(
+        &self,
+        customer: &CustomerId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<Conversation>> {
+        let customer = customer.clone();
+        self.read(move |c| conversations::of_customer(c, &customer, offset, limit))
+            .await
+    }
+
+    async fn attendant_conversations(
+        &self,
+        attendant: &AttendantId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<Conversation>> {
+        let attendant = attendant.clone();
+        self.read(move |c| conversations::of_attendant(c, &attendant, offset, limit))
+            .await
+    }
+
+    async fn set_rating(&self, id: &ConversationId, rating: Rating) -> StoreResult<()> {
+        let id = *id;
+        self.write(move |c| conversations::set_rating(c, &id, rating))
+            .await
+    }
+
+    // --- messages ----------------------------------------------------------------------------
+
+    async fn append_message(&self, message: NewMessage) -> StoreResult<Appended> {
+        self.write(move |c| messages::append(c, message)).await
+    }
+
+    async fn messages_before(
+        &self,
+        conversation: &ConversationId,
+        before: Option<Seq>,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        let conversation = *conversation;
+        self.read(move |c| messages::before(c, &conversation, before, limit))
+            .await
+    }
+
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: Seq,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        let conversation = *conversation;
+        self.read(move |c| messages::after(c, &conversation, after, limit))
+            .await
+    }
+
+    async fn customer_messages(
+        &self,
+        customer: &CustomerId,
+        before: Option<MessageCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        let customer = customer.clone();
+        self.read(move |c| messages::of_customer(c, &customer, before, limit))
+            .await
+    }
+
+    // --- receipts ----------------------------------------------------------------------------
+
+    async fn record_receipt(
+        &self,
+        conversation: &ConversationId,
+        party: Party,
+        kind: ReceiptKind,
+        up_to: Seq,
+    ) -> StoreResult<Receipts> {
+        let conversation = *conversation;
+        self.write(move |c| conversations::record_receipt(c, &conversation, party, kind, up_to))
+            .await
+    }
+
+    async fn receipts(&self, conversation: &ConversationId) -> StoreResult<Receipts> {
+        let conversation = *conversation;
+        self.read(move |c| conversations::receipts(c, &conversation))
+            .await
+    }
+
+    // --- callbacks ---------------------------------------------------------------------------
+
+    async fn create_callback(&self, callback: Callback) -> StoreResult<()> {
+        self.write(move |c| callbacks::create(c, &callback)).await
+    }
+
+    async fn list_callbacks(&self, include_done: bool) -> StoreResult<Vec<Callback>> {
+        self.read(move |c| callbacks::list(c, include_done)).await
+    }
+
+    async fn mark_callback_done(
+        &self,
+        id: &CallbackId,
+        by: &AttendantId,
+        at: TimestampMs,
+    ) -> StoreResult<Callback> {
+        let (id, by) = (*id, by.clone());
+        self.write(move |c| callbacks::mark_done(c, &id, &by, at))
+            .await
+    }
+}

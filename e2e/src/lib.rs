@@ -1,0 +1,1 @@
+//! End-to-end browser tests live here once the front ends exist.

@@ -1,0 +1,127 @@
+//! Who is asking, as extractors: every handler names the caller it accepts.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use chimpassist_protocol::{ErrorCode, Role};
+use chimpassist_store::{Attendant, Customer};
+use serde::de::DeserializeOwned;
+
+use crate::auth::SESSION_COOKIE;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A logged-in, enabled attendant (session cookie).
+#[derive(Debug, Clone)]
+pub struct CurrentAttendant(pub Attendant);
+
+/// A logged-in admin.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Attendant);
+
+/// Either kind of caller, for routes both may use (each then scopes what it sees).
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Attendant(Attendant),
+    Customer(Customer),
+}
+
+fn session_token(parts: &Parts) -> Option<String> {
+    CookieJar::from_headers(&parts.headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+impl<S> FromRequestParts<S> for CurrentAttendant
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = Arc::<AppState>::from_ref(state);
+        let token = session_token(parts).ok_or_else(AppError::unauthenticated)?;
+        Ok(Self(state.auth.attendant_for_session(&token).await?))
+    }
+}
+
+impl<S> FromRequestParts<S> for Admin
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let CurrentAttendant(me) = CurrentAttendant::from_request_parts(parts, state).await?;
+        if me.role != Role::Admin {
+            return Err(AppError::client(ErrorCode::Forbidden, "admins only"));
+        }
+        Ok(Self(me))
+    }
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = Arc::<AppState>::from_ref(state);
+        if let Some(token) = bearer(parts) {
+            return Ok(Self::Customer(app.auth.customer_for_token(token).await?));
+        }
+        if session_token(parts).is_some() {
+            let CurrentAttendant(me) = CurrentAttendant::from_request_parts(parts, state).await?;
+            return Ok(Self::Attendant(me));
+        }
+        Err(AppError::unauthenticated())
+    }
+}
+
+/// JSON body whose rejections are answered in the API's error shape.
+#[derive(Debug)]
+pub struct AppJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                use axum::extract::rejection::JsonRejection;
+                let code = match &rejection {
+                    JsonRejection::JsonDataError(e) if e.body_text().contains("missing field") => {
+                        ErrorCode::MissingField
+                    }
+                    JsonRejection::JsonDataError(_) => ErrorCode::InvalidField,
+                    JsonRejection::JsonSyntaxError(_)
+                    | JsonRejection::MissingJsonContentType(_) => ErrorCode::MalformedJson,
+                    JsonRejection::BytesRejection(_) => ErrorCode::FrameTooLarge,
+                    _ => ErrorCode::MalformedJson,
+                };
+                Err(AppError::client(code, rejection.body_text()))
+            }
+        }
+    }
+}

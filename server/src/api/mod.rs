@@ -1,0 +1,108 @@
+//! The REST API: one `router()`, each area in its own module, OpenAPI generated from the
+//! handlers' annotations.
+
+mod account;
+mod admin;
+mod callbacks;
+pub mod extract;
+mod health;
+mod session;
+mod stats;
+pub mod upstream;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::routing::{get, patch, post, put};
+use utoipa::OpenApi;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Chimp Assist",
+        description = "Live-chat server API. Errors are `{code, message}`."
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        session::create_session,
+        session::session_messages,
+        session::customer_messages,
+        session::last_session,
+        session::attendant_sessions,
+        session::attendant_config,
+        account::login,
+        account::logout,
+        account::me,
+        account::change_password,
+        admin::list_attendants,
+        admin::create_attendant,
+        admin::update_attendant,
+        admin::reset_password,
+        admin::list_queues,
+        admin::put_queue,
+        callbacks::create_callback,
+        callbacks::list_callbacks,
+        callbacks::mark_done,
+        stats::queue_stats,
+        upstream::customer_info,
+    ),
+    components(schemas(
+        chimpassist_protocol::CustomerToServer,
+        chimpassist_protocol::ServerToCustomer,
+        chimpassist_protocol::AttendantToServer,
+        chimpassist_protocol::ServerToAttendant,
+        chimpassist_protocol::ErrorCode,
+        chimpassist_protocol::ErrorBody,
+    ))
+)]
+struct ApiDoc;
+
+/// # GET /api/openapi.json
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn fallback() -> AppError {
+    AppError::not_found("route")
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/api/openapi.json", get(openapi))
+        .route("/session", post(session::create_session))
+        .route("/session/{id}/messages", get(session::session_messages))
+        .route("/customer/{id}/messages", get(session::customer_messages))
+        .route("/customer/{id}/sessions/last", get(session::last_session))
+        .route("/attendant/{id}/sessions", get(session::attendant_sessions))
+        .route("/config/attendant", get(session::attendant_config))
+        .route("/api/login", post(account::login))
+        .route("/api/logout", post(account::logout))
+        .route("/api/me", get(account::me))
+        .route("/api/me/password", post(account::change_password))
+        .route(
+            "/api/attendants",
+            get(admin::list_attendants).post(admin::create_attendant),
+        )
+        .route("/api/attendants/{id}", patch(admin::update_attendant))
+        .route("/api/attendants/{id}/password", post(admin::reset_password))
+        .route("/api/queues", get(admin::list_queues))
+        .route("/api/queues/{id}", put(admin::put_queue))
+        .route("/api/callback", post(callbacks::create_callback))
+        .route("/api/callbacks", get(callbacks::list_callbacks))
+        .route("/api/callbacks/{id}/done", post(callbacks::mark_done))
+        .route("/api/stats/{queue_id}", get(stats::queue_stats))
+        .route("/api/customers/{id}/{kind}", get(upstream::customer_info))
+        .route("/ws/customer", get(crate::ws::customer_ws))
+        .route("/ws/attendant", get(crate::ws::attendant_ws))
+        .fallback(fallback)
+        .with_state(state)
+}

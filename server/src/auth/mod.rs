@@ -1,0 +1,370 @@
+//! Who is asking: customers (server-issued tokens, optionally verified identities) and
+//! attendants (accounts, argon2 passwords or the external hook, cookie sessions).
+
+pub mod password;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chimpassist_protocol::{AttendantId, CustomerId, ErrorCode, QueueId, Role, UserClaim};
+use chimpassist_store::{Attendant, AuthSession, Customer, Store};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::domain;
+use crate::error::{AppError, AppResult};
+use crate::views::now_ms;
+use tokens::CustomerTokens;
+
+/// Name of the back-office session cookie.
+pub const SESSION_COOKIE: &str = "chimp_session";
+/// Back-office sessions last this long.
+pub const SESSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Settings of [`Auth`].
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub identity_secret: Option<SecretString>,
+    pub require_verified: bool,
+    pub authentication_endpoint: Option<url::Url>,
+    pub default_capacity: u32,
+}
+
+/// Authentication and identity decisions.
+#[derive(Clone)]
+pub struct Auth {
+    store: Arc<dyn Store>,
+    tokens: CustomerTokens,
+    settings: AuthSettings,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth").finish_non_exhaustive()
+    }
+}
+
+/// A customer after `hello` / `POST /session`, with the token to keep.
+#[derive(Debug, Clone)]
+pub struct CustomerGrant {
+    pub customer: Customer,
+    pub token: String,
+}
+
+/// The user the authentication hook returns.
+#[derive(Debug, Deserialize)]
+struct HookUser {
+    id: serde_json::Value,
+    name: Option<String>,
+    email: Option<String>,
+    #[serde(rename = "avatarURL")]
+    avatar_url: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+impl Auth {
+    pub fn new(
+        store: Arc<dyn Store>,
+        token_secret: &[u8],
+        settings: AuthSettings,
+        http: reqwest::Client,
+    ) -> Self {
+        Self {
+            store,
+            tokens: CustomerTokens::new(token_secret),
+            settings,
+            http,
+        }
+    }
+
+    /// Decides which customer record a browser is, from its token and the host page's claim.
+    ///
+    /// - A claim with a valid proof is *verified*: one record per site id, shared by all
+    ///   browsers, so history follows the person.
+    /// - An unverified claim or no claim is tied to this browser's token: the record the token
+    ///   names is reused only if it is unverified and claims the same site id (or none).
+    ///   A different id, or a logged-out browser holding a verified token, gets a fresh
+    ///   record and token — the new identity sees none of the old history.
+    pub async fn resolve_customer(
+        &self,
+        token: Option<&str>,
+        claim: Option<&UserClaim>,
+    ) -> AppResult<CustomerGrant> {
+        let claimed_id = claim
+            .and_then(|c| c.id.as_deref())
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(|id| id.chars().take(128).collect::<String>());
+        let name = claim
+            .and_then(|c| c.name.as_deref())
+            .and_then(domain::display_name);
+        let avatar = claim
+            .and_then(|c| c.avatar_url.as_deref())
+            .and_then(domain::web_url);
+        let email = claim
+            .and_then(|c| c.email.as_deref())
+            .and_then(domain::email);
+        let proven = match (&claimed_id, &self.settings.identity_secret, claim) {
+            (Some(id), Some(secret), Some(c)) => tokens::identity_proven(
+                secret.expose_secret().as_bytes(),
+                id,
+                c.hash.as_deref(),
+                c.token.as_deref(),
+            ),
+            _ => false,
+        };
+        if claimed_id.is_some() && !proven && self.settings.require_verified {
+            return Err(AppError::client(
+                ErrorCode::VerificationRequired,
+                "this site requires a verified identity (userData.hash or userData.token)",
+            ));
+        }
+        let now = now_ms();
+        let current = match token.and_then(|t| self.tokens.verify(t)) {
+            Some(id) => self.store.get_customer(&id).await?,
+            None => None,
+        };
+        let customer = if proven {
+            let id = claimed_id.clone().unwrap_or_default();
+            self.store
+                .upsert_verified_customer(Customer {
+                    id: CustomerId::parse(format!("v-{}", uuid::Uuid::now_v7()))?,
+                    external_id: Some(id.clone()),
+                    verified: true,
+                    name: name.clone().unwrap_or_else(|| id.clone()),
+                    avatar_url: avatar.clone(),
+                    email: email.clone(),
+                    created_at: now,
+                })
+                .await?
+        } else {
+            match current {
+                Some(c) if !c.verified && c.external_id == claimed_id => {
+                    let name = name.clone().unwrap_or_else(|| c.name.clone());
+                    let avatar = avatar.clone().or_else(|| c.avatar_url.clone());
+                    let email = email.clone().or_else(|| c.email.clone());
+                    if name != c.name || avatar != c.avatar_url || email != c.email {
+                        self.store
+                            .update_customer_profile(
+                                &c.id,
+                                name.clone(),
+                                avatar.clone(),
+                                email.clone(),
+                            )
+                            .await?;
+                    }
+                    Customer {
+                        name,
+                        avatar_url: avatar,
+                        email,
+                        ..c
+                    }
+                }
+                _ => {
+                    let fresh = Customer {
+                        id: CustomerId::parse(format!("c-{}", uuid::Uuid::now_v7()))?,
+                        external_id: claimed_id.clone(),
+                        verified: false,
+                        name: name.clone().unwrap_or_else(guest_name),
+                        avatar_url: avatar.clone(),
+                        email: email.clone(),
+                        created_at: now,
+                    };
+                    self.store.create_customer(fresh).await?
+                }
+            }
+        };
+        let token = self.tokens.issue(&customer.id, now);
+        Ok(CustomerGrant { customer, token })
+    }
+
+    /// The customer a bearer token names (REST routes of the widget).
+    pub async fn customer_for_token(&self, token: &str) -> AppResult<Customer> {
+        let id = self.tokens.verify(token).ok_or_else(|| {
+            AppError::client(
+                ErrorCode::Unauthenticated,
+                "invalid or expired customer token",
+            )
+        })?;
+        self.store
+            .get_customer(&id)
+            .await?
+            .ok_or_else(|| AppError::client(ErrorCode::Unauthenticated, "unknown customer"))
+    }
+
+    /// Checks credentials; on success creates a session and returns its cookie token.
+    pub async fn login(
+        &self,
+        login: &str,
+        password: SecretString,
+    ) -> AppResult<(Attendant, String)> {
+        let login = domain::login(login)?;
+        let local = self.store.get_attendant_by_email(&login).await?;
+        let attendant = match local {
+            Some(a) if a.password_hash.is_some() => {
+                let hash = a.password_hash.clone().unwrap_or_default();
+                if !password::verify(password, hash).await? {
+                    return Err(invalid_credentials());
+                }
+                a
+            }
+            other => self.login_through_hook(&login, password, other).await?,
+        };
+        if attendant.disabled {
+            return Err(AppError::client(
+                ErrorCode::Forbidden,
+                "this account is disabled",
+            ));
+        }
+        let token = tokens::random_token();
+        let now = now_ms();
+        let ttl = i64::try_from(SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
+        self.store
+            .create_auth_session(AuthSession {
+                token_hash: tokens::token_hash(&token),
+                attendant_id: attendant.id.clone(),
+                created_at: now,
+                expires_at: now.saturating_add(ttl),
+            })
+            .await?;
+        tracing::info!(attendant = %attendant.id, "login");
+        Ok((attendant, token))
+    }
+
+    /// `POST {AUTHENTICATION_ENDPOINT}/chimpassist/auth`; creates or refreshes the local
+    /// record of a hook user (without a password: the hook stays the authority).
+    async fn login_through_hook(
+        &self,
+        login: &str,
+        password: SecretString,
+        existing: Option<Attendant>,
+    ) -> AppResult<Attendant> {
+        let Some(endpoint) = &self.settings.authentication_endpoint else {
+            return Err(invalid_credentials());
+        };
+        let url = format!(
+            "{}/chimpassist/auth",
+            endpoint.as_str().trim_end_matches('/')
+        );
+        let response = self
+            .http
+            .post(&url)
+            .timeout(Duration::from_secs(5))
+            .json(&serde_json::json!({"email": login, "password": password.expose_secret()}))
+            .send()
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "authentication endpoint unreachable");
+                AppError::client(
+                    ErrorCode::UpstreamFailed,
+                    "the authentication service did not answer",
+                )
+            })?;
+        match response.status().as_u16() {
+            200 => {}
+            401 | 403 | 404 => return Err(invalid_credentials()),
+            status => {
+                tracing::warn!(status, "authentication endpoint failed");
+                return Err(AppError::client(
+                    ErrorCode::UpstreamFailed,
+                    "the authentication service failed",
+                ));
+            }
+        }
+        let user: HookUser = response.json().await.map_err(|e| {
+            tracing::warn!(error = %e, "authentication endpoint answered nonsense");
+            AppError::client(
+                ErrorCode::UpstreamFailed,
+                "the authentication service answered nonsense",
+            )
+        })?;
+        let name = user
+            .name
+            .as_deref()
+            .and_then(domain::display_name)
+            .unwrap_or_else(|| login.to_owned());
+        let avatar = user.avatar_url.as_deref().and_then(domain::web_url);
+        let skill = user
+            .kind
+            .clone()
+            .unwrap_or_else(|| "support/firstLevel".into());
+        if let Some(a) = existing {
+            let update = chimpassist_store::AttendantUpdate {
+                name: Some(name),
+                avatar_url: Some(avatar),
+                skill: Some(skill),
+                ..Default::default()
+            };
+            return Ok(self.store.update_attendant(&a.id, update).await?);
+        }
+        let external = match &user.id {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let email = user
+            .email
+            .as_deref()
+            .and_then(domain::email)
+            .unwrap_or_else(|| login.to_owned());
+        let attendant = Attendant {
+            id: AttendantId::parse(format!("ext-{external}"))?,
+            email,
+            name,
+            avatar_url: avatar,
+            role: Role::Attendant,
+            skill,
+            queues: vec![QueueId::default_queue()],
+            capacity: self.settings.default_capacity,
+            disabled: false,
+            password_hash: None,
+            must_change_password: false,
+            created_at: now_ms(),
+        };
+        Ok(self.store.create_attendant(attendant).await?)
+    }
+
+    /// The attendant behind a session cookie token, if the session is live and the account
+    /// enabled.
+    pub async fn attendant_for_session(&self, token: &str) -> AppResult<Attendant> {
+        let session = self
+            .store
+            .get_auth_session(&tokens::token_hash(token))
+            .await?
+            .filter(|s| s.expires_at > now_ms())
+            .ok_or_else(AppError::unauthenticated)?;
+        let attendant = self
+            .store
+            .get_attendant(&session.attendant_id)
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        if attendant.disabled {
+            return Err(AppError::client(
+                ErrorCode::Forbidden,
+                "this account is disabled",
+            ));
+        }
+        Ok(attendant)
+    }
+
+    pub async fn logout(&self, token: &str) -> AppResult<()> {
+        Ok(self
+            .store
+            .delete_auth_session(&tokens::token_hash(token))
+            .await?)
+    }
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::client(
+        ErrorCode::InvalidCredentials,
+        "wrong e-mail/user or password",
+    )
+}
+
+fn guest_name() -> String {
+    use rand::Rng;
+    format!("Guest {}", rand::thread_rng().gen_range(1000..100_000))
+}

@@ -1,0 +1,358 @@
+//! State changes of one conversation: assign, re-queue, finish. Each writes the store first
+//! (compare-and-set), then updates the model and routes, then tells everyone concerned.
+
+use chimpassist_protocol::{
+    AttendantId, ConversationId, ConversationStatus, ConversationView, QueueId, ServerToAttendant,
+    ServerToCustomer, TimestampMs,
+};
+use chimpassist_store::{AttendantChange, Conversation, StoreError, Transition};
+use tokio::time::Instant;
+
+use super::actor::Actor;
+use crate::bus::BusEvent;
+use crate::error::{AppError, AppResult};
+use crate::views::{conversation_view, now_ms};
+
+/// Builds a transition; the one place that knows all of `Transition`'s fields.
+pub(super) fn transition(
+    id: ConversationId,
+    from: &[ConversationStatus],
+    to: ConversationStatus,
+    attendant: AttendantChange,
+    capacity: Option<u32>,
+) -> Transition {
+    Transition {
+        id,
+        from: from.to_vec(),
+        to,
+        attendant,
+        at: now_ms(),
+        capacity,
+    }
+}
+
+const OPEN: [ConversationStatus; 3] = [
+    ConversationStatus::Queued,
+    ConversationStatus::Assigned,
+    ConversationStatus::Active,
+];
+const HELD: [ConversationStatus; 2] = [ConversationStatus::Assigned, ConversationStatus::Active];
+
+impl Actor {
+    /// The view of an open conversation.
+    pub(super) fn view(&self, id: ConversationId) -> Option<ConversationView> {
+        let c = self.model.conversations.get(&id)?;
+        let attendant = c
+            .record
+            .attendant_id
+            .as_ref()
+            .and_then(|a| self.model.attendants.get(a))
+            .map(|a| &a.record);
+        Some(conversation_view(&c.record, &c.customer, attendant))
+    }
+
+    /// Tells the customer and every attendant the new state of a conversation.
+    pub(super) async fn announce(&self, view: ConversationView) {
+        self.publish(BusEvent::Customer {
+            customer: view.customer.id.clone(),
+            frame: ServerToCustomer::Conversation {
+                conversation: view.clone(),
+            },
+        })
+        .await;
+        self.publish(BusEvent::AllAttendants {
+            frame: ServerToAttendant::Conversation { conversation: view },
+        })
+        .await;
+    }
+
+    /// Gives a queued conversation to an attendant (capacity checked by the store).
+    pub(super) async fn assign(
+        &mut self,
+        id: ConversationId,
+        attendant: &AttendantId,
+    ) -> AppResult<ConversationView> {
+        let capacity = self
+            .model
+            .attendants
+            .get(attendant)
+            .map(|a| a.record.capacity)
+            .ok_or_else(|| AppError::not_found("attendant"))?;
+        let t = transition(
+            id,
+            &[ConversationStatus::Queued],
+            ConversationStatus::Assigned,
+            AttendantChange::Set(attendant.clone()),
+            Some(capacity),
+        );
+        let record = self.store.transition(t).await?;
+        self.leave_queue(id);
+        if let Some(a) = self.model.attendants.get_mut(attendant) {
+            a.open.insert(id);
+            a.last_assigned = Some(Instant::now());
+        }
+        self.replace_record(record);
+        let view = self
+            .view(id)
+            .ok_or_else(|| AppError::not_found("conversation"))?;
+        tracing::info!(conversation = %id, attendant = %attendant, "assigned");
+        self.tell_assigned(&view).await;
+        Ok(view)
+    }
+
+    async fn tell_assigned(&self, view: &ConversationView) {
+        let Some(attendant) = view.attendant.clone() else {
+            return;
+        };
+        self.publish(BusEvent::Attendant {
+            attendant: attendant.id.clone(),
+            frame: ServerToAttendant::Assigned {
+                conversation: view.clone(),
+            },
+        })
+        .await;
+        self.publish(BusEvent::Customer {
+            customer: view.customer.id.clone(),
+            frame: ServerToCustomer::Assigned {
+                conversation: view.id,
+                attendant,
+            },
+        })
+        .await;
+        self.announce(view.clone()).await;
+    }
+
+    /// Moves a held conversation to another attendant (capacity checked by the store).
+    pub(super) async fn reassign(
+        &mut self,
+        id: ConversationId,
+        to: &AttendantId,
+        capacity: u32,
+    ) -> AppResult<()> {
+        let previous = self
+            .model
+            .conversations
+            .get(&id)
+            .and_then(|c| c.record.attendant_id.clone());
+        let t = transition(
+            id,
+            &HELD,
+            ConversationStatus::Assigned,
+            AttendantChange::Set(to.clone()),
+            Some(capacity),
+        );
+        let record = self.store.transition(t).await?;
+        if let Some(prev) = &previous {
+            self.release(prev, id);
+            self.tell_unassigned(prev, id, "transferred").await;
+        }
+        if let Some(a) = self.model.attendants.get_mut(to) {
+            a.open.insert(id);
+            a.last_assigned = Some(Instant::now());
+        }
+        self.replace_record(record);
+        if let Some(view) = self.view(id) {
+            self.tell_assigned(&view).await;
+        }
+        Ok(())
+    }
+
+    /// Puts a held conversation back in its queue, keeping its request time (so it goes to
+    /// the head of the queue), e.g. when its attendant lapsed or it was sent to a queue.
+    pub(super) async fn requeue(&mut self, id: ConversationId, reason: &str) -> AppResult<()> {
+        let previous = self
+            .model
+            .conversations
+            .get(&id)
+            .and_then(|c| c.record.attendant_id.clone());
+        let t = transition(
+            id,
+            &HELD,
+            ConversationStatus::Queued,
+            AttendantChange::Clear,
+            None,
+        );
+        let record = self.store.transition(t).await?;
+        if let Some(prev) = &previous {
+            self.release(prev, id);
+            self.tell_unassigned(prev, id, reason).await;
+        }
+        self.enter_queue(&record.queue_id, record.requested_at, id);
+        self.replace_record(record);
+        if let Some(view) = self.view(id) {
+            self.announce(view).await;
+        }
+        Ok(())
+    }
+
+    /// Ends an open conversation as resolved, expired or abandoned.
+    pub(super) async fn finish(
+        &mut self,
+        id: ConversationId,
+        to: ConversationStatus,
+    ) -> AppResult<()> {
+        let t = transition(id, &OPEN, to, AttendantChange::Keep, None);
+        let record = match self.store.transition(t).await {
+            Ok(record) => record,
+            Err(StoreError::Conflict(_)) => {
+                return Err(AppError::client(
+                    chimpassist_protocol::ErrorCode::Conflict,
+                    "the conversation is not open",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.leave_queue(id);
+        if let Some(a) = &record.attendant_id {
+            self.release(a, id);
+        }
+        if let (Some(assigned), Some(ended)) = (record.assigned_at, record.ended_at)
+            && let Some(q) = self.model.queues.get_mut(&record.queue_id)
+        {
+            #[allow(clippy::cast_precision_loss)] // durations in ms fit f64 exactly enough
+            q.record_handle_time((ended - assigned) as f64 / 1000.0);
+        }
+        let customer = self
+            .model
+            .conversations
+            .remove(&id)
+            .map(|c| c.customer)
+            .ok_or_else(|| AppError::not_found("conversation"))?;
+        self.sync_route(id);
+        let attendant = record
+            .attendant_id
+            .as_ref()
+            .and_then(|a| self.model.attendants.get(a))
+            .map(|a| &a.record);
+        let view = conversation_view(&record, &customer, attendant);
+        tracing::info!(conversation = %id, status = to.as_str(), "conversation ended");
+        self.announce(view).await;
+        if self.model.open_of(&customer.id).is_none() {
+            self.forget_customer_if_gone(&customer.id);
+        }
+        Ok(())
+    }
+
+    async fn tell_unassigned(&self, attendant: &AttendantId, id: ConversationId, reason: &str) {
+        self.publish(BusEvent::Attendant {
+            attendant: attendant.clone(),
+            frame: ServerToAttendant::Unassigned {
+                conversation: id,
+                reason: reason.to_owned(),
+            },
+        })
+        .await;
+    }
+
+    fn release(&mut self, attendant: &AttendantId, id: ConversationId) {
+        if let Some(a) = self.model.attendants.get_mut(attendant) {
+            a.open.remove(&id);
+        }
+    }
+
+    pub(super) fn enter_queue(
+        &mut self,
+        queue: &QueueId,
+        requested_at: TimestampMs,
+        id: ConversationId,
+    ) {
+        if let Some(q) = self.model.queues.get_mut(queue) {
+            q.waiting.insert((requested_at, id));
+        }
+    }
+
+    fn leave_queue(&mut self, id: ConversationId) {
+        if let Some(c) = self.model.conversations.get(&id)
+            && let Some(q) = self.model.queues.get_mut(&c.record.queue_id)
+        {
+            q.waiting.remove(&(c.record.requested_at, id));
+            q.told.remove(&id);
+        }
+    }
+
+    /// Stores a fresh record in the model (the conversation must be known) and the route.
+    pub(super) fn replace_record(&mut self, record: Conversation) {
+        let id = record.id;
+        if let Some(c) = self.model.conversations.get_mut(&id) {
+            c.record = record;
+        }
+        self.sync_route(id);
+    }
+
+    fn forget_customer_if_gone(&mut self, customer: &chimpassist_protocol::CustomerId) {
+        if self
+            .model
+            .customers
+            .get(customer)
+            .is_some_and(|c| c.connections == 0)
+        {
+            self.model.customers.remove(customer);
+        }
+    }
+
+    /// Auto mode: hands waiting conversations, oldest first, to the best attendant until
+    /// nobody has room; then pushes positions and numbers.
+    pub(super) async fn assign_waiting(&mut self) {
+        let auto: Vec<_> = self
+            .model
+            .queues
+            .values()
+            .filter(|q| q.config.mode == chimpassist_protocol::AssignmentMode::Auto)
+            .map(|q| q.config.clone())
+            .collect();
+        for queue in auto {
+            loop {
+                let Some(&(_, next)) = self
+                    .model
+                    .queues
+                    .get(&queue.id)
+                    .and_then(|q| q.waiting.first())
+                else {
+                    break;
+                };
+                let Some(attendant) = self.model.pick_attendant(&queue) else {
+                    break;
+                };
+                if let Err(e) = self.assign(next, &attendant).await {
+                    // Should not happen (the model mirrors the store); stop this queue for now,
+                    // the next event retries.
+                    tracing::warn!(conversation = %next, attendant = %attendant, error = %e, "assignment refused");
+                    break;
+                }
+            }
+        }
+        self.push_positions().await;
+        self.refresh_observations().await;
+    }
+
+    /// Sends each waiting customer their position and EWT when they changed.
+    pub(super) async fn push_positions(&mut self) {
+        let mut updates = Vec::new();
+        let queue_ids: Vec<_> = self.model.queues.keys().cloned().collect();
+        for queue in queue_ids {
+            for (id, position) in self.model.positions(&queue) {
+                let ewt = self.model.estimated_wait(&queue, position);
+                let Some(q) = self.model.queues.get_mut(&queue) else {
+                    continue;
+                };
+                if q.told.get(&id) != Some(&(position, ewt)) {
+                    q.told.insert(id, (position, ewt));
+                    if let Some(c) = self.model.conversations.get(&id) {
+                        updates.push((c.record.customer_id.clone(), id, position, ewt));
+                    }
+                }
+            }
+        }
+        for (customer, conversation, position, ewt_seconds) in updates {
+            self.publish(BusEvent::Customer {
+                customer,
+                frame: ServerToCustomer::QueueStatus {
+                    conversation,
+                    position,
+                    ewt_seconds,
+                },
+            })
+            .await;
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! Commands from customers and attendants, decided on the model and carried out through
+//! [`super::lifecycle`].
+
+use chimpassist_protocol::{
+    AttendantId, ConversationId, ConversationStatus, ConversationView, CustomerId,
+    CustomerPresence, ErrorCode, Presence, QueueId, Role, ServerToAttendant, TransferTarget,
+};
+use chimpassist_store::{Attendant, AttendantChange, Customer, NewConversation, StoreError};
+use tokio::time::Instant;
+
+use super::actor::Actor;
+use super::lifecycle::transition;
+use super::model::{AttendantState, ConvState, CustomerState};
+use crate::bus::BusEvent;
+use crate::error::{AppError, AppResult};
+use crate::views::now_ms;
+
+fn conflict(message: &str) -> AppError {
+    AppError::client(ErrorCode::Conflict, message)
+}
+
+impl Actor {
+    pub(super) async fn start_chat(
+        &mut self,
+        customer: Customer,
+        queue: QueueId,
+        subject: Option<String>,
+    ) -> AppResult<ConversationView> {
+        if let Some(open) = self.model.open_of(&customer.id) {
+            return self
+                .view(open)
+                .ok_or_else(|| AppError::not_found("conversation"));
+        }
+        self.queue_config(&queue)?;
+        let new = NewConversation {
+            id: ConversationId::new(),
+            customer_id: customer.id.clone(),
+            queue_id: queue.clone(),
+            requested_at: now_ms(),
+            subject,
+        };
+        let record = match self.store.create_conversation(new).await {
+            Ok(record) => record,
+            // Another node (or a race with a reopen) created one first: not ours to decide.
+            Err(StoreError::Conflict(_)) => {
+                return Err(conflict("this customer already has an open conversation"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let id = record.id;
+        tracing::info!(conversation = %id, customer = %customer.id, queue = %queue, "conversation requested");
+        self.enter_queue(&queue, record.requested_at, id);
+        self.model
+            .customers
+            .entry(customer.id.clone())
+            .or_insert(CustomerState {
+                connections: 0,
+                gone_since: Some(Instant::now()),
+                presence: CustomerPresence::Gone,
+            });
+        self.model
+            .conversations
+            .insert(id, ConvState { record, customer });
+        self.sync_route(id);
+        if let Some(view) = self.view(id) {
+            self.announce(view).await;
+        }
+        self.assign_waiting().await;
+        self.view(id)
+            .ok_or_else(|| AppError::not_found("conversation"))
+    }
+
+    pub(super) async fn end_chat(
+        &mut self,
+        customer: &CustomerId,
+        id: ConversationId,
+    ) -> AppResult<()> {
+        let c = self
+            .model
+            .conversations
+            .get(&id)
+            .filter(|c| &c.record.customer_id == customer)
+            .ok_or_else(|| conflict("the conversation is not open"))?;
+        let to = if c.record.status == ConversationStatus::Queued {
+            ConversationStatus::Abandoned
+        } else {
+            ConversationStatus::Resolved
+        };
+        self.finish(id, to).await?;
+        self.assign_waiting().await;
+        Ok(())
+    }
+
+    pub(super) async fn customer_connected(&mut self, customer: Customer) {
+        let state = self
+            .model
+            .customers
+            .entry(customer.id.clone())
+            .or_insert(CustomerState {
+                connections: 0,
+                gone_since: None,
+                presence: CustomerPresence::Active,
+            });
+        state.connections += 1;
+        state.gone_since = None;
+        if let Some(open) = self.model.open_of(&customer.id)
+            && let Some(c) = self.model.conversations.get_mut(&open)
+        {
+            c.customer = customer.clone();
+        }
+        self.customer_presence(&customer.id, CustomerPresence::Active)
+            .await;
+    }
+
+    pub(super) async fn customer_disconnected(&mut self, customer: &CustomerId) {
+        let Some(state) = self.model.customers.get_mut(customer) else {
+            return;
+        };
+        state.connections = state.connections.saturating_sub(1);
+        if state.connections > 0 {
+            return;
+        }
+        state.gone_since = Some(Instant::now());
+        if self.model.open_of(customer).is_none() {
+            self.model.customers.remove(customer);
+            return;
+        }
+        self.customer_presence(customer, CustomerPresence::Gone)
+            .await;
+    }
+
+    /// Records and relays customer presence to the attendant holding their conversation.
+    pub(super) async fn customer_presence(
+        &mut self,
+        customer: &CustomerId,
+        state: CustomerPresence,
+    ) {
+        if let Some(c) = self.model.customers.get_mut(customer) {
+            c.presence = state;
+        }
+        let attendant = self
+            .model
+            .open_of(customer)
+            .and_then(|id| self.model.conversations.get(&id))
+            .and_then(|c| c.record.attendant_id.clone());
+        if let Some(attendant) = attendant {
+            self.publish(BusEvent::Attendant {
+                attendant,
+                frame: ServerToAttendant::CustomerPresence {
+                    customer: customer.clone(),
+                    state,
+                },
+            })
+            .await;
+        }
+    }
+
+    /// A customer gone longer than the session keep-alive: their conversation ends.
+    pub(super) async fn customer_lapsed(&mut self, customer: &CustomerId) {
+        if let Some(id) = self.model.open_of(customer) {
+            let queued = self
+                .model
+                .conversations
+                .get(&id)
+                .is_some_and(|c| c.record.status == ConversationStatus::Queued);
+            let to = if queued {
+                ConversationStatus::Abandoned
+            } else {
+                ConversationStatus::Expired
+            };
+            if let Err(e) = self.finish(id, to).await {
+                tracing::warn!(conversation = %id, error = %e, "could not end lapsed conversation");
+                return;
+            }
+            self.assign_waiting().await;
+        }
+        self.model.customers.remove(customer);
+    }
+
+    /// A customer wrote in a closed conversation: it goes back to the queue as a new request.
+    pub(super) async fn customer_wrote(&mut self, id: ConversationId) {
+        if self.model.conversations.contains_key(&id) {
+            return;
+        }
+        let result = self
+            .reopen_closed(id, AttendantChange::Clear, ConversationStatus::Queued, None)
+            .await;
+        if let Err(e) = result {
+            tracing::info!(conversation = %id, error = %e, "conversation not reopened");
+            return;
+        }
+        self.assign_waiting().await;
+    }
+
+    /// Loads a closed conversation, moves it to `to` and adds it to the model.
+    async fn reopen_closed(
+        &mut self,
+        id: ConversationId,
+        attendant: AttendantChange,
+        to: ConversationStatus,
+        capacity: Option<u32>,
+    ) -> AppResult<ConversationView> {
+        let t = transition(
+            id,
+            &[
+                ConversationStatus::Resolved,
+                ConversationStatus::Expired,
+                ConversationStatus::Abandoned,
+            ],
+            to,
+            attendant,
+            capacity,
+        );
+        let record = self.store.transition(t).await?;
+        let customer = self
+            .store
+            .get_customer(&record.customer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer"))?;
+        let connected = self
+            .model
+            .customers
+            .get(&customer.id)
+            .is_some_and(|c| c.connections > 0);
+        self.model
+            .customers
+            .entry(customer.id.clone())
+            .or_insert(CustomerState {
+                connections: 0,
+                gone_since: (!connected).then(Instant::now),
+                presence: CustomerPresence::Gone,
+            });
+        match &record.attendant_id {
+            Some(a) if to != ConversationStatus::Queued => {
+                if let Some(state) = self.model.attendants.get_mut(a) {
+                    state.open.insert(id);
+                    state.last_assigned = Some(Instant::now());
+                }
+            }
+            _ => self.enter_queue(&record.queue_id.clone(), record.requested_at, id),
+        }
+        self.model
+            .conversations
+            .insert(id, ConvState { record, customer });
+        self.sync_route(id);
+        let view = self
+            .view(id)
+            .ok_or_else(|| AppError::not_found("conversation"))?;
+        tracing::info!(conversation = %id, status = to.as_str(), "conversation reopened");
+        self.announce(view.clone()).await;
+        Ok(view)
+    }
+
+    pub(super) async fn rated(&mut self, id: ConversationId) {
+        match self.store.get_conversation(&id).await {
+            Ok(Some(record)) => {
+                let customer = match self.store.get_customer(&record.customer_id).await {
+                    Ok(Some(c)) => c,
+                    _ => return,
+                };
+                let attendant = record
+                    .attendant_id
+                    .as_ref()
+                    .and_then(|a| self.model.attendants.get(a))
+                    .map(|a| a.record.clone());
+                let view = crate::views::conversation_view(&record, &customer, attendant.as_ref());
+                self.announce(view).await;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not announce rating"),
+        }
+    }
+
+    pub(super) async fn attendant_connected(
+        &mut self,
+        attendant: Attendant,
+    ) -> AppResult<(Presence, Vec<ConversationView>)> {
+        let now = Instant::now();
+        let state = self
+            .model
+            .attendants
+            .entry(attendant.id.clone())
+            .or_insert_with(|| AttendantState::new(attendant.clone(), now));
+        state.record = attendant.clone();
+        state.connections += 1;
+        state.last_seen = now;
+        if state.presence == Presence::Offline {
+            state.presence = Presence::Online;
+        }
+        let presence = state.presence;
+        self.assign_waiting().await;
+        let mut open: Vec<_> = self
+            .model
+            .conversations
+            .keys()
+            .filter_map(|id| self.view(*id))
+            .collect();
+        open.sort_by_key(|v| (v.requested_at, v.id));
+        Ok((presence, open))
+    }
+
+    pub(super) async fn set_presence(
+        &mut self,
+        attendant: &AttendantId,
+        presence: Presence,
+    ) -> AppResult<Presence> {
+        if presence == Presence::Offline {
+            return Err(AppError::invalid(
+                "presence can be set to online or away; offline follows the connection",
+            ));
+        }
+        let state = self
+            .model
+            .attendants
+            .get_mut(attendant)
+            .ok_or_else(|| AppError::not_found("attendant"))?;
+        state.presence = presence;
+        state.last_seen = Instant::now();
+        self.publish(BusEvent::Attendant {
+            attendant: attendant.clone(),
+            frame: ServerToAttendant::Presence { presence },
+        })
+        .await;
+        self.assign_waiting().await;
+        Ok(presence)
+    }
+
+    /// The attendant answered: `assigned` becomes `active`.
+    pub(super) async fn attendant_replied(&mut self, attendant: &AttendantId, id: ConversationId) {
+        let assigned = self.model.conversations.get(&id).is_some_and(|c| {
+            c.record.status == ConversationStatus::Assigned
+                && c.record.attendant_id.as_ref() == Some(attendant)
+        });
+        if !assigned {
+            return;
+        }
+        let t = transition(
+            id,
+            &[ConversationStatus::Assigned],
+            ConversationStatus::Active,
+            AttendantChange::Keep,
+            None,
+        );
+        match self.store.transition(t).await {
+            Ok(record) => {
+                self.replace_record(record);
+                if let Some(view) = self.view(id) {
+                    self.announce(view).await;
+                }
+            }
+            Err(e) => tracing::debug!(conversation = %id, error = %e, "not activated"),
+        }
+    }
+
+    pub(super) async fn next_customer(
+        &mut self,
+        attendant: &AttendantId,
+        queue: Option<QueueId>,
+    ) -> AppResult<ConversationView> {
+        let state = self
+            .model
+            .attendants
+            .get(attendant)
+            .ok_or_else(|| AppError::not_found("attendant"))?;
+        let queues = match queue {
+            Some(q) if state.record.queues.contains(&q) => vec![q],
+            Some(_) => return Err(AppError::forbidden()),
+            None => state.record.queues.clone(),
+        };
+        if state.free_capacity() == 0 {
+            return Err(AppError::client(
+                ErrorCode::AtCapacity,
+                "you are at capacity",
+            ));
+        }
+        let eligible: Vec<_> = queues
+            .into_iter()
+            .filter(|q| {
+                self.model.queues.get(q).is_some_and(|qs| {
+                    qs.config
+                        .skill
+                        .as_ref()
+                        .is_none_or(|s| *s == state.record.skill)
+                })
+            })
+            .collect();
+        let next = self
+            .model
+            .oldest_waiting(&eligible)
+            .ok_or_else(|| AppError::client(ErrorCode::QueueEmpty, "nobody is waiting"))?;
+        let view = self.assign(next, attendant).await?;
+        self.push_positions().await;
+        self.refresh_observations().await;
+        Ok(view)
+    }
+
+    fn held_by(&self, by: &Attendant, id: ConversationId) -> AppResult<()> {
+        let c = self
+            .model
+            .conversations
+            .get(&id)
+            .ok_or_else(|| conflict("the conversation is not open"))?;
+        if by.role == Role::Admin || c.record.attendant_id.as_ref() == Some(&by.id) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+
+    pub(super) async fn transfer(
+        &mut self,
+        by: &Attendant,
+        id: ConversationId,
+        to: TransferTarget,
+    ) -> AppResult<()> {
+        self.held_by(by, id)?;
+        match to {
+            TransferTarget::Attendant(target) => {
+                let t = self
+                    .model
+                    .attendants
+                    .get(&target)
+                    .filter(|a| !a.record.disabled && a.presence != Presence::Offline)
+                    .ok_or_else(|| conflict("that attendant is not available"))?;
+                if t.free_capacity() == 0 {
+                    return Err(AppError::client(
+                        ErrorCode::AtCapacity,
+                        "that attendant is at capacity",
+                    ));
+                }
+                let capacity = t.record.capacity;
+                self.reassign(id, &target, capacity).await?;
+            }
+            TransferTarget::Queue(queue) => {
+                self.queue_config(&queue)?;
+                let same = self
+                    .model
+                    .conversations
+                    .get(&id)
+                    .is_some_and(|c| c.record.queue_id == queue);
+                if !same {
+                    return Err(AppError::invalid(
+                        "moving a conversation to another queue is not supported yet",
+                    ));
+                }
+                self.requeue(id, "transferred").await?;
+            }
+        }
+        self.assign_waiting().await;
+        Ok(())
+    }
+
+    pub(super) async fn resolve(&mut self, by: &Attendant, id: ConversationId) -> AppResult<()> {
+        self.held_by(by, id)?;
+        self.finish(id, ConversationStatus::Resolved).await?;
+        self.assign_waiting().await;
+        Ok(())
+    }
+
+    pub(super) async fn reopen(&mut self, by: &Attendant, id: ConversationId) -> AppResult<()> {
+        let capacity = self
+            .model
+            .attendants
+            .get(&by.id)
+            .map_or(by.capacity, |a| a.record.capacity);
+        self.reopen_closed(
+            id,
+            AttendantChange::Set(by.id.clone()),
+            ConversationStatus::Assigned,
+            Some(capacity),
+        )
+        .await?;
+        if let Some(view) = self.view(id) {
+            self.publish(BusEvent::Attendant {
+                attendant: by.id.clone(),
+                frame: ServerToAttendant::Assigned { conversation: view },
+            })
+            .await;
+        }
+        self.refresh_observations().await;
+        Ok(())
+    }
+
+    pub(super) async fn attendant_changed(&mut self, attendant: Attendant) {
+        let now = Instant::now();
+        let state = self
+            .model
+            .attendants
+            .entry(attendant.id.clone())
+            .or_insert_with(|| AttendantState::new(attendant.clone(), now));
+        state.record = attendant;
+        if state.record.disabled {
+            // A disabled account takes nothing new; what it holds goes back to the queue.
+            let held: Vec<_> = state.open.iter().copied().collect();
+            state.presence = Presence::Offline;
+            for id in held {
+                if let Err(e) = self.requeue(id, "attendant disabled").await {
+                    tracing::warn!(conversation = %id, error = %e, "requeue failed");
+                }
+            }
+        }
+        self.assign_waiting().await;
+    }
+
+    /// Keep-alive lapsed: offline, and every held conversation back to the head of its queue.
+    pub(super) async fn attendant_lapsed(&mut self, id: &AttendantId) {
+        let Some(state) = self.model.attendants.get_mut(id) else {
+            return;
+        };
+        state.presence = Presence::Offline;
+        let held: Vec<_> = state.open.iter().copied().collect();
+        for conversation in held {
+            if let Err(e) = self.requeue(conversation, "attendant offline").await {
+                tracing::warn!(%conversation, error = %e, "requeue failed");
+            }
+        }
+        self.assign_waiting().await;
+    }
+}

@@ -1,0 +1,130 @@
+//! The server's one error type, mapped once to HTTP responses and WebSocket error frames.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chimpassist_protocol::{ErrorBody, ErrorCode, ProtocolError};
+use chimpassist_store::StoreError;
+
+/// An error answered to a client. Internal details are logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A client-caused error with a stable code and a message safe to show.
+    #[error("{code}: {message}")]
+    Client { code: ErrorCode, message: String },
+    /// The store is unreachable; the client may retry.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; logged with its cause, answered as `internal`.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn client(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Client {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::client(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden() -> Self {
+        Self::client(ErrorCode::Forbidden, "you are not allowed to do this")
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::client(ErrorCode::Unauthenticated, "log in first")
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::client(ErrorCode::InvalidField, message)
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Client { code, .. } => *code,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The body sent to the client (logs internal errors as a side effect).
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            Self::Client { code, message } => ErrorBody {
+                code: *code,
+                message: message.clone(),
+            },
+            Self::Unavailable(cause) => {
+                tracing::warn!(%cause, "store unavailable");
+                ErrorBody {
+                    code: ErrorCode::Unavailable,
+                    message: "storage is unavailable right now; nothing was saved, retry later"
+                        .into(),
+                }
+            }
+            Self::Internal(cause) => {
+                tracing::error!(cause = ?cause, "internal error");
+                ErrorBody {
+                    code: ErrorCode::Internal,
+                    message: "internal error".into(),
+                }
+            }
+        }
+    }
+}
+
+/// HTTP status of each code.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    use ErrorCode::*;
+    match code {
+        MalformedJson | UnknownType | MissingField | InvalidField | TextTooLong | EmptyText
+        | UnsupportedVersion | HelloRequired | DuplicateClientId => StatusCode::BAD_REQUEST,
+        FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        RateLimited | TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
+        Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
+        Forbidden | VerificationRequired => StatusCode::FORBIDDEN,
+        NotFound => StatusCode::NOT_FOUND,
+        Conflict | AtCapacity | QueueEmpty => StatusCode::CONFLICT,
+        NotConfigured | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        UpstreamFailed => StatusCode::BAD_GATEWAY,
+        Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = self.body();
+        (status_of(body.code), Json(body)).into_response()
+    }
+}
+
+impl From<ProtocolError> for AppError {
+    fn from(e: ProtocolError) -> Self {
+        Self::client(e.code, e.message)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => Self::client(ErrorCode::Conflict, m),
+            StoreError::NotFound => Self::client(ErrorCode::NotFound, "not found"),
+            StoreError::AtCapacity => {
+                Self::client(ErrorCode::AtCapacity, "the attendant is at capacity")
+            }
+            StoreError::DuplicateClientId => Self::client(
+                ErrorCode::DuplicateClientId,
+                "this client id belongs to another message",
+            ),
+            StoreError::Unavailable(m) => Self::Unavailable(m),
+            StoreError::Internal(m) => Self::Internal(anyhow::anyhow!(m)),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The Chimp Assist server.
+//!
+//! Layers, outermost first: `api` and `ws` (HTTP and WebSocket edges: parse, authorise, map
+//! errors) → `coordinator` (queues, assignment, presence, lifecycle) and the message path
+//! (`ws::messaging`) → `chimpassist_store::Store` (durability) and [`bus::Bus`] (delivery
+//! between nodes) → [`hub::Hub`] (this node's connections).
+
+pub mod api;
+pub mod auth;
+pub mod bus;
+pub mod config;
+pub mod coordinator;
+pub mod domain;
+pub mod error;
+pub mod hub;
+pub mod metrics;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod views;
+pub mod ws;

@@ -1,0 +1,44 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use chimpassist_store::Store;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::api::upstream::UpstreamCache;
+use crate::auth::Auth;
+use crate::bus::Bus;
+use crate::config::Config;
+use crate::coordinator::Coordinator;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+
+/// Application state, behind an `Arc` in axum's `State`.
+pub struct AppState {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub hub: Arc<Hub>,
+    pub coordinator: Coordinator,
+    pub auth: Auth,
+    pub metrics: Metrics,
+    pub http: reqwest::Client,
+    pub upstream: UpstreamCache,
+    /// Caps simultaneous WebSocket connections.
+    pub connections: Arc<Semaphore>,
+    /// Fires when the server begins shutting down.
+    pub stop: CancellationToken,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+impl AppState {
+    /// A connection slot, or `None` when the server is full.
+    pub fn connection_permit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.connections).try_acquire_owned().ok()
+    }
+}

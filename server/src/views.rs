@@ -1,0 +1,83 @@
+//! Store records → protocol views, in one place.
+
+use chimpassist_protocol::{
+    AttendantPublic, AttendantView, ConversationView, CustomerView, MessageView, Sender,
+    TimestampMs,
+};
+use chimpassist_store::{Attendant, Conversation, Customer, StoredMessage};
+
+pub fn now_ms() -> TimestampMs {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+pub fn customer_view(c: &Customer) -> CustomerView {
+    CustomerView {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        avatar_url: c.avatar_url.clone(),
+        email: c.email.clone(),
+        external_id: c.external_id.clone(),
+        verified: c.verified,
+    }
+}
+
+pub fn attendant_public(a: &Attendant) -> AttendantPublic {
+    AttendantPublic {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        avatar_url: a.avatar_url.clone(),
+    }
+}
+
+pub fn attendant_view(a: &Attendant) -> AttendantView {
+    AttendantView {
+        id: a.id.clone(),
+        email: a.email.clone(),
+        name: a.name.clone(),
+        avatar_url: a.avatar_url.clone(),
+        role: a.role,
+        skill: a.skill.clone(),
+        queues: a.queues.clone(),
+        capacity: a.capacity,
+        disabled: a.disabled,
+        must_change_password: a.must_change_password,
+    }
+}
+
+pub fn conversation_view(
+    c: &Conversation,
+    customer: &Customer,
+    attendant: Option<&Attendant>,
+) -> ConversationView {
+    ConversationView {
+        id: c.id,
+        queue: c.queue_id.clone(),
+        status: c.status,
+        customer: customer_view(customer),
+        attendant: attendant.map(attendant_public),
+        requested_at: c.requested_at,
+        assigned_at: c.assigned_at,
+        ended_at: c.ended_at,
+        last_seq: c.last_seq,
+        rating: c.rating.clone(),
+        subject: c.subject.clone(),
+    }
+}
+
+pub fn message_view(m: &StoredMessage) -> MessageView {
+    MessageView {
+        conversation: m.conversation,
+        seq: m.seq,
+        client_id: m.client_id,
+        from: Sender {
+            party: m.sender_party,
+            id: m.sender_id.clone(),
+            name: m.sender_name.clone(),
+        },
+        text: m.text.clone(),
+        timestamp: m.timestamp,
+    }
+}

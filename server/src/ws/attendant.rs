@@ -1,0 +1,313 @@
+//! The attendant socket: authenticated by the login cookie before the upgrade; chat
+//! operations limited to the conversations the attendant holds.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::extract::ws::WebSocket;
+use chimpassist_protocol::{
+    AttendantToServer, ClientMessageId, ConversationId, ErrorBody, ErrorCode, PROTOCOL_VERSION,
+    Party, ServerToAttendant, ServerToCustomer, decode, encode,
+};
+use chimpassist_store::Attendant;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::connection::{
+    Incoming, OUTBOUND_QUEUE, WsSink, WsStream, next_frame, send_text, spawn_writer,
+};
+use super::messaging::{Author, append_and_deliver, history_page, publish, replay};
+use super::peer::{Failure, LoopContext, Peer, read_loop, reply};
+use crate::bus::BusEvent;
+use crate::error::{AppError, AppResult};
+use crate::hub::{Outbound, outbound_attendant};
+use crate::state::AppState;
+use crate::views::attendant_view;
+
+struct AttendantPeer {
+    state: Arc<AppState>,
+    me: Attendant,
+    tx: mpsc::Sender<Outbound>,
+}
+
+/// Runs one attendant connection to its end.
+pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant) {
+    let (mut sink, mut stream) = socket.split();
+    let Some(resume) = await_hello(&mut sink, &mut stream, &state).await else {
+        return;
+    };
+    let (registration, rx) = state.hub.register_attendant(me.id.clone(), OUTBOUND_QUEUE);
+    let _gauge = state.metrics.connection("attendant");
+    let welcome = match state.coordinator.attendant_connected(me.clone()).await {
+        Ok((presence, conversations)) => ServerToAttendant::Welcome {
+            protocol: PROTOCOL_VERSION,
+            me: attendant_view(&me),
+            presence,
+            conversations,
+            max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
+        },
+        Err(e) => ServerToAttendant::error(e.body()),
+    };
+    let ok = send_text(&mut sink, encode(&welcome)).await;
+    let points: Vec<_> = resume.into_iter().take(200).collect();
+    let replayed = replay(
+        &state,
+        &mut sink,
+        &points,
+        |message| encode(&ServerToAttendant::Message { message }),
+        |conversation, latest_seq| {
+            encode(&ServerToAttendant::Resync {
+                conversation,
+                latest_seq,
+            })
+        },
+    )
+    .await
+    .unwrap_or_default();
+    let writer = spawn_writer(
+        sink,
+        rx,
+        replayed,
+        state.config.heartbeat(),
+        registration.kill.clone(),
+        state.stop.clone(),
+    );
+    if ok {
+        let mut peer = AttendantPeer {
+            state: Arc::clone(&state),
+            me: me.clone(),
+            tx: registration.tx.clone(),
+        };
+        let cx = LoopContext {
+            state: &state,
+            tx: registration.tx.clone(),
+            idle: state.config.heartbeat() * 3,
+            limits: state.config.limits(),
+            kill: registration.kill.clone(),
+        };
+        read_loop(&mut peer, &mut stream, cx).await;
+    }
+    registration.kill.cancel();
+    drop(registration);
+    let _ = writer.await;
+    state.coordinator.attendant_disconnected(me.id).await;
+}
+
+async fn await_hello(
+    sink: &mut WsSink,
+    stream: &mut WsStream,
+    state: &AppState,
+) -> Option<Vec<chimpassist_protocol::ResumePoint>> {
+    let limits = state.config.limits();
+    for _ in 0..10 {
+        let text = match next_frame(stream, state.config.heartbeat() * 3).await {
+            Incoming::Closed => return None,
+            Incoming::Rejected(body) => {
+                send_text(sink, encode(&ServerToAttendant::error(body))).await;
+                continue;
+            }
+            Incoming::Text(text) => text,
+        };
+        let error = match decode::<AttendantToServer>(&text, &limits) {
+            Ok(AttendantToServer::Hello { protocol, resume }) if protocol == PROTOCOL_VERSION => {
+                return Some(resume);
+            }
+            Ok(AttendantToServer::Hello { .. }) => ErrorBody {
+                code: ErrorCode::UnsupportedVersion,
+                message: format!("this server speaks protocol {PROTOCOL_VERSION}"),
+            },
+            Ok(_) => ErrorBody {
+                code: ErrorCode::HelloRequired,
+                message: "send `hello` first".into(),
+            },
+            Err(e) => e.body(),
+        };
+        state.metrics.rejected(error.code);
+        send_text(sink, encode(&ServerToAttendant::error(error))).await;
+    }
+    None
+}
+
+impl AttendantPeer {
+    /// The customer of an open conversation this attendant holds.
+    fn held(&self, conversation: &ConversationId) -> AppResult<chimpassist_protocol::CustomerId> {
+        match self.state.coordinator.route(conversation) {
+            Some(route) if route.attendant.as_ref() == Some(&self.me.id) => Ok(route.customer),
+            Some(_) => Err(AppError::client(
+                ErrorCode::Forbidden,
+                "this conversation is not assigned to you",
+            )),
+            None => Err(AppError::client(
+                ErrorCode::Conflict,
+                "the conversation is not open",
+            )),
+        }
+    }
+
+    async fn send_message(
+        &self,
+        conversation: ConversationId,
+        client_id: ClientMessageId,
+        text: chimpassist_protocol::MessageText,
+    ) -> AppResult<()> {
+        let customer = self.held(&conversation)?;
+        let author = Author {
+            party: Party::Attendant,
+            id: self.me.id.to_string(),
+            name: self.me.name.clone(),
+        };
+        let (stored, _) = append_and_deliver(
+            &self.state,
+            conversation,
+            client_id,
+            author,
+            text,
+            &customer,
+            Some(&self.me.id),
+        )
+        .await?;
+        reply(
+            &self.tx,
+            outbound_attendant(&ServerToAttendant::Ack {
+                conversation,
+                client_id,
+                seq: stored.seq,
+                timestamp: stored.timestamp,
+            }),
+        )
+        .await;
+        self.state
+            .coordinator
+            .attendant_replied(self.me.id.clone(), conversation)
+            .await;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Peer for AttendantPeer {
+    type In = AttendantToServer;
+
+    fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound {
+        outbound_attendant(&ServerToAttendant::Error {
+            code: body.code,
+            message: body.message,
+            client_id,
+        })
+    }
+
+    async fn handle(&mut self, frame: AttendantToServer) -> Result<(), Failure> {
+        let coordinator = &self.state.coordinator;
+        match frame {
+            AttendantToServer::Hello { .. } => {
+                return Err(AppError::client(ErrorCode::Conflict, "already said hello").into());
+            }
+            AttendantToServer::SetPresence { presence } => {
+                coordinator
+                    .set_presence(self.me.id.clone(), presence)
+                    .await?;
+            }
+            AttendantToServer::Heartbeat => coordinator.attendant_seen(self.me.id.clone()).await,
+            AttendantToServer::Send {
+                conversation,
+                client_id,
+                text,
+            } => {
+                self.send_message(conversation, client_id, text)
+                    .await
+                    .map_err(|error| Failure {
+                        error,
+                        client_id: Some(client_id),
+                    })?;
+            }
+            AttendantToServer::Receipt {
+                conversation,
+                kind,
+                up_to_seq,
+            } => {
+                let customer = self.held(&conversation)?;
+                let last = self
+                    .state
+                    .store
+                    .get_conversation(&conversation)
+                    .await
+                    .map_err(AppError::from)?
+                    .map_or(0, |c| c.last_seq);
+                if up_to_seq > last {
+                    return Err(AppError::invalid("up_to_seq is beyond the newest message").into());
+                }
+                let receipts = self
+                    .state
+                    .store
+                    .record_receipt(&conversation, Party::Attendant, kind, up_to_seq)
+                    .await
+                    .map_err(AppError::from)?;
+                let to_me = ServerToAttendant::Receipt {
+                    conversation,
+                    receipts: receipts.clone(),
+                };
+                publish(
+                    &self.state,
+                    BusEvent::Attendant {
+                        attendant: self.me.id.clone(),
+                        frame: to_me,
+                    },
+                )
+                .await;
+                let frame = ServerToCustomer::Receipt {
+                    conversation,
+                    receipts,
+                };
+                publish(&self.state, BusEvent::Customer { customer, frame }).await;
+            }
+            AttendantToServer::Typing {
+                conversation,
+                state,
+            } => {
+                let customer = self.held(&conversation)?;
+                let frame = ServerToCustomer::Typing {
+                    conversation,
+                    state,
+                };
+                publish(&self.state, BusEvent::Customer { customer, frame }).await;
+            }
+            AttendantToServer::NextCustomer { queue } => {
+                coordinator.next_customer(self.me.id.clone(), queue).await?;
+            }
+            AttendantToServer::Transfer { conversation, to } => {
+                coordinator
+                    .transfer(self.me.clone(), conversation, to)
+                    .await?;
+            }
+            AttendantToServer::Resolve { conversation } => {
+                coordinator.resolve(self.me.clone(), conversation).await?;
+            }
+            AttendantToServer::Reopen { conversation } => {
+                coordinator.reopen(self.me.clone(), conversation).await?;
+            }
+            AttendantToServer::History {
+                conversation,
+                before_seq,
+                limit,
+            } => {
+                let (messages, more) =
+                    history_page(&self.state, &conversation, before_seq, limit).await?;
+                let frame = ServerToAttendant::History {
+                    conversation,
+                    messages,
+                    more,
+                };
+                reply(&self.tx, outbound_attendant(&frame)).await;
+            }
+            AttendantToServer::Ping { nonce } => {
+                coordinator.attendant_seen(self.me.id.clone()).await;
+                reply(
+                    &self.tx,
+                    outbound_attendant(&ServerToAttendant::Pong { nonce }),
+                )
+                .await;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,146 @@
+//! The transport loop shared by both sockets: a writer task fed by a bounded queue, a reader
+//! loop with an idle timeout and a rate limit, and the resume handshake.
+//!
+//! Resume without gaps or duplicates: the connection registers with the hub *before* it
+//! reads the missed messages from the store, and messages are published only after they are
+//! stored. So every message is either in the store read or arrives live afterwards; the
+//! writer drops live messages the replay already covered.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use chimpassist_protocol::{ConversationId, ErrorBody, ErrorCode, Seq};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use governor::{Quota, RateLimiter};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::hub::Outbound;
+
+/// Outbound frames a connection may have queued before the hub cuts it as too slow.
+pub(super) const OUTBOUND_QUEUE: usize = 512;
+/// Messages replayed on resume before answering `resync` instead.
+pub(super) const MAX_REPLAY: u64 = 500;
+/// Close code sent when the server stops (1001 "going away").
+const GOING_AWAY: u16 = 1001;
+/// Close code for a connection cut for being too slow (1013 "try again later").
+const TRY_AGAIN_LATER: u16 = 1013;
+
+pub(super) type WsSink = SplitSink<WebSocket, Message>;
+pub(super) type WsStream = SplitStream<WebSocket>;
+
+/// Sends a text frame directly on the sink (before the writer task starts).
+pub(super) async fn send_text(sink: &mut WsSink, text: String) -> bool {
+    sink.send(Message::Text(text.into())).await.is_ok()
+}
+
+/// Runs the writer: queued frames in order (minus already replayed messages), pings every
+/// `heartbeat`, and a close frame when the server stops or the hub cuts the connection.
+pub(super) fn spawn_writer(
+    mut sink: WsSink,
+    mut rx: mpsc::Receiver<Outbound>,
+    replayed: HashMap<ConversationId, Seq>,
+    heartbeat: Duration,
+    kill: CancellationToken,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ping = tokio::time::interval(heartbeat);
+        ping.tick().await;
+        let close = loop {
+            tokio::select! {
+                biased;
+                _ = stop.cancelled() => break Some((GOING_AWAY, "server shutting down")),
+                _ = kill.cancelled() => break Some((TRY_AGAIN_LATER, "too slow; reconnect and resume")),
+                frame = rx.recv() => {
+                    let Some(frame) = frame else { break None };
+                    if let Some((conversation, seq)) = frame.message
+                        && replayed.get(&conversation).is_some_and(|last| seq <= *last)
+                    {
+                        continue;
+                    }
+                    if sink.send(Message::Text(frame.text)).await.is_err() {
+                        break None;
+                    }
+                }
+                _ = ping.tick() => {
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        break None;
+                    }
+                }
+            }
+        };
+        if let Some((code, reason)) = close {
+            let _ = sink
+                .send(Message::Close(Some(CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from_static(reason),
+                })))
+                .await;
+        }
+        let _ = sink.close().await;
+    })
+}
+
+/// What the reader got.
+pub(super) enum Incoming {
+    Text(Utf8Bytes),
+    /// A frame the protocol does not accept (binary); answer with this error.
+    Rejected(ErrorBody),
+    /// Socket closed, errored, or idle too long.
+    Closed,
+}
+
+/// Reads the next application frame, answering pings implicitly (axum does) and treating
+/// silence longer than `idle` as a dead connection.
+pub(super) async fn next_frame(stream: &mut WsStream, idle: Duration) -> Incoming {
+    loop {
+        let next = match tokio::time::timeout(idle, stream.next()).await {
+            Ok(Some(Ok(message))) => message,
+            Ok(Some(Err(_)) | None) | Err(_) => return Incoming::Closed,
+        };
+        match next {
+            Message::Text(text) => return Incoming::Text(text),
+            Message::Binary(_) => {
+                return Incoming::Rejected(ErrorBody {
+                    code: ErrorCode::MalformedJson,
+                    message: "binary frames are not accepted; send JSON text".into(),
+                });
+            }
+            Message::Close(_) => return Incoming::Closed,
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    }
+}
+
+/// Per-connection token bucket: `per_second` on average, bursts of twice that.
+pub(super) struct Throttle(
+    RateLimiter<
+        governor::state::NotKeyed,
+        governor::state::InMemoryState,
+        governor::clock::DefaultClock,
+    >,
+);
+
+impl Throttle {
+    pub(super) fn new(per_second: u32) -> Self {
+        let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(per_second.max(1).saturating_mul(2)).unwrap_or(rate);
+        Self(RateLimiter::direct(
+            Quota::per_second(rate).allow_burst(burst),
+        ))
+    }
+
+    /// `Err` with a typed error when over the limit.
+    pub(super) fn check(&self) -> Result<(), ErrorBody> {
+        self.0.check().map_err(|_| ErrorBody {
+            code: ErrorCode::RateLimited,
+            message: "too many frames; slow down (nothing from the rejected frame was stored)"
+                .into(),
+        })
+    }
+}

@@ -1,0 +1,452 @@
+//! The customer socket: identity at `hello`, then chat operations on the customer's own
+//! conversations only.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::extract::ws::WebSocket;
+use chimpassist_protocol::{
+    ClientMessageId, ConversationId, ConversationStatus, CustomerPresence, CustomerToServer,
+    ErrorBody, ErrorCode, PROTOCOL_VERSION, Party, PreChat, QueueId, ServerToAttendant,
+    ServerToCustomer, decode, encode,
+};
+use chimpassist_store::{Conversation, Customer};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use super::connection::{
+    Incoming, OUTBOUND_QUEUE, WsSink, WsStream, next_frame, send_text, spawn_writer,
+};
+use super::messaging::{Author, append_and_deliver, history_page, publish, replay};
+use super::peer::{Failure, LoopContext, Peer, read_loop, reply};
+use crate::bus::BusEvent;
+use crate::domain;
+use crate::error::{AppError, AppResult};
+use crate::hub::{Outbound, outbound_customer};
+use crate::state::AppState;
+use crate::views::{conversation_view, customer_view};
+
+struct CustomerPeer {
+    state: Arc<AppState>,
+    customer: Customer,
+    tx: mpsc::Sender<Outbound>,
+}
+
+/// Runs one customer connection to its end.
+pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>) {
+    let (mut sink, mut stream) = socket.split();
+    let idle = state.config.heartbeat() * 3;
+    let limits = state.config.limits();
+    let Some((token, user, resume)) = await_hello(&mut sink, &mut stream, &state).await else {
+        return;
+    };
+    let grant = match state
+        .auth
+        .resolve_customer(token.as_deref(), user.as_ref())
+        .await
+    {
+        Ok(grant) => grant,
+        Err(e) => {
+            send_text(&mut sink, encode(&ServerToCustomer::error(e.body()))).await;
+            return;
+        }
+    };
+    let customer = grant.customer;
+    let (registration, rx) = state
+        .hub
+        .register_customer(customer.id.clone(), OUTBOUND_QUEUE);
+    let _gauge = state.metrics.connection("customer");
+    state.coordinator.customer_connected(customer.clone()).await;
+
+    let welcome = match welcome(&state, &customer, grant.token).await {
+        Ok(frame) => frame,
+        Err(e) => ServerToCustomer::error(e.body()),
+    };
+    let mut ok = send_text(&mut sink, encode(&welcome)).await;
+    let own: Vec<_> = match own_points(&state, &customer, resume).await {
+        Ok(points) => points,
+        Err(e) => {
+            ok = ok && send_text(&mut sink, encode(&ServerToCustomer::error(e.body()))).await;
+            Vec::new()
+        }
+    };
+    let replayed = replay(
+        &state,
+        &mut sink,
+        &own,
+        |message| encode(&ServerToCustomer::Message { message }),
+        |conversation, latest_seq| {
+            encode(&ServerToCustomer::Resync {
+                conversation,
+                latest_seq,
+            })
+        },
+    )
+    .await
+    .unwrap_or_default();
+
+    let writer = spawn_writer(
+        sink,
+        rx,
+        replayed,
+        state.config.heartbeat(),
+        registration.kill.clone(),
+        state.stop.clone(),
+    );
+    if ok {
+        let mut peer = CustomerPeer {
+            state: Arc::clone(&state),
+            customer: customer.clone(),
+            tx: registration.tx.clone(),
+        };
+        let cx = LoopContext {
+            state: &state,
+            tx: registration.tx.clone(),
+            idle,
+            limits,
+            kill: registration.kill.clone(),
+        };
+        read_loop(&mut peer, &mut stream, cx).await;
+    }
+    registration.kill.cancel();
+    drop(registration);
+    let _ = writer.await;
+    state.coordinator.customer_disconnected(customer.id).await;
+}
+
+type Hello = (
+    Option<String>,
+    Option<chimpassist_protocol::UserClaim>,
+    Vec<chimpassist_protocol::ResumePoint>,
+);
+
+/// Waits for a valid `hello`, answering anything else with a typed error.
+async fn await_hello(sink: &mut WsSink, stream: &mut WsStream, state: &AppState) -> Option<Hello> {
+    let limits = state.config.limits();
+    for _ in 0..10 {
+        let text = match next_frame(stream, state.config.heartbeat() * 3).await {
+            Incoming::Closed => return None,
+            Incoming::Rejected(body) => {
+                send_text(sink, encode(&ServerToCustomer::error(body))).await;
+                continue;
+            }
+            Incoming::Text(text) => text,
+        };
+        let error = match decode::<CustomerToServer>(&text, &limits) {
+            Ok(CustomerToServer::Hello {
+                protocol,
+                token,
+                user,
+                resume,
+            }) => {
+                if protocol == PROTOCOL_VERSION {
+                    return Some((token, user, resume));
+                }
+                ErrorBody {
+                    code: ErrorCode::UnsupportedVersion,
+                    message: format!("this server speaks protocol {PROTOCOL_VERSION}"),
+                }
+            }
+            Ok(_) => ErrorBody {
+                code: ErrorCode::HelloRequired,
+                message: "send `hello` first".into(),
+            },
+            Err(e) => e.body(),
+        };
+        state.metrics.rejected(error.code);
+        send_text(sink, encode(&ServerToCustomer::error(error))).await;
+    }
+    None
+}
+
+async fn welcome(
+    state: &AppState,
+    customer: &Customer,
+    token: String,
+) -> AppResult<ServerToCustomer> {
+    let latest = state
+        .store
+        .customer_conversations(&customer.id, 0, 1)
+        .await?;
+    let conversation = match latest.into_iter().next() {
+        Some(c) => Some(view_of(state, &c, customer).await?),
+        None => None,
+    };
+    Ok(ServerToCustomer::Welcome {
+        protocol: PROTOCOL_VERSION,
+        customer: customer_view(customer),
+        token,
+        conversation,
+        max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
+    })
+}
+
+async fn view_of(
+    state: &AppState,
+    c: &Conversation,
+    customer: &Customer,
+) -> AppResult<chimpassist_protocol::ConversationView> {
+    let attendant = match &c.attendant_id {
+        Some(a) => state.store.get_attendant(a).await?,
+        None => None,
+    };
+    Ok(conversation_view(c, customer, attendant.as_ref()))
+}
+
+/// Keeps only resume points of conversations this customer owns.
+async fn own_points(
+    state: &AppState,
+    customer: &Customer,
+    points: Vec<chimpassist_protocol::ResumePoint>,
+) -> AppResult<Vec<chimpassist_protocol::ResumePoint>> {
+    let mut own = Vec::new();
+    for p in points.into_iter().take(20) {
+        if let Some(c) = state.store.get_conversation(&p.conversation).await?
+            && c.customer_id == customer.id
+        {
+            own.push(p);
+        }
+    }
+    Ok(own)
+}
+
+impl CustomerPeer {
+    /// The conversation if it is this customer's; `not_found` otherwise (no probing).
+    async fn owned(&self, id: &ConversationId) -> AppResult<Conversation> {
+        self.state
+            .store
+            .get_conversation(id)
+            .await?
+            .filter(|c| c.customer_id == self.customer.id)
+            .ok_or_else(|| AppError::not_found("conversation"))
+    }
+
+    async fn send_message(
+        &mut self,
+        conversation: ConversationId,
+        client_id: ClientMessageId,
+        text: chimpassist_protocol::MessageText,
+    ) -> AppResult<()> {
+        let route = self.state.coordinator.route(&conversation);
+        let attendant = match &route {
+            Some(r) if r.customer == self.customer.id => r.attendant.clone(),
+            _ => {
+                self.owned(&conversation).await?;
+                None
+            }
+        };
+        let author = Author {
+            party: Party::Customer,
+            id: self.customer.id.to_string(),
+            name: self.customer.name.clone(),
+        };
+        let (stored, _) = append_and_deliver(
+            &self.state,
+            conversation,
+            client_id,
+            author,
+            text,
+            &self.customer.id,
+            attendant.as_ref(),
+        )
+        .await?;
+        reply(
+            &self.tx,
+            outbound_customer(&ServerToCustomer::Ack {
+                conversation,
+                client_id,
+                seq: stored.seq,
+                timestamp: stored.timestamp,
+            }),
+        )
+        .await;
+        if route.is_none() {
+            // Written into a closed conversation: it goes back to the queue.
+            self.state.coordinator.customer_wrote(conversation).await;
+        }
+        Ok(())
+    }
+
+    async fn start_chat(
+        &mut self,
+        queue: Option<QueueId>,
+        prechat: Option<PreChat>,
+    ) -> AppResult<()> {
+        let prechat = prechat.unwrap_or_default();
+        let subject = prechat
+            .problem
+            .as_deref()
+            .and_then(|p| domain::bounded_text(p, domain::MAX_SUBJECT_CHARS));
+        if !self.customer.verified {
+            let name = prechat.name.as_deref().and_then(domain::display_name);
+            let email = prechat.email.as_deref().and_then(domain::email);
+            if name.is_some() || email.is_some() {
+                let name = name.unwrap_or_else(|| self.customer.name.clone());
+                let email = email.or_else(|| self.customer.email.clone());
+                self.state
+                    .store
+                    .update_customer_profile(
+                        &self.customer.id,
+                        name.clone(),
+                        self.customer.avatar_url.clone(),
+                        email.clone(),
+                    )
+                    .await?;
+                self.customer.name = name;
+                self.customer.email = email;
+            }
+        }
+        let queue = queue.unwrap_or_else(QueueId::default_queue);
+        self.state
+            .coordinator
+            .start_chat(self.customer.clone(), queue, subject)
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Peer for CustomerPeer {
+    type In = CustomerToServer;
+
+    fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound {
+        outbound_customer(&ServerToCustomer::Error {
+            code: body.code,
+            message: body.message,
+            client_id,
+        })
+    }
+
+    async fn handle(&mut self, frame: CustomerToServer) -> Result<(), Failure> {
+        match frame {
+            CustomerToServer::Hello { .. } => {
+                return Err(AppError::client(ErrorCode::Conflict, "already said hello").into());
+            }
+            CustomerToServer::StartChat { queue, prechat } => {
+                self.start_chat(queue, prechat).await?
+            }
+            CustomerToServer::Send {
+                conversation,
+                client_id,
+                text,
+            } => {
+                self.send_message(conversation, client_id, text)
+                    .await
+                    .map_err(|error| Failure {
+                        error,
+                        client_id: Some(client_id),
+                    })?;
+            }
+            CustomerToServer::Receipt {
+                conversation,
+                kind,
+                up_to_seq,
+            } => {
+                let c = self.owned(&conversation).await?;
+                if up_to_seq > c.last_seq {
+                    return Err(AppError::invalid("up_to_seq is beyond the newest message").into());
+                }
+                let receipts = self
+                    .state
+                    .store
+                    .record_receipt(&conversation, Party::Customer, kind, up_to_seq)
+                    .await
+                    .map_err(AppError::from)?;
+                let frame = ServerToCustomer::Receipt {
+                    conversation,
+                    receipts: receipts.clone(),
+                };
+                publish(
+                    &self.state,
+                    BusEvent::Customer {
+                        customer: self.customer.id.clone(),
+                        frame,
+                    },
+                )
+                .await;
+                if let Some(attendant) = c.attendant_id {
+                    let frame = ServerToAttendant::Receipt {
+                        conversation,
+                        receipts,
+                    };
+                    publish(&self.state, BusEvent::Attendant { attendant, frame }).await;
+                }
+            }
+            CustomerToServer::Typing {
+                conversation,
+                state,
+            } => {
+                if let Some(route) = self.state.coordinator.route(&conversation)
+                    && route.customer == self.customer.id
+                    && let Some(attendant) = route.attendant
+                {
+                    let frame = ServerToAttendant::Typing {
+                        conversation,
+                        state,
+                    };
+                    publish(&self.state, BusEvent::Attendant { attendant, frame }).await;
+                }
+            }
+            CustomerToServer::Presence { state } => {
+                if state != CustomerPresence::Gone {
+                    self.state
+                        .coordinator
+                        .customer_presence(self.customer.id.clone(), state)
+                        .await;
+                }
+            }
+            CustomerToServer::EndChat { conversation } => {
+                self.state
+                    .coordinator
+                    .end_chat(self.customer.id.clone(), conversation)
+                    .await?;
+            }
+            CustomerToServer::Rate {
+                conversation,
+                rating,
+            } => {
+                rating.validate().map_err(AppError::from)?;
+                let c = self.owned(&conversation).await?;
+                if !matches!(
+                    c.status,
+                    ConversationStatus::Resolved | ConversationStatus::Expired
+                ) {
+                    return Err(AppError::client(
+                        ErrorCode::Conflict,
+                        "rate the conversation after it ended",
+                    )
+                    .into());
+                }
+                self.state
+                    .store
+                    .set_rating(&conversation, rating)
+                    .await
+                    .map_err(AppError::from)?;
+                self.state.coordinator.rated(conversation).await;
+            }
+            CustomerToServer::History {
+                conversation,
+                before_seq,
+                limit,
+            } => {
+                self.owned(&conversation).await?;
+                let (messages, more) =
+                    history_page(&self.state, &conversation, before_seq, limit).await?;
+                let frame = ServerToCustomer::History {
+                    conversation,
+                    messages,
+                    more,
+                };
+                reply(&self.tx, outbound_customer(&frame)).await;
+            }
+            CustomerToServer::Ping { nonce } => {
+                reply(
+                    &self.tx,
+                    outbound_customer(&ServerToCustomer::Pong { nonce }),
+                )
+                .await;
+            }
+        }
+        Ok(())
+    }
+}

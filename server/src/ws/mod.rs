@@ -1,0 +1,102 @@
+//! WebSocket endpoints: `/ws/customer` and `/ws/attendant`.
+//!
+//! Before upgrading: the connection cap, the origin (customer: the allowed-origins list;
+//! attendant: same origin as the server, since its credential is a cookie) and, for
+//! attendants, the session cookie. Refusals are JSON errors, never a silent close.
+
+mod attendant;
+mod connection;
+mod customer;
+mod messaging;
+mod peer;
+
+use std::sync::Arc;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use chimpassist_protocol::ErrorCode;
+
+use crate::api::extract::CurrentAttendant;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Hard transport limit per frame; larger frames close the socket. Below it, frames over the
+/// configured limit get a typed `frame_too_large` and the connection lives on.
+const TRANSPORT_MAX_FRAME: usize = 1024 * 1024;
+
+/// # GET /ws/customer
+pub async fn customer_ws(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if let Some(origin) = origin(&headers)
+        && !state.config.origin_allowed(origin)
+    {
+        return AppError::client(ErrorCode::Forbidden, "this origin may not open the chat")
+            .into_response();
+    }
+    let Some(permit) = state.connection_permit() else {
+        return AppError::client(
+            ErrorCode::TooManyConnections,
+            "the server is full; retry later",
+        )
+        .into_response();
+    };
+    let max = TRANSPORT_MAX_FRAME.max(state.config.max_frame_bytes * 2);
+    upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| async move {
+            customer::serve(socket, state).await;
+            drop(permit);
+        })
+}
+
+/// # GET /ws/attendant
+pub async fn attendant_ws(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    CurrentAttendant(me): CurrentAttendant,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if let Some(origin) = origin(&headers)
+        && !same_origin(origin, &headers)
+        && (state.config.any_origin() || !state.config.origin_allowed(origin))
+    {
+        return AppError::client(
+            ErrorCode::Forbidden,
+            "the back-office must be opened from this server",
+        )
+        .into_response();
+    }
+    let Some(permit) = state.connection_permit() else {
+        return AppError::client(
+            ErrorCode::TooManyConnections,
+            "the server is full; retry later",
+        )
+        .into_response();
+    };
+    let max = TRANSPORT_MAX_FRAME.max(state.config.max_frame_bytes * 2);
+    upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| async move {
+            attendant::serve(socket, state, me).await;
+            drop(permit);
+        })
+}
+
+fn origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+/// True when the Origin's host:port is the Host the request was sent to.
+fn same_origin(origin: &str, headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}

@@ -1,0 +1,97 @@
+//! The read loop both sockets share, generic over what a peer does with its frames.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chimpassist_protocol::{ClientFrame, ClientMessageId, ErrorBody, Limits, decode};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::connection::{Incoming, Throttle, WsStream, next_frame};
+use crate::error::AppError;
+use crate::hub::Outbound;
+use crate::state::AppState;
+
+/// A failed frame: the error, and the client id when it was a `send` (not stored).
+pub(super) struct Failure {
+    pub error: AppError,
+    pub client_id: Option<ClientMessageId>,
+}
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        Self {
+            error,
+            client_id: None,
+        }
+    }
+}
+
+/// One side of the conversation protocol.
+#[async_trait]
+pub(super) trait Peer: Send {
+    type In: ClientFrame + Send;
+    /// Encodes an error frame for this side.
+    fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound;
+    /// Handles one decoded frame.
+    async fn handle(&mut self, frame: Self::In) -> Result<(), Failure>;
+    /// The client id a frame carries, for errors raised before `handle` (rate limit).
+    fn client_id(frame: &str) -> Option<ClientMessageId> {
+        let value: serde_json::Value = serde_json::from_str(frame).ok()?;
+        ClientMessageId::parse(value.get("client_id")?.as_str()?).ok()
+    }
+}
+
+/// Everything the read loop needs besides the peer.
+pub(super) struct LoopContext<'a> {
+    pub state: &'a AppState,
+    pub tx: mpsc::Sender<Outbound>,
+    pub idle: Duration,
+    pub limits: Limits,
+    pub kill: CancellationToken,
+}
+
+/// Reads frames until the socket closes, goes idle, is cut, or the server stops. Every bad
+/// frame gets a typed error and the loop goes on.
+pub(super) async fn read_loop<P: Peer>(peer: &mut P, stream: &mut WsStream, cx: LoopContext<'_>) {
+    let throttle = Throttle::new(cx.state.config.rate_limit_per_second);
+    loop {
+        let incoming = tokio::select! {
+            _ = cx.state.stop.cancelled() => break,
+            _ = cx.kill.cancelled() => break,
+            incoming = next_frame(stream, cx.idle) => incoming,
+        };
+        let text = match incoming {
+            Incoming::Closed => break,
+            Incoming::Rejected(body) => {
+                cx.state.metrics.rejected(body.code);
+                reply(&cx.tx, P::error_frame(body, None)).await;
+                continue;
+            }
+            Incoming::Text(text) => text,
+        };
+        if let Err(body) = throttle.check() {
+            cx.state.metrics.rejected(body.code);
+            reply(&cx.tx, P::error_frame(body, P::client_id(&text))).await;
+            continue;
+        }
+        let frame = match decode::<P::In>(&text, &cx.limits) {
+            Ok(frame) => frame,
+            Err(e) => {
+                cx.state.metrics.rejected(e.code);
+                reply(&cx.tx, P::error_frame(e.body(), P::client_id(&text))).await;
+                continue;
+            }
+        };
+        if let Err(failure) = peer.handle(frame).await {
+            let body = failure.error.body();
+            cx.state.metrics.rejected(body.code);
+            reply(&cx.tx, P::error_frame(body, failure.client_id)).await;
+        }
+    }
+}
+
+/// Queues a direct reply. Waiting here only slows this client's own reads.
+pub(super) async fn reply(tx: &mpsc::Sender<Outbound>, frame: Outbound) {
+    let _ = tx.send(frame).await;
+}

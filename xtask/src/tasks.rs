@@ -1,0 +1,148 @@
+//! `run` and `test`: what they do, as plain lists of steps.
+
+use std::time::Instant;
+
+use crate::cmd::{self, Result};
+use crate::setup::{self, Scope, WASM_TARGET};
+
+/// One step of `cargo xtask test`. To add a check (trunk builds, size budget, browser e2e,
+/// MongoDB/MQTT conformance…), append a `Step` to [`TEST_STEPS`]; `run` may run several
+/// commands or plain Rust code.
+struct Step {
+    name: &'static str,
+    run: fn() -> Result,
+}
+
+const TEST_STEPS: &[Step] = &[
+    Step {
+        name: "fmt",
+        run: || cargo(&["fmt", "--all", "--", "--check"]),
+    },
+    Step {
+        name: "clippy",
+        run: || {
+            cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ])
+        },
+    },
+    Step {
+        name: "test",
+        run: || cargo(&["test", "--workspace", "--locked"]),
+    },
+    Step {
+        // Proves the shared protocol (and the front ends using it) build for the browser.
+        name: "wasm build",
+        run: || {
+            cargo(&[
+                "build",
+                "--locked",
+                "--target",
+                WASM_TARGET,
+                "-p",
+                "chimpassist-protocol",
+                "-p",
+                "chimpassist-widget",
+                "-p",
+                "chimpassist-backoffice",
+            ])
+        },
+    },
+];
+
+fn cargo(args: &[&str]) -> Result {
+    cmd::run(&mut cmd::cargo(args)).map(drop)
+}
+
+/// `cargo xtask run`: prerequisites, then the server in the foreground.
+pub(crate) fn run(server_args: &[String]) -> Result {
+    println!(
+        "Chimp Assist: the server will listen on http://127.0.0.1:3000 (default), data in \
+         ./data; Ctrl-C stops it. The first run compiles in release mode (a few minutes)."
+    );
+    setup::ensure(Scope::Run)?;
+    let mut cmd = cmd::cargo([
+        "run",
+        "--release",
+        "-p",
+        "chimpassist-server",
+        "--bin",
+        "chimpassist",
+        "--",
+        "serve",
+    ]);
+    cmd.args(server_args);
+    cmd::exec(cmd)
+}
+
+struct Outcome {
+    name: &'static str,
+    secs: f64,
+    ok: bool,
+}
+
+/// `cargo xtask test`: prerequisites (stop if they fail), then every step even after a
+/// failure, then a summary table.
+pub(crate) fn test() -> Result {
+    let start = Instant::now();
+    setup::ensure(Scope::All).map_err(|e| format!("setup failed: {e}"))?;
+    let mut outcomes = vec![Outcome {
+        name: "setup",
+        secs: start.elapsed().as_secs_f64(),
+        ok: true,
+    }];
+    for step in TEST_STEPS {
+        println!("\n==> {}", step.name);
+        let start = Instant::now();
+        let result = (step.run)();
+        if let Err(e) = &result {
+            eprintln!("error: step `{}` failed: {e}", step.name);
+        }
+        outcomes.push(Outcome {
+            name: step.name,
+            secs: start.elapsed().as_secs_f64(),
+            ok: result.is_ok(),
+        });
+    }
+    print_summary(&outcomes);
+    let failed: Vec<&str> = outcomes.iter().filter(|o| !o.ok).map(|o| o.name).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of {} steps failed: {}",
+            failed.len(),
+            outcomes.len(),
+            failed.join(", ")
+        ))
+    }
+}
+
+fn print_summary(outcomes: &[Outcome]) {
+    let width = outcomes
+        .iter()
+        .map(|o| o.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    println!("\n== summary");
+    println!("{:<width$}  {:>8}  result", "step", "seconds");
+    for o in outcomes {
+        let result = if o.ok { "ok" } else { "FAILED" };
+        println!("{:<width$}  {:>8.1}  {result}", o.name, o.secs);
+    }
+    let total: f64 = outcomes.iter().map(|o| o.secs).sum();
+    let failed = outcomes.iter().filter(|o| !o.ok).count();
+    let verdict = if failed == 0 {
+        "ok".to_owned()
+    } else {
+        format!("{failed} FAILED")
+    };
+    println!("{:<width$}  {total:>8.1}  {verdict}", "total");
+}
