@@ -1,0 +1,320 @@
+//! Test harness: a real server on port 0 with a fresh data directory, typed REST helpers and
+//! WebSocket clients that wait on frames (never on time).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use chimpassist_server::config::Config;
+use chimpassist_server::startup::Application;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use uuid::Uuid;
+
+/// How long a test waits for an expected frame before failing.
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
+
+pub(crate) struct TestApp {
+    pub(crate) port: u16,
+    pub(crate) dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub(crate) fn test_config(dir: &std::path::Path) -> Config {
+    let mut config = Config::from_env_defaults();
+    config.host = "127.0.0.1".parse().expect("loopback");
+    config.port = 0;
+    config.data_dir = dir.to_path_buf();
+    config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
+    config
+}
+
+pub(crate) async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub(crate) async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(dir.path());
+    tweak(&mut config);
+    start(config, dir).await
+}
+
+pub(crate) async fn start(config: Config, dir: tempfile::TempDir) -> TestApp {
+    chimpassist_server::telemetry::init(&config.log, false);
+    let app = Application::build(config).await.expect("app builds");
+    let port = app.port();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        port,
+        dir,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Stops gracefully and waits; returns the data directory for a restart.
+    pub(crate) async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    pub(crate) async fn get(&self, path: &str, auth: &Auth) -> reqwest::Response {
+        auth.apply(reqwest::Client::new().get(self.url(path)))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub(crate) async fn post(&self, path: &str, auth: &Auth, body: Value) -> reqwest::Response {
+        auth.apply(reqwest::Client::new().post(self.url(path)))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Logs in; returns the session cookie.
+    pub(crate) async fn login(&self, email: &str, password: &str) -> Auth {
+        let response = self
+            .post(
+                "/api/login",
+                &Auth::None,
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login of {email} failed");
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("chimp_session="))
+            .expect("session cookie")
+            .to_owned();
+        assert!(
+            cookie.contains("HttpOnly"),
+            "cookie must be HttpOnly: {cookie}"
+        );
+        Auth::Cookie(cookie.split(';').next().unwrap_or_default().to_owned())
+    }
+
+    pub(crate) async fn admin(&self) -> Auth {
+        self.login("admin", "admin").await
+    }
+
+    /// Creates an attendant through the admin API and returns (id, login).
+    pub(crate) async fn create_attendant(
+        &self,
+        admin: &Auth,
+        name: &str,
+        capacity: u32,
+    ) -> (String, Auth) {
+        let email = format!("{}@example.com", name.to_lowercase());
+        let response = self
+            .post(
+                "/api/attendants",
+                admin,
+                json!({"email": email, "name": name, "password": "secret-pass", "capacity": capacity}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+        let body: Value = response.json().await.expect("json");
+        let id = body["id"].as_str().expect("id").to_owned();
+        (id, self.login(&email, "secret-pass").await)
+    }
+
+    pub(crate) async fn customer(&self, user: Option<Value>) -> Ws {
+        self.customer_with(user, None, json!([])).await
+    }
+
+    /// Opens a customer socket, says hello, waits for `welcome`.
+    pub(crate) async fn customer_with(
+        &self,
+        user: Option<Value>,
+        token: Option<&str>,
+        resume: Value,
+    ) -> Ws {
+        let url = format!("ws://127.0.0.1:{}/ws/customer", self.port);
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("customer ws");
+        let mut ws = Ws::new(stream);
+        let mut hello = json!({"type": "hello", "protocol": 1, "resume": resume});
+        if let Some(user) = user {
+            hello["user"] = user;
+        }
+        if let Some(token) = token {
+            hello["token"] = json!(token);
+        }
+        ws.send(hello).await;
+        let welcome = ws.expect("welcome").await;
+        ws.welcome = welcome;
+        ws
+    }
+
+    /// Opens an attendant socket with the session cookie, says hello, waits for `welcome`.
+    pub(crate) async fn attendant(&self, auth: &Auth) -> Ws {
+        self.attendant_with(auth, json!([])).await
+    }
+
+    pub(crate) async fn attendant_with(&self, auth: &Auth, resume: Value) -> Ws {
+        let mut request = format!("ws://127.0.0.1:{}/ws/attendant", self.port)
+            .into_client_request()
+            .expect("request");
+        if let Auth::Cookie(cookie) = auth {
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().expect("header"));
+        }
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("attendant ws");
+        let mut ws = Ws::new(stream);
+        ws.send(json!({"type": "hello", "protocol": 1, "resume": resume}))
+            .await;
+        ws.welcome = ws.expect("welcome").await;
+        ws
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Credentials for a REST call.
+#[derive(Clone, Debug)]
+pub(crate) enum Auth {
+    None,
+    Cookie(String),
+    Bearer(String),
+}
+
+impl Auth {
+    fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Auth::None => request,
+            Auth::Cookie(c) => request.header("cookie", c),
+            Auth::Bearer(t) => request.bearer_auth(t),
+        }
+    }
+}
+
+/// A WebSocket client that keeps frames it was not asked for yet.
+pub(crate) struct Ws {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pending: VecDeque<Value>,
+    pub(crate) welcome: Value,
+}
+
+impl Ws {
+    fn new(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self {
+            stream,
+            pending: VecDeque::new(),
+            welcome: Value::Null,
+        }
+    }
+
+    pub(crate) async fn send(&mut self, frame: Value) {
+        self.send_raw(frame.to_string()).await;
+    }
+
+    pub(crate) async fn send_raw(&mut self, text: String) {
+        self.stream
+            .send(Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    /// Next application frame, or `None` when the socket closed.
+    async fn read(&mut self) -> Option<Value> {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("timed out waiting for a frame")?;
+            match message {
+                Ok(Message::Text(text)) => {
+                    return Some(serde_json::from_str(&text).expect("json frame"));
+                }
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// Waits for the first frame matching `pred` (earlier non-matching frames are kept).
+    pub(crate) async fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.pending.iter().position(&pred) {
+            return self.pending.remove(i).expect("present");
+        }
+        loop {
+            match self.read().await {
+                Some(frame) if pred(&frame) => return frame,
+                Some(frame) => self.pending.push_back(frame),
+                None => panic!(
+                    "socket closed while waiting for {what}; got {:?}",
+                    self.pending
+                ),
+            }
+        }
+    }
+
+    pub(crate) async fn expect(&mut self, kind: &str) -> Value {
+        self.wait_for(kind, |f| f["type"] == kind).await
+    }
+
+    /// Sends a message and waits for its ack; returns the ack.
+    pub(crate) async fn say(&mut self, conversation: &str, text: &str) -> Value {
+        let client_id = Uuid::new_v4().to_string();
+        self.send(json!({"type": "send", "conversation": conversation, "client_id": client_id, "text": text}))
+            .await;
+        self.wait_for("ack", |f| {
+            f["type"] == "ack" && f["client_id"] == client_id.as_str()
+        })
+        .await
+    }
+
+    pub(crate) async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
+
+/// Starts a chat as a customer and returns the conversation id.
+pub(crate) async fn start_chat(customer: &mut Ws) -> String {
+    customer.send(json!({"type": "start_chat"})).await;
+    let frame = customer
+        .wait_for("conversation", |f| f["type"] == "conversation")
+        .await;
+    frame["conversation"]["id"].as_str().expect("id").to_owned()
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real server on port 0, driven over HTTP and WebSockets.
+
+mod assignment;
+mod authorization;
+mod chat;
+mod errors;
+mod health;
+mod helpers;
