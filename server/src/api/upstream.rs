@@ -20,10 +20,13 @@ const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(5);
 /// Most cached upstream answers kept; the cache is emptied when full.
 const MAX_CACHED: usize = 10_000;
 
+/// Queue numbers with their EWT, as cached.
+type QueueNumbers = (QueueObservations, u32);
+
 /// Time-bounded caches.
 #[derive(Debug, Default)]
 pub struct UpstreamCache {
-    stats: Mutex<HashMap<QueueId, (Instant, (QueueObservations, u32))>>,
+    stats: Mutex<HashMap<QueueId, (Instant, QueueNumbers)>>,
     answers: Mutex<HashMap<String, (Instant, Value)>>,
 }
 
@@ -33,7 +36,7 @@ impl UpstreamCache {
         &self,
         state: &AppState,
         queue: &QueueId,
-    ) -> Option<(QueueObservations, u32)> {
+    ) -> Option<QueueNumbers> {
         let ttl = state.config.cache_ttl();
         let mut cache = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((at, value)) = cache.get(queue)

@@ -301,15 +301,12 @@ impl Actor {
             .map(|q| q.config.clone())
             .collect();
         for queue in auto {
-            loop {
-                let Some(&(_, next)) = self
-                    .model
-                    .queues
-                    .get(&queue.id)
-                    .and_then(|q| q.waiting.first())
-                else {
-                    break;
-                };
+            while let Some(&(_, next)) = self
+                .model
+                .queues
+                .get(&queue.id)
+                .and_then(|q| q.waiting.first())
+            {
                 let Some(attendant) = self.model.pick_attendant(&queue) else {
                     break;
                 };
