@@ -47,13 +47,14 @@ pub trait Store: Send + Sync + 'static {
 
     // --- customers ---------------------------------------------------------------------------
 
-    /// Creates an unverified customer record.
+    /// Creates an unverified customer record (`verified` is stored as `false` whatever the
+    /// argument says; only `upsert_verified_customer` makes verified records).
     async fn create_customer(&self, customer: Customer) -> StoreResult<Customer>;
     /// Finds or creates the single verified record for `customer.external_id` (which must be
     /// `Some`), updating its display fields. Concurrent calls yield one record.
     async fn upsert_verified_customer(&self, customer: Customer) -> StoreResult<Customer>;
     async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>>;
-    /// Updates display name, avatar and e-mail.
+    /// Updates display name, avatar and e-mail. `NotFound` when absent.
     async fn update_customer_profile(
         &self,
         id: &CustomerId,
@@ -64,7 +65,8 @@ pub trait Store: Send + Sync + 'static {
 
     // --- attendants and their sessions -------------------------------------------------------
 
-    /// Fails with `Conflict` when the e-mail (case-insensitively) is taken.
+    /// Stores the e-mail lower-cased. Fails with `Conflict` when the e-mail
+    /// (case-insensitively) is taken.
     async fn create_attendant(&self, attendant: Attendant) -> StoreResult<Attendant>;
     async fn get_attendant(&self, id: &AttendantId) -> StoreResult<Option<Attendant>>;
     /// Case-insensitive lookup.
@@ -81,6 +83,7 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_auth_session(&self, session: AuthSession) -> StoreResult<()>;
     async fn get_auth_session(&self, token_hash: &str) -> StoreResult<Option<AuthSession>>;
+    /// Deleting an absent session is not an error (logging out twice is harmless).
     async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()>;
     /// Revokes every session of an attendant (disable, password reset).
     async fn delete_auth_sessions_of(&self, attendant: &AttendantId) -> StoreResult<()>;
@@ -109,7 +112,8 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         limit: u64,
     ) -> StoreResult<Vec<Conversation>>;
-    /// Conversations that are or were assigned to an attendant, newest request first.
+    /// Conversations that are or were assigned to an attendant, newest request first. A
+    /// conversation transferred to someone else stays in the first attendant's list.
     async fn attendant_conversations(
         &self,
         attendant: &AttendantId,
@@ -150,7 +154,8 @@ pub trait Store: Send + Sync + 'static {
     // --- receipts ------------------------------------------------------------------------------
 
     /// Raises the `(party, kind)` receipt of a conversation to `up_to` (never lowers it) and
-    /// returns all receipts of the conversation after the change.
+    /// returns all receipts of the conversation after the change. `NotFound` when the
+    /// conversation does not exist.
     async fn record_receipt(
         &self,
         conversation: &ConversationId,
@@ -158,6 +163,7 @@ pub trait Store: Send + Sync + 'static {
         kind: ReceiptKind,
         up_to: Seq,
     ) -> StoreResult<Receipts>;
+    /// `NotFound` when the conversation does not exist.
     async fn receipts(&self, conversation: &ConversationId) -> StoreResult<Receipts>;
 
     // --- callbacks -----------------------------------------------------------------------------

@@ -35,6 +35,13 @@ pub(crate) const OF_CUSTOMER: &str = concat!(
     "ORDER BY timestamp DESC, conversation_id DESC, seq DESC LIMIT ?5"
 );
 
+/// The idempotency check: one lookup in the unique index `messages_client_id`.
+pub(crate) const BY_CLIENT_ID: &str = concat!(
+    "SELECT ",
+    message_cols!(),
+    " FROM messages WHERE conversation_id = ?1 AND client_id = ?2"
+);
+
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     Ok(StoredMessage {
         conversation: uuid_id(row, 0)?,
@@ -67,11 +74,7 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
     let conversation = uuid_bytes(m.conversation.as_uuid());
     let client_id = uuid_bytes(m.client_id.as_uuid());
     let original = conn
-        .prepare_cached(concat!(
-            "SELECT ",
-            message_cols!(),
-            " FROM messages WHERE conversation_id = ?1 AND client_id = ?2"
-        ))?
+        .prepare_cached(BY_CLIENT_ID)?
         .query_row(params![conversation, client_id], message_from_row)
         .optional()?;
     if let Some(original) = original {

@@ -33,11 +33,17 @@ pub const DATABASE_FILE: &str = "chimpassist.sqlite3";
 /// or another process can hold one against us, so this is a generous safety net.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Page cache of the write connection, in KiB (SQLite's negative `cache_size`). One group
-/// commit of appends to a few hundred conversations dirties a few leaf pages of each message
-/// index per conversation; the default 2 MiB cache cannot hold that working set, and every
-/// batch would read those pages back from the file.
-const WRITER_CACHE_KIB: i64 = -65_536;
+/// WAL pages after which a commit also checkpoints (copies the WAL into the database).
+/// A group commit of appends to a few hundred conversations rewrites a few hundred index
+/// leaves, so at SQLite's default of 1000 pages nearly every other commit checkpointed, and
+/// copied the same hot pages again each time. At 10000 (about 40 MiB) a checkpoint copies
+/// each hot page once for many commits; the append benchmark went from about 34k to 42k
+/// appends/s.
+const WAL_CHECKPOINT_PAGES: i64 = 10_000;
+
+/// The WAL is truncated back to this size after a checkpoint, so one burst does not leave a
+/// large file behind.
+const WAL_SIZE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// Read connections kept open (and the most reads running at once).
 const READERS: usize = 4;
@@ -130,8 +136,8 @@ fn open_writer(path: &Path) -> StoreResult<Connection> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", std::env::var("EXP_CACHE").ok().and_then(|v| v.parse::<i64>().ok()).unwrap_or(WRITER_CACHE_KIB))?;
-    if let Some(v) = std::env::var("EXP_CKPT").ok().and_then(|v| v.parse::<i64>().ok()) { conn.pragma_update(None, "wal_autocheckpoint", v)?; }
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

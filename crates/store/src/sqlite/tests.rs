@@ -54,6 +54,7 @@ fn hot_lookups_are_index_ranges() {
     // Newest 50 messages of a conversation: the primary key, backwards.
     assert_index_range(&conn, messages::BEFORE, "sqlite_autoindex_messages_1");
     assert_index_range(&conn, messages::AFTER, "sqlite_autoindex_messages_1");
+    assert_index_range(&conn, messages::BY_CLIENT_ID, "messages_client_id");
     assert_index_range(
         &conn,
         conversations::OF_CUSTOMER,
