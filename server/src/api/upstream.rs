@@ -32,11 +32,7 @@ pub struct UpstreamCache {
 
 impl UpstreamCache {
     /// Queue numbers, at most `CACHE_SECONDS` old.
-    pub async fn queue_stats(
-        &self,
-        state: &AppState,
-        queue: &QueueId,
-    ) -> Option<QueueNumbers> {
+    pub async fn queue_stats(&self, state: &AppState, queue: &QueueId) -> Option<QueueNumbers> {
         let ttl = state.config.cache_ttl();
         let mut cache = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((at, value)) = cache.get(queue)
