@@ -66,6 +66,7 @@ macro_rules! conformance_suite {
             concurrent_transitions_one_wins,
             transition_timestamps_follow_target_status,
             requeue_clears_assignment_and_keeps_request_time,
+            transition_can_move_queue_and_request_time,
             reopening_conflicts_with_another_open_conversation,
             capacity_is_atomic_under_concurrency,
             capacity_counts_only_other_assigned_and_active,

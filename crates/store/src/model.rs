@@ -128,6 +128,11 @@ pub struct Transition {
     /// [`crate::StoreError::AtCapacity`] unless `a` holds fewer than this many open
     /// (`assigned` or `active`) conversations, checked atomically with the change.
     pub capacity: Option<u32>,
+    /// Moves the conversation to another queue (transfer to a queue).
+    pub queue: Option<QueueId>,
+    /// Replaces the request time, e.g. when a customer reopens an ended conversation: it then
+    /// queues as a new request instead of jumping ahead of everyone.
+    pub requested_at: Option<TimestampMs>,
 }
 
 /// A message to append.

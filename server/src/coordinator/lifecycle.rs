@@ -28,6 +28,8 @@ pub(super) fn transition(
         attendant,
         at: now_ms(),
         capacity,
+        queue: None,
+        requested_at: None,
     }
 }
 
@@ -159,20 +161,27 @@ impl Actor {
 
     /// Puts a held conversation back in its queue, keeping its request time (so it goes to
     /// the head of the queue), e.g. when its attendant lapsed or it was sent to a queue.
-    pub(super) async fn requeue(&mut self, id: ConversationId, reason: &str) -> AppResult<()> {
+    pub(super) async fn requeue(
+        &mut self,
+        id: ConversationId,
+        to_queue: Option<QueueId>,
+        reason: &str,
+    ) -> AppResult<()> {
         let previous = self
             .model
             .conversations
             .get(&id)
             .and_then(|c| c.record.attendant_id.clone());
-        let t = transition(
+        let mut t = transition(
             id,
             &HELD,
             ConversationStatus::Queued,
             AttendantChange::Clear,
             None,
         );
+        t.queue = to_queue;
         let record = self.store.transition(t).await?;
+        self.leave_queue(id);
         if let Some(prev) = &previous {
             self.release(prev, id);
             self.tell_unassigned(prev, id, reason).await;

@@ -200,7 +200,7 @@ impl Actor {
         to: ConversationStatus,
         capacity: Option<u32>,
     ) -> AppResult<ConversationView> {
-        let t = transition(
+        let mut t = transition(
             id,
             &[
                 ConversationStatus::Resolved,
@@ -211,6 +211,8 @@ impl Actor {
             attendant,
             capacity,
         );
+        // A reopened conversation is a new request: it queues behind those already waiting.
+        t.requested_at = Some(now_ms());
         let record = self.store.transition(t).await?;
         let customer = self
             .store
@@ -433,17 +435,7 @@ impl Actor {
             }
             TransferTarget::Queue(queue) => {
                 self.queue_config(&queue)?;
-                let same = self
-                    .model
-                    .conversations
-                    .get(&id)
-                    .is_some_and(|c| c.record.queue_id == queue);
-                if !same {
-                    return Err(AppError::invalid(
-                        "moving a conversation to another queue is not supported yet",
-                    ));
-                }
-                self.requeue(id, "transferred").await?;
+                self.requeue(id, Some(queue), "transferred").await?;
             }
         }
         self.assign_waiting().await;
@@ -494,7 +486,7 @@ impl Actor {
             let held: Vec<_> = state.open.iter().copied().collect();
             state.presence = Presence::Offline;
             for id in held {
-                if let Err(e) = self.requeue(id, "attendant disabled").await {
+                if let Err(e) = self.requeue(id, None, "attendant disabled").await {
                     tracing::warn!(conversation = %id, error = %e, "requeue failed");
                 }
             }
@@ -510,7 +502,7 @@ impl Actor {
         state.presence = Presence::Offline;
         let held: Vec<_> = state.open.iter().copied().collect();
         for conversation in held {
-            if let Err(e) = self.requeue(conversation, "attendant offline").await {
+            if let Err(e) = self.requeue(conversation, None, "attendant offline").await {
                 tracing::warn!(%conversation, error = %e, "requeue failed");
             }
         }

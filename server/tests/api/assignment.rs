@@ -229,3 +229,54 @@ async fn a_customer_gone_too_long_expires_the_conversation() {
         .await;
     assert_eq!(ended["conversation"]["id"], conversation.as_str());
 }
+
+#[tokio::test]
+async fn a_conversation_can_be_transferred_to_another_queue() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let put = reqwest::Client::new()
+        .put(app.url("/api/queues/billing"))
+        .header(
+            "cookie",
+            match &admin {
+                Auth::Cookie(c) => c.clone(),
+                _ => unreachable!(),
+            },
+        )
+        .json(&json!({"id": "billing", "name": "Billing", "mode": "auto"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let (_, first_login) = app.create_attendant(&admin, "Generalist", 2).await;
+    let (billing_id, billing_login) = app.create_attendant(&admin, "Biller", 2).await;
+    let patch = reqwest::Client::new()
+        .patch(app.url(&format!("/api/attendants/{billing_id}")))
+        .header(
+            "cookie",
+            match &admin {
+                Auth::Cookie(c) => c.clone(),
+                _ => unreachable!(),
+            },
+        )
+        .json(&json!({"queues": ["billing"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200);
+    let mut first = app.attendant(&first_login).await;
+    let mut biller = app.attendant(&billing_login).await;
+    let mut customer = app.customer(None).await;
+    let conversation = start_chat(&mut customer).await;
+    first.expect("assigned").await;
+    first
+        .send(json!({"type": "transfer", "conversation": conversation, "to": {"queue": "billing"}}))
+        .await;
+    let given = biller.expect("assigned").await;
+    assert_eq!(given["conversation"]["id"], conversation.as_str());
+    assert_eq!(given["conversation"]["queue"], "billing");
+    assert_eq!(
+        first.expect("unassigned").await["conversation"],
+        conversation.as_str()
+    );
+}

@@ -106,6 +106,8 @@ pub(super) fn transition(
         attendant,
         at,
         capacity: None,
+        queue: None,
+        requested_at: None,
     }
 }
 

@@ -352,3 +352,31 @@ pub async fn capacity_counts_only_other_assigned_and_active(store: Arc<dyn Store
         .await
         .expect("resolved and queued conversations do not count");
 }
+
+pub async fn transition_can_move_queue_and_request_time(store: Arc<dyn Store>) {
+    let a = new_attendant(&*store, 5).await;
+    let conv = queued_conversation(&*store, T0).await;
+    assign(&*store, conv.id, &a.id, T0 + 10).await;
+    let billing = chimpassist_protocol::QueueId::parse("billing").expect("queue id");
+    let mut t = transition(
+        conv.id,
+        &[Assigned],
+        Queued,
+        AttendantChange::Clear,
+        T0 + 20,
+    );
+    t.queue = Some(billing.clone());
+    t.requested_at = Some(T0 + 20);
+    let moved = store.transition(t).await.expect("transfer to queue");
+    assert_eq!(moved.queue_id, billing);
+    assert_eq!(moved.requested_at, T0 + 20);
+    assert_eq!(moved.status, Queued);
+    let stored = store
+        .get_conversation(&conv.id)
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!(stored, moved, "the move is persisted");
+    let open = store.list_open_conversations().await.expect("list_open");
+    assert_eq!(open.iter().find(|c| c.id == conv.id), Some(&moved));
+}

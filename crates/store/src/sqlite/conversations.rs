@@ -154,6 +154,17 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
         }
         AttendantChange::Clear => conv.attendant_id = None,
     }
+    if let Some(queue) = t.queue {
+        conv.queue_id = queue;
+    }
+    if let Some(requested_at) = t.requested_at {
+        conv.requested_at = requested_at;
+        // Keep the attendants' history ordered by the current request time.
+        conn.prepare_cached(
+            "UPDATE conversation_attendants SET requested_at = ?2 WHERE conversation_id = ?1",
+        )?
+        .execute(params![id, requested_at])?;
+    }
     conv.status = t.to;
     match t.to {
         ConversationStatus::Queued => {
@@ -169,7 +180,8 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
     }
     conn.prepare_cached(
         "UPDATE conversations SET status = ?2, attendant_id = ?3, assigned_at = ?4, \
-         ended_at = ?5, rating_score = ?6, rating_comment = ?7 WHERE id = ?1",
+         ended_at = ?5, rating_score = ?6, rating_comment = ?7, queue_id = ?8, \
+         requested_at = ?9 WHERE id = ?1",
     )?
     .execute(params![
         id,
@@ -178,7 +190,9 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
         conv.assigned_at,
         conv.ended_at,
         conv.rating.as_ref().map(|r| r.score),
-        conv.rating.as_ref().and_then(|r| r.comment.as_deref())
+        conv.rating.as_ref().and_then(|r| r.comment.as_deref()),
+        conv.queue_id.as_str(),
+        conv.requested_at
     ])?;
     Ok(conv)
 }
