@@ -136,19 +136,14 @@ async fn a_hundred_concurrent_requests_never_exceed_any_capacity() {
 async fn manual_mode_hands_out_the_oldest_waiting_conversation_first() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let response = reqwest::Client::new()
-        .put(app.url("/api/queues/default"))
-        .header(
-            "cookie",
-            match &admin {
-                Auth::Cookie(c) => c.clone(),
-                _ => unreachable!(),
-            },
+    let response = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/queues/default",
+            &admin,
+            json!({"id": "default", "name": "Default", "mode": "manual"}),
         )
-        .json(&json!({"id": "default", "name": "Default", "mode": "manual"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), 200);
     let mut attendant = app.attendant(&admin).await;
     let mut order = Vec::new();
@@ -234,35 +229,25 @@ async fn a_customer_gone_too_long_expires_the_conversation() {
 async fn a_conversation_can_be_transferred_to_another_queue() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let put = reqwest::Client::new()
-        .put(app.url("/api/queues/billing"))
-        .header(
-            "cookie",
-            match &admin {
-                Auth::Cookie(c) => c.clone(),
-                _ => unreachable!(),
-            },
+    let put = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/queues/billing",
+            &admin,
+            json!({"id": "billing", "name": "Billing", "mode": "auto"}),
         )
-        .json(&json!({"id": "billing", "name": "Billing", "mode": "auto"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(put.status(), 200);
     let (_, first_login) = app.create_attendant(&admin, "Generalist", 2).await;
     let (billing_id, billing_login) = app.create_attendant(&admin, "Biller", 2).await;
-    let patch = reqwest::Client::new()
-        .patch(app.url(&format!("/api/attendants/{billing_id}")))
-        .header(
-            "cookie",
-            match &admin {
-                Auth::Cookie(c) => c.clone(),
-                _ => unreachable!(),
-            },
+    let patch = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/attendants/{billing_id}"),
+            &admin,
+            json!({"queues": ["billing"]}),
         )
-        .json(&json!({"queues": ["billing"]}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(patch.status(), 200);
     let mut first = app.attendant(&first_login).await;
     let mut biller = app.attendant(&billing_login).await;

@@ -95,6 +95,20 @@ impl TestApp {
             .expect("request")
     }
 
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: &Auth,
+        body: Value,
+    ) -> reqwest::Response {
+        auth.apply(reqwest::Client::new().request(method, self.url(path)))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Logs in; returns the session cookie.
     pub(crate) async fn login(&self, email: &str, password: &str) -> Auth {
         let response = self

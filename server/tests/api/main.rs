@@ -6,3 +6,4 @@ mod chat;
 mod errors;
 mod health;
 mod helpers;
+mod upstream;
