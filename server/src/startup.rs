@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::http::{HeaderValue, Method, header};
+use axum::serve::ListenerExt;
 use chimpassist_protocol::{AssignmentMode, AttendantId, QueueId, Role};
 use chimpassist_store::{Attendant, Queue, SqliteStore, Store};
 use secrecy::{ExposeSecret, SecretString};
@@ -128,8 +129,15 @@ impl Application {
             .layer(cors(&state.config))
             .layer(TraceLayer::new_for_http());
         let stop = state.stop.clone();
+        // Chat frames are small: without TCP_NODELAY, Nagle's algorithm and delayed ACKs
+        // hold them for ~40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         axum::serve(
-            self.listener,
+            listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
