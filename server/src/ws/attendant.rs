@@ -7,17 +7,15 @@ use async_trait::async_trait;
 use axum::extract::ws::WebSocket;
 use chimpassist_protocol::{
     AttendantToServer, ClientMessageId, ConversationId, ErrorBody, ErrorCode, PROTOCOL_VERSION,
-    Party, ServerToAttendant, ServerToCustomer, decode, encode,
+    Party, ServerToAttendant, ServerToCustomer, encode,
 };
 use chimpassist_store::Attendant;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::connection::{
-    Incoming, OUTBOUND_QUEUE, WsSink, WsStream, next_frame, send_text, spawn_writer,
-};
+use super::connection::{OUTBOUND_QUEUE, send_text, spawn_writer};
 use super::messaging::{Author, append_and_deliver, history_page, publish, replay};
-use super::peer::{Failure, LoopContext, Peer, read_loop, reply};
+use super::peer::{Failure, LoopContext, Peer, await_hello, read_loop, reply};
 use crate::bus::BusEvent;
 use crate::error::{AppError, AppResult};
 use crate::hub::{Outbound, outbound_attendant};
@@ -33,7 +31,13 @@ struct AttendantPeer {
 /// Runs one attendant connection to its end.
 pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant) {
     let (mut sink, mut stream) = socket.split();
-    let Some(resume) = await_hello(&mut sink, &mut stream, &state).await else {
+    let Some(resume) =
+        await_hello::<AttendantPeer, _>(&mut sink, &mut stream, &state, |frame| match frame {
+            AttendantToServer::Hello { protocol, resume } => Some((protocol, resume)),
+            _ => None,
+        })
+        .await
+    else {
         return;
     };
     let (registration, rx) = state.hub.register_attendant(me.id.clone(), OUTBOUND_QUEUE);
@@ -91,41 +95,6 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant
     drop(registration);
     let _ = writer.await;
     state.coordinator.attendant_disconnected(me.id).await;
-}
-
-async fn await_hello(
-    sink: &mut WsSink,
-    stream: &mut WsStream,
-    state: &AppState,
-) -> Option<Vec<chimpassist_protocol::ResumePoint>> {
-    let limits = state.config.limits();
-    for _ in 0..10 {
-        let text = match next_frame(stream, state.config.heartbeat() * 3).await {
-            Incoming::Closed => return None,
-            Incoming::Rejected(body) => {
-                send_text(sink, encode(&ServerToAttendant::error(body))).await;
-                continue;
-            }
-            Incoming::Text(text) => text,
-        };
-        let error = match decode::<AttendantToServer>(&text, &limits) {
-            Ok(AttendantToServer::Hello { protocol, resume }) if protocol == PROTOCOL_VERSION => {
-                return Some(resume);
-            }
-            Ok(AttendantToServer::Hello { .. }) => ErrorBody {
-                code: ErrorCode::UnsupportedVersion,
-                message: format!("this server speaks protocol {PROTOCOL_VERSION}"),
-            },
-            Ok(_) => ErrorBody {
-                code: ErrorCode::HelloRequired,
-                message: "send `hello` first".into(),
-            },
-            Err(e) => e.body(),
-        };
-        state.metrics.rejected(error.code);
-        send_text(sink, encode(&ServerToAttendant::error(error))).await;
-    }
-    None
 }
 
 impl AttendantPeer {

@@ -8,17 +8,15 @@ use axum::extract::ws::WebSocket;
 use chimpassist_protocol::{
     ClientMessageId, ConversationId, ConversationStatus, CustomerPresence, CustomerToServer,
     ErrorBody, ErrorCode, PROTOCOL_VERSION, Party, PreChat, QueueId, ServerToAttendant,
-    ServerToCustomer, decode, encode,
+    ServerToCustomer, encode,
 };
 use chimpassist_store::{Conversation, Customer};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::connection::{
-    Incoming, OUTBOUND_QUEUE, WsSink, WsStream, next_frame, send_text, spawn_writer,
-};
+use super::connection::{OUTBOUND_QUEUE, send_text, spawn_writer};
 use super::messaging::{Author, append_and_deliver, history_page, publish, replay};
-use super::peer::{Failure, LoopContext, Peer, read_loop, reply};
+use super::peer::{Failure, LoopContext, Peer, await_hello, read_loop, reply};
 use crate::bus::BusEvent;
 use crate::domain;
 use crate::error::{AppError, AppResult};
@@ -37,7 +35,18 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>) {
     let (mut sink, mut stream) = socket.split();
     let idle = state.config.heartbeat() * 3;
     let limits = state.config.limits();
-    let Some((token, user, resume)) = await_hello(&mut sink, &mut stream, &state).await else {
+    let Some((token, user, resume)) =
+        await_hello::<CustomerPeer, Hello>(&mut sink, &mut stream, &state, |frame| match frame {
+            CustomerToServer::Hello {
+                protocol,
+                token,
+                user,
+                resume,
+            } => Some((protocol, (token, user, resume))),
+            _ => None,
+        })
+        .await
+    else {
         return;
     };
     let grant = match state
@@ -119,45 +128,6 @@ type Hello = (
     Option<chimpassist_protocol::UserClaim>,
     Vec<chimpassist_protocol::ResumePoint>,
 );
-
-/// Waits for a valid `hello`, answering anything else with a typed error.
-async fn await_hello(sink: &mut WsSink, stream: &mut WsStream, state: &AppState) -> Option<Hello> {
-    let limits = state.config.limits();
-    for _ in 0..10 {
-        let text = match next_frame(stream, state.config.heartbeat() * 3).await {
-            Incoming::Closed => return None,
-            Incoming::Rejected(body) => {
-                send_text(sink, encode(&ServerToCustomer::error(body))).await;
-                continue;
-            }
-            Incoming::Text(text) => text,
-        };
-        let error = match decode::<CustomerToServer>(&text, &limits) {
-            Ok(CustomerToServer::Hello {
-                protocol,
-                token,
-                user,
-                resume,
-            }) => {
-                if protocol == PROTOCOL_VERSION {
-                    return Some((token, user, resume));
-                }
-                ErrorBody {
-                    code: ErrorCode::UnsupportedVersion,
-                    message: format!("this server speaks protocol {PROTOCOL_VERSION}"),
-                }
-            }
-            Ok(_) => ErrorBody {
-                code: ErrorCode::HelloRequired,
-                message: "send `hello` first".into(),
-            },
-            Err(e) => e.body(),
-        };
-        state.metrics.rejected(error.code);
-        send_text(sink, encode(&ServerToCustomer::error(error))).await;
-    }
-    None
-}
 
 async fn welcome(
     state: &AppState,

@@ -91,6 +91,43 @@ pub(super) async fn read_loop<P: Peer>(peer: &mut P, stream: &mut WsStream, cx: 
     }
 }
 
+/// Waits for the opening `hello` (at most 10 frames), answering anything else with a typed
+/// error. `hello` returns the protocol version and payload of a hello frame, `None` for
+/// other frames.
+pub(crate) async fn await_hello<P: Peer, H>(
+    sink: &mut super::connection::WsSink,
+    stream: &mut WsStream,
+    state: &AppState,
+    hello: impl Fn(P::In) -> Option<(u32, H)>,
+) -> Option<H> {
+    use chimpassist_protocol::{ErrorCode, PROTOCOL_VERSION};
+    let limits = state.config.limits();
+    for _ in 0..10 {
+        let error = match next_frame(stream, state.config.heartbeat() * 3).await {
+            Incoming::Closed => return None,
+            Incoming::Rejected(body) => body,
+            Incoming::Text(text) => match decode::<P::In>(&text, &limits).map(&hello) {
+                Ok(Some((protocol, payload))) if protocol == PROTOCOL_VERSION => {
+                    return Some(payload);
+                }
+                Ok(Some(_)) => ErrorBody {
+                    code: ErrorCode::UnsupportedVersion,
+                    message: format!("this server speaks protocol {PROTOCOL_VERSION}"),
+                },
+                Ok(None) => ErrorBody {
+                    code: ErrorCode::HelloRequired,
+                    message: "send `hello` first".into(),
+                },
+                Err(e) => e.body(),
+            },
+        };
+        state.metrics.rejected(error.code);
+        let frame = P::error_frame(error, None);
+        super::connection::send_text(sink, frame.text.to_string()).await;
+    }
+    None
+}
+
 /// Queues a direct reply. Waiting here only slows this client's own reads.
 pub(super) async fn reply(tx: &mpsc::Sender<Outbound>, frame: Outbound) {
     let _ = tx.send(frame).await;
