@@ -17,6 +17,11 @@ Usage: cargo xtask <command>
 Commands:
   run [-- <server args>]  Install missing prerequisites, then build and run the server
                           in the foreground (`chimpassist serve`; Ctrl-C stops it).
+  bench [-- <loadgen args>]
+                          Build the server and the load generator in release mode, then
+                          run the capacity benchmark (`chimpassist-load`; see
+                          `cargo xtask bench -- --help`), e.g.
+                          `cargo xtask bench -- --scenario chat --customers 500`.
   test                    Install missing prerequisites, then run every check: fmt,
                           clippy, tests, and the wasm32 build of the browser crates.
                           Prints a summary; exits non-zero if any step failed.
@@ -46,7 +51,8 @@ fn dispatch(args: &[String]) -> cmd::Result {
             print!("{USAGE}");
             Ok(())
         }
-        "run" => enter_workspace_root().and_then(|()| tasks::run(server_args(rest))),
+        "run" => enter_workspace_root().and_then(|()| tasks::run(forwarded_args(rest))),
+        "bench" => enter_workspace_root().and_then(|()| tasks::bench(forwarded_args(rest))),
         "test" => no_args("test", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| tasks::test()),
@@ -57,8 +63,9 @@ fn dispatch(args: &[String]) -> cmd::Result {
     }
 }
 
-/// `cargo xtask run -- --port 8080` and `cargo xtask run --port 8080` mean the same.
-fn server_args(rest: &[String]) -> &[String] {
+/// `cargo xtask run -- --port 8080` and `cargo xtask run --port 8080` mean the same (and
+/// likewise for `bench`).
+fn forwarded_args(rest: &[String]) -> &[String] {
     match rest.split_first() {
         Some((first, tail)) if first == "--" => tail,
         _ => rest,
@@ -98,16 +105,16 @@ mod tests {
     }
 
     #[test]
-    fn server_args_accept_an_optional_separator() {
+    fn forwarded_args_accept_an_optional_separator() {
         assert_eq!(
-            server_args(&strings(&["--", "--port", "1"])),
+            forwarded_args(&strings(&["--", "--port", "1"])),
             strings(&["--port", "1"])
         );
         assert_eq!(
-            server_args(&strings(&["--port", "1"])),
+            forwarded_args(&strings(&["--port", "1"])),
             strings(&["--port", "1"])
         );
-        assert!(server_args(&[]).is_empty());
+        assert!(forwarded_args(&[]).is_empty());
     }
 
     #[test]

@@ -81,6 +81,21 @@ pub(crate) fn run(server_args: &[String]) -> Result {
     cmd::exec(cmd)
 }
 
+/// `cargo xtask bench`: release builds of the server and the load generator, then the load
+/// generator in the foreground with `loadgen_args` (it spawns the server and the relay itself).
+pub(crate) fn bench(loadgen_args: &[String]) -> Result {
+    setup::ensure(Scope::Run)?;
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "chimpassist-server",
+        "-p",
+        "chimpassist-loadgen",
+    ])?;
+    cmd::exec(cmd::new("target/release/chimpassist-load", loadgen_args))
+}
+
 struct Outcome {
     name: &'static str,
     secs: f64,

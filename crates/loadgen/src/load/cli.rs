@@ -1,0 +1,174 @@
+//! Command-line flags of `chimpassist-load`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use serde::Serialize;
+
+/// Capacity benchmark of Chimp Assist: spawns the server (and the bare relay baseline) on a
+/// free loopback port with a fresh data directory, drives a scenario against each, and prints
+/// connect rate, memory per socket, throughput, latency, errors, lost and duplicated messages.
+#[derive(Debug, Clone, Parser, Serialize)]
+#[command(name = "chimpassist-load", version, about)]
+pub(crate) struct Args {
+    /// What to drive: `idle` sockets, steady `chat`, max-throughput `burst`, or connection
+    /// `churn`.
+    #[arg(long, value_enum, default_value_t = Scenario::Chat)]
+    pub(crate) scenario: Scenario,
+    /// Customer sockets (for `churn`: most cycles in flight at once).
+    #[arg(long, default_value_t = 100)]
+    pub(crate) customers: usize,
+    /// Attendant sockets; each holds ceil(customers / attendants) conversations (<= 100,
+    /// the server's capacity limit).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) attendants: usize,
+    /// Seconds of steady load (for `idle`: seconds to hold the sockets open).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) duration: u64,
+    /// `chat`: messages per second per conversation in each direction.
+    /// `churn`: new customer cycles per second.
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) rate: f64,
+    /// `burst`: unacked messages each customer keeps in flight.
+    #[arg(long, default_value_t = 8)]
+    pub(crate) window: usize,
+    /// Which system to measure; `both` runs the server, then the relay, and prints ratios.
+    #[arg(long, value_enum, default_value_t = TargetSel::Both)]
+    pub(crate) target: TargetSel,
+    /// The Chimp Assist server binary.
+    #[arg(long, default_value = "target/release/chimpassist")]
+    pub(crate) server_bin: PathBuf,
+    /// The baseline relay binary.
+    #[arg(long, default_value = "target/release/chimpassist-relay")]
+    pub(crate) relay_bin: PathBuf,
+    /// Also write every result as JSON here (to compare runs).
+    #[arg(long)]
+    pub(crate) json: Option<PathBuf>,
+    /// Bind client sockets to 127.0.0.2 … 127.0.0.(K+1) in turn, so more than one
+    /// ephemeral-port range (~28k) is available and the kernel's free-port search stays
+    /// short (with one source, connecting slows down 3x as the range fills); 0 lets the
+    /// kernel pick 127.0.0.1.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(0..=250))]
+    pub(crate) sources: u8,
+    /// Connection handshakes in flight at once while opening sockets.
+    #[arg(long, default_value_t = 64)]
+    pub(crate) concurrency: usize,
+    /// `idle`: client processes to spread the sockets over (0 = one per 8,000 sockets), so
+    /// the load generator's own open-files limit is never the cap.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) workers: usize,
+    /// Seconds to wait at the end for acked messages still in flight to be delivered before
+    /// counting the missing ones as lost.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) drain: u64,
+    /// Extra arguments for `chimpassist serve` (repeat the flag), e.g.
+    /// `--server-arg=--heartbeat-seconds=30`.
+    #[arg(long = "server-arg", allow_hyphen_values = true)]
+    pub(crate) server_args: Vec<String>,
+
+    /// Internal: run as an `idle` worker process (started by the load generator itself).
+    #[arg(long, hide = true)]
+    #[serde(skip)]
+    pub(crate) worker: bool,
+    /// Internal: port of the target, for a worker.
+    #[arg(long, hide = true, default_value_t = 0)]
+    #[serde(skip)]
+    pub(crate) worker_port: u16,
+    /// Internal: which target kind a worker talks to.
+    #[arg(long, hide = true, value_enum, default_value_t = Kind::Chimp)]
+    #[serde(skip)]
+    pub(crate) worker_kind: Kind,
+    /// Internal: global index of a worker's first socket.
+    #[arg(long, hide = true, default_value_t = 0)]
+    #[serde(skip)]
+    pub(crate) worker_first: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Scenario {
+    Idle,
+    Chat,
+    Burst,
+    Churn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TargetSel {
+    Chimp,
+    Relay,
+    Both,
+}
+
+impl Scenario {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Chat => "chat",
+            Self::Burst => "burst",
+            Self::Churn => "churn",
+        }
+    }
+}
+
+/// A system under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Kind {
+    Chimp,
+    Relay,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Chimp => "chimp",
+            Self::Relay => "relay",
+        }
+    }
+}
+
+impl Args {
+    /// The targets to run, in order.
+    pub(crate) fn kinds(&self) -> Vec<Kind> {
+        match self.target {
+            TargetSel::Chimp => vec![Kind::Chimp],
+            TargetSel::Relay => vec![Kind::Relay],
+            TargetSel::Both => vec![Kind::Chimp, Kind::Relay],
+        }
+    }
+
+    /// Conversations per attendant.
+    pub(crate) fn capacity(&self) -> usize {
+        self.customers.div_ceil(self.attendants.max(1))
+    }
+
+    /// Refuses settings that cannot run, before anything is spawned.
+    pub(crate) fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.customers > 0, "--customers must be at least 1");
+        anyhow::ensure!(self.duration > 0, "--duration must be at least 1 second");
+        anyhow::ensure!(self.concurrency > 0, "--concurrency must be at least 1");
+        if self.scenario != Scenario::Idle {
+            anyhow::ensure!(self.attendants > 0, "--attendants must be at least 1");
+            anyhow::ensure!(
+                self.capacity() <= 100,
+                "{} customers over {} attendants is {} conversations each; the server allows \
+                 at most 100: raise --attendants",
+                self.customers,
+                self.attendants,
+                self.capacity()
+            );
+        }
+        if matches!(self.scenario, Scenario::Chat | Scenario::Churn) {
+            anyhow::ensure!(
+                self.rate > 0.0 && self.rate.is_finite(),
+                "--rate must be positive"
+            );
+        }
+        if self.scenario == Scenario::Burst {
+            anyhow::ensure!(self.window > 0, "--window must be at least 1");
+        }
+        Ok(())
+    }
+}

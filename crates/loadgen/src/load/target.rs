@@ -1,0 +1,186 @@
+//! The system under test as a child process: started on a free loopback port with a fresh
+//! temporary data directory, waited on until it answers, and killed (by its PID) when dropped.
+//! Owning the process is what lets the benchmark read its memory and CPU from `/proc`.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use tokio::process::{Child, Command};
+
+use crate::chimp;
+use crate::cli::{Args, Kind};
+
+/// How long a target may take to start answering.
+const STARTUP: Duration = Duration::from_secs(30);
+
+/// A running target.
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub(crate) kind: Kind,
+    pub(crate) port: u16,
+    pub(crate) pid: u32,
+    child: Child,
+    /// Holds the data directory and the log; removed on drop.
+    dir: tempfile::TempDir,
+}
+
+impl Target {
+    /// Starts `kind` and waits until it serves.
+    pub(crate) async fn spawn(kind: Kind, args: &Args) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("chimpassist-load-")
+            .tempdir()
+            .context("creating a temporary data directory")?;
+        let port = free_port()?;
+        let log = std::fs::File::create(dir.path().join("target.log"))
+            .context("creating the target's log file")?;
+        let mut command = match kind {
+            Kind::Chimp => {
+                let mut c = Command::new(&args.server_bin);
+                c.arg("serve")
+                    .arg("--host=127.0.0.1")
+                    .arg(format!("--port={port}"))
+                    .arg("--data-dir")
+                    .arg(dir.path().join("data"))
+                    // Benchmark clients send far more than a person types.
+                    .arg("--rate-limit-per-second=100000")
+                    .arg("--log=warn")
+                    .args(&args.server_args)
+                    // A fresh data directory gets this first admin (instead of admin/admin).
+                    .env("ADMIN_EMAIL", chimp::ADMIN_EMAIL)
+                    .env("ADMIN_PASSWORD", chimp::ADMIN_PASSWORD);
+                c
+            }
+            Kind::Relay => {
+                let mut c = Command::new(&args.relay_bin);
+                c.arg(format!("--port={port}"));
+                c
+            }
+        };
+        let bin = match kind {
+            Kind::Chimp => &args.server_bin,
+            Kind::Relay => &args.relay_bin,
+        };
+        command
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().context("sharing the log file")?)
+            .stderr(log)
+            .kill_on_drop(true);
+        let child = command.spawn().with_context(|| {
+            format!(
+                "starting {} (build it with `cargo build --release -p chimpassist-server -p \
+                 chimpassist-loadgen`, or pass its path)",
+                bin.display()
+            )
+        })?;
+        let pid = child.id().context("the target exited at once")?;
+        let mut target = Self {
+            kind,
+            port,
+            pid,
+            child,
+            dir,
+        };
+        target.wait_ready().await?;
+        Ok(target)
+    }
+
+    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + STARTUP;
+        let client = reqwest::Client::new();
+        let url = format!("http://127.0.0.1:{}/readyz", self.port);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().context("checking the target")? {
+                bail!(
+                    "{} exited during startup ({status}); its log:\n{}",
+                    self.kind.as_str(),
+                    self.log_tail(20)
+                );
+            }
+            let up = match self.kind {
+                Kind::Chimp => client
+                    .get(&url)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success()),
+                Kind::Relay => tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                    .await
+                    .is_ok(),
+            };
+            if up {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!(
+            "{} did not answer within {STARTUP:?}; its log:\n{}",
+            self.kind.as_str(),
+            self.log_tail(20)
+        )
+    }
+
+    /// The last `lines` lines the target logged.
+    pub(crate) fn log_tail(&self, lines: usize) -> String {
+        let log = read_log(self.dir.path());
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Lines the target logged (warnings and errors for the server), not counting the
+    /// relay's "listening on" banner.
+    pub(crate) fn log_lines(&self) -> usize {
+        read_log(self.dir.path())
+            .lines()
+            .filter(|l| !l.contains("listening on"))
+            .count()
+    }
+
+    /// Kills the target by its PID and reaps it.
+    pub(crate) async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    }
+}
+
+/// The target's log without terminal colour codes.
+fn read_log(dir: &Path) -> String {
+    strip_ansi(&std::fs::read_to_string(dir.join("target.log")).unwrap_or_default())
+}
+
+/// Removes `ESC [ … letter` sequences (tracing colours its output even into a file).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A port that was free a moment ago (the OS picks it; the target binds it right after).
+fn free_port() -> anyhow::Result<u16> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").context("finding a free loopback port")?;
+    Ok(listener.local_addr().context("reading the port")?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn colour_codes_are_stripped() {
+        assert_eq!(
+            super::strip_ansi("\u{1b}[2mtime\u{1b}[0m \u{1b}[33m WARN\u{1b}[0m x"),
+            "time  WARN x"
+        );
+    }
+}
