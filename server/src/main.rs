@@ -10,11 +10,6 @@ async fn main() -> anyhow::Result<()> {
     let Command::Serve(config) = Cli::parse().command;
     let config = config.with_aliases();
     telemetry::init(&config.log, config.log_json);
-    // Each WebSocket is a file descriptor: use all the process may have.
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => tracing::debug!(limit, "open-files limit"),
-        Err(e) => tracing::warn!(error = %e, "could not raise the open-files limit"),
-    }
     let app = Application::build(config).await?;
     tracing::info!(port = app.port(), "chimpassist listening");
     app.run_until_stopped(chimpassist_server::startup::shutdown_signal())

@@ -32,6 +32,31 @@ use crate::views::now_ms;
 
 /// Events a node may buffer for its hub before it lags.
 const BUS_CAPACITY: usize = 1 << 16;
+/// File descriptors kept for everything that is not a WebSocket (database, HTTP requests,
+/// the outbound HTTP client).
+const FD_RESERVE: u64 = 256;
+
+/// Raises the open-files soft limit to the hard limit and caps WebSocket connections below
+/// it, so an overloaded server refuses with `too_many_connections` instead of failing
+/// `accept` (which leaves clients hanging in the listen backlog).
+fn connection_cap(configured: usize) -> usize {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read or raise the open-files limit");
+            return configured;
+        }
+    };
+    let usable = usize::try_from(limit.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX);
+    if usable < configured {
+        tracing::info!(
+            open_files = limit,
+            max_connections = usable,
+            "connection cap lowered to fit the open-files limit"
+        );
+    }
+    configured.min(usable)
+}
 
 /// A built, bound, not yet serving application.
 #[derive(Debug)]
@@ -88,7 +113,7 @@ impl Application {
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();
         let state = Arc::new(AppState {
-            connections: Arc::new(Semaphore::new(config.max_connections)),
+            connections: Arc::new(Semaphore::new(connection_cap(config.max_connections))),
             config,
             store: dyn_store,
             bus,

@@ -34,12 +34,17 @@ pub const DATABASE_FILE: &str = "chimpassist.sqlite3";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// WAL pages after which a commit also checkpoints (copies the WAL into the database).
-/// A group commit of appends to a few hundred conversations rewrites a few hundred index
-/// leaves, so at SQLite's default of 1000 pages nearly every other commit checkpointed, and
-/// copied the same hot pages again each time. At 10000 (about 40 MiB) a checkpoint copies
-/// each hot page once for many commits; the append benchmark went from about 34k to 42k
-/// appends/s.
-const WAL_CHECKPOINT_PAGES: i64 = 10_000;
+///
+/// Measured with the load generator (chat, 5,000 messages/s) and the append benchmark:
+/// - SQLite's default 1000: nearly every other group commit checkpointed, copying the same
+///   hot index pages again and again (34k appends/s at most; chat p99 19 ms).
+/// - 10000: fewer but longer pauses; each one stalls every ack queued behind it (chat p99
+///   25 ms), though top throughput was best (~40k appends/s).
+/// - 3000: chat p99 14.5 ms, burst throughput within 5% of 10000.
+/// - 100000, or `PASSIVE` checkpoints from a separate thread: worse (p99 > 130 ms). With
+///   writes never pausing, a passive checkpoint never finishes, the WAL never restarts, and
+///   every page lookup walks an ever longer wal-index.
+const WAL_CHECKPOINT_PAGES: i64 = 3_000;
 
 /// The WAL is truncated back to this size after a checkpoint, so one burst does not leave a
 /// large file behind.
