@@ -3,14 +3,65 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 use crate::error::{AppError, AppResult};
 
 /// Shortest password accepted for a local account.
 pub const MIN_PASSWORD_LEN: usize = 8;
 
+/// Threads that compute argon2 hashes. Each run takes ~19 MiB and a core for tens of ms.
+/// On tokio's blocking pool every concurrent login got a thread of its own and glibc kept
+/// each thread's arena (RSS grew to ~600 MiB after 50 logins), and anyone could burn memory
+/// and CPU by posting to `/api/login`. Two dedicated threads bound both; extra requests
+/// queue.
+const HASH_THREADS: usize = 2;
+
+type HashJob = Box<dyn FnOnce() + Send>;
+
+static HASH_POOL: LazyLock<Mutex<mpsc::Sender<HashJob>>> = LazyLock::new(|| {
+    let (tx, rx) = mpsc::channel::<HashJob>();
+    let rx = Arc::new(Mutex::new(rx));
+    for i in 0..HASH_THREADS {
+        let rx = Arc::clone(&rx);
+        let spawned = std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(move || {
+                loop {
+                    let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start a hashing thread");
+        }
+    }
+    Mutex::new(tx)
+});
+
+/// Runs `work` on a hashing thread and waits for its result.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let (reply, result) = tokio::sync::oneshot::channel();
+    let job: HashJob = Box::new(move || {
+        let _ = reply.send(work());
+    });
+    HASH_POOL
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .send(job)
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("no hashing thread is running")))?;
+    result
+        .await
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("a hashing thread failed")))?
+}
+
 pub async fn hash(password: SecretString) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         Argon2::default()
             .hash_password(password.expose_secret().as_bytes(), &salt)
@@ -18,12 +69,11 @@ pub async fn hash(password: SecretString) -> AppResult<String> {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing failed: {e}")))
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
 }
 
 /// True when `password` matches the PHC `hash`.
 pub async fn verify(password: SecretString, hash: String) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let parsed = PasswordHash::new(&hash)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("stored hash unreadable: {e}")))?;
         Ok(Argon2::default()
@@ -31,7 +81,6 @@ pub async fn verify(password: SecretString, hash: String) -> AppResult<bool> {
             .is_ok())
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
 }
 
 /// A password an admin sets or a user chooses must be long enough.
