@@ -11,8 +11,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, Parser, Serialize)]
 #[command(name = "chimpassist-load", version, about)]
 pub(crate) struct Args {
-    /// What to drive: `idle` sockets, steady `chat`, max-throughput `burst`, or connection
-    /// `churn`.
+    /// What to drive: `idle` sockets, steady `chat`, max-throughput `burst`, connection
+    /// `churn`, or a fault during `chat` (server only): `kill` (SIGKILL and restart at half
+    /// time), `cut` (a proxy drops every connection for `--outage` s), `flood` (one extra
+    /// customer floods `send` frames in the middle third).
     #[arg(long, value_enum, default_value_t = Scenario::Chat)]
     pub(crate) scenario: Scenario,
     /// Customer sockets (for `churn`: most cycles in flight at once).
@@ -61,6 +63,14 @@ pub(crate) struct Args {
     /// counting the missing ones as lost.
     #[arg(long, default_value_t = 5)]
     pub(crate) drain: u64,
+    /// `cut`: seconds the proxy refuses connections after cutting them all (at most 25,
+    /// below the server's 30 s attendant keep-alive, so conversations stay assigned).
+    #[arg(long, default_value_t = 5)]
+    pub(crate) outage: u64,
+    /// `flood`: the server's per-connection frame limit, per second (its default is 20;
+    /// every other scenario lifts it to 100,000).
+    #[arg(long, default_value_t = 20)]
+    pub(crate) rate_limit: u32,
     /// Extra arguments for `chimpassist serve` (repeat the flag), e.g.
     /// `--server-arg=--heartbeat-seconds=30`.
     #[arg(long = "server-arg", allow_hyphen_values = true)]
@@ -91,6 +101,9 @@ pub(crate) enum Scenario {
     Chat,
     Burst,
     Churn,
+    Kill,
+    Cut,
+    Flood,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -108,7 +121,15 @@ impl Scenario {
             Self::Chat => "chat",
             Self::Burst => "burst",
             Self::Churn => "churn",
+            Self::Kill => "kill",
+            Self::Cut => "cut",
+            Self::Flood => "flood",
         }
+    }
+
+    /// A fault during chat: needs the server's persistence, so it runs on the server only.
+    pub(crate) fn is_fault(self) -> bool {
+        matches!(self, Self::Kill | Self::Cut | Self::Flood)
     }
 }
 
@@ -132,6 +153,9 @@ impl Kind {
 impl Args {
     /// The targets to run, in order.
     pub(crate) fn kinds(&self) -> Vec<Kind> {
+        if self.scenario.is_fault() {
+            return vec![Kind::Chimp];
+        }
         match self.target {
             TargetSel::Chimp => vec![Kind::Chimp],
             TargetSel::Relay => vec![Kind::Relay],
@@ -160,7 +184,10 @@ impl Args {
                 self.capacity()
             );
         }
-        if matches!(self.scenario, Scenario::Chat | Scenario::Churn) {
+        if self.scenario.is_fault() {
+            self.validate_fault()?;
+        }
+        if matches!(self.scenario, Scenario::Chat | Scenario::Churn) || self.scenario.is_fault() {
             anyhow::ensure!(
                 self.rate > 0.0 && self.rate.is_finite(),
                 "--rate must be positive"
@@ -168,6 +195,46 @@ impl Args {
         }
         if self.scenario == Scenario::Burst {
             anyhow::ensure!(self.window > 0, "--window must be at least 1");
+        }
+        Ok(())
+    }
+
+    fn validate_fault(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.target != TargetSel::Relay,
+            "`{}` needs the server's persistence and resume; the relay has neither",
+            self.scenario.as_str()
+        );
+        anyhow::ensure!(
+            self.duration >= 3,
+            "--duration must be at least 3 s for a fault scenario"
+        );
+        if self.scenario == Scenario::Cut {
+            anyhow::ensure!(
+                (1..=25).contains(&self.outage),
+                "--outage must be 1..=25 s (the server lets an attendant's conversations go \
+                 after 30 s away)"
+            );
+            anyhow::ensure!(
+                self.outage * 2 < self.duration,
+                "--outage {} s does not end before the run does: raise --duration above {} s",
+                self.outage,
+                self.outage * 2
+            );
+        }
+        if self.scenario == Scenario::Flood {
+            anyhow::ensure!(self.rate_limit > 0, "--rate-limit must be at least 1");
+            // An attendant sends, per conversation and second: `rate` messages, as many
+            // `typing` and `delivered` receipts, and one `read`.
+            let frames = self.capacity() as f64 * (3.0 * self.rate + 1.0);
+            anyhow::ensure!(
+                frames <= f64::from(self.rate_limit),
+                "each attendant would send {frames:.0} frames/s, over the limit of {}/s, so \
+                 the ordinary clients would be limited too: use --attendants {} (one \
+                 conversation each) or a lower --rate",
+                self.rate_limit,
+                self.customers
+            );
         }
         Ok(())
     }

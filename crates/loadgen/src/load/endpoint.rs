@@ -379,7 +379,7 @@ impl Endpoint {
 }
 
 /// Waits for the next tick, or forever when there is no ticker.
-async fn tick(ticker: &mut Option<Interval>) {
+pub(crate) async fn tick(ticker: &mut Option<Interval>) {
     match ticker {
         Some(t) => {
             t.tick().await;

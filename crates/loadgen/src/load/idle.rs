@@ -167,5 +167,6 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         duplicated: 0,
         target_log_lines: 0,
         notes,
+        fault: None,
     })
 }

@@ -4,8 +4,13 @@
 //! Seqs of a conversation are 1, 2, 3, … without gaps (shared by both directions), so a
 //! conversation's book is a byte per seq: bit 0 = acked, bits 1..8 = deliveries (saturating).
 //! That is a few bytes per message instead of a hash set entry.
+//!
+//! The fault scenarios also record which client id each seq carries ([`Ledger::identify`]):
+//! a resend stored as a second message would reach the partner as a *new* seq, which the
+//! per-seq book alone cannot tell from a genuine message.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Highest seq tracked (a larger one is counted as an anomaly, never allocated for).
@@ -26,6 +31,8 @@ pub(crate) struct Tally {
     pub(crate) unacked_delivered: u64,
     /// Seqs beyond [`MAX_SEQ`] (never expected).
     pub(crate) out_of_range: u64,
+    /// Client ids seen under two different seqs: one message stored twice.
+    pub(crate) stored_twice: u64,
 }
 
 /// The book of one conversation.
@@ -36,6 +43,9 @@ pub(crate) struct Ledger(Mutex<Book>);
 struct Book {
     seqs: Vec<u8>,
     out_of_range: u64,
+    /// Client id → (seq, already counted as stored twice); fault scenarios only.
+    ids: HashMap<u128, (u64, bool)>,
+    stored_twice: u64,
 }
 
 impl Book {
@@ -73,10 +83,38 @@ impl Ledger {
         first
     }
 
+    /// `client_id` was seen (acked, echoed or delivered) as `seq`; false if it was seen
+    /// under another seq before (the message was stored twice).
+    pub(crate) fn identify(&self, client_id: &str, seq: u64) -> bool {
+        let Ok(id) = uuid::Uuid::parse_str(client_id) else {
+            return true; // not one of ours
+        };
+        let mut book = self.lock();
+        let book = &mut *book;
+        match book.ids.entry(id.as_u128()) {
+            Entry::Vacant(slot) => {
+                slot.insert((seq, false));
+                true
+            }
+            Entry::Occupied(mut slot) => {
+                let (known, counted) = slot.get_mut();
+                if *known == seq {
+                    return true;
+                }
+                if !*counted {
+                    *counted = true;
+                    book.stored_twice += 1;
+                }
+                false
+            }
+        }
+    }
+
     pub(crate) fn tally(&self) -> Tally {
         let book = self.lock();
         let mut tally = Tally {
             out_of_range: book.out_of_range,
+            stored_twice: book.stored_twice,
             ..Tally::default()
         };
         for &slot in &book.seqs {
@@ -126,6 +164,7 @@ impl Registry {
                 duplicated: a.duplicated + b.duplicated,
                 unacked_delivered: a.unacked_delivered + b.unacked_delivered,
                 out_of_range: a.out_of_range + b.out_of_range,
+                stored_twice: a.stored_twice + b.stored_twice,
             })
     }
 }
@@ -160,8 +199,22 @@ mod tests {
                 duplicated: 2,
                 unacked_delivered: 1,
                 out_of_range: 0,
+                stored_twice: 0,
             }
         );
+    }
+
+    #[test]
+    fn a_client_id_under_two_seqs_is_one_message_stored_twice() {
+        let ledger = Ledger::default();
+        let id = "0191e0a4-0000-7000-8000-000000000001";
+        assert!(ledger.identify(id, 4)); // the ack
+        assert!(ledger.identify(id, 4)); // the echo, the partner's delivery
+        assert!(!ledger.identify(id, 9)); // a resend stored again
+        assert!(!ledger.identify(id, 9));
+        assert!(ledger.identify("0191e0a4-0000-7000-8000-000000000002", 9));
+        assert!(ledger.identify("not a uuid", 1));
+        assert_eq!(ledger.tally().stored_twice, 1);
     }
 
     #[test]

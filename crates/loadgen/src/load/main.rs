@@ -12,12 +12,20 @@
 mod chimp;
 mod churn;
 mod cli;
+mod dial;
 mod endpoint;
+mod faultreport;
+mod faults;
+mod flood;
 mod idle;
 mod ledger;
 mod open;
 mod procfs;
+mod proxy;
+mod recovery;
 mod report;
+mod resilient;
+mod resume;
 mod stats;
 mod target;
 mod traffic;
@@ -30,7 +38,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser;
 
-use crate::cli::{Args, Kind, Scenario};
+use crate::cli::{Args, Kind, Scenario, TargetSel};
 use crate::report::RunResult;
 use crate::target::Target;
 
@@ -68,6 +76,13 @@ fn benchmark(args: &Args) -> anyhow::Result<bool> {
         Ok(_) => {}
         Err(e) => eprintln!("warning: could not raise the open-files limit: {e}"),
     }
+    if args.scenario.is_fault() && args.target == TargetSel::Both {
+        eprintln!(
+            "note: `{}` runs against the server only: the relay keeps nothing, so it has \
+             nothing to recover",
+            args.scenario.as_str()
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -87,15 +102,16 @@ fn benchmark(args: &Args) -> anyhow::Result<bool> {
         report::write_json(path, args, &results)?;
         println!("\nresults written to {}", path.display());
     }
-    Ok(results.iter().all(|r| r.lost == 0 && r.duplicated == 0))
+    Ok(results.iter().all(RunResult::clean))
 }
 
 async fn run_one(kind: Kind, args: &Args) -> anyhow::Result<RunResult> {
-    let target = Target::spawn(kind, args).await?;
+    let mut target = Target::spawn(kind, args).await?;
     let outcome = match args.scenario {
         Scenario::Idle => idle::run(&target, args).await,
         Scenario::Chat | Scenario::Burst => traffic::run(&target, args).await,
         Scenario::Churn => churn::run(&target, args).await,
+        Scenario::Kill | Scenario::Cut | Scenario::Flood => faults::run(&mut target, args).await,
     };
     let log_lines = target.log_lines();
     let tail = target.log_tail(5);

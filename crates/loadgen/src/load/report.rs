@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::{Args, Scenario};
+use crate::faultreport::FaultReport;
 use crate::stats::Summary;
 
 /// Everything measured against one target.
@@ -42,6 +43,17 @@ pub(crate) struct RunResult {
     /// Lines the target wrote to its log (the server logs at `warn`).
     pub(crate) target_log_lines: usize,
     pub(crate) notes: Vec<String>,
+    /// `kill`, `cut`, `flood` only.
+    pub(crate) fault: Option<FaultReport>,
+}
+
+impl RunResult {
+    /// Nothing lost, nothing duplicated, and (fault scenarios) nothing out of send order.
+    pub(crate) fn clean(&self) -> bool {
+        self.lost == 0
+            && self.duplicated == 0
+            && self.fault.as_ref().is_none_or(|f| f.out_of_order == 0)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -275,11 +287,10 @@ pub(crate) fn render(r: &RunResult) -> String {
         parts.join(", ")
     };
     let _ = writeln!(out, "errors      {errors}");
-    let verdict = if r.lost == 0 && r.duplicated == 0 {
-        "ok"
-    } else {
-        "FAILED"
-    };
+    if let Some(fault) = &r.fault {
+        fault.render(&mut out);
+    }
+    let verdict = if r.clean() { "ok" } else { "FAILED" };
     let _ = writeln!(
         out,
         ">>> LOST {}   DUPLICATED {}   [{verdict}]",

@@ -10,7 +10,7 @@ use anyhow::{Context as _, bail};
 use tokio::process::{Child, Command};
 
 use crate::chimp;
-use crate::cli::{Args, Kind};
+use crate::cli::{Args, Kind, Scenario};
 
 /// How long a target may take to start answering.
 const STARTUP: Duration = Duration::from_secs(30);
@@ -34,47 +34,7 @@ impl Target {
             .tempdir()
             .context("creating a temporary data directory")?;
         let port = free_port()?;
-        let log = std::fs::File::create(dir.path().join("target.log"))
-            .context("creating the target's log file")?;
-        let mut command = match kind {
-            Kind::Chimp => {
-                let mut c = Command::new(&args.server_bin);
-                c.arg("serve")
-                    .arg("--host=127.0.0.1")
-                    .arg(format!("--port={port}"))
-                    .arg("--data-dir")
-                    .arg(dir.path().join("data"))
-                    // Benchmark clients send far more than a person types.
-                    .arg("--rate-limit-per-second=100000")
-                    .arg("--log=warn")
-                    .args(&args.server_args)
-                    // A fresh data directory gets this first admin (instead of admin/admin).
-                    .env("ADMIN_EMAIL", chimp::ADMIN_EMAIL)
-                    .env("ADMIN_PASSWORD", chimp::ADMIN_PASSWORD);
-                c
-            }
-            Kind::Relay => {
-                let mut c = Command::new(&args.relay_bin);
-                c.arg(format!("--port={port}"));
-                c
-            }
-        };
-        let bin = match kind {
-            Kind::Chimp => &args.server_bin,
-            Kind::Relay => &args.relay_bin,
-        };
-        command
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().context("sharing the log file")?)
-            .stderr(log)
-            .kill_on_drop(true);
-        let child = command.spawn().with_context(|| {
-            format!(
-                "starting {} (build it with `cargo build --release -p chimpassist-server -p \
-                 chimpassist-loadgen`, or pass its path)",
-                bin.display()
-            )
-        })?;
+        let child = launch(kind, args, port, dir.path())?;
         let pid = child.id().context("the target exited at once")?;
         let mut target = Self {
             kind,
@@ -83,11 +43,28 @@ impl Target {
             child,
             dir,
         };
-        target.wait_ready().await?;
+        target.wait_ready(Duration::from_millis(50)).await?;
         Ok(target)
     }
 
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+    /// SIGKILLs the target (no shutdown of any kind), then starts it again on the same data
+    /// directory and the same port, so every client URL stays valid. Returns the time from
+    /// the kill until it answers `/readyz` again.
+    pub(crate) async fn kill_and_restart(&mut self, args: &Args) -> anyhow::Result<Duration> {
+        let killed = Instant::now();
+        self.child.start_kill().context("killing the target")?;
+        self.child.wait().await.context("reaping the target")?;
+        self.child = launch(self.kind, args, self.port, self.dir.path())?;
+        self.pid = self
+            .child
+            .id()
+            .context("the restarted target exited at once")?;
+        self.wait_ready(Duration::from_millis(5)).await?;
+        Ok(killed.elapsed())
+    }
+
+    /// Polls every `poll` until the target answers.
+    async fn wait_ready(&mut self, poll: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + STARTUP;
         let client = reqwest::Client::new();
         let url = format!("http://127.0.0.1:{}/readyz", self.port);
@@ -112,7 +89,7 @@ impl Target {
             if up {
                 return Ok(());
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(poll).await;
         }
         bail!(
             "{} did not answer within {STARTUP:?}; its log:\n{}",
@@ -141,6 +118,64 @@ impl Target {
     pub(crate) async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    }
+}
+
+/// Starts the target process on `port` over `dir` (its log is appended to, so a restarted
+/// server's lines follow the killed one's).
+fn launch(kind: Kind, args: &Args, port: u16, dir: &Path) -> anyhow::Result<Child> {
+    let log = std::fs::File::options()
+        .create(true)
+        .append(true)
+        .open(dir.join("target.log"))
+        .context("opening the target's log file")?;
+    let mut command = match kind {
+        Kind::Chimp => {
+            let mut c = Command::new(&args.server_bin);
+            c.arg("serve")
+                .arg("--host=127.0.0.1")
+                .arg(format!("--port={port}"))
+                .arg("--data-dir")
+                .arg(dir.join("data"))
+                .arg(format!("--rate-limit-per-second={}", rate_limit(args)))
+                .arg("--log=warn")
+                .args(&args.server_args)
+                // A fresh data directory gets this first admin (instead of admin/admin).
+                .env("ADMIN_EMAIL", chimp::ADMIN_EMAIL)
+                .env("ADMIN_PASSWORD", chimp::ADMIN_PASSWORD);
+            c
+        }
+        Kind::Relay => {
+            let mut c = Command::new(&args.relay_bin);
+            c.arg(format!("--port={port}"));
+            c
+        }
+    };
+    let bin = match kind {
+        Kind::Chimp => &args.server_bin,
+        Kind::Relay => &args.relay_bin,
+    };
+    command
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().context("sharing the log file")?)
+        .stderr(log)
+        .kill_on_drop(true);
+    command.spawn().with_context(|| {
+        format!(
+            "starting {} (build it with `cargo build --release -p chimpassist-server -p \
+             chimpassist-loadgen`, or pass its path)",
+            bin.display()
+        )
+    })
+}
+
+/// The server's per-connection frame limit: benchmark clients send far more than a person
+/// types, so it is lifted, except in `flood`, which measures the limit itself.
+fn rate_limit(args: &Args) -> u32 {
+    if args.scenario == Scenario::Flood {
+        args.rate_limit
+    } else {
+        100_000
     }
 }
 

@@ -211,6 +211,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         duplicated: tally.duplicated,
         target_log_lines: 0,
         notes,
+        fault: None,
     })
 }
 

@@ -143,6 +143,9 @@ pub(crate) struct Frame<'a> {
     pub(crate) client_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pub(crate) code: Option<Cow<'a, str>>,
+    /// A customer `welcome`'s token, to say hello with after a reconnect.
+    #[serde(default, borrow)]
+    pub(crate) token: Option<Cow<'a, str>>,
     /// The whole frame, to read a `message` frame's message (its `message` field is a text
     /// in `error` frames, so it is left out of this parse).
     #[serde(skip)]
@@ -170,6 +173,9 @@ pub(crate) struct Delivered<'a> {
     #[serde(borrow)]
     pub(crate) conversation: Cow<'a, str>,
     pub(crate) seq: u64,
+    /// The sender's id for it: one message must never show up under two seqs.
+    #[serde(default, borrow)]
+    pub(crate) client_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub(crate) text: Cow<'a, str>,
     #[serde(borrow)]
@@ -221,6 +227,23 @@ pub(crate) fn stamp_of(text: &str) -> Option<u64> {
 /// `hello` for either socket.
 pub(crate) fn hello() -> Message {
     Message::text(r#"{"type":"hello","protocol":1}"#)
+}
+
+/// `hello` of a returning client: the customer's `token` from its last `welcome`, and per
+/// conversation the highest seq held without a gap (the server replays what follows).
+/// Rare, so built with `serde_json` (a token is the server's string, not ours).
+pub(crate) fn hello_resume(token: Option<&str>, resume: &[(String, u64)]) -> Message {
+    let resume: Vec<serde_json::Value> = resume
+        .iter()
+        .map(|(conversation, last_seq)| {
+            serde_json::json!({"conversation": conversation, "last_seq": last_seq})
+        })
+        .collect();
+    let mut hello = serde_json::json!({"type": "hello", "protocol": 1, "resume": resume});
+    if let Some(token) = token {
+        hello["token"] = serde_json::Value::from(token);
+    }
+    Message::text(hello.to_string())
 }
 
 pub(crate) fn start_chat() -> Message {
@@ -286,6 +309,11 @@ mod tests {
             ("c3", 9, "customer")
         );
         assert_eq!(stamp_of(&delivered.text), Some(5));
+        assert_eq!(delivered.client_id.as_deref(), Some("y"));
+
+        let welcome = r#"{"type":"welcome","protocol":1,"customer":{"id":"k"},"token":"tk","max_text_bytes":4096}"#;
+        let frame = Frame::parse(welcome).expect("welcome parses");
+        assert_eq!(frame.token.as_deref(), Some("tk"));
 
         let error = r#"{"type":"error","code":"rate_limited","message":"slow down"}"#;
         let frame = Frame::parse(error).expect("error parses");
@@ -307,6 +335,8 @@ mod tests {
             receipt("c", "read", 3),
             composing("c"),
             end_chat("c"),
+            hello_resume(Some("t\"k"), &[("c".into(), 7)]),
+            hello_resume(None, &[]),
         ] {
             let text = message.into_text().expect("text frame");
             serde_json::from_str::<serde_json::Value>(&text).expect("valid JSON");
