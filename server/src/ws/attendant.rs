@@ -13,9 +13,9 @@ use chimpassist_store::Attendant;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::connection::{OUTBOUND_QUEUE, send_text, spawn_writer};
-use super::messaging::{Author, append_and_deliver, history_page, publish, replay};
-use super::peer::{Failure, LoopContext, Peer, await_hello, read_loop, reply};
+use super::connection::{OUTBOUND_QUEUE, send_text};
+use super::messaging::{Author, append_and_deliver, history_page, publish};
+use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
 use crate::error::{AppError, AppResult};
 use crate::hub::{Outbound, outbound_attendant};
@@ -54,46 +54,15 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant
     };
     let ok = send_text(&mut sink, encode(&welcome)).await;
     let points: Vec<_> = resume.into_iter().take(200).collect();
-    let replayed = replay(
-        &state,
-        &mut sink,
-        &points,
-        |message| encode(&ServerToAttendant::Message { message }),
-        |conversation, latest_seq| {
-            encode(&ServerToAttendant::Resync {
-                conversation,
-                latest_seq,
-            })
-        },
-    )
-    .await
-    .unwrap_or_default();
-    let writer = spawn_writer(
-        sink,
-        rx,
-        replayed,
-        state.config.heartbeat(),
-        registration.kill.clone(),
-        state.stop.clone(),
-    );
-    if ok {
-        let mut peer = AttendantPeer {
+    let registered = (registration, rx);
+    run(&state, sink, stream, registered, &points, ok, |tx| {
+        AttendantPeer {
             state: Arc::clone(&state),
             me: me.clone(),
-            tx: registration.tx.clone(),
-        };
-        let cx = LoopContext {
-            state: &state,
-            tx: registration.tx.clone(),
-            idle: state.config.heartbeat() * 3,
-            limits: state.config.limits(),
-            kill: registration.kill.clone(),
-        };
-        read_loop(&mut peer, &mut stream, cx).await;
-    }
-    registration.kill.cancel();
-    drop(registration);
-    let _ = writer.await;
+            tx,
+        }
+    })
+    .await;
     state.coordinator.attendant_disconnected(me.id).await;
 }
 
@@ -156,6 +125,17 @@ impl AttendantPeer {
 #[async_trait]
 impl Peer for AttendantPeer {
     type In = AttendantToServer;
+
+    fn message_frame(message: chimpassist_protocol::MessageView) -> String {
+        encode(&ServerToAttendant::Message { message })
+    }
+
+    fn resync_frame(conversation: ConversationId, latest_seq: u64) -> String {
+        encode(&ServerToAttendant::Resync {
+            conversation,
+            latest_seq,
+        })
+    }
 
     fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound {
         outbound_attendant(&ServerToAttendant::Error {

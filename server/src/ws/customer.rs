@@ -14,9 +14,9 @@ use chimpassist_store::{Conversation, Customer};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use super::connection::{OUTBOUND_QUEUE, send_text, spawn_writer};
-use super::messaging::{Author, append_and_deliver, history_page, publish, replay};
-use super::peer::{Failure, LoopContext, Peer, await_hello, read_loop, reply};
+use super::connection::{OUTBOUND_QUEUE, send_text};
+use super::messaging::{Author, append_and_deliver, history_page, publish};
+use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
 use crate::domain;
 use crate::error::{AppError, AppResult};
@@ -33,8 +33,6 @@ struct CustomerPeer {
 /// Runs one customer connection to its end.
 pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>) {
     let (mut sink, mut stream) = socket.split();
-    let idle = state.config.heartbeat() * 3;
-    let limits = state.config.limits();
     let Some((token, user, resume)) =
         await_hello::<CustomerPeer, Hello>(&mut sink, &mut stream, &state, |frame| match frame {
             CustomerToServer::Hello {
@@ -79,47 +77,15 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>) {
             Vec::new()
         }
     };
-    let replayed = replay(
-        &state,
-        &mut sink,
-        &own,
-        |message| encode(&ServerToCustomer::Message { message }),
-        |conversation, latest_seq| {
-            encode(&ServerToCustomer::Resync {
-                conversation,
-                latest_seq,
-            })
-        },
-    )
-    .await
-    .unwrap_or_default();
-
-    let writer = spawn_writer(
-        sink,
-        rx,
-        replayed,
-        state.config.heartbeat(),
-        registration.kill.clone(),
-        state.stop.clone(),
-    );
-    if ok {
-        let mut peer = CustomerPeer {
+    let registered = (registration, rx);
+    run(&state, sink, stream, registered, &own, ok, |tx| {
+        CustomerPeer {
             state: Arc::clone(&state),
             customer: customer.clone(),
-            tx: registration.tx.clone(),
-        };
-        let cx = LoopContext {
-            state: &state,
-            tx: registration.tx.clone(),
-            idle,
-            limits,
-            kill: registration.kill.clone(),
-        };
-        read_loop(&mut peer, &mut stream, cx).await;
-    }
-    registration.kill.cancel();
-    drop(registration);
-    let _ = writer.await;
+            tx,
+        }
+    })
+    .await;
     state.coordinator.customer_disconnected(customer.id).await;
 }
 
@@ -278,6 +244,17 @@ impl CustomerPeer {
 #[async_trait]
 impl Peer for CustomerPeer {
     type In = CustomerToServer;
+
+    fn message_frame(message: chimpassist_protocol::MessageView) -> String {
+        encode(&ServerToCustomer::Message { message })
+    }
+
+    fn resync_frame(conversation: ConversationId, latest_seq: u64) -> String {
+        encode(&ServerToCustomer::Resync {
+            conversation,
+            latest_seq,
+        })
+    }
 
     fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound {
         outbound_customer(&ServerToCustomer::Error {

@@ -44,23 +44,7 @@ pub async fn customer_ws(
         return AppError::client(ErrorCode::Forbidden, "this origin may not open the chat")
             .into_response();
     }
-    let Some(permit) = state.connection_permit() else {
-        return AppError::client(
-            ErrorCode::TooManyConnections,
-            "the server is full; retry later",
-        )
-        .into_response();
-    };
-    let max = TRANSPORT_MAX_FRAME.max(state.config.max_frame_bytes * 2);
-    upgrade
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_message_size(max)
-        .max_frame_size(max)
-        .on_upgrade(move |socket| async move {
-            customer::serve(socket, state).await;
-            drop(permit);
-        })
+    accept(upgrade, state, customer::serve)
 }
 
 /// # GET /ws/attendant
@@ -80,6 +64,18 @@ pub async fn attendant_ws(
         )
         .into_response();
     }
+    accept(upgrade, state, move |socket, state| {
+        attendant::serve(socket, state, me)
+    })
+}
+
+/// Upgrades within the connection cap (else `too_many_connections`), with this server's
+/// socket settings; the slot is held until `serve` returns.
+fn accept<F, Fut>(upgrade: WebSocketUpgrade, state: Arc<AppState>, serve: F) -> Response
+where
+    F: FnOnce(axum::extract::ws::WebSocket, Arc<AppState>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let Some(permit) = state.connection_permit() else {
         return AppError::client(
             ErrorCode::TooManyConnections,
@@ -94,7 +90,7 @@ pub async fn attendant_ws(
         .max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
-            attendant::serve(socket, state, me).await;
+            serve(socket, state).await;
             drop(permit);
         })
 }

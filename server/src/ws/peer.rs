@@ -33,6 +33,10 @@ pub(super) trait Peer: Send {
     type In: ClientFrame + Send;
     /// Encodes an error frame for this side.
     fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound;
+    /// Encodes a replayed chat message for this side.
+    fn message_frame(message: chimpassist_protocol::MessageView) -> String;
+    /// Encodes "too far behind, page the history instead" for this side.
+    fn resync_frame(conversation: chimpassist_protocol::ConversationId, latest_seq: u64) -> String;
     /// Handles one decoded frame.
     async fn handle(&mut self, frame: Self::In) -> Result<(), Failure>;
     /// The client id a frame carries, for errors raised before `handle` (rate limit).
@@ -126,6 +130,46 @@ pub(crate) async fn await_hello<P: Peer, H>(
         super::connection::send_text(sink, frame.text.to_string()).await;
     }
     None
+}
+
+/// Everything after the `welcome`: replays what the client missed, starts the writer, reads
+/// frames until the connection ends (only if the welcome went out), then unregisters and
+/// waits for the writer to close the socket.
+pub(crate) async fn run<P: Peer>(
+    state: &std::sync::Arc<AppState>,
+    mut sink: super::connection::WsSink,
+    mut stream: WsStream,
+    (registration, rx): (crate::hub::Registration, mpsc::Receiver<Outbound>),
+    resume: &[chimpassist_protocol::ResumePoint],
+    welcomed: bool,
+    make_peer: impl FnOnce(mpsc::Sender<Outbound>) -> P,
+) {
+    let replayed =
+        super::messaging::replay(state, &mut sink, resume, P::message_frame, P::resync_frame)
+            .await
+            .unwrap_or_default();
+    let writer = super::connection::spawn_writer(
+        sink,
+        rx,
+        replayed,
+        state.config.heartbeat(),
+        registration.kill.clone(),
+        state.stop.clone(),
+    );
+    if welcomed {
+        let mut peer = make_peer(registration.tx.clone());
+        let cx = LoopContext {
+            state,
+            tx: registration.tx.clone(),
+            idle: state.config.heartbeat() * 3,
+            limits: state.config.limits(),
+            kill: registration.kill.clone(),
+        };
+        read_loop(&mut peer, &mut stream, cx).await;
+    }
+    registration.kill.cancel();
+    drop(registration);
+    let _ = writer.await;
 }
 
 /// Queues a direct reply. Waiting here only slows this client's own reads.
