@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
-use super::messaging::{Author, append_and_deliver, history_page, publish};
+use super::messaging::{Author, append_and_deliver, history_page, publish, record_receipt};
 use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
 use crate::error::{AppError, AppResult};
@@ -174,40 +174,15 @@ impl Peer for AttendantPeer {
                 kind,
                 up_to_seq,
             } => {
-                let customer = self.held(&conversation)?;
-                let last = self
+                self.held(&conversation)?;
+                let c = self
                     .state
                     .store
                     .get_conversation(&conversation)
                     .await
                     .map_err(AppError::from)?
-                    .map_or(0, |c| c.last_seq);
-                if up_to_seq > last {
-                    return Err(AppError::invalid("up_to_seq is beyond the newest message").into());
-                }
-                let receipts = self
-                    .state
-                    .store
-                    .record_receipt(&conversation, Party::Attendant, kind, up_to_seq)
-                    .await
-                    .map_err(AppError::from)?;
-                let to_me = ServerToAttendant::Receipt {
-                    conversation,
-                    receipts: receipts.clone(),
-                };
-                publish(
-                    &self.state,
-                    BusEvent::Attendant {
-                        attendant: self.me.id.clone(),
-                        frame: to_me,
-                    },
-                )
-                .await;
-                let frame = ServerToCustomer::Receipt {
-                    conversation,
-                    receipts,
-                };
-                publish(&self.state, BusEvent::Customer { customer, frame }).await;
+                    .ok_or_else(|| AppError::not_found("conversation"))?;
+                record_receipt(&self.state, &c, Party::Attendant, kind, up_to_seq).await?;
             }
             AttendantToServer::Typing {
                 conversation,

@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
-use super::messaging::{Author, append_and_deliver, history_page, publish};
+use super::messaging::{Author, append_and_deliver, history_page, publish, record_receipt};
 use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
 use crate::domain;
@@ -290,34 +290,7 @@ impl Peer for CustomerPeer {
                 up_to_seq,
             } => {
                 let c = self.owned(&conversation).await?;
-                if up_to_seq > c.last_seq {
-                    return Err(AppError::invalid("up_to_seq is beyond the newest message").into());
-                }
-                let receipts = self
-                    .state
-                    .store
-                    .record_receipt(&conversation, Party::Customer, kind, up_to_seq)
-                    .await
-                    .map_err(AppError::from)?;
-                let frame = ServerToCustomer::Receipt {
-                    conversation,
-                    receipts: receipts.clone(),
-                };
-                publish(
-                    &self.state,
-                    BusEvent::Customer {
-                        customer: self.customer.id.clone(),
-                        frame,
-                    },
-                )
-                .await;
-                if let Some(attendant) = c.attendant_id {
-                    let frame = ServerToAttendant::Receipt {
-                        conversation,
-                        receipts,
-                    };
-                    publish(&self.state, BusEvent::Attendant { attendant, frame }).await;
-                }
+                record_receipt(&self.state, &c, Party::Customer, kind, up_to_seq).await?;
             }
             CustomerToServer::Typing {
                 conversation,

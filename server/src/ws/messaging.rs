@@ -89,6 +89,42 @@ pub(super) async fn publish(state: &AppState, event: BusEvent) {
     }
 }
 
+/// Records a receipt of `party` in `conversation` (which the caller has authorised) and
+/// relays the new receipt state to the customer and the assigned attendant. A receipt may not
+/// point past the newest message: a bogus high value would mark future messages read.
+pub(crate) async fn record_receipt(
+    state: &AppState,
+    conversation: &chimpassist_store::Conversation,
+    party: Party,
+    kind: chimpassist_protocol::ReceiptKind,
+    up_to_seq: Seq,
+) -> AppResult<()> {
+    if up_to_seq > conversation.last_seq {
+        return Err(crate::error::AppError::invalid(
+            "up_to_seq is beyond the newest message",
+        ));
+    }
+    let receipts = state
+        .store
+        .record_receipt(&conversation.id, party, kind, up_to_seq)
+        .await?;
+    if let Some(attendant) = &conversation.attendant_id {
+        let frame = ServerToAttendant::Receipt {
+            conversation: conversation.id,
+            receipts: receipts.clone(),
+        };
+        let attendant = attendant.clone();
+        publish(state, BusEvent::Attendant { attendant, frame }).await;
+    }
+    let frame = ServerToCustomer::Receipt {
+        conversation: conversation.id,
+        receipts,
+    };
+    let customer = conversation.customer_id.clone();
+    publish(state, BusEvent::Customer { customer, frame }).await;
+    Ok(())
+}
+
 /// What a resume yields for one conversation.
 pub(super) enum Replay {
     Messages(Vec<StoredMessage>),
