@@ -37,6 +37,11 @@ pub struct Config {
     #[arg(long, env = "DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
+    /// Directory of the built front ends; the widget's files are in its `widget/` folder
+    /// (`cargo xtask widget` writes them). Read on every request, so a rebuild needs no restart.
+    #[arg(long, env = "ASSETS_DIR", default_value = "dist")]
+    pub assets_dir: PathBuf,
+
     /// Milliseconds a conversation survives without the customer connected before it
     /// expires (or, while still queued, is abandoned).
     #[arg(long, env = "SESSION_KEEP_ALIVE_TIME", default_value_t = 600_000)]

@@ -6,6 +6,7 @@
 //! between nodes) → [`hub::Hub`] (this node's connections).
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod bus;
 pub mod config;

@@ -152,6 +152,9 @@ impl Application {
                 state.config.max_frame_bytes.max(64 * 1024),
             ))
             .layer(cors(&state.config))
+            // Merged after the CORS layer, which would answer a listed origin instead of the
+            // widget files' own `*` (see assets.rs).
+            .merge(crate::assets::router(&state.config.assets_dir))
             .layer(TraceLayer::new_for_http());
         let stop = state.stop.clone();
         // Chat frames are small: without TCP_NODELAY, Nagle's algorithm and delayed ACKs

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, driven over HTTP and WebSockets.
 
+mod assets;
 mod assignment;
 mod authorization;
 mod chat;
