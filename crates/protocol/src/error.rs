@@ -62,6 +62,39 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for lookups by wire name.
+    pub const ALL: [ErrorCode; 24] = [
+        Self::MalformedJson,
+        Self::UnknownType,
+        Self::MissingField,
+        Self::InvalidField,
+        Self::FrameTooLarge,
+        Self::TextTooLong,
+        Self::EmptyText,
+        Self::UnsupportedVersion,
+        Self::HelloRequired,
+        Self::RateLimited,
+        Self::TooManyConnections,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::InvalidCredentials,
+        Self::VerificationRequired,
+        Self::NotFound,
+        Self::Conflict,
+        Self::AtCapacity,
+        Self::QueueEmpty,
+        Self::DuplicateClientId,
+        Self::NotConfigured,
+        Self::UpstreamFailed,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
+    /// The code with this wire name (for clients that read frames without serde).
+    pub fn parse(wire: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == wire)
+    }
+
     /// The wire name, e.g. `text_too_long`.
     pub fn as_str(self) -> &'static str {
         match self {

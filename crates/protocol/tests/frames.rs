@@ -288,3 +288,14 @@ fn arbitrary_bytes_never_panic() {
         assert!(customer(junk).is_err(), "{junk}");
     }
 }
+
+#[test]
+fn every_error_code_parses_back_from_its_wire_name() {
+    use chimpassist_protocol::ErrorCode;
+    for code in ErrorCode::ALL {
+        let wire = serde_json::to_value(code).unwrap();
+        assert_eq!(wire.as_str(), Some(code.as_str()));
+        assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+    }
+    assert_eq!(ErrorCode::parse("nope"), None);
+}
