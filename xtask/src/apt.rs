@@ -9,19 +9,11 @@ use crate::cmd::{self, Result};
 static UPDATED: AtomicBool = AtomicBool::new(false);
 
 /// Whether every package in `pkgs` is installed.
-#[allow(
-    dead_code,
-    reason = "the first apt-installed tools (chromium, mosquitto) land with their issues"
-)]
 pub(crate) fn all_installed(pkgs: &[&str]) -> bool {
     pkgs.iter().all(|p| installed(p))
 }
 
 /// Installs whichever of `pkgs` are missing (non-interactively; via sudo when not root).
-#[allow(
-    dead_code,
-    reason = "the first apt-installed tools (chromium, mosquitto) land with their issues"
-)]
 pub(crate) fn install(pkgs: &[&str]) -> Result {
     let missing: Vec<&str> = pkgs.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {

@@ -5,6 +5,7 @@ mod apt;
 mod cmd;
 mod setup;
 mod tasks;
+mod widget;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ Commands:
   test                    Install missing prerequisites, then run every check: fmt,
                           clippy, tests, and the wasm32 build of the browser crates.
                           Prints a summary; exits non-zero if any step failed.
+  widget                  Build the customer widget's release assets into dist/ (WASM,
+                          loader, npm package) and check the size budget.
   setup                   Only install missing prerequisites (rustup target/components,
                           and later trunk, browsers, test servers).
   help                    Show this message.
@@ -56,6 +59,10 @@ fn dispatch(args: &[String]) -> cmd::Result {
         "test" => no_args("test", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| tasks::test()),
+        "widget" => no_args("widget", rest)
+            .and_then(|()| enter_workspace_root())
+            .and_then(|()| setup::ensure(setup::Scope::Run))
+            .and_then(|()| widget::build(widget::Budget::Enforce)),
         "setup" => no_args("setup", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::All)),

@@ -1,12 +1,82 @@
 //! Prerequisites: an idempotent list of tools, each with a presence check and an installer.
 //! Only missing tools are installed, so running this again is cheap.
 //!
-//! To add a tool, append a [`Tool`] to [`TOOLS`]. Planned: trunk
-//! (`cargo install --locked trunk --version 0.21.14`), wasm-bindgen-cli, wasm-opt (npm
-//! `binaryen`), chromium / chromium-driver / mosquitto (via [`crate::apt::install`]),
-//! secantusdb (python venv).
+//! To add a tool, append a [`Tool`] to [`TOOLS`]. Still planned: trunk
+//! (`cargo install --locked trunk --version 0.21.14`) for the back-office, mosquitto and
+//! secantusdb for the multi-node issue.
 
+use crate::apt;
 use crate::cmd::{self, Result};
+
+/// Debian packages the widget build (brotli, node for wasm-opt) and the browser tests
+/// (chromium + its WebDriver) need.
+const BUILD_PACKAGES: &[&str] = &["brotli", "nodejs", "npm"];
+const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
+
+/// binaryen from npm, never Debian's (version 108 emits WASM that fails in the browser).
+const BINARYEN: &str = "binaryen@132.0.0";
+const TOOLS_DIR: &str = "target/tools";
+
+/// The wasm-opt `cargo xtask` installed (see [`BINARYEN`]).
+pub(crate) fn wasm_opt() -> String {
+    format!("{TOOLS_DIR}/node_modules/.bin/wasm-opt")
+}
+
+/// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
+fn locked_wasm_bindgen() -> Option<String> {
+    let lock = std::fs::read_to_string("Cargo.lock").ok()?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            return lines
+                .next()?
+                .strip_prefix("version = \"")?
+                .strip_suffix('"')
+                .map(str::to_owned);
+        }
+    }
+    None
+}
+
+fn wasm_bindgen_present() -> bool {
+    let want = locked_wasm_bindgen().unwrap_or_default();
+    cmd::stdout_of(&mut cmd::new("wasm-bindgen", ["--version"]))
+        .is_some_and(|v| v.split_whitespace().nth(1) == Some(want.as_str()))
+}
+
+fn install_wasm_bindgen() -> Result {
+    let version = locked_wasm_bindgen().ok_or("no wasm-bindgen in Cargo.lock")?;
+    // Not --locked: the CLI's own lockfile wants a crate version the registry lacks.
+    cmd::run(&mut cmd::cargo([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &version,
+        "--force",
+    ]))
+    .map(drop)
+}
+
+fn wasm_opt_present() -> bool {
+    cmd::stdout_of(&mut cmd::new(&wasm_opt(), ["--version"])).is_some_and(|v| v.contains("132"))
+}
+
+fn install_wasm_opt() -> Result {
+    std::fs::create_dir_all(TOOLS_DIR).map_err(|e| format!("creating {TOOLS_DIR}: {e}"))?;
+    cmd::run(&mut cmd::new(
+        "npm",
+        [
+            "install",
+            "--prefix",
+            TOOLS_DIR,
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            BINARYEN,
+        ],
+    ))
+    .map(drop)
+}
 
 pub(crate) const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -30,6 +100,36 @@ struct Tool {
 }
 
 const TOOLS: &[Tool] = &[
+    Tool {
+        name: "brotli, node and npm (Debian packages)",
+        for_run: true,
+        is_present: || {
+            apt::all_installed(BUILD_PACKAGES) || (cmd::on_path("brotli") && cmd::on_path("npm"))
+        },
+        install: || apt::install(BUILD_PACKAGES),
+        manual: "`apt-get install brotli nodejs npm`",
+    },
+    Tool {
+        name: "wasm-bindgen-cli (the version in Cargo.lock)",
+        for_run: true,
+        is_present: wasm_bindgen_present,
+        install: install_wasm_bindgen,
+        manual: "`cargo install wasm-bindgen-cli --version <wasm-bindgen version in Cargo.lock>`",
+    },
+    Tool {
+        name: "wasm-opt (npm binaryen 132)",
+        for_run: true,
+        is_present: wasm_opt_present,
+        install: install_wasm_opt,
+        manual: "`npm install --prefix target/tools binaryen@132.0.0`",
+    },
+    Tool {
+        name: "chromium and chromium-driver (browser tests)",
+        for_run: false,
+        is_present: || apt::all_installed(BROWSER_PACKAGES),
+        install: || apt::install(BROWSER_PACKAGES),
+        manual: "`apt-get install chromium chromium-driver`",
+    },
     Tool {
         name: "Rust target wasm32-unknown-unknown",
         // The front ends the product serves are WebAssembly.

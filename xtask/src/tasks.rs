@@ -33,6 +33,30 @@ const TEST_STEPS: &[Step] = &[
         },
     },
     Step {
+        // The widget's browser-only code is compiled for wasm32 only, so lint it there too.
+        name: "clippy wasm32",
+        run: || {
+            cargo(&[
+                "clippy",
+                "--locked",
+                "--target",
+                WASM_TARGET,
+                "-p",
+                "chimpassist-widget",
+                "--",
+                "-D",
+                "warnings",
+            ])
+        },
+    },
+    Step {
+        // Release assets and their sizes against the budget; the browser tests load these.
+        // Over budget is reported, not failed, until issue 3 gets the widget under it
+        // (`cargo xtask widget` enforces it).
+        name: "widget",
+        run: || crate::widget::build(crate::widget::Budget::Report),
+    },
+    Step {
         name: "test",
         run: || cargo(&["test", "--workspace", "--locked"]),
     },
@@ -47,8 +71,6 @@ const TEST_STEPS: &[Step] = &[
                 WASM_TARGET,
                 "-p",
                 "chimpassist-protocol",
-                "-p",
-                "chimpassist-widget",
                 "-p",
                 "chimpassist-backoffice",
             ])
@@ -67,6 +89,7 @@ pub(crate) fn run(server_args: &[String]) -> Result {
          ./data; Ctrl-C stops it. The first run compiles in release mode (a few minutes)."
     );
     setup::ensure(Scope::Run)?;
+    crate::widget::build(crate::widget::Budget::Report)?;
     let mut cmd = cmd::cargo([
         "run",
         "--release",

@@ -1,0 +1,222 @@
+//! `cargo xtask widget`: the customer widget's release assets and their size budget.
+//!
+//! Steps: the WASM crate with the size profile, `wasm-bindgen --target web`, `wasm-opt -Oz`,
+//! content-hashed names, the loader (`widget/js/core.js` + `tag.js`) with those names
+//! filled in, brotli siblings (`.br`, which the server sends as-is), and the npm package.
+//! Output: `dist/widget/` (served by the server) and `dist/npm/chimpassist-widget/`.
+//!
+//! The budget (loader ≤ 2 KB, everything ≤ 100 KB, brotli) fails the step when exceeded.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cmd::{self, Result};
+use crate::setup::{WASM_TARGET, wasm_opt};
+
+const LOADER_BUDGET: u64 = 2 * 1024;
+
+/// What an exceeded budget does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    /// Fail the build (`cargo xtask widget`).
+    Enforce,
+    /// Print the sizes and the overrun loudly, but produce the assets.
+    Report,
+}
+const TOTAL_BUDGET: u64 = 100 * 1024;
+
+fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> String {
+    let path = path.display().to_string();
+    let what = what.to_owned();
+    move |e| format!("{what} {path}: {e}")
+}
+
+/// FNV-1a: a stable content hash for cache-busting names (not for security).
+fn content_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")[..10].to_owned()
+}
+
+/// Drops comment-only lines, indentation and blank lines. Enough for our hand-written
+/// loader (no `//` inside strings at line starts); no JS toolchain needed.
+fn squeeze_js(src: &str) -> String {
+    src.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn brotli(path: &Path) -> Result<u64> {
+    cmd::run(&mut cmd::new(
+        "brotli",
+        ["-f", "-q", "11", "-k", &path.display().to_string()],
+    ))?;
+    let br = PathBuf::from(format!("{}.br", path.display()));
+    Ok(fs::metadata(&br).map_err(io("reading", &br))?.len())
+}
+
+fn size(path: &Path) -> Result<u64> {
+    Ok(fs::metadata(path).map_err(io("reading", path))?.len())
+}
+
+pub(crate) fn build(budget: Budget) -> Result {
+    cmd::run(&mut cmd::cargo([
+        "build",
+        "--locked",
+        "-p",
+        "chimpassist-widget",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        "widget",
+    ]))?;
+    let work = PathBuf::from("target/widget-build");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).map_err(io("creating", &work))?;
+    let raw_wasm = format!("target/{WASM_TARGET}/widget/chimpassist_widget.wasm");
+    cmd::run(&mut cmd::new(
+        "wasm-bindgen",
+        [
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-dir",
+            "target/widget-build",
+            &raw_wasm,
+        ],
+    ))?;
+    let bg = work.join("chimpassist_widget_bg.wasm");
+    let opt = work.join("chat.wasm");
+    cmd::run(&mut cmd::new(
+        &wasm_opt(),
+        [
+            "-Oz",
+            "--strip-debug",
+            "--strip-producers",
+            &bg.display().to_string(),
+            "-o",
+            &opt.display().to_string(),
+        ],
+    ))?;
+    let wasm = fs::read(&opt).map_err(io("reading", &opt))?;
+    let glue_path = work.join("chimpassist_widget.js");
+    let glue = fs::read_to_string(&glue_path).map_err(io("reading", &glue_path))?;
+
+    let hash = content_hash(&[wasm.as_slice(), glue.as_bytes()].concat());
+    let js_name = format!("chat-{hash}.js");
+    let wasm_name = format!("chat-{hash}.wasm");
+    let out = PathBuf::from("dist/widget");
+    let _ = fs::remove_dir_all(&out);
+    fs::create_dir_all(&out).map_err(io("creating", &out))?;
+    write(&out.join(&wasm_name), &wasm)?;
+    write(&out.join(&js_name), glue.as_bytes())?;
+    let core = read("widget/js/core.js")?;
+    let tag = read("widget/js/tag.js")?
+        .replace("__CHAT_JS__", &js_name)
+        .replace("__CHAT_WASM__", &wasm_name);
+    let loader = format!(
+        "!function(){{\n{}\n{}\n}}();\n",
+        squeeze_js(&core),
+        squeeze_js(&tag)
+    );
+    write(&out.join("widget.js"), loader.as_bytes())?;
+
+    let rows = [
+        ("loader widget.js", out.join("widget.js")),
+        ("chat JS glue", out.join(&js_name)),
+        ("chat WASM (+CSS)", out.join(&wasm_name)),
+    ];
+    let mut sizes = Vec::new();
+    for (label, path) in &rows {
+        sizes.push((*label, size(path)?, brotli(path)?));
+    }
+    npm_package(&core, &glue, &wasm)?;
+    report(&sizes, budget)
+}
+
+fn report(sizes: &[(&str, u64, u64)], budget: Budget) -> Result {
+    println!("\nwidget sizes (bytes)");
+    println!("{:<20} {:>9} {:>9}", "asset", "raw", "brotli");
+    for (label, raw, br) in sizes {
+        println!("{label:<20} {raw:>9} {br:>9}");
+    }
+    let loader = sizes[0].2;
+    let total: u64 = sizes.iter().map(|s| s.2).sum();
+    let total_raw: u64 = sizes.iter().map(|s| s.1).sum();
+    println!("{:<20} {total_raw:>9} {total:>9}", "total");
+    println!(
+        "budget: loader {loader} / {LOADER_BUDGET} B brotli, whole widget {total} / {TOTAL_BUDGET} B brotli"
+    );
+    let mut over = Vec::new();
+    if loader > LOADER_BUDGET {
+        over.push(format!(
+            "loader is {loader} B brotli (budget {LOADER_BUDGET})"
+        ));
+    }
+    if total > TOTAL_BUDGET {
+        over.push(format!(
+            "widget is {total} B brotli (budget {TOTAL_BUDGET})"
+        ));
+    }
+    if over.is_empty() {
+        println!("budget: ok");
+        Ok(())
+    } else if budget == Budget::Report {
+        println!("budget: OVER — {}", over.join("; "));
+        Ok(())
+    } else {
+        Err(format!("size budget exceeded: {}", over.join("; ")))
+    }
+}
+
+/// `dist/npm/chimpassist-widget`: ESM `mount(config)` (the same loader core) with the chat
+/// module imported lazily, so bundlers split it out and fetch it only when opened.
+fn npm_package(core: &str, glue: &str, wasm: &[u8]) -> Result {
+    let dir = PathBuf::from("dist/npm/chimpassist-widget");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("chat")).map_err(io("creating", &dir))?;
+    for file in ["package.json", "index.d.ts", "README.md"] {
+        let src = PathBuf::from("widget/npm").join(file);
+        fs::copy(&src, dir.join(file)).map_err(io("copying", &src))?;
+    }
+    let entry = read("widget/npm/entry.js")?;
+    write(
+        &dir.join("index.js"),
+        format!("{}\n{entry}", squeeze_js(core)).as_bytes(),
+    )?;
+    write(&dir.join("chat/chimpassist_widget.js"), glue.as_bytes())?;
+    write(&dir.join("chat/chimpassist_widget_bg.wasm"), wasm)?;
+    println!("npm package: {}", dir.display());
+    Ok(())
+}
+
+fn read(path: &str) -> Result<String> {
+    fs::read_to_string(path).map_err(io("reading", Path::new(path)))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result {
+    fs::write(path, bytes).map_err(io("writing", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_changes_with_content_and_is_stable() {
+        assert_eq!(content_hash(b"abc"), content_hash(b"abc"));
+        assert_ne!(content_hash(b"abc"), content_hash(b"abd"));
+        assert_eq!(content_hash(b"").len(), 10);
+    }
+
+    #[test]
+    fn squeeze_keeps_code_and_drops_comments() {
+        let js = "// top\n  var a = 1; // keeps trailing\n\n    // indented\nfoo();\n";
+        assert_eq!(squeeze_js(js), "var a = 1; // keeps trailing\nfoo();");
+    }
+}
