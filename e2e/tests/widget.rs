@@ -38,13 +38,31 @@ async fn message_texts(browser: &Browser) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn visitor_and_attendant_chat_across_origins() {
     let server = ChimpServer::start().await;
-    let host = HostPage::serve(snippet(&server.origin(), json!({"title": "Help"}))).await;
+    // Notes when the bubble's host element appears, to report the loader's cost.
+    let watch = "<script>new MutationObserver(() => { if (!window.bubbleAt && document.getElementById('chimpassist')) \
+                 window.bubbleAt = performance.now(); }).observe(document.documentElement, {childList: true, subtree: true});</script>";
+    let page = snippet(&server.origin(), json!({"title": "Help"}))
+        .replace("<h1>", &format!("{watch}<h1>"));
+    let host = HostPage::serve(page).await;
     let mut attendant = Attendant::admin(&server).await;
     attendant.online().await;
     let browser = Browser::new().await;
 
     browser.goto(&host.cross_site_url("/")).await;
     browser.wait_shadow(W, "button.b").await;
+    let timing = browser
+        .eval(&format!(
+            "(() => {{ const e = performance.getEntriesByName({:?})[0]; \
+             return {{requested: e.startTime, loaded: e.responseEnd, bubble: window.bubbleAt}}; }})()",
+            server.url("/widget.js")
+        ))
+        .await;
+    let ms = |k: &str| timing[k].as_f64().expect("timing");
+    println!(
+        "bubble visible {:.1} ms after widget.js arrived ({:.1} ms after it was requested)",
+        ms("bubble") - ms("loaded"),
+        ms("bubble") - ms("requested")
+    );
     browser
         .execute(
             "window.events = []; ['ready','opened','closed','message','conversation-started']\
@@ -153,5 +171,272 @@ async fn visitor_and_attendant_chat_across_origins() {
 
     browser.close().await;
     attendant.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reload_keeps_history_and_a_server_restart_loses_nothing() {
+    let mut server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let mut attendant = Attendant::admin(&server).await;
+    attendant.online().await;
+    let browser = Browser::new().await;
+    let url = host.cross_site_url("/");
+
+    open_widget(&browser, &url).await;
+    let conversation = start_chat(&browser, &mut attendant, Some("Ada")).await;
+    attendant.send(&conversation, "first from attendant").await;
+    browser
+        .wait_shadow_text(W, ".ca-log", "first from attendant")
+        .await;
+    let enter = char::from(Key::Enter).to_string();
+    browser
+        .shadow_send_keys(
+            W,
+            ".ca-composer textarea",
+            &format!("first from visitor{enter}"),
+        )
+        .await;
+    let seq = attendant
+        .wait_for("visitor message", |f| {
+            f["type"] == "message" && f["message"]["text"] == "first from visitor"
+        })
+        .await["message"]["seq"]
+        .as_u64()
+        .expect("seq");
+    attendant.read(&conversation, seq).await;
+    browser.wait_shadow(W, ".ca-msg.me .ca-tick.read").await;
+
+    // Reload: same visitor (token in localStorage), history and read ticks back.
+    open_widget(&browser, &url).await;
+    browser
+        .wait_shadow_text(W, ".ca-log", "first from visitor")
+        .await;
+    browser.wait_shadow(W, ".ca-msg.me .ca-tick.read").await;
+    assert_eq!(
+        message_texts(&browser).await,
+        vec!["first from attendant", "first from visitor"]
+    );
+
+    // The server goes away: the widget says so, keeps what the visitor types as pending…
+    server.pause().await;
+    browser.wait_shadow(W, ".ca-banner.warn").await;
+    browser
+        .shadow_send_keys(
+            W,
+            ".ca-composer textarea",
+            &format!("typed while offline{enter}"),
+        )
+        .await;
+    browser.wait_shadow(W, ".ca-msg.me .ca-tick.pending").await;
+    browser.screenshot("widget-reconnecting").await;
+
+    // …and after the restart sends it once, with nothing lost or doubled on either side.
+    server.resume().await;
+    browser.wait_shadow(W, ".ca-conn.online").await;
+    let mut attendant = Attendant::admin(&server).await;
+    attendant.online().await;
+    browser.wait_shadow_gone(W, ".ca-tick.pending").await;
+    attendant.send(&conversation, "after the restart").await;
+    browser
+        .wait_shadow_text(W, ".ca-log", "after the restart")
+        .await;
+    assert_eq!(
+        message_texts(&browser).await,
+        vec![
+            "first from attendant",
+            "first from visitor",
+            "typed while offline",
+            "after the restart"
+        ]
+    );
+    let page: Value = reqwest::Client::new()
+        .get(server.url(&format!("/session/{conversation}/messages")))
+        .header("cookie", attendant.cookie())
+        .send()
+        .await
+        .expect("history request")
+        .json()
+        .await
+        .expect("history json");
+    let stored: Vec<&str> = page["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|t| **t == "typed while offline")
+            .count(),
+        1,
+        "stored exactly once: {stored:?}"
+    );
+
+    browser.close().await;
+    attendant.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_data_is_used_and_another_id_sees_none_of_the_first_history() {
+    let server = ChimpServer::start().await;
+    let page = |id: &str, name: &str| {
+        snippet(&server.origin(), json!({})).replace(
+            "<script>window.ChimpAssistConfig",
+            &format!(
+                "<script>localStorage.userData = JSON.stringify({{id: {id:?}, name: {name:?}, avatarURL: ''}});</script>\
+                 <script>window.ChimpAssistConfig"
+            ),
+        )
+    };
+    let host = HostPage::serve_pages([
+        ("/ada".to_owned(), page("site-1", "Ada Lovelace")),
+        ("/bob".to_owned(), page("site-2", "Bob Builder")),
+    ])
+    .await;
+    let mut attendant = Attendant::admin(&server).await;
+    attendant.online().await;
+    let browser = Browser::new().await;
+
+    open_widget(&browser, &host.cross_site_url("/ada")).await;
+    assert!(
+        !browser.shadow_query(W, "input[name=name]").await,
+        "the name is known from userData and not asked"
+    );
+    browser
+        .shadow_send_keys(W, "textarea[name=problem]", "Where is my order?")
+        .await;
+    browser.shadow_click(W, "button.ca-start").await;
+    let assigned = attendant
+        .wait_for("assignment", |f| f["type"] == "assigned")
+        .await;
+    assert_eq!(
+        assigned["conversation"]["customer"]["name"], "Ada Lovelace",
+        "{assigned}"
+    );
+    let conversation = assigned["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    attendant.send(&conversation, "secret for Ada").await;
+    browser
+        .wait_shadow_text(W, ".ca-log", "secret for Ada")
+        .await;
+
+    // Same browser, same localStorage, another site user without verification.
+    open_widget(&browser, &host.cross_site_url("/bob")).await;
+    browser.wait_shadow(W, "button.ca-start").await;
+    assert_eq!(browser.shadow_count(W, ".ca-msg").await, 0);
+    assert!(
+        !browser
+            .shadow_texts(W, ".ca-panel")
+            .await
+            .concat()
+            .contains("secret for Ada"),
+        "Bob must not see Ada's conversation"
+    );
+
+    browser.close().await;
+    attendant.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ending_a_chat_asks_for_a_rating_and_starting_again_opens_a_new_one() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let mut attendant = Attendant::admin(&server).await;
+    attendant.online().await;
+    let browser = Browser::new().await;
+
+    open_widget(&browser, &host.cross_site_url("/")).await;
+    let first = start_chat(&browser, &mut attendant, Some("Rita")).await;
+    browser.shadow_click(W, "button.ca-end").await;
+    browser.wait_shadow(W, ".ca-rating").await;
+    browser
+        .shadow_click(W, ".ca-stars button[data-score='4']")
+        .await;
+    browser
+        .shadow_send_keys(W, ".ca-rating textarea", "Quick and kind")
+        .await;
+    browser.screenshot("widget-rating").await;
+    browser.shadow_click(W, "button.ca-rate").await;
+    browser.wait_shadow(W, ".ca-thanks").await;
+    let rated = attendant
+        .wait_for("rating", |f| {
+            f["type"] == "conversation" && !f["conversation"]["rating"].is_null()
+        })
+        .await;
+    assert_eq!(rated["conversation"]["rating"]["score"], 4);
+    assert_eq!(rated["conversation"]["rating"]["comment"], "Quick and kind");
+
+    browser.shadow_click(W, "button.ca-new").await;
+    browser.wait_shadow(W, "button.ca-start").await;
+    browser.shadow_click(W, "button.ca-start").await;
+    let second = attendant.wait_assigned().await;
+    assert_ne!(
+        first, second,
+        "a new conversation, not the old one reopened"
+    );
+    browser.wait_shadow(W, ".ca-composer textarea").await;
+    assert_eq!(browser.shadow_count(W, ".ca-msg").await, 0);
+
+    browser.close().await;
+    attendant.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nobody_online_offers_a_callback_in_the_visitors_language() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({"locale": "pt-BR"}))).await;
+    let browser = Browser::new().await;
+
+    open_widget(&browser, &host.cross_site_url("/")).await;
+    browser.wait_shadow(W, ".ca-offline").await;
+    assert_eq!(
+        browser.shadow_text(W, "button.ca-start").await,
+        "Deixar uma mensagem"
+    );
+    browser.shadow_click(W, "button.ca-callback").await;
+    browser
+        .shadow_send_keys(W, ".ca-callback-form input[name=name]", "Zé")
+        .await;
+    browser
+        .shadow_send_keys(W, ".ca-callback-form input[name=phone]", "+55 11 5555-0000")
+        .await;
+    browser.screenshot("widget-callback").await;
+    browser
+        .shadow_click(W, ".ca-callback-form button[type=submit]")
+        .await;
+    browser
+        .wait_shadow_text(W, ".ca-note", "Vamos ligar para você")
+        .await;
+    let cookie = chimpassist_e2e::login_cookie(&server, "admin", "admin").await;
+    let callbacks: Value = reqwest::Client::new()
+        .get(server.url("/api/callbacks"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("callbacks request")
+        .json()
+        .await
+        .expect("callbacks json");
+    assert!(
+        callbacks.to_string().contains("+55 11 5555-0000"),
+        "{callbacks}"
+    );
+
+    // Narrow phones get the chat full-screen.
+    browser.set_viewport(375, 667).await;
+    let width = browser
+        .eval("document.querySelector('#chimpassist').shadowRoot.querySelector('.ca-panel').getBoundingClientRect().width")
+        .await;
+    assert_eq!(width, 375);
+    browser.screenshot("widget-mobile").await;
+
+    browser.close().await;
     server.stop().await;
 }

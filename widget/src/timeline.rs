@@ -227,7 +227,7 @@ mod tests {
 
     fn msg(c: &ConversationId, seq: Seq, party: Party, client: ClientMessageId) -> MessageView {
         MessageView {
-            conversation: c.clone(),
+            conversation: *c,
             seq,
             client_id: client,
             from: Sender {
@@ -252,7 +252,7 @@ mod tests {
     fn replays_and_overlapping_pages_never_duplicate() {
         let c = conv();
         let mut t = Timeline::default();
-        t.switch_to(c.clone());
+        t.switch_to(c);
         for seq in 1..=5 {
             assert!(t.insert(msg(&c, seq, Party::Attendant, ClientMessageId::new())));
         }
@@ -276,11 +276,11 @@ mod tests {
     fn pending_becomes_stored_once_on_ack_or_echo() {
         let c = conv();
         let mut t = Timeline::default();
-        t.switch_to(c.clone());
+        t.switch_to(c);
         let id = ClientMessageId::new();
         let pending = Pending {
-            conversation: c.clone(),
-            client_id: id.clone(),
+            conversation: c,
+            client_id: id,
             text: MessageText::parse("hello", 100).unwrap(),
             at: 1,
             failed: None,
@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(t.unsent().count(), 1);
         assert_eq!(t.lines(&Receipts::default())[0].tick, Some(Tick::Pending));
         // The echo (another tab, or a replay) arrives before the ack.
-        t.insert(msg(&c, 1, Party::Customer, id.clone()));
+        t.insert(msg(&c, 1, Party::Customer, id));
         t.ack(&id, 1, 1, &me());
         let lines = t.lines(&Receipts::default());
         assert_eq!(lines.len(), 1);
@@ -302,7 +302,7 @@ mod tests {
     fn ticks_follow_attendant_receipts() {
         let c = conv();
         let mut t = Timeline::default();
-        t.switch_to(c.clone());
+        t.switch_to(c);
         for seq in 1..=3 {
             t.insert(msg(&c, seq, Party::Customer, ClientMessageId::new()));
         }
@@ -322,11 +322,11 @@ mod tests {
     fn refused_messages_stay_visible_and_are_not_resent() {
         let c = conv();
         let mut t = Timeline::default();
-        t.switch_to(c.clone());
+        t.switch_to(c);
         let id = ClientMessageId::new();
         t.add_pending(Pending {
             conversation: c,
-            client_id: id.clone(),
+            client_id: id,
             text: MessageText::parse("x".repeat(10), 100).unwrap(),
             at: 1,
             failed: None,

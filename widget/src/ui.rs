@@ -159,13 +159,17 @@ fn home(chat: Chat) -> impl IntoView {
     let t = chat.t;
     let c = chat.config;
     // Fields the host page already told us (userData) are not asked again.
-    let known_name = chat.customer.with_untracked(|c| {
-        c.as_ref()
-            .is_some_and(|c| c.external_id.is_some() && !c.name.is_empty())
-    });
-    let known_email = chat
-        .customer
-        .with_untracked(|c| c.as_ref().is_some_and(|c| c.email.is_some()));
+    // Reactive: the form may be drawn before `welcome` tells us who the visitor is.
+    let known_name = move || {
+        chat.customer.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.external_id.is_some() && !c.name.is_empty())
+        })
+    };
+    let known_email = move || {
+        chat.customer
+            .with(|c| c.as_ref().is_some_and(|c| c.email.is_some()))
+    };
     let name = NodeRef::<html::Input>::new();
     let email = NodeRef::<html::Input>::new();
     let problem = NodeRef::<html::Textarea>::new();
@@ -186,12 +190,12 @@ fn home(chat: Chat) -> impl IntoView {
             <Show when=nobody>
                 <p class="ca-note ca-offline" role="status">{t.nobody_online}</p>
             </Show>
-            {(c.asks("name") && !known_name).then(|| view! {
+            <Show when=move || c.asks("name") && !known_name()>
                 <label>{t.name}<input name="name" autocomplete="name" node_ref=name /></label>
-            })}
-            {(c.asks("email") && !known_email).then(|| view! {
+            </Show>
+            <Show when=move || c.asks("email") && !known_email()>
                 <label>{t.email}<input name="email" type="email" autocomplete="email" node_ref=email /></label>
-            })}
+            </Show>
             {c.asks("problem").then(|| view! {
                 <label>{t.problem}<textarea name="problem" rows="3" node_ref=problem></textarea></label>
             })}

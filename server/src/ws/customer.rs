@@ -352,12 +352,32 @@ impl Peer for CustomerPeer {
                 self.owned(&conversation).await?;
                 let (messages, more) =
                     history_page(&self.state, &conversation, before_seq, limit).await?;
+                // The newest page comes with the receipts, so a reloaded widget shows the
+                // right ticks at once instead of waiting for the next receipt.
+                let receipts = if before_seq.is_none() {
+                    Some(
+                        self.state
+                            .store
+                            .receipts(&conversation)
+                            .await
+                            .map_err(AppError::from)?,
+                    )
+                } else {
+                    None
+                };
                 let frame = ServerToCustomer::History {
                     conversation,
                     messages,
                     more,
                 };
                 reply(&self.tx, outbound_customer(&frame)).await;
+                if let Some(receipts) = receipts {
+                    let frame = ServerToCustomer::Receipt {
+                        conversation,
+                        receipts,
+                    };
+                    reply(&self.tx, outbound_customer(&frame)).await;
+                }
             }
             CustomerToServer::Ping { nonce } => {
                 reply(
