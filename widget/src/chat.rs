@@ -5,8 +5,8 @@
 
 use chimpassist_protocol::{
     ClientMessageId, ConversationStatus, ConversationView, CustomerPresence, CustomerToServer,
-    CustomerView, ErrorCode, MessageText, Party, PreChat, QueueId, Rating, ReceiptKind, Receipts,
-    Sender, Seq, ServerToCustomer, TypingState,
+    CustomerView, ErrorCode, MessageText, Party, PreChat, QueueId, Rating, ReceiptKind, Sender,
+    Seq, ServerToCustomer, TypingState,
 };
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -35,6 +35,34 @@ pub(crate) enum Screen {
     Callback,
     CallbackSent,
     Chat,
+    /// Derived, never stored: the chat was asked for and the conversation is on its way.
+    Starting,
+}
+
+/// What changes rarely about the visitor's session, in one signal.
+///
+/// Why one: every distinct signal type costs the widget about 2 KB of WASM (the reactive
+/// graph's code is generic over it), and these change together, a few times per chat.
+#[derive(Clone, Debug)]
+pub(crate) struct Session {
+    pub(crate) customer: Option<CustomerView>,
+    pub(crate) conversation: Option<ConversationView>,
+    /// Position and estimated wait (seconds) while queued.
+    pub(crate) queue: Option<(u32, u32)>,
+    /// Whether any attendant of the queue is around (`None` until known).
+    pub(crate) available: Option<bool>,
+    pub(crate) screen: Screen,
+    /// The server's last complaint that is not about one message.
+    pub(crate) notice: Option<String>,
+    pub(crate) max_text: usize,
+}
+
+impl Session {
+    pub(crate) fn is_open_conversation(&self) -> bool {
+        self.conversation
+            .as_ref()
+            .is_some_and(|c| c.status.is_open())
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -43,22 +71,14 @@ pub(crate) struct Chat {
     pub(crate) t: &'static Texts,
     pub(crate) bridge: StoredValue<Bridge, LocalStorage>,
     pub(crate) conn: RwSignal<Conn>,
-    pub(crate) customer: RwSignal<Option<CustomerView>>,
-    pub(crate) conversation: RwSignal<Option<ConversationView>>,
+    pub(crate) session: RwSignal<Session>,
+    /// The conversation's messages and receipts.
     pub(crate) timeline: RwSignal<Timeline>,
-    pub(crate) receipts: RwSignal<Receipts>,
-    /// Position and estimated wait (seconds) while queued.
-    pub(crate) queue: RwSignal<Option<(u32, u32)>>,
     pub(crate) attendant_typing: RwSignal<bool>,
     pub(crate) open: RwSignal<bool>,
     pub(crate) visible: RwSignal<bool>,
-    pub(crate) unread: RwSignal<u32>,
-    /// Whether any attendant of the queue is around (`None` until known).
-    pub(crate) available: RwSignal<Option<bool>>,
-    pub(crate) screen: RwSignal<Screen>,
-    pub(crate) notice: RwSignal<Option<String>>,
-    pub(crate) max_text: RwSignal<usize>,
     pub(crate) loading_older: RwSignal<bool>,
+    pub(crate) unread: RwSignal<u64>,
     read_sent: RwSignal<Seq>,
     delivered_sent: RwSignal<Seq>,
 }
@@ -74,20 +94,21 @@ impl Chat {
             t,
             bridge: StoredValue::new_local(bridge),
             conn: RwSignal::new(Conn::Connecting),
-            customer: RwSignal::new(None),
-            conversation: RwSignal::new(None),
+            session: RwSignal::new(Session {
+                customer: None,
+                conversation: None,
+                queue: None,
+                available: None,
+                screen: Screen::Home,
+                notice: None,
+                max_text: chimpassist_protocol::DEFAULT_MAX_TEXT_BYTES,
+            }),
             timeline: RwSignal::new(timeline),
-            receipts: RwSignal::new(Receipts::default()),
-            queue: RwSignal::new(None),
             attendant_typing: RwSignal::new(false),
             open: RwSignal::new(false),
             visible: RwSignal::new(env::page_visible()),
-            unread: RwSignal::new(0),
-            available: RwSignal::new(None),
-            screen: RwSignal::new(Screen::Home),
-            notice: RwSignal::new(None),
-            max_text: RwSignal::new(chimpassist_protocol::DEFAULT_MAX_TEXT_BYTES),
             loading_older: RwSignal::new(false),
+            unread: RwSignal::new(0),
             read_sent: RwSignal::new(0),
             delivered_sent: RwSignal::new(0),
         }
@@ -98,22 +119,32 @@ impl Chat {
     }
 
     pub(crate) fn is_open_conversation(&self) -> bool {
-        self.conversation
-            .with(|c| c.as_ref().is_some_and(|c| c.status.is_open()))
+        self.session.with(Session::is_open_conversation)
+    }
+
+    /// The current conversation's id (untracked: for actions, not views).
+    pub(crate) fn conversation_id(&self) -> Option<chimpassist_protocol::ConversationId> {
+        self.session
+            .with_untracked(|s| s.conversation.as_ref().map(|c| c.id))
+    }
+
+    pub(crate) fn set_screen(&self, screen: Screen) {
+        self.session.update(|s| s.screen = screen);
     }
 
     /// Forgets everything about the current visitor (identity rotation).
     pub(crate) fn forget(&self) {
-        self.customer.set(None);
-        self.conversation.set(None);
+        self.session.update(|s| {
+            s.customer = None;
+            s.conversation = None;
+            s.queue = None;
+            s.screen = Screen::Home;
+        });
         self.timeline.set(Timeline::default());
-        self.receipts.set(Receipts::default());
-        self.queue.set(None);
         self.attendant_typing.set(false);
         self.unread.set(0);
         self.read_sent.set(0);
         self.delivered_sent.set(0);
-        self.screen.set(Screen::Home);
         env::remove(&self.config.storage_key("outbox"));
         self.sync_badge();
     }
@@ -127,18 +158,18 @@ impl Chat {
             .as_deref()
             .and_then(|q| QueueId::parse(q).ok());
         let prechat = (prechat != PreChat::default()).then_some(prechat);
-        self.screen.set(Screen::Chat);
+        self.set_screen(Screen::Chat);
         net::send(&CustomerToServer::StartChat { queue, prechat });
     }
 
     /// Queues a message: shown at once as pending, persisted so a reload cannot lose it,
     /// and sent now or after the next reconnect with the same client id.
     pub(crate) fn send_text(&self, raw: &str) -> Result<(), String> {
-        let Some(conversation) = self.conversation.with(|c| c.as_ref().map(|c| c.id)) else {
+        let Some(conversation) = self.conversation_id() else {
             return Err(self.t.error.into());
         };
-        let text = MessageText::parse(raw, self.max_text.get_untracked())
-            .map_err(|e| e.message.clone())?;
+        let max = self.session.with_untracked(|s| s.max_text);
+        let text = MessageText::parse(raw, max).map_err(|e| e.message.clone())?;
         let pending = Pending {
             conversation,
             client_id: ClientMessageId::new(),
@@ -159,13 +190,13 @@ impl Chat {
     }
 
     pub(crate) fn end_chat(&self) {
-        if let Some(id) = self.conversation.with(|c| c.as_ref().map(|c| c.id)) {
+        if let Some(id) = self.conversation_id() {
             net::send(&CustomerToServer::EndChat { conversation: id });
         }
     }
 
     pub(crate) fn rate(&self, score: u8, comment: String) {
-        if let Some(id) = self.conversation.with(|c| c.as_ref().map(|c| c.id)) {
+        if let Some(id) = self.conversation_id() {
             let comment = (!comment.trim().is_empty()).then_some(comment);
             net::send(&CustomerToServer::Rate {
                 conversation: id,
@@ -240,7 +271,7 @@ impl Chat {
     }
 
     pub(crate) fn sync_badge(&self) {
-        let unread = self.unread.get_untracked();
+        let unread = self.unread.get_untracked() as u32;
         self.bridge.with_value(|b| b.badge(unread));
         crate::title::show_unread(unread, self.t.new_message);
     }
@@ -285,10 +316,12 @@ impl Chat {
                 ..
             } => {
                 net::welcomed(&token);
-                self.max_text.set(max_text_bytes as usize);
-                self.customer.set(Some(customer));
+                self.session.update(|s| {
+                    s.max_text = max_text_bytes as usize;
+                    s.customer = Some(customer);
+                    s.notice = None;
+                });
                 self.conn.set(Conn::Online);
-                self.notice.set(None);
                 if let Some(c) = conversation {
                     self.show_conversation(c, false);
                 } else {
@@ -305,7 +338,8 @@ impl Chat {
                 ewt_seconds,
             } => {
                 if self.is_current(&conversation) {
-                    self.queue.set(Some((position, ewt_seconds)));
+                    self.session
+                        .update(|s| s.queue = Some((position, ewt_seconds)));
                 }
             }
             ServerToCustomer::Assigned {
@@ -313,9 +347,9 @@ impl Chat {
                 attendant,
             } => {
                 if self.is_current(&conversation) {
-                    self.queue.set(None);
-                    self.conversation.update(|c| {
-                        if let Some(c) = c {
+                    self.session.update(|s| {
+                        s.queue = None;
+                        if let Some(c) = &mut s.conversation {
                             c.attendant = Some(attendant);
                             if c.status == ConversationStatus::Queued {
                                 c.status = ConversationStatus::Assigned;
@@ -341,7 +375,7 @@ impl Chat {
                 receipts,
             } => {
                 if self.is_current(&conversation) {
-                    self.receipts.set(receipts);
+                    self.timeline.update(|t| t.receipts = receipts);
                 }
             }
             ServerToCustomer::Typing {
@@ -394,7 +428,7 @@ impl Chat {
             self.save_outbox();
             return;
         }
-        if self.customer.get_untracked().is_none()
+        if self.session.with_untracked(|s| s.customer.is_none())
             && matches!(
                 code,
                 ErrorCode::VerificationRequired
@@ -409,7 +443,7 @@ impl Chat {
             return;
         }
         env::warn(&format!("{}: {message}", code.as_str()));
-        self.notice.set(Some(message));
+        self.session.update(|s| s.notice = Some(message));
     }
 
     fn on_message(&self, message: chimpassist_protocol::MessageView) {
@@ -455,29 +489,33 @@ impl Chat {
     }
 
     fn show_conversation(&self, c: ConversationView, live: bool) {
-        let previous = self.conversation.get_untracked();
-        let same = previous.as_ref().is_some_and(|p| p.id == c.id);
-        let was_open = previous.as_ref().is_some_and(|p| p.status.is_open());
+        let (same, was_open) = self.session.with_untracked(|s| {
+            let previous = s.conversation.as_ref();
+            (
+                previous.is_some_and(|p| p.id == c.id),
+                previous.is_some_and(|p| p.status.is_open()),
+            )
+        });
         let is_open = c.status.is_open();
         let id = c.id;
         if !same {
             self.timeline.update(|t| t.switch_to(id));
-            self.receipts.set(Receipts::default());
             self.read_sent.set(0);
             self.delivered_sent.set(0);
-            self.queue.set(None);
-        }
-        if c.status != ConversationStatus::Queued {
-            self.queue.set(None);
         }
         let detail = Json::new()
             .s("conversation", &id.to_string())
             .s("status", c.status.as_str())
             .value();
-        self.conversation.set(Some(c));
-        if is_open || live {
-            self.screen.set(Screen::Chat);
-        }
+        self.session.update(|s| {
+            if !same || c.status != ConversationStatus::Queued {
+                s.queue = None;
+            }
+            s.conversation = Some(c);
+            if is_open || live {
+                s.screen = Screen::Chat;
+            }
+        });
         if self.timeline.with_untracked(Timeline::is_empty) || !same && is_open {
             self.load_older();
         }
@@ -510,20 +548,27 @@ impl Chat {
         let chat = *self;
         leptos::task::spawn_local(async move {
             let available = net::queue_has_attendants(chat.config).await;
-            chat.available.set(available);
+            chat.session.update(|s| s.available = available);
         });
     }
 
     fn is_current(&self, id: &chimpassist_protocol::ConversationId) -> bool {
-        self.conversation
-            .with_untracked(|c| c.as_ref().is_some_and(|c| &c.id == id))
+        self.conversation_id().as_ref() == Some(id)
     }
 
     fn me(&self) -> Sender {
-        self.customer.with_untracked(|c| Sender {
+        self.session.with_untracked(|s| Sender {
             party: Party::Customer,
-            id: c.as_ref().map(|c| c.id.to_string()).unwrap_or_default(),
-            name: c.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            id: s
+                .customer
+                .as_ref()
+                .map(|c| c.id.to_string())
+                .unwrap_or_default(),
+            name: s
+                .customer
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
         })
     }
 }

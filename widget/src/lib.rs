@@ -90,7 +90,11 @@ mod wasm {
     impl Widget {
         pub fn open(&self) {
             self.chat.open.set(true);
-            if self.chat.conversation.with_untracked(Option::is_none) {
+            if self
+                .chat
+                .session
+                .with_untracked(|s| s.conversation.is_none())
+            {
                 self.chat.refresh_availability();
             }
             self.chat.acknowledge();
@@ -105,11 +109,9 @@ mod wasm {
         pub fn set_user(&self, user: JsValue) {
             match wire::user_claim(&user) {
                 Some(claim) => {
-                    let same = self
-                        .chat
-                        .customer
-                        .with_untracked(|c| c.as_ref().and_then(|c| c.external_id.clone()))
-                        == claim.id;
+                    let same = self.chat.session.with_untracked(|s| {
+                        s.customer.as_ref().and_then(|c| c.external_id.clone())
+                    }) == claim.id;
                     if !same {
                         net::set_user(Some(claim), false);
                     }

@@ -71,10 +71,7 @@ pub(crate) fn send(frame: &CustomerToServer) -> bool {
 /// Our typing state, throttled: `composing` at most every 4 s while typing, `paused` 2.5 s
 /// after the last keystroke or when the message is sent.
 pub(crate) fn typing(state: TypingState) {
-    let conversation = NET.with_borrow(|n| {
-        n.chat
-            .and_then(|c| c.conversation.with_untracked(|c| c.as_ref().map(|c| c.id)))
-    });
+    let conversation = NET.with_borrow(|n| n.chat.and_then(|c| c.conversation_id()));
     let Some(conversation) = conversation else {
         return;
     };

@@ -7,8 +7,6 @@
 //! - our own messages are *pending* (keyed by client id) until the server's `ack` or the
 //!   echo of the stored message arrives, whichever comes first; then they become stored.
 
-use std::collections::BTreeMap;
-
 use chimpassist_protocol::{
     ClientMessageId, ConversationId, MessageText, MessageView, Party, Receipts, Seq, TimestampMs,
 };
@@ -57,10 +55,13 @@ pub struct Line {
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
     conversation: Option<ConversationId>,
-    stored: BTreeMap<Seq, MessageView>,
+    /// Sorted by seq, no two alike (a sorted `Vec` is ~1 KB less WASM than a `BTreeMap`).
+    stored: Vec<MessageView>,
     pending: Vec<Pending>,
     /// False once a history page said there is nothing older.
     pub more_before: bool,
+    /// How far each side got (drawn as ticks); kept here so one signal holds the log.
+    pub receipts: Receipts,
 }
 
 impl Timeline {
@@ -72,6 +73,7 @@ impl Timeline {
     pub fn switch_to(&mut self, conversation: ConversationId) {
         if self.conversation.as_ref() != Some(&conversation) {
             self.stored.clear();
+            self.receipts = Receipts::default();
             self.pending.retain(|p| p.conversation == conversation);
             self.conversation = Some(conversation);
             self.more_before = true;
@@ -89,7 +91,18 @@ impl Timeline {
             return false;
         }
         self.pending.retain(|p| p.client_id != message.client_id);
-        self.stored.insert(message.seq, message).is_none()
+        self.put(message)
+    }
+
+    /// Adds a stored message unless its seq is held already; true when added.
+    fn put(&mut self, message: MessageView) -> bool {
+        match self.stored.binary_search_by_key(&message.seq, |m| m.seq) {
+            Ok(_) => false,
+            Err(at) => {
+                self.stored.insert(at, message);
+                true
+            }
+        }
     }
 
     /// Adds a page of history; returns how many messages were new.
@@ -98,7 +111,7 @@ impl Timeline {
             .iter()
             .map(|m| m.seq)
             .max()
-            .is_some_and(|max| self.stored.keys().next().is_none_or(|&first| max < first));
+            .is_some_and(|max| self.stored.first().is_none_or(|first| max < first.seq));
         if older_than_all || self.stored.is_empty() {
             self.more_before = more;
         }
@@ -128,7 +141,7 @@ impl Timeline {
     ) {
         if let Some(i) = self.pending.iter().position(|p| &p.client_id == client_id) {
             let p = self.pending.remove(i);
-            self.stored.entry(seq).or_insert(MessageView {
+            self.put(MessageView {
                 conversation: p.conversation,
                 seq,
                 client_id: p.client_id,
@@ -158,18 +171,17 @@ impl Timeline {
     /// The newest seq such that every message up to it is held: where a resume starts.
     /// `None` when we hold nothing (then a history page is asked instead).
     pub fn resume_seq(&self) -> Option<Seq> {
-        let newest = *self.stored.keys().next_back()?;
-        Some(newest)
+        self.stored.last().map(|m| m.seq)
     }
 
     pub fn oldest_seq(&self) -> Option<Seq> {
-        self.stored.keys().next().copied()
+        self.stored.first().map(|m| m.seq)
     }
 
     /// Seq of the newest message written by the attendant side.
     pub fn newest_from_attendant(&self) -> Option<Seq> {
         self.stored
-            .values()
+            .iter()
             .rev()
             .find(|m| m.from.party == Party::Attendant)
             .map(|m| m.seq)
@@ -177,7 +189,7 @@ impl Timeline {
 
     /// Every line in display order: stored by seq, then pending by time.
     pub fn lines(&self, receipts: &Receipts) -> Vec<Line> {
-        let stored = self.stored.values().map(|m| {
+        let stored = self.stored.iter().map(|m| {
             let mine = m.from.party == Party::Customer;
             Line {
                 key: format!("s{}", m.seq),

@@ -5,6 +5,7 @@ use chimpassist_protocol::{ConversationStatus, PreChat, TypingState};
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::chat::{Chat, Conn, Screen};
 use crate::env;
@@ -25,7 +26,17 @@ pub(crate) fn panel(chat: Chat) -> impl IntoView {
     };
     // Only a change of screen rebuilds the body (not every status update), so a half-typed
     // message survives the conversation being assigned.
-    let which = Memo::new(move |_| (chat.screen.get(), chat.conversation.with(Option::is_some)));
+    let which = Memo::new(move |_| {
+        chat.session.with(|s| match s.screen {
+            Screen::Chat if s.conversation.is_none() => Screen::Starting,
+            screen => screen,
+        })
+    });
+    let notice = move || {
+        chat.session
+            .with(|s| s.notice.clone())
+            .map(|n| view! { <div class="ca-banner error" role="alert">{n}</div> })
+    };
     view! {
         <div
             class="ca-panel"
@@ -39,7 +50,8 @@ pub(crate) fn panel(chat: Chat) -> impl IntoView {
         >
             {header(chat)}
             {conn_banner(chat)}
-            <div class="ca-body">{move || { let (screen, has) = which.get(); body(chat, screen, has) }}</div>
+            {notice}
+            <div class="ca-body">{move || body(chat, which.get())}</div>
             {c.show_powered_by.then(|| view! { <div class="ca-powered">{chat.t.powered_by}</div> })}
         </div>
     }
@@ -49,7 +61,7 @@ fn header(chat: Chat) -> impl IntoView {
     let c = chat.config;
     let t = chat.t;
     let subtitle = move || {
-        chat.conversation.with(|conv| match conv {
+        chat.session.with(|s| match &s.conversation {
             Some(conv) if conv.status.is_open() => match &conv.attendant {
                 Some(a) => c
                     .active_text
@@ -65,8 +77,9 @@ fn header(chat: Chat) -> impl IntoView {
         })
     };
     let avatar = move || {
-        chat.conversation.with(|conv| {
-            conv.as_ref()
+        chat.session.with(|s| {
+            s.conversation
+                .as_ref()
                 .filter(|conv| conv.status.is_open())
                 .and_then(|conv| conv.attendant.clone())
                 .map(|a| avatar_view(a.avatar_url, &a.name))
@@ -114,7 +127,8 @@ fn avatar_view(url: Option<String>, name: &str) -> AnyView {
     match url.filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
         Some(src) => view! { <img class="ca-avatar" src=src alt="" /> }.into_any(),
         None => {
-            let initial: String = name.chars().next().unwrap_or('?').to_uppercase().collect();
+            // Upper-cased by CSS: Rust's `to_uppercase` would ship 13 KB of Unicode tables.
+            let initial: String = name.chars().next().unwrap_or('?').into();
             view! { <span class="ca-avatar" aria-hidden="true">{initial}</span> }.into_any()
         }
     }
@@ -136,17 +150,17 @@ fn conn_banner(chat: Chat) -> impl IntoView {
     }
 }
 
-fn body(chat: Chat, screen: Screen, has_conversation: bool) -> AnyView {
+fn body(chat: Chat, screen: Screen) -> AnyView {
     match screen {
-        Screen::Chat if has_conversation => chat_view(chat).into_any(),
-        Screen::Chat => view! { <p class="ca-note">{chat.t.connecting}</p> }.into_any(),
+        Screen::Chat => chat_view(chat).into_any(),
+        Screen::Starting => view! { <p class="ca-note">{chat.t.connecting}</p> }.into_any(),
         Screen::Callback => callback_form(chat).into_any(),
         Screen::CallbackSent => {
             let t = chat.t;
             view! {
                 <div class="ca-home">
                     <p class="ca-note" role="status">{t.callback_sent}</p>
-                    <button type="button" on:click=move |_| chat.screen.set(Screen::Home)>{t.back}</button>
+                    <button type="button" on:click=move |_| chat.set_screen(Screen::Home)>{t.back}</button>
                 </div>
             }
             .into_any()
@@ -161,28 +175,26 @@ fn home(chat: Chat) -> impl IntoView {
     // Fields the host page already told us (userData) are not asked again.
     // Reactive: the form may be drawn before `welcome` tells us who the visitor is.
     let known_name = move || {
-        chat.customer.with(|c| {
-            c.as_ref()
+        chat.session.with(|s| {
+            s.customer
+                .as_ref()
                 .is_some_and(|c| c.external_id.is_some() && !c.name.is_empty())
         })
     };
     let known_email = move || {
-        chat.customer
-            .with(|c| c.as_ref().is_some_and(|c| c.email.is_some()))
+        chat.session
+            .with(|s| s.customer.as_ref().is_some_and(|c| c.email.is_some()))
     };
-    let name = NodeRef::<html::Input>::new();
-    let email = NodeRef::<html::Input>::new();
-    let problem = NodeRef::<html::Textarea>::new();
     let submit = move |e: ev::SubmitEvent| {
         e.prevent_default();
-        let value = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let form = Fields::of(&e);
         chat.start_chat(PreChat {
-            name: value(name.get().map(|i| i.value())),
-            email: value(email.get().map(|i| i.value())),
-            problem: value(problem.get().map(|i| i.value())),
+            name: form.get("name"),
+            email: form.get("email"),
+            problem: form.get("problem"),
         });
     };
-    let nobody = move || chat.available.get() == Some(false);
+    let nobody = move || chat.session.with(|s| s.available == Some(false));
     let ready = move || chat.conn.get() == Conn::Online;
     view! {
         <form class="ca-home ca-prechat" on:submit=submit>
@@ -191,19 +203,19 @@ fn home(chat: Chat) -> impl IntoView {
                 <p class="ca-note ca-offline" role="status">{t.nobody_online}</p>
             </Show>
             <Show when=move || c.asks("name") && !known_name()>
-                <label>{t.name}<input name="name" autocomplete="name" node_ref=name /></label>
+                <label>{t.name}<input name="name" autocomplete="name" /></label>
             </Show>
             <Show when=move || c.asks("email") && !known_email()>
-                <label>{t.email}<input name="email" type="email" autocomplete="email" node_ref=email /></label>
+                <label>{t.email}<input name="email" type="email" autocomplete="email" /></label>
             </Show>
             {c.asks("problem").then(|| view! {
-                <label>{t.problem}<textarea name="problem" rows="3" node_ref=problem></textarea></label>
+                <label>{t.problem}<textarea name="problem" rows="3"></textarea></label>
             })}
             <button class="ca-start ca-primary" type="submit" disabled=move || !ready()>
                 {move || if nobody() { t.leave_message } else { t.start }}
             </button>
             <Show when=nobody>
-                <button class="ca-callback" type="button" on:click=move |_| chat.screen.set(Screen::Callback)>
+                <button class="ca-callback" type="button" on:click=move |_| chat.set_screen(Screen::Callback)>
                     {t.request_callback}
                 </button>
             </Show>
@@ -213,44 +225,39 @@ fn home(chat: Chat) -> impl IntoView {
 
 fn callback_form(chat: Chat) -> impl IntoView {
     let t = chat.t;
-    let name = NodeRef::<html::Input>::new();
-    let phone = NodeRef::<html::Input>::new();
-    let email = NodeRef::<html::Input>::new();
-    let when = NodeRef::<html::Input>::new();
-    let note = NodeRef::<html::Textarea>::new();
     let error = RwSignal::new(None::<String>);
     let submit = move |e: ev::SubmitEvent| {
         e.prevent_default();
-        let get = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let form = Fields::of(&e);
         let body = chimpassist_protocol::rest::CallbackRequest {
-            name: name.get().map(|i| i.value()).unwrap_or_default(),
-            phone: get(phone.get().map(|i| i.value())),
-            email: get(email.get().map(|i| i.value())),
-            preferred_time: get(when.get().map(|i| i.value())),
+            name: form.get("name").unwrap_or_default(),
+            phone: form.get("phone"),
+            email: form.get("email"),
+            preferred_time: form.get("preferred_time"),
             queue: chat
                 .config
                 .queue_id
                 .as_deref()
                 .and_then(|q| chimpassist_protocol::QueueId::parse(q).ok()),
-            note: get(note.get().map(|i| i.value())),
+            note: form.get("note"),
         };
         leptos::task::spawn_local(async move {
             match net::request_callback(chat.config, &body).await {
-                Ok(()) => chat.screen.set(Screen::CallbackSent),
+                Ok(()) => chat.set_screen(Screen::CallbackSent),
                 Err(why) => error.set(Some(why)),
             }
         });
     };
     view! {
         <form class="ca-home ca-callback-form" on:submit=submit>
-            <label>{t.name}<input name="name" required autocomplete="name" node_ref=name /></label>
-            <label>{t.phone}<input name="phone" type="tel" autocomplete="tel" node_ref=phone /></label>
-            <label>{t.email}<input name="email" type="email" autocomplete="email" node_ref=email /></label>
-            <label>{t.preferred_time}<input name="preferred_time" node_ref=when /></label>
-            <label>{t.problem}<textarea name="note" rows="2" node_ref=note></textarea></label>
+            <label>{t.name}<input name="name" required autocomplete="name" /></label>
+            <label>{t.phone}<input name="phone" type="tel" autocomplete="tel" /></label>
+            <label>{t.email}<input name="email" type="email" autocomplete="email" /></label>
+            <label>{t.preferred_time}<input name="preferred_time" /></label>
+            <label>{t.problem}<textarea name="note" rows="2"></textarea></label>
             {move || error.get().map(|e| view! { <p class="ca-error" role="alert">{e}</p> })}
             <button class="ca-primary" type="submit">{t.send_request}</button>
-            <button type="button" on:click=move |_| chat.screen.set(Screen::Home)>{t.back}</button>
+            <button type="button" on:click=move |_| chat.set_screen(Screen::Home)>{t.back}</button>
         </form>
     }
 }
@@ -258,9 +265,8 @@ fn callback_form(chat: Chat) -> impl IntoView {
 fn chat_view(chat: Chat) -> impl IntoView {
     let t = chat.t;
     let log = NodeRef::<html::Div>::new();
-    let status = move || chat.conversation.with(|c| c.as_ref().map(|c| c.status));
-    let is_open = Memo::new(move |_| status().is_some_and(ConversationStatus::is_open));
-    let lines = move || chat.receipts.with(|r| chat.timeline.with(|tl| tl.lines(r)));
+    let is_open = Memo::new(move |_| chat.is_open_conversation());
+    let lines = move || chat.timeline.with(|tl| tl.lines(&tl.receipts));
     // Keep the newest message in view unless the visitor scrolled up to read older ones.
     let stick = StoredValue::new(true);
     Effect::new(move |_| {
@@ -281,8 +287,10 @@ fn chat_view(chat: Chat) -> impl IntoView {
         }
     };
     let queue = move || {
-        (status() == Some(ConversationStatus::Queued)).then(|| {
-            let (pos, ewt) = chat.queue.get().unwrap_or((0, 0));
+        chat.session.with(|s| {
+            let queued = s.conversation.as_ref()?.status == ConversationStatus::Queued;
+            queued.then(|| s.queue.unwrap_or((0, 0)))
+        }).map(|(pos, ewt)| {
             view! {
                 <div class="ca-queue" role="status">
                     <strong>{t.waiting}</strong>
@@ -295,9 +303,10 @@ fn chat_view(chat: Chat) -> impl IntoView {
     let typing = move || {
         chat.attendant_typing.get().then(|| {
             let name = chat
-                .conversation
-                .with(|c| {
-                    c.as_ref()
+                .session
+                .with(|s| {
+                    s.conversation
+                        .as_ref()
                         .and_then(|c| c.attendant.as_ref().map(|a| a.name.clone()))
                 })
                 .unwrap_or_default();
@@ -310,7 +319,7 @@ fn chat_view(chat: Chat) -> impl IntoView {
             <Show when=move || chat.timeline.with(|t| t.more_before && t.oldest_seq().is_some_and(|s| s > 1))>
                 <button class="ca-older" type="button" on:click=move |_| chat.load_older()>{t.older}</button>
             </Show>
-            <For each=lines key=|l: &Line| format!("{}{:?}", l.key, l.tick) let:line>
+            <For each=lines key=|l: &Line| format!("{}{}", l.key, l.tick.map_or(0, |t| t as u8 + 1)) let:line>
                 {line_view(chat, line)}
             </For>
         </div>
@@ -419,19 +428,16 @@ fn composer(chat: Chat) -> impl IntoView {
 
 fn ended(chat: Chat) -> impl IntoView {
     let t = chat.t;
-    let score = RwSignal::new(0u8);
-    let comment = NodeRef::<html::Textarea>::new();
+    let score = RwSignal::new(0u64);
     let rated = move || {
-        chat.conversation
-            .with(|c| c.as_ref().is_some_and(|c| c.rating.is_some()))
+        chat.session
+            .with(|s| s.conversation.as_ref().is_some_and(|c| c.rating.is_some()))
     };
     let submit = move |e: ev::SubmitEvent| {
         e.prevent_default();
         if score.get_untracked() > 0 {
-            chat.rate(
-                score.get_untracked(),
-                comment.get().map(|c| c.value()).unwrap_or_default(),
-            );
+            let comment = Fields::of(&e).get("comment").unwrap_or_default();
+            chat.rate(score.get_untracked() as u8, comment);
         }
     };
     view! {
@@ -443,7 +449,7 @@ fn ended(chat: Chat) -> impl IntoView {
                     <form class="ca-rating" on:submit=submit>
                         <p id="ca-rate-label">{t.rate}</p>
                         <div class="ca-stars" role="radiogroup" aria-labelledby="ca-rate-label">
-                            {(1u8..=5)
+                            {(1u64..=5)
                                 .map(|n| view! {
                                     <button
                                         type="button"
@@ -457,14 +463,39 @@ fn ended(chat: Chat) -> impl IntoView {
                                 })
                                 .collect_view()}
                         </div>
-                        <textarea rows="2" placeholder=t.comment aria-label=t.comment node_ref=comment></textarea>
+                        <textarea name="comment" rows="2" placeholder=t.comment aria-label=t.comment></textarea>
                         <button class="ca-primary ca-rate" type="submit" disabled=move || score.get() == 0>{t.submit_rating}</button>
                     </form>
                 }
             >
                 <p class="ca-note ca-thanks" role="status">{t.thanks}</p>
             </Show>
-            <button class="ca-new" type="button" on:click=move |_| chat.screen.set(Screen::Home)>{t.new_chat}</button>
+            <button class="ca-new" type="button" on:click=move |_| chat.set_screen(Screen::Home)>{t.new_chat}</button>
         </div>
+    }
+}
+
+/// The fields of a submitted form, read by name.
+///
+/// Forms are read this way rather than through node refs: every node-ref element type
+/// costs the widget about 2 KB of WASM.
+struct Fields(Option<web_sys::FormData>);
+
+impl Fields {
+    fn of(e: &ev::SubmitEvent) -> Self {
+        Self(
+            e.target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+                .and_then(|f| web_sys::FormData::new_with_form(&f).ok()),
+        )
+    }
+
+    /// The trimmed-nonempty value of field `name`.
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .as_ref()?
+            .get(name)
+            .as_string()
+            .filter(|s| !s.trim().is_empty())
     }
 }

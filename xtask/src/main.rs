@@ -5,6 +5,7 @@ mod apt;
 mod cmd;
 mod setup;
 mod tasks;
+mod wasm_min;
 mod widget;
 
 use std::path::PathBuf;
@@ -62,7 +63,7 @@ fn dispatch(args: &[String]) -> cmd::Result {
         "widget" => no_args("widget", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::Run))
-            .and_then(|()| widget::build(widget::Budget::Enforce)),
+            .and_then(|()| widget::build()),
         "setup" => no_args("setup", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::All)),

@@ -2,8 +2,8 @@
 //! Only missing tools are installed, so running this again is cheap.
 //!
 //! To add a tool, append a [`Tool`] to [`TOOLS`]. Still planned: trunk
-//! (`cargo install --locked trunk --version 0.21.14`) for the back-office, mosquitto and
-//! secantusdb for the multi-node issue.
+//! (`cargo install --locked trunk --version 0.21.14`) for the back-office, mosquitto for the
+//! multi-node issue.
 
 use crate::apt;
 use crate::cmd::{self, Result};
@@ -15,11 +15,18 @@ const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
 
 /// binaryen from npm, never Debian's (version 108 emits WASM that fails in the browser).
 const BINARYEN: &str = "binaryen@132.0.0";
+/// terser minifies wasm-bindgen's JS glue (−1.7 KB brotli); Debian has no recent one.
+const TERSER: &str = "terser@5.44.1";
 const TOOLS_DIR: &str = "target/tools";
 
 /// The wasm-opt `cargo xtask` installed (see [`BINARYEN`]).
 pub(crate) fn wasm_opt() -> String {
     format!("{TOOLS_DIR}/node_modules/.bin/wasm-opt")
+}
+
+/// The terser `cargo xtask` installed (see [`TERSER`]).
+pub(crate) fn terser() -> String {
+    format!("{TOOLS_DIR}/node_modules/.bin/terser")
 }
 
 /// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
@@ -59,6 +66,8 @@ fn install_wasm_bindgen() -> Result {
 
 fn wasm_opt_present() -> bool {
     cmd::stdout_of(&mut cmd::new(&wasm_opt(), ["--version"])).is_some_and(|v| v.contains("132"))
+        && cmd::stdout_of(&mut cmd::new(&terser(), ["--version"]))
+            .is_some_and(|v| v.contains("5.44.1"))
 }
 
 fn install_wasm_opt() -> Result {
@@ -73,9 +82,62 @@ fn install_wasm_opt() -> Result {
             "--no-fund",
             "--no-save",
             BINARYEN,
+            TERSER,
         ],
     ))
     .map(drop)
+}
+
+/// SecantusDB, a MongoDB wire-protocol server on PyPI, for the MongoDB backend's tests: no
+/// `mongod` is packaged for Debian, and the npm/PyPI packages that "provide" one download it
+/// at run time. Pinned, because only pre-releases exist.
+const SECANTUS_VERSION: &str = "0.7.0b3";
+/// Its virtual environment; the tests run `bin/secantusd-py` from here
+/// (`crates/store-mongo/src/test_support.rs`).
+const SECANTUS_DIR: &str = "target/tools/secantus";
+
+fn secantus_present() -> bool {
+    let server = std::path::Path::new(SECANTUS_DIR).join("bin/secantusd-py");
+    let version = cmd::stdout_of(&mut cmd::new(
+        &format!("{SECANTUS_DIR}/bin/python"),
+        [
+            "-c",
+            "import importlib.metadata as m; print(m.version('secantusdb'))",
+        ],
+    ));
+    server.is_file() && version.is_some_and(|v| v.trim() == SECANTUS_VERSION)
+}
+
+/// A fresh venv (`--clear`: a half-made one from an interrupted run is replaced) with the
+/// pinned package. `python3 -m venv` needs Debian's python3-venv (ensurepip).
+fn install_secantus() -> Result {
+    if !cmd::succeeds(&mut cmd::new("python3", ["-c", "import ensurepip, venv"])) {
+        apt::install(&["python3", "python3-venv"])?;
+    }
+    std::fs::create_dir_all(TOOLS_DIR).map_err(|e| format!("creating {TOOLS_DIR}: {e}"))?;
+    cmd::run(&mut cmd::new(
+        "python3",
+        ["-m", "venv", "--clear", SECANTUS_DIR],
+    ))?;
+    cmd::run(&mut cmd::new(
+        &format!("{SECANTUS_DIR}/bin/pip"),
+        [
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("secantusdb=={SECANTUS_VERSION}"),
+        ],
+    ))
+    .map(drop)
+}
+
+/// The standard library's sources, which `-Zbuild-std` compiles (see `widget::build`).
+fn rust_src_present() -> bool {
+    cmd::stdout_of(&mut cmd::new("rustc", ["--print", "sysroot"])).is_some_and(|root| {
+        std::path::Path::new(root.trim())
+            .join("lib/rustlib/src/rust/library/std/Cargo.toml")
+            .is_file()
+    })
 }
 
 pub(crate) const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -117,11 +179,18 @@ const TOOLS: &[Tool] = &[
         manual: "`cargo install wasm-bindgen-cli --version <wasm-bindgen version in Cargo.lock>`",
     },
     Tool {
-        name: "wasm-opt (npm binaryen 132)",
+        name: "wasm-opt and terser (npm binaryen 132, terser 5.44.1)",
         for_run: true,
         is_present: wasm_opt_present,
         install: install_wasm_opt,
-        manual: "`npm install --prefix target/tools binaryen@132.0.0`",
+        manual: "`npm install --prefix target/tools binaryen@132.0.0 terser@5.44.1`",
+    },
+    Tool {
+        name: "rust-src (the widget rebuilds std for size)",
+        for_run: true,
+        is_present: rust_src_present,
+        install: || rustup(&["component", "add", "rust-src"]),
+        manual: "`rustup component add rust-src` (rustup: https://rustup.rs)",
     },
     Tool {
         name: "chromium and chromium-driver (browser tests)",
@@ -137,6 +206,13 @@ const TOOLS: &[Tool] = &[
         is_present: wasm_target_present,
         install: || rustup(&["target", "add", WASM_TARGET]),
         manual: "`rustup target add wasm32-unknown-unknown` (rustup: https://rustup.rs)",
+    },
+    Tool {
+        name: "SecantusDB (MongoDB wire-protocol server for the MongoDB backend's tests)",
+        for_run: false,
+        is_present: secantus_present,
+        install: install_secantus,
+        manual: "`python3 -m venv target/tools/secantus && target/tools/secantus/bin/pip install secantusdb==0.7.0b3` (Debian: `apt-get install python3-venv` first)",
     },
     Tool {
         name: "rustfmt",
