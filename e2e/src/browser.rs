@@ -24,16 +24,25 @@ use crate::driver::Driver;
 
 /// The browser binary (Debian's `chromium`).
 const CHROMIUM: &str = "/usr/bin/chromium";
-/// Interval between two checks of a condition being waited on.
-const POLL: Duration = Duration::from_millis(50);
 /// Longest the `Drop` safety net waits for chromedriver to end a session.
 const DROP_DELETE_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Wraps a script body: exceptions become `{__error}` so a condition that cannot be evaluated
-/// yet (an element not rendered) counts as "not yet" while its message is kept for the
-/// timeout report.
-fn guarded(body: &str) -> String {
-    format!("try {{ {body} }} catch (e) {{ return {{__error: String(e)}}; }}")
+/// WebDriver's key for an element reference in script results.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// An asynchronous script that waits *inside the page* for `body` (a function body reading
+/// `arguments`) to return something truthy, and resolves with it.
+///
+/// Why in the page: it re-evaluates the condition when something that could change it
+/// happens — a DOM mutation in the document or any shadow root (the widget's), or a new
+/// animation frame (for state outside the DOM, such as a variable a page script sets) — so a
+/// wait ends on the frame where its condition becomes true, with no sleep anywhere. This is
+/// how Playwright's `waitForFunction` works too. An exception counts as "not yet" and its
+/// message is kept; after `timeout_ms` the script resolves with `{__timeout, __last}`.
+fn wait_script(body: &str, timeout_ms: u128) -> String {
+    format!(
+        "const done = arguments[arguments.length - 1];          const args = Array.prototype.slice.call(arguments, 0, -1);          const check = () => {{ try {{ return (function () {{ {body} }}).apply(null, args); }}            catch (e) {{ return {{__error: String(e)}}; }} }};          const ok = (v) => !!v && !(typeof v === 'object' && '__error' in v);          let last = check();          if (ok(last)) {{ done(last); return; }}          const observers = []; const watched = new Set(); let finished = false; let timer;          const observe = (node) => {{ if (watched.has(node)) return; watched.add(node);            const o = new MutationObserver(recheck);            o.observe(node, {{subtree: true, childList: true, attributes: true, characterData: true}});            observers.push(o); }};          const observeAll = () => {{ observe(document);            for (const el of document.querySelectorAll('*')) if (el.shadowRoot) observe(el.shadowRoot); }};          function finish(v) {{ if (finished) return; finished = true;            observers.forEach((o) => o.disconnect()); clearTimeout(timer); done(v); }}          function recheck() {{ if (finished) return; observeAll(); last = check();            if (ok(last)) finish(last); }}          function frame() {{ if (finished) return; recheck(); requestAnimationFrame(frame); }}          observeAll(); requestAnimationFrame(frame);          timer = setTimeout(() => finish({{__timeout: true, __last: last}}), {timeout_ms});"
+    )
 }
 
 /// Defines `host` and `root` (the host's shadow root, or `null`) from `arguments[0]`.
@@ -117,13 +126,18 @@ impl Browser {
 
     /// Waits (up to [`WAIT`]) until an element of the document matches `css`.
     pub async fn wait_for(&self, css: &str) -> Element {
-        self.client()
-            .wait()
-            .at_most(WAIT)
-            .every(POLL)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("waiting for `{css}`: {e}"))
+        let what = format!("`{css}`");
+        let found = self
+            .poll(
+                &what,
+                "return document.querySelector(arguments[0]);",
+                vec![json!(css)],
+            )
+            .await;
+        match found.get(ELEMENT_KEY).and_then(Value::as_str) {
+            Some(id) => Element::from_element_id(self.client().clone(), id.to_owned().into()),
+            None => panic!("waiting for {what} returned no element: {found}"),
+        }
     }
 
     /// Waits (up to [`WAIT`]) until the JavaScript expression `predicate` is truthy. An
@@ -254,25 +268,14 @@ impl Browser {
     /// the first match as a WebDriver element (so it can be clicked, typed into, …).
     pub async fn wait_shadow(&self, host: &str, inner: &str) -> Element {
         let what = format!("`{inner}` in the shadow root of `{host}`");
-        let body = format!("{SHADOW_PRELUDE} return !!(root && root.querySelector(arguments[1]));");
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            self.poll(&what, &body, vec![json!(host), json!(inner)])
-                .await;
-            // The element exists; find it through WebDriver. A re-render in between only
-            // means trying again.
-            let found = async {
-                let host_el = self.client().find(Locator::Css(host)).await?;
-                host_el.shadow_root().await?.find(Locator::Css(inner)).await
-            }
+        let body = format!("{SHADOW_PRELUDE} return root && root.querySelector(arguments[1]);");
+        // The script returns the element itself, as a WebDriver reference.
+        let found = self
+            .poll(&what, &body, vec![json!(host), json!(inner)])
             .await;
-            match found {
-                Ok(element) => return element,
-                Err(e) if tokio::time::Instant::now() >= deadline => {
-                    panic!("finding {what}: {e}")
-                }
-                Err(_) => tokio::time::sleep(POLL).await,
-            }
+        match found.get(ELEMENT_KEY).and_then(Value::as_str) {
+            Some(id) => Element::from_element_id(self.client().clone(), id.to_owned().into()),
+            None => panic!("waiting for {what} returned no element: {found}"),
         }
     }
 
@@ -373,28 +376,23 @@ impl Browser {
         }
     }
 
-    /// Polls a guarded script body until it returns `true`; panics after [`WAIT`].
-    async fn poll(&self, what: &str, body: &str, args: Vec<Value>) {
-        let script = guarded(body);
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let value = self
-                .client()
-                .execute(&script, args.clone())
-                .await
-                .unwrap_or_else(|e| panic!("checking {what}: {e}"));
-            if value == Value::Bool(true) {
-                return;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                let detail = match value.get("__error") {
-                    Some(error) => format!(" (last error: {error})"),
-                    None => String::new(),
-                };
-                panic!("timed out after {WAIT:?} waiting for {what}{detail}");
-            }
-            tokio::time::sleep(POLL).await;
+    /// Waits in the page (see [`wait_script`]) until `body` returns something truthy, and
+    /// returns it; panics after [`WAIT`] saying what was awaited.
+    async fn poll(&self, what: &str, body: &str, args: Vec<Value>) -> Value {
+        let script = wait_script(body, WAIT.as_millis());
+        let value = self
+            .client()
+            .execute_async(&script, args)
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {what}: {e}"));
+        if value.get("__timeout").is_some() {
+            let detail = match value["__last"].get("__error") {
+                Some(error) => format!(" (last error: {error})"),
+                None => String::new(),
+            };
+            panic!("timed out after {WAIT:?} waiting for {what}{detail}");
         }
+        value
     }
 
     /// Ends the session with a plain blocking HTTP request to chromedriver; works without a

@@ -19,6 +19,7 @@
 //! The watchdog does not depend on any tokio runtime, which matters because each
 //! `#[tokio::test]` drops its own runtime when it ends.
 
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
@@ -27,10 +28,10 @@ use tokio::sync::OnceCell;
 
 /// The WebDriver server binary (Debian's `chromium-driver`).
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// How long chromedriver may take to accept connections.
+/// How long chromedriver may take to say it is listening.
 const STARTUP: Duration = Duration::from_secs(10);
-/// Interval between connection attempts while chromedriver starts.
-const STARTUP_POLL: Duration = Duration::from_millis(25);
+/// What chromedriver prints once its port accepts connections.
+const READY_LINE: &str = "started successfully";
 
 /// Starts the driver (the arguments after `$0`) in a new session, so its pid is also its
 /// process group id. A background block waits for end-of-file on the original stdin (moved
@@ -38,10 +39,12 @@ const STARTUP_POLL: Duration = Duration::from_millis(25);
 /// script itself waits for the driver, so its exit status tells that chromedriver died
 /// (e.g. it lost the race for its port). bash, not `sh`: dash's `kill` cannot signal a
 /// process group.
+/// The driver's output is the script's (read for [`READY_LINE`]); the killer block's is not,
+/// so the pipe ends exactly when the driver and the script have exited.
 const WATCHDOG: &str = r#"exec 3<&0 </dev/null
-setsid "$@" >/dev/null 2>&1 &
+setsid "$@" 2>&1 &
 driver=$!
-{ cat <&3 >/dev/null; kill -KILL -- "-$driver"; kill -KILL "$driver"; } 2>/dev/null &
+{ cat <&3 >/dev/null; kill -KILL -- "-$driver"; kill -KILL "$driver"; } >/dev/null 2>&1 &
 exec 3<&-
 wait "$driver""#;
 /// Attempts to start chromedriver, each on a fresh port.
@@ -99,31 +102,37 @@ impl Driver {
             .arg(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .context("spawning the chromedriver watchdog")?;
-        let deadline = tokio::time::Instant::now() + STARTUP;
-        loop {
-            if let Some(status) = watchdog.try_wait()? {
-                return Ok(Err(status));
+        let output = watchdog.stdout.take().context("the watchdog's output")?;
+        // Ready once chromedriver says so; its output is drained until it exits so it never
+        // blocks on a full pipe. End of output before the line means it exited.
+        let (ready, said_ready) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut ready = Some(ready);
+            for line in BufReader::new(output).lines() {
+                let Ok(line) = line else { break };
+                if line.contains(READY_LINE)
+                    && let Some(ready) = ready.take()
+                {
+                    let _ = ready.send(());
+                }
             }
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Ok(Ok(Driver {
-                    port,
-                    _watchdog: watchdog,
-                }));
-            }
-            if tokio::time::Instant::now() >= deadline {
+        });
+        match tokio::time::timeout(STARTUP, said_ready).await {
+            Ok(Ok(())) => Ok(Ok(Driver {
+                port,
+                _watchdog: watchdog,
+            })),
+            Ok(Err(_)) => Ok(Err(watchdog.wait()?)),
+            Err(_) => {
                 // Closing stdin makes the watchdog kill whatever it started.
                 drop(watchdog.stdin.take());
                 let _ = watchdog.wait();
-                bail!("chromedriver did not accept connections on port {port} within {STARTUP:?}");
+                bail!("chromedriver did not start listening on port {port} within {STARTUP:?}");
             }
-            tokio::time::sleep(STARTUP_POLL).await;
         }
     }
 }
