@@ -29,6 +29,8 @@ Commands:
                           Prints a summary; exits non-zero if any step failed.
   widget                  Build the customer widget's release assets into dist/ (WASM,
                           loader, npm package) and check the size budget.
+  dist                    Release artifacts: the front ends into dist/ and the server
+                          binary (target/release/chimpassist). The Dockerfile runs it.
   setup                   Only install missing prerequisites (rustup target/components,
                           and later trunk, browsers, test servers).
   help                    Show this message.
@@ -64,6 +66,9 @@ fn dispatch(args: &[String]) -> cmd::Result {
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::Run))
             .and_then(|()| widget::build()),
+        "dist" => no_args("dist", rest)
+            .and_then(|()| enter_workspace_root())
+            .and_then(|()| tasks::dist()),
         "setup" => no_args("setup", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::All)),

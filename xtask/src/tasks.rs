@@ -104,6 +104,24 @@ pub(crate) fn run(server_args: &[String]) -> Result {
     cmd::exec(cmd)
 }
 
+/// `cargo xtask dist`: what a deployment ships — the front ends in `dist/` and the release
+/// server binary — with only the prerequisites building needs (no browsers, no test servers).
+pub(crate) fn dist() -> Result {
+    setup::ensure(Scope::Run)?;
+    crate::widget::build()?;
+    cargo(&[
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "chimpassist-server",
+        "--bin",
+        "chimpassist",
+    ])?;
+    println!("dist: front ends in dist/, server in target/release/chimpassist");
+    Ok(())
+}
+
 /// `cargo xtask bench`: release builds of the server and the load generator, then the load
 /// generator in the foreground with `loadgen_args` (it spawns the server and the relay itself).
 pub(crate) fn bench(loadgen_args: &[String]) -> Result {
