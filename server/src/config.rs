@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+use crate::bus::{MqttSettings, MqttSettingsError};
+
 /// Chimp Assist: an open-source customer-service live chat.
 #[derive(Debug, Parser)]
 #[command(name = "chimpassist", version, about)]
@@ -33,9 +35,38 @@ pub struct Config {
     #[arg(long, env = "PORT", default_value_t = 3000)]
     pub port: u16,
 
-    /// Directory of the embedded database.
+    /// Directory of the embedded database (unused when `MONGO_CONNECTION_URL` is set).
     #[arg(long, env = "DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+
+    /// MongoDB connection string (`mongodb://…` or `mongodb+srv://…`): when set, everything is
+    /// stored in MongoDB instead of the embedded database. Needs a replica set (a single node
+    /// is enough) for transactions. Only its hosts are ever logged.
+    #[arg(long, env = "MONGO_CONNECTION_URL", hide_env_values = true)]
+    pub mongo_connection_url: Option<SecretString>,
+
+    /// MongoDB database name.
+    #[arg(long, env = "MONGO_DATABASE", default_value = "chimpassist")]
+    pub mongo_database: String,
+
+    /// MQTT broker joining the nodes of a cluster (`mqtt://host:port`, port 1883 by default):
+    /// when set, events travel between nodes through it instead of staying in this process.
+    /// Credentials go in `MQTT_USERNAME` and `MQTT_PASSWORD`, never in this URL.
+    #[arg(long, env = "MQTT_BROKER_HOST")]
+    pub mqtt_broker_host: Option<String>,
+
+    /// User name for the MQTT broker (never logged).
+    #[arg(long, env = "MQTT_USERNAME", hide_env_values = true)]
+    pub mqtt_username: Option<SecretString>,
+
+    /// Password for the MQTT broker (never logged).
+    #[arg(long, env = "MQTT_PASSWORD", hide_env_values = true)]
+    pub mqtt_password: Option<SecretString>,
+
+    /// Topic prefix of the cluster's bus: nodes on the same broker with the same prefix form
+    /// one cluster.
+    #[arg(long, env = "MQTT_BASE_TOPIC", default_value = "chimpassist/demo")]
+    pub mqtt_base_topic: String,
 
     /// Directory of the built front ends; the widget's files are in its `widget/` folder
     /// (`cargo xtask widget` writes them). Read on every request, so a rebuild needs no restart.
@@ -175,6 +206,22 @@ impl Config {
                 .allowed_origins
                 .iter()
                 .any(|o| o.trim().trim_end_matches('/') == origin.trim_end_matches('/'))
+    }
+
+    /// The MQTT bus settings when `MQTT_BROKER_HOST` is set (and not blank).
+    pub fn mqtt(&self) -> Result<Option<MqttSettings>, MqttSettingsError> {
+        self.mqtt_broker_host
+            .as_deref()
+            .filter(|host| !host.trim().is_empty())
+            .map(|host| {
+                MqttSettings::parse(
+                    host,
+                    self.mqtt_username.clone(),
+                    self.mqtt_password.clone(),
+                    &self.mqtt_base_topic,
+                )
+            })
+            .transpose()
     }
 
     pub fn limits(&self) -> chimpassist_protocol::Limits {

@@ -184,7 +184,7 @@ impl Hub {
         }
     }
 
-    /// Cuts every connection (after the bus lagged: they may have missed events).
+    /// Cuts every connection (after a gap in the bus: they may have missed events).
     pub fn cut_all(&self) {
         read(&self.customers)
             .values()

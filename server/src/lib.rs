@@ -17,6 +17,7 @@ pub mod hub;
 pub mod metrics;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 pub mod views;
 pub mod ws;

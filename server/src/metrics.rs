@@ -25,6 +25,8 @@ pub struct Metrics {
     registry: Mutex<Registry>,
     pub messages_stored: Counter,
     pub messages_duplicate: Counter,
+    /// Gaps in the bus (each cut this node's connections).
+    pub bus_gaps: Counter,
     rejected: Family<CodeLabel, Counter>,
     connections: Family<KindLabel, Gauge>,
 }
@@ -44,6 +46,7 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("chimpassist");
         let messages_stored = Counter::default();
         let messages_duplicate = Counter::default();
+        let bus_gaps = Counter::default();
         let rejected = Family::<CodeLabel, Counter>::default();
         let connections = Family::<KindLabel, Gauge>::default();
         registry.register(
@@ -55,6 +58,11 @@ impl Default for Metrics {
             "messages_duplicate",
             "Resent messages answered with the original ack",
             messages_duplicate.clone(),
+        );
+        registry.register(
+            "bus_gaps",
+            "Times this node may have missed bus events and cut its connections",
+            bus_gaps.clone(),
         );
         registry.register(
             "frames_rejected",
@@ -70,6 +78,7 @@ impl Default for Metrics {
             registry: Mutex::new(registry),
             messages_stored,
             messages_duplicate,
+            bus_gaps,
             rejected,
             connections,
         }

@@ -1,33 +1,44 @@
 //! Wiring: open the store, bootstrap accounts and queues, start the coordinator and the hub's
 //! bus subscription, bind the listener. `build` returns with the port bound, so tests use
 //! port 0 and read the real one.
+//!
+//! On MongoDB the store-dependent part runs in the background after serving starts, retried
+//! with backoff until the database answers: meanwhile `/healthz` is 200 and `/readyz` 503.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::http::{HeaderValue, Method, header};
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::IntoResponse;
 use axum::serve::ListenerExt;
-use chimpassist_protocol::{AssignmentMode, AttendantId, QueueId, Role};
-use chimpassist_store::{Attendant, Queue, SqliteStore, Store};
+use axum::{Json, Router};
+use chimpassist_protocol::{AssignmentMode, AttendantId, ErrorCode, QueueId, Role};
+use chimpassist_store::{Attendant, Queue, Store, StoreError};
+use chimpassist_store_mongo::MongoStore;
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Auth, AuthSettings, password, tokens};
-use crate::bus::{Bus, LocalBus};
+use crate::bus::{Bus, LocalBus, MqttBus, RecvError};
 use crate::config::Config;
 use crate::coordinator::{Coordinator, Timing};
+use crate::error::AppError;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::storage::{self, Backend, Backoff, MongoTarget};
 use crate::views::now_ms;
 
 /// Events a node may buffer for its hub before it lags.
@@ -63,18 +74,42 @@ fn connection_cap(configured: usize) -> usize {
 pub struct Application {
     port: u16,
     listener: TcpListener,
-    state: Arc<AppState>,
-    store: Arc<SqliteStore>,
-    coordinator: JoinHandle<()>,
+    /// Fires when the server begins shutting down (also `AppState::stop`).
+    stop: CancellationToken,
+    stage: Stage,
 }
 
-impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store =
-            Arc::new(SqliteStore::open_in(&config.data_dir).with_context(|| {
-                format!("opening the database in {}", config.data_dir.display())
-            })?);
-        let dyn_store: Arc<dyn Store> = store.clone();
+/// How far `build` got.
+#[derive(Debug)]
+enum Stage {
+    /// The store answered and everything runs (the embedded store opens in `build`, so any
+    /// problem with it fails the start).
+    Ready(Running),
+    /// MongoDB is reached in the background once serving starts: a database that is down
+    /// at start is waited for (readiness false meanwhile), not a crash.
+    Connecting {
+        config: Box<Config>,
+        target: MongoTarget,
+    },
+}
+
+/// Everything that needs the store: built once it answers.
+#[derive(Debug)]
+struct Running {
+    state: Arc<AppState>,
+    backend: Backend,
+    coordinator: JoinHandle<()>,
+    deliveries: JoinHandle<()>,
+}
+
+impl Running {
+    /// Bootstraps the store's contents, starts the coordinator and the bus deliveries.
+    async fn start(
+        backend: Backend,
+        config: Config,
+        stop: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let dyn_store = backend.store();
         bootstrap(&dyn_store, &config).await?;
         let secret = dyn_store
             .setting_or_init("customer_token_secret", tokens::random_token())
@@ -94,8 +129,7 @@ impl Application {
             },
             http.clone(),
         );
-        let bus: Arc<dyn Bus> = Arc::new(LocalBus::new(BUS_CAPACITY));
-        let stop = CancellationToken::new();
+        let bus = start_bus(&config)?;
         let timing = Timing {
             session_keep_alive: config.session_keep_alive(),
             attendant_keep_alive: config.attendant_keep_alive(),
@@ -107,11 +141,12 @@ impl Application {
             stop.clone(),
         )
         .await
-        .map_err(|e| anyhow::anyhow!("starting the coordinator: {e}"))?;
-        let listener = TcpListener::bind((config.host, config.port))
-            .await
-            .with_context(|| format!("binding {}:{}", config.host, config.port))?;
-        let port = listener.local_addr()?.port();
+        .map_err(|e| match e {
+            // Kept a `StoreError`, so a start on an unreachable store is retried.
+            AppError::Unavailable(cause) => anyhow::Error::new(StoreError::Unavailable(cause))
+                .context("starting the coordinator"),
+            other => anyhow::anyhow!("starting the coordinator: {other}"),
+        })?;
         let state = Arc::new(AppState {
             connections: Arc::new(Semaphore::new(connection_cap(config.max_connections))),
             config,
@@ -125,12 +160,68 @@ impl Application {
             upstream: Default::default(),
             stop,
         });
+        let deliveries = spawn_deliveries(Arc::clone(&state));
+        Ok(Self {
+            state,
+            backend,
+            coordinator: coordinator_task,
+            deliveries,
+        })
+    }
+
+    /// Every route, without the outermost (tracing) layer.
+    fn router(&self) -> Router {
+        let state = &self.state;
+        crate::api::router(Arc::clone(state))
+            .layer(RequestBodyLimitLayer::new(
+                state.config.max_frame_bytes.max(64 * 1024),
+            ))
+            .layer(cors(&state.config))
+            // Merged after the CORS layer, which would answer a listed origin instead of the
+            // widget files' own `*` (see assets.rs).
+            .merge(crate::assets::router(&state.config.assets_dir))
+    }
+
+    /// Stops the coordinator and waits for the store to commit every queued write.
+    async fn stop(self) {
+        self.state.stop.cancel();
+        self.deliveries.abort();
+        let _ = self.coordinator.await;
+        self.backend.close().await;
+    }
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // Checked here, so a bad setting fails the start even while the store is awaited.
+        config.mqtt()?;
+        let stop = CancellationToken::new();
+        let stage = match MongoTarget::from_config(&config)? {
+            None => {
+                let backend = Backend::embedded(&config)?;
+                Stage::Ready(Running::start(backend, config.clone(), stop.clone()).await?)
+            }
+            Some(target) => {
+                tracing::info!(
+                    hosts = target.hosts(),
+                    database = target.database(),
+                    "storing in MongoDB; connecting in the background"
+                );
+                Stage::Connecting {
+                    config: Box::new(config.clone()),
+                    target,
+                }
+            }
+        };
+        let listener = TcpListener::bind((config.host, config.port))
+            .await
+            .with_context(|| format!("binding {}:{}", config.host, config.port))?;
+        let port = listener.local_addr()?.port();
         Ok(Self {
             port,
             listener,
-            state,
-            store,
-            coordinator: coordinator_task,
+            stop,
+            stage,
         })
     }
 
@@ -140,63 +231,183 @@ impl Application {
 
     /// Serves until `shutdown` resolves; then closes WebSockets (1001), lets in-flight HTTP
     /// requests finish, stops the coordinator and waits for the store to commit every
-    /// queued write.
+    /// queued write. On MongoDB, also stops when the background start fails for a reason a
+    /// retry cannot fix, and returns that error.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let state = self.state;
-        let deliveries = spawn_deliveries(Arc::clone(&state));
-        let app = crate::api::router(Arc::clone(&state))
-            .layer(RequestBodyLimitLayer::new(
-                state.config.max_frame_bytes.max(64 * 1024),
-            ))
-            .layer(cors(&state.config))
-            // Merged after the CORS layer, which would answer a listed origin instead of the
-            // widget files' own `*` (see assets.rs).
-            .merge(crate::assets::router(&state.config.assets_dir))
-            .layer(TraceLayer::new_for_http());
-        let stop = state.stop.clone();
+        let Self {
+            listener,
+            stop,
+            stage,
+            ..
+        } = self;
+        let (app, starting) = match stage {
+            // Already running: a finished task gives both stages one shape.
+            Stage::Ready(running) => (running.router(), tokio::spawn(async { Ok(Some(running)) })),
+            Stage::Connecting { config, target } => {
+                let slot = Arc::new(OnceLock::new());
+                let task = tokio::spawn(start_on_mongo(
+                    *config,
+                    target,
+                    stop.clone(),
+                    Arc::clone(&slot),
+                ));
+                (while_connecting(slot), task)
+            }
+        };
+        let app = app.layer(TraceLayer::new_for_http());
         // Chat frames are small: without TCP_NODELAY, Nagle's algorithm and delayed ACKs
         // hold them for ~40 ms.
-        let listener = self.listener.tap_io(|tcp| {
+        let listener = listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::debug!(error = %e, "could not set TCP_NODELAY");
             }
         });
+        let stopping = stop.clone();
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            stop.cancel();
+            tokio::select! {
+                () = shutdown => tracing::info!("shutting down"),
+                () = stopping.cancelled() => {}
+            }
+            stopping.cancel();
         })
         .await
         .context("serving")?;
-        state.stop.cancel();
-        deliveries.abort();
-        let _ = self.coordinator.await;
-        self.store.close().await;
-        tracing::info!("stopped; every acknowledged write is on disk");
+        stop.cancel();
+        let running = starting.await.context("the start task panicked")??;
+        if let Some(running) = running {
+            running.stop().await;
+        }
+        tracing::info!("stopped; every acknowledged write is stored");
         Ok(())
     }
 }
 
-/// Hands bus events to this node's hub. If the hub lags behind the bus, connections may
-/// have missed events: they are cut, and clients resume from the store.
+/// Reaches MongoDB, creates its schema and starts everything that needs the store, retrying
+/// with backoff while the database cannot be reached; then installs the full router in
+/// `slot`. `Ok(None)` when the server stops first; an error a retry cannot fix stops the
+/// server.
+async fn start_on_mongo(
+    config: Config,
+    target: MongoTarget,
+    stop: CancellationToken,
+    slot: Arc<OnceLock<Router>>,
+) -> anyhow::Result<Option<Running>> {
+    let mut backoff = Backoff::default();
+    let mut store = None;
+    for attempt in 1u32.. {
+        let tried = async {
+            let mongo = match &store {
+                Some(mongo) => MongoStore::clone(mongo),
+                None => store.insert(target.connect().await?).clone(),
+            };
+            mongo.ensure_schema().await?;
+            Running::start(Backend::Mongo(mongo), config.clone(), stop.clone()).await
+        };
+        let outcome = tokio::select! {
+            outcome = tried => outcome,
+            () = stop.cancelled() => return Ok(None),
+        };
+        match outcome {
+            Ok(running) => {
+                let _ = slot.set(running.router());
+                tracing::info!(hosts = target.hosts(), attempt, "MongoDB reached; ready");
+                return Ok(Some(running));
+            }
+            Err(e) if storage::is_retryable(&e) => {
+                let delay = backoff.next_delay();
+                tracing::warn!(
+                    hosts = target.hosts(),
+                    attempt,
+                    retry_in_ms = delay.as_millis() as u64,
+                    error = format!("{e:#}"),
+                    "MongoDB unreachable; not ready"
+                );
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = stop.cancelled() => return Ok(None),
+                }
+            }
+            Err(e) => {
+                stop.cancel();
+                return Err(e.context("starting on MongoDB"));
+            }
+        }
+    }
+    unreachable!("the attempts never run out")
+}
+
+/// While the store is being reached: `/healthz` answers (the process is alive), `/readyz`
+/// and everything else say 503; once `app` is set, every request goes to it.
+fn while_connecting(app: Arc<OnceLock<Router>>) -> Router {
+    Router::new().fallback(move |request: Request| {
+        let app = Arc::clone(&app);
+        async move {
+            if let Some(app) = app.get() {
+                return match app.clone().oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
+            }
+            match request.uri().path() {
+                "/healthz" => Json(json!({"status": "ok"})).into_response(),
+                "/readyz" => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(json!({"status": "starting: store not reachable yet"})),
+                )
+                    .into_response(),
+                _ => AppError::client(
+                    ErrorCode::Unavailable,
+                    "the server is starting: its store is not reachable yet; retry shortly",
+                )
+                .into_response(),
+            }
+        }
+    })
+}
+
+/// The bus: through the MQTT broker when one is configured (connecting in the background),
+/// else in-process.
+fn start_bus(config: &Config) -> anyhow::Result<Arc<dyn Bus>> {
+    Ok(match config.mqtt()? {
+        Some(settings) => {
+            tracing::info!(
+                broker = %settings.broker,
+                base_topic = settings.base_topic.as_str(),
+                "bus: MQTT"
+            );
+            // Said at every start until the coordinator is shared (README, "Several nodes").
+            tracing::warn!(
+                "each node still runs its own coordinator: a customer is only offered to \
+                 attendants connected to the same node, so run a single node for now"
+            );
+            Arc::new(MqttBus::start(settings, BUS_CAPACITY))
+        }
+        None => Arc::new(LocalBus::new(BUS_CAPACITY)),
+    })
+}
+
+/// Hands bus events to this node's hub. After a gap in the bus (the hub lagged behind it,
+/// or the nodes were cut off from each other) connections may have missed events: they are
+/// cut, and clients resume from the store.
 fn spawn_deliveries(state: Arc<AppState>) -> JoinHandle<()> {
     let mut events = state.bus.subscribe();
     tokio::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(event) => state.hub.deliver(&event),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "hub lagged behind the bus; cutting connections");
+                Err(RecvError::Gap(cause)) => {
+                    tracing::warn!(%cause, "gap in the bus; cutting connections");
+                    state.metrics.bus_gaps.inc();
                     state.hub.cut_all();
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                Err(RecvError::Closed) => break,
             }
         }
     })

@@ -2,8 +2,7 @@
 //! Only missing tools are installed, so running this again is cheap.
 //!
 //! To add a tool, append a [`Tool`] to [`TOOLS`]. Still planned: trunk
-//! (`cargo install --locked trunk --version 0.21.14`) for the back-office, mosquitto for the
-//! multi-node issue.
+//! (`cargo install --locked trunk --version 0.21.14`) for the back-office.
 
 use crate::apt;
 use crate::cmd::{self, Result};
@@ -12,6 +11,8 @@ use crate::cmd::{self, Result};
 /// (chromium + its WebDriver) need.
 const BUILD_PACKAGES: &[&str] = &["brotli", "nodejs", "npm"];
 const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
+/// The MQTT broker the bus tests start (Debian's build includes `mosquitto_passwd`).
+const MQTT_PACKAGES: &[&str] = &["mosquitto"];
 
 /// binaryen from npm, never Debian's (version 108 emits WASM that fails in the browser).
 const BINARYEN: &str = "binaryen@132.0.0";
@@ -213,6 +214,15 @@ const TOOLS: &[Tool] = &[
         is_present: secantus_present,
         install: install_secantus,
         manual: "`python3 -m venv target/tools/secantus && target/tools/secantus/bin/pip install secantusdb==0.7.0b3` (Debian: `apt-get install python3-venv` first)",
+    },
+    Tool {
+        name: "mosquitto (MQTT broker for the bus tests)",
+        for_run: false,
+        // The tests run /usr/sbin/mosquitto (server/src/bus/mosquitto.rs), and
+        // mosquitto_passwd for the broker with credentials.
+        is_present: || apt::all_installed(MQTT_PACKAGES),
+        install: || apt::install(MQTT_PACKAGES),
+        manual: "`apt-get install mosquitto`",
     },
     Tool {
         name: "rustfmt",

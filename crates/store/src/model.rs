@@ -135,6 +135,39 @@ pub struct Transition {
     pub requested_at: Option<TimestampMs>,
 }
 
+impl Transition {
+    /// The record after this transition, computed from the current one. Every backend uses
+    /// it, so they agree: timestamps follow the target status, and re-queueing clears the
+    /// assignment time, the end time and the rating. (Checks — `from`, capacity — are the
+    /// backend's, inside its atomic write.)
+    pub fn apply(&self, conv: &mut Conversation) {
+        match &self.attendant {
+            AttendantChange::Keep => {}
+            AttendantChange::Set(a) => conv.attendant_id = Some(a.clone()),
+            AttendantChange::Clear => conv.attendant_id = None,
+        }
+        if let Some(queue) = &self.queue {
+            conv.queue_id = queue.clone();
+        }
+        if let Some(requested_at) = self.requested_at {
+            conv.requested_at = requested_at;
+        }
+        conv.status = self.to;
+        match self.to {
+            ConversationStatus::Queued => {
+                conv.assigned_at = None;
+                conv.ended_at = None;
+                conv.rating = None;
+            }
+            ConversationStatus::Assigned => conv.assigned_at = Some(self.at),
+            ConversationStatus::Active => {}
+            ConversationStatus::Resolved
+            | ConversationStatus::Expired
+            | ConversationStatus::Abandoned => conv.ended_at = Some(self.at),
+        }
+    }
+}
+
 /// A message to append.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewMessage {

@@ -16,7 +16,8 @@ pub(super) async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// # GET /readyz — the store answers (and the server is not stopping).
+/// # GET /readyz — the store answers, the bus reaches the other nodes (and the server is not
+/// stopping).
 #[utoipa::path(get, path = "/readyz", tag = "ops", responses((status = 200), (status = 503)))]
 pub(super) async fn readyz(
     State(state): State<Arc<AppState>>,
@@ -25,6 +26,12 @@ pub(super) async fn readyz(
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "stopping"})),
+        );
+    }
+    if !state.bus.is_ready() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "bus unavailable"})),
         );
     }
     match state.store.ping().await {

@@ -3,33 +3,37 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::sync::broadcast;
 
-use super::{Bus, BusError, BusEvent};
+use super::{Bus, BusError, BusEvent, Fanout, Subscription};
 
-/// In-process bus; the default when no broker is configured.
+/// In-process bus; the default when no broker is configured. Its only gaps are subscribers
+/// that fall more than `capacity` events behind.
 #[derive(Debug)]
 pub struct LocalBus {
-    sender: broadcast::Sender<Arc<BusEvent>>,
+    fanout: Fanout,
 }
 
 impl LocalBus {
     /// `capacity` events may be queued per subscriber before it lags.
     pub fn new(capacity: usize) -> Self {
-        let (sender, _) = broadcast::channel(capacity);
-        Self { sender }
+        Self {
+            fanout: Fanout::new(capacity),
+        }
     }
 }
 
 #[async_trait]
 impl Bus for LocalBus {
     async fn publish(&self, event: BusEvent) -> Result<(), BusError> {
-        // No subscriber is not an error: nobody is connected to receive it.
-        let _ = self.sender.send(Arc::new(event));
+        self.fanout.event(Arc::new(event));
         Ok(())
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Arc<BusEvent>> {
-        self.sender.subscribe()
+    fn subscribe(&self) -> Subscription {
+        self.fanout.subscribe()
+    }
+
+    fn is_ready(&self) -> bool {
+        true
     }
 }

@@ -4,8 +4,24 @@
 //! to the matching local connections. Durability never depends on the bus: messages are
 //! stored before they are published, and a client that misses an event resumes from the
 //! store by seq.
+//!
+//! Two implementations keep the same guarantees (checked by one suite, [`conformance`]):
+//! [`LocalBus`] for a single node, the default, and [`MqttBus`] through an MQTT broker for a
+//! cluster (`MQTT_BROKER_HOST`).
+//!
+//! # Gaps
+//! A bus never hides a loss. Whenever a subscriber may have missed events — it fell behind,
+//! or its node lost the broker, or another node's events were lost on their way — its next
+//! [`Subscription::recv`] answers [`RecvError::Gap`]. The hub then closes this node's
+//! connections, and their clients reconnect and resume from the store by seq: nothing
+//! acknowledged is lost, nothing is shown twice.
 
+#[cfg(any(test, feature = "bus-conformance"))]
+pub mod conformance;
 mod local;
+#[cfg(any(test, feature = "bus-conformance"))]
+pub mod mosquitto;
+mod mqtt;
 
 use std::sync::Arc;
 
@@ -15,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 pub use local::LocalBus;
+pub use mqtt::{BaseTopic, BrokerAddress, Link, MqttBus, MqttSettings, MqttSettingsError};
 
 /// One thing to deliver.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,19 +53,116 @@ pub enum BusEvent {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
+    /// The event reached this node's subscribers but maybe not the other nodes (the broker
+    /// is unreachable or not keeping up). Their subscribers are told of a gap.
     #[error("bus unavailable: {0}")]
     Unavailable(String),
+}
+
+/// Why a subscriber may have missed events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GapCause {
+    /// The subscriber fell this many events behind its bus.
+    Lagged(u64),
+    /// This node was cut off from the others for a while (it lost the broker, or another
+    /// node's events were lost on their way), and receives again.
+    Interrupted,
+}
+
+impl std::fmt::Display for GapCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Lagged(missed) => write!(f, "the subscriber lagged {missed} events behind"),
+            Self::Interrupted => f.write_str("the bus was interrupted"),
+        }
+    }
+}
+
+/// What [`Subscription::recv`] answers instead of an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecvError {
+    /// Events may have been missed since the previous one: treat every connection as stale.
+    /// Later events arrive as usual.
+    #[error("events may have been missed: {0}")]
+    Gap(GapCause),
+    /// The bus is gone; no event will come.
+    #[error("the bus is closed")]
+    Closed,
+}
+
+/// What a bus hands its local subscribers.
+#[derive(Clone, Debug)]
+enum Delivery {
+    Event(Arc<BusEvent>),
+    Gap,
+}
+
+/// One subscriber's view of a bus: every event published after [`Bus::subscribe`], in order,
+/// or a [`RecvError::Gap`] where some may be missing.
+#[derive(Debug)]
+pub struct Subscription {
+    deliveries: broadcast::Receiver<Delivery>,
+}
+
+impl Subscription {
+    /// The next event, or a gap; waits for one.
+    pub async fn recv(&mut self) -> Result<Arc<BusEvent>, RecvError> {
+        match self.deliveries.recv().await {
+            Ok(Delivery::Event(event)) => Ok(event),
+            Ok(Delivery::Gap) => Err(RecvError::Gap(GapCause::Interrupted)),
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                Err(RecvError::Gap(GapCause::Lagged(missed)))
+            }
+            Err(broadcast::error::RecvError::Closed) => Err(RecvError::Closed),
+        }
+    }
+}
+
+/// This node's side of a bus: hands events and gaps to every local subscriber.
+#[derive(Debug)]
+struct Fanout {
+    sender: broadcast::Sender<Delivery>,
+}
+
+impl Fanout {
+    /// `capacity` deliveries may be queued per subscriber before it lags.
+    fn new(capacity: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity);
+        Self { sender }
+    }
+
+    fn event(&self, event: Arc<BusEvent>) {
+        // No subscriber is not an error: nobody is connected to receive it.
+        let _ = self.sender.send(Delivery::Event(event));
+    }
+
+    fn gap(&self) {
+        let _ = self.sender.send(Delivery::Gap);
+    }
+
+    fn subscribe(&self) -> Subscription {
+        Subscription {
+            deliveries: self.sender.subscribe(),
+        }
+    }
 }
 
 /// A publish/subscribe channel between nodes.
 ///
 /// # Guarantees
+/// - Every subscriber of every node gets each event at most once, and only events published
+///   after it subscribed.
 /// - Events from one publisher reach each subscriber in publish order.
-/// - At most once: a subscriber that falls too far behind gets
-///   [`broadcast::error::RecvError::Lagged`] and must treat every connection as possibly
-///   stale (the hub closes them, clients reconnect and resume from the store).
+/// - Nothing is dropped silently: a subscriber that may have missed events (it fell too far
+///   behind, or the nodes were cut off from each other) gets [`RecvError::Gap`] before the
+///   events that follow; it must treat every connection as possibly stale (the hub closes
+///   them, clients reconnect and resume from the store).
+/// - `publish` never waits long: when the other nodes cannot be reached it still delivers to
+///   this node's subscribers and answers [`BusError::Unavailable`].
 #[async_trait]
 pub trait Bus: Send + Sync + 'static {
     async fn publish(&self, event: BusEvent) -> Result<(), BusError>;
-    fn subscribe(&self) -> broadcast::Receiver<Arc<BusEvent>>;
+    fn subscribe(&self) -> Subscription;
+    /// True when events published now reach every node (for `/readyz`).
+    fn is_ready(&self) -> bool;
 }

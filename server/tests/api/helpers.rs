@@ -30,6 +30,8 @@ pub(crate) fn test_config(dir: &std::path::Path) -> Config {
     config.host = "127.0.0.1".parse().expect("loopback");
     config.port = 0;
     config.data_dir = dir.to_path_buf();
+    // The embedded store, even where the environment names a MongoDB.
+    config.mongo_connection_url = None;
     config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
     config
 }

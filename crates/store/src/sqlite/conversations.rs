@@ -141,43 +141,22 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
             return Err(StoreError::AtCapacity);
         }
     }
-    match t.attendant {
-        AttendantChange::Keep => {}
-        AttendantChange::Set(attendant) => {
-            // Remember every holder, so a transfer keeps it in the first one's history.
-            conn.prepare_cached(
-                "INSERT OR IGNORE INTO conversation_attendants \
-                 (attendant_id, requested_at, conversation_id) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![attendant.as_str(), conv.requested_at, id])?;
-            conv.attendant_id = Some(attendant);
-        }
-        AttendantChange::Clear => conv.attendant_id = None,
-    }
-    if let Some(queue) = t.queue {
-        conv.queue_id = queue;
+    if let AttendantChange::Set(attendant) = &t.attendant {
+        // Remember every holder, so a transfer keeps it in the first one's history.
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO conversation_attendants \
+             (attendant_id, requested_at, conversation_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![attendant.as_str(), conv.requested_at, id])?;
     }
     if let Some(requested_at) = t.requested_at {
-        conv.requested_at = requested_at;
         // Keep the attendants' history ordered by the current request time.
         conn.prepare_cached(
             "UPDATE conversation_attendants SET requested_at = ?2 WHERE conversation_id = ?1",
         )?
         .execute(params![id, requested_at])?;
     }
-    conv.status = t.to;
-    match t.to {
-        ConversationStatus::Queued => {
-            conv.assigned_at = None;
-            conv.ended_at = None;
-            conv.rating = None;
-        }
-        ConversationStatus::Assigned => conv.assigned_at = Some(t.at),
-        ConversationStatus::Active => {}
-        ConversationStatus::Resolved
-        | ConversationStatus::Expired
-        | ConversationStatus::Abandoned => conv.ended_at = Some(t.at),
-    }
+    t.apply(&mut conv);
     conn.prepare_cached(
         "UPDATE conversations SET status = ?2, attendant_id = ?3, assigned_at = ?4, \
          ended_at = ?5, rating_score = ?6, rating_comment = ?7, queue_id = ?8, \

@@ -1,0 +1,314 @@
+//! Conversations: creation, the status compare-and-set, lists, ratings and receipts.
+
+use chimpassist_protocol::{
+    AttendantId, ConversationId, ConversationStatus, CustomerId, Party, Rating, ReceiptKind,
+    Receipts, Seq,
+};
+use chimpassist_store::{
+    AttendantChange, Conversation, NewConversation, StoreError, StoreResult, Transition,
+};
+use futures_util::TryStreamExt;
+use mongodb::Collection;
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::ReturnDocument;
+use serde::Deserialize;
+
+use crate::MongoStore;
+use crate::codec::{ConversationDoc, HELD, RatingDoc, ReceiptsDoc, int, is_open, opt, uuid};
+use crate::error::{OrStore, is_duplicate_key, store_error};
+use crate::schema::{ATTENDANTS, CONVERSATIONS};
+use crate::transaction;
+
+fn conversations(store: &MongoStore) -> Collection<ConversationDoc> {
+    store.db.collection(CONVERSATIONS)
+}
+
+/// The unique partial index `conversations_one_open` turns a second open conversation of the
+/// same customer into a `Conflict` (as does an id that is taken).
+pub(crate) async fn create(store: &MongoStore, new: NewConversation) -> StoreResult<Conversation> {
+    let doc = ConversationDoc {
+        id: uuid(new.id.as_uuid()),
+        customer_id: new.customer_id.as_str().to_owned(),
+        queue_id: new.queue_id.as_str().to_owned(),
+        status: ConversationStatus::Queued.as_str().to_owned(),
+        attendant_id: None,
+        requested_at: new.requested_at,
+        assigned_at: None,
+        ended_at: None,
+        last_seq: 0,
+        rating: None,
+        subject: new.subject.clone(),
+        receipts: ReceiptsDoc::default(),
+        open_customer: Some(new.customer_id.as_str().to_owned()),
+        attendants: Vec::new(),
+    };
+    conversations(store).insert_one(&doc).await.or_store()?;
+    doc.into_model()
+}
+
+pub(crate) async fn get(
+    store: &MongoStore,
+    id: &ConversationId,
+) -> StoreResult<Option<Conversation>> {
+    conversations(store)
+        .find_one(doc! {"_id": uuid(id.as_uuid())})
+        .await
+        .or_store()?
+        .map(ConversationDoc::into_model)
+        .transpose()
+}
+
+fn refused(current: ConversationStatus, from: &[ConversationStatus]) -> StoreError {
+    StoreError::Conflict(format!(
+        "conversation is {}, not {}",
+        current.as_str(),
+        from.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" or ")
+    ))
+}
+
+/// The update that turns the stored document into `next`.
+fn update_for(next: &Conversation, t: &Transition) -> Document {
+    let mut set = doc! {
+        "status": next.status.as_str(),
+        "attendant_id": opt(next.attendant_id.as_ref().map(|a| a.as_str().to_owned())),
+        "assigned_at": opt(next.assigned_at),
+        "ended_at": opt(next.ended_at),
+        "queue_id": next.queue_id.as_str(),
+        "requested_at": next.requested_at,
+        "rating": next.rating.as_ref().map_or(Bson::Null, |r| RatingDoc::new(r).to_bson()),
+    };
+    let mut update = Document::new();
+    if is_open(next.status) {
+        set.insert("open_customer", next.customer_id.as_str());
+    } else {
+        update.insert("$unset", doc! {"open_customer": ""});
+    }
+    update.insert("$set", set);
+    if let AttendantChange::Set(a) = &t.attendant {
+        // Remember every holder, so a transfer keeps it in the first one's history.
+        update.insert("$addToSet", doc! {"attendants": a.as_str()});
+    }
+    update
+}
+
+/// A compare-and-set in one transaction: read the conversation, check its status, (with a
+/// capacity) check the attendant's load, write the new state.
+///
+/// The capacity check is a count of the attendant's `assigned`/`active` conversations — the
+/// source of truth, so there is no counter to drift. A count alone would not be atomic under
+/// snapshot isolation: two transactions could each count two of three and each assign a
+/// *different* conversation, writing disjoint documents, and both commit (write skew). So
+/// each capacity-checked assignment also increments the attendant's `assignments` field:
+/// two of them for one attendant now write the same document, one gets a write conflict and
+/// is retried, and its retry counts the other's assignment. Transitions without a capacity,
+/// and those that lower a load, take no such lock: they cannot break a limit.
+///
+/// Racing transitions of one conversation write the same document too, so exactly one of
+/// them commits; the others' retries see the new status and answer `Conflict`.
+pub(crate) async fn transition(store: &MongoStore, t: Transition) -> StoreResult<Conversation> {
+    let conversations = conversations(store);
+    let attendants = store.db.collection::<Document>(ATTENDANTS);
+    transaction::run(&store.client, |session| {
+        let conversations = conversations.clone();
+        let attendants = attendants.clone();
+        let t = t.clone();
+        Box::pin(async move {
+            let id = uuid(t.id.as_uuid());
+            let current = conversations
+                .find_one(doc! {"_id": id})
+                .session(&mut *session)
+                .await?;
+            let Some(current) = current else {
+                return Ok(Err(StoreError::NotFound));
+            };
+            let current = match current.into_model() {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            if !t.from.contains(&current.status) {
+                return Ok(Err(refused(current.status, &t.from)));
+            }
+            if let (Some(capacity), AttendantChange::Set(attendant)) = (t.capacity, &t.attendant) {
+                let locked = attendants
+                    .update_one(
+                        doc! {"_id": attendant.as_str()},
+                        doc! {"$inc": {"assignments": 1}},
+                    )
+                    .session(&mut *session)
+                    .await?;
+                if locked.matched_count == 0 {
+                    return Ok(Err(StoreError::Conflict(format!(
+                        "no attendant {attendant}"
+                    ))));
+                }
+                let held = conversations
+                    .count_documents(doc! {
+                        "attendant_id": attendant.as_str(),
+                        "status": {"$in": HELD.to_vec()},
+                        "_id": {"$ne": id},
+                    })
+                    .session(&mut *session)
+                    .await?;
+                if held >= u64::from(capacity) {
+                    return Ok(Err(StoreError::AtCapacity));
+                }
+            }
+            let mut next = current.clone();
+            t.apply(&mut next);
+            let written = conversations
+                .update_one(
+                    doc! {"_id": id, "status": current.status.as_str()},
+                    update_for(&next, &t),
+                )
+                .session(&mut *session)
+                .await;
+            match written {
+                Ok(r) if r.matched_count == 1 => Ok(Ok(next)),
+                Ok(_) => Ok(Err(refused(current.status, &t.from))),
+                // Re-opening while the customer has another open conversation.
+                Err(e) if is_duplicate_key(&e) => Ok(Err(store_error(e))),
+                Err(e) => Err(e),
+            }
+        })
+    })
+    .await
+}
+
+async fn list(
+    store: &MongoStore,
+    filter: Document,
+    sort: Document,
+    offset: u64,
+    limit: Option<u64>,
+) -> StoreResult<Vec<Conversation>> {
+    let conversations = conversations(store);
+    let mut find = conversations.find(filter).sort(sort).skip(offset);
+    if let Some(limit) = limit {
+        // The server reads a limit of 0 as "no limit".
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        find = find.limit(int(limit));
+    }
+    let docs: Vec<ConversationDoc> = find.await.or_store()?.try_collect().await.or_store()?;
+    docs.into_iter().map(ConversationDoc::into_model).collect()
+}
+
+/// The whole partial index `conversations_open`, in order.
+pub(crate) async fn list_open(store: &MongoStore) -> StoreResult<Vec<Conversation>> {
+    list(
+        store,
+        doc! {"open_customer": {"$exists": true}},
+        doc! {"requested_at": 1, "_id": 1},
+        0,
+        None,
+    )
+    .await
+}
+
+pub(crate) async fn of_customer(
+    store: &MongoStore,
+    customer: &CustomerId,
+    offset: u64,
+    limit: u64,
+) -> StoreResult<Vec<Conversation>> {
+    list(
+        store,
+        doc! {"customer_id": customer.as_str()},
+        doc! {"requested_at": -1, "_id": -1},
+        offset,
+        Some(limit),
+    )
+    .await
+}
+
+pub(crate) async fn of_attendant(
+    store: &MongoStore,
+    attendant: &AttendantId,
+    offset: u64,
+    limit: u64,
+) -> StoreResult<Vec<Conversation>> {
+    list(
+        store,
+        doc! {"attendants": attendant.as_str()},
+        doc! {"requested_at": -1, "_id": -1},
+        offset,
+        Some(limit),
+    )
+    .await
+}
+
+pub(crate) async fn set_rating(
+    store: &MongoStore,
+    id: &ConversationId,
+    rating: Rating,
+) -> StoreResult<()> {
+    let result = conversations(store)
+        .update_one(
+            doc! {"_id": uuid(id.as_uuid())},
+            doc! {"$set": {"rating": RatingDoc::new(&rating).to_bson()}},
+        )
+        .await
+        .or_store()?;
+    if result.matched_count == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+// --- receipts --------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct ReceiptsOnly {
+    #[serde(default)]
+    receipts: ReceiptsDoc,
+}
+
+fn receipt_field(party: Party, kind: ReceiptKind) -> &'static str {
+    match (party, kind) {
+        (Party::Customer, ReceiptKind::Delivered) => "receipts.customer_delivered",
+        (Party::Customer, ReceiptKind::Read) => "receipts.customer_read",
+        (Party::Attendant, ReceiptKind::Delivered) => "receipts.attendant_delivered",
+        (Party::Attendant, ReceiptKind::Read) => "receipts.attendant_read",
+    }
+}
+
+/// `$max` keeps receipts monotonic in one atomic update, without a read-modify-write.
+pub(crate) async fn record_receipt(
+    store: &MongoStore,
+    id: &ConversationId,
+    party: Party,
+    kind: ReceiptKind,
+    up_to: Seq,
+) -> StoreResult<Receipts> {
+    store
+        .db
+        .collection::<ReceiptsOnly>(CONVERSATIONS)
+        .find_one_and_update(
+            doc! {"_id": uuid(id.as_uuid())},
+            doc! {"$max": {receipt_field(party, kind): int(up_to)}},
+        )
+        .projection(doc! {"receipts": 1})
+        .return_document(ReturnDocument::After)
+        .await
+        .or_store()?
+        .ok_or(StoreError::NotFound)?
+        .receipts
+        .into_model()
+}
+
+pub(crate) async fn receipts(store: &MongoStore, id: &ConversationId) -> StoreResult<Receipts> {
+    store
+        .db
+        .collection::<ReceiptsOnly>(CONVERSATIONS)
+        .find_one(doc! {"_id": uuid(id.as_uuid())})
+        .projection(doc! {"receipts": 1})
+        .await
+        .or_store()?
+        .ok_or(StoreError::NotFound)?
+        .receipts
+        .into_model()
+}

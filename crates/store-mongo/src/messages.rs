@@ -1,0 +1,212 @@
+//! Messages: the sequenced, idempotent append and the three ways to read them back.
+
+use chimpassist_protocol::{ConversationId, CustomerId, Seq};
+use chimpassist_store::{
+    Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage,
+};
+use futures_util::TryStreamExt;
+use mongodb::Collection;
+use mongodb::bson::{Document, doc};
+use mongodb::options::ReturnDocument;
+use serde::Deserialize;
+
+use crate::MongoStore;
+use crate::codec::{MessageDoc, int, party_str, uuid};
+use crate::error::{OrStore, is_duplicate_key};
+use crate::schema::{CONVERSATIONS, MESSAGES};
+use crate::transaction;
+
+/// The part of a conversation an append reads back from its counter update.
+#[derive(Debug, Deserialize)]
+struct Counter {
+    last_seq: i64,
+    customer_id: String,
+}
+
+fn messages(store: &MongoStore) -> Collection<MessageDoc> {
+    store.db.collection(MESSAGES)
+}
+
+/// Appends in one transaction: `$inc` the conversation's `last_seq` (returning the new
+/// value), then insert the message under that seq.
+///
+/// Why a transaction: seqs must be dense (1, 2, 3, … with no gaps, see the `Store` docs).
+/// Allocating a seq and inserting the message are writes to two documents; if the insert
+/// failed after the `$inc` had been kept — a resend racing its original into the unique
+/// `(conversation_id, client_id)` index, a dropped connection, a crash — that seq would be
+/// a gap forever. In the transaction, either both writes commit or neither does.
+///
+/// Concurrent appends to one conversation all write its document, so all but one get a write
+/// conflict and are retried (`transaction::run`): appends to a conversation are serialized,
+/// appends to different conversations are not. Within this process they first queue per
+/// conversation (`keyed_lock`), so conflicts only arise between processes.
+///
+/// Idempotency: no lookup before the write (it would cost every append a round trip). A
+/// resend makes the insert hit the unique client-id index; the transaction is then aborted
+/// (undoing the `$inc`) and the original is read and returned.
+pub(crate) async fn append(store: &MongoStore, m: NewMessage) -> StoreResult<Appended> {
+    let _turn = store.appends.lock(m.conversation).await;
+    let conversation = uuid(m.conversation.as_uuid());
+    let counters = store.db.collection::<Counter>(CONVERSATIONS);
+    let messages = messages(store);
+    let draft = MessageDoc {
+        conversation_id: conversation,
+        seq: 0,
+        client_id: uuid(m.client_id.as_uuid()),
+        customer_id: String::new(),
+        sender_party: party_str(m.sender_party).to_owned(),
+        sender_id: m.sender_id.clone(),
+        sender_name: m.sender_name.clone(),
+        text: m.text.as_str().to_owned(),
+        timestamp: m.timestamp,
+    };
+    let written = transaction::run(&store.client, |session| {
+        let counters = counters.clone();
+        let messages = messages.clone();
+        let mut message = draft.clone();
+        Box::pin(async move {
+            let counter = counters
+                .find_one_and_update(doc! {"_id": conversation}, doc! {"$inc": {"last_seq": 1}})
+                .projection(doc! {"last_seq": 1, "customer_id": 1})
+                .return_document(ReturnDocument::After)
+                .session(&mut *session)
+                .await?;
+            let Some(counter) = counter else {
+                return Ok(Err(StoreError::NotFound));
+            };
+            message.seq = counter.last_seq;
+            message.customer_id = counter.customer_id;
+            match messages.insert_one(&message).session(&mut *session).await {
+                Ok(_) => Ok(Ok(message)),
+                // Abort (undoing the `$inc`); the caller looks the original up.
+                Err(e) if is_duplicate_key(&e) => Ok(Err(StoreError::DuplicateClientId)),
+                Err(e) => Err(e),
+            }
+        })
+    })
+    .await;
+    match written {
+        Ok(message) => Ok(Appended {
+            message: message.into_model()?,
+            duplicate: false,
+        }),
+        Err(StoreError::DuplicateClientId) => original(store, &m).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// The message a resend collided with: returned as a duplicate when it came from the same
+/// sender, refused otherwise.
+async fn original(store: &MongoStore, m: &NewMessage) -> StoreResult<Appended> {
+    let found = messages(store)
+        .find_one(doc! {
+            "conversation_id": uuid(m.conversation.as_uuid()),
+            "client_id": uuid(m.client_id.as_uuid()),
+        })
+        .await
+        .or_store()?;
+    let Some(found) = found else {
+        // The unique index that refused the insert was `(conversation_id, seq)`: the counter
+        // is behind the stored messages, which only a hand edit can cause.
+        return Err(StoreError::Internal(format!(
+            "conversation {} has messages beyond its last_seq",
+            m.conversation
+        )));
+    };
+    let original = found.into_model()?;
+    if original.sender_party != m.sender_party || original.sender_id != m.sender_id {
+        return Err(StoreError::DuplicateClientId);
+    }
+    Ok(Appended {
+        message: original,
+        duplicate: true,
+    })
+}
+
+async fn list(
+    store: &MongoStore,
+    filter: Document,
+    sort: Document,
+    limit: u64,
+) -> StoreResult<Vec<StoredMessage>> {
+    // The server reads a limit of 0 as "no limit".
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let docs: Vec<MessageDoc> = messages(store)
+        .find(filter)
+        .sort(sort)
+        .limit(int(limit))
+        .await
+        .or_store()?
+        .try_collect()
+        .await
+        .or_store()?;
+    docs.into_iter().map(MessageDoc::into_model).collect()
+}
+
+/// A backwards range of `messages_seq`.
+pub(crate) async fn before(
+    store: &MongoStore,
+    conversation: &ConversationId,
+    before: Option<Seq>,
+    limit: u64,
+) -> StoreResult<Vec<StoredMessage>> {
+    let before = before.map_or(i64::MAX, int);
+    list(
+        store,
+        doc! {"conversation_id": uuid(conversation.as_uuid()), "seq": {"$lt": before}},
+        doc! {"seq": -1},
+        limit,
+    )
+    .await
+}
+
+/// A forward range of `messages_seq`.
+pub(crate) async fn after(
+    store: &MongoStore,
+    conversation: &ConversationId,
+    after: Seq,
+    limit: u64,
+) -> StoreResult<Vec<StoredMessage>> {
+    list(
+        store,
+        doc! {"conversation_id": uuid(conversation.as_uuid()), "seq": {"$gt": int(after)}},
+        doc! {"seq": 1},
+        limit,
+    )
+    .await
+}
+
+/// A backwards range of `messages_by_customer`, strictly below the cursor in
+/// `(timestamp, conversation_id, seq)` order.
+pub(crate) async fn of_customer(
+    store: &MongoStore,
+    customer: &CustomerId,
+    before: Option<MessageCursor>,
+    limit: u64,
+) -> StoreResult<Vec<StoredMessage>> {
+    let mut filter = doc! {"customer_id": customer.as_str()};
+    if let Some(c) = before {
+        let conversation = uuid(c.conversation.as_uuid());
+        filter.insert(
+            "$or",
+            vec![
+                doc! {"timestamp": {"$lt": c.timestamp}},
+                doc! {"timestamp": c.timestamp, "conversation_id": {"$lt": conversation}},
+                doc! {
+                    "timestamp": c.timestamp,
+                    "conversation_id": conversation,
+                    "seq": {"$lt": int(c.seq)},
+                },
+            ],
+        );
+    }
+    list(
+        store,
+        filter,
+        doc! {"timestamp": -1, "conversation_id": -1, "seq": -1},
+        limit,
+    )
+    .await
+}

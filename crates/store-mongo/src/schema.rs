@@ -1,0 +1,186 @@
+//! Collections and their indexes, created by [`ensure`] at start.
+//!
+//! MongoDB has no migrations to run: collections appear on first write. What must exist
+//! before the first write are the indexes, because the unique ones *are* the rules
+//! (one open conversation per customer, one verified record per identity, one message per
+//! client id, one message per seq). `createIndexes` with an index that already exists under
+//! the same name and spec is a no-op, so [`ensure`] runs on every start. An index that exists
+//! with the same name but another spec makes it fail with a clear error instead of
+//! silently keeping the old rule; a changed index therefore gets a new name.
+
+use chimpassist_store::{StoreError, StoreResult};
+use mongodb::bson::{Document, doc};
+use mongodb::options::IndexOptions;
+use mongodb::{Database, IndexModel};
+
+use crate::error::OrStore;
+
+pub(crate) const SETTINGS: &str = "settings";
+pub(crate) const CUSTOMERS: &str = "customers";
+pub(crate) const ATTENDANTS: &str = "attendants";
+pub(crate) const AUTH_SESSIONS: &str = "auth_sessions";
+pub(crate) const QUEUES: &str = "queues";
+pub(crate) const CONVERSATIONS: &str = "conversations";
+pub(crate) const MESSAGES: &str = "messages";
+pub(crate) const CALLBACKS: &str = "callbacks";
+
+/// Every collection, so each exists before a transaction writes to it (servers before 4.4
+/// cannot create a collection inside a transaction).
+const ALL: [&str; 8] = [
+    SETTINGS,
+    CUSTOMERS,
+    ATTENDANTS,
+    AUTH_SESSIONS,
+    QUEUES,
+    CONVERSATIONS,
+    MESSAGES,
+    CALLBACKS,
+];
+
+/// "Collection already exists", harmless for [`ensure`].
+const NAMESPACE_EXISTS: i32 = 48;
+
+fn index(name: &str, keys: Document) -> IndexModel {
+    IndexModel::builder()
+        .keys(keys)
+        .options(IndexOptions::builder().name(name.to_owned()).build())
+        .build()
+}
+
+fn unique(name: &str, keys: Document, partial: Option<Document>) -> IndexModel {
+    IndexModel::builder()
+        .keys(keys)
+        .options(
+            IndexOptions::builder()
+                .name(name.to_owned())
+                .unique(true)
+                .partial_filter_expression(partial)
+                .build(),
+        )
+        .build()
+}
+
+/// The secondary indexes of each collection (`_id` is always there). Keep in step with the
+/// table in the crate docs and `docs/storage-mongodb.md`.
+fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
+    vec![
+        (
+            CUSTOMERS,
+            vec![unique(
+                "customers_verified_external_id",
+                doc! {"verified_external_id": 1},
+                Some(doc! {"verified_external_id": {"$exists": true}}),
+            )],
+        ),
+        (
+            ATTENDANTS,
+            vec![unique("attendants_email", doc! {"email": 1}, None)],
+        ),
+        (
+            AUTH_SESSIONS,
+            vec![index("auth_sessions_attendant", doc! {"attendant_id": 1})],
+        ),
+        (
+            CONVERSATIONS,
+            vec![
+                unique(
+                    "conversations_one_open",
+                    doc! {"open_customer": 1},
+                    Some(doc! {"open_customer": {"$exists": true}}),
+                ),
+                index(
+                    "conversations_by_customer",
+                    doc! {"customer_id": 1, "requested_at": -1, "_id": -1},
+                ),
+                index(
+                    "conversations_by_attendant",
+                    doc! {"attendants": 1, "requested_at": -1, "_id": -1},
+                ),
+                // Partial on the same helper field as the uniqueness rule, so "every open
+                // conversation, oldest first" reads only open ones, already in order.
+                IndexModel::builder()
+                    .keys(doc! {"requested_at": 1, "_id": 1})
+                    .options(
+                        IndexOptions::builder()
+                            .name("conversations_open".to_owned())
+                            .partial_filter_expression(doc! {"open_customer": {"$exists": true}})
+                            .build(),
+                    )
+                    .build(),
+                index(
+                    "conversations_attendant_load",
+                    doc! {"attendant_id": 1, "status": 1},
+                ),
+            ],
+        ),
+        (
+            MESSAGES,
+            vec![
+                unique("messages_seq", doc! {"conversation_id": 1, "seq": 1}, None),
+                unique(
+                    "messages_client_id",
+                    doc! {"conversation_id": 1, "client_id": 1},
+                    None,
+                ),
+                index(
+                    "messages_by_customer",
+                    doc! {"customer_id": 1, "timestamp": -1, "conversation_id": -1, "seq": -1},
+                ),
+            ],
+        ),
+        (
+            CALLBACKS,
+            vec![
+                index("callbacks_newest", doc! {"created_at": -1, "_id": -1}),
+                // Open ones have `done_at: null`: a prefix of this index.
+                index(
+                    "callbacks_open",
+                    doc! {"done_at": 1, "created_at": -1, "_id": -1},
+                ),
+            ],
+        ),
+    ]
+}
+
+/// Refuses a standalone server up front: appends and capacity checks need transactions,
+/// which only replica-set members and `mongos` offer. Without this check the first append
+/// would fail with a server error far from its cause.
+async fn check_transactions(db: &Database) -> StoreResult<()> {
+    let hello = db.run_command(doc! {"hello": 1}).await.or_store()?;
+    let replica_set = hello.contains_key("setName");
+    let router = hello.get_str("msg") == Ok("isdbgrid");
+    if replica_set || router {
+        return Ok(());
+    }
+    Err(StoreError::Internal(
+        "this MongoDB is a standalone server; the store needs transactions, which need a \
+         replica set (a single node is enough: start mongod with --replSet and run \
+         rs.initiate()) or a sharded cluster"
+            .to_owned(),
+    ))
+}
+
+/// Checks that the server offers transactions, then creates the collections and indexes that
+/// are missing. Safe to run on every start and from several nodes at once.
+pub(crate) async fn ensure(db: &Database) -> StoreResult<()> {
+    check_transactions(db).await?;
+    let existing = db.list_collection_names().await.or_store()?;
+    for name in ALL {
+        if existing.iter().any(|e| e == name) {
+            continue;
+        }
+        match db.create_collection(name).await {
+            Ok(()) => {}
+            // Another node created it first.
+            Err(e) if crate::error::code_of(&e) == Some(NAMESPACE_EXISTS) => {}
+            Err(e) => return Err(crate::error::store_error(e)),
+        }
+    }
+    for (collection, models) in indexes() {
+        db.collection::<Document>(collection)
+            .create_indexes(models)
+            .await
+            .or_store()?;
+    }
+    Ok(())
+}

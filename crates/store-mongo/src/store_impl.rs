@@ -1,0 +1,206 @@
+//! `Store` for [`MongoStore`]: each method delegates to the module of its area.
+
+use async_trait::async_trait;
+use chimpassist_protocol::{
+    AttendantId, CallbackId, ConversationId, CustomerId, Party, QueueId, Rating, ReceiptKind,
+    Receipts, Seq, TimestampMs,
+};
+use chimpassist_store::{
+    Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer,
+    MessageCursor, NewConversation, NewMessage, Queue, Store, StoreResult, StoredMessage,
+    Transition,
+};
+
+use crate::{MongoStore, accounts, callbacks, conversations, messages};
+
+#[async_trait]
+impl Store for MongoStore {
+    async fn ping(&self) -> StoreResult<()> {
+        MongoStore::ping(self).await
+    }
+
+    async fn setting_or_init(&self, key: &str, init: String) -> StoreResult<String> {
+        accounts::setting_or_init(self, key, init).await
+    }
+
+    async fn create_customer(&self, customer: Customer) -> StoreResult<Customer> {
+        accounts::create_customer(self, &customer).await
+    }
+
+    async fn upsert_verified_customer(&self, customer: Customer) -> StoreResult<Customer> {
+        accounts::upsert_verified_customer(self, &customer).await
+    }
+
+    async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>> {
+        accounts::get_customer(self, id).await
+    }
+
+    async fn update_customer_profile(
+        &self,
+        id: &CustomerId,
+        name: String,
+        avatar_url: Option<String>,
+        email: Option<String>,
+    ) -> StoreResult<()> {
+        accounts::update_customer_profile(self, id, name, avatar_url, email).await
+    }
+
+    async fn create_attendant(&self, attendant: Attendant) -> StoreResult<Attendant> {
+        accounts::create_attendant(self, &attendant).await
+    }
+
+    async fn get_attendant(&self, id: &AttendantId) -> StoreResult<Option<Attendant>> {
+        accounts::get_attendant(self, id).await
+    }
+
+    async fn get_attendant_by_email(&self, email: &str) -> StoreResult<Option<Attendant>> {
+        accounts::get_attendant_by_email(self, email).await
+    }
+
+    async fn list_attendants(&self) -> StoreResult<Vec<Attendant>> {
+        accounts::list_attendants(self).await
+    }
+
+    async fn count_attendants(&self) -> StoreResult<u64> {
+        accounts::count_attendants(self).await
+    }
+
+    async fn update_attendant(
+        &self,
+        id: &AttendantId,
+        update: AttendantUpdate,
+    ) -> StoreResult<Attendant> {
+        accounts::update_attendant(self, id, update).await
+    }
+
+    async fn create_auth_session(&self, session: AuthSession) -> StoreResult<()> {
+        accounts::create_auth_session(self, &session).await
+    }
+
+    async fn get_auth_session(&self, token_hash: &str) -> StoreResult<Option<AuthSession>> {
+        accounts::get_auth_session(self, token_hash).await
+    }
+
+    async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()> {
+        accounts::delete_auth_session(self, token_hash).await
+    }
+
+    async fn delete_auth_sessions_of(&self, attendant: &AttendantId) -> StoreResult<()> {
+        accounts::delete_auth_sessions_of(self, attendant).await
+    }
+
+    async fn upsert_queue(&self, queue: Queue) -> StoreResult<()> {
+        accounts::upsert_queue(self, &queue).await
+    }
+
+    async fn get_queue(&self, id: &QueueId) -> StoreResult<Option<Queue>> {
+        accounts::get_queue(self, id).await
+    }
+
+    async fn list_queues(&self) -> StoreResult<Vec<Queue>> {
+        accounts::list_queues(self).await
+    }
+
+    async fn create_conversation(
+        &self,
+        conversation: NewConversation,
+    ) -> StoreResult<Conversation> {
+        conversations::create(self, conversation).await
+    }
+
+    async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        conversations::get(self, id).await
+    }
+
+    async fn transition(&self, transition: Transition) -> StoreResult<Conversation> {
+        conversations::transition(self, transition).await
+    }
+
+    async fn list_open_conversations(&self) -> StoreResult<Vec<Conversation>> {
+        conversations::list_open(self).await
+    }
+
+    async fn customer_conversations(
+        &self,
+        customer: &CustomerId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<Conversation>> {
+        conversations::of_customer(self, customer, offset, limit).await
+    }
+
+    async fn attendant_conversations(
+        &self,
+        attendant: &AttendantId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<Conversation>> {
+        conversations::of_attendant(self, attendant, offset, limit).await
+    }
+
+    async fn set_rating(&self, id: &ConversationId, rating: Rating) -> StoreResult<()> {
+        conversations::set_rating(self, id, rating).await
+    }
+
+    async fn append_message(&self, message: NewMessage) -> StoreResult<Appended> {
+        messages::append(self, message).await
+    }
+
+    async fn messages_before(
+        &self,
+        conversation: &ConversationId,
+        before: Option<Seq>,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        messages::before(self, conversation, before, limit).await
+    }
+
+    async fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        after: Seq,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        messages::after(self, conversation, after, limit).await
+    }
+
+    async fn customer_messages(
+        &self,
+        customer: &CustomerId,
+        before: Option<MessageCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        messages::of_customer(self, customer, before, limit).await
+    }
+
+    async fn record_receipt(
+        &self,
+        conversation: &ConversationId,
+        party: Party,
+        kind: ReceiptKind,
+        up_to: Seq,
+    ) -> StoreResult<Receipts> {
+        conversations::record_receipt(self, conversation, party, kind, up_to).await
+    }
+
+    async fn receipts(&self, conversation: &ConversationId) -> StoreResult<Receipts> {
+        conversations::receipts(self, conversation).await
+    }
+
+    async fn create_callback(&self, callback: Callback) -> StoreResult<()> {
+        callbacks::create(self, &callback).await
+    }
+
+    async fn list_callbacks(&self, include_done: bool) -> StoreResult<Vec<Callback>> {
+        callbacks::list(self, include_done).await
+    }
+
+    async fn mark_callback_done(
+        &self,
+        id: &CallbackId,
+        by: &AttendantId,
+        at: TimestampMs,
+    ) -> StoreResult<Callback> {
+        callbacks::mark_done(self, id, by, at).await
+    }
+}

@@ -1,0 +1,180 @@
+//! What the conformance suite cannot see: several server nodes on one database. Within one
+//! `MongoStore`, appends to a conversation queue in-process before their transaction, so the
+//! suite never exercises the write-conflict retries that keep seqs dense *between* nodes.
+//! Here each "node" is a store with a client of its own.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chimpassist_protocol::{
+    AttendantId, ClientMessageId, ConversationId, ConversationStatus, CustomerId, MessageText,
+    Party, QueueId, Role, Seq,
+};
+use chimpassist_store::{
+    Attendant, AttendantChange, Customer, NewConversation, NewMessage, Store, StoreError,
+    Transition,
+};
+use chimpassist_store_mongo::MongoStore;
+use chimpassist_store_mongo::test_support::{self, TestDatabase};
+
+const NODES: usize = 3;
+
+/// `NODES` stores on one fresh database.
+async fn nodes() -> (Vec<Arc<MongoStore>>, TestDatabase) {
+    let database = test_support::fresh_database().await;
+    let mut nodes = Vec::new();
+    for _ in 0..NODES {
+        let store = MongoStore::connect(database.uri(), database.name())
+            .await
+            .expect("connect");
+        store.ensure_schema().await.expect("schema");
+        nodes.push(Arc::new(store));
+    }
+    (nodes, database)
+}
+
+async fn conversation(store: &MongoStore, n: usize) -> (ConversationId, CustomerId) {
+    let customer = store
+        .create_customer(Customer {
+            id: CustomerId::parse(format!("node-customer-{n}")).expect("id"),
+            external_id: None,
+            verified: false,
+            name: "Visitor".to_owned(),
+            avatar_url: None,
+            email: None,
+            created_at: 1,
+        })
+        .await
+        .expect("create_customer");
+    let conv = store
+        .create_conversation(NewConversation {
+            id: ConversationId::new(),
+            customer_id: customer.id.clone(),
+            queue_id: QueueId::default_queue(),
+            requested_at: 1,
+            subject: None,
+        })
+        .await
+        .expect("create_conversation");
+    (conv.id, customer.id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appends_from_several_nodes_keep_seqs_dense() {
+    let (nodes, _database) = nodes().await;
+    let (conversation, customer) = conversation(&nodes[0], 0).await;
+    let per_writer = 10u64;
+    let writers_per_node = 4;
+    let mut tasks = tokio::task::JoinSet::new();
+    for node in &nodes {
+        for _ in 0..writers_per_node {
+            let node = Arc::clone(node);
+            let customer = customer.clone();
+            tasks.spawn(async move {
+                let mut mine = Vec::new();
+                for n in 0..per_writer {
+                    let message = NewMessage {
+                        conversation,
+                        client_id: ClientMessageId::new(),
+                        sender_party: Party::Customer,
+                        sender_id: customer.as_str().to_owned(),
+                        sender_name: "Visitor".to_owned(),
+                        text: MessageText::parse(format!("m{n}"), usize::MAX).expect("text"),
+                        timestamp: 1,
+                    };
+                    // A resend from another node of the same message must not add one.
+                    let first = node.append_message(message.clone()).await.expect("append");
+                    let again = node.append_message(message).await.expect("resend");
+                    assert!(again.duplicate && again.message == first.message);
+                    mine.push(first.message.seq);
+                }
+                mine
+            });
+        }
+    }
+    let mut all = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        all.extend(done.expect("writer"));
+    }
+    all.sort_unstable();
+    let total = (NODES * writers_per_node) as u64 * per_writer;
+    assert_eq!(all, (1..=total).collect::<Vec<Seq>>(), "dense across nodes");
+    let stored = nodes[1]
+        .messages_after(&conversation, 0, 10_000)
+        .await
+        .expect("messages_after");
+    assert_eq!(stored.len() as u64, total);
+    let conv = nodes[2]
+        .get_conversation(&conversation)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(conv.last_seq, total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn capacity_holds_across_nodes() {
+    let (nodes, _database) = nodes().await;
+    let attendant = nodes[0]
+        .create_attendant(Attendant {
+            id: AttendantId::parse("node-agent").expect("id"),
+            email: "agent@example.com".to_owned(),
+            name: "Agent".to_owned(),
+            avatar_url: None,
+            role: Role::Attendant,
+            skill: "support".to_owned(),
+            queues: vec![QueueId::default_queue()],
+            capacity: 4,
+            disabled: false,
+            password_hash: None,
+            must_change_password: false,
+            created_at: 1,
+        })
+        .await
+        .expect("create_attendant");
+    let mut conversations = Vec::new();
+    for n in 0..24 {
+        conversations.push(conversation(&nodes[n % NODES], n).await.0);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, id) in conversations.into_iter().enumerate() {
+        let node = Arc::clone(&nodes[n % NODES]);
+        let attendant = attendant.id.clone();
+        tasks.spawn(async move {
+            node.transition(Transition {
+                id,
+                from: vec![ConversationStatus::Queued],
+                to: ConversationStatus::Assigned,
+                attendant: AttendantChange::Set(attendant),
+                at: 2,
+                capacity: Some(4),
+                queue: None,
+                requested_at: None,
+            })
+            .await
+        });
+    }
+    let mut ok = 0;
+    let mut full = 0;
+    while let Some(done) = tasks.join_next().await {
+        match done.expect("task") {
+            Ok(_) => ok += 1,
+            Err(StoreError::AtCapacity) => full += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((ok, full), (4, 20));
+    let held: BTreeSet<_> = nodes[1]
+        .list_open_conversations()
+        .await
+        .expect("list_open")
+        .into_iter()
+        .filter(|c| c.attendant_id.as_ref() == Some(&attendant.id))
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(
+        held.len(),
+        4,
+        "exactly the capacity, whichever node assigned"
+    );
+}
