@@ -197,7 +197,9 @@ async fn set_user_and_reset_user_rotate_the_identity_cleanly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn older_messages_load_when_scrolling_up() {
-    let server = ChimpServer::start().await;
+    // The attendant sends 45 messages at once: above the default per-socket rate limit,
+    // which this test is not about.
+    let server = ChimpServer::start_with(|c| c.rate_limit_per_second = 1_000).await;
     let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
     let mut attendant = Attendant::admin(&server).await;
     attendant.online().await;
