@@ -366,6 +366,16 @@ impl Browser {
         assert_eq!(done, Value::Bool(true), "`{inner}` in `{host}` vanished");
     }
 
+    /// Goes to `url` (a host page with the widget's snippet), opens the widget through its
+    /// bubble and waits until the chat is connected.
+    pub async fn open_widget(&self, url: &str) {
+        const W: &str = "#chimpassist";
+        self.goto(url).await;
+        self.shadow_click(W, "button.b").await;
+        self.wait_shadow(W, ".ca-panel.open").await;
+        self.wait_shadow(W, ".ca-conn.online").await;
+    }
+
     /// Ends the WebDriver session, which quits Chromium.
     pub async fn close(mut self) {
         if let Some(client) = self.client.take()

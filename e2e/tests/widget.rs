@@ -8,15 +8,6 @@ use serde_json::{Value, json};
 
 const W: &str = "#chimpassist";
 
-/// A visitor on the host page with the widget open and connected.
-async fn open_widget(browser: &Browser, url: &str) {
-    browser.goto(url).await;
-    browser.wait_shadow(W, "button.b").await;
-    browser.shadow_click(W, "button.b").await;
-    browser.wait_shadow(W, ".ca-panel.open").await;
-    browser.wait_shadow(W, ".ca-conn.online").await;
-}
-
 /// Starts a conversation from the pre-chat form; returns its id as the attendant sees it.
 async fn start_chat(browser: &Browser, attendant: &mut Attendant, name: Option<&str>) -> String {
     if let Some(name) = name {
@@ -183,7 +174,7 @@ async fn reload_keeps_history_and_a_server_restart_loses_nothing() {
     let browser = Browser::new().await;
     let url = host.cross_site_url("/");
 
-    open_widget(&browser, &url).await;
+    browser.open_widget(&url).await;
     let conversation = start_chat(&browser, &mut attendant, Some("Ada")).await;
     attendant.send(&conversation, "first from attendant").await;
     browser
@@ -208,7 +199,7 @@ async fn reload_keeps_history_and_a_server_restart_loses_nothing() {
     browser.wait_shadow(W, ".ca-msg.me .ca-tick.read").await;
 
     // Reload: same visitor (token in localStorage), history and read ticks back.
-    open_widget(&browser, &url).await;
+    browser.open_widget(&url).await;
     browser
         .wait_shadow_text(W, ".ca-log", "first from visitor")
         .await;
@@ -300,7 +291,7 @@ async fn user_data_is_used_and_another_id_sees_none_of_the_first_history() {
     attendant.online().await;
     let browser = Browser::new().await;
 
-    open_widget(&browser, &host.cross_site_url("/ada")).await;
+    browser.open_widget(&host.cross_site_url("/ada")).await;
     assert!(
         !browser.shadow_query(W, "input[name=name]").await,
         "the name is known from userData and not asked"
@@ -326,7 +317,7 @@ async fn user_data_is_used_and_another_id_sees_none_of_the_first_history() {
         .await;
 
     // Same browser, same localStorage, another site user without verification.
-    open_widget(&browser, &host.cross_site_url("/bob")).await;
+    browser.open_widget(&host.cross_site_url("/bob")).await;
     browser.wait_shadow(W, "button.ca-start").await;
     assert_eq!(browser.shadow_count(W, ".ca-msg").await, 0);
     assert!(
@@ -351,7 +342,7 @@ async fn ending_a_chat_asks_for_a_rating_and_starting_again_opens_a_new_one() {
     attendant.online().await;
     let browser = Browser::new().await;
 
-    open_widget(&browser, &host.cross_site_url("/")).await;
+    browser.open_widget(&host.cross_site_url("/")).await;
     let first = start_chat(&browser, &mut attendant, Some("Rita")).await;
     browser.shadow_click(W, "button.ca-end").await;
     browser.wait_shadow(W, ".ca-rating").await;
@@ -394,7 +385,7 @@ async fn nobody_online_offers_a_callback_in_the_visitors_language() {
     let host = HostPage::serve(snippet(&server.origin(), json!({"locale": "pt-BR"}))).await;
     let browser = Browser::new().await;
 
-    open_widget(&browser, &host.cross_site_url("/")).await;
+    browser.open_widget(&host.cross_site_url("/")).await;
     browser.wait_shadow(W, ".ca-offline").await;
     assert_eq!(
         browser.shadow_text(W, "button.ca-start").await,

@@ -8,14 +8,6 @@ use serde_json::json;
 const W: &str = "#chimpassist";
 const SHADOW: &str = "document.querySelector('#chimpassist').shadowRoot";
 
-async fn open_widget(browser: &Browser, url: &str) {
-    browser.goto(url).await;
-    browser.wait_shadow(W, "button.b").await;
-    browser.shadow_click(W, "button.b").await;
-    browser.wait_shadow(W, ".ca-panel.open").await;
-    browser.wait_shadow(W, ".ca-conn.online").await;
-}
-
 async fn start_chat(browser: &Browser, problem: &str) {
     browser
         .shadow_send_keys(W, "textarea[name=problem]", problem)
@@ -36,7 +28,7 @@ async fn replies_while_closed_show_a_badge_a_title_notice_and_chime() {
     attendant.online().await;
     let browser = Browser::new().await;
 
-    open_widget(&browser, &host.cross_site_url("/")).await;
+    browser.open_widget(&host.cross_site_url("/")).await;
     browser.shadow_send_keys(W, "input[name=name]", "Lin").await;
     start_chat(&browser, "Where is my parcel?").await;
     let conversation = attendant.wait_assigned().await;
@@ -100,12 +92,12 @@ async fn queued_visitors_see_their_live_position_then_the_attendant() {
     let second = Browser::new().await;
 
     // Nobody online: the widget says so, and a visitor may still wait in line.
-    open_widget(&first, &url).await;
+    first.open_widget(&url).await;
     first.wait_shadow(W, ".ca-offline").await;
     start_chat(&first, "First in line").await;
     first.wait_shadow_text(W, ".ca-queue .ca-pos", "1").await;
     first.wait_shadow(W, ".ca-queue .ca-ewt").await;
-    open_widget(&second, &url).await;
+    second.open_widget(&url).await;
     start_chat(&second, "Second in line").await;
     second.wait_shadow_text(W, ".ca-queue .ca-pos", "2").await;
     second.screenshot("widget-queued").await;
@@ -139,7 +131,7 @@ async fn set_user_and_reset_user_rotate_the_identity_cleanly() {
     let browser = Browser::new().await;
 
     // A guest chats…
-    open_widget(&browser, &host.cross_site_url("/")).await;
+    browser.open_widget(&host.cross_site_url("/")).await;
     browser
         .shadow_send_keys(W, "input[name=name]", "Guest Gus")
         .await;
@@ -206,7 +198,7 @@ async fn older_messages_load_when_scrolling_up() {
     let browser = Browser::new().await;
     let url = host.cross_site_url("/");
 
-    open_widget(&browser, &url).await;
+    browser.open_widget(&url).await;
     browser.shadow_send_keys(W, "input[name=name]", "Ann").await;
     start_chat(&browser, "Long chat").await;
     let conversation = attendant.wait_assigned().await;
@@ -217,7 +209,7 @@ async fn older_messages_load_when_scrolling_up() {
     browser.wait_shadow_text(W, ".ca-log", "line 45").await;
 
     // A reload shows the newest page only; scrolling to the top brings the rest, in order.
-    open_widget(&browser, &url).await;
+    browser.open_widget(&url).await;
     browser.wait_shadow_text(W, ".ca-log", "line 45").await;
     let first_page = browser.shadow_count(W, ".ca-msg").await;
     assert!(
