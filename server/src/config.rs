@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 use crate::bus::{MqttSettings, MqttSettingsError};
@@ -68,8 +68,9 @@ pub struct Config {
     #[arg(long, env = "MQTT_BASE_TOPIC", default_value = "chimpassist/demo")]
     pub mqtt_base_topic: String,
 
-    /// Directory of the built front ends; the widget's files are in its `widget/` folder
-    /// (`cargo xtask widget` writes them). Read on every request, so a rebuild needs no restart.
+    /// Directory of the built front ends: the widget's files in its `widget/` folder (`cargo
+    /// xtask widget` writes them), read on every request, so a rebuilt widget needs no
+    /// restart; the back-office's in `backoffice/`, whose page is read at start.
     #[arg(long, env = "ASSETS_DIR", default_value = "dist")]
     pub assets_dir: PathBuf,
 
@@ -152,6 +153,47 @@ pub struct Config {
     #[arg(long, env = "PRODUCTION", default_value_t = false)]
     pub production: bool,
 
+    /// Small logo in the back-office's header (URL); the built-in one when unset.
+    #[arg(long, env = "LOGO_SMALL_URL")]
+    pub logo_small_url: Option<String>,
+
+    /// Avatar the back-office shows for attendants without one of their own (URL).
+    #[arg(long, env = "DEFAULT_ATTENDANT_AVATAR_URL")]
+    pub default_attendant_avatar_url: Option<String>,
+
+    /// The back-office's favicon (URL).
+    #[arg(long, env = "FAV_ICON_URL")]
+    pub fav_icon_url: Option<String>,
+
+    /// Browser tab title of the back-office.
+    #[arg(long, env = "MAIN_PAGE_TITLE", default_value = "Chimp Assist")]
+    pub main_page_title: String,
+
+    /// Browser tab title of the back-office's sign-in page.
+    #[arg(
+        long,
+        env = "LOGIN_PAGE_TITLE",
+        default_value = "Chimp Assist – Sign in"
+    )]
+    pub login_page_title: String,
+
+    /// Heading of the back-office's list of connected customers (translated default).
+    #[arg(long, env = "ONLINE_CUSTOMERS_LABEL")]
+    pub online_customers_label: Option<String>,
+
+    /// Heading of the back-office's list of customers who left (translated default).
+    #[arg(long, env = "OFFLINE_CUSTOMERS_LABEL")]
+    pub offline_customers_label: Option<String>,
+
+    /// Language of the back-office for everyone (`en` or `pt-BR`) instead of each browser's.
+    #[arg(
+        long = "force-i18n-language",
+        env = "FORCE_i18n_LANGUAGE",
+        value_name = "FORCE_i18n_LANGUAGE",
+        ignore_case = true
+    )]
+    pub force_i18n_language: Option<UiLanguage>,
+
     /// Log filter, e.g. `info` or `chimpassist_server=debug`.
     #[arg(long, env = "LOG", default_value = "info")]
     pub log: String,
@@ -159,6 +201,26 @@ pub struct Config {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+}
+
+/// A language the back-office is translated into. Parsed at start, so a misspelt
+/// `FORCE_i18n_LANGUAGE` stops the server with the accepted values instead of being ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UiLanguage {
+    #[value(name = "en")]
+    En,
+    #[value(name = "pt-BR")]
+    PtBr,
+}
+
+impl UiLanguage {
+    /// The BCP 47 tag the back-office's translations are keyed by.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::PtBr => "pt-BR",
+        }
+    }
 }
 
 impl Config {
@@ -229,5 +291,31 @@ impl Config {
             max_frame_bytes: self.max_frame_bytes,
             max_text_bytes: self.max_text_bytes,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<Config, clap::Error> {
+        let argv = ["chimpassist", "serve"].iter().chain(args);
+        Cli::try_parse_from(argv).map(|cli| match cli.command {
+            Command::Serve(config) => *config,
+        })
+    }
+
+    #[test]
+    fn the_forced_language_is_en_or_pt_br_and_anything_else_stops_the_start() {
+        let config = serve(&["--force-i18n-language", "pt-br"]).expect("accepted");
+        assert_eq!(
+            config.force_i18n_language.map(UiLanguage::tag),
+            Some("pt-BR")
+        );
+        let error = serve(&["--force-i18n-language", "fr"])
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("FORCE_i18n_LANGUAGE"), "{error}");
+        assert!(error.contains("en, pt-BR"), "{error}");
     }
 }

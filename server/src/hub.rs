@@ -24,6 +24,10 @@ pub struct Outbound {
     pub text: Utf8Bytes,
     /// Set for chat messages, so a resuming connection can drop what it already replayed.
     pub message: Option<(ConversationId, Seq)>,
+    /// An `assigned` frame: the attendant's connection adds the conversation's last message
+    /// and receipts before sending it (ws/details.rs), so the coordinator never waits on
+    /// those reads.
+    pub assigned: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -217,6 +221,7 @@ pub fn outbound_customer(frame: &ServerToCustomer) -> Outbound {
     Outbound {
         text: encode(frame).into(),
         message,
+        assigned: false,
     }
 }
 
@@ -228,5 +233,6 @@ pub fn outbound_attendant(frame: &ServerToAttendant) -> Outbound {
     Outbound {
         text: encode(frame).into(),
         message,
+        assigned: matches!(frame, ServerToAttendant::Assigned { .. }),
     }
 }

@@ -1,8 +1,8 @@
 //! Store records → protocol views, in one place.
 
 use chimpassist_protocol::{
-    AttendantPublic, AttendantView, ConversationView, CustomerView, MessageView, Sender,
-    TimestampMs,
+    AttendantPublic, AttendantView, ConversationView, CustomerPresence, CustomerView, MessageView,
+    Sender, TimestampMs,
 };
 use chimpassist_store::{Attendant, Conversation, Customer, StoredMessage};
 
@@ -47,10 +47,14 @@ pub fn attendant_view(a: &Attendant) -> AttendantView {
     }
 }
 
+/// A conversation as every reader gets it. `presence` comes from the coordinator (the store
+/// does not keep it); the last message and receipts are left for the attendant socket to
+/// add (ws/details.rs), since only its list needs them.
 pub fn conversation_view(
     c: &Conversation,
     customer: &Customer,
     attendant: Option<&Attendant>,
+    presence: CustomerPresence,
 ) -> ConversationView {
     ConversationView {
         id: c.id,
@@ -64,6 +68,9 @@ pub fn conversation_view(
         last_seq: c.last_seq,
         rating: c.rating.clone(),
         subject: c.subject.clone(),
+        customer_presence: presence,
+        last_message: None,
+        receipts: None,
     }
 }
 

@@ -94,6 +94,10 @@ fn conversation(o: &JsValue) -> Option<ConversationView> {
             comment: string(&r, "comment"),
         }),
         subject: string(o, "subject"),
+        // Only the back-office's list uses these; the widget shows its own conversation.
+        customer_presence: Default::default(),
+        last_message: None,
+        receipts: None,
     })
 }
 

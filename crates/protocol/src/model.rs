@@ -155,12 +155,14 @@ pub enum Presence {
 }
 
 /// Customer presence as the widget reports it (`gone` is set by the server on disconnect).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// `Gone` is the default: a customer the server holds no connection of is not there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CustomerPresence {
     Active,
     Inactive,
+    #[default]
     Gone,
 }
 
@@ -303,6 +305,18 @@ pub struct ConversationView {
     /// The problem text from the pre-chat form, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The customer's presence when the view was made, so a list shows who is still there
+    /// before any `customer_presence` frame arrives.
+    #[serde(default)]
+    pub customer_presence: CustomerPresence,
+    /// The newest message, so a list item shows a preview without a history request. Set
+    /// in the attendant's `welcome` and `assigned` frames only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<MessageView>,
+    /// Receipts as stored, so a list marks unread conversations. Set where `last_message`
+    /// is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipts: Option<Receipts>,
 }
 
 /// Who wrote a message, as shown to readers.

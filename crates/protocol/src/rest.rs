@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AttendantId, CallbackId, CustomerId, QueueId, TimestampMs};
 use crate::model::{
-    AssignmentMode, AttendantView, MessageView, QueueObservations, Role, UserClaim,
+    AssignmentMode, AttendantView, MessageView, Presence, QueueObservations, Role, UserClaim,
 };
 
 /// `POST /api/login`.
@@ -158,4 +158,46 @@ pub struct QueueStats {
     /// Estimated wait for a newcomer, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ewt: Option<u32>,
+}
+
+/// `GET /config/backoffice` (public: the login page needs it before anyone is logged in).
+/// The operator's branding and the limits the back-office must know; labels left unset use
+/// the back-office's translated defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BackofficeConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_small_url: Option<String>,
+    /// Shown for attendants without an avatar of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_attendant_avatar_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fav_icon_url: Option<String>,
+    pub main_page_title: String,
+    pub login_page_title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_customers_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_customers_label: Option<String>,
+    /// `en` or `pt-BR`: the language every user gets, whatever their browser asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_language: Option<String>,
+    /// Longest message text, bytes, so the composer can stop before the server refuses.
+    pub max_text_bytes: u32,
+    /// Whether `/api/customers/{id}/{kind}` has an endpoint to ask; else the back-office
+    /// hides the customer panels it feeds.
+    pub statistics_configured: bool,
+}
+
+/// `GET /api/attendants/directory`: an enabled colleague, for the transfer picker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttendantDirectoryEntry {
+    pub id: AttendantId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+    /// As the coordinator holds it; `offline` when not connected.
+    pub presence: Presence,
+    pub queues: Vec<QueueId>,
 }

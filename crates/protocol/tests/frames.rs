@@ -132,6 +132,22 @@ fn server_frames_use_snake_case_type_tags() {
 }
 
 #[test]
+fn a_conversation_without_the_list_details_reads_as_gone_and_writes_them_only_when_set() {
+    let older = r#"{"id":"0191e0a4-0000-7000-8000-000000000000","queue":"default",
+        "status":"queued","customer":{"id":"c-1","name":"Grace","verified":false},
+        "requested_at":1,"last_seq":0}"#;
+    let view: ConversationView = serde_json::from_str(older).unwrap();
+    assert_eq!(view.customer_presence, CustomerPresence::Gone);
+    assert_eq!(
+        (view.last_message.as_ref(), view.receipts.as_ref()),
+        (None, None)
+    );
+    let json: serde_json::Value = serde_json::to_value(&view).unwrap();
+    assert_eq!(json["customer_presence"], "gone");
+    assert!(json.get("last_message").is_none() && json.get("receipts").is_none());
+}
+
+#[test]
 fn user_data_uses_the_seed_field_names() {
     let claim: UserClaim =
         serde_json::from_str(r#"{"id":"42","name":"Bob","avatarURL":"https://a/b.png"}"#).unwrap();

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod backoffice;
 mod callbacks;
 pub mod extract;
 mod health;
@@ -51,6 +52,11 @@ use crate::state::AppState;
         callbacks::mark_done,
         stats::queue_stats,
         upstream::customer_info,
+        backoffice::backoffice_config,
+        backoffice::customer_conversations,
+        backoffice::my_conversations,
+        backoffice::conversation,
+        backoffice::attendant_directory,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -84,13 +90,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/customer/{id}/sessions/last", get(session::last_session))
         .route("/attendant/{id}/sessions", get(session::attendant_sessions))
         .route("/config/attendant", get(session::attendant_config))
+        .route("/config/backoffice", get(backoffice::backoffice_config))
         .route("/api/login", post(account::login))
         .route("/api/logout", post(account::logout))
         .route("/api/me", get(account::me))
         .route("/api/me/password", post(account::change_password))
+        .route("/api/me/conversations", get(backoffice::my_conversations))
+        .route("/api/conversations/{id}", get(backoffice::conversation))
         .route(
             "/api/attendants",
             get(admin::list_attendants).post(admin::create_attendant),
+        )
+        // A literal segment wins over `{id}` (ids are `admin`, `a-…` or `ext-…`, never this).
+        .route(
+            "/api/attendants/directory",
+            get(backoffice::attendant_directory),
         )
         .route("/api/attendants/{id}", patch(admin::update_attendant))
         .route("/api/attendants/{id}/password", post(admin::reset_password))
@@ -100,6 +114,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/callbacks", get(callbacks::list_callbacks))
         .route("/api/callbacks/{id}/done", post(callbacks::mark_done))
         .route("/api/stats/{queue_id}", get(stats::queue_stats))
+        // The literal `conversations` wins over the statistics proxy's `{kind}`.
+        .route(
+            "/api/customers/{id}/conversations",
+            get(backoffice::customer_conversations),
+        )
         .route("/api/customers/{id}/{kind}", get(upstream::customer_info))
         .route("/ws/customer", get(crate::ws::customer_ws))
         .route("/ws/attendant", get(crate::ws::attendant_ws))

@@ -1,6 +1,7 @@
 //! The seed's routes, authorised and fixed (newest messages first, cursors instead of
 //! offsets into a moving list).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -9,7 +10,7 @@ use chimpassist_protocol::rest::{AttendantConfig, MessagesPage, SessionRequest};
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationView, CustomerId, Role, SessionGrant,
 };
-use chimpassist_store::{Conversation, MessageCursor};
+use chimpassist_store::{Attendant, Conversation, Customer, MessageCursor};
 use serde::Deserialize;
 
 use super::extract::{AppJson, Caller, CurrentAttendant};
@@ -64,11 +65,13 @@ pub(super) struct CursorPage {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct OffsetPage {
-    offset: Option<u64>,
-    limit: Option<u64>,
+    /// Skip this many (default 0).
+    pub(super) offset: Option<u64>,
+    /// At most this many (1–200, default 50).
+    pub(super) limit: Option<u64>,
 }
 
-fn limit(raw: Option<u64>) -> u64 {
+pub(super) fn limit(raw: Option<u64>) -> u64 {
     raw.unwrap_or(50).clamp(1, 200)
 }
 
@@ -164,20 +167,34 @@ pub(super) async fn customer_messages(
     }))
 }
 
-async fn views(
+/// Views of stored conversations, with their customers' presence now. A page is mostly one
+/// customer's or one attendant's, so each person is read once.
+pub(super) async fn views(
     state: &AppState,
     conversations: Vec<Conversation>,
 ) -> AppResult<Vec<ConversationView>> {
+    let mut customers: HashMap<CustomerId, Option<Customer>> = HashMap::new();
+    let mut attendants: HashMap<AttendantId, Option<Attendant>> = HashMap::new();
     let mut out = Vec::with_capacity(conversations.len());
     for c in conversations {
-        let Some(customer) = state.store.get_customer(&c.customer_id).await? else {
+        if !customers.contains_key(&c.customer_id) {
+            let found = state.store.get_customer(&c.customer_id).await?;
+            customers.insert(c.customer_id.clone(), found);
+        }
+        let Some(Some(customer)) = customers.get(&c.customer_id) else {
             continue;
         };
-        let attendant = match &c.attendant_id {
-            Some(a) => state.store.get_attendant(a).await?,
-            None => None,
-        };
-        out.push(conversation_view(&c, &customer, attendant.as_ref()));
+        if let Some(a) = &c.attendant_id
+            && !attendants.contains_key(a)
+        {
+            attendants.insert(a.clone(), state.store.get_attendant(a).await?);
+        }
+        let attendant = c
+            .attendant_id
+            .as_ref()
+            .and_then(|a| attendants.get(a)?.as_ref());
+        let presence = state.coordinator.presence_of_customer(&customer.id);
+        out.push(conversation_view(&c, customer, attendant, presence));
     }
     Ok(out)
 }

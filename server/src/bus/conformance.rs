@@ -102,12 +102,21 @@ pub fn samples() -> Vec<BusEvent> {
         last_seq: 7,
         rating: None,
         subject: Some("refund".into()),
+        customer_presence: CustomerPresence::Inactive,
+        last_message: None,
+        receipts: None,
     };
     let receipts = Receipts {
         customer_delivered: 7,
         customer_read: 6,
         attendant_delivered: 7,
         attendant_read: 7,
+    };
+    // As the attendant's list gets it: with the last message and receipts.
+    let detailed = ConversationView {
+        last_message: Some(message.clone()),
+        receipts: Some(receipts.clone()),
+        ..view.clone()
     };
     let to_customer = |frame| BusEvent::Customer {
         customer: customer.clone(),
@@ -162,7 +171,7 @@ pub fn samples() -> Vec<BusEvent> {
             presence: Presence::Away,
         }),
         to_attendant(ServerToAttendant::Assigned {
-            conversation: view.clone(),
+            conversation: detailed,
         }),
         to_attendant(ServerToAttendant::Unassigned {
             conversation,

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chimpassist_protocol::{
-    ConversationStatus, CustomerPresence, ErrorCode, Presence, QueueId, ServerToAttendant,
+    AttendantId, ConversationStatus, CustomerId, CustomerPresence, ErrorCode, Presence, QueueId,
+    ServerToAttendant,
 };
 use chimpassist_store::Store;
 use tokio::sync::mpsc;
@@ -12,7 +13,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::model::{AttendantState, ConvState, CustomerState, Model, QueueState};
-use super::{Command, Observations, Route, Routes, Timing};
+use super::{Command, Observations, Presences, Route, Routes, Timing};
 use crate::bus::{Bus, BusEvent};
 use crate::error::{AppError, AppResult};
 
@@ -23,6 +24,7 @@ pub(crate) struct Actor {
     pub(super) timing: Timing,
     pub(super) routes: Routes,
     pub(super) observations: Observations,
+    pub(super) presences: Presences,
 }
 
 impl Actor {
@@ -35,6 +37,7 @@ impl Actor {
         timing: Timing,
         routes: Routes,
         observations: Observations,
+        presences: Presences,
     ) -> AppResult<Self> {
         let now = Instant::now();
         let mut model = Model::default();
@@ -84,6 +87,7 @@ impl Actor {
             timing,
             routes,
             observations,
+            presences,
         };
         for id in actor
             .model
@@ -264,6 +268,32 @@ impl Actor {
             }
             None => {
                 routes.remove(&id);
+            }
+        }
+    }
+
+    /// Keeps the presence board in step with the model for one customer.
+    pub(super) fn sync_customer_presence(&self, id: &CustomerId) {
+        let mut board = self.presences.write().unwrap_or_else(|p| p.into_inner());
+        match self.model.customers.get(id).map(|c| c.presence) {
+            Some(presence) if presence != CustomerPresence::Gone => {
+                board.customers.insert(id.clone(), presence);
+            }
+            _ => {
+                board.customers.remove(id);
+            }
+        }
+    }
+
+    /// Keeps the presence board in step with the model for one attendant.
+    pub(super) fn sync_attendant_presence(&self, id: &AttendantId) {
+        let mut board = self.presences.write().unwrap_or_else(|p| p.into_inner());
+        match self.model.attendants.get(id).map(|a| a.presence) {
+            Some(presence) if presence != Presence::Offline => {
+                board.attendants.insert(id.clone(), presence);
+            }
+            _ => {
+                board.attendants.remove(id);
             }
         }
     }

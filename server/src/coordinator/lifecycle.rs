@@ -2,8 +2,8 @@
 //! (compare-and-set), then updates the model and routes, then tells everyone concerned.
 
 use chimpassist_protocol::{
-    AttendantId, ConversationId, ConversationStatus, ConversationView, QueueId, ServerToAttendant,
-    ServerToCustomer, TimestampMs,
+    AttendantId, ConversationId, ConversationStatus, ConversationView, CustomerId,
+    CustomerPresence, QueueId, ServerToAttendant, ServerToCustomer, TimestampMs,
 };
 use chimpassist_store::{AttendantChange, Conversation, StoreError, Transition};
 use tokio::time::Instant;
@@ -50,7 +50,21 @@ impl Actor {
             .as_ref()
             .and_then(|a| self.model.attendants.get(a))
             .map(|a| &a.record);
-        Some(conversation_view(&c.record, &c.customer, attendant))
+        let presence = self.customer_presence_now(&c.customer.id);
+        Some(conversation_view(
+            &c.record,
+            &c.customer,
+            attendant,
+            presence,
+        ))
+    }
+
+    /// A customer's presence as the model holds it (`gone` once forgotten).
+    pub(super) fn customer_presence_now(&self, customer: &CustomerId) -> CustomerPresence {
+        self.model
+            .customers
+            .get(customer)
+            .map_or(CustomerPresence::Gone, |c| c.presence)
     }
 
     /// Tells the customer and every attendant the new state of a conversation.
@@ -233,7 +247,8 @@ impl Actor {
             .as_ref()
             .and_then(|a| self.model.attendants.get(a))
             .map(|a| &a.record);
-        let view = conversation_view(&record, &customer, attendant);
+        let presence = self.customer_presence_now(&customer.id);
+        let view = conversation_view(&record, &customer, attendant, presence);
         tracing::info!(conversation = %id, status = to.as_str(), "conversation ended");
         self.announce(view).await;
         if self.model.open_of(&customer.id).is_none() {
@@ -288,7 +303,7 @@ impl Actor {
         self.sync_route(id);
     }
 
-    fn forget_customer_if_gone(&mut self, customer: &chimpassist_protocol::CustomerId) {
+    fn forget_customer_if_gone(&mut self, customer: &CustomerId) {
         if self
             .model
             .customers
@@ -296,6 +311,7 @@ impl Actor {
             .is_some_and(|c| c.connections == 0)
         {
             self.model.customers.remove(customer);
+            self.sync_customer_presence(customer);
         }
     }
 

@@ -44,6 +44,17 @@ pub type Routes = Arc<RwLock<HashMap<ConversationId, Route>>>;
 /// Queue numbers as last computed, with the EWT of a newcomer.
 pub type Observations = Arc<RwLock<HashMap<QueueId, (QueueObservations, u32)>>>;
 
+/// Presence as the actor last set it, for readers that must not queue behind its decisions
+/// (REST lists, the attendant directory). Only those not `gone` / `offline` are listed.
+#[derive(Debug, Default)]
+pub struct PresenceBoard {
+    customers: HashMap<CustomerId, CustomerPresence>,
+    attendants: HashMap<AttendantId, Presence>,
+}
+
+/// Written only by the actor.
+pub type Presences = Arc<RwLock<PresenceBoard>>;
+
 type Reply<T> = oneshot::Sender<AppResult<T>>;
 
 /// Timing settings of the coordinator.
@@ -136,6 +147,7 @@ pub struct Coordinator {
     tx: mpsc::Sender<Command>,
     routes: Routes,
     observations: Observations,
+    presences: Presences,
 }
 
 impl Coordinator {
@@ -148,6 +160,7 @@ impl Coordinator {
     ) -> AppResult<(Self, JoinHandle<()>)> {
         let routes = Routes::default();
         let observations = Observations::default();
+        let presences = Presences::default();
         let (tx, rx) = mpsc::channel(4096);
         let actor = actor::Actor::load(
             store,
@@ -155,6 +168,7 @@ impl Coordinator {
             timing,
             Arc::clone(&routes),
             Arc::clone(&observations),
+            Arc::clone(&presences),
         )
         .await?;
         let task = tokio::spawn(actor.run(rx, stop));
@@ -163,9 +177,32 @@ impl Coordinator {
                 tx,
                 routes,
                 observations,
+                presences,
             },
             task,
         ))
+    }
+
+    /// A customer's presence now (`gone` when none of their connections is open).
+    pub fn presence_of_customer(&self, customer: &CustomerId) -> CustomerPresence {
+        self.presences
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .customers
+            .get(customer)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// An attendant's presence now (`offline` once their keep-alive lapsed).
+    pub fn presence_of_attendant(&self, attendant: &AttendantId) -> Presence {
+        self.presences
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .attendants
+            .get(attendant)
+            .copied()
+            .unwrap_or(Presence::Offline)
     }
 
     pub fn route(&self, conversation: &ConversationId) -> Option<Route> {

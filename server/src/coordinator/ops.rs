@@ -123,6 +123,7 @@ impl Actor {
         state.gone_since = Some(Instant::now());
         if self.model.open_of(customer).is_none() {
             self.model.customers.remove(customer);
+            self.sync_customer_presence(customer);
             return;
         }
         self.customer_presence(customer, CustomerPresence::Gone)
@@ -138,6 +139,7 @@ impl Actor {
         if let Some(c) = self.model.customers.get_mut(customer) {
             c.presence = state;
         }
+        self.sync_customer_presence(customer);
         let attendant = self
             .model
             .open_of(customer)
@@ -175,6 +177,7 @@ impl Actor {
             self.assign_waiting().await;
         }
         self.model.customers.remove(customer);
+        self.sync_customer_presence(customer);
     }
 
     /// A customer wrote in a closed conversation: it goes back to the queue as a new request.
@@ -265,7 +268,13 @@ impl Actor {
                     .as_ref()
                     .and_then(|a| self.model.attendants.get(a))
                     .map(|a| a.record.clone());
-                let view = crate::views::conversation_view(&record, &customer, attendant.as_ref());
+                let presence = self.customer_presence_now(&customer.id);
+                let view = crate::views::conversation_view(
+                    &record,
+                    &customer,
+                    attendant.as_ref(),
+                    presence,
+                );
                 self.announce(view).await;
             }
             Ok(None) => {}
@@ -290,6 +299,7 @@ impl Actor {
             state.presence = Presence::Online;
         }
         let presence = state.presence;
+        self.sync_attendant_presence(&attendant.id);
         self.assign_waiting().await;
         let mut open: Vec<_> = self
             .model
@@ -318,6 +328,7 @@ impl Actor {
             .ok_or_else(|| AppError::not_found("attendant"))?;
         state.presence = presence;
         state.last_seen = Instant::now();
+        self.sync_attendant_presence(attendant);
         self.publish(BusEvent::Attendant {
             attendant: attendant.clone(),
             frame: ServerToAttendant::Presence { presence },
@@ -485,6 +496,8 @@ impl Actor {
             // A disabled account takes nothing new; what it holds goes back to the queue.
             let held: Vec<_> = state.open.iter().copied().collect();
             state.presence = Presence::Offline;
+            let who = state.record.id.clone();
+            self.sync_attendant_presence(&who);
             for id in held {
                 if let Err(e) = self.requeue(id, None, "attendant disabled").await {
                     tracing::warn!(conversation = %id, error = %e, "requeue failed");
@@ -501,6 +514,7 @@ impl Actor {
         };
         state.presence = Presence::Offline;
         let held: Vec<_> = state.open.iter().copied().collect();
+        self.sync_attendant_presence(id);
         for conversation in held {
             if let Err(e) = self.requeue(conversation, None, "attendant offline").await {
                 tracing::warn!(%conversation, error = %e, "requeue failed");

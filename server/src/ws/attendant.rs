@@ -14,6 +14,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
+use super::details;
 use super::messaging::{Author, append_and_deliver, history_page, publish, record_receipt};
 use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
@@ -41,13 +42,14 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant
         return;
     };
     let (registration, rx) = state.hub.register_attendant(me.id.clone(), OUTBOUND_QUEUE);
+    let rx = details::complete_assigned(Arc::clone(&state), rx);
     let _gauge = state.metrics.connection("attendant");
     let welcome = match state.coordinator.attendant_connected(me.clone()).await {
         Ok((presence, conversations)) => ServerToAttendant::Welcome {
             protocol: PROTOCOL_VERSION,
             me: attendant_view(&me),
             presence,
-            conversations,
+            conversations: details::with_details(&state, conversations).await,
             max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
         },
         Err(e) => ServerToAttendant::error(e.body()),

@@ -126,7 +126,8 @@ async fn view_of(
         Some(a) => state.store.get_attendant(a).await?,
         None => None,
     };
-    Ok(conversation_view(c, customer, attendant.as_ref()))
+    let presence = state.coordinator.presence_of_customer(&customer.id);
+    Ok(conversation_view(c, customer, attendant.as_ref(), presence))
 }
 
 /// Keeps only resume points of conversations this customer owns.

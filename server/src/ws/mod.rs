@@ -7,6 +7,7 @@
 mod attendant;
 mod connection;
 mod customer;
+mod details;
 mod messaging;
 mod peer;
 

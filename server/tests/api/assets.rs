@@ -1,4 +1,4 @@
-//! The widget's static files and the demo page.
+//! The widget's static files and the demo page (the back-office's: backoffice_assets.rs).
 
 use std::path::Path;
 
@@ -249,7 +249,7 @@ async fn paths_cannot_escape_the_widget_directory() {
 }
 
 #[tokio::test]
-async fn the_demo_page_embeds_the_widget_and_the_root_stays_free() {
+async fn the_demo_page_embeds_the_widget() {
     let app = spawn_app().await;
 
     let response = app.get("/demo", &Auth::None).await;
@@ -263,9 +263,120 @@ async fn the_demo_page_embeds_the_widget_and_the_root_stays_free() {
     assert!(page.contains(r#"<script src="/widget.js" async></script>"#));
     assert!(page.contains("window.ChimpAssistConfig = { title: \"Chimp Assist demo\" };"));
     assert!(page.contains("userData"));
+}
 
-    let root = app.get("/", &Auth::None).await;
-    assert_eq!(root.status(), 404);
-    let body: Value = root.json().await.unwrap();
-    assert_eq!(body["code"], "not_found");
+/// The back-office page as Trunk writes it: a module script that starts the app, inline.
+const INDEX: &str = "<!DOCTYPE html><html><head>\
+<link rel=\"modulepreload\" href=\"/backoffice/x-abc.js\">\
+<script src=\"/backoffice/other-abc.js\"></script>\
+<script type=\"module\">
+import init, * as bindings from '/backoffice/x-abc.js';
+const wasm = await init({ module_or_path: '/backoffice/x-abc_bg.wasm' });
+window.wasmBindings = bindings;
+</script></head><body></body></html>";
+/// Of the inline script's text, computed apart: `base64(sha256(text))`.
+const INLINE_HASH: &str = "sha256-L8YOW97Aoqh7oVmj5MVDJhvlLu7bNafBS7fhgRp8t8I=";
+const APP_JS: &str = "export default async function init() {}";
+
+fn built_backoffice() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backoffice = dir.path().join("backoffice");
+    std::fs::create_dir(&backoffice).expect("backoffice dir");
+    write(&backoffice.join("index.html"), INDEX.as_bytes());
+    write(&backoffice.join("x-abc.js"), APP_JS.as_bytes());
+    write(&backoffice.join("x-abc.js.br"), CHAT_JS_BR);
+    dir
+}
+
+#[tokio::test]
+async fn the_root_is_the_backoffice_page_with_its_inline_script_allowed_by_hash() {
+    let assets = built_backoffice();
+    let app = spawn_app_with(|c| c.assets_dir = assets.path().into()).await;
+
+    for path in ["/", "/backoffice/index.html"] {
+        let response = app.get(path, &Auth::None).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers().clone();
+        assert_eq!(header(&headers, CONTENT_TYPE), "text/html; charset=utf-8");
+        assert_eq!(header(&headers, CACHE_CONTROL), "no-cache", "{path}");
+        assert_eq!(header(&headers, X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(header(&headers, "x-frame-options"), "DENY");
+        assert_eq!(header(&headers, "referrer-policy"), "same-origin");
+        assert_eq!(
+            header(&headers, "content-security-policy"),
+            format!(
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' '{INLINE_HASH}'; \
+                 style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; \
+                 connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+            )
+        );
+        assert_eq!(response.text().await.unwrap(), INDEX);
+    }
+
+    let js = app.get("/backoffice/x-abc.js", &Auth::None).await;
+    assert_eq!(js.status(), 200);
+    assert_eq!(
+        header(js.headers(), CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        header(js.headers(), CONTENT_TYPE),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(js.text().await.unwrap(), APP_JS);
+    let br = reqwest::Client::new()
+        .get(app.url("/backoffice/x-abc.js"))
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(br.headers(), CONTENT_ENCODING), "br");
+    assert_eq!(br.bytes().await.unwrap().as_ref(), CHAT_JS_BR);
+
+    let missing = app.get("/backoffice/x-000.js", &Auth::None).await;
+    assert_eq!(missing.status(), 404);
+    assert!(missing.headers().get(CACHE_CONTROL).is_none());
+    assert_eq!(missing.json::<Value>().await.unwrap()["code"], "not_found");
+}
+
+#[tokio::test]
+async fn the_backoffice_page_leaves_every_other_route_alone() {
+    let assets = built_backoffice();
+    let app = spawn_app_with(|c| c.assets_dir = assets.path().into()).await;
+
+    for (path, status) in [
+        ("/demo", 200),
+        ("/healthz", 200),
+        ("/config/backoffice", 200),
+        ("/api/openapi.json", 200),
+        ("/api/me", 401),
+        ("/widget.js", 404),
+        ("/nowhere", 404),
+    ] {
+        let response = app.get(path, &Auth::None).await;
+        assert_eq!(response.status(), status, "{path}");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("wasmBindings"), "{path} answered the page");
+    }
+}
+
+#[tokio::test]
+async fn without_a_built_backoffice_the_root_says_how_to_build_it() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    let app = spawn_app_with(|c| c.assets_dir = empty.path().join("not-built")).await;
+
+    let response = app.get("/", &Auth::None).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        header(response.headers(), CONTENT_TYPE),
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(header(response.headers(), CACHE_CONTROL), "no-cache");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("not built"), "{page}");
+    assert!(page.contains("cargo xtask run"), "{page}");
+
+    let file = app.get("/backoffice/x-abc.js", &Auth::None).await;
+    assert_eq!(file.status(), 404);
+    assert_eq!(file.json::<Value>().await.unwrap()["code"], "not_found");
 }

@@ -3,6 +3,7 @@
 mod assets;
 mod assignment;
 mod authorization;
+mod backoffice;
 mod chat;
 mod errors;
 mod health;

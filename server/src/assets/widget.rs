@@ -2,17 +2,16 @@
 //!
 //! A build step writes the widget into `{ASSETS_DIR}/widget/`: `widget.js`, the loader that
 //! sites embed by URL and that therefore never changes its name, and the content-hashed files
-//! it loads, each maybe with a brotli `.br` sibling. The server only reads that directory, so
-//! it runs without it: the routes then answer the app's JSON 404 saying how to build it.
+//! it loads, each maybe with a brotli `.br` sibling. Without it the routes answer the app's
+//! JSON 404 saying how to build it.
 //!
-//! These routes are merged outside the API's CORS layer (startup.rs): any site may load the
-//! widget, so they always answer `Access-Control-Allow-Origin: *`, whatever `ALLOWED_ORIGINS`
-//! lets call the API.
+//! Any site may load the widget, so these routes always answer
+//! `Access-Control-Allow-Origin: *`, whatever `ALLOWED_ORIGINS` lets call the API.
 
 use std::path::Path;
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -20,22 +19,20 @@ use chimpassist_protocol::ErrorCode;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use super::{HASHED_CACHE, finish};
 use crate::error::AppError;
 
 /// The loader is the one URL every embedding site points at: cached briefly, so a release
 /// reaches visitors within minutes.
 const LOADER_CACHE: &str = "public, max-age=300";
-/// Every other file has its content hash in its name: a release gets new URLs, so a copy
-/// never goes stale.
-const HASHED_CACHE: &str = "public, max-age=31536000, immutable";
 const NOT_BUILT: &str =
     "the widget assets are not built: run `cargo xtask run` (or `cargo xtask widget`)";
 
 /// A host page for trying the widget; in the binary so it works wherever the server runs.
-const DEMO_PAGE: &str = include_str!("demo.html");
+const DEMO_PAGE: &str = include_str!("../demo.html");
 
 /// `GET /widget.js`, `GET /widget/{file}` and `GET /demo`.
-pub fn router(assets_dir: &Path) -> Router {
+pub(super) fn router(assets_dir: &Path) -> Router {
     let widget_dir = assets_dir.join("widget");
     let loader = widget_dir.join("widget.js");
     if !loader.is_file() {
@@ -91,36 +88,4 @@ async fn finish_hashed(response: Response) -> Response {
     finish(response, HASHED_CACHE, || {
         AppError::not_found("widget asset")
     })
-}
-
-/// Gives a served file its cache policy, and a miss the app's JSON 404 (ServeDir's own is
-/// empty). Only hits are cached: a 404 must not stick for a year after the build runs.
-fn finish(
-    mut response: Response,
-    cache: &'static str,
-    missing: impl FnOnce() -> AppError,
-) -> Response {
-    let status = response.status();
-    if status == StatusCode::NOT_FOUND {
-        return missing().into_response();
-    }
-    if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
-        return response;
-    }
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    // The body depends on Accept-Encoding (the `.br` sibling); ServeDir does not say so, and
-    // a shared cache would otherwise hand brotli to clients that cannot read it.
-    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    // The build writes UTF-8; without a charset a classic script is decoded in the host
-    // page's encoding.
-    let text_without_charset = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| v.starts_with("text/") && !v.contains(';'))
-        .map(|v| format!("{v}; charset=utf-8"));
-    if let Some(value) = text_without_charset.and_then(|v| HeaderValue::from_str(&v).ok()) {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    response
 }

@@ -1,0 +1,93 @@
+//! The last message and receipts of the conversations an attendant is shown, so their list
+//! draws every item (preview, unread mark) without one history request per conversation.
+//!
+//! Read here, on the attendant's connection, never by the coordinator: its actor takes one
+//! decision at a time, and waiting on these reads would hold up every assignment.
+
+use std::sync::Arc;
+
+use chimpassist_protocol::{ConversationView, ServerToAttendant};
+use futures_util::{StreamExt, stream};
+use tokio::sync::mpsc;
+
+use crate::hub::{Outbound, outbound_attendant};
+use crate::state::AppState;
+use crate::views::message_view;
+
+/// Conversations read at once for a `welcome`: an attendant who sees 1,000 open
+/// conversations waits for ~63 rounds of reads, not 1,000, and the store is not flooded.
+const CONCURRENT_READS: usize = 16;
+/// Frames between the relay and the writer. Small, so the hub's queue (which cuts slow
+/// connections) stays the one that fills up.
+const RELAY_QUEUE: usize = 8;
+
+/// Adds the details to every view, keeping their order.
+pub(super) async fn with_details(
+    state: &AppState,
+    views: Vec<ConversationView>,
+) -> Vec<ConversationView> {
+    stream::iter(views)
+        .map(|view| with_detail(state, view))
+        .buffered(CONCURRENT_READS)
+        .collect()
+        .await
+}
+
+/// Adds the last message and receipts to one view. They are a convenience for the list,
+/// so a failed read leaves them out (logged) instead of failing the frame.
+///
+/// The coordinator's views carry `last_seq` as of the conversation's last state change
+/// (messages do not pass through it), so it is raised to the last message's here.
+async fn with_detail(state: &AppState, mut view: ConversationView) -> ConversationView {
+    let (last, receipts) = tokio::join!(
+        state.store.messages_before(&view.id, None, 1),
+        state.store.receipts(&view.id)
+    );
+    match last {
+        Ok(messages) => {
+            view.last_message = messages.first().map(message_view);
+            if let Some(m) = &view.last_message {
+                view.last_seq = view.last_seq.max(m.seq);
+            }
+        }
+        Err(e) => tracing::warn!(conversation = %view.id, error = %e, "last message not read"),
+    }
+    match receipts {
+        Ok(receipts) => view.receipts = Some(receipts),
+        Err(e) => tracing::warn!(conversation = %view.id, error = %e, "receipts not read"),
+    }
+    view
+}
+
+/// Relays an attendant connection's frames from the hub to its writer, completing each
+/// `assigned` frame on the way. Later frames wait for it, so the order is kept. Ends when
+/// either side closes.
+pub(super) fn complete_assigned(
+    state: Arc<AppState>,
+    mut from_hub: mpsc::Receiver<Outbound>,
+) -> mpsc::Receiver<Outbound> {
+    let (tx, rx) = mpsc::channel(RELAY_QUEUE);
+    tokio::spawn(async move {
+        while let Some(frame) = from_hub.recv().await {
+            let frame = if frame.assigned {
+                complete(&state, frame).await
+            } else {
+                frame
+            };
+            if tx.send(frame).await.is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+async fn complete(state: &AppState, frame: Outbound) -> Outbound {
+    match serde_json::from_str::<ServerToAttendant>(frame.text.as_str()) {
+        Ok(ServerToAttendant::Assigned { conversation }) => {
+            let conversation = with_detail(state, conversation).await;
+            outbound_attendant(&ServerToAttendant::Assigned { conversation })
+        }
+        _ => frame,
+    }
+}
