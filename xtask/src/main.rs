@@ -2,7 +2,9 @@
 //! Std-only on purpose, so it compiles in seconds on a fresh machine.
 
 mod apt;
+mod backoffice;
 mod cmd;
+mod files;
 mod setup;
 mod tasks;
 mod wasm_min;
@@ -29,6 +31,8 @@ Commands:
                           Prints a summary; exits non-zero if any step failed.
   widget                  Build the customer widget's release assets into dist/ (WASM,
                           loader, npm package) and check the size budget.
+  backoffice              Build the attendant back-office's release assets into
+                          dist/backoffice (served by the server at /).
   dist                    Release artifacts: the front ends into dist/ and the server
                           binary (target/release/chimpassist). The Dockerfile runs it.
   setup                   Only install missing prerequisites (rustup target/components,
@@ -66,6 +70,10 @@ fn dispatch(args: &[String]) -> cmd::Result {
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::Run))
             .and_then(|()| widget::build()),
+        "backoffice" => no_args("backoffice", rest)
+            .and_then(|()| enter_workspace_root())
+            .and_then(|()| setup::ensure(setup::Scope::Run))
+            .and_then(|()| backoffice::build()),
         "dist" => no_args("dist", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| tasks::dist()),

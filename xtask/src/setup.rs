@@ -162,6 +162,17 @@ struct Tool {
     manual: &'static str,
 }
 
+/// brotli from Debian; node and npm only when no `npm` is on PATH. A machine with
+/// NodeSource's `nodejs` (which bundles npm) cannot take Debian's `npm` package: apt refuses
+/// the conflict, so asking for it would fail the whole setup.
+fn install_build_packages() -> Result {
+    if cmd::on_path("npm") {
+        apt::install(&["brotli"])
+    } else {
+        apt::install(BUILD_PACKAGES)
+    }
+}
+
 const TOOLS: &[Tool] = &[
     Tool {
         name: "brotli, node and npm (Debian packages)",
@@ -169,7 +180,7 @@ const TOOLS: &[Tool] = &[
         is_present: || {
             apt::all_installed(BUILD_PACKAGES) || (cmd::on_path("brotli") && cmd::on_path("npm"))
         },
-        install: || apt::install(BUILD_PACKAGES),
+        install: install_build_packages,
         manual: "`apt-get install brotli nodejs npm`",
     },
     Tool {

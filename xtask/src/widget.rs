@@ -12,28 +12,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::cmd::{self, Result};
+use crate::files::{brotli, content_hash, io, read, size, write};
 use crate::setup::{WASM_TARGET, terser, wasm_opt};
 use crate::wasm_min;
 
 const LOADER_BUDGET: u64 = 2 * 1024;
 
 const TOTAL_BUDGET: u64 = 100 * 1024;
-
-fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> String {
-    let path = path.display().to_string();
-    let what = what.to_owned();
-    move |e| format!("{what} {path}: {e}")
-}
-
-/// FNV-1a: a stable content hash for cache-busting names (not for security).
-fn content_hash(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")[..10].to_owned()
-}
 
 /// Drops comment-only lines, indentation and blank lines. Enough for our hand-written
 /// loader (no `//` inside strings at line starts); no JS toolchain needed.
@@ -43,19 +28,6 @@ fn squeeze_js(src: &str) -> String {
         .filter(|l| !l.is_empty() && !l.starts_with("//"))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn brotli(path: &Path) -> Result<u64> {
-    cmd::run(&mut cmd::new(
-        "brotli",
-        ["-f", "-q", "11", "-k", &path.display().to_string()],
-    ))?;
-    let br = PathBuf::from(format!("{}.br", path.display()));
-    Ok(fs::metadata(&br).map_err(io("reading", &br))?.len())
-}
-
-fn size(path: &Path) -> Result<u64> {
-    Ok(fs::metadata(path).map_err(io("reading", path))?.len())
 }
 
 /// Where the widget's own build goes: its flags differ from every other build's (see
@@ -223,24 +195,9 @@ fn npm_package(core: &str, glue: &str, wasm: &[u8]) -> Result {
     Ok(())
 }
 
-fn read(path: &str) -> Result<String> {
-    fs::read_to_string(path).map_err(io("reading", Path::new(path)))
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result {
-    fs::write(path, bytes).map_err(io("writing", path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hash_changes_with_content_and_is_stable() {
-        assert_eq!(content_hash(b"abc"), content_hash(b"abc"));
-        assert_ne!(content_hash(b"abc"), content_hash(b"abd"));
-        assert_eq!(content_hash(b"").len(), 10);
-    }
 
     #[test]
     fn squeeze_keeps_code_and_drops_comments() {
