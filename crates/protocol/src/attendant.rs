@@ -10,6 +10,7 @@ use crate::model::{
     AttendantView, ConversationView, CustomerPresence, MessageText, MessageView, Presence,
     QueueObservations, ReceiptKind, Receipts, TypingState,
 };
+use crate::workspace::Note;
 use crate::{ErrorBody, ErrorCode};
 
 /// Where a conversation goes on transfer.
@@ -154,6 +155,11 @@ pub enum ServerToAttendant {
     },
     Pong {
         nonce: u64,
+    },
+    /// A private note was added to a conversation I hold or wrote it for (never sent to
+    /// customers).
+    Note {
+        note: Note,
     },
 }
 

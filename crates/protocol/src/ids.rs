@@ -172,6 +172,14 @@ uuid_id!(
     /// A callback request left while nobody was available.
     CallbackId
 );
+uuid_id!(
+    /// A canned response (a saved reply attendants insert by its shortcut).
+    CannedId
+);
+uuid_id!(
+    /// A private note attendants leave on a conversation.
+    NoteId
+);
 
 /// Position of a message in its conversation: 1, 2, 3, … with no gaps.
 pub type Seq = u64;

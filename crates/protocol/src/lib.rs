@@ -30,6 +30,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod rest;
+pub mod workspace;
 
 pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};
 pub use customer::{CustomerToServer, PreChat, ResumePoint, ServerToCustomer, SessionGrant};
@@ -37,6 +38,9 @@ pub use decode::{ClientFrame, Limits, decode, encode};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
 pub use ids::*;
 pub use model::*;
+pub use workspace::{
+    CannedRequest, CannedResponse, Note, NoteRequest, SearchHit, SearchQuery, Shortcut,
+};
 
 /// The protocol version this build speaks; sent in every `hello` and `welcome`.
 pub const PROTOCOL_VERSION: u32 = 1;
