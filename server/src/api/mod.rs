@@ -4,8 +4,11 @@
 mod account;
 mod admin;
 mod callbacks;
+mod canned;
 pub mod extract;
 mod health;
+mod notes;
+mod search;
 mod session;
 mod stats;
 pub mod upstream;
@@ -51,6 +54,13 @@ use crate::state::AppState;
         callbacks::mark_done,
         stats::queue_stats,
         upstream::customer_info,
+        canned::list_canned,
+        canned::create_canned,
+        canned::update_canned,
+        canned::delete_canned,
+        notes::list_notes,
+        notes::create_note,
+        search::search,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -101,6 +111,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/callbacks/{id}/done", post(callbacks::mark_done))
         .route("/api/stats/{queue_id}", get(stats::queue_stats))
         .route("/api/customers/{id}/{kind}", get(upstream::customer_info))
+        .route(
+            "/api/canned",
+            get(canned::list_canned).post(canned::create_canned),
+        )
+        .route(
+            "/api/canned/{id}",
+            put(canned::update_canned).delete(canned::delete_canned),
+        )
+        .route(
+            "/api/conversations/{id}/notes",
+            get(notes::list_notes).post(notes::create_note),
+        )
+        .route("/api/search", get(search::search))
         .route("/ws/customer", get(crate::ws::customer_ws))
         .route("/ws/attendant", get(crate::ws::attendant_ws))
         .fallback(fallback)

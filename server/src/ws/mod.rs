@@ -10,6 +10,8 @@ mod customer;
 mod messaging;
 mod peer;
 
+pub(crate) use messaging::publish;
+
 use std::sync::Arc;
 
 use axum::extract::{State, WebSocketUpgrade};
