@@ -333,3 +333,34 @@ fn urlencode(raw: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_workspace_routes() {
+    let app = spawn_app().await;
+    let doc = json_of(app.get("/api/openapi.json", &Auth::None).await).await;
+    for (path, methods) in [
+        ("/api/canned", &["get", "post"][..]),
+        ("/api/canned/{id}", &["put", "delete"][..]),
+        ("/api/conversations/{id}/notes", &["get", "post"][..]),
+        ("/api/search", &["get"][..]),
+    ] {
+        for method in methods {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "missing {method} {path}"
+            );
+        }
+    }
+    for schema in [
+        "CannedResponse",
+        "CannedRequest",
+        "Note",
+        "NoteRequest",
+        "SearchHit",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "missing schema {schema}"
+        );
+    }
+}
