@@ -181,6 +181,31 @@ mod tests {
     }
 
     #[test]
+    fn the_note_frame_is_tagged_note() {
+        let note = Note {
+            id: NoteId::new(),
+            conversation: ConversationId::new(),
+            author: AttendantPublic {
+                id: crate::AttendantId::parse("a-1").unwrap(),
+                name: "Alice".to_owned(),
+                avatar_url: None,
+            },
+            text: MessageText::parse("VIP", 10).unwrap(),
+            created_at: 7,
+        };
+        let frame = crate::ServerToAttendant::Note { note: note.clone() };
+        let json: serde_json::Value = serde_json::from_str(&crate::encode(&frame)).unwrap();
+        assert_eq!(json["type"], "note");
+        assert_eq!(
+            json["note"]["author"],
+            serde_json::json!({"id": "a-1", "name": "Alice"})
+        );
+        assert_eq!(json["note"]["text"], "VIP");
+        let back: crate::ServerToAttendant = serde_json::from_value(json).unwrap();
+        assert_eq!(back, frame);
+    }
+
+    #[test]
     fn search_text_is_trimmed_and_bounded() {
         assert_eq!(SearchQuery::parse("  ab ").unwrap().as_str(), "ab");
         assert!(SearchQuery::parse(" a ").is_err());

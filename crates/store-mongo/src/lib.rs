@@ -27,6 +27,8 @@
 //!   attendant's open conversations and bump a field on the attendant's document, so two
 //!   racing assignments to one attendant conflict and one is retried. See
 //!   `conversations::transition`.
+//! - **Search** matches `$regex` with option `i` on the text with its regular-expression
+//!   characters escaped (SecantusDB supports both); see `search.rs`.
 //! - **Receipts** are raised with `$max`; **settings** and **verified customers** are upserts
 //!   under unique keys, retried once when two inserts race.
 //! - **Errors:** one mapping (`error.rs`): duplicate key (11000) is `Conflict`; network,
@@ -49,6 +51,8 @@
 //! | `conversations` | conversation UUID | `conversations_one_open`: `open_customer` unique, partial; `conversations_by_customer`: `customer_id, requested_at↓, _id↓`; `conversations_by_attendant`: `attendants, requested_at↓, _id↓` (multikey); `conversations_open`: `requested_at, _id`, partial on `open_customer`; `conversations_attendant_load`: `attendant_id, status` | one open per customer; customer and attendant histories; open list at start; capacity count |
 //! | `messages` | ObjectId | `messages_seq`: `conversation_id, seq` unique; `messages_client_id`: `conversation_id, client_id` unique; `messages_by_customer`: `customer_id, timestamp↓, conversation_id↓, seq↓` | paging and resume by seq; idempotent resends; a customer's history |
 //! | `callbacks` | callback UUID | `callbacks_newest`: `created_at↓, _id↓`; `callbacks_open`: `done_at, created_at↓, _id↓` | all, or open ones, newest first |
+//! | `canned_responses` | canned UUID | `canned_responses_shortcut`: `shortcut` unique | one response per shortcut; listed by shortcut |
+//! | `notes` | note UUID | `notes_by_conversation`: `conversation_id, created_at, _id` | a conversation's notes, oldest first |
 
 mod accounts;
 mod callbacks;
@@ -58,8 +62,10 @@ mod error;
 mod keyed_lock;
 mod messages;
 mod schema;
+mod search;
 mod store_impl;
 mod transaction;
+mod workspace;
 
 #[cfg(feature = "test-support")]
 pub mod test_support;

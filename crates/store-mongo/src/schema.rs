@@ -23,10 +23,12 @@ pub(crate) const QUEUES: &str = "queues";
 pub(crate) const CONVERSATIONS: &str = "conversations";
 pub(crate) const MESSAGES: &str = "messages";
 pub(crate) const CALLBACKS: &str = "callbacks";
+pub(crate) const CANNED: &str = "canned_responses";
+pub(crate) const NOTES: &str = "notes";
 
 /// Every collection, so each exists before a transaction writes to it (servers before 4.4
 /// cannot create a collection inside a transaction).
-const ALL: [&str; 8] = [
+const ALL: [&str; 10] = [
     SETTINGS,
     CUSTOMERS,
     ATTENDANTS,
@@ -35,6 +37,8 @@ const ALL: [&str; 8] = [
     CONVERSATIONS,
     MESSAGES,
     CALLBACKS,
+    CANNED,
+    NOTES,
 ];
 
 /// "Collection already exists", harmless for [`ensure`].
@@ -138,6 +142,21 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                     doc! {"done_at": 1, "created_at": -1, "_id": -1},
                 ),
             ],
+        ),
+        (
+            CANNED,
+            vec![unique(
+                "canned_responses_shortcut",
+                doc! {"shortcut": 1},
+                None,
+            )],
+        ),
+        (
+            NOTES,
+            vec![index(
+                "notes_by_conversation",
+                doc! {"conversation_id": 1, "created_at": 1, "_id": 1},
+            )],
         ),
     ]
 }

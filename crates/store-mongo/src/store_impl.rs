@@ -2,16 +2,16 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttendantId, CallbackId, ConversationId, CustomerId, Party, QueueId, Rating, ReceiptKind,
-    Receipts, Seq, TimestampMs,
+    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, Party, QueueId, Rating,
+    ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 use chimpassist_store::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer,
-    MessageCursor, NewConversation, NewMessage, Queue, Store, StoreResult, StoredMessage,
-    Transition,
+    MessageCursor, NewConversation, NewMessage, Queue, SearchMatch, Store, StoreResult,
+    StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
 
-use crate::{MongoStore, accounts, callbacks, conversations, messages};
+use crate::{MongoStore, accounts, callbacks, conversations, messages, search, workspace};
 
 #[async_trait]
 impl Store for MongoStore {
@@ -202,5 +202,42 @@ impl Store for MongoStore {
         at: TimestampMs,
     ) -> StoreResult<Callback> {
         callbacks::mark_done(self, id, by, at).await
+    }
+
+    async fn list_canned(&self) -> StoreResult<Vec<StoredCanned>> {
+        workspace::list_canned(self).await
+    }
+
+    async fn create_canned(&self, canned: StoredCanned) -> StoreResult<()> {
+        workspace::create_canned(self, &canned).await
+    }
+
+    async fn update_canned(&self, canned: StoredCanned) -> StoreResult<()> {
+        workspace::update_canned(self, &canned).await
+    }
+
+    async fn delete_canned(&self, id: &CannedId) -> StoreResult<()> {
+        workspace::delete_canned(self, id).await
+    }
+
+    async fn create_note(&self, note: StoredNote) -> StoreResult<()> {
+        workspace::create_note(self, &note).await
+    }
+
+    async fn notes(&self, conversation: &ConversationId) -> StoreResult<Vec<StoredNote>> {
+        workspace::notes(self, conversation).await
+    }
+
+    async fn conversation_attendants(&self, id: &ConversationId) -> StoreResult<Vec<AttendantId>> {
+        workspace::conversation_attendants(self, id).await
+    }
+
+    async fn search(
+        &self,
+        query: &SearchQuery,
+        visible: &Visibility,
+        limit: u64,
+    ) -> StoreResult<Vec<SearchMatch>> {
+        search::search(self, query, visible, limit).await
     }
 }

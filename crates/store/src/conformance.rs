@@ -22,6 +22,7 @@ mod messages;
 mod misc;
 mod support;
 mod transitions;
+mod workspace;
 
 use std::any::Any;
 use std::fmt;
@@ -37,6 +38,7 @@ pub use lists::*;
 pub use messages::*;
 pub use misc::*;
 pub use transitions::*;
+pub use workspace::*;
 
 /// Expands to one `#[tokio::test]` per conformance check, each running against a fresh
 /// store from `$factory` (a future; see the [module docs](crate::conformance)).
@@ -85,6 +87,12 @@ macro_rules! conformance_suite {
             customer_messages_span_conversations_newest_first,
             receipts_only_move_forward,
             callbacks_lifecycle,
+            canned_shortcuts_are_unique_and_listed_in_order,
+            notes_are_ordered_kept_apart_and_never_messages,
+            conversation_attendants_lists_every_holder,
+            search_matches_names_and_newest_message_text,
+            search_takes_wildcards_and_regex_characters_literally,
+            search_respects_visibility,
         );
     };
 }

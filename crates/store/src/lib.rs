@@ -14,24 +14,33 @@
 //!   atomic compare-and-set on the status, and with `capacity` set it also atomically refuses
 //!   to give an attendant more open conversations than that.
 //! - **Receipts** only move forward: recording a lower `up_to` keeps the higher one.
+//! - **Canned responses** have unique shortcuts: a create or update that would repeat one
+//!   fails with `Conflict` and writes nothing.
+//! - **Notes** are not messages: they have no seq, never move `last_seq`, and no message read
+//!   (`messages_before`, `messages_after`, `customer_messages`, `search`) returns them.
+//! - **Search** takes its text literally (`%`, `_`, `.`, `*`, `\` match themselves) and
+//!   compares ASCII letters case-insensitively on every backend (MongoDB also folds other
+//!   letters; SQLite does not).
 //! - Reads see every write that returned before they started.
 
 mod error;
 pub mod model;
 pub mod sqlite;
+pub mod workspace;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttendantId, CallbackId, ConversationId, CustomerId, Party, QueueId, Rating, ReceiptKind,
-    Receipts, Seq, TimestampMs,
+    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, Party, QueueId, Rating,
+    ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 
 pub use error::StoreError;
 pub use model::*;
 pub use sqlite::SqliteStore;
+pub use workspace::*;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -178,4 +187,37 @@ pub trait Store: Send + Sync + 'static {
         by: &AttendantId,
         at: TimestampMs,
     ) -> StoreResult<Callback>;
+
+    // --- canned responses ----------------------------------------------------------------------
+
+    /// Every canned response, ordered by shortcut.
+    async fn list_canned(&self) -> StoreResult<Vec<StoredCanned>>;
+    /// `Conflict` when the shortcut (or the id) is taken.
+    async fn create_canned(&self, canned: StoredCanned) -> StoreResult<()>;
+    /// Replaces the shortcut, text and `updated_at` of the response `canned.id`. `NotFound`
+    /// when absent; `Conflict` when another response has the shortcut.
+    async fn update_canned(&self, canned: StoredCanned) -> StoreResult<()>;
+    /// `NotFound` when absent. Its shortcut is free again afterwards.
+    async fn delete_canned(&self, id: &CannedId) -> StoreResult<()>;
+
+    // --- notes and search ----------------------------------------------------------------------
+
+    /// Stores a private note. `NotFound` when the conversation does not exist.
+    async fn create_note(&self, note: StoredNote) -> StoreResult<()>;
+    /// The notes of one conversation, oldest first (`created_at`, then id); none for an
+    /// unknown conversation.
+    async fn notes(&self, conversation: &ConversationId) -> StoreResult<Vec<StoredNote>>;
+    /// Every attendant the conversation was ever given to, the current one included, in no
+    /// particular order. `NotFound` when the conversation does not exist.
+    async fn conversation_attendants(&self, id: &ConversationId) -> StoreResult<Vec<AttendantId>>;
+    /// Up to `limit` conversations that `visible` allows (see [`Visibility::allows`]) and
+    /// whose customer's name contains `query` or that have a message containing it, newest
+    /// request first (`requested_at`, then id). Each comes with its newest message that
+    /// contains the text, if any. A scan of every message: no index serves a substring.
+    async fn search(
+        &self,
+        query: &SearchQuery,
+        visible: &Visibility,
+        limit: u64,
+    ) -> StoreResult<Vec<SearchMatch>>;
 }

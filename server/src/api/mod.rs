@@ -5,8 +5,11 @@ mod account;
 mod admin;
 mod backoffice;
 mod callbacks;
+mod canned;
 pub mod extract;
 mod health;
+mod notes;
+mod search;
 mod session;
 mod stats;
 pub mod upstream;
@@ -57,6 +60,13 @@ use crate::state::AppState;
         backoffice::my_conversations,
         backoffice::conversation,
         backoffice::attendant_directory,
+        canned::list_canned,
+        canned::create_canned,
+        canned::update_canned,
+        canned::delete_canned,
+        notes::list_notes,
+        notes::create_note,
+        search::search,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -120,6 +130,19 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(backoffice::customer_conversations),
         )
         .route("/api/customers/{id}/{kind}", get(upstream::customer_info))
+        .route(
+            "/api/canned",
+            get(canned::list_canned).post(canned::create_canned),
+        )
+        .route(
+            "/api/canned/{id}",
+            put(canned::update_canned).delete(canned::delete_canned),
+        )
+        .route(
+            "/api/conversations/{id}/notes",
+            get(notes::list_notes).post(notes::create_note),
+        )
+        .route("/api/search", get(search::search))
         .route("/ws/customer", get(crate::ws::customer_ws))
         .route("/ws/attendant", get(crate::ws::attendant_ws))
         .fallback(fallback)

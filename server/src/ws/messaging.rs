@@ -82,7 +82,9 @@ async fn deliver(
     .await;
 }
 
-pub(super) async fn publish(state: &AppState, event: BusEvent) {
+/// Hands `event` to the bus; a failure is logged, never returned: what it carries is stored
+/// already, and clients resume from the store.
+pub(crate) async fn publish(state: &AppState, event: BusEvent) {
     if let Err(e) = state.bus.publish(event).await {
         // Stored already; clients resume from the store.
         tracing::warn!(error = %e, "bus publish failed");

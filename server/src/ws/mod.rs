@@ -11,6 +11,8 @@ mod details;
 mod messaging;
 mod peer;
 
+pub(crate) use messaging::publish;
+
 use std::sync::Arc;
 
 use axum::extract::{State, WebSocketUpgrade};

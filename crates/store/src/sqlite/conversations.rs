@@ -17,6 +17,7 @@ macro_rules! conversation_cols {
          c.assigned_at, c.ended_at, c.last_seq, c.rating_score, c.rating_comment, c.subject"
     };
 }
+pub(crate) use conversation_cols;
 
 /// A customer's conversations, newest request first: one range of `conversations_by_customer`.
 pub(crate) const OF_CUSTOMER: &str = concat!(
@@ -48,7 +49,7 @@ pub(crate) const OPEN: &str = concat!(
 pub(crate) const ATTENDANT_LOAD: &str = "SELECT count(*) FROM conversations \
      WHERE attendant_id = ?1 AND status IN ('assigned', 'active') AND id <> ?2";
 
-fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
+pub(crate) fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversation> {
     let score: Option<u8> = row.get(9)?;
     let comment: Option<String> = row.get(10)?;
     Ok(Conversation {

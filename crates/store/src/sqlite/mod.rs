@@ -13,7 +13,9 @@ mod conversations;
 mod messages;
 mod readers;
 mod schema;
+mod search;
 mod store_impl;
+mod workspace;
 mod writer;
 
 use std::fmt;

@@ -144,6 +144,32 @@ CREATE TABLE callbacks (
 CREATE INDEX callbacks_newest ON callbacks (created_at, id);
 CREATE INDEX callbacks_open ON callbacks (created_at, id) WHERE done_at IS NULL;
 "#,
+    // 2: the attendants' workspace: canned responses and private notes.
+    r#"
+CREATE TABLE canned_responses (
+    id         BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+    -- Lower-case by construction (`Shortcut`); the index is the uniqueness rule.
+    shortcut   TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX canned_responses_shortcut ON canned_responses (shortcut);
+
+-- Notes are not messages: a table of their own, so no message read can return one.
+-- `author_id` has no foreign key, as in the MongoDB backend.
+CREATE TABLE notes (
+    id              BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+    conversation_id BLOB NOT NULL REFERENCES conversations (id),
+    author_id       TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    created_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX notes_by_conversation ON notes (conversation_id, created_at, id);
+
+-- Who a conversation was ever given to (note permissions), without scanning the history.
+CREATE INDEX conversation_attendants_by_conversation
+    ON conversation_attendants (conversation_id);
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

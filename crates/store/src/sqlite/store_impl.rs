@@ -3,15 +3,15 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttendantId, CallbackId, ConversationId, CustomerId, Party, QueueId, Rating, ReceiptKind,
-    Receipts, Seq, TimestampMs,
+    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, Party, QueueId, Rating,
+    ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 
-use super::{SqliteStore, accounts, callbacks, conversations, messages, writer};
+use super::{SqliteStore, accounts, callbacks, conversations, messages, search, workspace, writer};
 use crate::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer,
-    MessageCursor, NewConversation, NewMessage, Queue, Store, StoreResult, StoredMessage,
-    Transition,
+    MessageCursor, NewConversation, NewMessage, Queue, SearchMatch, Store, StoreResult,
+    StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
 
 #[async_trait]
@@ -275,6 +275,55 @@ impl Store for SqliteStore {
     ) -> StoreResult<Callback> {
         let (id, by) = (*id, by.clone());
         self.write(move |c| callbacks::mark_done(c, &id, &by, at))
+            .await
+    }
+
+    // --- canned responses --------------------------------------------------------------------
+
+    async fn list_canned(&self) -> StoreResult<Vec<StoredCanned>> {
+        self.read(workspace::list_canned).await
+    }
+
+    async fn create_canned(&self, canned: StoredCanned) -> StoreResult<()> {
+        self.write(move |c| workspace::create_canned(c, &canned))
+            .await
+    }
+
+    async fn update_canned(&self, canned: StoredCanned) -> StoreResult<()> {
+        self.write(move |c| workspace::update_canned(c, &canned))
+            .await
+    }
+
+    async fn delete_canned(&self, id: &CannedId) -> StoreResult<()> {
+        let id = *id;
+        self.write(move |c| workspace::delete_canned(c, &id)).await
+    }
+
+    // --- notes and search --------------------------------------------------------------------
+
+    async fn create_note(&self, note: StoredNote) -> StoreResult<()> {
+        self.write(move |c| workspace::create_note(c, &note)).await
+    }
+
+    async fn notes(&self, conversation: &ConversationId) -> StoreResult<Vec<StoredNote>> {
+        let conversation = *conversation;
+        self.read(move |c| workspace::notes(c, &conversation)).await
+    }
+
+    async fn conversation_attendants(&self, id: &ConversationId) -> StoreResult<Vec<AttendantId>> {
+        let id = *id;
+        self.read(move |c| workspace::conversation_attendants(c, &id))
+            .await
+    }
+
+    async fn search(
+        &self,
+        query: &SearchQuery,
+        visible: &Visibility,
+        limit: u64,
+    ) -> StoreResult<Vec<SearchMatch>> {
+        let (query, visible) = (query.clone(), visible.clone());
+        self.read(move |c| search::search(c, &query, &visible, limit))
             .await
     }
 }
