@@ -1,4 +1,37 @@
-//! The attendant back-office. Its own issue builds the Leptos app; for now this crate only
-//! proves the shared protocol compiles for `wasm32-unknown-unknown` inside a front end.
+//! The Chimp Assist attendant back-office: a Leptos single-page app.
+//!
+//! The server serves it at `/` and authenticates it with its HttpOnly login cookie; nothing
+//! secret is kept in the browser's storage. Everything live (assignments, messages, typing,
+//! receipts, presence, queue numbers) arrives over one attendant WebSocket that reconnects and
+//! resumes from the last sequence number held per conversation, so nothing is polled. REST is
+//! used for what is not live: login, settings, admin pages, search and the customer panel.
+//!
+//! Text from customers and attendants is always rendered as text, never as HTML.
+//!
+//! The modules without browser dependencies (i18n, statistics shapes and chart geometry,
+//! formatting, the message thread) are plain Rust and are unit-tested natively.
 
-pub use chimpassist_protocol::PROTOCOL_VERSION;
+pub mod format;
+pub mod i18n;
+pub mod stats;
+pub mod thread;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod desk;
+#[cfg(target_arch = "wasm32")]
+mod env;
+#[cfg(target_arch = "wasm32")]
+mod socket;
+#[cfg(target_arch = "wasm32")]
+mod ui;
+
+/// Mounts the app on `<body>`; called once by the page's module script.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn main() {
+    app::mount();
+}

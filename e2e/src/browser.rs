@@ -400,7 +400,22 @@ impl Browser {
                 Some(error) => format!(" (last error: {error})"),
                 None => String::new(),
             };
-            panic!("timed out after {WAIT:?} waiting for {what}{detail}");
+            // What the page complained about is usually why it never got there.
+            let console: Vec<String> = self
+                .console_logs()
+                .await
+                .iter()
+                .filter(|e| e["level"] != "DEBUG")
+                .map(|e| e["message"].to_string())
+                .collect();
+            panic!(
+                "timed out after {WAIT:?} waiting for {what}{detail}; page at {:?}; console: {console:#?}",
+                self.client()
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default()
+            );
         }
         value
     }

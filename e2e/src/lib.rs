@@ -25,6 +25,7 @@ mod attendant;
 mod browser;
 mod driver;
 mod host;
+mod page;
 mod server;
 
 use std::path::PathBuf;

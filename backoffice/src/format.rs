@@ -1,0 +1,119 @@
+//! Names and times as the screens show them.
+
+use chimpassist_protocol::TimestampMs;
+
+/// The first letter of a name, upper-cased, for avatars without a picture.
+pub fn initial(name: &str) -> String {
+    name.trim()
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+/// A short elapsed time: `45 s`, `3 min`, `2 h`, `3 d`.
+pub fn elapsed(ms: i64) -> String {
+    let s = (ms / 1000).max(0);
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..86_400 => format!("{} h", s / 3600),
+        _ => format!("{} d", s / 86_400),
+    }
+}
+
+/// Civil date and time of `ts` shifted by `offset_min` (minutes east of UTC).
+fn civil(ts: TimestampMs, offset_min: i32) -> (i64, u32, u32, u32, u32) {
+    let secs = ts.div_euclid(1000) + i64::from(offset_min) * 60;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        year,
+        month,
+        day,
+        (rem / 3600) as u32,
+        (rem % 3600 / 60) as u32,
+    )
+}
+
+/// `14:05`.
+pub fn clock(ts: TimestampMs, offset_min: i32) -> String {
+    let (_, _, _, h, m) = civil(ts, offset_min);
+    format!("{h:02}:{m:02}")
+}
+
+/// `2026-11-23 14:05`.
+pub fn date_time(ts: TimestampMs, offset_min: i32) -> String {
+    let (y, mo, d, h, m) = civil(ts, offset_min);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}")
+}
+
+/// `14:05` today, otherwise `2026-11-23 14:05`.
+pub fn when(ts: TimestampMs, now: TimestampMs, offset_min: i32) -> String {
+    let (y, mo, d, ..) = civil(ts, offset_min);
+    let (ny, nmo, nd, ..) = civil(now, offset_min);
+    if (y, mo, d) == (ny, nmo, nd) {
+        clock(ts, offset_min)
+    } else {
+        date_time(ts, offset_min)
+    }
+}
+
+/// One line of a message for list previews: newlines flattened, at most `max` characters.
+pub fn preview(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_are_upper_case_and_never_empty() {
+        assert_eq!(initial("ana"), "A");
+        assert_eq!(initial("  élodie"), "É");
+        assert_eq!(initial(""), "?");
+    }
+
+    #[test]
+    fn elapsed_picks_the_largest_unit() {
+        assert_eq!(elapsed(45_000), "45 s");
+        assert_eq!(elapsed(3 * 60_000 + 5), "3 min");
+        assert_eq!(elapsed(2 * 3_600_000), "2 h");
+        assert_eq!(elapsed(3 * 86_400_000), "3 d");
+        assert_eq!(elapsed(-5), "0 s");
+    }
+
+    #[test]
+    fn times_follow_the_offset() {
+        // 2026-11-23T13:05:00Z
+        let ts = 1_795_439_100_000;
+        assert_eq!(date_time(ts, 0), "2026-11-23 13:05");
+        assert_eq!(clock(ts, -180), "10:05");
+        assert_eq!(date_time(ts, 660), "2026-11-24 00:05");
+        assert_eq!(when(ts, ts + 60_000, 0), "13:05");
+        assert_eq!(when(ts, ts + 86_400_000, 0), "2026-11-23 13:05");
+    }
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview("a\nb   c", 10), "a b c");
+        assert_eq!(preview("abcdefghij", 5), "abcd…");
+    }
+}

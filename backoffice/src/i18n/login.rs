@@ -1,0 +1,62 @@
+//! Sign-in and password change.
+
+#[derive(Debug)]
+pub struct LoginTexts {
+    pub email: &'static str,
+    pub password: &'static str,
+    pub sign_in: &'static str,
+    pub signing_in: &'static str,
+    pub wrong_credentials: &'static str,
+    pub disabled: &'static str,
+    pub unreachable: &'static str,
+    pub change_title: &'static str,
+    pub change_hint: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub repeat_password: &'static str,
+    pub mismatch: &'static str,
+    pub too_short: &'static str,
+    pub save: &'static str,
+    pub changed: &'static str,
+    pub cancel: &'static str,
+}
+
+pub(super) const EN: LoginTexts = LoginTexts {
+    email: "E-mail or user name",
+    password: "Password",
+    sign_in: "Sign in",
+    signing_in: "Signing in…",
+    wrong_credentials: "The e-mail or the password is wrong.",
+    disabled: "This account is disabled. Ask an administrator.",
+    unreachable: "The server cannot be reached. Check your connection and try again.",
+    change_title: "Change your password",
+    change_hint: "You are using the initial password. Choose a new one to continue.",
+    current_password: "Current password",
+    new_password: "New password",
+    repeat_password: "Repeat the new password",
+    mismatch: "The two new passwords are not the same.",
+    too_short: "The new password must have at least 8 characters.",
+    save: "Save",
+    changed: "Password changed.",
+    cancel: "Cancel",
+};
+
+pub(super) const PT_BR: LoginTexts = LoginTexts {
+    email: "E-mail ou usuário",
+    password: "Senha",
+    sign_in: "Entrar",
+    signing_in: "Entrando…",
+    wrong_credentials: "E-mail ou senha incorretos.",
+    disabled: "Esta conta está desativada. Fale com um administrador.",
+    unreachable: "Não foi possível falar com o servidor. Verifique sua conexão e tente de novo.",
+    change_title: "Troque sua senha",
+    change_hint: "Você está usando a senha inicial. Escolha uma nova para continuar.",
+    current_password: "Senha atual",
+    new_password: "Nova senha",
+    repeat_password: "Repita a nova senha",
+    mismatch: "As duas novas senhas não são iguais.",
+    too_short: "A nova senha precisa ter pelo menos 8 caracteres.",
+    save: "Salvar",
+    changed: "Senha alterada.",
+    cancel: "Cancelar",
+};

@@ -1,0 +1,158 @@
+//! Queues: each one's settings in its own form, and a form for a new queue. Saving is
+//! `PUT /api/queues/{id}` with the whole `QueueView` (create or replace).
+
+use chimpassist_protocol::rest::QueueView;
+use chimpassist_protocol::{AssignmentMode, QueueId};
+use leptos::prelude::*;
+
+use super::{Outcome, Said, failure, form_of, not_loaded, optional};
+use crate::api;
+use crate::app::Ctx;
+use crate::ui::login::field;
+
+#[component]
+pub(super) fn Queues() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().admin;
+    let version = RwSignal::new(0u32);
+    let list = LocalResource::new(move || {
+        version.track();
+        api::get::<Vec<QueueView>>("/api/queues")
+    });
+    let taken = Signal::derive(move || {
+        list.get()
+            .and_then(Result::ok)
+            .map(|qs| qs.into_iter().map(|q| q.id).collect())
+            .unwrap_or_default()
+    });
+    let forms = move || match list.get() {
+        None => not_loaded(ctx, None),
+        Some(Err(e)) => not_loaded(ctx, Some(&e)),
+        Some(Ok(qs)) if qs.is_empty() => view! { <p class="ba-empty">{t.no_queues}</p> }.into_any(),
+        Some(Ok(qs)) => qs
+            .into_iter()
+            .map(|q| view! { <QueueForm queue=Some(q) version=version taken=taken /> })
+            .collect_view()
+            .into_any(),
+    };
+    view! {
+        <section class="ba-admin-section ba-admin-queues" aria-label=t.queues>
+            <h2>{t.queues}</h2>
+            {forms}
+            <QueueForm queue=None version=version taken=taken />
+        </section>
+    }
+}
+
+fn mode_of(raw: &str) -> AssignmentMode {
+    if raw == "manual" {
+        AssignmentMode::Manual
+    } else {
+        AssignmentMode::Auto
+    }
+}
+
+/// One queue's form; `None` is the form that creates a queue (with an id field).
+#[component]
+fn QueueForm(
+    queue: Option<QueueView>,
+    version: RwSignal<u32>,
+    taken: Signal<Vec<QueueId>>,
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().admin;
+    let is_new = queue.is_none();
+    let existing = queue.as_ref().map(|q| q.id.clone());
+    let mode = RwSignal::new(queue.as_ref().map(|q| q.mode).unwrap_or_default());
+    let outcome: Outcome = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let id = match &existing {
+            Some(id) => id.clone(),
+            None => match QueueId::parse(field(&ev, "id").trim()) {
+                Ok(id) if taken.with_untracked(|all| all.contains(&id)) => {
+                    return outcome.set(Some(Err(t.queue_id_taken.to_owned())));
+                }
+                Ok(id) => id,
+                Err(_) => return outcome.set(Some(Err(t.queue_id_invalid.to_owned()))),
+            },
+        };
+        let Some(name) = optional(&field(&ev, "name")) else {
+            return outcome.set(Some(Err(t.name_empty.to_owned())));
+        };
+        let body = QueueView {
+            id: id.clone(),
+            name,
+            mode: mode.get_untracked(),
+            skill: optional(&field(&ev, "skill")),
+            greeting: optional(&field(&ev, "greeting")),
+            away_message: optional(&field(&ev, "away_message")),
+        };
+        let form = form_of(&ev);
+        busy.set(true);
+        outcome.set(None);
+        leptos::task::spawn_local(async move {
+            let path = format!("/api/queues/{}", api::enc(id.as_str()));
+            match api::send::<_, QueueView>("PUT", &path, &body).await {
+                Ok(_) if is_new => {
+                    if let Some(f) = form {
+                        f.reset();
+                    }
+                    mode.set(AssignmentMode::Auto);
+                    outcome.set(Some(Ok(t.saved.to_owned())));
+                    version.update(|v| *v += 1);
+                }
+                Ok(_) => outcome.set(Some(Ok(t.saved.to_owned()))),
+                Err(e) => outcome.set(Some(Err(failure(ctx, &e)))),
+            }
+            busy.set(false);
+        });
+    };
+    let manual = mode.get_untracked() == AssignmentMode::Manual;
+    let q = queue.clone();
+    let value =
+        move |f: fn(&QueueView) -> Option<String>| q.as_ref().and_then(f).unwrap_or_default();
+    let id_attr = queue.as_ref().map(|q| q.id.to_string());
+    let heading = queue.as_ref().map_or_else(
+        || t.new_queue.to_owned(),
+        |q| format!("{} ({})", q.name, q.id),
+    );
+    view! {
+        <form class="ba-admin-form ba-queue" class:ba-new-queue=is_new data-queue=id_attr on:submit=submit>
+            <h3>{heading}</h3>
+            <div class="ba-fields">
+                {is_new.then(|| view! {
+                    <label><span>{t.queue_id}</span>
+                        <input name="id" type="text" required autocomplete="off" title=t.queue_id_hint /></label>
+                })}
+                <label><span>{t.name}</span>
+                    <input name="name" type="text" required value=value(|q| Some(q.name.clone())) /></label>
+                <label><span>{t.mode}</span>
+                    <select name="mode" on:change=move |ev| mode.set(mode_of(&event_target_value(&ev)))>
+                        <option value="auto" selected=!manual>{t.mode_auto}</option>
+                        <option value="manual" selected=manual>{t.mode_manual}</option>
+                    </select></label>
+                <label><span>{t.skill}</span>
+                    <input name="skill" type="text" placeholder=t.skill_hint value=value(|q| q.skill.clone()) /></label>
+            </div>
+            <p class="ba-hint ba-mode-hint">
+                {move || if mode.get() == AssignmentMode::Manual { t.mode_manual_hint } else { t.mode_auto_hint }}
+            </p>
+            {is_new.then(|| view! { <p class="ba-hint">{t.queue_id_hint}</p> })}
+            <label class="ba-wide"><span>{t.greeting}</span>
+                <textarea name="greeting" rows="2" placeholder=t.greeting_hint
+                    prop:value=value(|q| q.greeting.clone())></textarea></label>
+            <label class="ba-wide"><span>{t.away_message}</span>
+                <textarea name="away_message" rows="2" placeholder=t.away_hint
+                    prop:value=value(|q| q.away_message.clone())></textarea></label>
+            <Said outcome=outcome />
+            <button class="ba-primary" type="submit" disabled=move || busy.get()>
+                {if is_new { t.create } else { t.save }}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,323 @@
+//! The chat pane: header with presence and actions, the history (paged on scroll, grouped
+//! by sender, with times and delivery/read ticks), the customer's typing, and the composer.
+
+use chimpassist_protocol::rest::{AttendantDirectoryEntry, QueueView};
+use chimpassist_protocol::{
+    AttendantToServer, ConversationStatus, CustomerPresence, MessageText, Party, TransferTarget,
+};
+use leptos::html::Div;
+use leptos::prelude::*;
+
+use super::Avatar;
+use super::composer::Composer;
+use crate::app::Ctx;
+use crate::desk::Entry;
+use crate::thread::{Tick, same_group};
+use crate::{api, env, format, socket};
+
+#[component]
+pub(crate) fn ChatPane() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    // Reading the selected conversation when the tab comes back into view.
+    let handle = window_event_listener(leptos::ev::visibilitychange, move |_| {
+        if let Some(id) = ctx.desk.selected.get_untracked().filter(|_| !env::hidden()) {
+            socket::mark_read(ctx, id);
+        }
+    });
+    on_cleanup(move || handle.remove());
+    view! {
+        <section class="ba-chat" aria-label="chat">
+            {move || match ctx.desk.selected_entry() {
+                Some(e) => view! { <Conversation entry=e /> }.into_any(),
+                None => view! { <p class="ba-placeholder">{ctx.t().desk.pick_conversation}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Conversation(entry: Entry) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().desk;
+    let v = entry.view;
+    let mine = move || {
+        let me = ctx.me.with(|m| m.as_ref().map(|m| m.id.clone()));
+        v.with(|v| v.status.is_open() && v.attendant.as_ref().map(|a| a.id.clone()) == me)
+    };
+    let ended = move || v.with(|v| !v.status.is_open());
+    let presence = move || {
+        let (label, class) = match v.with(|v| v.customer_presence) {
+            CustomerPresence::Active => (t.customer_active, "ba-dot active"),
+            CustomerPresence::Inactive => (t.customer_inactive, "ba-dot inactive"),
+            CustomerPresence::Gone => (t.customer_gone, "ba-dot gone"),
+        };
+        view! { <span class=class></span><span class="ba-presence-label">{label}</span> }
+    };
+    let status = move || (t.status)(v.with(|v| v.status));
+    let customer = v.with_untracked(|v| v.customer.clone());
+    view! {
+        <header class="ba-chat-header">
+            <Avatar name=customer.name.clone() url=customer.avatar_url.clone() />
+            <div class="ba-chat-who">
+                <h2>{move || v.with(|v| v.customer.name.clone())}</h2>
+                <p class="ba-chat-meta">{presence} " · " <span class="ba-status">{status}</span></p>
+                {move || v.with(|v| v.rating.clone()).map(|r| view! {
+                    <p class="ba-csat" title=t.rating>
+                        <span class="ba-stars">{"★".repeat(usize::from(r.score))}</span>
+                        {r.comment.map(|c| format!(" “{c}”"))}
+                    </p>
+                })}
+            </div>
+            <div class="ba-actions">
+                <Show when=mine>
+                    <Transfer entry=entry />
+                    <button type="button" class="ba-resolve"
+                        on:click=move |_| { socket::send(&AttendantToServer::Resolve { conversation: entry.id }); }>
+                        {t.resolve}
+                    </button>
+                </Show>
+                <Show when=move || v.with(|v| matches!(v.status, ConversationStatus::Resolved | ConversationStatus::Expired))>
+                    <button type="button" class="ba-reopen"
+                        on:click=move |_| { socket::send(&AttendantToServer::Reopen { conversation: entry.id }); }>
+                        {t.reopen}
+                    </button>
+                </Show>
+            </div>
+        </header>
+        <Show when=ended>
+            <p class="ba-ended" role="status">{move || crate::i18n::fill(t.resolved_banner, status())}</p>
+        </Show>
+        <History entry=entry />
+        <Show when=move || entry.typing.get()>
+            <p class="ba-typing-line" role="status">{move || v.with(|v| v.customer.name.clone())} " " {t.typing}</p>
+        </Show>
+        <Show when=mine fallback=move || view! {
+            <Show when=move || !ended()><p class="ba-hint ba-not-yours">{t.not_yours}</p></Show>
+        }>
+            <Composer entry=entry />
+        </Show>
+    }
+}
+
+#[component]
+fn History(entry: Entry) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().desk;
+    let scroller = NodeRef::<Div>::new();
+    // Whether the view was at the bottom before the latest change: new messages then keep
+    // it there; otherwise the attendant is reading older ones and is left alone.
+    let stick = StoredValue::new(true);
+    let before = StoredValue::new((0i32, 0i32)); // scroll height and top before an older page
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
+        stick.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 80);
+        if el.scroll_top() < 60 && entry.thread.with_untracked(|t| t.more) {
+            before.set_value((el.scroll_height(), el.scroll_top()));
+            socket::load_history(ctx, entry.id, true);
+        }
+    };
+    let oldest = Memo::new(move |_| entry.thread.with(|t| t.oldest_seq()));
+    let count = Memo::new(move |_| entry.thread.with(|t| t.messages.len() + t.pending.len()));
+    Effect::new(move |prev_oldest: Option<Option<u64>>| {
+        let now_oldest = oldest.get();
+        count.track();
+        let older_page = prev_oldest.is_some_and(|p| p.is_some() && p != now_oldest);
+        request_animation_frame(move || {
+            let Some(el) = scroller.get_untracked() else {
+                return;
+            };
+            if older_page {
+                let (h, top) = before.get_value();
+                el.set_scroll_top(el.scroll_height() - h + top);
+            } else if stick.get_value() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+        now_oldest
+    });
+    let offset = env::tz_offset_min();
+    super::notes::load(ctx, entry.id);
+    let note_view = move |n: chimpassist_protocol::Note| {
+        view! {
+            <div class="ba-msg note">
+                <span class="ba-msg-name">{t.private_note} " · " {n.author.name.clone()}</span>
+                <p class="ba-text">{n.text.as_str().to_owned()}</p>
+                <span class="ba-msg-meta"><time>{format::clock(n.created_at, offset)}</time></span>
+            </div>
+        }
+        .into_any()
+    };
+    let rows = move || {
+        let mut notes = super::notes::of(ctx, entry.id).into_iter().peekable();
+        entry.thread.with(|th| {
+            let mut out = Vec::with_capacity(th.messages.len() + th.pending.len());
+            let mut prev: Option<&chimpassist_protocol::MessageView> = None;
+            for m in &th.messages {
+                while let Some(n) = notes.next_if(|n| n.created_at <= m.timestamp) {
+                    out.push(note_view(n));
+                }
+                let first = !prev.is_some_and(|p| same_group(p, m));
+                let ours = m.from.party == Party::Attendant;
+                let tick = ours.then(|| th.tick(m.seq));
+                out.push(view! {
+                    <Bubble ours=ours first=first name=m.from.name.clone() text=m.text.as_str().to_owned()
+                        time=format::clock(m.timestamp, offset) tick=tick seq=m.seq />
+                }.into_any());
+                prev = Some(m);
+            }
+            out.extend(notes.by_ref().map(note_view));
+            for p in &th.pending {
+                let failed = p.failed.clone();
+                let tick = Some(if failed.is_some() { Tick::Failed } else { Tick::Sending });
+                out.push(view! {
+                    <Bubble ours=true first=false name=String::new() text=p.text.clone()
+                        time=format::clock(p.at, offset) tick=tick seq=0 />
+                }.into_any());
+                if let Some(why) = failed {
+                    let (cid, text) = (p.client_id, p.text.clone());
+                    out.push(view! {
+                        <p class="ba-failed" role="alert">{why} " "
+                            <button type="button" class="ba-link" on:click=move |_| retry(ctx, entry, cid, text.clone())>{t.retry}</button>
+                        </p>
+                    }.into_any());
+                }
+            }
+            out
+        })
+    };
+    view! {
+        <div class="ba-history" node_ref=scroller on:scroll=on_scroll aria-live="polite">
+            <Show when=move || entry.loading_older.get()>
+                <p class="ba-hint">{t.older}</p>
+            </Show>
+            // The pre-chat form's problem text: what the customer came for.
+            {move || entry.view.with(|v| v.subject.clone()).map(|s| view! {
+                <p class="ba-subject"><b>{t.subject}</b> " " {s}</p>
+            })}
+            {rows}
+        </div>
+    }
+}
+
+fn retry(ctx: Ctx, entry: Entry, client_id: chimpassist_protocol::ClientMessageId, text: String) {
+    entry
+        .thread
+        .update(|t| t.pending.retain(|p| p.client_id != client_id));
+    if let Ok(text) = MessageText::parse(text, usize::MAX) {
+        socket::send_message(ctx, entry.id, text);
+    }
+}
+
+#[component]
+fn Bubble(
+    ours: bool,
+    first: bool,
+    name: String,
+    text: String,
+    time: String,
+    tick: Option<Tick>,
+    seq: u64,
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().desk;
+    let (mark, label) = match tick {
+        Some(Tick::Sending) => ("🕓", t.sending),
+        Some(Tick::Failed) => ("!", t.failed),
+        Some(Tick::Sent) => ("✓", t.sent),
+        Some(Tick::Delivered) => ("✓✓", t.delivered),
+        Some(Tick::Read) => ("✓✓", t.read),
+        None => ("", ""),
+    };
+    let tick_class = match tick {
+        Some(Tick::Read) => "ba-tick read",
+        Some(Tick::Failed) => "ba-tick failed",
+        _ => "ba-tick",
+    };
+    let class = match (ours, first) {
+        (true, true) => "ba-msg ours first",
+        (true, false) => "ba-msg ours",
+        (false, true) => "ba-msg theirs first",
+        (false, false) => "ba-msg theirs",
+    };
+    view! {
+        <div class=class data-seq=seq>
+            {(first && !name.is_empty()).then(|| view! { <span class="ba-msg-name">{name}</span> })}
+            // Text node, never markup: whatever the customer typed is shown as typed.
+            <p class="ba-text">{text}</p>
+            <span class="ba-msg-meta">
+                <time>{time}</time>
+                {tick.map(|_| view! { <span class=tick_class title=label aria-label=label>{mark}</span> })}
+            </span>
+        </div>
+    }
+}
+
+/// Transfer to a queue or to another attendant (online ones first).
+#[component]
+fn Transfer(entry: Entry) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().desk;
+    let data = LocalResource::new(|| async {
+        let queues = api::get::<Vec<QueueView>>("/api/queues")
+            .await
+            .unwrap_or_default();
+        let mut people = api::get::<Vec<AttendantDirectoryEntry>>("/api/attendants/directory")
+            .await
+            .unwrap_or_default();
+        people.sort_by_key(|a| {
+            (
+                a.presence != chimpassist_protocol::Presence::Online,
+                a.name.clone(),
+            )
+        });
+        (queues, people)
+    });
+    let me = ctx.me.with_untracked(|m| m.as_ref().map(|m| m.id.clone()));
+    let on_change = move |ev| {
+        let value = event_target_value(&ev);
+        let to = if let Some(q) = value.strip_prefix("q:") {
+            chimpassist_protocol::QueueId::parse(q)
+                .ok()
+                .map(TransferTarget::Queue)
+        } else if let Some(a) = value.strip_prefix("a:") {
+            chimpassist_protocol::AttendantId::parse(a)
+                .ok()
+                .map(TransferTarget::Attendant)
+        } else {
+            None
+        };
+        if let Some(to) = to {
+            socket::send(&AttendantToServer::Transfer {
+                conversation: entry.id,
+                to,
+            });
+        }
+    };
+    view! {
+        <select class="ba-transfer" aria-label=t.transfer on:change=on_change>
+            <option value="" selected>{t.transfer_to}</option>
+            {move || data.get().map(|(queues, people)| {
+                let me = me.clone();
+                view! {
+                    <optgroup label=t.to_queue>
+                        {queues.into_iter().map(|q| view! {
+                            <option value=format!("q:{}", q.id)>{q.name}</option>
+                        }).collect_view()}
+                    </optgroup>
+                    <optgroup label=t.to_attendant>
+                        {people.into_iter().filter(|a| Some(&a.id) != me.as_ref()).map(|a| {
+                            let presence = match a.presence {
+                                chimpassist_protocol::Presence::Online => t.online,
+                                chimpassist_protocol::Presence::Away => t.away,
+                                chimpassist_protocol::Presence::Offline => t.offline,
+                            };
+                            view! { <option value=format!("a:{}", a.id)>{format!("{} ({presence})", a.name)}</option> }
+                        }).collect_view()}
+                    </optgroup>
+                }
+            })}
+        </select>
+    }
+}

@@ -1,0 +1,301 @@
+//! The attendant back-office in headless Chromium against the real server, with a customer
+//! in a second browser using the widget on a host page of another origin.
+//!
+//! Screenshots of the main screens go to docs/screenshots/backoffice-*.png.
+
+use chimpassist_e2e::{
+    ATTENDANT_PASSWORD, Attendant, Browser, ChimpServer, HostPage, Key, create_attendant,
+    login_cookie, snippet,
+};
+use serde_json::{Value, json};
+
+const W: &str = "#chimpassist";
+const NEW_ADMIN_PASSWORD: &str = "a-much-better-one";
+
+fn enter() -> String {
+    char::from(Key::Enter).to_string()
+}
+
+/// Signs in through the login page and waits for the attendant screen.
+async fn sign_in(browser: &Browser, server: &ChimpServer, email: &str, password: &str) {
+    browser.goto(&server.url("/")).await;
+    browser
+        .type_into(".ba-login input[name=email]", email)
+        .await;
+    browser
+        .type_into(".ba-login input[name=password]", password)
+        .await;
+    browser.click(".ba-login button[type=submit]").await;
+}
+
+/// The first sign-in of `admin`/`admin`: the app insists on a new password first.
+async fn first_admin_sign_in(browser: &Browser, server: &ChimpServer) {
+    browser.goto(&server.url("/")).await;
+    browser.wait_for(".ba-login form").await;
+    browser.screenshot("backoffice-login").await;
+    sign_in(browser, server, "admin", "wrong").await;
+    browser.wait_text(".ba-login .ba-error", "wrong").await;
+    browser
+        .execute(
+            "document.querySelector('.ba-login input[name=password]').value = '';",
+            vec![],
+        )
+        .await;
+    browser
+        .type_into(".ba-login input[name=password]", "admin")
+        .await;
+    browser.click(".ba-login button[type=submit]").await;
+    browser.wait_for("input[name=current]").await;
+    browser.type_into("input[name=current]", "admin").await;
+    browser
+        .type_into("input[name=new]", NEW_ADMIN_PASSWORD)
+        .await;
+    browser
+        .type_into("input[name=again]", NEW_ADMIN_PASSWORD)
+        .await;
+    browser.click(".ba-card button[type=submit]").await;
+    browser.wait_for(".ba-shell .ba-lists").await;
+}
+
+async fn go_online(browser: &Browser) {
+    browser.click(".ba-presence .ba-online").await;
+    browser.wait_for(".ba-presence.online").await;
+}
+
+/// Opens the widget on a host page and starts a chat from its pre-chat form.
+async fn customer_starts_chat(customer: &Browser, host: &HostPage, name: &str, problem: &str) {
+    customer.open_widget(&host.cross_site_url("/")).await;
+    customer.shadow_send_keys(W, "input[name=name]", name).await;
+    customer
+        .shadow_send_keys(W, "textarea[name=problem]", problem)
+        .await;
+    customer.shadow_click(W, "button.ca-start").await;
+    customer.wait_shadow(W, ".ca-composer textarea").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_whole_chat_from_login_to_rating() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({"title": "Help"}))).await;
+    let office = Browser::new().await;
+
+    first_admin_sign_in(&office, &server).await;
+    let admin_cookie = login_cookie(&server, "admin", NEW_ADMIN_PASSWORD).await;
+    let bob_id = create_attendant(&server, &admin_cookie, "bob@example.com", "Bob").await;
+    let me: Value = reqwest::Client::new()
+        .get(server.url("/api/me"))
+        .header("cookie", &admin_cookie)
+        .send()
+        .await
+        .expect("GET /api/me")
+        .json()
+        .await
+        .expect("me as JSON");
+    let admin_id = me["id"].as_str().expect("admin id").to_owned();
+    let canned = reqwest::Client::new()
+        .post(server.url("/api/canned"))
+        .header("cookie", &admin_cookie)
+        .json(&json!({"shortcut": "thanks", "text": "Thank you for waiting!"}))
+        .send()
+        .await
+        .expect("creating a canned response");
+    assert_eq!(canned.status(), 201);
+    // Reload so the composer knows the canned response created behind its back.
+    office.goto(&server.url("/")).await;
+    go_online(&office).await;
+
+    // The customer writes; the conversation is assigned and opens by itself.
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Maria", "My order is late").await;
+    office
+        .wait_text(".ba-online .ba-item .ba-name", "Maria")
+        .await;
+    office.wait_text(".ba-chat-header h2", "Maria").await;
+    office.wait_text(".ba-subject", "My order is late").await;
+
+    // Typing shows on the attendant's side.
+    customer
+        .shadow_send_keys(W, ".ca-composer textarea", "Are you th")
+        .await;
+    office.wait_for(".ba-typing-line").await;
+    customer
+        .shadow_send_keys(W, ".ca-composer textarea", &format!("ere?{}", enter()))
+        .await;
+    office
+        .wait_text(".ba-msg.theirs .ba-text", "Are you there?")
+        .await;
+
+    // A reply, by a canned response: `/thanks` + Enter fills it in, Enter sends it.
+    office.type_into(".ba-composer textarea", "/than").await;
+    office.wait_text(".ba-canned", "/thanks").await;
+    office.type_into(".ba-composer textarea", &enter()).await;
+    office
+        .wait_until(
+            "document.querySelector('.ba-composer textarea').value === 'Thank you for waiting!'",
+        )
+        .await;
+    office.type_into(".ba-composer textarea", &enter()).await;
+    customer
+        .wait_shadow_text(W, ".ca-msg .ca-text", "Thank you for waiting!")
+        .await;
+    // The widget is open and visible, so it reads at once: the reply gets the read tick.
+    office.wait_for(".ba-msg.ours .ba-tick.read").await;
+
+    // Markup typed by the attendant is shown as text on both sides.
+    let markup = "<img src=x onerror=\"window.pwned=1\"><b>bold</b>";
+    office
+        .type_into(".ba-composer textarea", &format!("{markup}{}", enter()))
+        .await;
+    office.wait_text(".ba-msg.ours .ba-text", markup).await;
+    customer
+        .wait_shadow_text(W, ".ca-msg .ca-text", markup)
+        .await;
+    assert_eq!(office.count(".ba-text img, .ba-text b").await, 0);
+    assert_eq!(
+        office.eval("window.pwned === undefined").await,
+        Value::Bool(true)
+    );
+    assert_eq!(
+        customer.eval("window.pwned === undefined").await,
+        Value::Bool(true)
+    );
+
+    // A private note: shown to attendants, never to the customer.
+    office.click(".ba-note-toggle").await;
+    office
+        .type_into(
+            ".ba-composer textarea",
+            &format!("VIP customer, be quick{}", enter()),
+        )
+        .await;
+    office
+        .wait_text(".ba-msg.note .ba-text", "VIP customer")
+        .await;
+    office.screenshot("backoffice-chat").await;
+    let customer_texts = customer.shadow_texts(W, ".ca-msg .ca-text").await;
+    assert!(
+        customer_texts.iter().all(|t| !t.contains("VIP")),
+        "the customer saw a private note: {customer_texts:?}"
+    );
+    office.click(".ba-mode button:first-child").await;
+
+    // Transfer to Bob: it leaves my lists and reaches him.
+    let mut bob = Attendant::login(&server, "bob@example.com", ATTENDANT_PASSWORD).await;
+    bob.online().await;
+    office
+        .select_option(".ba-transfer", &format!("a:{bob_id}"))
+        .await;
+    let conversation = bob.wait_assigned().await;
+    office.wait_gone(".ba-online .ba-item").await;
+    office
+        .wait_text(".ba-not-yours", "not assigned to you")
+        .await;
+
+    // Bob hands it back; I resolve it; the customer rates it and I see the rating.
+    bob.send_frame(json!({"type": "transfer", "conversation": conversation,
+        "to": {"attendant": admin_id}}))
+        .await;
+    office.wait_for(".ba-online .ba-item").await;
+    office.wait_for(".ba-composer textarea").await;
+    office.click(".ba-resolve").await;
+    office.wait_for(".ba-ended").await;
+    customer.wait_shadow(W, ".ca-rating").await;
+    customer
+        .shadow_click(W, ".ca-stars button[data-score='4']")
+        .await;
+    customer
+        .shadow_send_keys(W, ".ca-rating textarea", "Quick and kind")
+        .await;
+    customer.shadow_click(W, "button.ca-rate").await;
+    office.wait_text(".ba-csat", "★★★★").await;
+    office.wait_text(".ba-csat", "Quick and kind").await;
+
+    // Resolved conversations stay findable: by message text, and in my recent ones.
+    office.type_into(".ba-search input", "you there").await;
+    office.wait_text(".ba-results .ba-name", "Maria").await;
+    office.click(".ba-recent-toggle").await;
+    office.wait_text(".ba-recent .ba-stars", "★★★★").await;
+
+    let errors: Vec<Value> = office
+        .console_logs()
+        .await
+        .into_iter()
+        // 401s from signing in with a wrong password, and from asking whether we are
+        // signed in before we are, are expected; script errors are not.
+        .filter(|e| e["level"] == "SEVERE" && e["source"] != "network")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    bob.close().await;
+    customer.close().await;
+    office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn manual_queue_next_customer() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let admin_cookie = login_cookie(&server, "admin", "admin").await;
+    create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
+    let queue = reqwest::Client::new()
+        .put(server.url("/api/queues/default"))
+        .header("cookie", &admin_cookie)
+        .json(&json!({"id": "default", "name": "Support", "mode": "manual"}))
+        .send()
+        .await
+        .expect("switching the queue to manual");
+    assert!(queue.status().is_success(), "{}", queue.status());
+
+    let office = Browser::new().await;
+    sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    go_online(&office).await;
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Rui", "Where is my refund?").await;
+
+    // Waiting, with its wait time, until I take it.
+    office
+        .wait_text(".ba-waiting .ba-item .ba-name", "Rui")
+        .await;
+    office
+        .wait_text(".ba-waiting .ba-item .ba-time", "waiting")
+        .await;
+    office.screenshot("backoffice-queue").await;
+    office.click(".ba-next").await;
+    office
+        .wait_text(".ba-online .ba-item .ba-name", "Rui")
+        .await;
+    assert_eq!(office.count(".ba-waiting .ba-item").await, 0);
+    customer.wait_shadow_text(W, ".ca-subtitle", "Ana").await;
+    customer.close().await;
+    office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_pages_are_for_admins_only() {
+    let server = ChimpServer::start().await;
+    let admin_cookie = login_cookie(&server, "admin", "admin").await;
+    create_attendant(&server, &admin_cookie, "eve@example.com", "Eve").await;
+
+    let office = Browser::new().await;
+    sign_in(&office, &server, "eve@example.com", ATTENDANT_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    assert_eq!(
+        office.count(".ba-nav-admin").await,
+        0,
+        "no admin link for attendants"
+    );
+    office.goto(&server.url("/#/admin/attendants")).await;
+    office.wait_for(".ba-forbidden").await;
+    assert_eq!(office.count(".ba-admin-attendants").await, 0);
+    // The server refuses too, whatever the page does.
+    let status = office
+        .client()
+        .execute_async(
+            "fetch('/api/attendants').then(r => arguments[0](r.status));",
+            vec![],
+        )
+        .await
+        .expect("fetch from the page");
+    assert_eq!(status, json!(403));
+    office.close().await;
+}
