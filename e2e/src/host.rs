@@ -53,6 +53,11 @@ impl HostPage {
         Self::launch(Router::new().fallback_service(ServeDir::new(dir))).await
     }
 
+    /// Serves any router, e.g. a fake statistics endpoint; requests are logged the same way.
+    pub async fn serve_router(router: Router) -> Self {
+        Self::launch(router).await
+    }
+
     async fn launch(router: Router) -> Self {
         let requests = RequestLog::default();
         let app = router.layer(middleware::from_fn_with_state(

@@ -216,6 +216,32 @@ async fn a_whole_chat_from_login_to_rating() {
     office.click(".ba-recent-toggle").await;
     office.wait_text(".ba-recent .ba-stars", "★★★★").await;
 
+    // The admin pages: a new attendant created from the form appears in the table.
+    office.click(".ba-nav-admin").await;
+    office.wait_for(".ba-admin-attendants").await;
+    office
+        .type_into(
+            "form.ba-new-attendant input[name=email]",
+            "carla@example.com",
+        )
+        .await;
+    office
+        .type_into("form.ba-new-attendant input[name=name]", "Carla")
+        .await;
+    office
+        .type_into(
+            "form.ba-new-attendant input[name=password]",
+            "carla-secret-1",
+        )
+        .await;
+    office
+        .click("form.ba-new-attendant button[type=submit]")
+        .await;
+    office
+        .wait_text(".ba-admin-attendants tr", "carla@example.com")
+        .await;
+    office.screenshot("backoffice-admin").await;
+
     let errors: Vec<Value> = office
         .console_logs()
         .await
@@ -297,5 +323,130 @@ async fn admin_pages_are_for_admins_only() {
         .await
         .expect("fetch from the page");
     assert_eq!(status, json!(403));
+    office.close().await;
+}
+
+/// The site's statistics endpoints (seed format), answering for any customer.
+fn fake_statistics() -> axum::Router {
+    use axum::Json;
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/chimpassist/{id}/contactInfo",
+            get(|| async { Json(json!({"e-mail": "maria@example.com", "phone1": "+55 61 5555 0101", "phone2": ""})) }),
+        )
+        .route(
+            "/chimpassist/{id}/additionalInfo",
+            get(|| async {
+                Json(json!([
+                    {"label": "customer since", "value": "14/09/2014"},
+                    {"label": "left empty", "value": ""}
+                ]))
+            }),
+        )
+        .route("/chimpassist/{id}/statistics", get(statistics))
+}
+
+/// Days since 1970-01-01 of a `YYYYMMDD-HH:MM:SS` stamp (the proxy's date format).
+fn day_number(stamp: &str) -> i64 {
+    let n = |r: std::ops::Range<usize>| stamp[r].parse::<i64>().expect("a date stamp");
+    let (y, m, d) = (n(0..4), n(4..6), n(6..8));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// Statistics whose series has one point per day of the asked range (at least 5), so the
+/// page shows which range it asked for.
+async fn statistics(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::Json<Value> {
+    let days = match (q.get("start_date_time"), q.get("end_date_time")) {
+        (Some(a), Some(b)) => day_number(b) - day_number(a),
+        _ => 0,
+    };
+    let points: Vec<Value> = (0..days.max(5))
+        .map(|i| json!({"x": format!("day {}", i + 1), "y": (i * 7) % 10}))
+        .collect();
+    axum::Json(json!([
+        {"label": "Total items bought", "value": 42},
+        {"label": "Unresolved tickets", "value": [
+            {"url": "https://tickets.example.com/123", "label": "Error closing the cart"},
+            {"url": "https://tickets.example.com/321", "label": "Card not accepted"}
+        ]},
+        {"label": "Visits per day", "value": points}
+    ]))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_customer_panel_renders_every_statistic_shape() {
+    let stats = HostPage::serve_router(fake_statistics()).await;
+    let base = stats.url("/");
+    let server = ChimpServer::start_with(|c| {
+        c.statistics_base_endpoint = Some(base.parse().expect("statistics URL"));
+    })
+    .await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let admin_cookie = login_cookie(&server, "admin", "admin").await;
+    create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
+
+    let office = Browser::new().await;
+    office.set_viewport(1280, 720).await;
+    sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    go_online(&office).await;
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Maria", "Where is my parcel?").await;
+    office.wait_text(".ba-chat-header h2", "Maria").await;
+
+    // Contact and additional info: values shown, empty ones hidden.
+    office
+        .wait_text(".ba-contact .ba-kv-value", "maria@example.com")
+        .await;
+    assert_eq!(office.count(".ba-contact .ba-kv-row").await, 2);
+    office
+        .wait_text(".ba-additional .ba-info-value", "14/09/2014")
+        .await;
+    assert_eq!(office.count(".ba-additional .ba-info-row").await, 1);
+
+    // Each shape of statistic drawn its own way.
+    office
+        .wait_text("[data-shape=scalar] .ba-stat-value", "42")
+        .await;
+    let links = office
+        .execute(
+            "return [...document.querySelectorAll('[data-shape=links] a.ba-stat-link')].map(a => a.href);",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        links,
+        json!([
+            "https://tickets.example.com/123",
+            "https://tickets.example.com/321"
+        ])
+    );
+    office.wait_for("[data-shape=chart] svg.ba-chart").await;
+    assert_eq!(office.count("[data-shape=chart] .ba-point").await, 5);
+    let titles = office.texts("[data-shape=chart] .ba-point title").await;
+    assert_eq!(titles[3], "day 4: 1");
+    office.screenshot("backoffice-panel").await;
+
+    // The last 7 days: the endpoint is asked for that range, and the chart redraws.
+    office.select_option(".ba-range-select", "7d").await;
+    office
+        .wait_until("document.querySelectorAll('[data-shape=chart] .ba-point').length === 7")
+        .await;
+
+    // A tablet: the lists and the chat stay usable.
+    office.set_viewport(820, 1180).await;
+    let chat_width = office
+        .eval("document.querySelector('.ba-chat').getBoundingClientRect().width")
+        .await;
+    assert!(chat_width.as_f64().expect("width") > 400.0, "{chat_width}");
+    office.screenshot("backoffice-tablet").await;
+    customer.close().await;
     office.close().await;
 }
