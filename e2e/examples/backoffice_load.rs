@@ -1,0 +1,95 @@
+//! How long the back-office takes to become interactive with many open conversations.
+//!
+//! `cargo run --release -p chimpassist-e2e --example backoffice_load -- [N]` (default 1000;
+//! needs `cargo xtask backoffice` and `cargo xtask widget` built, and Chromium). It starts the
+//! server in-process, opens N customer sockets that each start a chat (all wait in the queue
+//! of an attendant who is not online yet), signs that attendant in through the page, and
+//! prints:
+//! - sign-in click → every waiting conversation listed;
+//! - a reload (page navigation start → every conversation listed), the cold-start figure;
+//! - click on a conversation → its chat pane drawn.
+//!
+//! Times come from the browser's clock (`performance.now()`), read one WebDriver round trip
+//! after the condition held (a few ms late at most).
+
+use std::time::Instant;
+
+use chimpassist_e2e::{ATTENDANT_PASSWORD, Browser, ChimpServer, create_attendant, login_cookie};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A guest customer who starts a chat; the socket is kept open so the customer stays online.
+async fn customer(server: &ChimpServer) -> Socket {
+    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url("/ws/customer"))
+        .await
+        .expect("customer socket");
+    for frame in [json!({"type": "hello", "protocol": 1}), json!({"type": "start_chat"})] {
+        ws.send(Message::text(frame.to_string())).await.expect("send");
+    }
+    while let Some(Ok(message)) = ws.next().await {
+        if let Message::Text(text) = message {
+            let frame: Value = serde_json::from_str(&text).expect("json");
+            if frame["type"] == "conversation" {
+                break;
+            }
+        }
+    }
+    ws
+}
+
+async fn now_ms(browser: &Browser) -> f64 {
+    browser.eval("performance.now()").await.as_f64().expect("a time")
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("N: a number"))
+        .unwrap_or(1000);
+    let server = ChimpServer::start_with(|c| {
+        c.max_connections = n + 100;
+    })
+    .await;
+    let admin = login_cookie(&server, "admin", "admin").await;
+    create_attendant(&server, &admin, "ana@example.com", "Ana").await;
+
+    let seeding = Instant::now();
+    let mut sockets = Vec::with_capacity(n);
+    for chunk in 0..n.div_ceil(50) {
+        let batch = (chunk * 50..((chunk + 1) * 50).min(n)).map(|_| customer(&server));
+        sockets.extend(futures_util::future::join_all(batch).await);
+    }
+    println!("seeded {n} open conversations in {:.1} s", seeding.elapsed().as_secs_f64());
+
+    let browser = Browser::new().await;
+    browser.goto(&server.url("/")).await;
+    browser.type_into(".ba-login input[name=email]", "ana@example.com").await;
+    browser.type_into(".ba-login input[name=password]", ATTENDANT_PASSWORD).await;
+    // Waiting, plus the few an online attendant is given at once (up to capacity).
+    let all_listed = format!("document.querySelectorAll('.ba-section .ba-item').length === {n}");
+    let clicked = now_ms(&browser).await;
+    browser.click(".ba-login button[type=submit]").await;
+    browser.wait_until(&all_listed).await;
+    let listed = now_ms(&browser).await;
+    println!("sign-in → {n} conversations listed: {:.0} ms", listed - clicked);
+
+    browser.goto(&server.url("/")).await;
+    browser.wait_until(&all_listed).await;
+    let cold = now_ms(&browser).await;
+    println!("reload → {n} conversations listed: {:.0} ms after navigation start", cold);
+
+    let before = now_ms(&browser).await;
+    browser.click(".ba-waiting .ba-item:last-child button").await;
+    browser.wait_for(".ba-chat-header h2").await;
+    let opened = now_ms(&browser).await;
+    println!("click → conversation shown: {:.0} ms", opened - before);
+
+    browser.close().await;
+    drop(sockets);
+    server.stop().await;
+}
