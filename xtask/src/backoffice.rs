@@ -123,6 +123,7 @@ fn page(css: &str, js: &str, wasm: &str, boot: &str) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Chimp Assist</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{p}/{css}">
 <link rel="modulepreload" href="{p}/{js}">
 <link rel="preload" href="{p}/{wasm}" as="fetch" type="application/wasm" crossorigin>

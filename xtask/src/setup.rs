@@ -1,8 +1,10 @@
 //! Prerequisites: an idempotent list of tools, each with a presence check and an installer.
 //! Only missing tools are installed, so running this again is cheap.
 //!
-//! To add a tool, append a [`Tool`] to [`TOOLS`]. Still planned: trunk
-//! (`cargo install --locked trunk --version 0.21.14`) for the back-office.
+//! To add a tool, append a [`Tool`] to [`TOOLS`]. Trunk is deliberately not here: release
+//! builds of the back-office do not need it (`cargo xtask backoffice`), and compiling it
+//! takes about 10 minutes on two cores; developers who want `trunk serve` install it once
+//! (`cargo install --locked trunk --version 0.21.14`, see Trunk.toml).
 
 use crate::apt;
 use crate::cmd::{self, Result};
