@@ -27,8 +27,13 @@ async fn customer(server: &ChimpServer) -> Socket {
     let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url("/ws/customer"))
         .await
         .expect("customer socket");
-    for frame in [json!({"type": "hello", "protocol": 1}), json!({"type": "start_chat"})] {
-        ws.send(Message::text(frame.to_string())).await.expect("send");
+    for frame in [
+        json!({"type": "hello", "protocol": 1}),
+        json!({"type": "start_chat"}),
+    ] {
+        ws.send(Message::text(frame.to_string()))
+            .await
+            .expect("send");
     }
     while let Some(Ok(message)) = ws.next().await {
         if let Message::Text(text) = message {
@@ -42,7 +47,11 @@ async fn customer(server: &ChimpServer) -> Socket {
 }
 
 async fn now_ms(browser: &Browser) -> f64 {
-    browser.eval("performance.now()").await.as_f64().expect("a time")
+    browser
+        .eval("performance.now()")
+        .await
+        .as_f64()
+        .expect("a time")
 }
 
 #[tokio::main]
@@ -64,27 +73,42 @@ async fn main() {
         let batch = (chunk * 50..((chunk + 1) * 50).min(n)).map(|_| customer(&server));
         sockets.extend(futures_util::future::join_all(batch).await);
     }
-    println!("seeded {n} open conversations in {:.1} s", seeding.elapsed().as_secs_f64());
+    println!(
+        "seeded {n} open conversations in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
 
     let browser = Browser::new().await;
     browser.goto(&server.url("/")).await;
-    browser.type_into(".ba-login input[name=email]", "ana@example.com").await;
-    browser.type_into(".ba-login input[name=password]", ATTENDANT_PASSWORD).await;
+    browser
+        .type_into(".ba-login input[name=email]", "ana@example.com")
+        .await;
+    browser
+        .type_into(".ba-login input[name=password]", ATTENDANT_PASSWORD)
+        .await;
     // Waiting, plus the few an online attendant is given at once (up to capacity).
     let all_listed = format!("document.querySelectorAll('.ba-section .ba-item').length === {n}");
     let clicked = now_ms(&browser).await;
     browser.click(".ba-login button[type=submit]").await;
     browser.wait_until(&all_listed).await;
     let listed = now_ms(&browser).await;
-    println!("sign-in → {n} conversations listed: {:.0} ms", listed - clicked);
+    println!(
+        "sign-in → {n} conversations listed: {:.0} ms",
+        listed - clicked
+    );
 
     browser.goto(&server.url("/")).await;
     browser.wait_until(&all_listed).await;
     let cold = now_ms(&browser).await;
-    println!("reload → {n} conversations listed: {:.0} ms after navigation start", cold);
+    println!(
+        "reload → {n} conversations listed: {:.0} ms after navigation start",
+        cold
+    );
 
     let before = now_ms(&browser).await;
-    browser.click(".ba-waiting .ba-item:last-child button").await;
+    browser
+        .click(".ba-waiting .ba-item:last-child button")
+        .await;
     browser.wait_for(".ba-chat-header h2").await;
     let opened = now_ms(&browser).await;
     println!("click → conversation shown: {:.0} ms", opened - before);

@@ -35,6 +35,9 @@ pub(crate) fn build() -> Result {
         WASM_TARGET,
         "--profile",
         "backoffice",
+        // Explicit, so the output path below holds whatever CARGO_TARGET_DIR says.
+        "--target-dir",
+        "target",
     ]))?;
     let work = PathBuf::from(WORK);
     fresh_dir(&work)?;

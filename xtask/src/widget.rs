@@ -9,7 +9,7 @@
 //! The budget (loader ≤ 2 KB, everything ≤ 100 KB, brotli) fails the step when exceeded.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cmd::{self, Result};
 use crate::files::{brotli, content_hash, io, read, size, write};
