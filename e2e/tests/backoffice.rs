@@ -297,8 +297,11 @@ async fn manual_queue_next_customer() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn admin_pages_are_for_admins_only() {
-    let server = ChimpServer::start().await;
+async fn admin_pages_are_for_admins_only_in_the_forced_language() {
+    let server = ChimpServer::start_with(|c| {
+        c.force_i18n_language = Some(chimpassist_server::config::UiLanguage::PtBr);
+    })
+    .await;
     let admin_cookie = login_cookie(&server, "admin", "admin").await;
     create_attendant(&server, &admin_cookie, "eve@example.com", "Eve").await;
 
@@ -449,4 +452,91 @@ async fn the_customer_panel_renders_every_statistic_shape() {
     office.screenshot("backoffice-tablet").await;
     customer.close().await;
     office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_tabs_stay_in_step_and_survive_a_server_restart() {
+    let mut server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let admin_cookie = login_cookie(&server, "admin", "admin").await;
+    create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
+    let (tab_a, tab_b) = (Browser::new().await, Browser::new().await);
+    for tab in [&tab_a, &tab_b] {
+        sign_in(tab, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
+        tab.wait_for(".ba-shell .ba-lists").await;
+    }
+    go_online(&tab_a).await;
+    // Presence is the attendant's, not the tab's.
+    tab_b.wait_for(".ba-presence.online").await;
+
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Lia", "Broken zipper").await;
+    for tab in [&tab_a, &tab_b] {
+        tab.wait_text(".ba-online .ba-item .ba-name", "Lia").await;
+        tab.wait_text(".ba-chat-header h2", "Lia").await;
+    }
+    tab_a
+        .type_into(
+            ".ba-composer textarea",
+            &format!("Sorry to hear that{}", enter()),
+        )
+        .await;
+    tab_b
+        .wait_text(".ba-msg.ours .ba-text", "Sorry to hear that")
+        .await;
+
+    // The server goes away: both tabs say so; what is typed meanwhile waits, then goes once.
+    server.pause().await;
+    tab_a.wait_for(".ba-banner").await;
+    tab_a
+        .type_into(
+            ".ba-composer textarea",
+            &format!("Sending a new one today{}", enter()),
+        )
+        .await;
+    tab_a
+        .wait_for(".ba-msg.ours .ba-tick[aria-label=sending]")
+        .await;
+    server.resume().await;
+    tab_a.wait_gone(".ba-banner").await;
+    tab_a
+        .wait_gone(".ba-msg.ours .ba-tick[aria-label=sending]")
+        .await;
+    customer
+        .wait_shadow_text(W, ".ca-msg .ca-text", "Sending a new one today")
+        .await;
+    tab_b
+        .wait_text(".ba-msg.ours .ba-text", "Sending a new one today")
+        .await;
+    // Stored exactly once, as the server's history says.
+    let conversation = tab_a
+        .eval("document.querySelector('.ba-online .ba-item').dataset.conversation")
+        .await;
+    let history: Value = reqwest::Client::new()
+        .get(server.url(&format!(
+            "/session/{}/messages",
+            conversation.as_str().expect("conversation id")
+        )))
+        .header("cookie", &admin_cookie)
+        .send()
+        .await
+        .expect("history")
+        .json()
+        .await
+        .expect("history as JSON");
+    let copies = history["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["text"] == "Sending a new one today")
+        .count();
+    assert_eq!(copies, 1, "{history}");
+    assert_eq!(
+        tab_a.texts(".ba-msg.ours .ba-text").await,
+        ["Sorry to hear that", "Sending a new one today"],
+        "each message once, in order"
+    );
+    customer.close().await;
+    tab_a.close().await;
+    tab_b.close().await;
 }
