@@ -536,7 +536,14 @@ async fn two_tabs_stay_in_step_and_survive_a_server_restart() {
         ["Sorry to hear that", "Sending a new one today"],
         "each message once, in order"
     );
+    // The customer leaves: the conversation moves to the offline list, with when last seen.
     customer.close().await;
+    tab_a
+        .wait_text(".ba-offline .ba-item .ba-name", "Lia")
+        .await;
+    tab_a
+        .wait_text(".ba-chat-meta .ba-last-seen", "last seen")
+        .await;
     tab_a.close().await;
     tab_b.close().await;
 }

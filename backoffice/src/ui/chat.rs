@@ -51,7 +51,22 @@ fn Conversation(entry: Entry) -> impl IntoView {
             CustomerPresence::Inactive => (t.customer_inactive, "ba-dot inactive"),
             CustomerPresence::Gone => (t.customer_gone, "ba-dot gone"),
         };
-        view! { <span class=class></span><span class="ba-presence-label">{label}</span> }
+        // Gone: when we last heard from them (their newest message, else their request).
+        let seen = (v.with(|v| v.customer_presence) == CustomerPresence::Gone).then(|| {
+            let at = entry
+                .thread
+                .with(|th| {
+                    th.messages
+                        .iter()
+                        .rev()
+                        .find(|m| m.from.party == Party::Customer)
+                        .map(|m| m.timestamp)
+                })
+                .unwrap_or_else(|| v.with(|v| v.requested_at));
+            let when = format::when(at, ctx.desk.now.get(), env::tz_offset_min());
+            view! { <span class="ba-last-seen">" · " {crate::i18n::fill(t.last_seen, when)}</span> }
+        });
+        view! { <span class=class></span><span class="ba-presence-label">{label}</span> {seen} }
     };
     let status = move || (t.status)(v.with(|v| v.status));
     let customer = v.with_untracked(|v| v.customer.clone());
