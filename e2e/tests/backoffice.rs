@@ -547,3 +547,48 @@ async fn two_tabs_stay_in_step_and_survive_a_server_restart() {
     tab_a.close().await;
     tab_b.close().await;
 }
+
+/// The site's authentication hook: one known user.
+fn fake_auth() -> axum::Router {
+    use axum::Json;
+    use axum::http::StatusCode;
+    use axum::routing::post;
+    axum::Router::new().route(
+        "/chimpassist/auth",
+        post(|Json(body): Json<Value>| async move {
+            if body == json!({"email": "sso@example.com", "password": "from-the-site"}) {
+                Ok(Json(
+                    json!({"id": 77, "name": "Sofia Site", "email": "sso@example.com"}),
+                ))
+            } else {
+                Err(StatusCode::UNAUTHORIZED)
+            }
+        }),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn external_authentication_signs_in_through_the_same_form() {
+    let hook = HostPage::serve_router(fake_auth()).await;
+    let base = hook.url("/");
+    let server = ChimpServer::start_with(|c| {
+        c.authentication_endpoint = Some(base.parse().expect("hook URL"));
+    })
+    .await;
+    let office = Browser::new().await;
+    sign_in(&office, &server, "sso@example.com", "nope").await;
+    office.wait_text(".ba-login .ba-error", "wrong").await;
+    office
+        .execute(
+            "document.querySelector('.ba-login input[name=password]').value = '';",
+            vec![],
+        )
+        .await;
+    office
+        .type_into(".ba-login input[name=password]", "from-the-site")
+        .await;
+    office.click(".ba-login button[type=submit]").await;
+    office.wait_text(".ba-me-name", "Sofia Site").await;
+    assert!(hook.requests().iter().any(|r| r == "/chimpassist/auth"));
+    office.close().await;
+}
