@@ -1,6 +1,7 @@
 //! Names and times as the screens show them.
 
 use chimpassist_protocol::TimestampMs;
+use chimpassist_protocol::time::Civil;
 
 /// The first letter of a name, upper-cased, for avatars without a picture.
 pub fn initial(name: &str) -> String {
@@ -24,26 +25,8 @@ pub fn elapsed(ms: i64) -> String {
 
 /// Civil date and time of `ts` shifted by `offset_min` (minutes east of UTC).
 fn civil(ts: TimestampMs, offset_min: i32) -> (i64, u32, u32, u32, u32) {
-    let secs = ts.div_euclid(1000) + i64::from(offset_min) * 60;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u32,
-        (rem % 3600 / 60) as u32,
-    )
+    let c = Civil::from_unix(ts.div_euclid(1000) + i64::from(offset_min) * 60);
+    (c.year, c.month, c.day, c.hour, c.minute)
 }
 
 /// `14:05`.

@@ -30,6 +30,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod rest;
+pub mod time;
 pub mod workspace;
 
 pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};
