@@ -31,6 +31,9 @@
 //!   characters escaped (SecantusDB supports both); see `search.rs`.
 //! - **Receipts** are raised with `$max`; **settings** and **verified customers** are upserts
 //!   under unique keys, retried once when two inserts race.
+//! - **Leases** are claimed without a transaction, by conditional single-document writes
+//!   (renew if ours and live, take over if run out, else insert; see `leases::claim`): of
+//!   racing claims at most one write can match, so exactly one is granted.
 //! - **Errors:** one mapping (`error.rs`): duplicate key (11000) is `Conflict`; network,
 //!   server-selection and not-primary errors are `Unavailable`; the rest `Internal`.
 //!
@@ -53,6 +56,7 @@
 //! | `callbacks` | callback UUID | `callbacks_newest`: `created_at↓, _id↓`; `callbacks_open`: `done_at, created_at↓, _id↓` | all, or open ones, newest first |
 //! | `canned_responses` | canned UUID | `canned_responses_shortcut`: `shortcut` unique | one response per shortcut; listed by shortcut |
 //! | `notes` | note UUID | `notes_by_conversation`: `conversation_id, created_at, _id` | a conversation's notes, oldest first |
+//! | `leases` | lease name | — | `claim_lease`, `release_lease`: by `_id` only |
 
 mod accounts;
 mod callbacks;
@@ -60,6 +64,7 @@ mod codec;
 mod conversations;
 mod error;
 mod keyed_lock;
+mod leases;
 mod messages;
 mod schema;
 mod search;

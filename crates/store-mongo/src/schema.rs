@@ -25,10 +25,11 @@ pub(crate) const MESSAGES: &str = "messages";
 pub(crate) const CALLBACKS: &str = "callbacks";
 pub(crate) const CANNED: &str = "canned_responses";
 pub(crate) const NOTES: &str = "notes";
+pub(crate) const LEASES: &str = "leases";
 
 /// Every collection, so each exists before a transaction writes to it (servers before 4.4
 /// cannot create a collection inside a transaction).
-const ALL: [&str; 10] = [
+const ALL: [&str; 11] = [
     SETTINGS,
     CUSTOMERS,
     ATTENDANTS,
@@ -39,6 +40,7 @@ const ALL: [&str; 10] = [
     CALLBACKS,
     CANNED,
     NOTES,
+    LEASES,
 ];
 
 /// "Collection already exists", harmless for [`ensure`].

@@ -6,12 +6,12 @@ use chimpassist_protocol::{
     ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 use chimpassist_store::{
-    Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer,
+    Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer, Lease,
     MessageCursor, NewConversation, NewMessage, Queue, SearchMatch, Store, StoreResult,
     StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
 
-use crate::{MongoStore, accounts, callbacks, conversations, messages, search, workspace};
+use crate::{MongoStore, accounts, callbacks, conversations, leases, messages, search, workspace};
 
 #[async_trait]
 impl Store for MongoStore {
@@ -239,5 +239,19 @@ impl Store for MongoStore {
         limit: u64,
     ) -> StoreResult<Vec<SearchMatch>> {
         search::search(self, query, visible, limit).await
+    }
+
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: TimestampMs,
+        ttl_ms: u64,
+    ) -> StoreResult<Lease> {
+        leases::claim(self, name, holder, now, ttl_ms).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()> {
+        leases::release(self, name, holder, now).await
     }
 }

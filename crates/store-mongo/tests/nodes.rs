@@ -1,7 +1,8 @@
 //! What the conformance suite cannot see: several server nodes on one database. Within one
 //! `MongoStore`, appends to a conversation queue in-process before their transaction, so the
 //! suite never exercises the write-conflict retries that keep seqs dense *between* nodes.
-//! Here each "node" is a store with a client of its own.
+//! Here each "node" is a store with a client of its own. Leases have no in-process queue, so
+//! the suite already races them; here the racing claims also come from separate clients.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use chimpassist_protocol::{
     Party, QueueId, Role, Seq,
 };
 use chimpassist_store::{
-    Attendant, AttendantChange, Customer, NewConversation, NewMessage, Store, StoreError,
+    Attendant, AttendantChange, Customer, Lease, NewConversation, NewMessage, Store, StoreError,
     Transition,
 };
 use chimpassist_store_mongo::MongoStore;
@@ -177,4 +178,46 @@ async fn capacity_holds_across_nodes() {
         4,
         "exactly the capacity, whichever node assigned"
     );
+}
+
+/// Every node runs several claimers at once, with the same `now`; all are told the same
+/// lease.
+async fn claim_from_every_node(nodes: &[Arc<MongoStore>], now: i64) -> Vec<Lease> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, node) in nodes.iter().enumerate() {
+        for c in 0..5 {
+            let node = Arc::clone(node);
+            tasks.spawn(async move {
+                node.claim_lease("coordinator", &format!("node-{n}-{c}"), now, 10_000)
+                    .await
+                    .expect("claim_lease")
+            });
+        }
+    }
+    let mut leases = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        leases.push(done.expect("claimer"));
+    }
+    leases
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lease_is_granted_once_across_nodes() {
+    let (nodes, _database) = nodes().await;
+    let now = 1_000_000;
+    let first = claim_from_every_node(&nodes, now).await;
+    assert!(
+        first.iter().all(|l| *l == first[0]),
+        "racing claims on a free lease disagree: {first:?}"
+    );
+    assert_eq!((first[0].term, first[0].expires_at), (1, now + 10_000));
+
+    // Once it has run out, the takeover race has one winner too, with the next term.
+    let later = first[0].expires_at;
+    let second = claim_from_every_node(&nodes, later).await;
+    assert!(
+        second.iter().all(|l| *l == second[0]),
+        "racing takeovers disagree: {second:?}"
+    );
+    assert_eq!((second[0].term, second[0].expires_at), (2, later + 10_000));
 }

@@ -17,6 +17,7 @@
 mod attendants;
 mod conversations;
 mod customers;
+mod leases;
 mod lists;
 mod messages;
 mod misc;
@@ -34,6 +35,7 @@ use crate::Store;
 pub use attendants::*;
 pub use conversations::*;
 pub use customers::*;
+pub use leases::*;
 pub use lists::*;
 pub use messages::*;
 pub use misc::*;
@@ -93,6 +95,14 @@ macro_rules! conformance_suite {
             search_matches_names_and_newest_message_text,
             search_takes_wildcards_and_regex_characters_literally,
             search_respects_visibility,
+            a_free_lease_is_granted_with_term_one,
+            a_held_lease_refuses_another_holder,
+            the_holder_renews_before_expiry_keeping_its_term,
+            an_expired_lease_is_granted_afresh_with_the_next_term,
+            release_frees_a_lease_only_for_its_holder,
+            leases_with_different_names_are_independent,
+            concurrent_claims_on_a_free_lease_grant_exactly_one,
+            concurrent_claims_on_an_expired_lease_grant_exactly_one,
         );
     };
 }

@@ -21,6 +21,8 @@
 //! - **Search** takes its text literally (`%`, `_`, `.`, `*`, `\` match themselves) and
 //!   compares ASCII letters case-insensitively on every backend (MongoDB also folds other
 //!   letters; SQLite does not).
+//! - **Leases:** of concurrent `claim_lease`s on a free or expired lease exactly one wins, also
+//!   across nodes; every fresh grant raises `term` by one (a fencing token), a renewal keeps it.
 //! - Reads see every write that returned before they started.
 
 mod error;
@@ -220,4 +222,28 @@ pub trait Store: Send + Sync + 'static {
         visible: &Visibility,
         limit: u64,
     ) -> StoreResult<Vec<SearchMatch>>;
+
+    // --- leases --------------------------------------------------------------------------------
+
+    /// Claims or renews lease `name` for `holder` until `now + ttl_ms`. Granted when nobody
+    /// holds it, when it has run out (`expires_at <= now`), or when `holder` holds it and it
+    /// has not run out (a renewal: same term). A fresh grant (first, after expiry — even to the
+    /// same holder — or after a release) sets `term` to the previous term + 1 (1 for the very
+    /// first). Otherwise the lease is left untouched. Either way returns the lease as it stands
+    /// afterwards, so the caller learns who holds it. Atomic: of any number of concurrent
+    /// claims on a free or expired lease, exactly one is granted, also across nodes.
+    ///
+    /// Time is the caller's: the store reads no clock, so nodes must agree on `now` to well
+    /// within `ttl_ms`. A `ttl_ms` of 0 grants a lease that has already run out.
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: TimestampMs,
+        ttl_ms: u64,
+    ) -> StoreResult<Lease>;
+    /// Gives lease `name` up if `holder` holds it (it then expires at `now`, so the next claim
+    /// is granted at once, with a new term); otherwise (someone else holds it, or it has
+    /// already run out) does nothing. Not an error when absent.
+    async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()>;
 }

@@ -225,3 +225,23 @@ pub struct Callback {
     pub done_at: Option<TimestampMs>,
     pub done_by: Option<AttendantId>,
 }
+
+/// A named lease, held by one holder at a time until `expires_at` (the coordinator's leadership).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub name: String,
+    /// Who holds it (a node id).
+    pub holder: String,
+    /// Grows by one every time the lease is granted afresh (free, expired, or taken over) — a
+    /// fencing token; a renewal by the current holder before it expires keeps it.
+    pub term: u64,
+    pub expires_at: TimestampMs,
+}
+
+impl Lease {
+    /// When a lease claimed at `now` for `ttl_ms` runs out: `now + ttl_ms`, saturating, so an
+    /// absurd ttl means "never" rather than an overflow. Every backend computes it this way.
+    pub fn expiry(now: TimestampMs, ttl_ms: u64) -> TimestampMs {
+        now.saturating_add(i64::try_from(ttl_ms).unwrap_or(i64::MAX))
+    }
+}

@@ -10,6 +10,7 @@ mod accounts;
 mod callbacks;
 mod codec;
 mod conversations;
+mod leases;
 mod messages;
 mod readers;
 mod schema;

@@ -170,6 +170,17 @@ CREATE INDEX notes_by_conversation ON notes (conversation_id, created_at, id);
 CREATE INDEX conversation_attendants_by_conversation
     ON conversation_attendants (conversation_id);
 "#,
+    // 3: named leases (which node coordinates). A handful of rows, each read and written by
+    // key only.
+    r#"
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY NOT NULL,
+    holder     TEXT NOT NULL,
+    -- The fencing token: 1 at the first grant, +1 at every fresh one.
+    term       INTEGER NOT NULL CHECK (term > 0),
+    expires_at INTEGER NOT NULL
+) STRICT;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

@@ -7,9 +7,11 @@ use chimpassist_protocol::{
     ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 
-use super::{SqliteStore, accounts, callbacks, conversations, messages, search, workspace, writer};
+use super::{
+    SqliteStore, accounts, callbacks, conversations, leases, messages, search, workspace, writer,
+};
 use crate::{
-    Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer,
+    Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer, Lease,
     MessageCursor, NewConversation, NewMessage, Queue, SearchMatch, Store, StoreResult,
     StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
@@ -324,6 +326,26 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<SearchMatch>> {
         let (query, visible) = (query.clone(), visible.clone());
         self.read(move |c| search::search(c, &query, &visible, limit))
+            .await
+    }
+
+    // --- leases ------------------------------------------------------------------------------
+
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: TimestampMs,
+        ttl_ms: u64,
+    ) -> StoreResult<Lease> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.write(move |c| leases::claim(c, &name, &holder, now, ttl_ms))
+            .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.write(move |c| leases::release(c, &name, &holder, now))
             .await
     }
 }
