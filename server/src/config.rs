@@ -68,6 +68,12 @@ pub struct Config {
     #[arg(long, env = "MQTT_BASE_TOPIC", default_value = "chimpassist/demo")]
     pub mqtt_base_topic: String,
 
+    /// Milliseconds of the coordinator's lease in a cluster: the node holding it coordinates
+    /// and renews it every fifth of it; when that node dies another takes over after at most
+    /// this long. Also how long a silent node's sockets stay counted.
+    #[arg(long, env = "LEADER_LEASE_TIME", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(500..=600_000))]
+    pub leader_lease_ms: u64,
+
     /// Directory of the built front ends: the widget's files in its `widget/` folder (`cargo
     /// xtask widget` writes them), read on every request, so a rebuilt widget needs no
     /// restart; the back-office's in `backoffice/`, whose page is read at start.
@@ -247,6 +253,10 @@ impl Config {
 
     pub fn attendant_keep_alive(&self) -> Duration {
         Duration::from_millis(self.attendant_keep_alive_ms)
+    }
+
+    pub fn leader_lease(&self) -> Duration {
+        Duration::from_millis(self.leader_lease_ms)
     }
 
     pub fn heartbeat(&self) -> Duration {

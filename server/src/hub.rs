@@ -185,6 +185,7 @@ impl Hub {
                     .flatten()
                     .for_each(|c| self.push(c, &out));
             }
+            BusEvent::Cluster { .. } => {}
         }
     }
 

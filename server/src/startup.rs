@@ -31,9 +31,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{Auth, AuthSettings, password, tokens};
+use crate::bus::BusEvent;
 use crate::bus::{Bus, LocalBus, MqttBus, RecvError};
 use crate::config::Config;
-use crate::coordinator::{Coordinator, Timing};
+use crate::coordinator::{Coordinator, Mode, Timing};
 use crate::error::AppError;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
@@ -134,10 +135,17 @@ impl Running {
             session_keep_alive: config.session_keep_alive(),
             attendant_keep_alive: config.attendant_keep_alive(),
         };
+        let mode = match config.mqtt()? {
+            Some(_) => Mode::Cluster {
+                lease: config.leader_lease(),
+            },
+            None => Mode::Solo,
+        };
         let (coordinator, coordinator_task) = Coordinator::start(
             Arc::clone(&dyn_store),
             Arc::clone(&bus),
             timing,
+            mode,
             stop.clone(),
         )
         .await
@@ -194,7 +202,12 @@ impl Running {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         // Checked here, so a bad setting fails the start even while the store is awaited.
-        config.mqtt()?;
+        if config.mqtt()?.is_some() && config.mongo_connection_url.is_none() {
+            anyhow::bail!(
+                "MQTT_BROKER_HOST joins this node to a cluster, whose nodes must share one store: \
+                 set MONGO_CONNECTION_URL too (or neither, for a single node)"
+            );
+        }
         let stop = CancellationToken::new();
         let stage = match MongoTarget::from_config(&config)? {
             None => {
@@ -382,30 +395,31 @@ fn start_bus(config: &Config) -> anyhow::Result<Arc<dyn Bus>> {
                 base_topic = settings.base_topic.as_str(),
                 "bus: MQTT"
             );
-            // Said at every start until the coordinator is shared (README, "Several nodes").
-            tracing::warn!(
-                "each node still runs its own coordinator: a customer is only offered to \
-                 attendants connected to the same node, so run a single node for now"
-            );
             Arc::new(MqttBus::start(settings, BUS_CAPACITY))
         }
         None => Arc::new(LocalBus::new(BUS_CAPACITY)),
     })
 }
 
-/// Hands bus events to this node's hub. After a gap in the bus (the hub lagged behind it,
-/// or the nodes were cut off from each other) connections may have missed events: they are
-/// cut, and clients resume from the store.
+/// Hands bus events to this node's hub, and the coordinator's own messages to it — in one
+/// task, so a replica update is applied before the frames published after it are delivered.
+/// After a gap in the bus (the hub lagged behind it, or the nodes were cut off from each
+/// other) connections may have missed events: they are cut, and clients resume from the
+/// store; the coordinator repairs its own picture.
 fn spawn_deliveries(state: Arc<AppState>) -> JoinHandle<()> {
     let mut events = state.bus.subscribe();
     tokio::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(event) => state.hub.deliver(&event),
+                Ok(event) => match &*event {
+                    BusEvent::Cluster { message } => state.coordinator.on_message(message).await,
+                    _ => state.hub.deliver(&event),
+                },
                 Err(RecvError::Gap(cause)) => {
                     tracing::warn!(%cause, "gap in the bus; cutting connections");
                     state.metrics.bus_gaps.inc();
                     state.hub.cut_all();
+                    state.coordinator.on_gap().await;
                 }
                 Err(RecvError::Closed) => break,
             }

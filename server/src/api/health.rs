@@ -17,7 +17,7 @@ pub(super) async fn healthz() -> Json<serde_json::Value> {
 }
 
 /// # GET /readyz — the store answers, the bus reaches the other nodes (and the server is not
-/// stopping).
+/// stopping). The answer also names this node and the coordinating one.
 #[utoipa::path(get, path = "/readyz", tag = "ops", responses((status = 200), (status = 503)))]
 pub(super) async fn readyz(
     State(state): State<Arc<AppState>>,
@@ -35,7 +35,20 @@ pub(super) async fn readyz(
         );
     }
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+        Ok(()) => {
+            let coordinator = &state.coordinator;
+            let leader = coordinator.leader();
+            (
+                StatusCode::OK,
+                Json(json!({
+                    "status": "ready",
+                    "node": coordinator.node(),
+                    "leader": leader.as_ref().map(|l| &l.node),
+                    "term": leader.map(|l| l.term),
+                    "leading": coordinator.is_leader(),
+                })),
+            )
+        }
         Err(e) => {
             tracing::warn!(error = %e, "readiness: store unreachable");
             (

@@ -17,7 +17,11 @@ use chimpassist_protocol::{
     TypingState,
 };
 
+use chimpassist_store::Customer;
+
 use super::{Bus, BusEvent, GapCause, LocalBus, RecvError, Subscription};
+use crate::coordinator::wire::{Connections, ReplicaUpdate, Request, Response};
+use crate::coordinator::{ClusterMessage, NodeId, Route};
 
 /// Longest any single expected delivery may take.
 pub const DEADLINE: Duration = Duration::from_secs(10);
@@ -187,6 +191,75 @@ pub fn samples() -> Vec<BusEvent> {
             },
         },
     ]
+    .into_iter()
+    .chain(cluster_samples(&customer, conversation))
+    .collect()
+}
+
+/// The coordinators' own messages between nodes: a request with its reply, a leader's
+/// announcement, replica updates.
+fn cluster_samples(customer: &CustomerId, conversation: ConversationId) -> Vec<BusEvent> {
+    let (a, b) = (NodeId::random(), NodeId::random());
+    let record = Customer {
+        id: customer.clone(),
+        external_id: Some("shop-42".into()),
+        verified: true,
+        name: "Grace \"G\" Hopper".into(),
+        avatar_url: None,
+        email: Some("grace@example.com".into()),
+        created_at: 1_700_000_000_000,
+    };
+    let messages = vec![
+        ClusterMessage::Request {
+            from: a.clone(),
+            to: b.clone(),
+            id: Some(7),
+            request: Box::new(Request::Connections {
+                node: a.clone(),
+                entry: Connections::Customer {
+                    customer: record,
+                    count: 2,
+                    presence: CustomerPresence::Active,
+                },
+            }),
+        },
+        ClusterMessage::Reply {
+            to: a,
+            id: 7,
+            response: Response::Presence {
+                presence: Presence::Online,
+            },
+        },
+        ClusterMessage::Leader {
+            node: b.clone(),
+            term: 3,
+            epoch: 1,
+        },
+        ClusterMessage::Replica {
+            from: b,
+            term: 3,
+            reset: true,
+            updates: vec![
+                ReplicaUpdate::Route {
+                    conversation,
+                    route: Some(Route {
+                        customer: customer.clone(),
+                        attendant: None,
+                        status: ConversationStatus::Queued,
+                    }),
+                },
+                ReplicaUpdate::Queue {
+                    queue: QueueId::default_queue(),
+                    observations: QueueObservations::default(),
+                    ewt_seconds: 30,
+                },
+            ],
+        },
+    ];
+    messages
+        .into_iter()
+        .map(|message| BusEvent::Cluster { message })
+        .collect()
 }
 
 /// Event number `n` of the test publisher `origin`.

@@ -1,4 +1,5 @@
-//! The bus carries what must reach connections, possibly held by other nodes.
+//! The bus carries what must reach connections, possibly held by other nodes, and the
+//! coordinators' own messages between nodes ([`BusEvent::Cluster`]).
 //!
 //! Every node subscribes and hands each event to its [`crate::hub::Hub`], which delivers it
 //! to the matching local connections. Durability never depends on the bus: messages are
@@ -30,6 +31,8 @@ use chimpassist_protocol::{AttendantId, CustomerId, ServerToAttendant, ServerToC
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use crate::coordinator::ClusterMessage;
+
 pub use local::LocalBus;
 pub use mqtt::{BaseTopic, BrokerAddress, Link, MqttBus, MqttSettings, MqttSettingsError};
 
@@ -49,6 +52,8 @@ pub enum BusEvent {
     },
     /// Every connected attendant.
     AllAttendants { frame: ServerToAttendant },
+    /// The coordinators of the nodes (never to a connection).
+    Cluster { message: ClusterMessage },
 }
 
 #[derive(Debug, thiserror::Error)]

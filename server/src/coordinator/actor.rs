@@ -1,4 +1,4 @@
-//! The actor: loads state, then handles commands and the keep-alive sweep one at a time.
+//! The actor: loads state, then handles requests and the keep-alive sweep one at a time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,33 +12,41 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::cluster::{Input, Shared};
 use super::model::{AttendantState, ConvState, CustomerState, Model, QueueState};
-use super::{Command, Observations, Presences, Route, Routes, Timing};
+use super::nodes::NodeTable;
+use super::replica::ReplicaWriter;
+use super::wire::{ClusterMessage, NodeId, ReplicaUpdate, Response};
+use super::{Route, Timing};
 use crate::bus::{Bus, BusEvent};
 use crate::error::{AppError, AppResult};
+
+/// Replica updates per bus message when the whole replica is published.
+const REPLICA_PART: usize = 1000;
 
 pub(crate) struct Actor {
     pub(super) model: Model,
     pub(super) store: Arc<dyn Store>,
     pub(super) bus: Arc<dyn Bus>,
     pub(super) timing: Timing,
-    pub(super) routes: Routes,
-    pub(super) observations: Observations,
-    pub(super) presences: Presences,
+    pub(super) replica: ReplicaWriter,
+    /// Sockets per node, as reported.
+    pub(super) nodes: NodeTable,
+    pub(super) shared: Arc<Shared>,
+    pub(super) term: u64,
+    /// Times this reign may have missed reports (bus gaps); announced with the term.
+    epoch: u64,
+    /// Last time the bus was seen not ready: silent nodes are forgotten only after it has
+    /// been ready for a whole lease (else the silence may be ours).
+    bus_unready_at: Instant,
 }
 
 impl Actor {
     /// Rebuilds the model: queues and attendants from the store, open conversations with
     /// their customers. Nobody is connected yet, so every attendant starts offline and every
-    /// customer "gone since now": the keep-alives then decide, as for any disconnect.
-    pub(super) async fn load(
-        store: Arc<dyn Store>,
-        bus: Arc<dyn Bus>,
-        timing: Timing,
-        routes: Routes,
-        observations: Observations,
-        presences: Presences,
-    ) -> AppResult<Self> {
+    /// customer "gone since now": the nodes' reports and the keep-alives then decide.
+    pub(super) async fn load(shared: Arc<Shared>, term: u64) -> AppResult<Self> {
+        let store = Arc::clone(&shared.store);
         let now = Instant::now();
         let mut model = Model::default();
         for queue in store.list_queues().await? {
@@ -80,14 +88,19 @@ impl Actor {
                 .conversations
                 .insert(record.id, ConvState { record, customer });
         }
+        let replica = ReplicaWriter::new(shared.replica.clone(), shared.clustered());
+        replica.reset();
         let actor = Self {
             model,
             store,
-            bus,
-            timing,
-            routes,
-            observations,
-            presences,
+            bus: Arc::clone(&shared.bus),
+            timing: shared.timing,
+            replica,
+            nodes: NodeTable::default(),
+            term,
+            epoch: 0,
+            bus_unready_at: now,
+            shared,
         };
         for id in actor
             .model
@@ -102,126 +115,108 @@ impl Actor {
         Ok(actor)
     }
 
-    pub(super) async fn run(mut self, mut rx: mpsc::Receiver<Command>, stop: CancellationToken) {
+    pub(super) async fn run(mut self, mut inbox: mpsc::Receiver<Input>, stop: CancellationToken) {
         let shortest = self
             .timing
             .attendant_keep_alive
-            .min(self.timing.session_keep_alive);
+            .min(self.timing.session_keep_alive)
+            .min(self.shared.lease());
         let period = (shortest / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
         let mut sweep = tokio::time::interval(period);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = stop.cancelled() => break,
-                command = rx.recv() => match command {
-                    Some(command) => self.handle(command).await,
+                input = inbox.recv() => match input {
+                    Some(input) => self.input(input).await,
                     None => break,
                 },
                 _ = sweep.tick() => self.sweep().await,
             }
+            self.flush_replica().await;
         }
-        tracing::debug!("coordinator stopped");
+        tracing::debug!(term = self.term, "coordinator stopped");
     }
 
-    async fn handle(&mut self, command: Command) {
-        match command {
-            Command::StartChat {
-                customer,
-                queue,
-                subject,
-                reply,
-            } => {
-                let _ = reply.send(self.start_chat(customer, queue, subject).await);
-            }
-            Command::EndChat {
-                customer,
-                conversation,
-                reply,
-            } => {
-                let _ = reply.send(self.end_chat(&customer, conversation).await);
-            }
-            Command::CustomerConnected { customer } => self.customer_connected(customer).await,
-            Command::CustomerDisconnected { customer } => {
-                self.customer_disconnected(&customer).await;
-            }
-            Command::CustomerPresence { customer, state } => {
-                self.customer_presence(&customer, state).await;
-            }
-            Command::CustomerWrote { conversation } => self.customer_wrote(conversation).await,
-            Command::Rated { conversation } => self.rated(conversation).await,
-            Command::AttendantConnected { attendant, reply } => {
-                let _ = reply.send(self.attendant_connected(attendant).await);
-            }
-            Command::AttendantDisconnected { attendant } => {
-                if let Some(a) = self.model.attendants.get_mut(&attendant) {
-                    a.connections = a.connections.saturating_sub(1);
-                    a.last_seen = Instant::now();
+    async fn input(&mut self, input: Input) {
+        match input {
+            Input::Local { request, reply } => {
+                let response = self.handle(&self.shared.me.clone(), request).await;
+                if let Some(reply) = reply {
+                    let _ = reply.send(response);
                 }
             }
-            Command::AttendantSeen { attendant } => {
-                if let Some(a) = self.model.attendants.get_mut(&attendant) {
-                    a.last_seen = Instant::now();
+            Input::Remote { from, id, request } => {
+                self.nodes.heard(&from, Instant::now());
+                let response = self.handle(&from, request).await;
+                if let Some(id) = id {
+                    let message = ClusterMessage::Reply {
+                        to: from,
+                        id,
+                        response,
+                    };
+                    self.publish(BusEvent::Cluster { message }).await;
                 }
             }
-            Command::SetPresence {
-                attendant,
-                presence,
-                reply,
-            } => {
-                let _ = reply.send(self.set_presence(&attendant, presence).await);
-            }
-            Command::AttendantReplied {
-                attendant,
-                conversation,
-            } => self.attendant_replied(&attendant, conversation).await,
-            Command::NextCustomer {
-                attendant,
-                queue,
-                reply,
-            } => {
-                let _ = reply.send(self.next_customer(&attendant, queue).await);
-            }
-            Command::Transfer {
-                by,
-                conversation,
-                to,
-                reply,
-            } => {
-                let _ = reply.send(self.transfer(&by, conversation, to).await);
-            }
-            Command::Resolve {
-                by,
-                conversation,
-                reply,
-            } => {
-                let _ = reply.send(self.resolve(&by, conversation).await);
-            }
-            Command::Reopen {
-                by,
-                conversation,
-                reply,
-            } => {
-                let _ = reply.send(self.reopen(&by, conversation).await);
-            }
-            Command::AttendantChanged { attendant } => self.attendant_changed(attendant).await,
-            Command::QueueChanged { queue } => {
-                match self.model.queues.get_mut(&queue.id) {
-                    Some(state) => state.config = queue,
-                    None => {
-                        self.model
-                            .queues
-                            .insert(queue.id.clone(), QueueState::new(queue));
-                    }
-                }
-                self.assign_waiting().await;
+            Input::BusGap => {
+                // Reports from other nodes may be lost: ask everyone again, and give silent
+                // nodes a fresh lease of life.
+                self.epoch += 1;
+                tracing::info!(
+                    term = self.term,
+                    epoch = self.epoch,
+                    "bus gap: asking every node for its sockets"
+                );
+                self.nodes.heard_all(Instant::now());
+                self.announce_reign().await;
             }
         }
+    }
+
+    /// Tells every node this reign (they answer with their sockets) and publishes the whole
+    /// replica. A single node has nobody to tell.
+    pub(super) async fn announce_reign(&self) {
+        if !self.replica.clustered() {
+            return;
+        }
+        let message = ClusterMessage::Leader {
+            node: self.shared.me.clone(),
+            term: self.term,
+            epoch: self.epoch,
+        };
+        self.publish_raw(BusEvent::Cluster { message }).await;
+        self.publish_whole_replica().await;
+    }
+
+    pub(super) async fn publish_whole_replica(&self) {
+        let all = self.replica.replica.snapshot();
+        let mut parts = all.chunks(REPLICA_PART).peekable();
+        let mut first = true;
+        if parts.peek().is_none() {
+            self.publish_replica(true, Vec::new()).await;
+        }
+        for part in parts {
+            self.publish_replica(first, part.to_vec()).await;
+            first = false;
+        }
+    }
+
+    async fn publish_replica(&self, reset: bool, updates: Vec<ReplicaUpdate>) {
+        let message = ClusterMessage::Replica {
+            from: self.shared.me.clone(),
+            term: self.term,
+            reset,
+            updates,
+        };
+        self.publish_raw(BusEvent::Cluster { message }).await;
     }
 
     /// Keep-alive sweep: lapsed attendants go offline and lose their conversations to the
-    /// head of the queue; customers gone too long lose theirs (expired / abandoned).
+    /// head of the queue; customers gone too long lose theirs (expired / abandoned); nodes
+    /// silent for a lease lose their sockets.
     async fn sweep(&mut self) {
         let now = Instant::now();
+        self.forget_silent_nodes(now).await;
         let lapsed: Vec<_> = self
             .model
             .attendants
@@ -252,69 +247,90 @@ impl Actor {
         }
     }
 
-    /// Keeps the routes map in step with the model for one conversation.
+    async fn forget_silent_nodes(&mut self, now: Instant) {
+        if !self.replica.clustered() {
+            return;
+        }
+        if !self.bus.is_ready() {
+            self.bus_unready_at = now;
+            return;
+        }
+        let lease = self.shared.lease();
+        if now.duration_since(self.bus_unready_at) < lease {
+            return;
+        }
+        for node in self.nodes.silent(&self.shared.me, now, lease) {
+            tracing::warn!(%node, "node silent for a lease; forgetting its sockets");
+            let changes = self.nodes.forget(&node);
+            self.apply_changes(changes).await;
+        }
+    }
+
+    /// Keeps the routes in step with the model for one conversation.
     pub(super) fn sync_route(&self, id: chimpassist_protocol::ConversationId) {
-        let mut routes = self.routes.write().unwrap_or_else(|p| p.into_inner());
-        match self.model.conversations.get(&id) {
-            Some(c) => {
-                routes.insert(
-                    id,
-                    Route {
-                        customer: c.record.customer_id.clone(),
-                        attendant: c.record.attendant_id.clone(),
-                        status: c.record.status,
-                    },
-                );
-            }
-            None => {
-                routes.remove(&id);
-            }
+        let route = self.model.conversations.get(&id).map(|c| Route {
+            customer: c.record.customer_id.clone(),
+            attendant: c.record.attendant_id.clone(),
+            status: c.record.status,
+        });
+        if self.replica.replica.route(&id) != route {
+            self.replica.set(ReplicaUpdate::Route {
+                conversation: id,
+                route,
+            });
         }
     }
 
     /// Keeps the presence board in step with the model for one customer.
     pub(super) fn sync_customer_presence(&self, id: &CustomerId) {
-        let mut board = self.presences.write().unwrap_or_else(|p| p.into_inner());
-        match self.model.customers.get(id).map(|c| c.presence) {
-            Some(presence) if presence != CustomerPresence::Gone => {
-                board.customers.insert(id.clone(), presence);
-            }
-            _ => {
-                board.customers.remove(id);
-            }
+        let presence = self
+            .model
+            .customers
+            .get(id)
+            .map_or(CustomerPresence::Gone, |c| c.presence);
+        if self.replica.replica.customer(id) != presence {
+            self.replica.set(ReplicaUpdate::Customer {
+                customer: id.clone(),
+                presence,
+            });
         }
     }
 
     /// Keeps the presence board in step with the model for one attendant.
     pub(super) fn sync_attendant_presence(&self, id: &AttendantId) {
-        let mut board = self.presences.write().unwrap_or_else(|p| p.into_inner());
-        match self.model.attendants.get(id).map(|a| a.presence) {
-            Some(presence) if presence != Presence::Offline => {
-                board.attendants.insert(id.clone(), presence);
-            }
-            _ => {
-                board.attendants.remove(id);
-            }
+        let presence = self
+            .model
+            .attendants
+            .get(id)
+            .map_or(Presence::Offline, |a| a.presence);
+        if self.replica.replica.attendant(id) != presence {
+            self.replica.set(ReplicaUpdate::Attendant {
+                attendant: id.clone(),
+                presence,
+            });
         }
     }
 
-    /// Recomputes queue numbers; pushes changed positions to waiting customers and changed
-    /// numbers to attendants.
+    /// Recomputes queue numbers; pushes changed numbers to attendants.
     pub(super) async fn refresh_observations(&self) {
         let mut changed = Vec::new();
-        {
-            let mut shared = self.observations.write().unwrap_or_else(|p| p.into_inner());
-            for id in self.model.queues.keys() {
-                let waiting = self.model.queues.get(id).map_or(0, |q| q.waiting.len());
-                let next = u32::try_from(waiting).unwrap_or(u32::MAX).saturating_add(1);
-                let value = (
-                    self.model.observations(id),
-                    self.model.estimated_wait(id, next),
-                );
-                if shared.get(id) != Some(&value) {
-                    changed.push((id.clone(), value.0.clone()));
-                    shared.insert(id.clone(), value);
-                }
+        let ids: Vec<QueueId> = self.model.queues.keys().cloned().collect();
+        for id in ids {
+            let waiting = self.model.queues.get(&id).map_or(0, |q| q.waiting.len());
+            let next = u32::try_from(waiting).unwrap_or(u32::MAX).saturating_add(1);
+            let (observations, ewt_seconds) = (
+                self.model.observations(&id),
+                self.model.estimated_wait(&id, next),
+            );
+            if self.replica.replica.observations(&id).as_ref()
+                != Some(&(observations.clone(), ewt_seconds))
+            {
+                changed.push((id.clone(), observations.clone()));
+                self.replica.set(ReplicaUpdate::Queue {
+                    queue: id,
+                    observations,
+                    ewt_seconds,
+                });
             }
         }
         for (queue, observations) in changed {
@@ -328,11 +344,24 @@ impl Actor {
         }
     }
 
-    /// Publishes in order. A failed publish is logged: clients resume from the store, so
-    /// nothing durable is lost.
+    /// Publishes the replica updates not yet published.
+    async fn flush_replica(&self) {
+        let pending = self.replica.take_pending();
+        if !pending.is_empty() {
+            self.publish_replica(false, pending).await;
+        }
+    }
+
+    /// Publishes in order, after the replica updates it may depend on. A failed publish is
+    /// logged: clients resume from the store, so nothing durable is lost.
     pub(super) async fn publish(&self, event: BusEvent) {
+        self.flush_replica().await;
+        self.publish_raw(event).await;
+    }
+
+    async fn publish_raw(&self, event: BusEvent) {
         if let Err(e) = self.bus.publish(event).await {
-            tracing::warn!(error = %e, "bus publish failed");
+            tracing::debug!(error = %e, "bus publish failed");
         }
     }
 
@@ -342,5 +371,24 @@ impl Actor {
             .get(id)
             .map(|q| q.config.clone())
             .ok_or_else(|| AppError::client(ErrorCode::NotFound, format!("queue `{id}` not found")))
+    }
+
+    /// This node's own id (its sockets are reported like every other node's).
+    pub(super) fn me(&self) -> &NodeId {
+        &self.shared.me
+    }
+}
+
+/// The answer to a call that returned nothing.
+pub(super) fn done(result: AppResult<()>) -> Response {
+    match result {
+        Ok(()) => Response::Done,
+        Err(e) => failed(&e),
+    }
+}
+
+pub(super) fn failed(error: &AppError) -> Response {
+    Response::Failed {
+        error: error.body(),
     }
 }

@@ -1,61 +1,54 @@
 //! The session coordinator: queues, assignment, presence, conversation lifecycle.
 //!
-//! One actor task owns the state and handles one command at a time, so no two decisions
-//! race on this node: a conversation is never given to two attendants, and an attendant is
-//! never given more than their capacity. Every decision is first written to the store with a
+//! One actor task owns the state and handles one request at a time, so no two decisions
+//! race: a conversation is never given to two attendants, and an attendant is never given
+//! more than their capacity. Every decision is first written to the store with a
 //! compare-and-set transition (which also checks capacity atomically), so the store stays the
-//! authority — the in-memory model is rebuilt from it at start.
+//! authority — the in-memory model is rebuilt from it whenever a node starts leading.
 //!
-//! The hot path (messages, receipts, typing) does not go through the actor: connections check
-//! membership against [`Routes`], a read-mostly map the actor keeps up to date.
+//! In a cluster one node leads (see [`cluster`]): the others hand it their requests over the
+//! bus and keep a replica of its decisions ([`Replica`]). The hot path (messages, receipts,
+//! typing) never goes through the actor: connections check membership against the replica.
 
 mod actor;
+mod cluster;
 mod lifecycle;
 mod model;
+mod nodes;
 mod ops;
+mod replica;
+mod requests;
+mod sockets;
+pub mod wire;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationStatus, ConversationView, CustomerId,
-    CustomerPresence, ErrorCode, Presence, QueueId, QueueObservations, TransferTarget,
+    CustomerPresence, Presence, QueueId, QueueObservations, TransferTarget,
 };
 use chimpassist_store::{Attendant, Customer, Queue, Store};
-use tokio::sync::{mpsc, oneshot};
+use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use cluster::{LeaderRef, Mode};
+pub use replica::Replica;
+pub use wire::{ClusterMessage, NodeId};
+
 use crate::bus::Bus;
 use crate::error::{AppError, AppResult};
+use cluster::Shared;
+use wire::{Request, Response, public};
 
 /// Who may write in an open conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Route {
     pub customer: CustomerId,
     pub attendant: Option<AttendantId>,
     pub status: ConversationStatus,
 }
-
-/// Open conversations → their participants. Written only by the actor.
-pub type Routes = Arc<RwLock<HashMap<ConversationId, Route>>>;
-
-/// Queue numbers as last computed, with the EWT of a newcomer.
-pub type Observations = Arc<RwLock<HashMap<QueueId, (QueueObservations, u32)>>>;
-
-/// Presence as the actor last set it, for readers that must not queue behind its decisions
-/// (REST lists, the attendant directory). Only those not `gone` / `offline` are listed.
-#[derive(Debug, Default)]
-pub struct PresenceBoard {
-    customers: HashMap<CustomerId, CustomerPresence>,
-    attendants: HashMap<AttendantId, Presence>,
-}
-
-/// Written only by the actor.
-pub type Presences = Arc<RwLock<PresenceBoard>>;
-
-type Reply<T> = oneshot::Sender<AppResult<T>>;
 
 /// Timing settings of the coordinator.
 #[derive(Clone, Copy, Debug)]
@@ -64,172 +57,94 @@ pub struct Timing {
     pub attendant_keep_alive: Duration,
 }
 
-#[derive(Debug)]
-pub(crate) enum Command {
-    StartChat {
-        customer: Customer,
-        queue: QueueId,
-        subject: Option<String>,
-        reply: Reply<ConversationView>,
-    },
-    EndChat {
-        customer: CustomerId,
-        conversation: ConversationId,
-        reply: Reply<()>,
-    },
-    CustomerConnected {
-        customer: Customer,
-    },
-    CustomerDisconnected {
-        customer: CustomerId,
-    },
-    CustomerPresence {
-        customer: CustomerId,
-        state: CustomerPresence,
-    },
-    CustomerWrote {
-        conversation: ConversationId,
-    },
-    Rated {
-        conversation: ConversationId,
-    },
-    AttendantConnected {
-        attendant: Attendant,
-        reply: Reply<(Presence, Vec<ConversationView>)>,
-    },
-    AttendantDisconnected {
-        attendant: AttendantId,
-    },
-    AttendantSeen {
-        attendant: AttendantId,
-    },
-    SetPresence {
-        attendant: AttendantId,
-        presence: Presence,
-        reply: Reply<Presence>,
-    },
-    AttendantReplied {
-        attendant: AttendantId,
-        conversation: ConversationId,
-    },
-    NextCustomer {
-        attendant: AttendantId,
-        queue: Option<QueueId>,
-        reply: Reply<ConversationView>,
-    },
-    Transfer {
-        by: Attendant,
-        conversation: ConversationId,
-        to: TransferTarget,
-        reply: Reply<()>,
-    },
-    Resolve {
-        by: Attendant,
-        conversation: ConversationId,
-        reply: Reply<()>,
-    },
-    Reopen {
-        by: Attendant,
-        conversation: ConversationId,
-        reply: Reply<()>,
-    },
-    AttendantChanged {
-        attendant: Attendant,
-    },
-    QueueChanged {
-        queue: Queue,
-    },
-}
-
-/// Cheap, cloneable handle to the coordinator actor.
+/// Cheap, cloneable handle to the coordinator, wherever it runs.
 #[derive(Clone, Debug)]
 pub struct Coordinator {
-    tx: mpsc::Sender<Command>,
-    routes: Routes,
-    observations: Observations,
-    presences: Presences,
+    shared: Arc<Shared>,
 }
 
 impl Coordinator {
-    /// Rebuilds the state from the store and starts the actor; it stops when `stop` fires.
+    /// Starts coordinating until `stop` fires. A single node (`Mode::Solo`) rebuilds the
+    /// actor from the store first, so a store that cannot be read fails the start; in a
+    /// cluster the node joins the election in the background. The task ends after `stop`,
+    /// once the lease (if held) is given up.
     pub async fn start(
         store: Arc<dyn Store>,
         bus: Arc<dyn Bus>,
         timing: Timing,
+        mode: Mode,
         stop: CancellationToken,
     ) -> AppResult<(Self, JoinHandle<()>)> {
-        let routes = Routes::default();
-        let observations = Observations::default();
-        let presences = Presences::default();
-        let (tx, rx) = mpsc::channel(4096);
-        let actor = actor::Actor::load(
-            store,
-            bus,
-            timing,
-            Arc::clone(&routes),
-            Arc::clone(&observations),
-            Arc::clone(&presences),
-        )
-        .await?;
-        let task = tokio::spawn(actor.run(rx, stop));
-        Ok((
-            Self {
-                tx,
-                routes,
-                observations,
-                presences,
-            },
-            task,
-        ))
+        let shared = Shared::new(store, bus, timing, mode);
+        let task = match mode {
+            Mode::Solo => shared.lead_alone(&stop).await?,
+            Mode::Cluster { .. } => tokio::spawn(Arc::clone(&shared).elect(stop)),
+        };
+        Ok((Self { shared }, task))
+    }
+
+    /// This node's id.
+    pub fn node(&self) -> &NodeId {
+        &self.shared.me
+    }
+
+    /// Who leads, as far as this node knows.
+    pub fn leader(&self) -> Option<LeaderRef> {
+        self.shared.leader()
+    }
+
+    /// Whether this node runs the coordinator now.
+    pub fn is_leader(&self) -> bool {
+        self.shared.is_leader()
     }
 
     /// A customer's presence now (`gone` when none of their connections is open).
     pub fn presence_of_customer(&self, customer: &CustomerId) -> CustomerPresence {
-        self.presences
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .customers
-            .get(customer)
-            .copied()
-            .unwrap_or_default()
+        self.shared.replica.customer(customer)
     }
 
     /// An attendant's presence now (`offline` once their keep-alive lapsed).
     pub fn presence_of_attendant(&self, attendant: &AttendantId) -> Presence {
-        self.presences
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .attendants
-            .get(attendant)
-            .copied()
-            .unwrap_or(Presence::Offline)
+        self.shared.replica.attendant(attendant)
     }
 
+    /// The route of an open conversation as the replica knows it; may lag behind the
+    /// leader (check a miss against the store).
     pub fn route(&self, conversation: &ConversationId) -> Option<Route> {
-        self.routes
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(conversation)
-            .cloned()
+        self.shared.replica.route(conversation)
     }
 
     pub fn observations(&self, queue: &QueueId) -> Option<(QueueObservations, u32)> {
-        self.observations
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(queue)
-            .cloned()
+        self.shared.replica.observations(queue)
     }
 
-    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> AppResult<T> {
-        let (reply, rx) = oneshot::channel();
-        self.tx.send(make(reply)).await.map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
+    /// Handles a coordination message from the bus.
+    pub async fn on_message(&self, message: &ClusterMessage) {
+        self.shared.on_message(message).await;
     }
 
-    /// Fire-and-forget notices (connection events); lost only when the server is stopping.
-    async fn tell(&self, command: Command) {
-        let _ = self.tx.send(command).await;
+    /// This node's bus had a gap.
+    pub async fn on_gap(&self) {
+        self.shared.on_gap().await;
+    }
+
+    async fn call(&self, request: Request) -> AppResult<Response> {
+        into_result(self.shared.call(request).await)
+    }
+
+    async fn call_done(&self, request: Request) -> AppResult<()> {
+        self.call(request).await.map(|_| ())
+    }
+
+    async fn call_view(&self, request: Request) -> AppResult<ConversationView> {
+        match self.call(request).await? {
+            Response::Conversation { conversation } => Ok(*conversation),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    async fn tell(&self, request: Request) {
+        self.shared.tell(request).await;
     }
 
     pub async fn start_chat(
@@ -238,11 +153,10 @@ impl Coordinator {
         queue: QueueId,
         subject: Option<String>,
     ) -> AppResult<ConversationView> {
-        self.call(|reply| Command::StartChat {
+        self.call_view(Request::StartChat {
             customer,
             queue,
             subject,
-            reply,
         })
         .await
     }
@@ -252,50 +166,49 @@ impl Coordinator {
         customer: CustomerId,
         conversation: ConversationId,
     ) -> AppResult<()> {
-        self.call(|reply| Command::EndChat {
+        self.call_done(Request::EndChat {
             customer,
             conversation,
-            reply,
         })
         .await
     }
 
     pub async fn customer_connected(&self, customer: Customer) {
-        self.tell(Command::CustomerConnected { customer }).await;
+        self.shared.customer_connected(customer).await;
     }
 
     pub async fn customer_disconnected(&self, customer: CustomerId) {
-        self.tell(Command::CustomerDisconnected { customer }).await;
+        self.shared.customer_disconnected(&customer).await;
     }
 
     pub async fn customer_presence(&self, customer: CustomerId, state: CustomerPresence) {
-        self.tell(Command::CustomerPresence { customer, state })
+        self.tell(Request::CustomerPresence { customer, state })
             .await;
     }
 
     pub async fn customer_wrote(&self, conversation: ConversationId) {
-        self.tell(Command::CustomerWrote { conversation }).await;
+        self.tell(Request::CustomerWrote { conversation }).await;
     }
 
     pub async fn rated(&self, conversation: ConversationId) {
-        self.tell(Command::Rated { conversation }).await;
+        self.tell(Request::Rated { conversation }).await;
     }
 
     pub async fn attendant_connected(
         &self,
         attendant: Attendant,
     ) -> AppResult<(Presence, Vec<ConversationView>)> {
-        self.call(|reply| Command::AttendantConnected { attendant, reply })
-            .await
+        match into_result(self.shared.attendant_connected(&attendant).await)? {
+            Response::Welcome {
+                presence,
+                conversations,
+            } => Ok((presence, conversations)),
+            other => Err(unexpected(&other)),
+        }
     }
 
     pub async fn attendant_disconnected(&self, attendant: AttendantId) {
-        self.tell(Command::AttendantDisconnected { attendant })
-            .await;
-    }
-
-    pub async fn attendant_seen(&self, attendant: AttendantId) {
-        self.tell(Command::AttendantSeen { attendant }).await;
+        self.shared.attendant_disconnected(&attendant).await;
     }
 
     pub async fn set_presence(
@@ -303,16 +216,27 @@ impl Coordinator {
         attendant: AttendantId,
         presence: Presence,
     ) -> AppResult<Presence> {
-        self.call(|reply| Command::SetPresence {
-            attendant,
-            presence,
-            reply,
-        })
-        .await
+        match self
+            .call(Request::SetPresence {
+                attendant,
+                presence,
+            })
+            .await?
+        {
+            Response::Presence { presence } => Ok(presence),
+            other => Err(unexpected(&other)),
+        }
     }
 
     pub async fn attendant_replied(&self, attendant: AttendantId, conversation: ConversationId) {
-        self.tell(Command::AttendantReplied {
+        // Only the first reply changes anything (`assigned` → `active`).
+        if self
+            .route(&conversation)
+            .is_some_and(|r| r.status != ConversationStatus::Assigned)
+        {
+            return;
+        }
+        self.tell(Request::AttendantReplied {
             attendant,
             conversation,
         })
@@ -324,12 +248,8 @@ impl Coordinator {
         attendant: AttendantId,
         queue: Option<QueueId>,
     ) -> AppResult<ConversationView> {
-        self.call(|reply| Command::NextCustomer {
-            attendant,
-            queue,
-            reply,
-        })
-        .await
+        self.call_view(Request::NextCustomer { attendant, queue })
+            .await
     }
 
     pub async fn transfer(
@@ -338,42 +258,53 @@ impl Coordinator {
         conversation: ConversationId,
         to: TransferTarget,
     ) -> AppResult<()> {
-        self.call(|reply| Command::Transfer {
-            by,
+        self.call_done(Request::Transfer {
+            by: public(by),
             conversation,
             to,
-            reply,
         })
         .await
     }
 
     pub async fn resolve(&self, by: Attendant, conversation: ConversationId) -> AppResult<()> {
-        self.call(|reply| Command::Resolve {
-            by,
+        self.call_done(Request::Resolve {
+            by: public(by),
             conversation,
-            reply,
         })
         .await
     }
 
     pub async fn reopen(&self, by: Attendant, conversation: ConversationId) -> AppResult<()> {
-        self.call(|reply| Command::Reopen {
-            by,
+        self.call_done(Request::Reopen {
+            by: public(by),
             conversation,
-            reply,
         })
         .await
     }
 
     pub async fn attendant_changed(&self, attendant: Attendant) {
-        self.tell(Command::AttendantChanged { attendant }).await;
+        self.tell(Request::AttendantChanged {
+            attendant: public(attendant),
+        })
+        .await;
     }
 
     pub async fn queue_changed(&self, queue: Queue) {
-        self.tell(Command::QueueChanged { queue }).await;
+        self.tell(Request::QueueChanged { queue }).await;
     }
 }
 
-fn stopped() -> AppError {
-    AppError::client(ErrorCode::Unavailable, "the server is shutting down")
+/// The leader's answer as the caller's result.
+fn into_result(response: Response) -> AppResult<Response> {
+    match response {
+        Response::Failed { error } => Err(AppError::client(error.code, error.message)),
+        Response::NotLeader => Err(unexpected(&response)),
+        other => Ok(other),
+    }
+}
+
+fn unexpected(response: &Response) -> AppError {
+    AppError::Internal(anyhow::anyhow!(
+        "the coordinator answered {response:?} to a request that does not take it"
+    ))
 }

@@ -91,45 +91,6 @@ impl Actor {
         Ok(())
     }
 
-    pub(super) async fn customer_connected(&mut self, customer: Customer) {
-        let state = self
-            .model
-            .customers
-            .entry(customer.id.clone())
-            .or_insert(CustomerState {
-                connections: 0,
-                gone_since: None,
-                presence: CustomerPresence::Active,
-            });
-        state.connections += 1;
-        state.gone_since = None;
-        if let Some(open) = self.model.open_of(&customer.id)
-            && let Some(c) = self.model.conversations.get_mut(&open)
-        {
-            c.customer = customer.clone();
-        }
-        self.customer_presence(&customer.id, CustomerPresence::Active)
-            .await;
-    }
-
-    pub(super) async fn customer_disconnected(&mut self, customer: &CustomerId) {
-        let Some(state) = self.model.customers.get_mut(customer) else {
-            return;
-        };
-        state.connections = state.connections.saturating_sub(1);
-        if state.connections > 0 {
-            return;
-        }
-        state.gone_since = Some(Instant::now());
-        if self.model.open_of(customer).is_none() {
-            self.model.customers.remove(customer);
-            self.sync_customer_presence(customer);
-            return;
-        }
-        self.customer_presence(customer, CustomerPresence::Gone)
-            .await;
-    }
-
     /// Records and relays customer presence to the attendant holding their conversation.
     pub(super) async fn customer_presence(
         &mut self,
@@ -280,35 +241,6 @@ impl Actor {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "could not announce rating"),
         }
-    }
-
-    pub(super) async fn attendant_connected(
-        &mut self,
-        attendant: Attendant,
-    ) -> AppResult<(Presence, Vec<ConversationView>)> {
-        let now = Instant::now();
-        let state = self
-            .model
-            .attendants
-            .entry(attendant.id.clone())
-            .or_insert_with(|| AttendantState::new(attendant.clone(), now));
-        state.record = attendant.clone();
-        state.connections += 1;
-        state.last_seen = now;
-        if state.presence == Presence::Offline {
-            state.presence = Presence::Online;
-        }
-        let presence = state.presence;
-        self.sync_attendant_presence(&attendant.id);
-        self.assign_waiting().await;
-        let mut open: Vec<_> = self
-            .model
-            .conversations
-            .keys()
-            .filter_map(|id| self.view(*id))
-            .collect();
-        open.sort_by_key(|v| (v.requested_at, v.id));
-        Ok((presence, open))
     }
 
     pub(super) async fn set_presence(

@@ -15,9 +15,12 @@ use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
 use super::details;
-use super::messaging::{Author, append_and_deliver, history_page, publish, record_receipt};
+use super::messaging::{
+    Author, append_and_deliver, history_page, open_route, publish, record_receipt,
+};
 use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
+use crate::coordinator::Route;
 use crate::error::{AppError, AppResult};
 use crate::hub::{Outbound, outbound_attendant};
 use crate::state::AppState;
@@ -44,17 +47,22 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant
     let (registration, rx) = state.hub.register_attendant(me.id.clone(), OUTBOUND_QUEUE);
     let rx = details::complete_assigned(Arc::clone(&state), rx);
     let _gauge = state.metrics.connection("attendant");
-    let welcome = match state.coordinator.attendant_connected(me.clone()).await {
-        Ok((presence, conversations)) => ServerToAttendant::Welcome {
-            protocol: PROTOCOL_VERSION,
-            me: attendant_view(&me),
-            presence,
-            conversations: details::with_details(&state, conversations).await,
-            max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
-        },
-        Err(e) => ServerToAttendant::error(e.body()),
+    // Without a welcome (no coordinator reachable) the socket closes after the error, and
+    // the client reconnects with backoff.
+    let (welcome, welcomed) = match state.coordinator.attendant_connected(me.clone()).await {
+        Ok((presence, conversations)) => (
+            ServerToAttendant::Welcome {
+                protocol: PROTOCOL_VERSION,
+                me: attendant_view(&me),
+                presence,
+                conversations: details::with_details(&state, conversations).await,
+                max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
+            },
+            true,
+        ),
+        Err(e) => (ServerToAttendant::error(e.body()), false),
     };
-    let ok = send_text(&mut sink, encode(&welcome)).await;
+    let ok = send_text(&mut sink, encode(&welcome)).await && welcomed;
     let points: Vec<_> = resume.into_iter().take(200).collect();
     let registered = (registration, rx);
     run(&state, sink, stream, registered, &points, ok, |tx| {
@@ -70,9 +78,13 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant
 
 impl AttendantPeer {
     /// The customer of an open conversation this attendant holds.
-    fn held(&self, conversation: &ConversationId) -> AppResult<chimpassist_protocol::CustomerId> {
-        match self.state.coordinator.route(conversation) {
-            Some(route) if route.attendant.as_ref() == Some(&self.me.id) => Ok(route.customer),
+    async fn held(
+        &self,
+        conversation: &ConversationId,
+    ) -> AppResult<chimpassist_protocol::CustomerId> {
+        let mine = |route: &Route| route.attendant.as_ref() == Some(&self.me.id);
+        match open_route(&self.state, conversation, mine).await? {
+            Some(route) if mine(&route) => Ok(route.customer),
             Some(_) => Err(AppError::client(
                 ErrorCode::Forbidden,
                 "this conversation is not assigned to you",
@@ -90,7 +102,7 @@ impl AttendantPeer {
         client_id: ClientMessageId,
         text: chimpassist_protocol::MessageText,
     ) -> AppResult<()> {
-        let customer = self.held(&conversation)?;
+        let customer = self.held(&conversation).await?;
         let author = Author {
             party: Party::Attendant,
             id: self.me.id.to_string(),
@@ -158,7 +170,8 @@ impl Peer for AttendantPeer {
                     .set_presence(self.me.id.clone(), presence)
                     .await?;
             }
-            AttendantToServer::Heartbeat => coordinator.attendant_seen(self.me.id.clone()).await,
+            // The socket's own traffic keeps it alive; the coordinator only counts sockets.
+            AttendantToServer::Heartbeat => {}
             AttendantToServer::Send {
                 conversation,
                 client_id,
@@ -176,7 +189,7 @@ impl Peer for AttendantPeer {
                 kind,
                 up_to_seq,
             } => {
-                self.held(&conversation)?;
+                self.held(&conversation).await?;
                 let c = self
                     .state
                     .store
@@ -190,7 +203,7 @@ impl Peer for AttendantPeer {
                 conversation,
                 state,
             } => {
-                let customer = self.held(&conversation)?;
+                let customer = self.held(&conversation).await?;
                 let frame = ServerToCustomer::Typing {
                     conversation,
                     state,
@@ -226,7 +239,6 @@ impl Peer for AttendantPeer {
                 reply(&self.tx, outbound_attendant(&frame)).await;
             }
             AttendantToServer::Ping { nonce } => {
-                coordinator.attendant_seen(self.me.id.clone()).await;
                 reply(
                     &self.tx,
                     outbound_attendant(&ServerToAttendant::Pong { nonce }),

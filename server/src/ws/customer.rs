@@ -15,7 +15,9 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
-use super::messaging::{Author, append_and_deliver, history_page, publish, record_receipt};
+use super::messaging::{
+    Author, append_and_deliver, history_page, open_route, publish, record_receipt,
+};
 use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
 use crate::domain;
@@ -164,7 +166,8 @@ impl CustomerPeer {
         client_id: ClientMessageId,
         text: chimpassist_protocol::MessageText,
     ) -> AppResult<()> {
-        let route = self.state.coordinator.route(&conversation);
+        let me = &self.customer.id;
+        let route = open_route(&self.state, &conversation, |r| r.customer == *me).await?;
         let attendant = match &route {
             Some(r) if r.customer == self.customer.id => r.attendant.clone(),
             _ => {

@@ -10,6 +10,7 @@ use chimpassist_store::{NewMessage, StoredMessage};
 
 use super::connection::{MAX_REPLAY, WsSink, send_text};
 use crate::bus::BusEvent;
+use crate::coordinator::Route;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::views::{message_view, now_ms};
@@ -80,6 +81,32 @@ async fn deliver(
         },
     )
     .await;
+}
+
+/// The route of an open conversation: the replica's when it `fits` (names this writer),
+/// else the store's, which the coordinator writes before anything else. So a replica that
+/// lags behind the leader (a transfer an instant ago, a bus gap) never refuses a legitimate
+/// writer; `None` when the conversation is not open.
+pub(super) async fn open_route(
+    state: &AppState,
+    conversation: &ConversationId,
+    fits: impl Fn(&Route) -> bool,
+) -> AppResult<Option<Route>> {
+    if let Some(route) = state.coordinator.route(conversation)
+        && fits(&route)
+    {
+        return Ok(Some(route));
+    }
+    Ok(state
+        .store
+        .get_conversation(conversation)
+        .await?
+        .filter(|c| c.status.is_open())
+        .map(|c| Route {
+            customer: c.customer_id,
+            attendant: c.attendant_id,
+            status: c.status,
+        }))
 }
 
 /// Hands `event` to the bus; a failure is logged, never returned: what it carries is stored

@@ -64,6 +64,18 @@ pub(crate) async fn start(config: Config, dir: tempfile::TempDir) -> TestApp {
 }
 
 impl TestApp {
+    /// The helpers for a server running elsewhere (another process) on `port`; it is not
+    /// stopped by this handle.
+    #[allow(dead_code)] // used by tests/cluster, which includes this file
+    pub(crate) fn attached(port: u16) -> TestApp {
+        TestApp {
+            port,
+            dir: tempfile::tempdir().expect("temp dir"),
+            stop: None,
+            task: None,
+        }
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }

@@ -287,9 +287,14 @@ async fn wait_for_readiness(app: &helpers::TestApp, status: u16) {
 async fn a_server_on_mqtt_is_ready_with_its_broker_and_resyncs_sockets_after_an_outage() {
     let mut broker = broker().await;
     let url = broker.url();
+    // A cluster node: its store is shared (MongoDB), never embedded.
+    let database = chimpassist_store_mongo::test_support::fresh_database().await;
+    let (uri, name) = (database.uri().to_owned(), database.name().to_owned());
     let app = helpers::spawn_app_with(|config| {
         config.mqtt_broker_host = Some(url);
         config.mqtt_base_topic = format!("test/{}", uuid::Uuid::new_v4().simple());
+        config.mongo_connection_url = Some(SecretString::from(uri));
+        config.mongo_database = name;
     })
     .await;
     wait_for_readiness(&app, 200).await;

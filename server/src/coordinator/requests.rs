@@ -1,0 +1,129 @@
+//! One request at a time: what the actor does with each, and what it answers.
+
+use tokio::time::Instant;
+
+use super::actor::{Actor, done, failed};
+use super::model::QueueState;
+use super::wire::{NodeId, Request, Response};
+
+impl Actor {
+    /// Handles one request of `from` (this node or another).
+    pub(super) async fn handle(&mut self, from: &NodeId, request: Request) -> Response {
+        match request {
+            Request::StartChat {
+                customer,
+                queue,
+                subject,
+            } => match self.start_chat(customer, queue, subject).await {
+                Ok(conversation) => Response::Conversation {
+                    conversation: Box::new(conversation),
+                },
+                Err(e) => failed(&e),
+            },
+            Request::EndChat {
+                customer,
+                conversation,
+            } => done(self.end_chat(&customer, conversation).await),
+            Request::CustomerPresence { customer, state } => {
+                self.customer_presence(&customer, state).await;
+                Response::Done
+            }
+            Request::CustomerWrote { conversation } => {
+                self.customer_wrote(conversation).await;
+                Response::Done
+            }
+            Request::Rated { conversation } => {
+                self.rated(conversation).await;
+                Response::Done
+            }
+            Request::AttendantConnected { node, entry } => {
+                let id = match &entry {
+                    super::wire::Connections::Attendant { attendant, .. } => attendant.id.clone(),
+                    super::wire::Connections::Customer { .. } => {
+                        return failed(&crate::error::AppError::invalid("not an attendant"));
+                    }
+                };
+                self.connections(&node, entry).await;
+                self.welcome(&id)
+            }
+            Request::SetPresence {
+                attendant,
+                presence,
+            } => match self.set_presence(&attendant, presence).await {
+                Ok(presence) => Response::Presence { presence },
+                Err(e) => failed(&e),
+            },
+            Request::AttendantReplied {
+                attendant,
+                conversation,
+            } => {
+                self.attendant_replied(&attendant, conversation).await;
+                Response::Done
+            }
+            Request::NextCustomer { attendant, queue } => {
+                match self.next_customer(&attendant, queue).await {
+                    Ok(conversation) => Response::Conversation {
+                        conversation: Box::new(conversation),
+                    },
+                    Err(e) => failed(&e),
+                }
+            }
+            Request::Transfer {
+                by,
+                conversation,
+                to,
+            } => done(self.transfer(&by, conversation, to).await),
+            Request::Resolve { by, conversation } => done(self.resolve(&by, conversation).await),
+            Request::Reopen { by, conversation } => done(self.reopen(&by, conversation).await),
+            Request::AttendantChanged { attendant } => {
+                self.attendant_changed(attendant).await;
+                Response::Done
+            }
+            Request::QueueChanged { queue } => {
+                match self.model.queues.get_mut(&queue.id) {
+                    Some(state) => state.config = queue,
+                    None => {
+                        self.model
+                            .queues
+                            .insert(queue.id.clone(), QueueState::new(queue));
+                    }
+                }
+                self.assign_waiting().await;
+                Response::Done
+            }
+            Request::Connections { node, entry } => {
+                self.connections(&node, entry).await;
+                Response::Done
+            }
+            Request::NodeSnapshot {
+                node,
+                first,
+                last,
+                entries,
+            } => {
+                let now = Instant::now();
+                if first {
+                    self.nodes.begin_snapshot(&node, now);
+                }
+                for entry in entries {
+                    self.connections(&node, entry).await;
+                }
+                if last {
+                    let changes = self.nodes.end_snapshot(&node, now);
+                    self.apply_changes(changes).await;
+                }
+                Response::Done
+            }
+            Request::Alive { node } => {
+                self.nodes.heard(&node, Instant::now());
+                Response::Done
+            }
+            Request::ReplicaWanted => {
+                if *from != *self.me() {
+                    self.publish_whole_replica().await;
+                }
+                Response::Done
+            }
+        }
+    }
+}

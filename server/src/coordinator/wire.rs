@@ -1,0 +1,239 @@
+//! What nodes tell each other about coordination, on the bus as [`crate::bus::BusEvent::Cluster`].
+//!
+//! One serialisable [`Request`] type serves both ways a request reaches the leader's actor:
+//! through an in-process channel when this node leads, through the bus otherwise. So the
+//! single-node server and a cluster run the very same decisions.
+
+use chimpassist_protocol::{
+    AttendantId, ConversationId, ConversationView, CustomerId, CustomerPresence, ErrorBody,
+    Presence, QueueId, QueueObservations, TransferTarget,
+};
+use chimpassist_store::{Attendant, Customer, Queue};
+use serde::{Deserialize, Serialize};
+
+use super::Route;
+
+/// A server process in a cluster: random per start, so a restarted node is a new node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(String);
+
+impl NodeId {
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string()[..12].to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The holder named by the store's lease (a node id this or another node wrote).
+    pub(super) fn from_lease(holder: String) -> Self {
+        Self(holder)
+    }
+}
+
+impl std::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Something a node asks of the coordinator (the leader's actor).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    StartChat {
+        customer: Customer,
+        queue: QueueId,
+        subject: Option<String>,
+    },
+    EndChat {
+        customer: CustomerId,
+        conversation: ConversationId,
+    },
+    CustomerPresence {
+        customer: CustomerId,
+        state: CustomerPresence,
+    },
+    /// A customer wrote in a conversation this node saw no open route for.
+    CustomerWrote {
+        conversation: ConversationId,
+    },
+    Rated {
+        conversation: ConversationId,
+    },
+    /// An attendant's socket opened on `entry`'s node: counts it, answers the welcome.
+    AttendantConnected {
+        node: NodeId,
+        entry: Connections,
+    },
+    SetPresence {
+        attendant: AttendantId,
+        presence: Presence,
+    },
+    AttendantReplied {
+        attendant: AttendantId,
+        conversation: ConversationId,
+    },
+    NextCustomer {
+        attendant: AttendantId,
+        queue: Option<QueueId>,
+    },
+    Transfer {
+        by: Attendant,
+        conversation: ConversationId,
+        to: TransferTarget,
+    },
+    Resolve {
+        by: Attendant,
+        conversation: ConversationId,
+    },
+    Reopen {
+        by: Attendant,
+        conversation: ConversationId,
+    },
+    AttendantChanged {
+        attendant: Attendant,
+    },
+    QueueChanged {
+        queue: Queue,
+    },
+    /// How many sockets `node` holds now for one customer or attendant (0: none any more).
+    /// Absolute, not a difference, so a repeated report changes nothing.
+    Connections {
+        node: NodeId,
+        entry: Connections,
+    },
+    /// Everything `node` holds, in parts: entries of `node` missing from every part between
+    /// `first` and `last` are gone. Sent to each new leader, and whenever the leader may have
+    /// missed reports.
+    NodeSnapshot {
+        node: NodeId,
+        first: bool,
+        last: bool,
+        entries: Vec<Connections>,
+    },
+    /// A follower is alive. The leader forgets the sockets of a node it stops hearing from.
+    Alive {
+        node: NodeId,
+    },
+    /// A follower may have missed replica updates: the leader publishes the whole replica.
+    ReplicaWanted,
+}
+
+impl Request {
+    /// Whether sending it again, after the leader that got it died, does no harm.
+    pub(super) fn is_idempotent(&self) -> bool {
+        matches!(
+            self,
+            Self::StartChat { .. }
+                | Self::AttendantConnected { .. }
+                | Self::SetPresence { .. }
+                | Self::Connections { .. }
+                | Self::NodeSnapshot { .. }
+                | Self::Alive { .. }
+                | Self::ReplicaWanted
+                | Self::AttendantChanged { .. }
+                | Self::QueueChanged { .. }
+        )
+    }
+}
+
+/// One customer's or attendant's sockets on one node. Records travel without secrets (no
+/// password hash).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Connections {
+    Customer {
+        customer: Customer,
+        count: u32,
+        /// As this node last heard it: restores it on a new leader.
+        presence: CustomerPresence,
+    },
+    Attendant {
+        attendant: Attendant,
+        count: u32,
+        presence: Presence,
+    },
+}
+
+/// The leader's answer to a request that wants one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum Response {
+    Done,
+    Conversation {
+        conversation: Box<ConversationView>,
+    },
+    Presence {
+        presence: Presence,
+    },
+    Welcome {
+        presence: Presence,
+        conversations: Vec<ConversationView>,
+    },
+    Failed {
+        error: ErrorBody,
+    },
+    /// The addressed node does not lead (any more): ask the current leader.
+    NotLeader,
+}
+
+/// A change to the read-mostly picture every node keeps of the leader's decisions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "of", rename_all = "snake_case")]
+pub enum ReplicaUpdate {
+    /// `None`: the conversation is not open any more.
+    Route {
+        conversation: ConversationId,
+        route: Option<Route>,
+    },
+    Customer {
+        customer: CustomerId,
+        presence: CustomerPresence,
+    },
+    Attendant {
+        attendant: AttendantId,
+        presence: Presence,
+    },
+    Queue {
+        queue: QueueId,
+        observations: QueueObservations,
+        ewt_seconds: u32,
+    },
+}
+
+/// A coordination message between nodes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cluster", rename_all = "snake_case")]
+pub enum ClusterMessage {
+    /// To the node `to` believes leads. `id` is set when an answer is wanted.
+    Request {
+        from: NodeId,
+        to: NodeId,
+        id: Option<u64>,
+        request: Box<Request>,
+    },
+    Reply {
+        to: NodeId,
+        id: u64,
+        response: Response,
+    },
+    /// A leader's reign began (`epoch` 0) or it may have missed reports (a later epoch):
+    /// every follower sends its whole [`Request::NodeSnapshot`].
+    Leader { node: NodeId, term: u64, epoch: u64 },
+    /// Replica updates from the leader, in order; `reset` starts a whole copy.
+    Replica {
+        from: NodeId,
+        term: u64,
+        reset: bool,
+        updates: Vec<ReplicaUpdate>,
+    },
+}
+
+/// A record as it may travel between nodes: without the password hash.
+pub(super) fn public(mut attendant: Attendant) -> Attendant {
+    attendant.password_hash = None;
+    attendant
+}

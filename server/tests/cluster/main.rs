@@ -1,0 +1,388 @@
+//! Two server processes sharing one MongoDB (SecantusDB) and one MQTT broker (mosquitto):
+//! a chat across nodes, the coordinating node killed mid-chat, and 50 concurrent chat
+//! requests over both nodes. `cargo xtask setup` installs both engines; without them these
+//! tests fail, never skip.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::collections::{HashMap, HashSet};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use chimpassist_server::bus::mosquitto::Mosquitto;
+use chimpassist_store_mongo::test_support::{self, TestDatabase};
+use futures_util::future::join_all;
+use helpers::*;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// The coordinator's lease in these tests: a dead leader is replaced within about this long.
+const LEASE_MS: u64 = 1_000;
+/// How long a node may take to become ready, or to see a new leader.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// One MongoDB database and one broker for the nodes of one test.
+struct Cluster {
+    database: TestDatabase,
+    broker: Mosquitto,
+    topic: String,
+    /// Held until the database is dropped (fields drop in order): one cluster at a time.
+    /// Each runs two server processes on a 2-core machine, and SecantusDB can stall for
+    /// minutes dropping a database while other clients keep writing.
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// Whose turn it is to run a cluster.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A `chimpassist serve` process of the cluster.
+struct Node {
+    process: tokio::process::Child,
+    app: TestApp,
+}
+
+impl Cluster {
+    async fn start() -> Self {
+        let turn = TURN.lock().await;
+        Self {
+            _turn: turn,
+            database: test_support::fresh_database().await,
+            broker: Mosquitto::start()
+                .await
+                .unwrap_or_else(|why| panic!("{why}")),
+            topic: format!("test/{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// Starts a node and waits until it is ready and knows who leads.
+    async fn node(&self) -> Node {
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_chimpassist"))
+            .env_clear()
+            .args(["serve", "--port", "0", "--log-json", "--log", "info"])
+            .arg("--data-dir")
+            .arg(data.path())
+            .env("MONGO_CONNECTION_URL", self.database.uri())
+            .env("MONGO_DATABASE", self.database.name())
+            .env("MQTT_BROKER_HOST", self.broker.url())
+            .env("MQTT_BASE_TOPIC", &self.topic)
+            .env("LEADER_LEASE_TIME", LEASE_MS.to_string())
+            .env("RATE_LIMIT_PER_SECOND", "1000")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn chimpassist");
+        let mut lines = BufReader::new(process.stdout.take().expect("stdout")).lines();
+        let port = loop {
+            let line = lines
+                .next_line()
+                .await
+                .expect("read log")
+                .expect("the node exited before listening");
+            let Ok(entry) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if entry["fields"]["message"] == "chimpassist listening" {
+                break entry["fields"]["port"].as_u64().expect("port") as u16;
+            }
+        };
+        // Keep draining the log so the node never blocks on a full pipe; with `TEST_LOG`
+        // set, show it.
+        let show = std::env::var_os("TEST_LOG").is_some();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if show {
+                    eprintln!("[node {port}] {line}");
+                }
+            }
+        });
+        let node = Node {
+            process,
+            app: TestApp::attached(port),
+        };
+        node.ready_until(|r| !r["leader"].is_null()).await;
+        node
+    }
+}
+
+impl Node {
+    /// Polls `/readyz` (another process: there is no event to wait on) until it is 200 and
+    /// `fits`; returns that answer.
+    async fn ready_until(&self, fits: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            let response = reqwest::get(self.app.url("/readyz")).await;
+            if let Ok(response) = response
+                && response.status() == 200
+            {
+                let body: Value = response.json().await.expect("json");
+                if fits(&body) {
+                    return body;
+                }
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "node on port {} not ready as expected after {DEADLINE:?}",
+                self.app.port
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// This node's id, once it coordinates.
+    async fn leading(&self) -> String {
+        let ready = self.ready_until(|r| r["leading"] == true).await;
+        ready["node"].as_str().expect("node id").to_owned()
+    }
+
+    async fn kill(mut self) {
+        self.process.kill().await.expect("SIGKILL the node");
+    }
+}
+
+fn frame_for(conversation: &str, kind: &str) -> impl Fn(&Value) -> bool {
+    let conversation = conversation.to_owned();
+    let kind = kind.to_owned();
+    move |f: &Value| f["type"] == kind.as_str() && f["conversation"] == conversation.as_str()
+}
+
+async fn message_seq(ws: &mut Ws, seq: u64) -> Value {
+    ws.wait_for(&format!("message {seq}"), |f| {
+        f["type"] == "message" && f["message"]["seq"] == seq
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_on_one_node_and_an_attendant_on_the_other_chat_as_on_one() {
+    let cluster = Cluster::start().await;
+    let one = cluster.node().await;
+    let leader = one.leading().await;
+    let two = cluster.node().await;
+    let seen = two.ready_until(|r| r["leader"] == leader.as_str()).await;
+    assert_eq!(seen["leading"], false);
+
+    let admin = one.app.admin().await;
+    let (_, login) = two.app.create_attendant(&admin, "Alice", 2).await;
+    // The attendant's welcome is decided by the leader on node one, asked over the bus.
+    let mut alice = two.app.attendant(&login).await;
+    assert_eq!(alice.welcome["presence"], "online");
+    let mut customer = one.app.customer(None).await;
+    let conversation = start_chat(&mut customer).await;
+    customer.expect("assigned").await;
+    let assigned = alice.expect("assigned").await;
+    assert_eq!(assigned["conversation"]["id"], conversation.as_str());
+
+    // Typing both ways.
+    customer
+        .send(json!({"type": "typing", "conversation": conversation, "state": "composing"}))
+        .await;
+    let typing = alice
+        .wait_for("typing", frame_for(&conversation, "typing"))
+        .await;
+    assert_eq!(typing["state"], "composing");
+    alice
+        .send(json!({"type": "typing", "conversation": conversation, "state": "composing"}))
+        .await;
+    customer
+        .wait_for("typing", frame_for(&conversation, "typing"))
+        .await;
+
+    // Messages and receipts both ways.
+    assert_eq!(
+        customer.say(&conversation, "hello from node one").await["seq"],
+        1
+    );
+    let got = message_seq(&mut alice, 1).await;
+    assert_eq!(got["message"]["text"], "hello from node one");
+    alice
+        .send(json!({"type": "receipt", "conversation": conversation, "kind": "read", "up_to_seq": 1}))
+        .await;
+    let receipt = customer
+        .wait_for("read receipt", |f| {
+            f["type"] == "receipt" && f["receipts"]["attendant_read"] == 1
+        })
+        .await;
+    assert_eq!(receipt["conversation"], conversation.as_str());
+    assert_eq!(alice.say(&conversation, "hi from node two").await["seq"], 2);
+    let got = message_seq(&mut customer, 2).await;
+    assert_eq!(got["message"]["from"]["party"], "attendant");
+    customer
+        .send(json!({"type": "receipt", "conversation": conversation, "kind": "read", "up_to_seq": 2}))
+        .await;
+    alice
+        .wait_for("read receipt", |f| {
+            f["type"] == "receipt" && f["receipts"]["customer_read"] == 2
+        })
+        .await;
+
+    // Presence of the customer reaches the attendant; her resolve, asked on node two, is
+    // decided on node one and reaches the customer there.
+    customer
+        .send(json!({"type": "presence", "state": "inactive"}))
+        .await;
+    let presence = alice
+        .wait_for("customer presence", |f| {
+            f["type"] == "customer_presence" && f["state"] == "inactive"
+        })
+        .await;
+    assert!(presence["customer"].is_string());
+    alice
+        .send(json!({"type": "resolve", "conversation": conversation}))
+        .await;
+    customer
+        .wait_for("resolved", |f| {
+            f["type"] == "conversation" && f["conversation"]["status"] == "resolved"
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_coordinating_node_moves_its_attendant_to_the_other_and_the_chat_goes_on() {
+    let cluster = Cluster::start().await;
+    let two = cluster.node().await;
+    let first_leader = two.leading().await;
+    let one = cluster.node().await;
+    one.ready_until(|r| r["leader"] == first_leader.as_str())
+        .await;
+
+    let admin = one.app.admin().await;
+    let (alice_id, login) = one.app.create_attendant(&admin, "Alice", 2).await;
+    let mut alice = two.app.attendant(&login).await;
+    let mut customer = one.app.customer(None).await;
+    let conversation = start_chat(&mut customer).await;
+    alice.expect("assigned").await;
+    customer.say(&conversation, "before").await;
+    message_seq(&mut alice, 1).await;
+    alice.say(&conversation, "reply before").await;
+    message_seq(&mut customer, 2).await;
+
+    two.kill().await;
+    // The customer's node stores and acks while nobody coordinates.
+    assert_eq!(
+        customer.say(&conversation, "while it was down").await["seq"],
+        3
+    );
+    let second_leader = one.leading().await;
+    assert_ne!(second_leader, first_leader);
+
+    // The attendant's client reconnects to node one, from where it left off.
+    let mut alice = one
+        .app
+        .attendant_with(
+            &login,
+            json!([{"conversation": conversation, "last_seq": 2}]),
+        )
+        .await;
+    let held = alice.welcome["conversations"]
+        .as_array()
+        .expect("conversations")
+        .iter()
+        .find(|c| c["id"] == conversation.as_str())
+        .expect("the conversation is still open")
+        .clone();
+    assert_eq!(
+        held["attendant"]["id"],
+        alice_id.as_str(),
+        "still hers, not re-queued"
+    );
+    let missed = message_seq(&mut alice, 3).await;
+    assert_eq!(missed["message"]["text"], "while it was down");
+    assert_eq!(alice.say(&conversation, "back on node one").await["seq"], 4);
+    let got = message_seq(&mut customer, 4).await;
+    assert_eq!(got["message"]["text"], "back on node one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_chat_requests_over_two_nodes_never_exceed_any_attendant_s_capacity() {
+    let cluster = Cluster::start().await;
+    let one = cluster.node().await;
+    let leader = one.leading().await;
+    let two = cluster.node().await;
+    two.ready_until(|r| r["leader"] == leader.as_str()).await;
+    let admin = one.app.admin().await;
+    // The bootstrap admin takes chats too: away, so only these three do.
+    let mut admin_socket = one.app.attendant(&admin).await;
+    admin_socket
+        .send(json!({"type": "set_presence", "presence": "away"}))
+        .await;
+    admin_socket
+        .wait_for("away", |f| {
+            f["type"] == "presence" && f["presence"] == "away"
+        })
+        .await;
+    let capacities = [("Ann", 2u32, &one), ("Bob", 3, &two), ("Cyd", 4, &two)];
+    let mut attendants = Vec::new();
+    for (name, capacity, node) in capacities {
+        let (id, login) = node.app.create_attendant(&admin, name, capacity).await;
+        let socket = node.app.attendant(&login).await;
+        attendants.push((id, capacity, socket, login));
+    }
+
+    let customers = join_all((0..50).map(|i| {
+        let app = if i % 2 == 0 { &one.app } else { &two.app };
+        async move {
+            let mut customer = app.customer(None).await;
+            customer.send(json!({"type": "start_chat"})).await;
+            customer
+        }
+    }))
+    .await;
+    assert_eq!(customers.len(), 50);
+
+    // Each attendant gets exactly their capacity.
+    let mut held: HashMap<String, HashSet<String>> = HashMap::new();
+    for (id, capacity, socket, _) in &mut attendants {
+        for _ in 0..*capacity {
+            let frame = socket.expect("assigned").await;
+            let conversation = frame["conversation"]["id"].as_str().expect("id").to_owned();
+            held.entry(id.clone()).or_default().insert(conversation);
+        }
+    }
+    let total: usize = held.values().map(HashSet::len).sum();
+    assert_eq!(total, 9, "2 + 3 + 4 assigned");
+
+    // The coordinator's picture, as a new socket of Ann's sees it: 9 held, 41 waiting, and
+    // nobody above capacity.
+    let look = one.app.attendant(&attendants[0].3).await;
+    let open = look.welcome["conversations"]
+        .as_array()
+        .expect("open")
+        .clone();
+    assert_eq!(open.len(), 50);
+    let mut per_attendant: HashMap<String, u32> = HashMap::new();
+    let mut waiting: Vec<(u64, String)> = Vec::new();
+    for c in &open {
+        match c["attendant"]["id"].as_str() {
+            Some(a) => *per_attendant.entry(a.to_owned()).or_default() += 1,
+            None => waiting.push((
+                c["requested_at"].as_u64().expect("requested_at"),
+                c["id"].as_str().expect("id").to_owned(),
+            )),
+        }
+    }
+    for (id, capacity, _, _) in &attendants {
+        assert_eq!(per_attendant.get(id).copied(), Some(*capacity), "{id}");
+    }
+    assert_eq!(waiting.len(), 41);
+    waiting.sort();
+    look.close().await;
+
+    // Each resolves one: the three oldest waiting are next, in request order.
+    for (id, _, socket, _) in &mut attendants {
+        let done = held[id.as_str()].iter().next().expect("one").clone();
+        socket
+            .send(json!({"type": "resolve", "conversation": done}))
+            .await;
+    }
+    let mut next = HashSet::new();
+    for (_, _, socket, _) in &mut attendants {
+        let frame = socket.expect("assigned").await;
+        next.insert(frame["conversation"]["id"].as_str().expect("id").to_owned());
+    }
+    let oldest: HashSet<String> = waiting.iter().take(3).map(|(_, id)| id.clone()).collect();
+    assert_eq!(next, oldest, "first come, first served across nodes");
+}
