@@ -27,6 +27,8 @@ pub struct Metrics {
     pub messages_duplicate: Counter,
     /// Gaps in the bus (each cut this node's connections).
     pub bus_gaps: Counter,
+    /// 1 while this node coordinates (set when the metrics are read).
+    pub coordinator_leading: Gauge,
     rejected: Family<CodeLabel, Counter>,
     connections: Family<KindLabel, Gauge>,
 }
@@ -47,6 +49,7 @@ impl Default for Metrics {
         let messages_stored = Counter::default();
         let messages_duplicate = Counter::default();
         let bus_gaps = Counter::default();
+        let coordinator_leading = Gauge::default();
         let rejected = Family::<CodeLabel, Counter>::default();
         let connections = Family::<KindLabel, Gauge>::default();
         registry.register(
@@ -65,6 +68,11 @@ impl Default for Metrics {
             bus_gaps.clone(),
         );
         registry.register(
+            "coordinator_leading",
+            "1 while this node runs the coordinator (always, for a single node)",
+            coordinator_leading.clone(),
+        );
+        registry.register(
             "frames_rejected",
             "Client frames answered with an error, by code",
             rejected.clone(),
@@ -79,6 +87,7 @@ impl Default for Metrics {
             messages_stored,
             messages_duplicate,
             bus_gaps,
+            coordinator_leading,
             rejected,
             connections,
         }

@@ -478,7 +478,7 @@ async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()
     let hash = password::hash(password)
         .await
         .map_err(|e| anyhow::anyhow!("hashing the admin password: {e}"))?;
-    store
+    let created = store
         .create_attendant(Attendant {
             id: AttendantId::parse("admin")?,
             email: login.clone(),
@@ -493,7 +493,13 @@ async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()
             must_change_password: default,
             created_at: now_ms(),
         })
-        .await?;
+        .await;
+    match created {
+        Ok(_) => {}
+        // Another node of the cluster, starting at the same time, made it first.
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
     if default {
         tracing::warn!(
             "\n\n  !!! Created the default account admin/admin. Log in and change its password now. !!!\n  !!! Set ADMIN_EMAIL/ADMIN_PASSWORD, or run with --production, to avoid this.       !!!\n"

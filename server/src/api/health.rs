@@ -62,6 +62,10 @@ pub(super) async fn readyz(
 /// # GET /metrics — Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200)))]
 pub(super) async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    state
+        .metrics
+        .coordinator_leading
+        .set(i64::from(state.coordinator.is_leader()));
     (
         [(
             header::CONTENT_TYPE,

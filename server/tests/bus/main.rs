@@ -364,3 +364,15 @@ async fn bus_gaps(app: &helpers::TestApp) -> u64 {
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("no bus gap count in {metrics}"))
 }
+
+#[tokio::test]
+async fn a_broker_without_a_shared_store_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = helpers::test_config(dir.path());
+    config.mqtt_broker_host = Some("mqtt://127.0.0.1:1883".into());
+    let refused = chimpassist_server::startup::Application::build(config)
+        .await
+        .expect_err("a cluster node on its own embedded store");
+    let why = format!("{refused:#}");
+    assert!(why.contains("MONGO_CONNECTION_URL"), "{why}");
+}

@@ -12,7 +12,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use chimpassist_server::bus::mosquitto::Mosquitto;
-use chimpassist_store_mongo::test_support::{self, TestDatabase};
+use chimpassist_store_mongo::test_support::{self, SecantusServer};
 use futures_util::future::join_all;
 use helpers::*;
 use serde_json::{Value, json};
@@ -23,14 +23,18 @@ const LEASE_MS: u64 = 1_000;
 /// How long a node may take to become ready, or to see a new leader.
 const DEADLINE: Duration = Duration::from_secs(30);
 
-/// One MongoDB database and one broker for the nodes of one test.
+/// One MongoDB server and one broker for the nodes of one test.
+///
+/// The MongoDB server is the cluster's own, not the test binary's shared one, and is stopped
+/// with its data rather than asked to drop a database: a node killed in the middle of a
+/// transaction leaves it open until the server's 60 s reaper, and SecantusDB's
+/// `dropDatabase` then waits on it for minutes, holding the server's storage lock.
 struct Cluster {
-    database: TestDatabase,
+    database: SecantusServer,
     broker: Mosquitto,
     topic: String,
-    /// Held until the database is dropped (fields drop in order): one cluster at a time.
-    /// Each runs two server processes on a 2-core machine, and SecantusDB can stall for
-    /// minutes dropping a database while other clients keep writing.
+    /// Held until everything else is gone (fields drop in order): one cluster at a time, as
+    /// each runs two server processes and a database on a 2-core machine.
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -48,7 +52,12 @@ impl Cluster {
         let turn = TURN.lock().await;
         Self {
             _turn: turn,
-            database: test_support::fresh_database().await,
+            database: tokio::task::spawn_blocking(|| {
+                SecantusServer::start(test_support::free_port())
+            })
+            .await
+            .expect("starting SecantusDB")
+            .unwrap_or_else(|why| panic!("{why}")),
             broker: Mosquitto::start()
                 .await
                 .unwrap_or_else(|why| panic!("{why}")),
@@ -58,6 +67,11 @@ impl Cluster {
 
     /// Starts a node and waits until it is ready and knows who leads.
     async fn node(&self) -> Node {
+        self.node_with(&[]).await
+    }
+
+    /// A node with more settings (`(variable, value)`).
+    async fn node_with(&self, settings: &[(&str, &str)]) -> Node {
         let data = tempfile::tempdir().expect("temp dir");
         let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_chimpassist"))
             .env_clear()
@@ -65,11 +79,12 @@ impl Cluster {
             .arg("--data-dir")
             .arg(data.path())
             .env("MONGO_CONNECTION_URL", self.database.uri())
-            .env("MONGO_DATABASE", self.database.name())
+            .env("MONGO_DATABASE", "chimpassist")
             .env("MQTT_BROKER_HOST", self.broker.url())
             .env("MQTT_BASE_TOPIC", &self.topic)
             .env("LEADER_LEASE_TIME", LEASE_MS.to_string())
             .env("RATE_LIMIT_PER_SECOND", "1000")
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -136,6 +151,24 @@ impl Node {
     async fn leading(&self) -> String {
         let ready = self.ready_until(|r| r["leading"] == true).await;
         ready["node"].as_str().expect("node id").to_owned()
+    }
+
+    /// Polls `/readyz` until it answers `status`.
+    async fn readiness(&self, status: u16) {
+        let started = Instant::now();
+        loop {
+            if let Ok(response) = reqwest::get(self.app.url("/readyz")).await
+                && response.status() == status
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "/readyz of port {} not {status} after {DEADLINE:?}",
+                self.app.port
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn kill(mut self) {
@@ -385,4 +418,104 @@ async fn fifty_chat_requests_over_two_nodes_never_exceed_any_attendant_s_capacit
     }
     let oldest: HashSet<String> = waiting.iter().take(3).map(|(_, id)| id.clone()).collect();
     assert_eq!(next, oldest, "first come, first served across nodes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_follower_s_attendant_loses_her_chats_after_her_keep_alive() {
+    let cluster = Cluster::start().await;
+    let keep_alive = [("ATTENDANT_KEEP_ALIVE_TIME", "1500")];
+    let one = cluster.node_with(&keep_alive).await;
+    let leader = one.leading().await;
+    let two = cluster.node_with(&keep_alive).await;
+    two.ready_until(|r| r["leader"] == leader.as_str()).await;
+    let admin = one.app.admin().await;
+    let (_, alice_login) = one.app.create_attendant(&admin, "Alice", 2).await;
+    let (bob_id, bob_login) = one.app.create_attendant(&admin, "Bob", 2).await;
+    let mut alice = two.app.attendant(&alice_login).await;
+    let mut customer = one.app.customer(None).await;
+    let conversation = start_chat(&mut customer).await;
+    alice.expect("assigned").await;
+    customer.expect("assigned").await;
+
+    // Node two dies with Alice's only socket: the leader stops hearing from it, forgets its
+    // sockets, and once her keep-alive lapses the conversation goes back to the queue.
+    two.kill().await;
+    let requeued = customer
+        .wait_for("re-queued", |f| {
+            f["type"] == "conversation"
+                && f["conversation"]["id"] == conversation.as_str()
+                && f["conversation"]["status"] == "queued"
+        })
+        .await;
+    assert!(requeued["conversation"]["attendant"].is_null());
+    let mut bob = one.app.attendant(&bob_login).await;
+    let assigned = bob.expect("assigned").await;
+    assert_eq!(assigned["conversation"]["id"], conversation.as_str());
+    let taken = customer.expect("assigned").await;
+    assert_eq!(taken["attendant"]["id"], bob_id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_broker_outage_every_node_sees_the_cluster_as_it_is() {
+    let mut cluster = Cluster::start().await;
+    let one = cluster.node().await;
+    let leader = one.leading().await;
+    let two = cluster.node().await;
+    two.ready_until(|r| r["leader"] == leader.as_str()).await;
+    let admin = one.app.admin().await;
+    let (alice_id, alice_login) = one.app.create_attendant(&admin, "Alice", 2).await;
+    let (_, bob_login) = one.app.create_attendant(&admin, "Bob", 2).await;
+    let mut alice = one.app.attendant(&alice_login).await;
+
+    cluster.broker.stop().await;
+    one.readiness(503).await;
+    two.readiness(503).await;
+    // Decided by the leader while node two cannot hear it.
+    alice
+        .send(json!({"type": "set_presence", "presence": "away"}))
+        .await;
+    alice
+        .wait_for("away", |f| {
+            f["type"] == "presence" && f["presence"] == "away"
+        })
+        .await;
+    cluster
+        .broker
+        .start_again()
+        .await
+        .unwrap_or_else(|why| panic!("{why}"));
+    one.readiness(200).await;
+    two.readiness(200).await;
+
+    // Node two learns what it missed: Alice is away (its replica, read by the directory).
+    let directory_says = |body: &Value| {
+        body.as_array()
+            .and_then(|all| all.iter().find(|a| a["id"] == alice_id.as_str()))
+            .map(|a| a["presence"].clone())
+    };
+    let started = Instant::now();
+    loop {
+        let body: Value = two
+            .app
+            .get("/api/attendants/directory", &admin)
+            .await
+            .json()
+            .await
+            .expect("json");
+        if directory_says(&body) == Some(json!("away")) {
+            break;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "node two still says {:?}",
+            directory_says(&body)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // And the leader knows who is connected on node two: Bob, there, gets the next chat.
+    let mut bob = two.app.attendant(&bob_login).await;
+    let mut customer = two.app.customer(None).await;
+    let conversation = start_chat(&mut customer).await;
+    let assigned = bob.expect("assigned").await;
+    assert_eq!(assigned["conversation"]["id"], conversation.as_str());
 }
