@@ -98,7 +98,9 @@ impl Actor {
             replica,
             nodes: NodeTable::default(),
             term,
-            epoch: 0,
+            // Random start: a node that leads again in the same term (its first attempt to
+            // load failed) still announces a reign its followers have not heard.
+            epoch: u64::from(rand::random::<u32>()) << 32,
             bus_unready_at: now,
             shared,
         };
@@ -124,6 +126,10 @@ impl Actor {
         let period = (shortest / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
         let mut sweep = tokio::time::interval(period);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The leader's heartbeat: followers learn who leads, and notice at once (by the bus's
+        // numbering) when the leader's events were lost, even while it has nothing to say.
+        let mut heartbeat = tokio::time::interval(self.shared.lease() / 5);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = stop.cancelled() => break,
@@ -132,6 +138,7 @@ impl Actor {
                     None => break,
                 },
                 _ = sweep.tick() => self.sweep().await,
+                _ = heartbeat.tick(), if self.replica.clustered() => self.announce_leader().await,
             }
             self.flush_replica().await;
         }
@@ -179,13 +186,19 @@ impl Actor {
         if !self.replica.clustered() {
             return;
         }
+        self.announce_leader().await;
+        self.publish_whole_replica().await;
+    }
+
+    /// Says who leads, in which term and epoch (a follower that has not heard this one yet
+    /// answers with its sockets).
+    async fn announce_leader(&self) {
         let message = ClusterMessage::Leader {
             node: self.shared.me.clone(),
             term: self.term,
             epoch: self.epoch,
         };
         self.publish_raw(BusEvent::Cluster { message }).await;
-        self.publish_whole_replica().await;
     }
 
     pub(super) async fn publish_whole_replica(&self) {

@@ -292,6 +292,14 @@ async fn killing_the_coordinating_node_moves_its_attendant_to_the_other_and_the_
     message_seq(&mut alice, 1).await;
     alice.say(&conversation, "reply before").await;
     message_seq(&mut customer, 2).await;
+    // Her first reply made it `active`: with that write done, the kill below interrupts no
+    // transaction. (One it did interrupt would hold its documents until the database's
+    // transaction lifetime runs out — 60 s by default — see the README.)
+    alice
+        .wait_for("active", |f| {
+            f["type"] == "conversation" && f["conversation"]["status"] == "active"
+        })
+        .await;
 
     two.kill().await;
     // The customer's node stores and acks while nobody coordinates.

@@ -48,15 +48,24 @@ impl Shared {
                     let _ = tx.send(response.clone());
                 }
             }
-            ClusterMessage::Leader { node, term, .. }
+            ClusterMessage::Leader { node, term, epoch }
                 if *node != self.me && self.admits(node, *term) =>
             {
                 self.set_leader(Some(LeaderRef {
                     node: node.clone(),
                     term: *term,
                 }));
-                let shared = Arc::clone(self);
-                tokio::spawn(async move { shared.send_snapshot().await });
+                let heard = (node.clone(), *term, *epoch);
+                let new = {
+                    let mut last = self.announced.lock().unwrap_or_else(|p| p.into_inner());
+                    let new = last.as_ref() != Some(&heard);
+                    *last = Some(heard);
+                    new
+                };
+                if new {
+                    let shared = Arc::clone(self);
+                    tokio::spawn(async move { shared.send_snapshot().await });
+                }
             }
             ClusterMessage::Replica {
                 from,

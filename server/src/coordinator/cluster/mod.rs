@@ -131,6 +131,8 @@ pub(crate) struct Shared {
     pending: Mutex<HashMap<u64, (NodeId, oneshot::Sender<Response>)>>,
     next_id: AtomicU64,
     outbox: tokio::sync::Mutex<Outbox>,
+    /// The last reign announcement heard (leader, term, epoch): a new one asks for a snapshot.
+    announced: Mutex<Option<(NodeId, u64, u64)>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -161,6 +163,7 @@ impl Shared {
             pending: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             outbox: tokio::sync::Mutex::new(Outbox::default()),
+            announced: Mutex::new(None),
         })
     }
 
