@@ -346,3 +346,51 @@ pub(crate) async fn start_chat(customer: &mut Ws) -> String {
         .await;
     frame["conversation"]["id"].as_str().expect("id").to_owned()
 }
+
+/// Waits for the chat message with `seq` on `ws`.
+#[allow(dead_code)] // used by the tests that include this file, not all of them
+pub(crate) async fn message_seq(ws: &mut Ws, seq: u64) -> Value {
+    ws.wait_for(&format!("message {seq}"), |f| {
+        f["type"] == "message" && f["message"]["seq"] == seq
+    })
+    .await
+}
+
+/// Starts `command` (a `chimpassist serve … --log-json`, its output piped) and reads its log
+/// until it says where it listens; then keeps draining the log so the process never blocks on
+/// a full pipe (showing it on stderr, prefixed by the port, when `TEST_LOG` is set).
+#[allow(dead_code)] // used by the tests that include this file, not all of them
+pub(crate) async fn spawn_listening(
+    command: &mut tokio::process::Command,
+) -> (tokio::process::Child, u16) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn chimpassist");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let port = loop {
+        let line = lines
+            .next_line()
+            .await
+            .expect("read log")
+            .expect("the server exited before listening");
+        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if entry["fields"]["message"] == "chimpassist listening" {
+            break u16::try_from(entry["fields"]["port"].as_u64().expect("port")).expect("a port");
+        }
+    };
+    let show = std::env::var_os("TEST_LOG").is_some();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if show {
+                eprintln!("[{port}] {line}");
+            }
+        }
+    });
+    (child, port)
+}

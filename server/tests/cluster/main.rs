@@ -8,7 +8,6 @@
 mod helpers;
 
 use std::collections::{HashMap, HashSet};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use chimpassist_server::bus::mosquitto::Mosquitto;
@@ -16,7 +15,6 @@ use chimpassist_store_mongo::test_support::{self, SecantusServer};
 use futures_util::future::join_all;
 use helpers::*;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The coordinator's lease in these tests: a dead leader is replaced within about this long.
 const LEASE_MS: u64 = 1_000;
@@ -73,7 +71,8 @@ impl Cluster {
     /// A node with more settings (`(variable, value)`).
     async fn node_with(&self, settings: &[(&str, &str)]) -> Node {
         let data = tempfile::tempdir().expect("temp dir");
-        let mut process = tokio::process::Command::new(env!("CARGO_BIN_EXE_chimpassist"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_chimpassist"));
+        command
             .env_clear()
             .args(["serve", "--port", "0", "--log-json", "--log", "info"])
             .arg("--data-dir")
@@ -84,36 +83,8 @@ impl Cluster {
             .env("MQTT_BASE_TOPIC", &self.topic)
             .env("LEADER_LEASE_TIME", LEASE_MS.to_string())
             .env("RATE_LIMIT_PER_SECOND", "1000")
-            .envs(settings.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn chimpassist");
-        let mut lines = BufReader::new(process.stdout.take().expect("stdout")).lines();
-        let port = loop {
-            let line = lines
-                .next_line()
-                .await
-                .expect("read log")
-                .expect("the node exited before listening");
-            let Ok(entry) = serde_json::from_str::<Value>(&line) else {
-                continue;
-            };
-            if entry["fields"]["message"] == "chimpassist listening" {
-                break entry["fields"]["port"].as_u64().expect("port") as u16;
-            }
-        };
-        // Keep draining the log so the node never blocks on a full pipe; with `TEST_LOG`
-        // set, show it.
-        let show = std::env::var_os("TEST_LOG").is_some();
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if show {
-                    eprintln!("[node {port}] {line}");
-                }
-            }
-        });
+            .envs(settings.iter().copied());
+        let (process, port) = spawn_listening(&mut command).await;
         let node = Node {
             process,
             app: TestApp::attached(port),
@@ -180,13 +151,6 @@ fn frame_for(conversation: &str, kind: &str) -> impl Fn(&Value) -> bool {
     let conversation = conversation.to_owned();
     let kind = kind.to_owned();
     move |f: &Value| f["type"] == kind.as_str() && f["conversation"] == conversation.as_str()
-}
-
-async fn message_seq(ws: &mut Ws, seq: u64) -> Value {
-    ws.wait_for(&format!("message {seq}"), |f| {
-        f["type"] == "message" && f["message"]["seq"] == seq
-    })
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,18 +7,16 @@ mod client;
 mod helpers;
 mod proxy;
 
-use std::process::Stdio;
-
 use client::{ChatClient, percentiles};
 use helpers::*;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const EACH: usize = 150;
 
 /// Starts the real binary on a free port over `dir`; returns the process and its port.
 async fn start_process(dir: &std::path::Path) -> (tokio::process::Child, u16) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_chimpassist"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_chimpassist"));
+    command
         .args([
             "serve",
             "--port",
@@ -30,29 +28,8 @@ async fn start_process(dir: &std::path::Path) -> (tokio::process::Child, u16) {
             "100000",
         ])
         .arg("--data-dir")
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn chimpassist");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let port = loop {
-        let line = lines
-            .next_line()
-            .await
-            .expect("read log")
-            .expect("server exited before listening");
-        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        if entry["fields"]["message"] == "chimpassist listening" {
-            break entry["fields"]["port"].as_u64().expect("port") as u16;
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, port)
+        .arg(dir);
+    spawn_listening(&mut command).await
 }
 
 async fn login(port: u16) -> String {

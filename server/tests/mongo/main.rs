@@ -82,13 +82,6 @@ async fn chat_pair(app: &TestApp) -> (Ws, Ws, String) {
     (customer, alice, conversation)
 }
 
-async fn message_seq(ws: &mut Ws, seq: u64) -> Value {
-    ws.wait_for(&format!("message {seq}"), |f| {
-        f["type"] == "message" && f["message"]["seq"] == seq
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_and_an_attendant_chat_on_mongodb() {
     let database = test_support::fresh_database().await;
