@@ -74,7 +74,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     let permits = Arc::new(Semaphore::new(args.customers));
     let outcomes = Arc::new(Outcomes::default());
     let mut cycles = JoinSet::new();
-    let window = Window::open(target.pid, &shared);
+    let window = Window::open(&[target.pid], &shared);
     let end = Instant::now() + Duration::from_secs(args.duration);
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
     let mut started = 0_u64;
@@ -129,7 +129,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         .is_some()
     {}
     cycles.abort_all();
-    let mut measured = window.close(target.pid, &shared);
+    let mut measured = window.close(&[target.pid], &shared);
     let _ = phase_tx.send(Phase::Drain);
     window::drain(&shared, Duration::from_secs(args.drain)).await;
     window::stop(&phase_tx, &mut attendants).await;
@@ -187,6 +187,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         lost: tally.lost,
         duplicated: tally.duplicated,
         target_log_lines: 0,
+        cluster: None,
         notes,
         fault: None,
     })

@@ -14,9 +14,31 @@ pub(crate) struct Args {
     /// What to drive: `idle` sockets, steady `chat`, max-throughput `burst`, connection
     /// `churn`, or a fault during `chat` (server only): `kill` (SIGKILL and restart at half
     /// time), `cut` (a proxy drops every connection for `--outage` s), `flood` (one extra
-    /// customer floods `send` frames in the middle third).
+    /// customer floods `send` frames in the middle third). With `--cluster` only: `broker`
+    /// (mosquitto killed at a third of the run for `--outage` s) and `mongo` (SecantusDB
+    /// stopped at a third of the run for `--outage` s).
     #[arg(long, value_enum, default_value_t = Scenario::Chat)]
     pub(crate) scenario: Scenario,
+    /// Run two server nodes over one SecantusDB and one mosquitto (all started here, on
+    /// free ports) instead of one server: customers connect to node 1, attendants to node 2,
+    /// so every message crosses the broker. Scenarios `chat`, `burst`, `broker`, `mongo`;
+    /// no relay baseline (it has no nodes).
+    #[arg(long)]
+    pub(crate) cluster: bool,
+    /// SecantusDB's server, for `--cluster` (`cargo xtask setup` installs it).
+    #[arg(
+        long,
+        env = "CHIMPASSIST_SECANTUSD",
+        default_value = "target/tools/secantus/bin/secantusd-py"
+    )]
+    pub(crate) secantusd: PathBuf,
+    /// The MQTT broker, for `--cluster` (Debian's `mosquitto`).
+    #[arg(
+        long,
+        env = "CHIMPASSIST_MOSQUITTO",
+        default_value = "/usr/sbin/mosquitto"
+    )]
+    pub(crate) mosquitto: PathBuf,
     /// Customer sockets (for `churn`: most cycles in flight at once).
     #[arg(long, default_value_t = 100)]
     pub(crate) customers: usize,
@@ -65,6 +87,7 @@ pub(crate) struct Args {
     pub(crate) drain: u64,
     /// `cut`: seconds the proxy refuses connections after cutting them all (at most 25,
     /// below the server's 30 s attendant keep-alive, so conversations stay assigned).
+    /// `broker`, `mongo`: seconds the engine stays down (it must be back before the end).
     #[arg(long, default_value_t = 5)]
     pub(crate) outage: u64,
     /// `flood`: the server's per-connection frame limit, per second (its default is 20;
@@ -104,6 +127,8 @@ pub(crate) enum Scenario {
     Kill,
     Cut,
     Flood,
+    Broker,
+    Mongo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -124,12 +149,22 @@ impl Scenario {
             Self::Kill => "kill",
             Self::Cut => "cut",
             Self::Flood => "flood",
+            Self::Broker => "broker",
+            Self::Mongo => "mongo",
         }
     }
 
     /// A fault during chat: needs the server's persistence, so it runs on the server only.
     pub(crate) fn is_fault(self) -> bool {
-        matches!(self, Self::Kill | Self::Cut | Self::Flood)
+        matches!(
+            self,
+            Self::Kill | Self::Cut | Self::Flood | Self::Broker | Self::Mongo
+        )
+    }
+
+    /// An engine of the cluster goes down for `--outage` s.
+    pub(crate) fn is_outage(self) -> bool {
+        matches!(self, Self::Broker | Self::Mongo)
     }
 }
 
@@ -153,7 +188,7 @@ impl Kind {
 impl Args {
     /// The targets to run, in order.
     pub(crate) fn kinds(&self) -> Vec<Kind> {
-        if self.scenario.is_fault() {
+        if self.scenario.is_fault() || self.cluster {
             return vec![Kind::Chimp];
         }
         match self.target {
@@ -184,6 +219,9 @@ impl Args {
                 self.capacity()
             );
         }
+        if self.cluster || self.scenario.is_outage() {
+            self.validate_cluster()?;
+        }
         if self.scenario.is_fault() {
             self.validate_fault()?;
         }
@@ -195,6 +233,37 @@ impl Args {
         }
         if self.scenario == Scenario::Burst {
             anyhow::ensure!(self.window > 0, "--window must be at least 1");
+        }
+        Ok(())
+    }
+
+    fn validate_cluster(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.cluster,
+            "`{}` stops an engine of a cluster: add --cluster",
+            self.scenario.as_str()
+        );
+        anyhow::ensure!(
+            matches!(self.scenario, Scenario::Chat | Scenario::Burst) || self.scenario.is_outage(),
+            "--cluster runs `chat`, `burst`, `broker` and `mongo`; `{}` is not measured on two \
+             nodes (run it without --cluster)",
+            self.scenario.as_str()
+        );
+        anyhow::ensure!(
+            self.target != TargetSel::Relay,
+            "--cluster measures the server's nodes; the relay has no cluster"
+        );
+        if self.scenario.is_outage() {
+            anyhow::ensure!(
+                self.outage >= 1 && self.duration / 3 + self.outage < self.duration,
+                "--outage {} s starting at a third of --duration {} s does not end before the \
+                 run does: raise --duration to {} s or more",
+                self.outage,
+                self.duration,
+                (self.outage + 1..)
+                    .find(|d| d / 3 + self.outage < *d)
+                    .unwrap_or(u64::MAX)
+            );
         }
         Ok(())
     }
@@ -237,5 +306,81 @@ impl Args {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(flags: &[&str]) -> anyhow::Result<Args> {
+        let args =
+            Args::try_parse_from(std::iter::once("chimpassist-load").chain(flags.iter().copied()))?;
+        args.validate()?;
+        Ok(args)
+    }
+
+    fn refusal(flags: &[&str]) -> String {
+        format!("{:#}", parse(flags).expect_err("refused"))
+    }
+
+    #[test]
+    fn outages_need_a_cluster_and_a_cluster_runs_only_chat_burst_and_outages() {
+        assert!(refusal(&["--scenario", "broker"]).contains("add --cluster"));
+        assert!(refusal(&["--scenario", "mongo", "--outage", "5"]).contains("add --cluster"));
+        for scenario in ["idle", "churn", "kill", "cut", "flood"] {
+            let why = refusal(&["--cluster", "--scenario", scenario]);
+            assert!(
+                why.contains("not measured on two nodes"),
+                "{scenario}: {why}"
+            );
+        }
+        assert!(refusal(&["--cluster", "--target", "relay"]).contains("no cluster"));
+        for scenario in ["chat", "burst"] {
+            let args = parse(&["--cluster", "--scenario", scenario]).expect(scenario);
+            assert_eq!(
+                args.kinds(),
+                [Kind::Chimp],
+                "no relay baseline on a cluster"
+            );
+        }
+    }
+
+    #[test]
+    fn an_outage_ends_before_the_run_does() {
+        let ok = parse(&[
+            "--cluster",
+            "--scenario",
+            "mongo",
+            "--outage",
+            "30",
+            "--duration",
+            "90",
+        ])
+        .expect("fits");
+        assert!(ok.scenario.is_outage() && ok.scenario.is_fault());
+        let why = refusal(&[
+            "--cluster",
+            "--scenario",
+            "broker",
+            "--outage",
+            "30",
+            "--duration",
+            "45",
+        ]);
+        assert!(why.contains("raise --duration to 46 s"), "{why}");
+        parse(&[
+            "--cluster",
+            "--scenario",
+            "broker",
+            "--outage",
+            "30",
+            "--duration",
+            "46",
+        ])
+        .expect("30 s from 15 s ends at 45 s, before 46 s");
+        assert!(
+            refusal(&["--cluster", "--scenario", "broker", "--outage", "0"]).contains("--outage")
+        );
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::flood::FloodReport;
+use crate::outagereport::OutageReport;
 use crate::proxy::ProxyStats;
 use crate::recovery::Recovery;
 use crate::stats::Summary;
@@ -18,6 +19,8 @@ pub(crate) struct FaultReport {
     pub(crate) fault_at_s: f64,
     pub(crate) recovery: Option<RecoveryReport>,
     pub(crate) flood: Option<FloodReport>,
+    /// `broker`, `mongo`: the engine's outage and the cluster's recovery.
+    pub(crate) outage: Option<OutageReport>,
     /// Latency of the other clients' messages by when they were sent.
     pub(crate) spans: Vec<Span>,
     /// `kill`, `cut`: delivery p99 (ms) of the messages sent in each second from the fault.
@@ -91,6 +94,9 @@ impl FaultReport {
         }
         if let Some(f) = &self.flood {
             render_flood(f, out);
+        }
+        if let Some(o) = &self.outage {
+            o.render(out);
         }
         for span in &self.spans {
             let cores = span.cores.map_or_else(String::new, |(target, own)| {

@@ -31,7 +31,7 @@ use crate::recovery::Recovery;
 use crate::report::{Connect, Memory, RunResult};
 use crate::resilient::Client;
 use crate::stats::{Recorder, Shared};
-use crate::target::Target;
+use crate::target::{Sides, Target};
 use crate::traffic::per_socket;
 use crate::window::{self, Window};
 use crate::{chimp, flood, wire};
@@ -45,13 +45,13 @@ const CATCH_UP: Duration = Duration::from_secs(3);
 const TIMELINE: u64 = 10;
 
 /// The clients of a run, connected.
-struct Opened {
-    connected: u64,
-    seconds: f64,
+pub(crate) struct Opened {
+    pub(crate) connected: u64,
+    pub(crate) seconds: f64,
     /// Cores the target used while the customers connected.
-    target_cores: f64,
+    pub(crate) target_cores: f64,
     /// Set when some conversations never reached their attendant.
-    note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// What happened at the fault.
@@ -74,14 +74,17 @@ pub(crate) async fn run(target: &mut Target, args: &Args) -> anyhow::Result<RunR
         Scenario::Cut => Some(Proxy::start(target.port).await?),
         _ => None,
     };
-    let port = proxy.as_ref().map_or(target.port, |p| p.port);
+    let mut sides = target.sides();
+    if let Some(proxy) = &proxy {
+        (sides.customers, sides.attendants) = (proxy.port, proxy.port);
+    }
     let cookies = chimp::attendant_cookies(target.port, args.attendants, args.capacity())
         .await
         .context("setting up attendants")?;
     let before = procfs::memory(target.pid);
     let opened = open_clients(
         args,
-        (target.pid, port),
+        &sides,
         &cookies,
         (&shared, &recovery),
         &phase_rx,
@@ -102,7 +105,7 @@ pub(crate) async fn run(target: &mut Target, args: &Args) -> anyhow::Result<RunR
     };
 
     let loaded = procfs::memory(target.pid);
-    let window = Window::open(target.pid, &shared);
+    let window = Window::open(&[target.pid], &shared);
     let cpu_start = procfs::cpu_seconds(target.pid);
     let started = Instant::now();
     let t0 = wire::now_ns();
@@ -137,7 +140,7 @@ pub(crate) async fn run(target: &mut Target, args: &Args) -> anyhow::Result<RunR
     tokio::time::sleep_until(started + run_for).await;
     marks.push(CpuMark::now(target.pid));
     let end_ns = wire::now_ns();
-    let mut measured = window.close(target.pid, &shared);
+    let mut measured = window.close(&[target.pid], &shared);
     if fault.serving_again.is_some() {
         // Two processes shared the window: the killed one, and the new one from its start.
         measured.cpu.target_cores =
@@ -222,6 +225,7 @@ pub(crate) async fn run(target: &mut Target, args: &Args) -> anyhow::Result<RunR
         },
         recovery: recovery_report,
         flood,
+        outage: None,
         spans,
         timeline: match args.scenario {
             Scenario::Flood => Vec::new(),
@@ -267,17 +271,18 @@ pub(crate) async fn run(target: &mut Target, args: &Args) -> anyhow::Result<RunR
         lost: tally.lost + fault_report.unanswered,
         duplicated: tally.duplicated + tally.stored_twice,
         target_log_lines: 0,
+        cluster: None,
         notes,
         fault: Some(fault_report),
     })
 }
 
-/// Connects the attendants, then the customers (`concurrency` at a time), and waits until
-/// every conversation reached its attendant. Every client task is spawned into `tasks`.
-/// `pid` is the target's; `port` where clients connect (the proxy's in `cut`).
-async fn open_clients(
+/// Connects the attendants, then the customers (`concurrency` at a time), each side where
+/// `sides` says (the proxy in `cut`; two nodes in a cluster), and waits until every
+/// conversation reached its attendant. Every client task is spawned into `tasks`.
+pub(crate) async fn open_clients(
     args: &Args,
-    (pid, port): (u32, u16),
+    sides: &Sides,
     cookies: &[String],
     (shared, recovery): (&Arc<Shared>, &Arc<Recovery>),
     phase: &watch::Receiver<Phase>,
@@ -287,7 +292,7 @@ async fn open_clients(
     for (j, cookie) in cookies.iter().enumerate() {
         let k = args.customers + j;
         let dial = Dial {
-            port,
+            port: sides.attendants,
             source: wire::source_addr(k, args.sources),
         };
         let ws = dial::new_attendant(dial, cookie)
@@ -309,11 +314,11 @@ async fn open_clients(
         tasks.spawn(client.run(phase.clone()));
     }
     let started = Instant::now();
-    let meter = CpuMeter::start(pid);
+    let meter = CpuMeter::start(&sides.pids);
     let mut opening = futures_util::stream::iter(0..args.customers)
         .map(|k| {
             let dial = Dial {
-                port,
+                port: sides.customers,
                 source: wire::source_addr(k, args.sources),
             };
             async move { (k, dial, dial::new_customer(dial).await) }

@@ -48,7 +48,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     .clamp(1, args.customers);
     let exe = std::env::current_exe().context("locating this program to start workers")?;
     let started = Instant::now();
-    let opening = CpuMeter::start(target.pid);
+    let opening = CpuMeter::start(&[target.pid]);
     let mut workers = Vec::with_capacity(count);
     let mut first = 0;
     for w in 0..count {
@@ -94,7 +94,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     let connect_seconds = started.elapsed().as_secs_f64();
     let connect_cores = opening.cores().0;
     let loaded = procfs::memory(target.pid);
-    let cpu = CpuMeter::start(target.pid);
+    let cpu = CpuMeter::start(&[target.pid]);
     let workers_cpu = |workers: &[Worker]| -> f64 {
         workers
             .iter()
@@ -156,6 +156,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         cpu: Cpu {
             target_cores,
             loadgen_cores,
+            engines_cores: None,
         },
         messages: Messages::default(),
         latency_ms: None,
@@ -166,6 +167,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         lost: 0,
         duplicated: 0,
         target_log_lines: 0,
+        cluster: None,
         notes,
         fault: None,
     })

@@ -6,20 +6,27 @@
 //! errors by code, lost and duplicated messages), and stops it. With both targets it prints
 //! the server/relay ratios: how far the server is from what the machine physically does.
 //!
+//! With `--cluster` the target is two server nodes over one SecantusDB and one mosquitto
+//! ([`cluster`]), and the `broker` and `mongo` scenarios stop one of those engines mid-run.
+//!
 //! Everything is bounded: loopback only, every loop limited in count and time, and the
 //! program stops by itself.
 
 mod chimp;
 mod churn;
 mod cli;
+mod cluster;
 mod dial;
 mod endpoint;
+mod engines;
 mod faultreport;
 mod faults;
 mod flood;
 mod idle;
 mod ledger;
 mod open;
+mod outage;
+mod outagereport;
 mod procfs;
 mod proxy;
 mod recovery;
@@ -39,6 +46,7 @@ use anyhow::Context as _;
 use clap::Parser;
 
 use crate::cli::{Args, Kind, Scenario, TargetSel};
+use crate::cluster::{Cluster, ClusterReport};
 use crate::report::RunResult;
 use crate::target::Target;
 
@@ -76,7 +84,11 @@ fn benchmark(args: &Args) -> anyhow::Result<bool> {
         Ok(_) => {}
         Err(e) => eprintln!("warning: could not raise the open-files limit: {e}"),
     }
-    if args.scenario.is_fault() && args.target == TargetSel::Both {
+    if args.cluster && args.target == TargetSel::Both {
+        eprintln!(
+            "note: --cluster runs the server's nodes only: the relay has no cluster to compare"
+        );
+    } else if args.scenario.is_fault() && args.target == TargetSel::Both {
         eprintln!(
             "note: `{}` runs against the server only: the relay keeps nothing, so it has \
              nothing to recover",
@@ -106,12 +118,19 @@ fn benchmark(args: &Args) -> anyhow::Result<bool> {
 }
 
 async fn run_one(kind: Kind, args: &Args) -> anyhow::Result<RunResult> {
+    if args.cluster {
+        return run_cluster(args).await;
+    }
     let mut target = Target::spawn(kind, args).await?;
     let outcome = match args.scenario {
         Scenario::Idle => idle::run(&target, args).await,
-        Scenario::Chat | Scenario::Burst => traffic::run(&target, args).await,
+        Scenario::Chat | Scenario::Burst => traffic::run(&target.sides(), args).await,
         Scenario::Churn => churn::run(&target, args).await,
         Scenario::Kill | Scenario::Cut | Scenario::Flood => faults::run(&mut target, args).await,
+        Scenario::Broker | Scenario::Mongo => Err(anyhow::anyhow!(
+            "`{}` needs --cluster",
+            args.scenario.as_str()
+        )),
     };
     let log_lines = target.log_lines();
     let tail = target.log_tail(5);
@@ -121,6 +140,41 @@ async fn run_one(kind: Kind, args: &Args) -> anyhow::Result<RunResult> {
     if log_lines > 0 {
         result.notes.push(format!(
             "target log ({log_lines} lines), last lines:\n{tail}"
+        ));
+    }
+    Ok(result)
+}
+
+/// Two nodes, SecantusDB and mosquitto: started, driven, stopped. The nodes' log tails are
+/// printed when they logged anything or the run failed.
+async fn run_cluster(args: &Args) -> anyhow::Result<RunResult> {
+    let (mut cluster, leader) = Cluster::start(args).await?;
+    eprintln!(
+        "cluster ready: nodes on ports {:?}, {leader} leads; customers on node 1, attendants on \
+         node 2",
+        cluster.ports()
+    );
+    let outcome = match args.scenario {
+        Scenario::Broker | Scenario::Mongo => outage::run(&mut cluster, &leader, args).await,
+        _ => traffic::run(&cluster.sides(), args).await,
+    };
+    let leader_at_end = cluster.agree(std::time::Duration::from_secs(10)).await.ok();
+    let log_lines = cluster.log_lines();
+    let failed = !outcome.as_ref().is_ok_and(RunResult::clean);
+    let tails = cluster.log_tails(if failed { 20 } else { 5 });
+    let sides = cluster.sides();
+    cluster.stop().await;
+    let mut result = outcome.with_context(|| format!("cluster run failed; logs:\n{tails}"))?;
+    result.target_log_lines = log_lines;
+    result.cluster = Some(ClusterReport {
+        customers_port: sides.customers,
+        attendants_port: sides.attendants,
+        leader_at_start: leader,
+        leader_at_end,
+    });
+    if log_lines > 0 || failed {
+        result.notes.push(format!(
+            "node logs ({log_lines} lines), last lines:\n{tails}"
         ));
     }
     Ok(result)

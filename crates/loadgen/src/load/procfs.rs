@@ -55,21 +55,48 @@ fn parse_stat_ticks(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
-/// CPU use of the target and of this process over a span of wall time.
+/// Whether `pid` has exited: gone, or a zombie its parent has not reaped yet.
+pub(crate) fn exited(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let after = &s[s.rfind(')')? + 1..];
+            after.split_whitespace().next().map(|state| state == "Z")
+        })
+        .unwrap_or(true)
+}
+
+/// Memory of several processes (the nodes of a cluster), added up.
+pub(crate) fn memory_of(pids: &[u32]) -> Memory {
+    pids.iter()
+        .map(|&pid| memory(pid))
+        .fold(Memory::default(), |a, m| Memory {
+            rss_kib: a.rss_kib + m.rss_kib,
+            peak_kib: a.peak_kib + m.peak_kib,
+        })
+}
+
+/// CPU seconds of several processes, added up.
+pub(crate) fn cpu_seconds_of(pids: &[u32]) -> f64 {
+    pids.iter().map(|&pid| cpu_seconds(pid)).sum()
+}
+
+/// CPU use of the target (its processes: one server, or the nodes of a cluster) and of this
+/// process over a span of wall time.
 #[derive(Debug)]
 pub(crate) struct CpuMeter {
-    pid: u32,
+    pids: Vec<u32>,
     started: Instant,
     target_start: f64,
     own_start: f64,
 }
 
 impl CpuMeter {
-    pub(crate) fn start(pid: u32) -> Self {
+    pub(crate) fn start(pids: &[u32]) -> Self {
         Self {
-            pid,
+            pids: pids.to_vec(),
             started: Instant::now(),
-            target_start: cpu_seconds(pid),
+            target_start: cpu_seconds_of(pids),
             own_start: cpu_seconds(std::process::id()),
         }
     }
@@ -77,7 +104,7 @@ impl CpuMeter {
     /// (target, load generator) CPU use since `start`, in cores (1.0 = one core busy).
     pub(crate) fn cores(&self) -> (f64, f64) {
         let wall = self.started.elapsed().as_secs_f64().max(1e-3);
-        let target = (cpu_seconds(self.pid) - self.target_start) / wall;
+        let target = (cpu_seconds_of(&self.pids) - self.target_start) / wall;
         let own = (cpu_seconds(std::process::id()) - self.own_start) / wall;
         (target, own)
     }

@@ -36,15 +36,23 @@ pub(crate) struct Recovery {
     pub(crate) out_of_order: AtomicU64,
     /// Messages never acked nor refused by the end.
     pub(crate) unanswered: AtomicU64,
+    /// `send`s answered `unavailable` (kept pending and written again).
+    pub(crate) refused: AtomicU64,
+    /// Neighbouring messages of one sender out of send order because the earlier one was
+    /// refused and written again later (not counted in `out_of_order`).
+    pub(crate) reordered_by_retry: AtomicU64,
     reconnected_at: Mutex<Vec<u64>>,
     samples: Mutex<Samples>,
 }
 
 /// `(send instant ns, latency µs)` pairs.
-#[derive(Debug, Default)]
+pub(crate) type Pairs = Vec<(u64, u32)>;
+
+/// Delivery and ack latencies by send instant.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Samples {
-    pub(crate) delivery: Vec<(u64, u32)>,
-    pub(crate) ack: Vec<(u64, u32)>,
+    pub(crate) delivery: Pairs,
+    pub(crate) ack: Pairs,
 }
 
 impl Samples {
@@ -93,6 +101,14 @@ impl Recovery {
         let mut all = self.samples.lock().unwrap_or_else(PoisonError::into_inner);
         all.delivery.append(&mut samples.delivery);
         all.ack.append(&mut samples.ack);
+    }
+
+    /// A copy of every sample so far.
+    pub(crate) fn raw(&self) -> Samples {
+        self.samples
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// (delivery, ack) latency of the messages sent in `from_ns..to_ns`.

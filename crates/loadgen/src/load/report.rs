@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::{Args, Scenario};
+use crate::cluster::ClusterReport;
 use crate::faultreport::FaultReport;
 use crate::stats::Summary;
 
@@ -42,6 +43,8 @@ pub(crate) struct RunResult {
     pub(crate) duplicated: u64,
     /// Lines the target wrote to its log (the server logs at `warn`).
     pub(crate) target_log_lines: usize,
+    /// `--cluster`: which node served whom, and which led.
+    pub(crate) cluster: Option<ClusterReport>,
     pub(crate) notes: Vec<String>,
     /// `kill`, `cut`, `flood` only.
     pub(crate) fault: Option<FaultReport>,
@@ -88,6 +91,8 @@ pub(crate) struct Cpu {
     pub(crate) target_cores: f64,
     /// Cores the load generator itself used (it shares the machine).
     pub(crate) loadgen_cores: f64,
+    /// `--cluster`: cores SecantusDB and mosquitto used (not part of `target_cores`).
+    pub(crate) engines_cores: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -224,6 +229,9 @@ pub(crate) fn render(r: &RunResult) -> String {
         r.attendants,
         r.seconds
     );
+    if let Some(cluster) = &r.cluster {
+        cluster.render(&mut out);
+    }
     let c = r.connect;
     let _ = writeln!(
         out,
@@ -249,9 +257,12 @@ pub(crate) fn render(r: &RunResult) -> String {
             client / 1024.0
         );
     }
+    let engines = r.cpu.engines_cores.map_or_else(String::new, |c| {
+        format!(", SecantusDB + mosquitto {c:.2} cores")
+    });
     let _ = writeln!(
         out,
-        "cpu         target {:.2} cores, load generator {:.2} cores",
+        "cpu         target {:.2} cores, load generator {:.2} cores{engines}",
         r.cpu.target_cores, r.cpu.loadgen_cores
     );
     let msg = r.messages;

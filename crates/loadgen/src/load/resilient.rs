@@ -9,6 +9,9 @@
 //!    conversation, the highest seq it holds without a gap ([`Held`]);
 //! 4. resends every unacked message in send order with its original client id.
 //!
+//! A send refused `unavailable` (the store is down) stays pending too, and is written again
+//! once the store answers ([`retry`]).
+//!
 //! It proves what it sees: every ack, echo and delivery is checked against the shared
 //! ledgers (once per seq, one seq per client id), and a seq it already holds is a duplicate
 //! unless it lies above the resume point it just sent, where the protocol replays it again.
@@ -30,6 +33,7 @@ use crate::stats::Recorder;
 use crate::wire::{self, Ws};
 
 mod inbound;
+mod retry;
 
 /// Reconnect attempts after one drop before the client gives up (about a minute at the
 /// 2 s backoff cap).
@@ -48,6 +52,9 @@ struct Conv {
     receipted: u64,
     /// This client's acks here: (send index, seq), to check the send order.
     acks: Vec<(u64, u64)>,
+    /// Send indexes of messages refused `unavailable` at least once: written again later,
+    /// they may be stored after younger ones, which is not an ordering fault.
+    retried: BTreeSet<u64>,
 }
 
 /// The socket was closed under us or a write failed.
@@ -73,6 +80,11 @@ pub(crate) struct Client {
     assigned: Option<Arc<Counter>>,
     retry_at: Option<Instant>,
     attempt: u32,
+    /// A send was refused `unavailable`: new messages wait; one pending message probes.
+    holding: bool,
+    probe: Option<String>,
+    probe_at: Option<Instant>,
+    probe_attempt: u32,
 }
 
 impl std::fmt::Debug for Client {
@@ -117,6 +129,10 @@ impl Client {
             assigned: None,
             retry_at: None,
             attempt: 0,
+            holding: false,
+            probe: None,
+            probe_at: None,
+            probe_attempt: 0,
         }
     }
 
@@ -143,6 +159,7 @@ impl Client {
             seen: 0,
             receipted: 0,
             acks: Vec::new(),
+            retried: BTreeSet::new(),
         });
         self.index.insert(id.to_owned(), self.convs.len() - 1);
         self.convs.len() - 1
@@ -171,6 +188,7 @@ impl Client {
                     self.reconnect().await;
                     Ok(())
                 }
+                () = wait_until(self.probe_at) => self.probe().await,
                 () = tick(&mut ticker) => self.send_new().await,
                 _ = reads.tick() => self.read_receipts().await,
             };
@@ -197,6 +215,7 @@ impl Client {
         }
         Recovery::add(&self.recovery.drops, 1);
         Recovery::add(&self.recovery.in_flight, self.outbox.dropped());
+        self.stop_holding();
         self.attempt = 0;
         self.retry_at = Some(Instant::now() + backoff(1, self.jitter()));
     }
@@ -270,7 +289,7 @@ impl Client {
             .outbox
             .push(i, client_id(), wire::stamped_text(now), now);
         self.rec.sent();
-        let Some(ws) = self.ws.as_mut() else {
+        let Some(ws) = self.ws.as_mut().filter(|_| !self.holding) else {
             return Ok(());
         };
         let conversation = &self.convs[i].id;
@@ -308,7 +327,19 @@ impl Client {
     async fn finish(mut self) {
         Recovery::add(&self.recovery.unanswered, self.outbox.len() as u64);
         for conv in &mut self.convs {
-            Recovery::add(&self.recovery.out_of_order, inversions(&mut conv.acks));
+            let mut first_try: Vec<(u64, u64)> = conv
+                .acks
+                .iter()
+                .filter(|(index, _)| !conv.retried.contains(index))
+                .copied()
+                .collect();
+            let faults = inversions(&mut first_try);
+            let all = inversions(&mut conv.acks);
+            Recovery::add(&self.recovery.out_of_order, faults);
+            Recovery::add(
+                &self.recovery.reordered_by_retry,
+                all.saturating_sub(faults),
+            );
         }
         self.recovery.merge(std::mem::take(&mut self.samples));
         if let Some(mut ws) = self.ws.take() {

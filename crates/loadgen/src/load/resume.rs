@@ -69,6 +69,8 @@ pub(crate) struct Outgoing {
     pub(crate) on_wire: bool,
     /// It was on the wire when a connection dropped: its fate was unknown.
     pub(crate) in_flight_at_drop: bool,
+    /// Times the server answered `unavailable` (nothing stored; written again later).
+    pub(crate) refusals: u32,
 }
 
 /// Unacked messages by send index (their creation order).
@@ -95,6 +97,7 @@ impl Outbox {
                 writes: 0,
                 on_wire: false,
                 in_flight_at_drop: false,
+                refusals: 0,
             },
         );
         index
@@ -114,6 +117,21 @@ impl Outbox {
         m.writes += 1;
         m.on_wire = true;
         Some((m, resend))
+    }
+
+    /// The server refused `client_id` for now (`unavailable`: nothing was stored): it is
+    /// off the wire again, to be written later. False if it is not pending.
+    pub(crate) fn refused(&mut self, client_id: &str) -> bool {
+        let Some(m) = self
+            .by_id
+            .get(client_id)
+            .and_then(|i| self.queue.get_mut(i))
+        else {
+            return false;
+        };
+        m.on_wire = false;
+        m.refusals += 1;
+        true
     }
 
     /// Send indexes not on the current connection, oldest first: what a reconnect writes.
@@ -225,6 +243,25 @@ mod tests {
         let (_, fourth) = outbox.take("id3").expect("still pending");
         assert!(!fourth.in_flight_at_drop && fourth.writes == 1);
         assert_eq!(outbox.len(), 1);
+    }
+
+    #[test]
+    fn a_refused_message_stays_pending_and_is_written_again() {
+        let mut outbox = Outbox::default();
+        let first = outbox.push(0, "a".into(), "t".into(), 0);
+        let second = outbox.push(0, "b".into(), "t".into(), 1);
+        outbox.write(first);
+        outbox.write(second);
+        assert!(outbox.unsent().is_empty());
+        assert!(outbox.refused("a"));
+        assert!(!outbox.refused("nobody"));
+        assert_eq!(outbox.unsent(), [first]);
+        assert_eq!(
+            outbox.write(first).map(|(m, resend)| (m.refusals, resend)),
+            Some((1, true))
+        );
+        assert_eq!(outbox.dropped(), 2, "both on the wire");
+        assert_eq!(outbox.len(), 2);
     }
 
     #[test]

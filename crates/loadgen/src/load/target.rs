@@ -1,6 +1,10 @@
 //! The system under test as a child process: started on a free loopback port with a fresh
 //! temporary data directory, waited on until it answers, and killed (by its PID) when dropped.
 //! Owning the process is what lets the benchmark read its memory and CPU from `/proc`.
+//!
+//! A cluster ([`crate::cluster`]) is two such server processes over a shared [`Backing`]
+//! (MongoDB and MQTT instead of the data directory); [`Sides`] says where each side's clients
+//! connect, so the scenarios run alike on one target and on two nodes.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -24,17 +28,55 @@ pub(crate) struct Target {
     child: Child,
     /// Holds the data directory and the log; removed on drop.
     dir: tempfile::TempDir,
+    backing: Option<Backing>,
+}
+
+/// What a cluster node is started with instead of its own data directory: the shared
+/// MongoDB and MQTT broker (the server reads these variables), and a short coordinator
+/// lease so a new leader takes over quickly.
+#[derive(Debug, Clone)]
+pub(crate) struct Backing {
+    pub(crate) mongo_url: String,
+    pub(crate) database: String,
+    pub(crate) mqtt_url: String,
+    pub(crate) topic: String,
+    pub(crate) lease_ms: u64,
+}
+
+/// Where each side's clients connect, and which processes are measured: for one target
+/// every port is its port; in a cluster customers use node 1 and attendants node 2, so every
+/// message crosses the bus.
+#[derive(Debug, Clone)]
+pub(crate) struct Sides {
+    pub(crate) kind: Kind,
+    /// REST setup (the attendants' accounts and logins): the attendants' node.
+    pub(crate) rest: u16,
+    pub(crate) customers: u16,
+    pub(crate) attendants: u16,
+    /// The target's processes (CPU and memory are their sums).
+    pub(crate) pids: Vec<u32>,
+    /// A cluster's SecantusDB and mosquitto: their CPU is shown apart.
+    pub(crate) engines: Vec<u32>,
 }
 
 impl Target {
     /// Starts `kind` and waits until it serves.
     pub(crate) async fn spawn(kind: Kind, args: &Args) -> anyhow::Result<Self> {
+        Self::spawn_with(kind, args, None).await
+    }
+
+    /// Starts `kind` (over `backing`, a cluster node, if given) and waits until it serves.
+    pub(crate) async fn spawn_with(
+        kind: Kind,
+        args: &Args,
+        backing: Option<Backing>,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("chimpassist-load-")
             .tempdir()
             .context("creating a temporary data directory")?;
         let port = free_port()?;
-        let child = launch(kind, args, port, dir.path())?;
+        let child = launch(kind, args, port, dir.path(), backing.as_ref())?;
         let pid = child.id().context("the target exited at once")?;
         let mut target = Self {
             kind,
@@ -42,9 +84,22 @@ impl Target {
             pid,
             child,
             dir,
+            backing,
         };
         target.wait_ready(Duration::from_millis(50)).await?;
         Ok(target)
+    }
+
+    /// Every side on this one target.
+    pub(crate) fn sides(&self) -> Sides {
+        Sides {
+            kind: self.kind,
+            rest: self.port,
+            customers: self.port,
+            attendants: self.port,
+            pids: vec![self.pid],
+            engines: Vec::new(),
+        }
     }
 
     /// SIGKILLs the target (no shutdown of any kind), then starts it again on the same data
@@ -54,7 +109,13 @@ impl Target {
         let killed = Instant::now();
         self.child.start_kill().context("killing the target")?;
         self.child.wait().await.context("reaping the target")?;
-        self.child = launch(self.kind, args, self.port, self.dir.path())?;
+        self.child = launch(
+            self.kind,
+            args,
+            self.port,
+            self.dir.path(),
+            self.backing.as_ref(),
+        )?;
         self.pid = self
             .child
             .id()
@@ -122,8 +183,15 @@ impl Target {
 }
 
 /// Starts the target process on `port` over `dir` (its log is appended to, so a restarted
-/// server's lines follow the killed one's).
-fn launch(kind: Kind, args: &Args, port: u16, dir: &Path) -> anyhow::Result<Child> {
+/// server's lines follow the killed one's), or over `backing` for a cluster node (which
+/// logs JSON: the tail printed on a failure keeps each line's fields).
+fn launch(
+    kind: Kind,
+    args: &Args,
+    port: u16,
+    dir: &Path,
+    backing: Option<&Backing>,
+) -> anyhow::Result<Child> {
     let log = std::fs::File::options()
         .create(true)
         .append(true)
@@ -143,6 +211,14 @@ fn launch(kind: Kind, args: &Args, port: u16, dir: &Path) -> anyhow::Result<Chil
                 // A fresh data directory gets this first admin (instead of admin/admin).
                 .env("ADMIN_EMAIL", chimp::ADMIN_EMAIL)
                 .env("ADMIN_PASSWORD", chimp::ADMIN_PASSWORD);
+            if let Some(b) = backing {
+                c.arg("--log-json")
+                    .env("MONGO_CONNECTION_URL", &b.mongo_url)
+                    .env("MONGO_DATABASE", &b.database)
+                    .env("MQTT_BROKER_HOST", &b.mqtt_url)
+                    .env("MQTT_BASE_TOPIC", &b.topic)
+                    .env("LEADER_LEASE_TIME", b.lease_ms.to_string());
+            }
             c
         }
         Kind::Relay => {
@@ -203,7 +279,7 @@ fn strip_ansi(text: &str) -> String {
 }
 
 /// A port that was free a moment ago (the OS picks it; the target binds it right after).
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").context("finding a free loopback port")?;
     Ok(listener.local_addr().context("reading the port")?.port())

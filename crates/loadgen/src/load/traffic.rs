@@ -16,7 +16,7 @@ use crate::endpoint::{Counter, Endpoint, Phase, Receipts, Sending};
 use crate::procfs::CpuMeter;
 use crate::report::{Connect, Memory, RunResult};
 use crate::stats::{Recorder, Shared};
-use crate::target::Target;
+use crate::target::Sides;
 use crate::window::{self, Window};
 use crate::{chimp, open, procfs, wire};
 
@@ -66,7 +66,7 @@ fn spread(sending: Sending, k: usize) -> Sending {
     }
 }
 
-pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResult> {
+pub(crate) async fn run(target: &Sides, args: &Args) -> anyhow::Result<RunResult> {
     let shared = Shared::new();
     let (phase_tx, phase_rx) = watch::channel(Phase::Setup);
     let mut tasks = JoinSet::new();
@@ -76,20 +76,20 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     // Attendants first, so conversations are assigned as customers arrive.
     let assigned = Arc::new(Counter::default());
     let cookies = match target.kind {
-        Kind::Chimp => chimp::attendant_cookies(target.port, args.attendants, args.capacity())
+        Kind::Chimp => chimp::attendant_cookies(target.rest, args.attendants, args.capacity())
             .await
             .context("setting up attendants")?,
         Kind::Relay => Vec::new(),
     };
     // After the REST setup: its Argon2 hashing grows the heap by tens of MiB that are
     // never returned, and that is not what sockets cost.
-    let before = procfs::memory(target.pid);
+    let before = procfs::memory_of(&target.pids);
     for j in 0..args.attendants {
         let pairs = open::relay_pairs(j, args.attendants, args.customers);
         let source = wire::source_addr(args.customers + j, args.sources);
         let ws = open::attendant(
             target.kind,
-            target.port,
+            target.attendants,
             cookies.get(j).map(String::as_str),
             &pairs,
             source,
@@ -112,12 +112,12 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
 
     // Customers, `concurrency` handshakes at a time.
     let started = Instant::now();
-    let connect_cpu = CpuMeter::start(target.pid);
+    let connect_cpu = CpuMeter::start(&target.pids);
     let mut opening = futures_util::stream::iter(0..args.customers)
         .map(|k| {
             let source = wire::source_addr(k, args.sources);
             async move {
-                let result = open::customer(target.kind, target.port, k, source, true).await;
+                let result = open::customer(target.kind, target.customers, k, source, true).await;
                 (k, result)
             }
         })
@@ -153,11 +153,11 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         }
     }
 
-    let loaded = procfs::memory(target.pid);
-    let window = Window::open(target.pid, &shared);
+    let loaded = procfs::memory_of(&target.pids);
+    let window = Window::open(&target.pids, &shared).engines(&target.engines);
     let _ = phase_tx.send(Phase::Run);
     tokio::time::sleep(Duration::from_secs(args.duration)).await;
-    let mut measured = window.close(target.pid, &shared);
+    let mut measured = window.close(&target.pids, &shared);
     let _ = phase_tx.send(Phase::Drain);
     window::drain(&shared, Duration::from_secs(args.drain)).await;
     let aborted = window::stop(&phase_tx, &mut tasks).await;
@@ -177,7 +177,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     measured.messages.send_failed = Shared::load(&shared.send_failed);
     let sockets = connected + args.attendants as u64;
     let (latency, ack, _) = shared.summaries();
-    let end = procfs::memory(target.pid);
+    let end = procfs::memory_of(&target.pids);
     Ok(RunResult {
         target: target.kind.as_str(),
         scenario: args.scenario,
@@ -210,6 +210,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         lost: tally.lost,
         duplicated: tally.duplicated,
         target_log_lines: 0,
+        cluster: None,
         notes,
         fault: None,
     })

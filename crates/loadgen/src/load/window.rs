@@ -20,6 +20,8 @@ const STOP: Duration = Duration::from_secs(15);
 pub(crate) struct Window {
     started: Instant,
     cpu: CpuMeter,
+    /// A cluster's SecantusDB and mosquitto, measured apart from the nodes.
+    engines: Option<CpuMeter>,
     sent: u64,
     acked: u64,
     delivered: u64,
@@ -35,18 +37,26 @@ pub(crate) struct Measured {
 }
 
 impl Window {
-    pub(crate) fn open(pid: u32, shared: &Shared) -> Self {
+    /// Opens a window over the target's processes `pids`.
+    pub(crate) fn open(pids: &[u32], shared: &Shared) -> Self {
         Self {
             started: Instant::now(),
-            cpu: CpuMeter::start(pid),
+            cpu: CpuMeter::start(pids),
+            engines: None,
             sent: Shared::load(&shared.sent),
             acked: Shared::load(&shared.acked),
             delivered: Shared::load(&shared.delivered),
         }
     }
 
+    /// Also measures the CPU of `pids` (a cluster's engines), if there are any.
+    pub(crate) fn engines(mut self, pids: &[u32]) -> Self {
+        self.engines = (!pids.is_empty()).then(|| CpuMeter::start(pids));
+        self
+    }
+
     /// Ends the window: rates count only what happened inside it.
-    pub(crate) fn close(self, pid: u32, shared: &Shared) -> Measured {
+    pub(crate) fn close(self, pids: &[u32], shared: &Shared) -> Measured {
         let seconds = self.started.elapsed().as_secs_f64();
         let (target_cores, loadgen_cores) = self.cpu.cores();
         let sent = Shared::load(&shared.sent) - self.sent;
@@ -57,6 +67,7 @@ impl Window {
             cpu: Cpu {
                 target_cores,
                 loadgen_cores,
+                engines_cores: self.engines.map(|m| m.cores().0),
             },
             messages: Messages {
                 sent,
@@ -66,7 +77,7 @@ impl Window {
                 acked_per_second: acked as f64 / seconds,
                 delivered_per_second: delivered as f64 / seconds,
             },
-            rss_after_kib: procfs::memory(pid).rss_kib,
+            rss_after_kib: procfs::memory_of(pids).rss_kib,
         }
     }
 }

@@ -38,12 +38,16 @@ impl Client {
                     }
                     conv.held.insert(seq);
                     conv.acks.push((index, seq));
+                    if m.refusals > 0 {
+                        conv.retried.insert(index);
+                    }
                     let micros = micros_between(m.created_ns, wire::now_ns());
                     self.rec.acked(micros);
                     self.samples.ack(m.created_ns, micros);
                     if m.in_flight_at_drop {
                         Recovery::add(&self.recovery.recovered, 1);
                     }
+                    return self.release().await;
                 }
             }
             "assigned" => {
@@ -59,6 +63,14 @@ impl Client {
                 self.rec.error(&format!("{}: resync", self.party));
             }
             "error" => {
+                // Not stored, retry later: the message stays pending ([`super::retry`]).
+                if frame.code.as_deref() == Some("unavailable")
+                    && let Some(id) = frame.client_id.as_deref()
+                    && self.outbox.refused(id)
+                {
+                    self.on_refused(id);
+                    return Ok(());
+                }
                 let label = format!("{}: {}", self.party, frame.code.as_deref().unwrap_or("?"));
                 match frame.client_id.as_deref().and_then(|c| self.outbox.take(c)) {
                     Some(_) => self.rec.send_failed(&label),
