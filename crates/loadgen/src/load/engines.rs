@@ -166,32 +166,42 @@ impl Engine {
     }
 
     /// Sends `signal` (`TERM`, `KILL`) to the engine by its PID and waits until it has exited
-    /// and its port is closed.
+    /// and its port is closed. An engine still there after [`EXIT`] gets SIGKILL (a
+    /// SecantusDB whose connection thread is stuck never exits on SIGTERM, and spins).
     pub(crate) async fn stop(&mut self, signal: &str) -> anyhow::Result<()> {
         let running = self.running.take().context("the engine is not running")?;
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(running.pid.to_string())
-            .status()
-            .await
-            .context("running kill")?;
-        anyhow::ensure!(status.success(), "kill -{signal} {} failed", running.pid);
-        let started = Instant::now();
-        while !crate::procfs::exited(running.pid)
-            || tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-        {
-            anyhow::ensure!(
-                started.elapsed() < EXIT,
-                "{} did not exit within {EXIT:?}",
+        signal_pid(signal, running.pid).await?;
+        if !self.exited(running.pid).await {
+            eprintln!(
+                "warning: {} did not exit within {EXIT:?} of SIG{signal}; sending SIGKILL",
                 self.which.as_str()
             );
-            tokio::time::sleep(POLL).await;
+            signal_pid("KILL", running.pid).await?;
+            anyhow::ensure!(
+                self.exited(running.pid).await,
+                "{} did not exit even after SIGKILL",
+                self.which.as_str()
+            );
         }
         // Dropping the watchdog closes its lifeline; it reaps the engine and ends.
         drop(running);
         Ok(())
+    }
+
+    /// Waits (at most [`EXIT`]) until `pid` has exited and the port is closed.
+    async fn exited(&self, pid: u32) -> bool {
+        let started = Instant::now();
+        while !crate::procfs::exited(pid)
+            || tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+        {
+            if started.elapsed() > EXIT {
+                return false;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        true
     }
 
     /// The engine's PID while it runs (to measure its CPU).
@@ -205,6 +215,18 @@ impl Engine {
         let all: Vec<&str> = log.lines().collect();
         all[all.len().saturating_sub(lines)..].join("\n")
     }
+}
+
+/// `kill -SIGNAL pid` (no unsafe code for `kill(2)`).
+async fn signal_pid(signal: &str, pid: u32) -> anyhow::Result<()> {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .await
+        .context("running kill")?;
+    anyhow::ensure!(status.success(), "kill -{signal} {pid} failed");
+    Ok(())
 }
 
 /// The test broker's settings (as `server/src/bus/mosquitto.rs` has them): mosquitto's

@@ -23,7 +23,8 @@ pub(crate) struct FaultReport {
     pub(crate) outage: Option<OutageReport>,
     /// Latency of the other clients' messages by when they were sent.
     pub(crate) spans: Vec<Span>,
-    /// `kill`, `cut`: delivery p99 (ms) of the messages sent in each second from the fault.
+    /// `kill`, `cut`: delivery p99 (ms) of the messages sent in each second from the fault
+    /// (`broker`, `mongo`: from the engine's restart).
     pub(crate) timeline: Vec<Option<f64>>,
     /// Sent but neither acked nor refused by the end (counted as lost).
     pub(crate) unanswered: u64,
@@ -118,11 +119,13 @@ impl FaultReport {
                 .iter()
                 .map(|p| p.map_or_else(|| "-".into(), |p| format!("{p:.0}")))
                 .collect();
-            let _ = writeln!(
-                out,
-                "p99/second  from the fault on: {} ms",
-                seconds.join(", ")
-            );
+            // An outage's timeline starts when the engine is back.
+            let from = if self.outage.is_some() {
+                "the restart"
+            } else {
+                "the fault"
+            };
+            let _ = writeln!(out, "p99/second  from {from} on: {} ms", seconds.join(", "));
         }
         if self.flood.is_some() {
             let p50 = |i: usize| self.spans.get(i)?.latency_ms.map(|s| s.p50);

@@ -174,6 +174,16 @@ pub(crate) async fn run(target: &Sides, args: &Args) -> anyhow::Result<RunResult
     if tally.out_of_range > 0 {
         notes.push(format!("{} out-of-range seqs", tally.out_of_range));
     }
+    let answered = Shared::load(&shared.acked) + Shared::load(&shared.send_failed);
+    let unanswered = Shared::load(&shared.sent).saturating_sub(answered);
+    if unanswered > 0 {
+        // Not lost (never acked): the target fell behind the offered rate.
+        notes.push(format!(
+            "{unanswered} sends still unacked after the {} s drain: the target did not keep \
+             up with the offered rate",
+            args.drain
+        ));
+    }
     measured.messages.send_failed = Shared::load(&shared.send_failed);
     let sockets = connected + args.attendants as u64;
     let (latency, ack, _) = shared.summaries();
