@@ -268,7 +268,8 @@ async fn readiness(client: &reqwest::Client, port: u16) -> Readiness {
 pub(crate) struct ReadyLog(Arc<Mutex<Vec<(u64, usize, Readiness)>>>);
 
 impl ReadyLog {
-    /// Polls `ports` until the returned task is aborted.
+    /// Polls `ports` (all at once, every `every` plus the slowest answer) until the returned
+    /// task is aborted.
     pub(crate) fn watch(&self, ports: Vec<u16>, every: Duration) -> tokio::task::JoinHandle<()> {
         let log = self.clone();
         tokio::spawn(async move {
@@ -277,8 +278,12 @@ impl ReadyLog {
             let mut ticks = tokio::time::interval(every);
             loop {
                 ticks.tick().await;
-                for (i, &port) in ports.iter().enumerate() {
-                    let now = readiness(&client, port).await;
+                // At once: a node whose store ping hangs (2 s) must not delay the other's.
+                let all = futures_util::future::join_all(
+                    ports.iter().map(|&port| readiness(&client, port)),
+                )
+                .await;
+                for (i, now) in all.into_iter().enumerate() {
                     let changed = last[i]
                         .as_ref()
                         .is_none_or(|l| l.status != now.status || l.leader != now.leader);
