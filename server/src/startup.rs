@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::auth::{Auth, AuthSettings, password, tokens};
 use crate::bus::BusEvent;
@@ -270,7 +270,13 @@ impl Application {
                 (while_connecting(slot), task)
             }
         };
-        let app = app.layer(TraceLayer::new_for_http());
+        // A 5xx is logged where it arises (internal errors with their cause, an unreachable
+        // store once per request that needs it); the layer's own "response failed" for every
+        // 503 of `/readyz` during an outage would only bury that.
+        let app = app.layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+        );
         // Chat frames are small: without TCP_NODELAY, Nagle's algorithm and delayed ACKs
         // hold them for ~40 ms.
         let listener = listener.tap_io(|tcp| {

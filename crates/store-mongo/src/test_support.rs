@@ -31,15 +31,19 @@ const START_DEADLINE: Duration = Duration::from_secs(30);
 /// Pause between checks of the port while the server starts.
 const START_POLL: Duration = Duration::from_millis(50);
 
-/// Stops the server when stdin closes (see the module docs). Arguments: binary, port, a
-/// work directory (its log; deleted at the end), the data directory.
+/// Stops the server when stdin closes (see the module docs): SIGTERM, and SIGKILL if it has
+/// not exited 10 s later (a server stuck in a command ignores SIGTERM). Arguments: binary,
+/// port, a work directory (its log; deleted at the end), the data directory.
 const WATCHDOG: &str = r#"
 "$1" --host 127.0.0.1 --port "$2" --storage-path "$4" --log-level WARNING \
     </dev/null >"$3/server.log" 2>&1 &
 pid=$!
 cat >/dev/null
 kill "$pid" 2>/dev/null
+( sleep 10; kill -9 "$pid" 2>/dev/null ) &
+killer=$!
 wait "$pid" 2>/dev/null
+kill "$killer" 2>/dev/null
 rm -rf "$3"
 "#;
 
