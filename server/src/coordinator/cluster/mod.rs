@@ -22,10 +22,11 @@
 //!
 //! # Sockets
 //! The outbox keeps this node's socket counts per customer and attendant and reports each
-//! change as an absolute count; it sends all of them ([`Request::NodeSnapshot`]) whenever a
-//! leader announces itself, after a gap in the bus, and after a report could not be sent. The
-//! leader forgets the sockets of a node it has not heard from for `lease` ms (followers send
-//! [`Request::Alive`] every tick), and never while its own bus is down.
+//! change as an absolute count; it sends all of them ([`Request::NodeSnapshot`]) when it first
+//! hears a reign (or a new epoch of one) announced — the leader announces itself every tick —,
+//! after a gap in the bus, and after a report could not be sent. The leader forgets the
+//! sockets of a node it has not heard from for `lease` ms (followers send [`Request::Alive`]
+//! every tick), and never while its own bus is down.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
