@@ -25,6 +25,7 @@ use crate::cli::{Args, Scenario};
 use crate::dial::{self, Dial, Role};
 use crate::endpoint::{Counter, Phase};
 use crate::faultreport::{FaultReport, RecoveryReport, metric, nanos, recovered, spans, timeline};
+use crate::ledger::Tally;
 use crate::procfs::{self, CpuMeter};
 use crate::proxy::Proxy;
 use crate::recovery::Recovery;
@@ -33,7 +34,7 @@ use crate::resilient::Client;
 use crate::stats::{Recorder, Shared};
 use crate::target::{Sides, Target};
 use crate::traffic::per_socket;
-use crate::window::{self, Window};
+use crate::window::{self, Measured, Window};
 use crate::{chimp, flood, wire};
 
 /// How long assignment of every conversation may take once customers are connected.
@@ -236,45 +237,96 @@ pub(crate) async fn run(target: &mut Target, args: &Args) -> anyhow::Result<RunR
         out_of_order: Recovery::get(&recovery.out_of_order),
         replayed_again: Recovery::get(&recovery.replayed_again),
     };
-    measured.messages.send_failed = Shared::load(&shared.send_failed);
-    let (latency, ack, _) = shared.summaries();
-    let end = procfs::memory(target.pid);
-    Ok(RunResult {
+    Ok(FaultRun {
         target: target.kind.as_str(),
-        scenario: args.scenario,
-        customers: args.customers,
-        attendants: args.attendants,
-        seconds: measured.seconds,
+        args,
+        measured,
         sockets,
-        connect: Connect {
-            attempted: args.customers as u64,
-            connected: opened.connected,
-            seconds: opened.seconds,
-            per_second: window::per_second(opened.connected, opened.seconds),
-            target_cores: opened.target_cores,
-        },
-        memory: Memory {
-            before_kib: before.rss_kib,
-            loaded_kib: loaded.rss_kib,
-            after_kib: measured.rss_after_kib,
-            peak_kib: end.peak_kib,
-            per_socket_bytes: per_socket(before.rss_kib, loaded.rss_kib, sockets),
-            client_per_socket_bytes: None,
-        },
-        cpu: measured.cpu,
-        messages: measured.messages,
-        latency_ms: latency,
-        ack_latency_ms: ack,
-        cycle_ms: None,
-        churn: None,
-        errors: shared.errors(),
-        lost: tally.lost + fault_report.unanswered,
-        duplicated: tally.duplicated + tally.stored_twice,
-        target_log_lines: 0,
-        cluster: None,
+        opened,
+        before,
+        loaded,
+        peak_kib: procfs::memory(target.pid).peak_kib,
+        shared: &shared,
+        tally,
+        fault: fault_report,
         notes,
-        fault: Some(fault_report),
-    })
+    }
+    .into_result())
+}
+
+/// What a fault run (this module's, or an engine outage's) measured.
+pub(crate) struct FaultRun<'a> {
+    pub(crate) target: &'static str,
+    pub(crate) args: &'a Args,
+    pub(crate) measured: Measured,
+    pub(crate) sockets: u64,
+    pub(crate) opened: Opened,
+    pub(crate) before: procfs::Memory,
+    pub(crate) loaded: procfs::Memory,
+    pub(crate) peak_kib: u64,
+    pub(crate) shared: &'a Shared,
+    pub(crate) tally: Tally,
+    pub(crate) fault: FaultReport,
+    pub(crate) notes: Vec<String>,
+}
+
+impl FaultRun<'_> {
+    /// The one result shape every scenario reports; losses include what the fault left
+    /// unanswered, duplicates what was stored twice.
+    pub(crate) fn into_result(self) -> RunResult {
+        let Self {
+            target,
+            args,
+            mut measured,
+            sockets,
+            opened,
+            before,
+            loaded,
+            peak_kib,
+            shared,
+            tally,
+            fault,
+            notes,
+        } = self;
+        measured.messages.send_failed = Shared::load(&shared.send_failed);
+        let (latency, ack, _) = shared.summaries();
+        RunResult {
+            target,
+            scenario: args.scenario,
+            customers: args.customers,
+            attendants: args.attendants,
+            seconds: measured.seconds,
+            sockets,
+            connect: Connect {
+                attempted: args.customers as u64,
+                connected: opened.connected,
+                seconds: opened.seconds,
+                per_second: window::per_second(opened.connected, opened.seconds),
+                target_cores: opened.target_cores,
+            },
+            memory: Memory {
+                before_kib: before.rss_kib,
+                loaded_kib: loaded.rss_kib,
+                after_kib: measured.rss_after_kib,
+                peak_kib,
+                per_socket_bytes: per_socket(before.rss_kib, loaded.rss_kib, sockets),
+                client_per_socket_bytes: None,
+            },
+            cpu: measured.cpu,
+            messages: measured.messages,
+            latency_ms: latency,
+            ack_latency_ms: ack,
+            cycle_ms: None,
+            churn: None,
+            errors: shared.errors(),
+            lost: tally.lost + fault.unanswered,
+            duplicated: tally.duplicated + tally.stored_twice,
+            target_log_lines: 0,
+            cluster: None,
+            notes,
+            fault: Some(fault),
+        }
+    }
 }
 
 /// Connects the attendants, then the customers (`concurrency` at a time), each side where

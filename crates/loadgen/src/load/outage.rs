@@ -23,11 +23,11 @@ use crate::cli::{Args, Scenario};
 use crate::cluster::{Cluster, Leadership, ReadyLog};
 use crate::endpoint::Phase;
 use crate::faultreport::{FaultReport, RecoveryReport, metric, nanos, recovered, spans, timeline};
+use crate::faults::FaultRun;
 use crate::outagereport::{self as outage, OutageReport};
 use crate::recovery::{Recovery, Samples};
-use crate::report::{Connect, Memory, RunResult};
+use crate::report::RunResult;
 use crate::stats::Shared;
-use crate::traffic::per_socket;
 use crate::window::{self, Window};
 use crate::{chimp, faults, procfs, wire};
 
@@ -113,7 +113,7 @@ pub(crate) async fn run(
 
     tokio::time::sleep_until(started + run_for).await;
     let end_ns = wire::now_ns();
-    let mut measured = window.close(&sides.pids, &shared);
+    let measured = window.close(&sides.pids, &shared);
     let _ = phase_tx.send(Phase::Drain);
     window::drain(&shared, Duration::from_secs(args.drain)).await;
     let aborted = window::stop(&phase_tx, &mut tasks).await;
@@ -210,45 +210,21 @@ pub(crate) async fn run(
         out_of_order: Recovery::get(&recovery.out_of_order),
         replayed_again: Recovery::get(&recovery.replayed_again),
     };
-    measured.messages.send_failed = Shared::load(&shared.send_failed);
-    let (latency, ack, _) = shared.summaries();
-    let end = procfs::memory_of(&sides.pids);
-    Ok(RunResult {
+    Ok(FaultRun {
         target: "chimp",
-        scenario: args.scenario,
-        customers: args.customers,
-        attendants: args.attendants,
-        seconds: measured.seconds,
+        args,
+        measured,
         sockets,
-        connect: Connect {
-            attempted: args.customers as u64,
-            connected: opened.connected,
-            seconds: opened.seconds,
-            per_second: window::per_second(opened.connected, opened.seconds),
-            target_cores: opened.target_cores,
-        },
-        memory: Memory {
-            before_kib: before.rss_kib,
-            loaded_kib: loaded.rss_kib,
-            after_kib: measured.rss_after_kib,
-            peak_kib: end.peak_kib,
-            per_socket_bytes: per_socket(before.rss_kib, loaded.rss_kib, sockets),
-            client_per_socket_bytes: None,
-        },
-        cpu: measured.cpu,
-        messages: measured.messages,
-        latency_ms: latency,
-        ack_latency_ms: ack,
-        cycle_ms: None,
-        churn: None,
-        errors: shared.errors(),
-        lost: tally.lost + fault_report.unanswered,
-        duplicated: tally.duplicated + tally.stored_twice,
-        target_log_lines: 0,
-        cluster: None,
+        opened,
+        before,
+        loaded,
+        peak_kib: procfs::memory_of(&sides.pids).peak_kib,
+        shared: &shared,
+        tally,
+        fault: fault_report,
         notes,
-        fault: Some(fault_report),
-    })
+    }
+    .into_result())
 }
 
 /// Records `(instant, messages created and not yet acked or refused for good)` until
