@@ -433,6 +433,7 @@ async fn run(mut eventloop: EventLoop, shared: Arc<Shared>, stop: CancellationTo
                 senders.clear();
                 shared.fanout.gap();
                 shared.link.send_replace(Link::Subscribed);
+                tracing::info!(broker = %shared.broker, "bus subscribed: receiving the other nodes' events");
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => shared.receive(&publish, &mut senders),
             Ok(_) => {}

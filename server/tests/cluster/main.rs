@@ -8,7 +8,6 @@
 mod helpers;
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
 
 use chimpassist_server::bus::mosquitto::Mosquitto;
 use chimpassist_store_mongo::test_support::{self, SecantusServer};
@@ -18,8 +17,6 @@ use serde_json::{Value, json};
 
 /// The coordinator's lease in these tests: a dead leader is replaced within about this long.
 const LEASE_MS: u64 = 1_000;
-/// How long a node may take to become ready, or to see a new leader.
-const DEADLINE: Duration = Duration::from_secs(30);
 
 /// One MongoDB server and one broker for the nodes of one test.
 ///
@@ -43,6 +40,7 @@ static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 struct Node {
     process: tokio::process::Child,
     app: TestApp,
+    log: ServerLog,
 }
 
 impl Cluster {
@@ -84,62 +82,49 @@ impl Cluster {
             .env("LEADER_LEASE_TIME", LEASE_MS.to_string())
             .env("RATE_LIMIT_PER_SECOND", "1000")
             .envs(settings.iter().copied());
-        let (process, port) = spawn_listening(&mut command).await;
+        let (process, port, log) = spawn_listening(&mut command).await;
         let node = Node {
             process,
             app: TestApp::attached(port),
+            log,
         };
-        node.ready_until(|r| !r["leader"].is_null()).await;
+        // Ready: its store answered, its bus receives, and it knows who coordinates.
+        node.log.said(0, "MongoDB reached; ready").await;
+        node.log.said(0, BUS_UP).await;
+        node.log.said(0, COORDINATOR_KNOWN).await;
+        node.assert_ready().await;
         node
     }
 }
 
+/// What a node logs when its bus (re)subscribes.
+const BUS_UP: &str = "bus subscribed: receiving the other nodes' events";
+/// What a node logs when its bus loses the broker.
+const BUS_DOWN: &str = "bus: MQTT broker unreachable; this node is cut off from the others";
+/// What a node logs when it learns who coordinates.
+const COORDINATOR_KNOWN: &str = "the cluster's coordinator";
+
 impl Node {
-    /// Polls `/readyz` (another process: there is no event to wait on) until it is 200 and
-    /// `fits`; returns that answer.
-    async fn ready_until(&self, fits: impl Fn(&Value) -> bool) -> Value {
-        let started = Instant::now();
-        loop {
-            let response = reqwest::get(self.app.url("/readyz")).await;
-            if let Ok(response) = response
-                && response.status() == 200
-            {
-                let body: Value = response.json().await.expect("json");
-                if fits(&body) {
-                    return body;
-                }
-            }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "node on port {} not ready as expected after {DEADLINE:?}",
-                self.app.port
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// `/readyz`, which must be 200.
+    async fn assert_ready(&self) -> Value {
+        let response = reqwest::get(self.app.url("/readyz")).await.expect("readyz");
+        assert_eq!(response.status(), 200, "port {} not ready", self.app.port);
+        response.json().await.expect("json")
     }
 
-    /// This node's id, once it coordinates.
+    /// This node's id, once it has begun coordinating.
     async fn leading(&self) -> String {
-        let ready = self.ready_until(|r| r["leading"] == true).await;
-        ready["node"].as_str().expect("node id").to_owned()
+        let began = self.log.said(0, "this node coordinates the cluster").await;
+        began["node"].as_str().expect("node id").to_owned()
     }
 
-    /// Polls `/readyz` until it answers `status`.
-    async fn readiness(&self, status: u16) {
-        let started = Instant::now();
-        loop {
-            if let Ok(response) = reqwest::get(self.app.url("/readyz")).await
-                && response.status() == status
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < DEADLINE,
-                "/readyz of port {} not {status} after {DEADLINE:?}",
-                self.app.port
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// Waits until this node knows `leader` coordinates.
+    async fn follows(&self, leader: &str) {
+        self.log
+            .wait(0, leader, |f| {
+                f["message"] == COORDINATOR_KNOWN && f["leader"] == leader
+            })
+            .await;
     }
 
     async fn kill(mut self) {
@@ -159,8 +144,12 @@ async fn a_customer_on_one_node_and_an_attendant_on_the_other_chat_as_on_one() {
     let one = cluster.node().await;
     let leader = one.leading().await;
     let two = cluster.node().await;
-    let seen = two.ready_until(|r| r["leader"] == leader.as_str()).await;
-    assert_eq!(seen["leading"], false);
+    two.follows(&leader).await;
+    let seen = two.assert_ready().await;
+    assert_eq!(
+        (&seen["leader"], &seen["leading"]),
+        (&json!(leader), &json!(false))
+    );
 
     let admin = one.app.admin().await;
     let (_, login) = two.app.create_attendant(&admin, "Alice", 2).await;
@@ -243,8 +232,7 @@ async fn killing_the_coordinating_node_moves_its_attendant_to_the_other_and_the_
     let two = cluster.node().await;
     let first_leader = two.leading().await;
     let one = cluster.node().await;
-    one.ready_until(|r| r["leader"] == first_leader.as_str())
-        .await;
+    one.follows(&first_leader).await;
 
     let admin = one.app.admin().await;
     let (alice_id, login) = one.app.create_attendant(&admin, "Alice", 2).await;
@@ -307,7 +295,7 @@ async fn fifty_chat_requests_over_two_nodes_never_exceed_any_attendant_s_capacit
     let one = cluster.node().await;
     let leader = one.leading().await;
     let two = cluster.node().await;
-    two.ready_until(|r| r["leader"] == leader.as_str()).await;
+    two.follows(&leader).await;
     let admin = one.app.admin().await;
     // The bootstrap admin takes chats too: away, so only these three do.
     let mut admin_socket = one.app.attendant(&admin).await;
@@ -399,7 +387,7 @@ async fn a_dead_follower_s_attendant_loses_her_chats_after_her_keep_alive() {
     let one = cluster.node_with(&keep_alive).await;
     let leader = one.leading().await;
     let two = cluster.node_with(&keep_alive).await;
-    two.ready_until(|r| r["leader"] == leader.as_str()).await;
+    two.follows(&leader).await;
     let admin = one.app.admin().await;
     let (_, alice_login) = one.app.create_attendant(&admin, "Alice", 2).await;
     let (bob_id, bob_login) = one.app.create_attendant(&admin, "Bob", 2).await;
@@ -433,15 +421,16 @@ async fn after_a_broker_outage_every_node_sees_the_cluster_as_it_is() {
     let one = cluster.node().await;
     let leader = one.leading().await;
     let two = cluster.node().await;
-    two.ready_until(|r| r["leader"] == leader.as_str()).await;
+    two.follows(&leader).await;
     let admin = one.app.admin().await;
     let (alice_id, alice_login) = one.app.create_attendant(&admin, "Alice", 2).await;
     let (_, bob_login) = one.app.create_attendant(&admin, "Bob", 2).await;
     let mut alice = one.app.attendant(&alice_login).await;
 
+    let (marks_one, marks_two) = (one.log.mark(), two.log.mark());
     cluster.broker.stop().await;
-    one.readiness(503).await;
-    two.readiness(503).await;
+    one.log.said(marks_one, BUS_DOWN).await;
+    two.log.said(marks_two, BUS_DOWN).await;
     // Decided by the leader while node two cannot hear it.
     alice
         .send(json!({"type": "set_presence", "presence": "away"}))
@@ -451,39 +440,34 @@ async fn after_a_broker_outage_every_node_sees_the_cluster_as_it_is() {
             f["type"] == "presence" && f["presence"] == "away"
         })
         .await;
+    let (marks_one, marks_two) = (one.log.mark(), two.log.mark());
     cluster
         .broker
         .start_again()
         .await
         .unwrap_or_else(|why| panic!("{why}"));
-    one.readiness(200).await;
-    two.readiness(200).await;
+    one.log.said(marks_one, BUS_UP).await;
+    two.log.said(marks_two, BUS_UP).await;
+    one.assert_ready().await;
+    two.assert_ready().await;
 
-    // Node two learns what it missed: Alice is away (its replica, read by the directory).
-    let directory_says = |body: &Value| {
-        body.as_array()
-            .and_then(|all| all.iter().find(|a| a["id"] == alice_id.as_str()))
-            .map(|a| a["presence"].clone())
-    };
-    let started = Instant::now();
-    loop {
-        let body: Value = two
-            .app
-            .get("/api/attendants/directory", &admin)
-            .await
-            .json()
-            .await
-            .expect("json");
-        if directory_says(&body) == Some(json!("away")) {
-            break;
-        }
-        assert!(
-            started.elapsed() < DEADLINE,
-            "node two still says {:?}",
-            directory_says(&body)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Node two learns what it missed: its replica is copied whole again, and Alice is away
+    // there (its replica, read by the directory).
+    two.log
+        .said(marks_two, "replica copied whole from the coordinator")
+        .await;
+    let body: Value = two
+        .app
+        .get("/api/attendants/directory", &admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let alice_there = body
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["id"] == alice_id.as_str()))
+        .expect("Alice in the directory");
+    assert_eq!(alice_there["presence"], "away");
     // And the leader knows who is connected on node two: Bob, there, gets the next chat.
     let mut bob = two.app.attendant(&bob_login).await;
     let mut customer = two.app.customer(None).await;

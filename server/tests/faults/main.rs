@@ -29,7 +29,8 @@ async fn start_process(dir: &std::path::Path) -> (tokio::process::Child, u16) {
         ])
         .arg("--data-dir")
         .arg(dir);
-    spawn_listening(&mut command).await
+    let (child, port, _) = spawn_listening(&mut command).await;
+    (child, port)
 }
 
 async fn login(port: u16) -> String {

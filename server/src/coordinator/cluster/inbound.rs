@@ -78,6 +78,9 @@ impl Shared {
                     term: *term,
                 }));
                 self.replica.apply(*reset, updates);
+                if *reset {
+                    tracing::info!(leader = %from, term, "replica copied whole from the coordinator");
+                }
             }
             _ => {}
         }

@@ -212,6 +212,12 @@ impl Shared {
             changed
         });
         if changed {
+            match &leader {
+                Some(l) => {
+                    tracing::info!(leader = %l.node, term = l.term, "the cluster's coordinator")
+                }
+                None => tracing::info!("no coordinator known"),
+            }
             let node = leader.map(|l| l.node);
             self.pending
                 .lock()
