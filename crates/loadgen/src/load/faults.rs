@@ -167,15 +167,7 @@ pub(crate) async fn run(target: &mut Target, args: &Args) -> anyhow::Result<RunR
     };
 
     let tally = shared.ledgers.tally();
-    if tally.unacked_delivered > 0 {
-        notes.push(format!(
-            "{} messages were delivered without their ack reaching the sender",
-            tally.unacked_delivered
-        ));
-    }
-    if tally.out_of_range > 0 {
-        notes.push(format!("{} out-of-range seqs", tally.out_of_range));
-    }
+    notes.extend(tally.notes());
     let sockets = opened.connected + args.attendants as u64;
     let recovery_report = match args.scenario {
         Scenario::Kill | Scenario::Cut => Some(RecoveryReport {

@@ -35,6 +35,23 @@ pub(crate) struct Tally {
     pub(crate) stored_twice: u64,
 }
 
+impl Tally {
+    /// What a report says about delivery oddities that are not losses.
+    pub(crate) fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.unacked_delivered > 0 {
+            notes.push(format!(
+                "{} messages were delivered without their ack reaching the sender",
+                self.unacked_delivered
+            ));
+        }
+        if self.out_of_range > 0 {
+            notes.push(format!("{} out-of-range seqs", self.out_of_range));
+        }
+        notes
+    }
+}
+
 /// The book of one conversation.
 #[derive(Debug, Default)]
 pub(crate) struct Ledger(Mutex<Book>);

@@ -165,15 +165,7 @@ pub(crate) async fn run(target: &Sides, args: &Args) -> anyhow::Result<RunResult
         notes.push(format!("{aborted} client tasks did not stop in time"));
     }
     let tally = shared.ledgers.tally();
-    if tally.unacked_delivered > 0 {
-        notes.push(format!(
-            "{} messages were delivered without their ack reaching the sender",
-            tally.unacked_delivered
-        ));
-    }
-    if tally.out_of_range > 0 {
-        notes.push(format!("{} out-of-range seqs", tally.out_of_range));
-    }
+    notes.extend(tally.notes());
     let answered = Shared::load(&shared.acked) + Shared::load(&shared.send_failed);
     let unanswered = Shared::load(&shared.sent).saturating_sub(answered);
     if unanswered > 0 {
