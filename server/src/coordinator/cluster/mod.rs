@@ -109,7 +109,8 @@ pub(crate) struct Outbox {
 /// What became of handing a request on.
 enum Sent {
     /// Handed on; the answer comes here (a closed channel: the leader changed meanwhile).
-    Waiting(oneshot::Receiver<Response>),
+    /// `id`: the call's entry among the pending ones, when it went over the bus.
+    Waiting(oneshot::Receiver<Response>, Option<u64>),
     /// Handed on, no answer wanted.
     Told,
     /// Not handed on: no leader known (or it just stepped down).
@@ -244,7 +245,7 @@ impl Shared {
             {
                 return Sent::NoLeader;
             }
-            return answer.map_or(Sent::Told, Sent::Waiting);
+            return answer.map_or(Sent::Told, |answer| Sent::Waiting(answer, None));
         }
         let Some(leader) = self.leader() else {
             return Sent::NoLeader;
@@ -276,7 +277,7 @@ impl Shared {
             }
             return Sent::Unreachable(e.to_string());
         }
-        answer.map_or(Sent::Told, Sent::Waiting)
+        answer.map_or(Sent::Told, |answer| Sent::Waiting(answer, id))
     }
 
     fn forget_pending(&self, id: u64) {
@@ -296,7 +297,7 @@ impl Shared {
     async fn tell_locked(&self, outbox: &mut Outbox, request: Request) {
         let counts = matches!(request, Request::Connections { .. });
         match self.hand_on(request, false).await {
-            Sent::Told | Sent::Waiting(_) => {}
+            Sent::Told | Sent::Waiting(..) => {}
             Sent::NoLeader | Sent::Unreachable(_) => outbox.dirty |= counts,
         }
     }
@@ -320,17 +321,24 @@ impl Shared {
                 (self.hand_on(request, true).await, idempotent)
             };
             match sent {
-                Sent::Waiting(answer) => match tokio::time::timeout_at(deadline, answer).await {
-                    Ok(Ok(Response::NotLeader)) => {}
-                    Ok(Ok(response)) => return response,
-                    Ok(Err(_)) if idempotent => {}
-                    Ok(Err(_)) => {
-                        return unavailable(
-                            "the coordinator changed while deciding; look again and retry",
-                        );
+                Sent::Waiting(answer, id) => {
+                    match tokio::time::timeout_at(deadline, answer).await {
+                        Ok(Ok(Response::NotLeader)) => {}
+                        Ok(Ok(response)) => return response,
+                        Ok(Err(_)) if idempotent => {}
+                        Ok(Err(_)) => {
+                            return unavailable(
+                                "the coordinator changed while deciding; look again and retry",
+                            );
+                        }
+                        Err(_) => {
+                            if let Some(id) = id {
+                                self.forget_pending(id);
+                            }
+                            return unavailable("the coordinator did not answer in time");
+                        }
                     }
-                    Err(_) => return unavailable("the coordinator did not answer in time"),
-                },
+                }
                 Sent::Told => return Response::Done,
                 Sent::NoLeader => {}
                 Sent::Unreachable(why) => {

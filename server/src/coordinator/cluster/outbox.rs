@@ -136,7 +136,7 @@ impl Shared {
                 entries,
             };
             match self.hand_on(request, false).await {
-                Sent::Told | Sent::Waiting(_) => {}
+                Sent::Told | Sent::Waiting(..) => {}
                 Sent::NoLeader | Sent::Unreachable(_) => {
                     outbox.dirty = true;
                     return;
