@@ -23,6 +23,7 @@ mod local;
 #[cfg(any(test, feature = "bus-conformance"))]
 pub mod mosquitto;
 mod mqtt;
+mod mqtt_settings;
 
 use std::sync::Arc;
 
@@ -34,7 +35,8 @@ use tokio::sync::broadcast;
 use crate::coordinator::ClusterMessage;
 
 pub use local::LocalBus;
-pub use mqtt::{BaseTopic, BrokerAddress, Link, MqttBus, MqttSettings, MqttSettingsError};
+pub use mqtt::{Link, MqttBus};
+pub use mqtt_settings::{BaseTopic, BrokerAddress, MqttSettings, MqttSettingsError};
 
 /// One thing to deliver.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
