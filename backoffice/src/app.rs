@@ -150,8 +150,13 @@ impl Ctx {
         let ctx = *self;
         leptos::task::spawn_local(async move {
             let path = format!("/api/conversations/{id}");
-            if let Ok(view) = api::get::<ConversationView>(&path).await {
-                ctx.desk.upsert(view);
+            match api::get::<ConversationView>(&path).await {
+                Ok(view) => {
+                    ctx.desk.upsert(view);
+                }
+                // Moved out of what we may see (another queue, never ours).
+                Err(e) if e.status == 403 || e.status == 404 => ctx.desk.remove(&id),
+                Err(_) => {}
             }
         });
     }

@@ -96,6 +96,16 @@ impl Desk {
         self.tracked_entry(&id)
     }
 
+    /// Drops a conversation from every list (it left what this attendant may see).
+    pub(crate) fn remove(&self, id: &ConversationId) {
+        if self.selected.get_untracked() == Some(*id) {
+            self.selected.set(None);
+        }
+        self.entries.update(|e| {
+            e.remove(id);
+        });
+    }
+
     /// Adds or refreshes a conversation. Receipts and the last message that come with a
     /// view are merged into its thread; a view without them keeps what the thread holds.
     pub(crate) fn upsert(&self, mut view: ConversationView) -> Entry {

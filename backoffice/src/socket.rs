@@ -376,6 +376,7 @@ fn dispatch(ctx: Ctx, frame: ServerToAttendant) {
         ServerToAttendant::Conversation { conversation } => {
             desk.upsert(conversation);
         }
+        ServerToAttendant::Withdrawn { conversation } => desk.remove(&conversation),
         ServerToAttendant::Message { message } => on_message(ctx, message),
         ServerToAttendant::Ack {
             conversation,

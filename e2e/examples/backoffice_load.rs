@@ -14,7 +14,7 @@
 
 use std::time::Instant;
 
-use chimpassist_e2e::{ATTENDANT_PASSWORD, Browser, ChimpServer, create_attendant, login_cookie};
+use chimpassist_e2e::{ATTENDANT_PASSWORD, Browser, ChimpServer, create_attendant};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -64,7 +64,7 @@ async fn main() {
         c.max_connections = n + 100;
     })
     .await;
-    let admin = login_cookie(&server, "admin", "admin").await;
+    let admin = chimpassist_e2e::admin_cookie(&server).await;
     create_attendant(&server, &admin, "ana@example.com", "Ana").await;
 
     let seeding = Instant::now();

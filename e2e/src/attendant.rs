@@ -17,6 +17,9 @@ use crate::{ChimpServer, WAIT};
 
 /// Password given to attendants made by [`create_attendant`].
 pub const ATTENDANT_PASSWORD: &str = "secret-pass";
+/// Password [`admin_cookie`] gives the default `admin` account: the server refuses everything
+/// but a password change to `admin`/`admin`.
+pub const ADMIN_PASSWORD: &str = "admin-e2e-password";
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -34,6 +37,11 @@ impl Attendant {
     /// Logs in, connects, says `hello` and waits for `welcome`.
     pub async fn login(server: &ChimpServer, email: &str, password: &str) -> Self {
         let cookie = login_cookie(server, email, password).await;
+        Self::connect(server, cookie).await
+    }
+
+    /// Connects with a session cookie, says `hello` and waits for `welcome`.
+    pub async fn connect(server: &ChimpServer, cookie: String) -> Self {
         let mut request = server
             .ws_url("/ws/attendant")
             .into_client_request()
@@ -58,9 +66,10 @@ impl Attendant {
         attendant
     }
 
-    /// Logs in as the bootstrap admin (`admin`/`admin`).
+    /// Logs in as the bootstrap admin (see [`admin_cookie`]).
     pub async fn admin(server: &ChimpServer) -> Self {
-        Self::login(server, "admin", "admin").await
+        let cookie = admin_cookie(server).await;
+        Self::connect(server, cookie).await
     }
 
     /// The `welcome` frame (with `me`, `presence`, `conversations`).
@@ -236,6 +245,39 @@ pub async fn login_cookie(server: &ChimpServer, email: &str, password: &str) -> 
         .await
         .expect("login request");
     assert_eq!(response.status(), 200, "login of {email} failed");
+    session_cookie(&response)
+}
+
+/// A session cookie of the bootstrap admin, whose `admin`/`admin` password is first changed to
+/// [`ADMIN_PASSWORD`] if that has not happened yet.
+pub async fn admin_cookie(server: &ChimpServer) -> String {
+    let client = reqwest::Client::new();
+    let settled = client
+        .post(server.url("/api/login"))
+        .json(&json!({"email": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login request");
+    if settled.status() == 200 {
+        return session_cookie(&settled);
+    }
+    let cookie = login_cookie(server, "admin", "admin").await;
+    let changed = client
+        .post(server.url("/api/me/password"))
+        .header("cookie", &cookie)
+        .json(&json!({"current": "admin", "new": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("password change request");
+    assert_eq!(
+        changed.status(),
+        204,
+        "changing the default admin's password"
+    );
+    cookie
+}
+
+fn session_cookie(response: &reqwest::Response) -> String {
     response
         .headers()
         .get_all("set-cookie")

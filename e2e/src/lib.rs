@@ -31,7 +31,9 @@ mod server;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use attendant::{ATTENDANT_PASSWORD, Attendant, create_attendant, login_cookie};
+pub use attendant::{
+    ADMIN_PASSWORD, ATTENDANT_PASSWORD, Attendant, admin_cookie, create_attendant, login_cookie,
+};
 pub use browser::Browser;
 pub use chimpassist_protocol::TypingState;
 pub use fantoccini::elements::{Element, ShadowRoot};

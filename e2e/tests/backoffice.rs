@@ -260,7 +260,7 @@ async fn a_whole_chat_from_login_to_rating() {
 async fn manual_queue_next_customer() {
     let server = ChimpServer::start().await;
     let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
-    let admin_cookie = login_cookie(&server, "admin", "admin").await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
     create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
     let queue = reqwest::Client::new()
         .put(server.url("/api/queues/default"))
@@ -302,7 +302,7 @@ async fn admin_pages_are_for_admins_only_in_the_forced_language() {
         c.force_i18n_language = Some(chimpassist_server::config::UiLanguage::PtBr);
     })
     .await;
-    let admin_cookie = login_cookie(&server, "admin", "admin").await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
     create_attendant(&server, &admin_cookie, "eve@example.com", "Eve").await;
 
     let office = Browser::new().await;
@@ -392,7 +392,7 @@ async fn the_customer_panel_renders_every_statistic_shape() {
     })
     .await;
     let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
-    let admin_cookie = login_cookie(&server, "admin", "admin").await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
     create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
 
     let office = Browser::new().await;
@@ -458,7 +458,7 @@ async fn the_customer_panel_renders_every_statistic_shape() {
 async fn two_tabs_stay_in_step_and_survive_a_server_restart() {
     let mut server = ChimpServer::start().await;
     let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
-    let admin_cookie = login_cookie(&server, "admin", "admin").await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
     create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
     let (tab_a, tab_b) = (Browser::new().await, Browser::new().await);
     for tab in [&tab_a, &tab_b] {

@@ -405,7 +405,7 @@ async fn nobody_online_offers_a_callback_in_the_visitors_language() {
     browser
         .wait_shadow_text(W, ".ca-note", "Vamos ligar para você")
         .await;
-    let cookie = chimpassist_e2e::login_cookie(&server, "admin", "admin").await;
+    let cookie = chimpassist_e2e::admin_cookie(&server).await;
     let callbacks: Value = reqwest::Client::new()
         .get(server.url("/api/callbacks"))
         .header("cookie", cookie)

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 use crate::bus::{MqttSettings, MqttSettingsError};
+use crate::edge::TrustedProxies;
 
 /// Chimp Assist: an open-source customer-service live chat.
 #[derive(Debug, Parser)]
@@ -95,14 +96,21 @@ pub struct Config {
     pub cache_seconds: u64,
 
     /// Base URL of your authentication hook: `POST {url}/chimpassist/auth` with
-    /// `{email,password}` answers 200 with the user, 401 or 404.
-    #[arg(long, env = "AUTHENTICATION_ENDPOINT")]
-    pub authentication_endpoint: Option<url::Url>,
+    /// `{email,password}` answers 200 with the user, 401 or 404. Credentials in it
+    /// (`https://user:pass@host/`) are sent as basic auth and never printed.
+    #[arg(long, env = "AUTHENTICATION_ENDPOINT", hide_env_values = true)]
+    pub authentication_endpoint: Option<Endpoint>,
 
     /// Base URL of your statistics endpoints (without `/chimpassist`); also read from
-    /// `STATISTICS_ENDPOINT`.
-    #[arg(long, env = "STATISTICS_BASE_ENDPOINT")]
-    pub statistics_base_endpoint: Option<url::Url>,
+    /// `STATISTICS_ENDPOINT`. Credentials in it are sent as basic auth and never printed.
+    #[arg(long, env = "STATISTICS_BASE_ENDPOINT", hide_env_values = true)]
+    pub statistics_base_endpoint: Option<Endpoint>,
+
+    /// Also show statistics for visitors whose site id is not verified. Off by default: an
+    /// unverified id is whatever the visitor's page claims, so your endpoints would show
+    /// another person's contact info to the attendant.
+    #[arg(long, env = "ALLOW_UNVERIFIED_STATISTICS", default_value_t = false)]
+    pub allow_unverified_statistics: bool,
 
     /// Origins allowed to open the customer WebSocket and call the widget's REST routes
     /// (comma-separated, e.g. `https://shop.example.com`); `*` allows any.
@@ -139,9 +147,63 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMIT_PER_SECOND", default_value_t = 20)]
     pub rate_limit_per_second: u32,
 
-    /// Most WebSocket connections at once.
+    /// Most connections at once, HTTP and WebSocket (lowered to fit the open-files limit).
+    /// Past it, new connections are answered `503 too_many_connections` and closed.
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 100_000)]
     pub max_connections: usize,
+
+    /// Most connections one client address holds at once (a trusted proxy's are not counted
+    /// this way: limit its clients in the proxy). Past it: `429 too_many_connections`.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    pub max_connections_per_ip: u32,
+
+    /// Seconds a connection has to send a request's headers; also how long a kept-alive HTTP
+    /// connection may wait for its next request. Silent connections are closed after it.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u64,
+
+    /// Seconds an HTTP request, its body included, may take before it is answered `408`.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+
+    /// HTTP requests per minute one client network may make (an IPv4 address, an IPv6 /64).
+    #[arg(long, env = "REQUESTS_PER_MINUTE_PER_IP", default_value_t = 1200)]
+    pub requests_per_minute_per_ip: u32,
+
+    /// New visitor identities per minute per client network (`POST /session` or a widget
+    /// `hello` without a customer token).
+    #[arg(long, env = "NEW_CUSTOMERS_PER_MINUTE_PER_IP", default_value_t = 20)]
+    pub new_customers_per_minute_per_ip: u32,
+
+    /// Chat requests (`start_chat`) per minute per client network.
+    #[arg(long, env = "CHATS_PER_MINUTE_PER_IP", default_value_t = 10)]
+    pub chats_per_minute_per_ip: u32,
+
+    /// Open (queued or ongoing) conversations one client network may have at once.
+    #[arg(long, env = "MAX_OPEN_CONVERSATIONS_PER_IP", default_value_t = 10)]
+    pub max_open_conversations_per_ip: u32,
+
+    /// Callback requests (`POST /api/callback`) per minute per client network.
+    #[arg(long, env = "CALLBACKS_PER_MINUTE_PER_IP", default_value_t = 5)]
+    pub callbacks_per_minute_per_ip: u32,
+
+    /// Sign-in attempts per minute per client network (each account also backs off after 5
+    /// failures in a row: 1 s, 2 s, 4 s … up to 15 min).
+    #[arg(long, env = "LOGINS_PER_MINUTE_PER_IP", default_value_t = 20)]
+    pub logins_per_minute_per_ip: u32,
+
+    /// Reverse proxies in front of this server whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed: comma-separated addresses or CIDR ranges (e.g.
+    /// `10.0.0.0/8`). None by default: the client is whoever connects, those headers ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", hide_default_value = true,
+        value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
+
+    /// Origins besides the server's own that may open the attendant WebSocket
+    /// (comma-separated), e.g. `http://127.0.0.1:8080` for `trunk serve`. None by default.
+    /// The widget's `ALLOWED_ORIGINS` never do.
+    #[arg(long, env = "BACKOFFICE_ORIGINS", value_delimiter = ',')]
+    pub backoffice_origins: Vec<String>,
 
     /// Seconds between server pings; a connection silent for three times this is closed.
     #[arg(long, env = "HEARTBEAT_SECONDS", default_value_t = 20)]
@@ -209,6 +271,45 @@ pub struct Config {
     pub log_json: bool,
 }
 
+/// An endpoint URL of yours that may carry credentials (`https://user:pass@host/`): they are
+/// used, never shown — `Display` and `Debug` leave the user info out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Endpoint(url::Url);
+
+impl Endpoint {
+    pub fn url(&self) -> &url::Url {
+        &self.0
+    }
+
+    /// The URL without user info, for logs and messages.
+    pub fn redacted(&self) -> String {
+        let mut url = self.0.clone();
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        url.to_string()
+    }
+}
+
+impl std::str::FromStr for Endpoint {
+    type Err = url::ParseError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        url::Url::parse(raw).map(Self)
+    }
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Endpoint({})", self.redacted())
+    }
+}
+
 /// A language the back-office is translated into. Parsed at start, so a misspelt
 /// `FORCE_i18n_LANGUAGE` stops the server with the accepted values instead of being ignored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -242,7 +343,7 @@ impl Config {
         if self.statistics_base_endpoint.is_none()
             && let Ok(raw) = std::env::var("STATISTICS_ENDPOINT")
         {
-            self.statistics_base_endpoint = url::Url::parse(&raw).ok();
+            self.statistics_base_endpoint = raw.parse().ok();
         }
         self
     }
@@ -270,6 +371,16 @@ impl Config {
     /// True when any origin may use the customer endpoints.
     pub fn any_origin(&self) -> bool {
         self.allowed_origins.iter().any(|o| o.trim() == "*")
+    }
+
+    /// Whether the attendant WebSocket may be opened from `origin` although it is not the
+    /// server's own (`BACKOFFICE_ORIGINS`, compared exactly: scheme, host and port).
+    pub fn backoffice_origin_allowed(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/');
+        self.backoffice_origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/'))
+            .any(|o| !o.is_empty() && o.eq_ignore_ascii_case(origin))
     }
 
     pub fn origin_allowed(&self, origin: &str) -> bool {
@@ -327,5 +438,34 @@ mod tests {
             .to_string();
         assert!(error.contains("FORCE_i18n_LANGUAGE"), "{error}");
         assert!(error.contains("en, pt-BR"), "{error}");
+    }
+
+    #[test]
+    fn endpoint_credentials_are_used_but_never_shown() {
+        let config = serve(&[
+            "--statistics-base-endpoint",
+            "http://statsuser:S3cretStat@127.0.0.1:1/base",
+        ])
+        .expect("accepted");
+        let endpoint = config.statistics_base_endpoint.clone().expect("set");
+        assert_eq!(endpoint.url().password(), Some("S3cretStat"));
+        for shown in [
+            endpoint.to_string(),
+            format!("{endpoint:?}"),
+            format!("{config:?}"),
+        ] {
+            assert!(!shown.contains("S3cret"), "{shown}");
+            assert!(!shown.contains("statsuser"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn backoffice_origins_are_empty_by_default_and_compared_exactly() {
+        let config = serve(&[]).expect("defaults");
+        assert!(!config.backoffice_origin_allowed("http://127.0.0.1:8080"));
+        let config = serve(&["--backoffice-origins", "http://127.0.0.1:8080"]).expect("set");
+        assert!(config.backoffice_origin_allowed("http://127.0.0.1:8080/"));
+        assert!(!config.backoffice_origin_allowed("https://127.0.0.1:8080"));
+        assert!(!config.backoffice_origin_allowed("http://127.0.0.1:8081"));
     }
 }

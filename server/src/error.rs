@@ -12,6 +12,13 @@ pub enum AppError {
     /// A client-caused error with a stable code and a message safe to show.
     #[error("{code}: {message}")]
     Client { code: ErrorCode, message: String },
+    /// Not now: answered with how long to wait (`Retry-After`), e.g. a rate limit.
+    #[error("{code}: {message} (retry after {retry_after:?})")]
+    Later {
+        code: ErrorCode,
+        message: String,
+        retry_after: std::time::Duration,
+    },
     /// The store is unreachable; the client may retry.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -27,6 +34,19 @@ impl AppError {
         Self::Client {
             code,
             message: message.into(),
+        }
+    }
+
+    /// A refusal for now, with the time after which the same request may pass.
+    pub fn later(
+        code: ErrorCode,
+        message: impl Into<String>,
+        retry_after: std::time::Duration,
+    ) -> Self {
+        Self::Later {
+            code,
+            message: message.into(),
+            retry_after,
         }
     }
 
@@ -48,7 +68,7 @@ impl AppError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Client { code, .. } => *code,
+            Self::Client { code, .. } | Self::Later { code, .. } => *code,
             Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::Internal(_) => ErrorCode::Internal,
         }
@@ -57,24 +77,25 @@ impl AppError {
     /// The body sent to the client (logs internal errors as a side effect).
     pub fn body(&self) -> ErrorBody {
         match self {
-            Self::Client { code, message } => ErrorBody {
-                code: *code,
-                message: message.clone(),
+            Self::Client { code, message } => ErrorBody::new(*code, message.clone()),
+            Self::Later {
+                code,
+                message,
+                retry_after,
+            } => ErrorBody {
+                retry_after_seconds: Some(whole_seconds(*retry_after)),
+                ..ErrorBody::new(*code, message.clone())
             },
             Self::Unavailable(cause) => {
                 tracing::warn!(%cause, "store unavailable");
-                ErrorBody {
-                    code: ErrorCode::Unavailable,
-                    message: "storage is unavailable right now; nothing was saved, retry later"
-                        .into(),
-                }
+                ErrorBody::new(
+                    ErrorCode::Unavailable,
+                    "storage is unavailable right now; nothing was saved, retry later",
+                )
             }
             Self::Internal(cause) => {
                 tracing::error!(cause = ?cause, "internal error");
-                ErrorBody {
-                    code: ErrorCode::Internal,
-                    message: "internal error".into(),
-                }
+                ErrorBody::new(ErrorCode::Internal, "internal error")
             }
         }
     }
@@ -89,7 +110,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         RateLimited | TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
         Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
-        Forbidden | VerificationRequired => StatusCode::FORBIDDEN,
+        Forbidden | VerificationRequired | PasswordChangeRequired => StatusCode::FORBIDDEN,
+        Timeout => StatusCode::REQUEST_TIMEOUT,
         NotFound => StatusCode::NOT_FOUND,
         Conflict | AtCapacity | QueueEmpty => StatusCode::CONFLICT,
         NotConfigured | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -98,10 +120,26 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     }
 }
 
+/// Seconds to tell a client to wait: rounded up, at least one.
+fn whole_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1)
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let body = self.body();
-        (status_of(body.code), Json(body)).into_response()
+        let status = status_of(body.code);
+        match body.retry_after_seconds {
+            Some(secs) => (
+                status,
+                [(axum::http::header::RETRY_AFTER, secs.to_string())],
+                Json(body),
+            )
+                .into_response(),
+            None => (status, Json(body)).into_response(),
+        }
     }
 }
 

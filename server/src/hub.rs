@@ -3,20 +3,28 @@
 //! Each event is serialized once and the bytes shared by all its recipients. A connection
 //! whose outbound queue is full is too slow: it is cut (its client reconnects and resumes
 //! from the store) instead of slowing everyone else down.
+//!
+//! An attendant's connection knows its session and what its attendant may see: events about
+//! conversations for everyone (`AllAttendants`) reach only those who may see them, and a
+//! conversation that leaves someone's sight is withdrawn from their lists; a revocation cuts
+//! the connections of the sessions it names.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
 use chimpassist_protocol::{
-    AttendantId, ConversationId, CustomerId, Seq, ServerToAttendant, ServerToCustomer, encode,
+    AttendantId, ConversationId, ConversationView, CustomerId, Seq, ServerToAttendant,
+    ServerToCustomer, encode,
 };
+use chimpassist_store::Visibility;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::bus::BusEvent;
+use crate::revoke::{CloseReason, SessionRef, Sessions};
 
 /// A frame on its way to one connection.
 #[derive(Clone, Debug)]
@@ -30,11 +38,98 @@ pub struct Outbound {
     pub assigned: bool,
 }
 
+/// A connection's cut switch: cancelled once, with the first reason given.
+#[derive(Clone, Debug, Default)]
+pub struct Kill {
+    token: CancellationToken,
+    reason: Arc<OnceLock<CloseReason>>,
+}
+
+impl Kill {
+    /// Cuts the connection; a later cut does not change the reason.
+    pub fn cut(&self, reason: CloseReason) {
+        let _ = self.reason.set(reason);
+        self.token.cancel();
+    }
+
+    /// Resolves once the connection is cut (or [`Kill::cancel`]led).
+    pub async fn cut_off(&self) {
+        self.token.cancelled().await;
+    }
+
+    /// Ends the connection without a reason (it is closing anyway).
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+
+    /// Why it was cut, if it was.
+    pub fn reason(&self) -> Option<CloseReason> {
+        self.reason.get().copied()
+    }
+}
+
+/// What the hub knows of an attendant's connection.
+#[derive(Debug)]
+pub struct Desk {
+    session: SessionRef,
+    /// What the attendant may see; fixed for the connection's life (a change of role or
+    /// queues cuts it).
+    sees: Visibility,
+    /// Conversations this connection was shown and may still see.
+    shown: Mutex<HashSet<ConversationId>>,
+}
+
+impl Desk {
+    pub fn new(session: SessionRef, sees: Visibility) -> Self {
+        Self {
+            session,
+            sees,
+            shown: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Whether live lists show `view` to this attendant: in their queues or theirs.
+    pub fn may_see(&self, view: &ConversationView) -> bool {
+        self.sees
+            .allows_in(&view.queue, view.attendant.as_ref().map(|a| &a.id), &[])
+    }
+
+    /// Remembers conversations shown outside the hub (the welcome).
+    pub fn shown(&self, ids: impl IntoIterator<Item = ConversationId>) {
+        self.shown
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(ids);
+    }
+
+    /// What this connection gets of an update about `view`: the update, a withdrawal (it
+    /// was shown and may not see it any more), or nothing.
+    fn filter(&self, view: &ConversationView) -> Seen {
+        let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        if self.may_see(view) {
+            shown.insert(view.id);
+            Seen::Update
+        } else if shown.remove(&view.id) {
+            Seen::Withdrawn
+        } else {
+            Seen::Nothing
+        }
+    }
+}
+
+enum Seen {
+    Update,
+    Withdrawn,
+    Nothing,
+}
+
 #[derive(Clone, Debug)]
 struct Conn {
     id: u64,
     tx: mpsc::Sender<Outbound>,
-    kill: CancellationToken,
+    kill: Kill,
+    /// Attendant connections only.
+    desk: Option<Arc<Desk>>,
 }
 
 type Registry<K> = RwLock<HashMap<K, Vec<Conn>>>;
@@ -54,8 +149,8 @@ pub struct Registration {
     hub: Arc<Hub>,
     key: Key,
     id: u64,
-    /// Cancelled when the hub cuts this connection (too slow).
-    pub kill: CancellationToken,
+    /// Cut when the hub cuts this connection (too slow, stale, revoked).
+    pub kill: Kill,
     /// The connection's own queue, for direct replies (acks, errors, history).
     pub tx: mpsc::Sender<Outbound>,
 }
@@ -102,15 +197,17 @@ impl Hub {
     fn register(
         self: &Arc<Self>,
         key: Key,
+        desk: Option<Arc<Desk>>,
         queue: usize,
     ) -> (Registration, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(queue);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let kill = CancellationToken::new();
+        let kill = Kill::default();
         let conn = Conn {
             id,
             tx: tx.clone(),
             kill: kill.clone(),
+            desk,
         };
         match &key {
             Key::Customer(c) => insert(&self.customers, c.clone(), conn),
@@ -131,15 +228,16 @@ impl Hub {
         customer: CustomerId,
         queue: usize,
     ) -> (Registration, mpsc::Receiver<Outbound>) {
-        self.register(Key::Customer(customer), queue)
+        self.register(Key::Customer(customer), None, queue)
     }
 
     pub fn register_attendant(
         self: &Arc<Self>,
         attendant: AttendantId,
+        desk: Arc<Desk>,
         queue: usize,
     ) -> (Registration, mpsc::Receiver<Outbound>) {
-        self.register(Key::Attendant(attendant), queue)
+        self.register(Key::Attendant(attendant), Some(desk), queue)
     }
 
     /// Number of live connections of a customer on this node.
@@ -174,18 +272,72 @@ impl Hub {
             }
             BusEvent::Attendant { attendant, frame } => {
                 let out = outbound_attendant(frame);
+                let assigned = match frame {
+                    ServerToAttendant::Assigned { conversation } => Some(conversation.id),
+                    _ => None,
+                };
                 if let Some(conns) = read(&self.attendants).get(attendant) {
-                    conns.iter().for_each(|c| self.push(c, &out));
+                    for c in conns {
+                        if let (Some(id), Some(desk)) = (assigned, &c.desk) {
+                            desk.shown([id]);
+                        }
+                        self.push(c, &out);
+                    }
                 }
             }
-            BusEvent::AllAttendants { frame } => {
-                let out = outbound_attendant(frame);
-                read(&self.attendants)
-                    .values()
-                    .flatten()
-                    .for_each(|c| self.push(c, &out));
-            }
+            BusEvent::AllAttendants { frame } => self.to_all_attendants(frame),
+            BusEvent::Revoke {
+                attendant,
+                sessions,
+                reason,
+            } => self.cut_attendant(attendant, sessions, *reason),
             BusEvent::Cluster { .. } => {}
+        }
+    }
+
+    /// A frame for every attendant; one about a conversation only to those who may see it
+    /// (and a withdrawal to those it just left).
+    fn to_all_attendants(&self, frame: &ServerToAttendant) {
+        let out = outbound_attendant(frame);
+        let ServerToAttendant::Conversation { conversation: view } = frame else {
+            read(&self.attendants)
+                .values()
+                .flatten()
+                .for_each(|c| self.push(c, &out));
+            return;
+        };
+        let withdrawn = OnceLock::new();
+        for c in read(&self.attendants).values().flatten() {
+            let seen = c
+                .desk
+                .as_ref()
+                .map_or(Seen::Update, |desk| desk.filter(view));
+            match seen {
+                Seen::Update => self.push(c, &out),
+                Seen::Withdrawn => {
+                    let frame = withdrawn.get_or_init(|| {
+                        outbound_attendant(&ServerToAttendant::Withdrawn {
+                            conversation: view.id,
+                        })
+                    });
+                    self.push(c, frame);
+                }
+                Seen::Nothing => {}
+            }
+        }
+    }
+
+    /// Cuts the connections of `attendant`'s `sessions` on this node.
+    pub fn cut_attendant(&self, attendant: &AttendantId, sessions: &Sessions, reason: CloseReason) {
+        if let Some(conns) = read(&self.attendants).get(attendant) {
+            conns
+                .iter()
+                .filter(|c| {
+                    c.desk
+                        .as_ref()
+                        .is_some_and(|d| sessions.includes(&d.session))
+                })
+                .for_each(|c| c.kill.cut(reason));
         }
     }
 
@@ -195,7 +347,7 @@ impl Hub {
             .values()
             .chain(read(&self.attendants).values())
             .flatten()
-            .for_each(|c| c.kill.cancel());
+            .for_each(|c| c.kill.cut(CloseReason::Stale));
     }
 
     fn push(&self, conn: &Conn, out: &Outbound) {
@@ -203,7 +355,7 @@ impl Hub {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.slow_cut.fetch_add(1, Ordering::Relaxed);
-                conn.kill.cancel();
+                conn.kill.cut(CloseReason::TooSlow);
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }

@@ -5,6 +5,7 @@
 //! (`ws::messaging`) → `chimpassist_store::Store` (durability) and [`bus::Bus`] (delivery
 //! between nodes) → [`hub::Hub`] (this node's connections).
 
+pub mod access;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -12,9 +13,11 @@ pub mod bus;
 pub mod config;
 pub mod coordinator;
 pub mod domain;
+pub mod edge;
 pub mod error;
 pub mod hub;
 pub mod metrics;
+pub mod revoke;
 pub mod startup;
 pub mod state;
 pub mod storage;

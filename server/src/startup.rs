@@ -6,7 +6,6 @@
 //! with backoff until the database answers: meanwhile `/healthz` is 200 and `/readyz` 503.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -14,7 +13,6 @@ use anyhow::Context;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use chimpassist_protocol::{AssignmentMode, AttendantId, ErrorCode, QueueId, Role};
 use chimpassist_store::{Attendant, Queue, Store, StoreError};
@@ -22,7 +20,6 @@ use chimpassist_store_mongo::MongoStore;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -35,6 +32,7 @@ use crate::bus::BusEvent;
 use crate::bus::{Bus, LocalBus, MqttBus, RecvError};
 use crate::config::Config;
 use crate::coordinator::{Coordinator, Mode, Timing};
+use crate::edge::Edge;
 use crate::error::AppError;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
@@ -44,13 +42,13 @@ use crate::views::now_ms;
 
 /// Events a node may buffer for its hub before it lags.
 const BUS_CAPACITY: usize = 1 << 16;
-/// File descriptors kept for everything that is not a WebSocket (database, HTTP requests,
-/// the outbound HTTP client).
+/// File descriptors kept for everything that is not a client connection (database, store
+/// files, the outbound HTTP client, a connection being refused).
 const FD_RESERVE: u64 = 256;
 
-/// Raises the open-files soft limit to the hard limit and caps WebSocket connections below
-/// it, so an overloaded server refuses with `too_many_connections` instead of failing
-/// `accept` (which leaves clients hanging in the listen backlog).
+/// Raises the open-files soft limit to the hard limit and caps connections below it, so an
+/// overloaded server refuses with `too_many_connections` instead of failing `accept` (which
+/// leaves clients hanging in the listen backlog).
 fn connection_cap(configured: usize) -> usize {
     let limit = match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) => limit,
@@ -78,6 +76,7 @@ pub struct Application {
     /// Fires when the server begins shutting down (also `AppState::stop`).
     stop: CancellationToken,
     stage: Stage,
+    edge: Arc<Edge>,
 }
 
 /// How far `build` got.
@@ -109,6 +108,7 @@ impl Running {
         backend: Backend,
         config: Config,
         stop: CancellationToken,
+        edge: Arc<Edge>,
     ) -> anyhow::Result<Self> {
         let dyn_store = backend.store();
         bootstrap(&dyn_store, &config).await?;
@@ -129,6 +129,7 @@ impl Running {
                 default_capacity: config.default_capacity,
             },
             http.clone(),
+            Arc::clone(&edge),
         );
         let bus = start_bus(&config)?;
         let timing = Timing {
@@ -146,6 +147,9 @@ impl Running {
             Arc::clone(&bus),
             timing,
             mode,
+            crate::coordinator::Limits {
+                open_conversations_per_ip: config.max_open_conversations_per_ip,
+            },
             stop.clone(),
         )
         .await
@@ -156,7 +160,7 @@ impl Running {
             other => anyhow::anyhow!("starting the coordinator: {other}"),
         })?;
         let state = Arc::new(AppState {
-            connections: Arc::new(Semaphore::new(connection_cap(config.max_connections))),
+            edge,
             config,
             store: dyn_store,
             bus,
@@ -209,10 +213,14 @@ impl Application {
             );
         }
         let stop = CancellationToken::new();
+        let edge = Edge::new(&config, connection_cap(config.max_connections));
         let stage = match MongoTarget::from_config(&config)? {
             None => {
                 let backend = Backend::embedded(&config)?;
-                Stage::Ready(Running::start(backend, config.clone(), stop.clone()).await?)
+                Stage::Ready(
+                    Running::start(backend, config.clone(), stop.clone(), Arc::clone(&edge))
+                        .await?,
+                )
             }
             Some(target) => {
                 tracing::info!(
@@ -235,6 +243,7 @@ impl Application {
             listener,
             stop,
             stage,
+            edge,
         })
     }
 
@@ -254,6 +263,7 @@ impl Application {
             listener,
             stop,
             stage,
+            edge,
             ..
         } = self;
         let (app, starting) = match stage {
@@ -265,6 +275,7 @@ impl Application {
                     *config,
                     target,
                     stop.clone(),
+                    Arc::clone(&edge),
                     Arc::clone(&slot),
                 ));
                 (while_connecting(slot), task)
@@ -273,31 +284,25 @@ impl Application {
         // A 5xx is logged where it arises (internal errors with their cause, an unreachable
         // store once per request that needs it); the layer's own "response failed" for every
         // 503 of `/readyz` during an outage would only bury that.
-        let app = app.layer(
-            TraceLayer::new_for_http()
-                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
-        );
-        // Chat frames are small: without TCP_NODELAY, Nagle's algorithm and delayed ACKs
-        // hold them for ~40 ms.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
+        let app = app
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&edge),
+                crate::edge::guard,
+            ))
+            .layer(
+                TraceLayer::new_for_http()
+                    .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+            );
+        edge.spawn_janitor(stop.clone());
         let stopping = stop.clone();
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        crate::edge::listen::serve(listener, app, edge.listen_settings(), async move {
             tokio::select! {
                 () = shutdown => tracing::info!("shutting down"),
                 () = stopping.cancelled() => {}
             }
             stopping.cancel();
         })
-        .await
-        .context("serving")?;
+        .await;
         stop.cancel();
         let running = starting.await.context("the start task panicked")??;
         if let Some(running) = running {
@@ -316,6 +321,7 @@ async fn start_on_mongo(
     config: Config,
     target: MongoTarget,
     stop: CancellationToken,
+    edge: Arc<Edge>,
     slot: Arc<OnceLock<Router>>,
 ) -> anyhow::Result<Option<Running>> {
     let mut backoff = Backoff::default();
@@ -327,7 +333,13 @@ async fn start_on_mongo(
                 None => store.insert(target.connect().await?).clone(),
             };
             mongo.ensure_schema().await?;
-            Running::start(Backend::Mongo(mongo), config.clone(), stop.clone()).await
+            Running::start(
+                Backend::Mongo(mongo),
+                config.clone(),
+                stop.clone(),
+                Arc::clone(&edge),
+            )
+            .await
         };
         let outcome = tokio::select! {
             outcome = tried => outcome,

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use chimpassist_store::Store;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::api::upstream::UpstreamCache;
@@ -11,6 +10,7 @@ use crate::auth::Auth;
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::coordinator::Coordinator;
+use crate::edge::Edge;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 
@@ -25,8 +25,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub http: reqwest::Client,
     pub upstream: UpstreamCache,
-    /// Caps simultaneous WebSocket connections.
-    pub connections: Arc<Semaphore>,
+    /// Client addresses, connection slots, rate limits.
+    pub edge: Arc<Edge>,
     /// Fires when the server begins shutting down.
     pub stop: CancellationToken,
 }
@@ -34,11 +34,5 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState").finish_non_exhaustive()
-    }
-}
-impl AppState {
-    /// A connection slot, or `None` when the server is full.
-    pub fn connection_permit(&self) -> Option<OwnedSemaphorePermit> {
-        Arc::clone(&self.connections).try_acquire_owned().ok()
     }
 }

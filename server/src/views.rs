@@ -21,6 +21,7 @@ pub fn customer_view(c: &Customer) -> CustomerView {
         email: c.email.clone(),
         external_id: c.external_id.clone(),
         verified: c.verified,
+        profile_verified: c.verified && c.profile_verified,
     }
 }
 
@@ -53,7 +54,7 @@ pub fn attendant_view(a: &Attendant) -> AttendantView {
 pub fn conversation_view(
     c: &Conversation,
     customer: &Customer,
-    attendant: Option<&Attendant>,
+    attendant: Option<AttendantPublic>,
     presence: CustomerPresence,
 ) -> ConversationView {
     ConversationView {
@@ -61,7 +62,7 @@ pub fn conversation_view(
         queue: c.queue_id.clone(),
         status: c.status,
         customer: customer_view(customer),
-        attendant: attendant.map(attendant_public),
+        attendant,
         requested_at: c.requested_at,
         assigned_at: c.assigned_at,
         ended_at: c.ended_at,

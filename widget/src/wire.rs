@@ -63,6 +63,7 @@ fn customer(o: &JsValue) -> Option<CustomerView> {
         email: string(o, "email"),
         external_id: string(o, "external_id"),
         verified: boolean(o, "verified").unwrap_or(false),
+        profile_verified: false,
     })
 }
 

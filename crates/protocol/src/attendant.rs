@@ -91,7 +91,8 @@ pub enum ServerToAttendant {
         protocol: u32,
         me: AttendantView,
         presence: Presence,
-        /// Open conversations: mine and those waiting in my queues.
+        /// Open conversations I may see: admins all; others those of their queues and those
+        /// they hold.
         conversations: Vec<ConversationView>,
         max_text_bytes: u32,
     },
@@ -103,6 +104,11 @@ pub enum ServerToAttendant {
     Unassigned {
         conversation: ConversationId,
         reason: String,
+    },
+    /// A conversation I was shown left what I may see (moved to a queue that is not mine):
+    /// drop it from the lists. It can still be found by search if I ever held it.
+    Withdrawn {
+        conversation: ConversationId,
     },
     /// Any state change of a conversation visible to attendants (queue, assignment, end).
     Conversation {

@@ -59,11 +59,16 @@ pub enum ErrorCode {
     Unavailable,
     /// Something unexpected; details are in the server log, never in the response.
     Internal,
+    /// The account still has a password an admin set (or the default one): only
+    /// `GET /api/me`, `POST /api/me/password` and `POST /api/logout` answer until it changes.
+    PasswordChangeRequired,
+    /// The request took too long to arrive or to answer (a body sent too slowly, say).
+    Timeout,
 }
 
 impl ErrorCode {
     /// Every code, for lookups by wire name.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 26] = [
         Self::MalformedJson,
         Self::UnknownType,
         Self::MissingField,
@@ -88,6 +93,8 @@ impl ErrorCode {
         Self::UpstreamFailed,
         Self::Unavailable,
         Self::Internal,
+        Self::PasswordChangeRequired,
+        Self::Timeout,
     ];
 
     /// The code with this wire name (for clients that read frames without serde).
@@ -122,6 +129,8 @@ impl ErrorCode {
             Self::UpstreamFailed => "upstream_failed",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::Timeout => "timeout",
         }
     }
 }
@@ -138,6 +147,20 @@ impl fmt::Display for ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// With `rate_limited` (and some `unavailable`): seconds to wait before trying again. HTTP
+    /// answers also carry it as the `Retry-After` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            retry_after_seconds: None,
+        }
+    }
 }
 
 /// Why a frame or value was rejected while decoding. Carries the code the server answers with.
@@ -162,9 +185,6 @@ impl ProtocolError {
     }
 
     pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            code: self.code,
-            message: self.message.clone(),
-        }
+        ErrorBody::new(self.code, self.message.clone())
     }
 }

@@ -24,6 +24,7 @@
 //!   move forward, and are relayed to both sides.
 //! - **Typing and presence** are relayed live and never stored.
 pub mod attendant;
+pub mod close;
 pub mod customer;
 pub mod decode;
 pub mod error;

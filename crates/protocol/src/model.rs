@@ -249,8 +249,13 @@ pub struct CustomerView {
     /// The host site's id for this visitor (from `userData.id`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
-    /// True when the host site proved the identity (HMAC or signed token).
+    /// True when the host site proved the id (`external_id`) with an HMAC or a signed token.
     pub verified: bool,
+    /// True when the name, e-mail and avatar came from the site's signed token too (its `name`,
+    /// `email` and `avatar` claims). False for an HMAC proof, which covers the id only: the
+    /// profile is then what the visitor's page claimed, shown as such.
+    #[serde(default)]
+    pub profile_verified: bool,
 }
 
 /// What a customer sees of an attendant.

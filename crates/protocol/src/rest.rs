@@ -130,6 +130,16 @@ pub struct CallbackView {
     pub done_by: Option<AttendantId>,
 }
 
+/// `GET /api/callbacks`: a page of callback requests, newest first; pass `next` back as
+/// `before` for the older page (`null`: this was the last one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallbacksPage {
+    pub callbacks: Vec<CallbackView>,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
 /// A page of messages, newest first; pass `next` back as `before` for the older page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -45,6 +45,7 @@ async fn conversation(
             id: CustomerId::parse(format!("bench-{n}"))?,
             external_id: None,
             verified: false,
+            profile_verified: false,
             name: format!("Customer {n}"),
             avatar_url: None,
             email: None,

@@ -85,7 +85,8 @@ pub(crate) async fn create_customer(store: &MongoStore, c: &Customer) -> StoreRe
 }
 
 /// One upsert keyed by the unique `verified_external_id`: the existing record keeps its id
-/// and `created_at`, and only its display fields change.
+/// and `created_at`, and only its display fields and `profile_verified` change (the latter
+/// follows the latest proof).
 pub(crate) async fn upsert_verified_customer(
     store: &MongoStore,
     c: &Customer,
@@ -98,6 +99,7 @@ pub(crate) async fn upsert_verified_customer(
     let customers = customers(store);
     let update = doc! {
         "$set": {
+            "profile_verified": c.profile_verified,
             "name": &c.name,
             "avatar_url": opt(c.avatar_url.clone()),
             "email": opt(c.email.clone()),
@@ -301,14 +303,17 @@ pub(crate) async fn delete_auth_session(store: &MongoStore, token_hash: &str) ->
     Ok(())
 }
 
+/// One `deleteMany` on `auth_sessions_attendant`; the kept session is excluded by its `_id`.
 pub(crate) async fn delete_auth_sessions_of(
     store: &MongoStore,
     attendant: &AttendantId,
+    keep: Option<&str>,
 ) -> StoreResult<()> {
-    sessions(store)
-        .delete_many(doc! {"attendant_id": attendant.as_str()})
-        .await
-        .or_store()?;
+    let mut filter = doc! {"attendant_id": attendant.as_str()};
+    if let Some(keep) = keep {
+        filter.insert("_id", doc! {"$ne": keep});
+    }
+    sessions(store).delete_many(filter).await.or_store()?;
     Ok(())
 }
 

@@ -1,13 +1,13 @@
 //! Callback requests left while nobody was available.
 
 use chimpassist_protocol::{AttendantId, CallbackId, TimestampMs};
-use chimpassist_store::{Callback, StoreError, StoreResult};
+use chimpassist_store::{Callback, CallbackCursor, CallbackFilter, StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use mongodb::Collection;
-use mongodb::bson::{Bson, doc};
+use mongodb::bson::{Bson, Document, doc};
 
 use crate::MongoStore;
-use crate::codec::{CallbackDoc, uuid};
+use crate::codec::{CallbackDoc, int, uuid};
 use crate::error::OrStore;
 use crate::schema::CALLBACKS;
 
@@ -23,17 +23,47 @@ pub(crate) async fn create(store: &MongoStore, c: &Callback) -> StoreResult<()> 
     Ok(())
 }
 
-/// Open ones (`done_at: null`) are a prefix of `callbacks_open`; all of them are
-/// `callbacks_newest`.
-pub(crate) async fn list(store: &MongoStore, include_done: bool) -> StoreResult<Vec<Callback>> {
-    let filter = if include_done {
-        doc! {}
-    } else {
-        doc! {"done_at": Bson::Null}
-    };
+/// The documents `filter` lets through. Open ones (`done_at: null`) are a prefix of
+/// `callbacks_open`; all, or done ones, come from `callbacks_newest`.
+fn filter_doc(filter: CallbackFilter) -> Document {
+    match filter {
+        CallbackFilter::Open => doc! {"done_at": Bson::Null},
+        CallbackFilter::Done => doc! {"done_at": {"$ne": Bson::Null}},
+        CallbackFilter::All => doc! {},
+    }
+}
+
+/// Strictly below the cursor in `(created_at, _id)` order. `_id` is the UUID as BSON binary
+/// subtype 4, which compares byte by byte like SQLite's blobs, so both backends page alike.
+fn below(cursor: &CallbackCursor) -> Document {
+    let id = uuid(cursor.id.as_uuid());
+    doc! {
+        "$or": [
+            {"created_at": {"$lt": cursor.created_at}},
+            {"created_at": cursor.created_at, "_id": {"$lt": id}},
+        ]
+    }
+}
+
+/// A backwards range of the index the filter picks, newest first.
+pub(crate) async fn list(
+    store: &MongoStore,
+    filter: CallbackFilter,
+    before: Option<CallbackCursor>,
+    limit: u64,
+) -> StoreResult<Vec<Callback>> {
+    // The server reads a limit of 0 as "no limit".
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut query = filter_doc(filter);
+    if let Some(cursor) = &before {
+        query.extend(below(cursor));
+    }
     let docs: Vec<CallbackDoc> = callbacks(store)
-        .find(filter)
+        .find(query)
         .sort(doc! {"created_at": -1, "_id": -1})
+        .limit(int(limit))
         .await
         .or_store()?
         .try_collect()

@@ -124,6 +124,10 @@ pub(crate) struct CustomerDoc {
     pub(crate) id: String,
     pub(crate) external_id: Option<String>,
     pub(crate) verified: bool,
+    /// Absent on records written before the field existed: none of them had proven its
+    /// profile.
+    #[serde(default)]
+    pub(crate) profile_verified: bool,
     pub(crate) name: String,
     pub(crate) avatar_url: Option<String>,
     pub(crate) email: Option<String>,
@@ -135,12 +139,14 @@ pub(crate) struct CustomerDoc {
 }
 
 impl CustomerDoc {
-    /// An unverified record (`create_customer` never stores `verified: true`).
+    /// An unverified record (`create_customer` never stores `verified` or `profile_verified`
+    /// true).
     pub(crate) fn unverified(c: &Customer) -> Self {
         Self {
             id: c.id.as_str().to_owned(),
             external_id: c.external_id.clone(),
             verified: false,
+            profile_verified: false,
             name: c.name.clone(),
             avatar_url: c.avatar_url.clone(),
             email: c.email.clone(),
@@ -154,6 +160,7 @@ impl CustomerDoc {
             id: parse("customer id", CustomerId::parse(self.id))?,
             external_id: self.external_id,
             verified: self.verified,
+            profile_verified: self.profile_verified,
             name: self.name,
             avatar_url: self.avatar_url,
             email: self.email,

@@ -6,9 +6,9 @@ use chimpassist_protocol::{
     ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 use chimpassist_store::{
-    Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer, Lease,
-    MessageCursor, NewConversation, NewMessage, Queue, SearchMatch, Store, StoreResult,
-    StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
+    Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
+    Conversation, Customer, Lease, MessageCursor, NewConversation, NewMessage, Queue, SearchMatch,
+    Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
 
 use crate::{MongoStore, accounts, callbacks, conversations, leases, messages, search, workspace};
@@ -85,8 +85,12 @@ impl Store for MongoStore {
         accounts::delete_auth_session(self, token_hash).await
     }
 
-    async fn delete_auth_sessions_of(&self, attendant: &AttendantId) -> StoreResult<()> {
-        accounts::delete_auth_sessions_of(self, attendant).await
+    async fn delete_auth_sessions_of(
+        &self,
+        attendant: &AttendantId,
+        keep: Option<&str>,
+    ) -> StoreResult<()> {
+        accounts::delete_auth_sessions_of(self, attendant, keep).await
     }
 
     async fn upsert_queue(&self, queue: Queue) -> StoreResult<()> {
@@ -191,8 +195,13 @@ impl Store for MongoStore {
         callbacks::create(self, &callback).await
     }
 
-    async fn list_callbacks(&self, include_done: bool) -> StoreResult<Vec<Callback>> {
-        callbacks::list(self, include_done).await
+    async fn list_callbacks(
+        &self,
+        filter: CallbackFilter,
+        before: Option<CallbackCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<Callback>> {
+        callbacks::list(self, filter, before, limit).await
     }
 
     async fn mark_callback_done(

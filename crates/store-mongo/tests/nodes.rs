@@ -40,6 +40,7 @@ async fn conversation(store: &MongoStore, n: usize) -> (ConversationId, Customer
             id: CustomerId::parse(format!("node-customer-{n}")).expect("id"),
             external_id: None,
             verified: false,
+            profile_verified: false,
             name: "Visitor".to_owned(),
             avatar_url: None,
             email: None,

@@ -50,6 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 id: CustomerId::parse(format!("bench-{i}"))?,
                 external_id: None,
                 verified: false,
+                profile_verified: false,
                 name: format!("Customer {i}"),
                 avatar_url: None,
                 email: None,

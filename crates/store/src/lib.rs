@@ -58,11 +58,13 @@ pub trait Store: Send + Sync + 'static {
 
     // --- customers ---------------------------------------------------------------------------
 
-    /// Creates an unverified customer record (`verified` is stored as `false` whatever the
-    /// argument says; only `upsert_verified_customer` makes verified records).
+    /// Creates an unverified customer record (`verified` and `profile_verified` are stored as
+    /// `false` whatever the argument says; only `upsert_verified_customer` makes verified
+    /// records).
     async fn create_customer(&self, customer: Customer) -> StoreResult<Customer>;
     /// Finds or creates the single verified record for `customer.external_id` (which must be
-    /// `Some`), updating its display fields. Concurrent calls yield one record.
+    /// `Some`), updating its display fields and `profile_verified` to the given ones.
+    /// Concurrent calls yield one record.
     async fn upsert_verified_customer(&self, customer: Customer) -> StoreResult<Customer>;
     async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>>;
     /// Updates display name, avatar and e-mail. `NotFound` when absent.
@@ -96,8 +98,14 @@ pub trait Store: Send + Sync + 'static {
     async fn get_auth_session(&self, token_hash: &str) -> StoreResult<Option<AuthSession>>;
     /// Deleting an absent session is not an error (logging out twice is harmless).
     async fn delete_auth_session(&self, token_hash: &str) -> StoreResult<()>;
-    /// Revokes every session of an attendant (disable, password reset).
-    async fn delete_auth_sessions_of(&self, attendant: &AttendantId) -> StoreResult<()>;
+    /// Revokes every session of an attendant (disable, password reset), except the one whose
+    /// token hash is `keep` (a password changed by its owner keeps them signed in where they
+    /// changed it). Not an error when there are none.
+    async fn delete_auth_sessions_of(
+        &self,
+        attendant: &AttendantId,
+        keep: Option<&str>,
+    ) -> StoreResult<()>;
 
     // --- queues --------------------------------------------------------------------------------
 
@@ -180,8 +188,15 @@ pub trait Store: Send + Sync + 'static {
     // --- callbacks -----------------------------------------------------------------------------
 
     async fn create_callback(&self, callback: Callback) -> StoreResult<()>;
-    /// Newest first; open ones only unless `include_done`.
-    async fn list_callbacks(&self, include_done: bool) -> StoreResult<Vec<Callback>>;
+    /// Up to `limit` callbacks that `filter` lets through, newest first (`created_at`, then
+    /// id, both descending), strictly after the cursor `before` in that order (`None`: from the
+    /// newest). A page boundary never skips or repeats one, however many share a timestamp.
+    async fn list_callbacks(
+        &self,
+        filter: CallbackFilter,
+        before: Option<CallbackCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<Callback>>;
     /// `NotFound` when absent; marking twice keeps the first `done_at`/`done_by`.
     async fn mark_callback_done(
         &self,

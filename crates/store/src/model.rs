@@ -12,7 +12,12 @@ use serde::{Deserialize, Serialize};
 pub struct Customer {
     pub id: CustomerId,
     pub external_id: Option<String>,
+    /// The site proved `external_id` (an HMAC of it, or a signed token).
     pub verified: bool,
+    /// The name, e-mail and avatar came from the site's signed token as well (its `name`,
+    /// `email`, `avatar` claims), not from the visitor's page. Only ever true on a verified
+    /// record.
+    pub profile_verified: bool,
     pub name: String,
     pub avatar_url: Option<String>,
     pub email: Option<String>,
@@ -224,6 +229,33 @@ pub struct Callback {
     pub created_at: TimestampMs,
     pub done_at: Option<TimestampMs>,
     pub done_by: Option<AttendantId>,
+}
+
+/// Which callbacks [`crate::Store::list_callbacks`] lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallbackFilter {
+    /// Not yet marked done.
+    Open,
+    /// Marked done.
+    Done,
+    All,
+}
+
+impl CallbackFilter {
+    pub fn allows(self, callback: &Callback) -> bool {
+        match self {
+            Self::Open => callback.done_at.is_none(),
+            Self::Done => callback.done_at.is_some(),
+            Self::All => true,
+        }
+    }
+}
+
+/// Where a page of callbacks ends: the `(created_at, id)` of its last (oldest) entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackCursor {
+    pub created_at: TimestampMs,
+    pub id: CallbackId,
 }
 
 /// A named lease, held by one holder at a time until `expires_at` (the coordinator's leadership).

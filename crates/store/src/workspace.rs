@@ -27,7 +27,9 @@ pub struct StoredNote {
     pub created_at: TimestampMs,
 }
 
-/// Which conversations a reader may see in the back-office (search results, notes).
+/// Which conversations an attendant may see: the one rule for every read of a conversation
+/// in the back-office — transcripts, state, notes, search, the live lists — and for taking a
+/// closed one back (`reopen`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Visibility {
     /// Every conversation (admins).
@@ -44,11 +46,16 @@ impl Visibility {
     /// What `attendant` may see: everything for admins, otherwise their queues and their
     /// own (current and past) conversations.
     pub fn of(attendant: &Attendant) -> Self {
-        match attendant.role {
+        Self::for_role(&attendant.id, attendant.role, &attendant.queues)
+    }
+
+    /// The same, from the parts of an attendant record that decide it.
+    pub fn for_role(id: &AttendantId, role: Role, queues: &[QueueId]) -> Self {
+        match role {
             Role::Admin => Self::All,
             Role::Attendant => Self::Attendant {
-                id: attendant.id.clone(),
-                queues: attendant.queues.clone(),
+                id: id.clone(),
+                queues: queues.to_vec(),
             },
         }
     }
@@ -57,12 +64,25 @@ impl Visibility {
     /// [`crate::Store::conversation_attendants`]), is visible. Backends apply the same rule
     /// inside [`crate::Store::search`].
     pub fn allows(&self, conversation: &Conversation, attendants: &[AttendantId]) -> bool {
+        self.allows_in(
+            &conversation.queue_id,
+            conversation.attendant_id.as_ref(),
+            attendants,
+        )
+    }
+
+    /// The rule itself: a conversation now in `queue`, held by `holder`, ever given to
+    /// `attendants` (pass none to ask only about where it is now, as live lists do).
+    pub fn allows_in(
+        &self,
+        queue: &QueueId,
+        holder: Option<&AttendantId>,
+        attendants: &[AttendantId],
+    ) -> bool {
         match self {
             Self::All => true,
             Self::Attendant { id, queues } => {
-                queues.contains(&conversation.queue_id)
-                    || conversation.attendant_id.as_ref() == Some(id)
-                    || attendants.contains(id)
+                queues.contains(queue) || holder == Some(id) || attendants.contains(id)
             }
         }
     }

@@ -39,6 +39,7 @@ async fn acknowledged_writes_survive_a_restart() {
             id: CustomerId::parse("c-durable").expect("id"),
             external_id: None,
             verified: false,
+            profile_verified: false,
             name: "Visitor".to_owned(),
             avatar_url: None,
             email: None,

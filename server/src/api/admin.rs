@@ -12,10 +12,12 @@ use chimpassist_protocol::{AttendantId, AttendantView, QueueId, Role};
 use chimpassist_store::{Attendant, AttendantUpdate, Queue};
 use secrecy::SecretString;
 
+use super::account::revoke;
 use super::extract::{Admin, AppJson, CurrentAttendant};
 use crate::auth::password;
 use crate::domain;
 use crate::error::{AppError, AppResult};
+use crate::revoke::{CloseReason, Sessions};
 use crate::state::AppState;
 use crate::views::{attendant_view, now_ms};
 
@@ -75,6 +77,11 @@ pub(super) async fn create_attendant(
 }
 
 /// # PATCH /api/attendants/{id}
+///
+/// Disabling an account revokes its sessions and closes its sockets at once (close code
+/// 4401); a change of role or queues closes its sockets (4403), and the back-office
+/// reconnects with the new rights. The coordinator takes the new record before anything else:
+/// a disabled account's conversations go back to the queue.
 #[utoipa::path(patch, path = "/api/attendants/{id}", tag = "admin", request_body = UpdateAttendantRequest,
     responses((status = 200, body = AttendantView)))]
 pub(super) async fn update_attendant(
@@ -100,17 +107,26 @@ pub(super) async fn update_attendant(
         disabled: body.disabled,
         ..AttendantUpdate::default()
     };
+    let before = state
+        .store
+        .get_attendant(&id)
+        .await?
+        .ok_or_else(|| AppError::not_found("attendant"))?;
     let updated = state.store.update_attendant(&id, update).await?;
-    if updated.disabled {
-        state.store.delete_auth_sessions_of(&id).await?;
-    }
     state.coordinator.attendant_changed(updated.clone()).await;
+    if updated.disabled {
+        state.store.delete_auth_sessions_of(&id, None).await?;
+        revoke(&state, id, Sessions::All, CloseReason::SessionEnded).await;
+    } else if updated.role != before.role || updated.queues != before.queues {
+        revoke(&state, id, Sessions::All, CloseReason::RightsChanged).await;
+    }
     Ok(Json(attendant_view(&updated)))
 }
 
 /// # POST /api/attendants/{id}/password
 ///
-/// Sets a new password, revokes the attendant's sessions, and asks them to change it.
+/// Sets a new password, revokes the attendant's sessions (closing their sockets), and asks
+/// them to change it at their next sign-in.
 #[utoipa::path(post, path = "/api/attendants/{id}/password", tag = "admin", request_body = ResetPasswordRequest,
     responses((status = 204)))]
 pub(super) async fn reset_password(
@@ -132,7 +148,8 @@ pub(super) async fn reset_password(
             },
         )
         .await?;
-    state.store.delete_auth_sessions_of(&id).await?;
+    state.store.delete_auth_sessions_of(&id, None).await?;
+    revoke(&state, id, Sessions::All, CloseReason::SessionEnded).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

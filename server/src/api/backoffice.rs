@@ -10,6 +10,7 @@ use chimpassist_protocol::{ConversationId, ConversationView, CustomerId};
 
 use super::extract::CurrentAttendant;
 use super::session::{OffsetPage, limit, views};
+use crate::access;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -48,14 +49,15 @@ pub(super) async fn backoffice_config(
 
 /// # GET /api/customers/{id}/conversations
 ///
-/// A customer's conversations, newest first, with their ratings: what any attendant sees
-/// of the customer's past. Other `/api/customers/{id}/{kind}` are the statistics proxy.
+/// A customer's conversations, newest first, with their ratings: those the attendant may see
+/// ([`crate::access`]), so a page may hold fewer than `limit`. Other
+/// `/api/customers/{id}/{kind}` are the statistics proxy.
 #[utoipa::path(get, path = "/api/customers/{id}/conversations", tag = "attendant",
     params(("id" = String, Path, description = "customer id"), OffsetPage),
     responses((status = 200, body = [ConversationView])))]
 pub(super) async fn customer_conversations(
     State(state): State<Arc<AppState>>,
-    _: CurrentAttendant,
+    CurrentAttendant(me): CurrentAttendant,
     Path(id): Path<CustomerId>,
     Query(page): Query<OffsetPage>,
 ) -> AppResult<Json<Vec<ConversationView>>> {
@@ -63,6 +65,7 @@ pub(super) async fn customer_conversations(
         .store
         .customer_conversations(&id, page.offset.unwrap_or(0), limit(page.limit))
         .await?;
+    let list = access::visible(&state, &me, list).await?;
     Ok(Json(views(&state, list).await?))
 }
 
@@ -86,21 +89,20 @@ pub(super) async fn my_conversations(
 
 /// # GET /api/conversations/{id}
 ///
-/// One conversation's current state, for any attendant: the back-office re-reads a
-/// conversation that changed while its socket was down (history is on the socket).
+/// One conversation's current state, for an attendant who may see it ([`crate::access`]):
+/// the back-office re-reads a conversation that changed while its socket was down (history
+/// is on the socket).
 #[utoipa::path(get, path = "/api/conversations/{id}", tag = "attendant",
     params(("id" = String, Path, description = "conversation id")),
-    responses((status = 200, body = ConversationView), (status = 404, body = chimpassist_protocol::ErrorBody)))]
+    responses((status = 200, body = ConversationView),
+        (status = 403, body = chimpassist_protocol::ErrorBody),
+        (status = 404, body = chimpassist_protocol::ErrorBody)))]
 pub(super) async fn conversation(
     State(state): State<Arc<AppState>>,
-    _: CurrentAttendant,
+    CurrentAttendant(me): CurrentAttendant,
     Path(id): Path<ConversationId>,
 ) -> AppResult<Json<ConversationView>> {
-    let found = state
-        .store
-        .get_conversation(&id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let found = access::conversation(&state, &me, &id).await?;
     views(&state, vec![found])
         .await?
         .pop()

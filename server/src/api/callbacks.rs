@@ -5,13 +5,14 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use chimpassist_protocol::rest::{CallbackRequest, CallbackView};
+use chimpassist_protocol::rest::{CallbackRequest, CallbackView, CallbacksPage};
 use chimpassist_protocol::{CallbackId, QueueId};
-use chimpassist_store::Callback;
+use chimpassist_store::{Callback, CallbackCursor, CallbackFilter};
 use serde::Deserialize;
 
 use super::extract::{AppJson, CurrentAttendant};
 use crate::domain;
+use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::views::now_ms;
@@ -45,13 +46,17 @@ fn phone(raw: &str) -> Option<String> {
 ///
 /// Public, like the seed's stats service: a visitor asks to be called back. Needs a name and
 /// a phone number or e-mail. A customer token (Bearer), when sent, links the request.
+/// Limited per client network (`CALLBACKS_PER_MINUTE_PER_IP`: `429` with `Retry-After`).
 #[utoipa::path(post, path = "/api/callback", tag = "public", request_body = CallbackRequest,
-    responses((status = 201, body = CallbackView)))]
+    responses((status = 201, body = CallbackView),
+        (status = 429, body = chimpassist_protocol::ErrorBody)))]
 pub(super) async fn create_callback(
     State(state): State<Arc<AppState>>,
+    client: ClientIp,
     headers: HeaderMap,
     AppJson(body): AppJson<CallbackRequest>,
 ) -> AppResult<(StatusCode, Json<CallbackView>)> {
+    state.edge.throttles.callbacks.check(client)?;
     let name =
         domain::display_name(&body.name).ok_or_else(|| AppError::invalid("name is empty"))?;
     let phone = match body.phone.as_deref().filter(|p| !p.trim().is_empty()) {
@@ -109,23 +114,64 @@ pub(super) async fn create_callback(
     Ok((StatusCode::CREATED, Json(view(callback))))
 }
 
+/// Most callbacks one page holds.
+const MAX_PAGE: u64 = 100;
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct ListQuery {
-    /// Include those already done.
-    #[serde(default)]
-    all: bool,
+    /// `open` (the default: not yet done), `done`, or `all`.
+    state: Option<String>,
+    /// The `next` of the previous page.
+    before: Option<String>,
+    /// At most this many (1–100, default 50).
+    limit: Option<u64>,
+}
+
+fn filter(raw: Option<&str>) -> AppResult<CallbackFilter> {
+    match raw.unwrap_or("open") {
+        "open" => Ok(CallbackFilter::Open),
+        "done" => Ok(CallbackFilter::Done),
+        "all" => Ok(CallbackFilter::All),
+        _ => Err(AppError::invalid("state is open, done or all")),
+    }
+}
+
+/// A page's `next`: `{created_at}_{id}` of its last entry.
+fn cursor_of(c: &Callback) -> String {
+    format!("{}_{}", c.created_at, c.id)
+}
+
+fn parse_cursor(raw: &str) -> AppResult<CallbackCursor> {
+    let bad = || AppError::invalid("`before` is not a cursor from this API");
+    let (at, id) = raw.split_once('_').ok_or_else(bad)?;
+    Ok(CallbackCursor {
+        created_at: at.parse().map_err(|_| bad())?,
+        id: CallbackId::parse(id).map_err(|_| bad())?,
+    })
 }
 
 /// # GET /api/callbacks
+///
+/// Callback requests, newest first, a page at a time: pass `next` back as `before` for the
+/// older page (`null` after the last).
 #[utoipa::path(get, path = "/api/callbacks", tag = "attendant", params(ListQuery),
-    responses((status = 200, body = [CallbackView])))]
+    responses((status = 200, body = CallbacksPage)))]
 pub(super) async fn list_callbacks(
     State(state): State<Arc<AppState>>,
     _: CurrentAttendant,
     Query(query): Query<ListQuery>,
-) -> AppResult<Json<Vec<CallbackView>>> {
-    let list = state.store.list_callbacks(query.all).await?;
-    Ok(Json(list.into_iter().map(view).collect()))
+) -> AppResult<Json<CallbacksPage>> {
+    let filter = filter(query.state.as_deref())?;
+    let before = query.before.as_deref().map(parse_cursor).transpose()?;
+    let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let list = state.store.list_callbacks(filter, before, limit).await?;
+    let next = (list.len() as u64 == limit)
+        .then(|| list.last().map(cursor_of))
+        .flatten();
+    Ok(Json(CallbacksPage {
+        callbacks: list.into_iter().map(view).collect(),
+        next,
+    }))
 }
 
 /// # POST /api/callbacks/{id}/done

@@ -11,10 +11,14 @@ use chimpassist_store::{Attendant, Customer};
 use serde::de::DeserializeOwned;
 
 use crate::auth::SESSION_COOKIE;
+pub use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// A logged-in, enabled attendant (session cookie).
+/// A logged-in, enabled attendant (session cookie) whose password is their own: what every
+/// attendant route takes, except the three a session that must still change its password
+/// may use (`GET /api/me`, `POST /api/me/password`, `POST /api/logout`), which take
+/// [`SignedIn`].
 #[derive(Debug, Clone)]
 pub struct CurrentAttendant(pub Attendant);
 
@@ -44,7 +48,8 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .strip_prefix("Bearer ")
 }
 
-impl<S> FromRequestParts<S> for CurrentAttendant
+/// Any live session, read from the store on every request (a revoked one is gone at once).
+impl<S> FromRequestParts<S> for SignedIn
 where
     Arc<AppState>: FromRef<S>,
     S: Send + Sync,
@@ -54,7 +59,21 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = Arc::<AppState>::from_ref(state);
         let token = session_token(parts).ok_or_else(AppError::unauthenticated)?;
-        Ok(Self(state.auth.attendant_for_session(&token).await?))
+        state.auth.session(&token).await
+    }
+}
+
+impl<S> FromRequestParts<S> for CurrentAttendant
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        signed_in.require_settled()?;
+        Ok(Self(signed_in.me))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Private notes on a conversation: attendants only, never sent to the customer.
 //!
 //! Who may read and write them: admins, every attendant the conversation is or was assigned
-//! to, and the members of its queue ([`Visibility`], the rule search applies too).
+//! to, and the members of its queue ([`crate::access`], the rule everything else applies too).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,42 +10,25 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chimpassist_protocol::{
-    AttendantId, AttendantPublic, ConversationId, ErrorCode, MessageText, Note, NoteId,
-    NoteRequest, ServerToAttendant,
+    AttendantId, AttendantPublic, ConversationId, MessageText, Note, NoteId, NoteRequest,
+    ServerToAttendant,
 };
-use chimpassist_store::{Attendant, Conversation, StoredNote, Visibility};
+use chimpassist_store::{Attendant, Conversation, StoredNote};
 
 use super::extract::{AppJson, CurrentAttendant};
 use crate::bus::BusEvent;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use crate::views::{attendant_public, now_ms};
 
-/// The conversation, if `me` may see its notes: `404` when it does not exist, `403
-/// forbidden` when it is not theirs to see.
+/// The conversation, if `me` may see it (and so its notes): `404` when it does not exist,
+/// `403 forbidden` when it is not theirs to see.
 async fn permitted(
     state: &AppState,
     me: &Attendant,
     id: &ConversationId,
 ) -> AppResult<Conversation> {
-    let conversation = state
-        .store
-        .get_conversation(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
-    let visible = Visibility::of(me);
-    // Most callers pass on the queue or the current holder; only the rest need the history.
-    if visible.allows(&conversation, &[]) {
-        return Ok(conversation);
-    }
-    let attendants = state.store.conversation_attendants(id).await?;
-    if visible.allows(&conversation, &attendants) {
-        return Ok(conversation);
-    }
-    Err(AppError::client(
-        ErrorCode::Forbidden,
-        "only admins, the conversation's attendants and its queue's members see its notes",
-    ))
+    crate::access::conversation(state, me, id).await
 }
 
 /// An author whose account cannot be read (it always can: accounts are disabled, never

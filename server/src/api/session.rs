@@ -14,23 +14,28 @@ use chimpassist_store::{Attendant, Conversation, Customer, MessageCursor};
 use serde::Deserialize;
 
 use super::extract::{AppJson, Caller, CurrentAttendant};
+use crate::access;
+use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::views::{attendant_view, conversation_view, message_view};
+use crate::views::{attendant_public, attendant_view, conversation_view, message_view};
 
 /// # POST /session
 ///
 /// Exchanges this browser's customer token (if any) and the host page's `userData` claim
-/// for a (possibly new) customer token. Also returns the open conversation, if any.
+/// for a (possibly new) customer token. Also returns the open conversation, if any. New
+/// identities are limited per client network (`429` with `Retry-After`).
 #[utoipa::path(post, path = "/session", tag = "customer", request_body = SessionRequest,
-    responses((status = 200, body = SessionGrant)))]
+    responses((status = 200, body = SessionGrant),
+        (status = 429, body = chimpassist_protocol::ErrorBody)))]
 pub(super) async fn create_session(
     State(state): State<Arc<AppState>>,
+    client: ClientIp,
     AppJson(body): AppJson<SessionRequest>,
 ) -> AppResult<Json<SessionGrant>> {
     let grant = state
         .auth
-        .resolve_customer(body.token.as_deref(), body.user.as_ref())
+        .resolve_customer(body.token.as_deref(), body.user.as_ref(), client)
         .await?;
     let open = state
         .store
@@ -75,25 +80,27 @@ pub(super) fn limit(raw: Option<u64>) -> u64 {
     raw.unwrap_or(50).clamp(1, 200)
 }
 
-/// The conversation, if the caller may read it.
+/// The conversation, if the caller may read it: its customer, or an attendant who may see it
+/// ([`crate::access`]).
 async fn readable(
     state: &AppState,
     caller: &Caller,
     id: &ConversationId,
 ) -> AppResult<Conversation> {
-    let conversation = state
-        .store
-        .get_conversation(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("conversation"))?;
     match caller {
-        Caller::Attendant(_) => Ok(conversation),
-        Caller::Customer(c) if c.id == conversation.customer_id => Ok(conversation),
-        // Same answer as for a missing one: no probing of other customers' ids.
-        Caller::Customer(_) => Err(AppError::not_found("conversation")),
+        Caller::Attendant(me) => access::conversation(state, me, id).await,
+        Caller::Customer(c) => state
+            .store
+            .get_conversation(id)
+            .await?
+            .filter(|conversation| conversation.customer_id == c.id)
+            // Same answer as for a missing one: no probing of other customers' ids.
+            .ok_or_else(|| AppError::not_found("conversation")),
     }
 }
 
+/// A customer reads only their own; attendants get what [`crate::access`] lets them see of
+/// it (the callers filter).
 fn may_read_customer(caller: &Caller, customer: &CustomerId) -> AppResult<()> {
     match caller {
         Caller::Attendant(_) => Ok(()),
@@ -142,6 +149,8 @@ fn parse_cursor(raw: &str) -> AppResult<MessageCursor> {
 /// # GET /customer/{id}/messages
 ///
 /// Newest first across the customer's conversations (the original returned the *oldest*).
+/// An attendant gets the messages of the conversations they may see, so a page may hold fewer
+/// than `limit`; `next` is set while older messages exist.
 #[utoipa::path(get, path = "/customer/{id}/messages", tag = "customer", params(CursorPage),
     responses((status = 200, body = MessagesPage)))]
 pub(super) async fn customer_messages(
@@ -153,7 +162,7 @@ pub(super) async fn customer_messages(
     may_read_customer(&caller, &id)?;
     let before = page.before.as_deref().map(parse_cursor).transpose()?;
     let limit = limit(page.limit);
-    let messages = state.store.customer_messages(&id, before, limit).await?;
+    let mut messages = state.store.customer_messages(&id, before, limit).await?;
     let next = (messages.len() as u64 == limit)
         .then(|| {
             messages
@@ -161,6 +170,11 @@ pub(super) async fn customer_messages(
                 .map(|m| format!("{}_{}_{}", m.timestamp, m.conversation, m.seq))
         })
         .flatten();
+    if let Caller::Attendant(me) = &caller {
+        let ids: Vec<ConversationId> = messages.iter().map(|m| m.conversation).collect();
+        let visible = access::visible_ids(&state, me, ids).await?;
+        messages.retain(|m| visible.get(&m.conversation).copied().unwrap_or(false));
+    }
     Ok(Json(MessagesPage {
         messages: messages.iter().map(message_view).collect(),
         next,
@@ -194,14 +208,20 @@ pub(super) async fn views(
             .as_ref()
             .and_then(|a| attendants.get(a)?.as_ref());
         let presence = state.coordinator.presence_of_customer(&customer.id);
-        out.push(conversation_view(&c, customer, attendant, presence));
+        out.push(conversation_view(
+            &c,
+            customer,
+            attendant.map(attendant_public),
+            presence,
+        ));
     }
     Ok(out)
 }
 
 /// # GET /customer/{id}/sessions/last
 ///
-/// The customer's latest conversation (an array of at most one, as in the seed).
+/// The customer's latest conversation (an array of at most one, as in the seed); for an
+/// attendant, the latest of the last 50 that they may see.
 #[utoipa::path(get, path = "/customer/{id}/sessions/last", tag = "customer",
     responses((status = 200, body = [ConversationView])))]
 pub(super) async fn last_session(
@@ -210,7 +230,15 @@ pub(super) async fn last_session(
     Path(id): Path<CustomerId>,
 ) -> AppResult<Json<Vec<ConversationView>>> {
     may_read_customer(&caller, &id)?;
-    let latest = state.store.customer_conversations(&id, 0, 1).await?;
+    let latest = match &caller {
+        Caller::Customer(_) => state.store.customer_conversations(&id, 0, 1).await?,
+        Caller::Attendant(me) => {
+            let recent = state.store.customer_conversations(&id, 0, 50).await?;
+            let mut visible = access::visible(&state, me, recent).await?;
+            visible.truncate(1);
+            visible
+        }
+    };
     Ok(Json(views(&state, latest).await?))
 }
 

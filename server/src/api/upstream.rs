@@ -8,11 +8,13 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chimpassist_protocol::{CustomerId, ErrorCode, QueueId, QueueObservations};
+use chimpassist_store::Attendant;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use super::extract::CurrentAttendant;
+use crate::access;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -96,11 +98,19 @@ fn stamp(epoch_secs: i64) -> String {
 
 /// # GET /api/customers/{id}/{kind}
 ///
-/// `kind` is `contactInfo`, `additionalInfo` or `statistics`. Calls
-/// `{STATISTICS_BASE_ENDPOINT}/chimpassist/{id}/{kind}?attendant=<me>` (plus the date range
-/// for statistics), with a 5 s timeout and a `CACHE_SECONDS` cache, and returns its JSON.
+/// `kind` is `contactInfo`, `additionalInfo` or `statistics`. For a stored customer the
+/// attendant may see (one of their conversations is visible to them), whose site id is
+/// verified, calls `{STATISTICS_BASE_ENDPOINT}/chimpassist/{site id}/{kind}?attendant=<me>`
+/// (plus the date range for statistics) with a 5 s timeout and a `CACHE_SECONDS` cache, and
+/// returns its JSON. The site id is `userData.id`, what your endpoints know the person by;
+/// it is one path segment, percent-encoded. An unverified id is whatever the visitor's page
+/// claims, so it answers `403 verification_required` (unless
+/// `ALLOW_UNVERIFIED_STATISTICS`); a customer without a site id, `404`.
 #[utoipa::path(get, path = "/api/customers/{id}/{kind}", tag = "attendant", params(Range),
-    responses((status = 200, description = "the endpoint's JSON"), (status = 503, body = chimpassist_protocol::ErrorBody)))]
+    responses((status = 200, description = "the endpoint's JSON"),
+        (status = 403, body = chimpassist_protocol::ErrorBody),
+        (status = 404, body = chimpassist_protocol::ErrorBody),
+        (status = 503, body = chimpassist_protocol::ErrorBody)))]
 pub async fn customer_info(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
@@ -119,13 +129,8 @@ pub async fn customer_info(
             "no statistics endpoint is configured (STATISTICS_BASE_ENDPOINT)",
         ));
     };
-    let mut url = url::Url::parse(&format!(
-        "{}/chimpassist/{}/{}",
-        base.as_str().trim_end_matches('/'),
-        urlencode(id.as_str()),
-        kind
-    ))
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let site_id = site_id(&state, &me, &id).await?;
+    let mut url = endpoint_url(base.url(), &site_id, &kind)?;
     url.query_pairs_mut()
         .append_pair("attendant", me.id.as_str());
     if kind == "statistics" {
@@ -189,13 +194,84 @@ pub async fn customer_info(
     Ok(Json(value))
 }
 
-fn urlencode(raw: &str) -> String {
-    url::form_urlencoded::byte_serialize(raw.as_bytes()).collect()
+/// The site id of customer `id` to ask the endpoints about: the customer must be stored, the
+/// attendant must see one of their conversations, and the id must be verified (or the
+/// operator accepts unverified ones).
+async fn site_id(state: &AppState, me: &Attendant, id: &CustomerId) -> AppResult<String> {
+    let customer = state
+        .store
+        .get_customer(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("customer"))?;
+    let recent = state.store.customer_conversations(id, 0, 50).await?;
+    if access::visible(state, me, recent).await?.is_empty() {
+        return Err(AppError::client(
+            ErrorCode::Forbidden,
+            "none of this customer's conversations is in your queues or was yours",
+        ));
+    }
+    let external = customer
+        .external_id
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| AppError::not_found("site id of this customer (no userData.id)"))?;
+    if !customer.verified && !state.config.allow_unverified_statistics {
+        return Err(AppError::client(
+            ErrorCode::VerificationRequired,
+            "statistics need a verified identity: the site must sign userData (IDENTITY_SECRET)",
+        ));
+    }
+    Ok(external)
+}
+
+/// `{base}/chimpassist/{site id}/{kind}`: the id is one path segment whatever it holds
+/// (`/`, `?`, `#`, `%` are percent-encoded; `.` and `..` are refused, since a URL parser
+/// would otherwise resolve them as steps up the path).
+fn endpoint_url(base: &url::Url, site_id: &str, kind: &str) -> AppResult<url::Url> {
+    if site_id == "." || site_id == ".." {
+        return Err(AppError::invalid("this site id cannot be asked about"));
+    }
+    let mut url = base.clone();
+    {
+        let mut path = url.path_segments_mut().map_err(|()| {
+            AppError::Internal(anyhow::anyhow!("the statistics base is not a path URL"))
+        })?;
+        path.pop_if_empty()
+            .push("chimpassist")
+            .push(site_id)
+            .push(kind);
+    }
+    Ok(url)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_site_id_is_one_path_segment() {
+        let base = url::Url::parse("http://stats.example/base/").expect("url");
+        let plain = endpoint_url(&base, "42", "contactInfo").expect("url");
+        assert_eq!(
+            plain.as_str(),
+            "http://stats.example/base/chimpassist/42/contactInfo"
+        );
+        let odd = endpoint_url(&base, "a/b?x#y%", "statistics").expect("url");
+        assert_eq!(
+            odd.as_str(),
+            "http://stats.example/base/chimpassist/a%2Fb%3Fx%23y%25/statistics"
+        );
+        let dots = endpoint_url(&base, "..x", "contactInfo").expect("url");
+        assert_eq!(dots.path(), "/base/chimpassist/..x/contactInfo");
+        assert!(endpoint_url(&base, "..", "contactInfo").is_err());
+        assert!(endpoint_url(&base, ".", "contactInfo").is_err());
+        let bare = url::Url::parse("http://stats.example").expect("url");
+        assert_eq!(
+            endpoint_url(&bare, "7", "additionalInfo")
+                .expect("url")
+                .path(),
+            "/chimpassist/7/additionalInfo"
+        );
+    }
 
     #[test]
     fn stamps_use_the_seed_format() {

@@ -12,10 +12,13 @@ use chimpassist_store::{Attendant, AuthSession, Customer, Store};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::config::Endpoint;
 use crate::domain;
+use crate::edge::{ClientIp, Throttles};
 use crate::error::{AppError, AppResult};
+use crate::revoke::SessionRef;
 use crate::views::now_ms;
-use tokens::CustomerTokens;
+use tokens::{CustomerTokens, Proof};
 
 /// Name of the back-office session cookie.
 pub const SESSION_COOKIE: &str = "chimp_session";
@@ -27,7 +30,7 @@ pub const SESSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 pub struct AuthSettings {
     pub identity_secret: Option<SecretString>,
     pub require_verified: bool,
-    pub authentication_endpoint: Option<url::Url>,
+    pub authentication_endpoint: Option<Endpoint>,
     pub default_capacity: u32,
 }
 
@@ -38,11 +41,42 @@ pub struct Auth {
     tokens: CustomerTokens,
     settings: AuthSettings,
     http: reqwest::Client,
+    edge: Arc<crate::edge::Edge>,
 }
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Auth").finish_non_exhaustive()
+    }
+}
+
+/// A live back-office session and its attendant as stored now.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub me: Attendant,
+    /// The session's name on the bus and in the hub (see [`SessionRef`]).
+    pub session: SessionRef,
+    /// The stored hash of the session's token (never the token itself): how an open socket
+    /// reads its session again.
+    token_hash: String,
+}
+
+impl SignedIn {
+    pub fn token_hash(&self) -> &str {
+        &self.token_hash
+    }
+
+    /// `password_change_required` while the account still has a password it was given (the
+    /// default `admin`, or one an admin set): until it picks its own, the session may only
+    /// read `/api/me`, change the password and log out.
+    pub fn require_settled(&self) -> AppResult<()> {
+        if self.me.must_change_password {
+            return Err(AppError::client(
+                ErrorCode::PasswordChangeRequired,
+                "change your password first (POST /api/me/password)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -71,27 +105,37 @@ impl Auth {
         token_secret: &[u8],
         settings: AuthSettings,
         http: reqwest::Client,
+        edge: Arc<crate::edge::Edge>,
     ) -> Self {
         Self {
             store,
             tokens: CustomerTokens::new(token_secret),
             settings,
             http,
+            edge,
         }
+    }
+
+    fn throttles(&self) -> &Throttles {
+        &self.edge.throttles
     }
 
     /// Decides which customer record a browser is, from its token and the host page's claim.
     ///
     /// - A claim with a valid proof is *verified*: one record per site id, shared by all
-    ///   browsers, so history follows the person.
+    ///   browsers, so history follows the person. With a signed token the record shows the
+    ///   token's `name`, `email` and `avatar` (and nothing the page claimed); with an HMAC,
+    ///   which covers the id only, it shows the page's claims, marked unverified.
     /// - An unverified claim or no claim is tied to this browser's token: the record the token
     ///   names is reused only if it is unverified and claims the same site id (or none).
     ///   A different id, or a logged-out browser holding a verified token, gets a fresh
-    ///   record and token — the new identity sees none of the old history.
+    ///   record and token — the new identity sees none of the old history. Fresh records are
+    ///   rate-limited per client network (`NEW_CUSTOMERS_PER_MINUTE_PER_IP`).
     pub async fn resolve_customer(
         &self,
         token: Option<&str>,
         claim: Option<&UserClaim>,
+        client: ClientIp,
     ) -> AppResult<CustomerGrant> {
         let claimed_id = claim
             .and_then(|c| c.id.as_deref())
@@ -107,16 +151,16 @@ impl Auth {
         let email = claim
             .and_then(|c| c.email.as_deref())
             .and_then(domain::email);
-        let proven = match (&claimed_id, &self.settings.identity_secret, claim) {
-            (Some(id), Some(secret), Some(c)) => tokens::identity_proven(
+        let proof = match (&claimed_id, &self.settings.identity_secret, claim) {
+            (Some(id), Some(secret), Some(c)) => tokens::identity_proof(
                 secret.expose_secret().as_bytes(),
                 id,
                 c.hash.as_deref(),
                 c.token.as_deref(),
             ),
-            _ => false,
+            _ => None,
         };
-        if claimed_id.is_some() && !proven && self.settings.require_verified {
+        if claimed_id.is_some() && proof.is_none() && self.settings.require_verified {
             return Err(AppError::client(
                 ErrorCode::VerificationRequired,
                 "this site requires a verified identity (userData.hash or userData.token)",
@@ -127,21 +171,35 @@ impl Auth {
             Some(id) => self.store.get_customer(&id).await?,
             None => None,
         };
-        let customer = if proven {
-            let id = claimed_id.clone().unwrap_or_default();
-            self.store
-                .upsert_verified_customer(Customer {
-                    id: CustomerId::parse(format!("v-{}", uuid::Uuid::now_v7()))?,
-                    external_id: Some(id.clone()),
-                    verified: true,
-                    name: name.clone().unwrap_or_else(|| id.clone()),
-                    avatar_url: avatar.clone(),
-                    email: email.clone(),
-                    created_at: now,
-                })
-                .await?
-        } else {
-            match current {
+        let customer = match (proof, claimed_id.clone()) {
+            (Some(proof), Some(id)) => {
+                let (name, avatar, email, profile_verified) = match proof {
+                    Proof::Hmac => (name, avatar, email, false),
+                    Proof::Token {
+                        name,
+                        email,
+                        avatar,
+                    } => (
+                        name.as_deref().and_then(domain::display_name),
+                        avatar.as_deref().and_then(domain::web_url),
+                        email.as_deref().and_then(domain::email),
+                        true,
+                    ),
+                };
+                self.store
+                    .upsert_verified_customer(Customer {
+                        id: CustomerId::parse(format!("v-{}", uuid::Uuid::now_v7()))?,
+                        external_id: Some(id.clone()),
+                        verified: true,
+                        profile_verified,
+                        name: name.unwrap_or(id),
+                        avatar_url: avatar,
+                        email,
+                        created_at: now,
+                    })
+                    .await?
+            }
+            _ => match current {
                 Some(c) if !c.verified && c.external_id == claimed_id => {
                     let name = name.clone().unwrap_or_else(|| c.name.clone());
                     let avatar = avatar.clone().or_else(|| c.avatar_url.clone());
@@ -164,10 +222,12 @@ impl Auth {
                     }
                 }
                 _ => {
+                    self.throttles().customers.check(client)?;
                     let fresh = Customer {
                         id: CustomerId::parse(format!("c-{}", uuid::Uuid::now_v7()))?,
                         external_id: claimed_id.clone(),
                         verified: false,
+                        profile_verified: false,
                         name: name.clone().unwrap_or_else(guest_name),
                         avatar_url: avatar.clone(),
                         email: email.clone(),
@@ -175,7 +235,7 @@ impl Auth {
                     };
                     self.store.create_customer(fresh).await?
                 }
-            }
+            },
         };
         let token = self.tokens.issue(&customer.id, now);
         Ok(CustomerGrant { customer, token })
@@ -196,29 +256,35 @@ impl Auth {
     }
 
     /// Checks credentials; on success creates a session and returns its cookie token.
+    ///
+    /// Throttled before any password is hashed: per client network
+    /// (`LOGINS_PER_MINUTE_PER_IP`) and per login ([`crate::edge::LoginBackoff`]), both
+    /// answered `429` with `Retry-After`. Every attempt that gets past them costs exactly one
+    /// argon2 verification — against a dummy hash when the login is unknown or lives in the
+    /// authentication hook — so the time taken does not tell which logins exist. A disabled
+    /// account answers exactly like a wrong password.
     pub async fn login(
         &self,
+        client: ClientIp,
         login: &str,
         password: SecretString,
     ) -> AppResult<(Attendant, String)> {
         let login = domain::login(login)?;
-        let local = self.store.get_attendant_by_email(&login).await?;
-        let attendant = match local {
-            Some(a) if a.password_hash.is_some() => {
-                let hash = a.password_hash.clone().unwrap_or_default();
-                if !password::verify(password, hash).await? {
-                    return Err(invalid_credentials());
-                }
-                a
-            }
-            other => self.login_through_hook(&login, password, other).await?,
+        self.throttles().logins.check(client)?;
+        let now = tokio::time::Instant::now();
+        self.throttles().accounts.check(&login, now)?;
+        let outcome = self.check_credentials(&login, password).await;
+        let refused = match &outcome {
+            Ok(a) => a.disabled,
+            Err(e) => e.code() == ErrorCode::InvalidCredentials,
         };
-        if attendant.disabled {
-            return Err(AppError::client(
-                ErrorCode::Forbidden,
-                "this account is disabled",
-            ));
+        if refused {
+            self.throttles().accounts.failed(&login, now);
+            tracing::info!(%client, "login refused");
+            return Err(invalid_credentials());
         }
+        let attendant = outcome?;
+        self.throttles().accounts.succeeded(&login);
         let token = tokens::random_token();
         let now = now_ms();
         let ttl = i64::try_from(SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
@@ -234,6 +300,24 @@ impl Auth {
         Ok((attendant, token))
     }
 
+    /// The account `login` and `password` name, or a client error when they do not match.
+    /// One argon2 verification whatever the case (see [`Auth::login`]).
+    async fn check_credentials(&self, login: &str, password: SecretString) -> AppResult<Attendant> {
+        let local = self.store.get_attendant_by_email(login).await?;
+        if let Some(a) = local.as_ref().filter(|a| a.password_hash.is_some()) {
+            let hash = a.password_hash.clone().unwrap_or_default();
+            return if password::verify(password, hash).await? {
+                Ok(a.clone())
+            } else {
+                Err(invalid_credentials())
+            };
+        }
+        // Unknown here (or the hook's): pay for one hash like a known account does.
+        let dummy = password::dummy_hash().await?;
+        let _ = password::verify(SecretString::from(String::new()), dummy).await?;
+        self.login_through_hook(login, password, local).await
+    }
+
     /// `POST {AUTHENTICATION_ENDPOINT}/chimpassist/auth`; creates or refreshes the local
     /// record of a hook user (without a password: the hook stays the authority).
     async fn login_through_hook(
@@ -247,7 +331,7 @@ impl Auth {
         };
         let url = format!(
             "{}/chimpassist/auth",
-            endpoint.as_str().trim_end_matches('/')
+            endpoint.url().as_str().trim_end_matches('/')
         );
         let response = self
             .http
@@ -326,34 +410,41 @@ impl Auth {
         Ok(self.store.create_attendant(attendant).await?)
     }
 
-    /// The attendant behind a session cookie token, if the session is live and the account
-    /// enabled.
-    pub async fn attendant_for_session(&self, token: &str) -> AppResult<Attendant> {
+    /// The session a cookie token names, if it is live and its account enabled; its
+    /// attendant as stored now.
+    pub async fn session(&self, token: &str) -> AppResult<SignedIn> {
+        self.session_by_hash(tokens::token_hash(token)).await
+    }
+
+    /// The same, by the stored hash of the token (how an open socket checks its session
+    /// again). `unauthenticated` when the session is gone, expired, or its account disabled.
+    pub async fn session_by_hash(&self, token_hash: String) -> AppResult<SignedIn> {
         let session = self
             .store
-            .get_auth_session(&tokens::token_hash(token))
+            .get_auth_session(&token_hash)
             .await?
             .filter(|s| s.expires_at > now_ms())
             .ok_or_else(AppError::unauthenticated)?;
-        let attendant = self
+        let me = self
             .store
             .get_attendant(&session.attendant_id)
             .await?
+            .filter(|a| !a.disabled)
             .ok_or_else(AppError::unauthenticated)?;
-        if attendant.disabled {
-            return Err(AppError::client(
-                ErrorCode::Forbidden,
-                "this account is disabled",
-            ));
-        }
-        Ok(attendant)
+        Ok(SignedIn {
+            me,
+            session: SessionRef::of_hash(&token_hash),
+            token_hash,
+        })
     }
 
-    pub async fn logout(&self, token: &str) -> AppResult<()> {
-        Ok(self
-            .store
-            .delete_auth_session(&tokens::token_hash(token))
-            .await?)
+    /// Deletes the session; returns its reference (for cutting its sockets), or `None` if the
+    /// token named no session.
+    pub async fn logout(&self, token: &str) -> AppResult<Option<(AttendantId, SessionRef)>> {
+        let hash = tokens::token_hash(token);
+        let session = self.store.get_auth_session(&hash).await?;
+        self.store.delete_auth_session(&hash).await?;
+        Ok(session.map(|s| (s.attendant_id, SessionRef::of_hash(&hash))))
     }
 }
 

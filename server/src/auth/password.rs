@@ -1,9 +1,12 @@
 //! Password hashing with argon2id (PHC strings), off the async threads.
 
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
+use std::time::Duration;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chimpassist_protocol::ErrorCode;
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 use crate::error::{AppError, AppResult};
 
@@ -16,11 +19,16 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 /// and CPU by posting to `/api/login`. Two dedicated threads bound both; extra requests
 /// queue.
 const HASH_THREADS: usize = 2;
+/// Hashes that may wait for a thread. Past it a login is answered `503` with `Retry-After`
+/// at once: an unbounded queue made everyone's login wait behind a flood (0.84 s with 64
+/// attacking connections, growing without bound). 32 jobs of ~25 ms on two threads is a wait
+/// of ~0.4 s at most.
+const HASH_QUEUE: usize = 32;
 
 type HashJob = Box<dyn FnOnce() + Send>;
 
-static HASH_POOL: LazyLock<Mutex<mpsc::Sender<HashJob>>> = LazyLock::new(|| {
-    let (tx, rx) = mpsc::channel::<HashJob>();
+static HASH_POOL: LazyLock<Mutex<mpsc::SyncSender<HashJob>>> = LazyLock::new(|| {
+    let (tx, rx) = mpsc::sync_channel::<HashJob>(HASH_QUEUE);
     let rx = Arc::new(Mutex::new(rx));
     for i in 0..HASH_THREADS {
         let rx = Arc::clone(&rx);
@@ -50,11 +58,25 @@ async fn hashing<T: Send + 'static>(
     let job: HashJob = Box::new(move || {
         let _ = reply.send(work());
     });
-    HASH_POOL
+    let queued = HASH_POOL
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .send(job)
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("no hashing thread is running")))?;
+        .try_send(job);
+    match queued {
+        Ok(()) => {}
+        Err(mpsc::TrySendError::Full(_)) => {
+            return Err(AppError::later(
+                ErrorCode::Unavailable,
+                "the server is busy checking passwords; try again in a moment",
+                Duration::from_secs(1),
+            ));
+        }
+        Err(mpsc::TrySendError::Disconnected(_)) => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "no hashing thread is running"
+            )));
+        }
+    }
     result
         .await
         .map_err(|_| AppError::Internal(anyhow::anyhow!("a hashing thread failed")))?
@@ -69,6 +91,16 @@ pub async fn hash(password: SecretString) -> AppResult<String> {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing failed: {e}")))
     })
     .await
+}
+
+/// A hash of a random password, made once: unknown logins are verified against it, so they
+/// cost what a known one costs (same algorithm, same parameters).
+pub async fn dummy_hash() -> AppResult<String> {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| hash(SecretString::from(super::tokens::random_token())))
+        .await
+        .cloned()
 }
 
 /// True when `password` matches the PHC `hash`.

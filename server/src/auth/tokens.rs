@@ -64,24 +64,39 @@ impl CustomerTokens {
 #[derive(Debug, Deserialize)]
 struct IdentityClaims {
     sub: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    avatar: Option<String>,
 }
 
-/// Checks a host site's proof that a visitor is `id`.
+/// How a host site proved that a visitor is who `userData.id` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// `userData.hash` = hex HMAC-SHA256(secret, id): covers the id only.
+    Hmac,
+    /// `userData.token`: an HS256 JWT with `sub` = id and `exp`, and maybe the profile the
+    /// site vouches for (`name`, `email`, `avatar` claims, as given).
+    Token {
+        name: Option<String>,
+        email: Option<String>,
+        avatar: Option<String>,
+    },
+}
+
+/// Checks a host site's proof that a visitor is `id`; `None` when neither proof holds.
 ///
 /// `hash` must be hex HMAC-SHA256(secret, id), compared in constant time; `token` must be an
-/// HS256 JWT signed with the same secret, with `sub` = id and an unexpired `exp`.
-pub fn identity_proven(secret: &[u8], id: &str, hash: Option<&str>, token: Option<&str>) -> bool {
-    if let Some(hash) = hash
-        && let Ok(expected) = hex::decode(hash.trim())
-    {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
-            return false;
-        };
-        mac.update(id.as_bytes());
-        if mac.verify_slice(&expected).is_ok() {
-            return true;
-        }
-    }
+/// HS256 JWT signed with the same secret, with `sub` = id and an unexpired `exp`. A valid
+/// token wins over a hash: it says more.
+pub fn identity_proof(
+    secret: &[u8],
+    id: &str,
+    hash: Option<&str>,
+    token: Option<&str>,
+) -> Option<Proof> {
     if let Some(token) = token {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -89,11 +104,20 @@ pub fn identity_proven(secret: &[u8], id: &str, hash: Option<&str>, token: Optio
             token,
             &DecodingKey::from_secret(secret),
             &validation,
-        ) {
-            return data.claims.sub == id;
+        ) && data.claims.sub == id
+        {
+            let claims = data.claims;
+            return Some(Proof::Token {
+                name: claims.name,
+                email: claims.email,
+                avatar: claims.avatar,
+            });
         }
     }
-    false
+    let expected = hex::decode(hash?.trim()).ok()?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
+    mac.update(id.as_bytes());
+    mac.verify_slice(&expected).ok().map(|()| Proof::Hmac)
 }
 
 /// SHA-256 hex of a session token: only this is stored, so a leaked database holds no
@@ -133,10 +157,13 @@ mod tests {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
         mac.update(b"298301");
         let hash = hex::encode(mac.finalize().into_bytes());
-        assert!(identity_proven(secret, "298301", Some(&hash), None));
-        assert!(!identity_proven(secret, "298302", Some(&hash), None));
-        assert!(!identity_proven(b"other", "298301", Some(&hash), None));
-        assert!(!identity_proven(secret, "298301", Some("zz"), None));
+        assert_eq!(
+            identity_proof(secret, "298301", Some(&hash), None),
+            Some(Proof::Hmac)
+        );
+        assert_eq!(identity_proof(secret, "298302", Some(&hash), None), None);
+        assert_eq!(identity_proof(b"other", "298301", Some(&hash), None), None);
+        assert_eq!(identity_proof(secret, "298301", Some("zz"), None), None);
     }
 
     #[test]
@@ -145,6 +172,8 @@ mod tests {
         struct C<'a> {
             sub: &'a str,
             exp: i64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            name: Option<&'a str>,
         }
         let secret = b"site secret";
         let key = EncodingKey::from_secret(secret);
@@ -154,21 +183,30 @@ mod tests {
             &C {
                 sub: "42",
                 exp: future,
+                name: Some("Ana Lima"),
             },
             &key,
         )
         .unwrap();
-        assert!(identity_proven(secret, "42", None, Some(&good)));
-        assert!(!identity_proven(secret, "43", None, Some(&good)));
+        assert_eq!(
+            identity_proof(secret, "42", None, Some(&good)),
+            Some(Proof::Token {
+                name: Some("Ana Lima".into()),
+                email: None,
+                avatar: None
+            })
+        );
+        assert_eq!(identity_proof(secret, "43", None, Some(&good)), None);
         let expired = jsonwebtoken::encode(
             &Header::default(),
             &C {
                 sub: "42",
                 exp: 1000,
+                name: None,
             },
             &key,
         )
         .unwrap();
-        assert!(!identity_proven(secret, "42", None, Some(&expired)));
+        assert_eq!(identity_proof(secret, "42", None, Some(&expired)), None);
     }
 }

@@ -94,6 +94,7 @@ pub fn samples() -> Vec<BusEvent> {
             email: Some("grace@example.com".into()),
             external_id: None,
             verified: false,
+            profile_verified: false,
         },
         attendant: Some(AttendantPublic {
             id: attendant.clone(),
@@ -204,6 +205,7 @@ fn cluster_samples(customer: &CustomerId, conversation: ConversationId) -> Vec<B
         id: customer.clone(),
         external_id: Some("shop-42".into()),
         verified: true,
+        profile_verified: false,
         name: "Grace \"G\" Hopper".into(),
         avatar_url: None,
         email: Some("grace@example.com".into()),

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::coordinator::ClusterMessage;
+use crate::revoke::{CloseReason, Sessions};
 
 pub use local::LocalBus;
 pub use mqtt::{Link, MqttBus};
@@ -52,8 +53,15 @@ pub enum BusEvent {
         attendant: AttendantId,
         frame: ServerToAttendant,
     },
-    /// Every connected attendant.
+    /// Every connected attendant (those a conversation's update concerns: see the hub).
     AllAttendants { frame: ServerToAttendant },
+    /// Cut sockets of one attendant, wherever they are (their session ended or their rights
+    /// changed).
+    Revoke {
+        attendant: AttendantId,
+        sessions: Sessions,
+        reason: CloseReason,
+    },
     /// The coordinators of the nodes (never to a connection).
     Cluster { message: ClusterMessage },
 }

@@ -16,7 +16,7 @@ use super::cluster::{Input, Shared};
 use super::model::{AttendantState, ConvState, CustomerState, Model, QueueState};
 use super::nodes::NodeTable;
 use super::replica::ReplicaWriter;
-use super::wire::{ClusterMessage, NodeId, ReplicaUpdate, Response};
+use super::wire::{AttendantCard, ClusterMessage, NodeId, ReplicaUpdate, Response};
 use super::{Route, Timing};
 use crate::bus::{Bus, BusEvent};
 use crate::error::{AppError, AppResult};
@@ -55,9 +55,10 @@ impl Actor {
                 .insert(queue.id.clone(), QueueState::new(queue));
         }
         for attendant in store.list_attendants().await? {
-            model
-                .attendants
-                .insert(attendant.id.clone(), AttendantState::new(attendant, now));
+            model.attendants.insert(
+                attendant.id.clone(),
+                AttendantState::new(AttendantCard::from(&attendant), now),
+            );
         }
         for record in store.list_open_conversations().await? {
             let Some(customer) = store.get_customer(&record.customer_id).await? else {
@@ -84,9 +85,11 @@ impl Actor {
                     }
                 }
             }
-            model
-                .conversations
-                .insert(record.id, ConvState { record, customer });
+            model.open_conversation(ConvState {
+                record,
+                customer,
+                client: None,
+            });
         }
         let replica = ReplicaWriter::new(shared.replica.clone(), shared.clustered());
         replica.reset();

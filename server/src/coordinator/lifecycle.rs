@@ -49,7 +49,7 @@ impl Actor {
             .attendant_id
             .as_ref()
             .and_then(|a| self.model.attendants.get(a))
-            .map(|a| &a.record);
+            .map(|a| a.record.public());
         let presence = self.customer_presence_now(&c.customer.id);
         Some(conversation_view(
             &c.record,
@@ -237,8 +237,7 @@ impl Actor {
         }
         let customer = self
             .model
-            .conversations
-            .remove(&id)
+            .close_conversation(&id)
             .map(|c| c.customer)
             .ok_or_else(|| AppError::not_found("conversation"))?;
         self.sync_route(id);
@@ -246,7 +245,7 @@ impl Actor {
             .attendant_id
             .as_ref()
             .and_then(|a| self.model.attendants.get(a))
-            .map(|a| &a.record);
+            .map(|a| a.record.public());
         let presence = self.customer_presence_now(&customer.id);
         let view = conversation_view(&record, &customer, attendant, presence);
         tracing::info!(conversation = %id, status = to.as_str(), "conversation ended");

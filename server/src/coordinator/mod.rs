@@ -35,12 +35,12 @@ use tokio_util::sync::CancellationToken;
 
 pub use cluster::{LeaderRef, Mode};
 pub use replica::Replica;
-pub use wire::{ClusterMessage, NodeId};
+pub use wire::{AttendantCard, ClusterMessage, NodeId};
 
 use crate::bus::Bus;
 use crate::error::{AppError, AppResult};
 use cluster::Shared;
-use wire::{Request, Response, public};
+use wire::{Request, Response};
 
 /// Who may write in an open conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +55,15 @@ pub struct Route {
 pub struct Timing {
     pub session_keep_alive: Duration,
     pub attendant_keep_alive: Duration,
+}
+
+/// What the coordinator allows anonymous visitors.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Open conversations (queued or ongoing) started from one client network at once.
+    /// Counted by the leader from the addresses chat requests come with; conversations it
+    /// loaded from the store (after a restart or a change of leader) count for nobody.
+    pub open_conversations_per_ip: u32,
 }
 
 /// Cheap, cloneable handle to the coordinator, wherever it runs.
@@ -73,9 +82,10 @@ impl Coordinator {
         bus: Arc<dyn Bus>,
         timing: Timing,
         mode: Mode,
+        limits: Limits,
         stop: CancellationToken,
     ) -> AppResult<(Self, JoinHandle<()>)> {
-        let shared = Shared::new(store, bus, timing, mode);
+        let shared = Shared::new(store, bus, timing, mode, limits);
         let task = match mode {
             Mode::Solo => shared.lead_alone(&stop).await?,
             Mode::Cluster { .. } => tokio::spawn(Arc::clone(&shared).elect(stop)),
@@ -147,16 +157,19 @@ impl Coordinator {
         self.shared.tell(request).await;
     }
 
+    /// `client`: the network the request came from, for the open-conversation cap.
     pub async fn start_chat(
         &self,
         customer: Customer,
         queue: QueueId,
         subject: Option<String>,
+        client: Option<std::net::IpAddr>,
     ) -> AppResult<ConversationView> {
         self.call_view(Request::StartChat {
             customer,
             queue,
             subject,
+            client,
         })
         .await
     }
@@ -194,11 +207,13 @@ impl Coordinator {
         self.tell(Request::Rated { conversation }).await;
     }
 
+    /// Counts the socket and answers the welcome: the attendant's presence and the open
+    /// conversations they may see (their queues' and their own; admins all).
     pub async fn attendant_connected(
         &self,
-        attendant: Attendant,
+        attendant: &Attendant,
     ) -> AppResult<(Presence, Vec<ConversationView>)> {
-        match into_result(self.shared.attendant_connected(&attendant).await)? {
+        match into_result(self.shared.attendant_connected(&attendant.id).await)? {
             Response::Welcome {
                 presence,
                 conversations,
@@ -252,39 +267,37 @@ impl Coordinator {
             .await
     }
 
+    /// `by` as the coordinator's current record has them: an admin may transfer any open
+    /// conversation, others only theirs; a disabled account nothing.
     pub async fn transfer(
         &self,
-        by: Attendant,
+        by: AttendantId,
         conversation: ConversationId,
         to: TransferTarget,
     ) -> AppResult<()> {
         self.call_done(Request::Transfer {
-            by: public(by),
+            by,
             conversation,
             to,
         })
         .await
     }
 
-    pub async fn resolve(&self, by: Attendant, conversation: ConversationId) -> AppResult<()> {
-        self.call_done(Request::Resolve {
-            by: public(by),
-            conversation,
-        })
-        .await
+    pub async fn resolve(&self, by: AttendantId, conversation: ConversationId) -> AppResult<()> {
+        self.call_done(Request::Resolve { by, conversation }).await
     }
 
-    pub async fn reopen(&self, by: Attendant, conversation: ConversationId) -> AppResult<()> {
-        self.call_done(Request::Reopen {
-            by: public(by),
-            conversation,
-        })
-        .await
+    /// Takes a closed conversation back, assigned to `by`: only one they may see (see
+    /// [`chimpassist_store::Visibility`]), never by a disabled account.
+    pub async fn reopen(&self, by: AttendantId, conversation: ConversationId) -> AppResult<()> {
+        self.call_done(Request::Reopen { by, conversation }).await
     }
 
+    /// The account changed (or was created): the coordinator decides from the new record
+    /// from now on.
     pub async fn attendant_changed(&self, attendant: Attendant) {
         self.tell(Request::AttendantChanged {
-            attendant: public(attendant),
+            attendant: AttendantCard::from(&attendant),
         })
         .await;
     }
@@ -297,7 +310,10 @@ impl Coordinator {
 /// The leader's answer as the caller's result.
 fn into_result(response: Response) -> AppResult<Response> {
     match response {
-        Response::Failed { error } => Err(AppError::client(error.code, error.message)),
+        Response::Failed { error } => Err(match error.retry_after_seconds {
+            Some(secs) => AppError::later(error.code, error.message, Duration::from_secs(secs)),
+            None => AppError::client(error.code, error.message),
+        }),
         Response::NotLeader => Err(unexpected(&response)),
         other => Ok(other),
     }

@@ -3,12 +3,15 @@
 //! No I/O here, so the rules are unit-tested directly.
 
 use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
 
 use chimpassist_protocol::{
     AssignmentMode, AttendantId, ChannelObservation, ConversationId, CustomerId, CustomerPresence,
     Presence, QueueId, QueueObservations, TimestampMs,
 };
-use chimpassist_store::{Attendant, Conversation, Customer, Queue};
+use chimpassist_store::{Conversation, Customer, Queue};
+
+use super::wire::AttendantCard;
 use tokio::time::Instant;
 
 /// Handle time assumed for a queue before any conversation there has ended, seconds.
@@ -45,7 +48,9 @@ impl QueueState {
 
 #[derive(Debug)]
 pub(crate) struct AttendantState {
-    pub(crate) record: Attendant,
+    /// The account as the coordinator knows it now (kept current by `attendant_changed`):
+    /// every decision about this attendant reads it.
+    pub(crate) record: AttendantCard,
     pub(crate) presence: Presence,
     pub(crate) connections: usize,
     /// Last frame or disconnect; the keep-alive counts from here when no connection is left.
@@ -57,7 +62,7 @@ pub(crate) struct AttendantState {
 }
 
 impl AttendantState {
-    pub(crate) fn new(record: Attendant, now: Instant) -> Self {
+    pub(crate) fn new(record: AttendantCard, now: Instant) -> Self {
         Self {
             record,
             presence: Presence::Offline,
@@ -85,6 +90,9 @@ impl AttendantState {
 pub(crate) struct ConvState {
     pub(crate) record: Conversation,
     pub(crate) customer: Customer,
+    /// The client network the chat request came from (`None`: loaded from the store, or
+    /// reopened), counted against the cap on open conversations per network.
+    pub(crate) client: Option<IpAddr>,
 }
 
 #[derive(Debug)]
@@ -99,12 +107,48 @@ pub(crate) struct CustomerState {
 pub(crate) struct Model {
     pub(crate) queues: HashMap<QueueId, QueueState>,
     pub(crate) attendants: HashMap<AttendantId, AttendantState>,
-    /// Open conversations only.
+    /// Open conversations only. Changed through [`Model::open_conversation`] and
+    /// [`Model::close_conversation`], which keep `by_client` in step.
     pub(crate) conversations: HashMap<ConversationId, ConvState>,
     pub(crate) customers: HashMap<CustomerId, CustomerState>,
+    /// Open conversations per client network.
+    by_client: HashMap<IpAddr, u32>,
 }
 
 impl Model {
+    /// Adds an open conversation.
+    pub(crate) fn open_conversation(&mut self, state: ConvState) {
+        if let Some(client) = state.client {
+            *self.by_client.entry(client).or_default() += 1;
+        }
+        if let Some(old) = self.conversations.insert(state.record.id, state) {
+            self.uncount(old.client);
+        }
+    }
+
+    /// Removes an open conversation (it ended).
+    pub(crate) fn close_conversation(&mut self, id: &ConversationId) -> Option<ConvState> {
+        let state = self.conversations.remove(id)?;
+        self.uncount(state.client);
+        Some(state)
+    }
+
+    fn uncount(&mut self, client: Option<IpAddr>) {
+        if let Some(client) = client
+            && let Some(n) = self.by_client.get_mut(&client)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.by_client.remove(&client);
+            }
+        }
+    }
+
+    /// Open conversations started from `client`'s network.
+    pub(crate) fn open_from(&self, client: IpAddr) -> u32 {
+        self.by_client.get(&client).copied().unwrap_or(0)
+    }
+
     /// The attendant who should get the next conversation of `queue`: online, serving the
     /// queue (membership and skill), with free capacity; the least loaded, and among equals
     /// the one who has waited longest since their last assignment.
@@ -226,10 +270,9 @@ mod tests {
         }
     }
 
-    fn attendant(id: &str, queues: &[&str], skill: &str, capacity: u32) -> Attendant {
-        Attendant {
+    fn attendant(id: &str, queues: &[&str], skill: &str, capacity: u32) -> AttendantCard {
+        AttendantCard {
             id: AttendantId::parse(id).unwrap(),
-            email: format!("{id}@x"),
             name: id.into(),
             avatar_url: None,
             role: Role::Attendant,
@@ -237,13 +280,10 @@ mod tests {
             queues: queues.iter().map(|q| QueueId::parse(*q).unwrap()).collect(),
             capacity,
             disabled: false,
-            password_hash: None,
-            must_change_password: false,
-            created_at: 0,
         }
     }
 
-    fn online(model: &mut Model, a: Attendant) {
+    fn online(model: &mut Model, a: AttendantCard) {
         let mut state = AttendantState::new(a, Instant::now());
         state.presence = Presence::Online;
         model.attendants.insert(state.record.id.clone(), state);

@@ -1,16 +1,19 @@
 //! Commands from customers and attendants, decided on the model and carried out through
 //! [`super::lifecycle`].
 
+use std::net::IpAddr;
+
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationStatus, ConversationView, CustomerId,
     CustomerPresence, ErrorCode, Presence, QueueId, Role, ServerToAttendant, TransferTarget,
 };
-use chimpassist_store::{Attendant, AttendantChange, Customer, NewConversation, StoreError};
+use chimpassist_store::{AttendantChange, Customer, NewConversation, StoreError, Visibility};
 use tokio::time::Instant;
 
 use super::actor::Actor;
 use super::lifecycle::transition;
 use super::model::{AttendantState, ConvState, CustomerState};
+use super::wire::AttendantCard;
 use crate::bus::BusEvent;
 use crate::error::{AppError, AppResult};
 use crate::views::now_ms;
@@ -25,6 +28,7 @@ impl Actor {
         customer: Customer,
         queue: QueueId,
         subject: Option<String>,
+        client: Option<IpAddr>,
     ) -> AppResult<ConversationView> {
         if let Some(open) = self.model.open_of(&customer.id) {
             return self
@@ -32,6 +36,18 @@ impl Actor {
                 .ok_or_else(|| AppError::not_found("conversation"));
         }
         self.queue_config(&queue)?;
+        let cap = self.shared.limits.open_conversations_per_ip;
+        if let Some(client) = client
+            && self.model.open_from(client) >= cap
+        {
+            return Err(AppError::later(
+                ErrorCode::RateLimited,
+                format!(
+                    "{cap} conversations from your network are open already; wait for one to end"
+                ),
+                std::time::Duration::from_secs(60),
+            ));
+        }
         let new = NewConversation {
             id: ConversationId::new(),
             customer_id: customer.id.clone(),
@@ -58,9 +74,11 @@ impl Actor {
                 gone_since: Some(Instant::now()),
                 presence: CustomerPresence::Gone,
             });
-        self.model
-            .conversations
-            .insert(id, ConvState { record, customer });
+        self.model.open_conversation(ConvState {
+            record,
+            customer,
+            client,
+        });
         self.sync_route(id);
         if let Some(view) = self.view(id) {
             self.announce(view).await;
@@ -205,9 +223,11 @@ impl Actor {
             }
             _ => self.enter_queue(&record.queue_id.clone(), record.requested_at, id),
         }
-        self.model
-            .conversations
-            .insert(id, ConvState { record, customer });
+        self.model.open_conversation(ConvState {
+            record,
+            customer,
+            client: None,
+        });
         self.sync_route(id);
         let view = self
             .view(id)
@@ -228,14 +248,9 @@ impl Actor {
                     .attendant_id
                     .as_ref()
                     .and_then(|a| self.model.attendants.get(a))
-                    .map(|a| a.record.clone());
+                    .map(|a| a.record.public());
                 let presence = self.customer_presence_now(&customer.id);
-                let view = crate::views::conversation_view(
-                    &record,
-                    &customer,
-                    attendant.as_ref(),
-                    presence,
-                );
+                let view = crate::views::conversation_view(&record, &customer, attendant, presence);
                 self.announce(view).await;
             }
             Ok(None) => {}
@@ -257,7 +272,8 @@ impl Actor {
             .model
             .attendants
             .get_mut(attendant)
-            .ok_or_else(|| AppError::not_found("attendant"))?;
+            .filter(|a| !a.record.disabled)
+            .ok_or_else(|| AppError::client(ErrorCode::Forbidden, "this account is disabled"))?;
         state.presence = presence;
         state.last_seen = Instant::now();
         self.sync_attendant_presence(attendant);
@@ -302,11 +318,7 @@ impl Actor {
         attendant: &AttendantId,
         queue: Option<QueueId>,
     ) -> AppResult<ConversationView> {
-        let state = self
-            .model
-            .attendants
-            .get(attendant)
-            .ok_or_else(|| AppError::not_found("attendant"))?;
+        let state = self.enabled(attendant)?;
         let queues = match queue {
             Some(q) if state.record.queues.contains(&q) => vec![q],
             Some(_) => return Err(AppError::forbidden()),
@@ -339,13 +351,25 @@ impl Actor {
         Ok(view)
     }
 
-    fn held_by(&self, by: &Attendant, id: ConversationId) -> AppResult<()> {
+    /// `id`'s current record, if the account exists and is enabled: every operation an
+    /// attendant asks for is decided on it, never on what their socket knew when it opened.
+    fn enabled(&self, id: &AttendantId) -> AppResult<&AttendantState> {
+        self.model
+            .attendants
+            .get(id)
+            .filter(|a| !a.record.disabled)
+            .ok_or_else(|| AppError::client(ErrorCode::Forbidden, "this account is disabled"))
+    }
+
+    /// Admins may act on any open conversation, others on the ones they hold.
+    fn held_by(&self, by: &AttendantId, id: ConversationId) -> AppResult<()> {
+        let me = &self.enabled(by)?.record;
         let c = self
             .model
             .conversations
             .get(&id)
             .ok_or_else(|| conflict("the conversation is not open"))?;
-        if by.role == Role::Admin || c.record.attendant_id.as_ref() == Some(&by.id) {
+        if me.role == Role::Admin || c.record.attendant_id.as_ref() == Some(by) {
             Ok(())
         } else {
             Err(AppError::forbidden())
@@ -354,7 +378,7 @@ impl Actor {
 
     pub(super) async fn transfer(
         &mut self,
-        by: &Attendant,
+        by: &AttendantId,
         id: ConversationId,
         to: TransferTarget,
     ) -> AppResult<()> {
@@ -385,29 +409,43 @@ impl Actor {
         Ok(())
     }
 
-    pub(super) async fn resolve(&mut self, by: &Attendant, id: ConversationId) -> AppResult<()> {
+    pub(super) async fn resolve(&mut self, by: &AttendantId, id: ConversationId) -> AppResult<()> {
         self.held_by(by, id)?;
         self.finish(id, ConversationStatus::Resolved).await?;
         self.assign_waiting().await;
         Ok(())
     }
 
-    pub(super) async fn reopen(&mut self, by: &Attendant, id: ConversationId) -> AppResult<()> {
-        let capacity = self
-            .model
-            .attendants
-            .get(&by.id)
-            .map_or(by.capacity, |a| a.record.capacity);
+    /// Takes a closed conversation back for `by`: only one they may see (their queues', one
+    /// they ever held; admins any), never by a disabled account.
+    pub(super) async fn reopen(&mut self, by: &AttendantId, id: ConversationId) -> AppResult<()> {
+        let me = self.enabled(by)?.record.clone();
+        if !self.model.conversations.contains_key(&id) {
+            let record = self
+                .store
+                .get_conversation(&id)
+                .await?
+                .ok_or_else(|| AppError::not_found("conversation"))?;
+            let sees = Visibility::for_role(&me.id, me.role, &me.queues);
+            let visible = sees.allows(&record, &[])
+                || sees.allows(&record, &self.store.conversation_attendants(&id).await?);
+            if !visible {
+                return Err(AppError::client(
+                    ErrorCode::Forbidden,
+                    "this conversation is not in your queues and was never yours",
+                ));
+            }
+        }
         self.reopen_closed(
             id,
-            AttendantChange::Set(by.id.clone()),
+            AttendantChange::Set(by.clone()),
             ConversationStatus::Assigned,
-            Some(capacity),
+            Some(me.capacity),
         )
         .await?;
         if let Some(view) = self.view(id) {
             self.publish(BusEvent::Attendant {
-                attendant: by.id.clone(),
+                attendant: by.clone(),
                 frame: ServerToAttendant::Assigned { conversation: view },
             })
             .await;
@@ -416,7 +454,7 @@ impl Actor {
         Ok(())
     }
 
-    pub(super) async fn attendant_changed(&mut self, attendant: Attendant) {
+    pub(super) async fn attendant_changed(&mut self, attendant: AttendantCard) {
         let now = Instant::now();
         let state = self
             .model

@@ -14,7 +14,8 @@ impl Actor {
                 customer,
                 queue,
                 subject,
-            } => match self.start_chat(customer, queue, subject).await {
+                client,
+            } => match self.start_chat(customer, queue, subject, client).await {
                 Ok(conversation) => Response::Conversation {
                     conversation: Box::new(conversation),
                 },
@@ -38,7 +39,7 @@ impl Actor {
             }
             Request::AttendantConnected { node, entry } => {
                 let id = match &entry {
-                    super::wire::Connections::Attendant { attendant, .. } => attendant.id.clone(),
+                    super::wire::Connections::Attendant { attendant, .. } => attendant.clone(),
                     super::wire::Connections::Customer { .. } => {
                         return failed(&crate::error::AppError::invalid("not an attendant"));
                     }

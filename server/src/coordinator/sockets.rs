@@ -1,14 +1,15 @@
 //! Who is connected, cluster-wide: the nodes' socket reports turned into customers and
 //! attendants arriving and leaving.
 
-use chimpassist_protocol::{AttendantId, CustomerId, CustomerPresence, Presence};
-use chimpassist_store::{Attendant, Customer};
+use chimpassist_protocol::{AttendantId, CustomerId, CustomerPresence, ErrorCode, Presence};
+use chimpassist_store::{Customer, Visibility};
 use tokio::time::Instant;
 
-use super::actor::Actor;
-use super::model::{AttendantState, CustomerState};
+use super::actor::{Actor, failed};
+use super::model::CustomerState;
 use super::nodes::Changes;
-use super::wire::{Connections, NodeId, Response};
+use super::wire::{AttendantCard, Connections, NodeId, Response};
+use crate::error::AppError;
 
 impl Actor {
     /// A node's report on one customer's or attendant's sockets there.
@@ -30,11 +31,25 @@ impl Actor {
                 count,
                 presence,
             } => {
-                let delta = self.nodes.set_attendant(node, &attendant.id, count, now);
-                let id = attendant.id.clone();
-                self.attendant_sockets(Some(attendant), &id, delta, presence)
-                    .await;
+                let delta = self.nodes.set_attendant(node, &attendant, count, now);
+                if delta > 0 || !self.model.attendants.contains_key(&attendant) {
+                    // A socket opened: its account as stored now, never as a node remembers
+                    // it (a report may be older than the change that disabled the account).
+                    self.reread_attendant(&attendant).await;
+                }
+                self.attendant_sockets(&attendant, delta, presence).await;
             }
+        }
+    }
+
+    /// Takes the attendant's record from the store (an account made by the authentication
+    /// hook at its first login is news to the coordinator). A read that fails keeps what
+    /// the model has.
+    async fn reread_attendant(&mut self, id: &AttendantId) {
+        match self.store.get_attendant(id).await {
+            Ok(Some(record)) => self.attendant_changed(AttendantCard::from(&record)).await,
+            Ok(None) => tracing::warn!(attendant = %id, "a socket of an unknown attendant"),
+            Err(e) => tracing::warn!(attendant = %id, error = %e, "attendant not re-read"),
         }
     }
 
@@ -45,8 +60,7 @@ impl Actor {
                 .await;
         }
         for (id, delta) in changes.attendants {
-            self.attendant_sockets(None, &id, delta, Presence::Offline)
-                .await;
+            self.attendant_sockets(&id, delta, Presence::Offline).await;
         }
     }
 
@@ -111,22 +125,8 @@ impl Actor {
     /// An attendant's sockets across the cluster changed by `delta`. The first one brings an
     /// offline attendant online (or away, when a node remembers that from a previous leader)
     /// and may give them waiting conversations; after the last one the keep-alive counts.
-    async fn attendant_sockets(
-        &mut self,
-        record: Option<Attendant>,
-        id: &AttendantId,
-        delta: i64,
-        hint: Presence,
-    ) {
+    async fn attendant_sockets(&mut self, id: &AttendantId, delta: i64, hint: Presence) {
         let now = Instant::now();
-        if let Some(record) = &record {
-            let state = self
-                .model
-                .attendants
-                .entry(id.clone())
-                .or_insert_with(|| AttendantState::new(record.clone(), now));
-            state.record = record.clone();
-        }
         let Some(state) = self.model.attendants.get_mut(id) else {
             return;
         };
@@ -138,7 +138,11 @@ impl Actor {
         }
         let before = state.connections;
         state.connections += usize::try_from(delta).unwrap_or(usize::MAX);
-        if before == 0 && state.connections > 0 && state.presence == Presence::Offline {
+        if before == 0
+            && state.connections > 0
+            && state.presence == Presence::Offline
+            && !state.record.disabled
+        {
             state.presence = if hint == Presence::Away {
                 Presence::Away
             } else {
@@ -151,20 +155,26 @@ impl Actor {
         }
     }
 
-    /// What an attendant's new socket starts with: their presence and every open
-    /// conversation.
+    /// What an attendant's new socket starts with: their presence and the open conversations
+    /// they may see — those of their queues and their own (admins: all), as their record is
+    /// now.
     pub(super) fn welcome(&self, id: &AttendantId) -> Response {
-        let presence = self
-            .model
-            .attendants
-            .get(id)
-            .map_or(Presence::Offline, |a| a.presence);
+        let Some(state) = self.model.attendants.get(id).filter(|a| !a.record.disabled) else {
+            return failed(&AppError::client(
+                ErrorCode::Forbidden,
+                "this account is disabled",
+            ));
+        };
+        let me = &state.record;
+        let sees = Visibility::for_role(&me.id, me.role, &me.queues);
         let mut conversations: Vec<_> = self
             .model
             .conversations
-            .keys()
-            .filter_map(|c| self.view(*c))
+            .values()
+            .filter(|c| sees.allows(&c.record, &[]))
+            .filter_map(|c| self.view(c.record.id))
             .collect();
+        let presence = state.presence;
         conversations.sort_by_key(|v| (v.requested_at, v.id));
         Response::Welcome {
             presence,

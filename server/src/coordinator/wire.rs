@@ -5,8 +5,8 @@
 //! single-node server and a cluster run the very same decisions.
 
 use chimpassist_protocol::{
-    AttendantId, ConversationId, ConversationView, CustomerId, CustomerPresence, ErrorBody,
-    Presence, QueueId, QueueObservations, TransferTarget,
+    AttendantId, AttendantPublic, ConversationId, ConversationView, CustomerId, CustomerPresence,
+    ErrorBody, Presence, QueueId, QueueObservations, Role, TransferTarget,
 };
 use chimpassist_store::{Attendant, Customer, Queue};
 use serde::{Deserialize, Serialize};
@@ -39,7 +39,48 @@ impl std::fmt::Display for NodeId {
     }
 }
 
-/// Something a node asks of the coordinator (the leader's actor).
+/// An attendant as the coordinator needs them, and as they travel between nodes: never the
+/// stored account (no login, no password hash, nothing about the password).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttendantCard {
+    pub id: AttendantId,
+    pub name: String,
+    pub avatar_url: Option<String>,
+    pub role: Role,
+    pub skill: String,
+    pub queues: Vec<QueueId>,
+    pub capacity: u32,
+    pub disabled: bool,
+}
+
+impl From<&Attendant> for AttendantCard {
+    fn from(a: &Attendant) -> Self {
+        Self {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            avatar_url: a.avatar_url.clone(),
+            role: a.role,
+            skill: a.skill.clone(),
+            queues: a.queues.clone(),
+            capacity: a.capacity,
+            disabled: a.disabled,
+        }
+    }
+}
+
+impl AttendantCard {
+    /// What customers and colleagues see of them.
+    pub fn public(&self) -> AttendantPublic {
+        AttendantPublic {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            avatar_url: self.avatar_url.clone(),
+        }
+    }
+}
+
+/// Something a node asks of the coordinator (the leader's actor). Who asks is named by id
+/// only: the leader authorises from its own current record of them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
@@ -47,6 +88,8 @@ pub enum Request {
         customer: Customer,
         queue: QueueId,
         subject: Option<String>,
+        /// The client network it came from (the open-conversation cap counts by it).
+        client: Option<std::net::IpAddr>,
     },
     EndChat {
         customer: CustomerId,
@@ -81,20 +124,20 @@ pub enum Request {
         queue: Option<QueueId>,
     },
     Transfer {
-        by: Attendant,
+        by: AttendantId,
         conversation: ConversationId,
         to: TransferTarget,
     },
     Resolve {
-        by: Attendant,
+        by: AttendantId,
         conversation: ConversationId,
     },
     Reopen {
-        by: Attendant,
+        by: AttendantId,
         conversation: ConversationId,
     },
     AttendantChanged {
-        attendant: Attendant,
+        attendant: AttendantCard,
     },
     QueueChanged {
         queue: Queue,
@@ -140,8 +183,7 @@ impl Request {
     }
 }
 
-/// One customer's or attendant's sockets on one node. Records travel without secrets (no
-/// password hash).
+/// One customer's or attendant's sockets on one node.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Connections {
@@ -151,8 +193,9 @@ pub enum Connections {
         /// As this node last heard it: restores it on a new leader.
         presence: CustomerPresence,
     },
+    /// By id: the leader reads the account itself when a socket opens.
     Attendant {
-        attendant: Attendant,
+        attendant: AttendantId,
         count: u32,
         presence: Presence,
     },
@@ -230,10 +273,4 @@ pub enum ClusterMessage {
         reset: bool,
         updates: Vec<ReplicaUpdate>,
     },
-}
-
-/// A record as it may travel between nodes: without the password hash.
-pub(super) fn public(mut attendant: Attendant) -> Attendant {
-    attendant.password_hash = None;
-    attendant
 }

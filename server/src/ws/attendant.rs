@@ -1,5 +1,12 @@
 //! The attendant socket: authenticated by the login cookie before the upgrade; chat
-//! operations limited to the conversations the attendant holds.
+//! operations limited to the conversations the attendant holds, reads to those they may see
+//! ([`crate::access`]).
+//!
+//! The socket lives only as long as its session: a revocation closes it at once (the hub
+//! cuts it, on every node), and every heartbeat it reads its session again, so a session that
+//! expired, was deleted, or whose account was disabled or changed role or queues ends even if
+//! that cut was lost. Operations decided by the coordinator name the attendant by id only: it
+//! authorises from its own current record.
 
 use std::sync::Arc;
 
@@ -7,9 +14,9 @@ use async_trait::async_trait;
 use axum::extract::ws::WebSocket;
 use chimpassist_protocol::{
     AttendantToServer, ClientMessageId, ConversationId, ErrorBody, ErrorCode, PROTOCOL_VERSION,
-    Party, ServerToAttendant, ServerToCustomer, encode,
+    Party, ResumePoint, ServerToAttendant, ServerToCustomer, encode,
 };
-use chimpassist_store::Attendant;
+use chimpassist_store::{Attendant, Visibility};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
@@ -19,21 +26,28 @@ use super::messaging::{
     Author, append_and_deliver, history_page, open_route, publish, record_receipt,
 };
 use super::peer::{Failure, Peer, await_hello, reply, run};
+use crate::access;
+use crate::auth::SignedIn;
 use crate::bus::BusEvent;
 use crate::coordinator::Route;
 use crate::error::{AppError, AppResult};
-use crate::hub::{Outbound, outbound_attendant};
+use crate::hub::{Desk, Outbound, outbound_attendant};
+use crate::revoke::CloseReason;
 use crate::state::AppState;
 use crate::views::attendant_view;
 
 struct AttendantPeer {
     state: Arc<AppState>,
+    /// The account as last read (at connect, then every heartbeat): its name signs messages.
     me: Attendant,
+    /// The stored hash of the session's token, to read the session again.
+    token_hash: String,
     tx: mpsc::Sender<Outbound>,
 }
 
 /// Runs one attendant connection to its end.
-pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant) {
+pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: SignedIn) {
+    let me = session.me.clone();
     let (mut sink, mut stream) = socket.split();
     let Some(resume) =
         await_hello::<AttendantPeer, _>(&mut sink, &mut stream, &state, |frame| match frame {
@@ -44,36 +58,64 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, me: Attendant
     else {
         return;
     };
-    let (registration, rx) = state.hub.register_attendant(me.id.clone(), OUTBOUND_QUEUE);
+    let desk = Arc::new(Desk::new(session.session.clone(), Visibility::of(&me)));
+    let (registration, rx) =
+        state
+            .hub
+            .register_attendant(me.id.clone(), Arc::clone(&desk), OUTBOUND_QUEUE);
     let rx = details::complete_assigned(Arc::clone(&state), rx);
     let _gauge = state.metrics.connection("attendant");
     // Without a welcome (no coordinator reachable) the socket closes after the error, and
     // the client reconnects with backoff.
-    let (welcome, welcomed) = match state.coordinator.attendant_connected(me.clone()).await {
-        Ok((presence, conversations)) => (
-            ServerToAttendant::Welcome {
-                protocol: PROTOCOL_VERSION,
-                me: attendant_view(&me),
-                presence,
-                conversations: details::with_details(&state, conversations).await,
-                max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
-            },
-            true,
-        ),
+    let (welcome, welcomed) = match state.coordinator.attendant_connected(&me).await {
+        Ok((presence, conversations)) => {
+            desk.shown(conversations.iter().map(|c| c.id));
+            (
+                ServerToAttendant::Welcome {
+                    protocol: PROTOCOL_VERSION,
+                    me: attendant_view(&me),
+                    presence,
+                    conversations: details::with_details(&state, conversations).await,
+                    max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
+                },
+                true,
+            )
+        }
         Err(e) => (ServerToAttendant::error(e.body()), false),
     };
     let ok = send_text(&mut sink, encode(&welcome)).await && welcomed;
-    let points: Vec<_> = resume.into_iter().take(200).collect();
+    let points = visible_points(&state, &me, resume).await;
     let registered = (registration, rx);
+    let token_hash = session.token_hash().to_owned();
     run(&state, sink, stream, registered, &points, ok, |tx| {
         AttendantPeer {
             state: Arc::clone(&state),
             me: me.clone(),
+            token_hash,
             tx,
         }
     })
     .await;
     state.coordinator.attendant_disconnected(me.id).await;
+}
+
+/// The resume points of conversations this attendant may see (at most 200); the others are
+/// dropped, like a customer's points on conversations not theirs.
+async fn visible_points(
+    state: &AppState,
+    me: &Attendant,
+    points: Vec<ResumePoint>,
+) -> Vec<ResumePoint> {
+    let mut kept = Vec::new();
+    for point in points.into_iter().take(200) {
+        match access::conversation(state, me, &point.conversation).await {
+            Ok(_) => kept.push(point),
+            Err(e) => {
+                tracing::debug!(conversation = %point.conversation, error = %e, "resume point dropped")
+            }
+        }
+    }
+    kept
 }
 
 impl AttendantPeer {
@@ -215,20 +257,23 @@ impl Peer for AttendantPeer {
             }
             AttendantToServer::Transfer { conversation, to } => {
                 coordinator
-                    .transfer(self.me.clone(), conversation, to)
+                    .transfer(self.me.id.clone(), conversation, to)
                     .await?;
             }
             AttendantToServer::Resolve { conversation } => {
-                coordinator.resolve(self.me.clone(), conversation).await?;
+                coordinator
+                    .resolve(self.me.id.clone(), conversation)
+                    .await?;
             }
             AttendantToServer::Reopen { conversation } => {
-                coordinator.reopen(self.me.clone(), conversation).await?;
+                coordinator.reopen(self.me.id.clone(), conversation).await?;
             }
             AttendantToServer::History {
                 conversation,
                 before_seq,
                 limit,
             } => {
+                access::conversation(&self.state, &self.me, &conversation).await?;
                 let (messages, more) =
                     history_page(&self.state, &conversation, before_seq, limit).await?;
                 let frame = ServerToAttendant::History {
@@ -247,5 +292,31 @@ impl Peer for AttendantPeer {
             }
         }
         Ok(())
+    }
+
+    /// Reads the session again: gone, expired, or its account disabled ends the socket
+    /// (4401); a new role or queues too (4403: the back-office reconnects with them). A store
+    /// that does not answer ends nothing.
+    async fn recheck(&mut self) -> Result<(), CloseReason> {
+        match self
+            .state
+            .auth
+            .session_by_hash(self.token_hash.clone())
+            .await
+        {
+            Ok(now) if now.me.must_change_password => Err(CloseReason::SessionEnded),
+            Ok(now) if now.me.role != self.me.role || now.me.queues != self.me.queues => {
+                Err(CloseReason::RightsChanged)
+            }
+            Ok(now) => {
+                self.me = now.me;
+                Ok(())
+            }
+            Err(e) if e.code() == ErrorCode::Unauthenticated => Err(CloseReason::SessionEnded),
+            Err(e) => {
+                tracing::debug!(attendant = %self.me.id, error = %e, "session not re-read");
+                Ok(())
+            }
+        }
     }
 }

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::Outbound;
+use crate::hub::{Kill, Outbound};
 
 /// Outbound frames a connection may have queued before the hub cuts it as too slow.
 pub(super) const OUTBOUND_QUEUE: usize = 512;
@@ -27,8 +27,6 @@ pub(super) const OUTBOUND_QUEUE: usize = 512;
 pub(super) const MAX_REPLAY: u64 = 500;
 /// Close code sent when the server stops (1001 "going away").
 const GOING_AWAY: u16 = 1001;
-/// Close code for a connection cut for being too slow (1013 "try again later").
-const TRY_AGAIN_LATER: u16 = 1013;
 
 pub(super) type WsSink = SplitSink<WebSocket, Message>;
 pub(super) type WsStream = SplitStream<WebSocket>;
@@ -39,13 +37,14 @@ pub(super) async fn send_text(sink: &mut WsSink, text: String) -> bool {
 }
 
 /// Runs the writer: queued frames in order (minus already replayed messages), pings every
-/// `heartbeat`, and a close frame when the server stops or the hub cuts the connection.
+/// `heartbeat`, and a close frame when the server stops or the connection is cut (with the
+/// cut's code: too slow, stale, session ended, rights changed).
 pub(super) fn spawn_writer(
     mut sink: WsSink,
     mut rx: mpsc::Receiver<Outbound>,
     replayed: HashMap<ConversationId, Seq>,
     heartbeat: Duration,
-    kill: CancellationToken,
+    kill: Kill,
     stop: CancellationToken,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -55,7 +54,7 @@ pub(super) fn spawn_writer(
             tokio::select! {
                 biased;
                 _ = stop.cancelled() => break Some((GOING_AWAY, "server shutting down")),
-                _ = kill.cancelled() => break Some((TRY_AGAIN_LATER, "too slow; reconnect and resume")),
+                _ = kill.cut_off() => break kill.reason().map(|r| (r.code(), r.text())),
                 frame = rx.recv() => {
                     let Some(frame) = frame else { break None };
                     if let Some((conversation, seq)) = frame.message
@@ -106,10 +105,10 @@ pub(super) async fn next_frame(stream: &mut WsStream, idle: Duration) -> Incomin
         match next {
             Message::Text(text) => return Incoming::Text(text),
             Message::Binary(_) => {
-                return Incoming::Rejected(ErrorBody {
-                    code: ErrorCode::MalformedJson,
-                    message: "binary frames are not accepted; send JSON text".into(),
-                });
+                return Incoming::Rejected(ErrorBody::new(
+                    ErrorCode::MalformedJson,
+                    "binary frames are not accepted; send JSON text",
+                ));
             }
             Message::Close(_) => return Incoming::Closed,
             Message::Ping(_) | Message::Pong(_) => {}
@@ -137,10 +136,11 @@ impl Throttle {
 
     /// `Err` with a typed error when over the limit.
     pub(super) fn check(&self) -> Result<(), ErrorBody> {
-        self.0.check().map_err(|_| ErrorBody {
-            code: ErrorCode::RateLimited,
-            message: "too many frames; slow down (nothing from the rejected frame was stored)"
-                .into(),
+        self.0.check().map_err(|_| {
+            ErrorBody::new(
+                ErrorCode::RateLimited,
+                "too many frames; slow down (nothing from the rejected frame was stored)",
+            )
         })
     }
 }

@@ -21,19 +21,22 @@ use super::messaging::{
 use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
 use crate::domain;
+use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
 use crate::hub::{Outbound, outbound_customer};
 use crate::state::AppState;
-use crate::views::{conversation_view, customer_view};
+use crate::views::{attendant_public, conversation_view, customer_view};
 
 struct CustomerPeer {
     state: Arc<AppState>,
     customer: Customer,
+    /// Where the connection comes from: chat requests are limited per network.
+    client: ClientIp,
     tx: mpsc::Sender<Outbound>,
 }
 
 /// Runs one customer connection to its end.
-pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>) {
+pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: ClientIp) {
     let (mut sink, mut stream) = socket.split();
     let Some((token, user, resume)) =
         await_hello::<CustomerPeer, Hello>(&mut sink, &mut stream, &state, |frame| match frame {
@@ -51,7 +54,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>) {
     };
     let grant = match state
         .auth
-        .resolve_customer(token.as_deref(), user.as_ref())
+        .resolve_customer(token.as_deref(), user.as_ref(), client)
         .await
     {
         Ok(grant) => grant,
@@ -84,6 +87,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>) {
         CustomerPeer {
             state: Arc::clone(&state),
             customer: customer.clone(),
+            client,
             tx,
         }
     })
@@ -129,7 +133,12 @@ async fn view_of(
         None => None,
     };
     let presence = state.coordinator.presence_of_customer(&customer.id);
-    Ok(conversation_view(c, customer, attendant.as_ref(), presence))
+    Ok(conversation_view(
+        c,
+        customer,
+        attendant.as_ref().map(attendant_public),
+        presence,
+    ))
 }
 
 /// Keeps only resume points of conversations this customer owns.
@@ -207,11 +216,14 @@ impl CustomerPeer {
         Ok(())
     }
 
+    /// Asks for a conversation. Limited per client network: `CHATS_PER_MINUTE_PER_IP`
+    /// requests, and `MAX_OPEN_CONVERSATIONS_PER_IP` open at once (the coordinator counts).
     async fn start_chat(
         &mut self,
         queue: Option<QueueId>,
         prechat: Option<PreChat>,
     ) -> AppResult<()> {
+        self.state.edge.throttles.chats.check(self.client)?;
         let prechat = prechat.unwrap_or_default();
         let subject = prechat
             .problem
@@ -239,7 +251,12 @@ impl CustomerPeer {
         let queue = queue.unwrap_or_else(QueueId::default_queue);
         self.state
             .coordinator
-            .start_chat(self.customer.clone(), queue, subject)
+            .start_chat(
+                self.customer.clone(),
+                queue,
+                subject,
+                Some(self.client.network()),
+            )
             .await?;
         Ok(())
     }

@@ -1,8 +1,9 @@
 //! WebSocket endpoints: `/ws/customer` and `/ws/attendant`.
 //!
-//! Before upgrading: the connection cap, the origin (customer: the allowed-origins list;
-//! attendant: same origin as the server, since its credential is a cookie) and, for
-//! attendants, the session cookie. Refusals are JSON errors, never a silent close.
+//! Before upgrading: the origin (customer: the allowed-origins list; attendant: same origin
+//! as the server, since its credential is a cookie) and, for attendants, the session cookie.
+//! Refusals are JSON errors, never a silent close. (Connections are counted before any of
+//! this, by the listener: see [`crate::edge::listen`].)
 
 mod attendant;
 mod connection;
@@ -15,12 +16,15 @@ pub(crate) use messaging::publish;
 
 use std::sync::Arc;
 
-use axum::extract::{State, WebSocketUpgrade};
+use axum::Extension;
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use chimpassist_protocol::ErrorCode;
 
-use crate::api::extract::CurrentAttendant;
+use crate::api::extract::SignedIn;
+use crate::edge::client::public_scheme;
+use crate::edge::{ClientIp, ConnectionSlot};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -39,6 +43,8 @@ const WRITE_BUFFER: usize = 0;
 pub async fn customer_ws(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    client: ClientIp,
+    slot: Option<Extension<ConnectionSlot>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if let Some(origin) = origin(&headers)
@@ -47,45 +53,62 @@ pub async fn customer_ws(
         return AppError::client(ErrorCode::Forbidden, "this origin may not open the chat")
             .into_response();
     }
-    accept(upgrade, state, customer::serve)
-}
-
-/// # GET /ws/attendant
-pub async fn attendant_ws(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    CurrentAttendant(me): CurrentAttendant,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    if let Some(origin) = origin(&headers)
-        && !same_origin(origin, &headers)
-        && (state.config.any_origin() || !state.config.origin_allowed(origin))
-    {
-        return AppError::client(
-            ErrorCode::Forbidden,
-            "the back-office must be opened from this server",
-        )
-        .into_response();
-    }
-    accept(upgrade, state, move |socket, state| {
-        attendant::serve(socket, state, me)
+    accept(upgrade, state, slot, move |socket, state| {
+        customer::serve(socket, state, client)
     })
 }
 
-/// Upgrades within the connection cap (else `too_many_connections`), with this server's
-/// socket settings; the slot is held until `serve` returns.
-fn accept<F, Fut>(upgrade: WebSocketUpgrade, state: Arc<AppState>, serve: F) -> Response
+/// # GET /ws/attendant
+///
+/// Only from the page this server serves: the Origin's scheme, host and port must be this
+/// server's as the browser reached it (or one of `BACKOFFICE_ORIGINS`). The widget's
+/// `ALLOWED_ORIGINS` are the host sites, and a script there must not ride an attendant's
+/// cookie into this socket (cross-site WebSocket hijacking). A request without an Origin is
+/// not from a browser, and carries the cookie only if its owner gave it.
+pub async fn attendant_ws(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    connect: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    session: SignedIn,
+    slot: Option<Extension<ConnectionSlot>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if let Some(origin) = origin(&headers) {
+        let scheme = public_scheme(
+            connect.map(|Extension(ConnectInfo(peer))| peer.ip()),
+            &headers,
+            &state.config.trusted_proxies,
+            state.config.production,
+        );
+        if !same_origin(origin, scheme, &headers) && !state.config.backoffice_origin_allowed(origin)
+        {
+            return AppError::client(
+                ErrorCode::Forbidden,
+                "the back-office must be opened from this server",
+            )
+            .into_response();
+        }
+    }
+    if let Err(e) = session.require_settled() {
+        return e.into_response();
+    }
+    accept(upgrade, state, slot, move |socket, state| {
+        attendant::serve(socket, state, session)
+    })
+}
+
+/// Upgrades with this server's socket settings; the connection's slot (see
+/// [`crate::edge::listen`]) is held until `serve` returns.
+fn accept<F, Fut>(
+    upgrade: WebSocketUpgrade,
+    state: Arc<AppState>,
+    slot: Option<Extension<ConnectionSlot>>,
+    serve: F,
+) -> Response
 where
     F: FnOnce(axum::extract::ws::WebSocket, Arc<AppState>) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let Some(permit) = state.connection_permit() else {
-        return AppError::client(
-            ErrorCode::TooManyConnections,
-            "the server is full; retry later",
-        )
-        .into_response();
-    };
     let max = TRANSPORT_MAX_FRAME.max(state.config.max_frame_bytes * 2);
     upgrade
         .read_buffer_size(READ_BUFFER)
@@ -94,7 +117,7 @@ where
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
             serve(socket, state).await;
-            drop(permit);
+            drop(slot);
         })
 }
 
@@ -102,11 +125,46 @@ fn origin(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
 }
 
-/// True when the Origin's host:port is the Host the request was sent to.
-fn same_origin(origin: &str, headers: &HeaderMap) -> bool {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin
-        .split_once("://")
-        .map(|(_, rest)| rest.trim_end_matches('/'));
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+/// True when the Origin is `{scheme}://{Host}`: the scheme the browser used (see
+/// [`public_scheme`]) and the host:port the request was sent to. A browser sets both headers
+/// itself; a page cannot forge them.
+fn same_origin(origin: &str, scheme: &str, headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let Some((origin_scheme, origin_host)) = origin.trim_end_matches('/').split_once("://") else {
+        return false;
+    };
+    origin_scheme.eq_ignore_ascii_case(scheme) && origin_host.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(h: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, h.parse().expect("header"));
+        headers
+    }
+
+    #[test]
+    fn same_origin_compares_scheme_host_and_port() {
+        let h = host("chat.example.com:8080");
+        assert!(same_origin("http://chat.example.com:8080", "http", &h));
+        assert!(same_origin("HTTP://Chat.Example.com:8080/", "http", &h));
+        assert!(!same_origin("https://chat.example.com:8080", "http", &h));
+        assert!(!same_origin("http://chat.example.com", "http", &h));
+        assert!(!same_origin(
+            "http://chat.example.com:8080.evil.example",
+            "http",
+            &h
+        ));
+        assert!(!same_origin("null", "http", &h));
+        assert!(!same_origin(
+            "http://chat.example.com:8080",
+            "http",
+            &HeaderMap::new()
+        ));
+    }
 }

@@ -5,11 +5,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chimpassist_protocol::{ClientFrame, ClientMessageId, ErrorBody, Limits, decode};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::connection::{Incoming, Throttle, WsStream, next_frame};
 use crate::error::AppError;
-use crate::hub::Outbound;
+use crate::hub::{Kill, Outbound};
+use crate::revoke::CloseReason;
 use crate::state::AppState;
 
 /// A failed frame: the error, and the client id when it was a `send` (not stored).
@@ -39,6 +39,11 @@ pub(super) trait Peer: Send {
     fn resync_frame(conversation: chimpassist_protocol::ConversationId, latest_seq: u64) -> String;
     /// Handles one decoded frame.
     async fn handle(&mut self, frame: Self::In) -> Result<(), Failure>;
+    /// Runs every heartbeat: `Err` cuts the connection for that reason (an attendant whose
+    /// session ended or whose rights changed). Customers have nothing to check.
+    async fn recheck(&mut self) -> Result<(), CloseReason> {
+        Ok(())
+    }
     /// The client id a frame carries, for errors raised before `handle` (rate limit).
     fn client_id(frame: &str) -> Option<ClientMessageId> {
         let value: serde_json::Value = serde_json::from_str(frame).ok()?;
@@ -52,21 +57,37 @@ pub(super) struct LoopContext<'a> {
     pub tx: mpsc::Sender<Outbound>,
     pub idle: Duration,
     pub limits: Limits,
-    pub kill: CancellationToken,
+    pub kill: Kill,
+    /// How often [`Peer::recheck`] runs.
+    pub recheck: Duration,
 }
 
 /// Reads frames until the socket closes, goes idle, is cut, or the server stops. Every bad
 /// frame gets a typed error and the loop goes on.
 pub(super) async fn read_loop<P: Peer>(peer: &mut P, stream: &mut WsStream, cx: LoopContext<'_>) {
     let throttle = Throttle::new(cx.state.config.rate_limit_per_second);
-    loop {
-        let incoming = tokio::select! {
-            _ = cx.state.stop.cancelled() => break,
-            _ = cx.kill.cancelled() => break,
-            incoming = next_frame(stream, cx.idle) => incoming,
+    let mut recheck = tokio::time::interval(cx.recheck);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    recheck.tick().await;
+    'frames: loop {
+        // One read across rechecks: a recheck must not restart the idle timeout.
+        let next = next_frame(stream, cx.idle);
+        tokio::pin!(next);
+        let incoming = loop {
+            tokio::select! {
+                _ = cx.state.stop.cancelled() => break 'frames,
+                _ = cx.kill.cut_off() => break 'frames,
+                _ = recheck.tick() => {
+                    if let Err(reason) = peer.recheck().await {
+                        cx.kill.cut(reason);
+                        break 'frames;
+                    }
+                }
+                incoming = &mut next => break incoming,
+            }
         };
         let text = match incoming {
-            Incoming::Closed => break,
+            Incoming::Closed => break 'frames,
             Incoming::Rejected(body) => {
                 cx.state.metrics.rejected(body.code);
                 reply(&cx.tx, P::error_frame(body, None)).await;
@@ -114,14 +135,11 @@ pub(crate) async fn await_hello<P: Peer, H>(
                 Ok(Some((protocol, payload))) if protocol == PROTOCOL_VERSION => {
                     return Some(payload);
                 }
-                Ok(Some(_)) => ErrorBody {
-                    code: ErrorCode::UnsupportedVersion,
-                    message: format!("this server speaks protocol {PROTOCOL_VERSION}"),
-                },
-                Ok(None) => ErrorBody {
-                    code: ErrorCode::HelloRequired,
-                    message: "send `hello` first".into(),
-                },
+                Ok(Some(_)) => ErrorBody::new(
+                    ErrorCode::UnsupportedVersion,
+                    format!("this server speaks protocol {PROTOCOL_VERSION}"),
+                ),
+                Ok(None) => ErrorBody::new(ErrorCode::HelloRequired, "send `hello` first"),
                 Err(e) => e.body(),
             },
         };
@@ -164,6 +182,7 @@ pub(crate) async fn run<P: Peer>(
             idle: state.config.heartbeat() * 3,
             limits: state.config.limits(),
             kill: registration.kill.clone(),
+            recheck: state.config.heartbeat(),
         };
         read_loop(&mut peer, &mut stream, cx).await;
     }

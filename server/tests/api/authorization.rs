@@ -2,6 +2,7 @@
 
 use crate::helpers::*;
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 #[tokio::test]
 async fn the_authorization_matrix_holds() {
@@ -124,7 +125,6 @@ async fn the_attendant_socket_needs_a_session_and_a_same_origin() {
         other => panic!("expected 401, got {other:?}"),
     }
     let admin = app.admin().await;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = url.into_client_request().unwrap();
     if let Auth::Cookie(c) = &admin {
         request.headers_mut().insert("cookie", c.parse().unwrap());
@@ -159,9 +159,44 @@ async fn logout_revokes_the_session_server_side() {
 #[tokio::test]
 async fn the_default_admin_must_change_its_password() {
     let app = spawn_app().await;
-    let admin = app.admin().await;
+    let admin = app.login("admin", "admin").await;
     let me: Value = app.get("/api/me", &admin).await.json().await.unwrap();
     assert_eq!(me["must_change_password"], true);
+    // The server, not only the back-office, refuses everything else until then.
+    for (path, body) in [
+        (
+            "/api/attendants",
+            Some(json!({"email": "x@y.com", "name": "X", "password": "12345678"})),
+        ),
+        ("/api/queues", None),
+        ("/api/callbacks", None),
+        ("/config/attendant", None),
+    ] {
+        let response = match body {
+            Some(body) => app.post(path, &admin, body).await,
+            None => app.get(path, &admin).await,
+        };
+        assert_eq!(response.status(), 403, "{path}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "password_change_required",
+            "{path}"
+        );
+    }
+    let mut request = format!("ws://127.0.0.1:{}/ws/attendant", app.port)
+        .into_client_request()
+        .unwrap();
+    if let Auth::Cookie(cookie) = &admin {
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403);
+        }
+        other => panic!("the attendant socket opened for an unchanged password: {other:?}"),
+    }
     let short = app
         .post(
             "/api/me/password",

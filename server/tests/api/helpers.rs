@@ -17,6 +17,9 @@ use uuid::Uuid;
 
 /// How long a test waits for an expected frame before failing.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
+/// The password [`TestApp::admin`] gives the default `admin` account (it must change
+/// `admin`/`admin` before anything else).
+pub(crate) const ADMIN_PASSWORD: &str = "admin-test-password";
 
 pub(crate) struct TestApp {
     pub(crate) port: u16,
@@ -33,8 +36,35 @@ pub(crate) fn test_config(dir: &std::path::Path) -> Config {
     // The embedded store, even where the environment names a MongoDB.
     config.mongo_connection_url = None;
     config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
+    // Every client of a test is on 127.0.0.1: the per-network limits would meet each other.
+    // The tests of those limits set them back (tests/api/limits.rs).
+    unthrottled(&mut config);
     config
 }
+
+/// Lifts the per-network limits (connections, requests, new visitors, chats, callbacks,
+/// logins).
+pub(crate) fn unthrottled(config: &mut Config) {
+    config.max_connections_per_ip = 1_000_000;
+    config.requests_per_minute_per_ip = 1_000_000;
+    config.new_customers_per_minute_per_ip = 1_000_000;
+    config.chats_per_minute_per_ip = 1_000_000;
+    config.max_open_conversations_per_ip = 1_000_000;
+    config.callbacks_per_minute_per_ip = 1_000_000;
+    config.logins_per_minute_per_ip = 1_000_000;
+}
+
+/// The same for a server process, as its environment.
+#[allow(dead_code)] // used by the tests that include this file, not all of them
+pub(crate) const UNTHROTTLED: [(&str, &str); 7] = [
+    ("MAX_CONNECTIONS_PER_IP", "1000000"),
+    ("REQUESTS_PER_MINUTE_PER_IP", "1000000"),
+    ("NEW_CUSTOMERS_PER_MINUTE_PER_IP", "1000000"),
+    ("CHATS_PER_MINUTE_PER_IP", "1000000"),
+    ("MAX_OPEN_CONVERSATIONS_PER_IP", "1000000"),
+    ("CALLBACKS_PER_MINUTE_PER_IP", "1000000"),
+    ("LOGINS_PER_MINUTE_PER_IP", "1000000"),
+];
 
 pub(crate) async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -133,23 +163,37 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status(), 200, "login of {email} failed");
-        let cookie = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("chimp_session="))
-            .expect("session cookie")
-            .to_owned();
-        assert!(
-            cookie.contains("HttpOnly"),
-            "cookie must be HttpOnly: {cookie}"
-        );
-        Auth::Cookie(cookie.split(';').next().unwrap_or_default().to_owned())
+        session_of(&response)
     }
 
+    /// Signs in as the default admin, first changing its `admin`/`admin` password to
+    /// [`ADMIN_PASSWORD`] when that has not happened yet (the server refuses everything else
+    /// to a session that must change its password).
     pub(crate) async fn admin(&self) -> Auth {
-        self.login("admin", "admin").await
+        let settled = self
+            .post(
+                "/api/login",
+                &Auth::None,
+                json!({"email": "admin", "password": ADMIN_PASSWORD}),
+            )
+            .await;
+        if settled.status() == 200 {
+            return session_of(&settled);
+        }
+        let first = self.login("admin", "admin").await;
+        let changed = self
+            .post(
+                "/api/me/password",
+                &first,
+                json!({"current": "admin", "new": ADMIN_PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            changed.status(),
+            204,
+            "changing the default admin's password"
+        );
+        first
     }
 
     /// Creates an attendant through the admin API and returns (id, login).
@@ -230,6 +274,23 @@ impl TestApp {
         ws.welcome = ws.expect("welcome").await;
         ws
     }
+}
+
+/// The session cookie a successful login set.
+pub(crate) fn session_of(response: &reqwest::Response) -> Auth {
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("chimp_session="))
+        .expect("session cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly"),
+        "cookie must be HttpOnly: {cookie}"
+    );
+    Auth::Cookie(cookie.split(';').next().unwrap_or_default().to_owned())
 }
 
 impl Drop for TestApp {

@@ -46,24 +46,55 @@ async fn fake_statistics(seen: Seen) -> url::Url {
     .await
 }
 
+/// `hex(HMAC-SHA256(secret, id))`: the proof a site's backend puts in `userData.hash`.
+fn hmac_proof(secret: &[u8], id: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(id.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A customer with a conversation, as the widget makes one; returns its record id.
+async fn customer_with_chat(app: &TestApp, user: Value) -> String {
+    let mut customer = app.customer(Some(user)).await;
+    start_chat(&mut customer).await;
+    customer.welcome["customer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test]
-async fn the_statistics_proxy_passes_the_attendant_and_date_range_and_reports_failures() {
+async fn the_statistics_proxy_asks_about_the_verified_site_id_with_the_attendant_and_range() {
     let seen: Seen = Arc::default();
     let endpoint = fake_statistics(Arc::clone(&seen)).await;
-    let app = spawn_app_with(|c| c.statistics_base_endpoint = Some(endpoint)).await;
+    let app = spawn_app_with(|c| {
+        c.statistics_base_endpoint = Some(endpoint.as_str().parse().unwrap());
+        c.identity_secret = Some("site-secret".to_owned().into());
+    })
+    .await;
     let admin = app.admin().await;
-    let contact = app.get("/api/customers/298301/contactInfo", &admin).await;
+    let proof = hmac_proof(b"site-secret", "298301");
+    let verified =
+        customer_with_chat(&app, json!({"id": "298301", "name": "Ana", "hash": proof})).await;
+    let contact = app
+        .get(&format!("/api/customers/{verified}/contactInfo"), &admin)
+        .await;
     assert_eq!(contact.status(), 200);
     assert_eq!(
         contact.json::<Value>().await.unwrap()[0]["value"],
         "user@email.com"
     );
     let stats = app
-        .get("/api/customers/298301/statistics?range=7d", &admin)
+        .get(
+            &format!("/api/customers/{verified}/statistics?range=7d"),
+            &admin,
+        )
         .await;
     assert_eq!(stats.json::<Value>().await.unwrap()[0]["value"], "7");
     {
         let seen = seen.lock().unwrap();
+        // The site's own id, which its endpoints know the person by; never ours.
         assert_eq!(seen[0].0, "298301/contactInfo");
         assert_eq!(seen[0].1["attendant"], "admin");
         let start = &seen[1].1["start_date_time"];
@@ -72,10 +103,11 @@ async fn the_statistics_proxy_passes_the_attendant_and_date_range_and_reports_fa
         assert!(seen[1].1["end_date_time"] > *start);
     }
     // cached: a second call does not reach the endpoint
-    app.get("/api/customers/298301/contactInfo", &admin).await;
+    app.get(&format!("/api/customers/{verified}/contactInfo"), &admin)
+        .await;
     assert_eq!(seen.lock().unwrap().len(), 2);
     let failed = app
-        .get("/api/customers/298301/additionalInfo", &admin)
+        .get(&format!("/api/customers/{verified}/additionalInfo"), &admin)
         .await;
     assert_eq!(failed.status(), 502);
     assert_eq!(
@@ -83,11 +115,124 @@ async fn the_statistics_proxy_passes_the_attendant_and_date_range_and_reports_fa
         "upstream_failed"
     );
     assert_eq!(
-        app.get("/api/customers/298301/contactInfo", &Auth::None)
-            .await
-            .status(),
+        app.get(
+            &format!("/api/customers/{verified}/contactInfo"),
+            &Auth::None
+        )
+        .await
+        .status(),
         401
     );
+}
+
+#[tokio::test]
+async fn the_statistics_proxy_never_leaves_its_path_nor_asks_about_unverified_or_unseen_customers()
+{
+    let seen: Seen = Arc::default();
+    let endpoint = fake_statistics(Arc::clone(&seen)).await;
+    let app = spawn_app_with(|c| {
+        c.statistics_base_endpoint = Some(endpoint.as_str().parse().unwrap());
+        c.identity_secret = Some("site-secret".to_owned().into());
+    })
+    .await;
+    let admin = app.admin().await;
+    // Security review, finding 8: `.`, `..` and ids nobody stored reached the upstream.
+    for path in [
+        "/api/customers/../contactInfo",
+        "/api/customers/%2e%2e/statistics?range=7d",
+        "/api/customers/./additionalInfo",
+        "/api/customers/c-123/contactInfo",
+    ] {
+        let response = reqwest::Client::builder()
+            .build()
+            .unwrap()
+            .get(app.url(path))
+            .header("cookie", cookie(&admin))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    // An unverified id is whatever the visitor's page says: no statistics for it.
+    let claimed = customer_with_chat(&app, json!({"id": "298301", "name": "Mallory"})).await;
+    let refused = app
+        .get(&format!("/api/customers/{claimed}/contactInfo"), &admin)
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["code"],
+        "verification_required"
+    );
+    // A verified site id full of path syntax stays one segment.
+    let odd_id = "a/../b?x#y";
+    let proof = hmac_proof(b"site-secret", odd_id);
+    let odd = customer_with_chat(&app, json!({"id": odd_id, "hash": proof})).await;
+    // An attendant who sees none of the customer's conversations is refused.
+    let admin_id = "admin";
+    let billing = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/queues/billing",
+            &admin,
+            json!({"id": "billing", "name": "Billing", "mode": "auto"}),
+        )
+        .await;
+    assert_eq!(billing.status(), 200);
+    let cleo = app
+        .post(
+            "/api/attendants",
+            &admin,
+            json!({"email": "cleo@example.com", "name": "Cleo", "password": "secret-pass", "queues": ["billing"]}),
+        )
+        .await;
+    assert_eq!(cleo.status(), 201);
+    let cleo = app.login("cleo@example.com", "secret-pass").await;
+    let unseen = app
+        .get(&format!("/api/customers/{odd}/contactInfo"), &cleo)
+        .await;
+    assert_eq!(unseen.status(), 403);
+    assert_eq!(
+        app.get(&format!("/api/customers/{odd}/contactInfo"), &admin)
+            .await
+            .status(),
+        200
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen.len(),
+        1,
+        "only the one allowed call went out: {seen:?}"
+    );
+    assert_eq!(
+        seen[0].0, "a/../b?x#y/contactInfo",
+        "one segment, decoded by the upstream"
+    );
+    assert_eq!(seen[0].1["attendant"], admin_id);
+}
+
+#[tokio::test]
+async fn unverified_statistics_can_be_allowed_by_the_operator() {
+    let seen: Seen = Arc::default();
+    let endpoint = fake_statistics(Arc::clone(&seen)).await;
+    let app = spawn_app_with(|c| {
+        c.statistics_base_endpoint = Some(endpoint.as_str().parse().unwrap());
+        c.allow_unverified_statistics = true;
+    })
+    .await;
+    let admin = app.admin().await;
+    let claimed = customer_with_chat(&app, json!({"id": "77", "name": "Bea"})).await;
+    let response = app
+        .get(&format!("/api/customers/{claimed}/contactInfo"), &admin)
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(seen.lock().unwrap()[0].0, "77/contactInfo");
+}
+
+fn cookie(auth: &Auth) -> String {
+    match auth {
+        Auth::Cookie(c) => c.clone(),
+        other => panic!("not a cookie: {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -115,7 +260,9 @@ async fn attendants_can_log_in_through_the_authentication_hook() {
         }
     }
     let endpoint = serve(Router::new().route("/chimpassist/auth", post(auth))).await;
-    let app = spawn_app_with(|c| c.authentication_endpoint = Some(endpoint)).await;
+    let app =
+        spawn_app_with(|c| c.authentication_endpoint = Some(endpoint.as_str().parse().unwrap()))
+            .await;
     let ana = app.login("ana@shop.com", "right").await;
     let me: Value = app.get("/api/me", &ana).await.json().await.unwrap();
     assert_eq!(me["name"], "Ana Support");
@@ -157,8 +304,9 @@ async fn callbacks_are_stored_listed_and_marked_done() {
         .json()
         .await
         .unwrap();
-    assert_eq!(open[0]["id"], id.as_str());
-    assert_eq!(open[0]["note"], "about my order");
+    assert_eq!(open["callbacks"][0]["id"], id.as_str());
+    assert_eq!(open["callbacks"][0]["note"], "about my order");
+    assert_eq!(open["next"], Value::Null);
     let done: Value = app
         .post(&format!("/api/callbacks/{id}/done"), &admin, json!({}))
         .await
@@ -172,12 +320,59 @@ async fn callbacks_are_stored_listed_and_marked_done() {
         .json()
         .await
         .unwrap();
-    assert!(open.as_array().unwrap().is_empty());
-    let all: Value = app
-        .get("/api/callbacks?all=true", &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert!(open["callbacks"].as_array().unwrap().is_empty());
+    for state in ["all", "done"] {
+        let listed: Value = app
+            .get(&format!("/api/callbacks?state={state}"), &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["callbacks"].as_array().unwrap().len(), 1, "{state}");
+    }
+}
+
+#[tokio::test]
+async fn callbacks_are_listed_a_page_at_a_time() {
+    let app = spawn_app().await;
+    for i in 0..7 {
+        let created = app
+            .post(
+                "/api/callback",
+                &Auth::None,
+                json!({"name": format!("Visitor {i}"), "email": format!("v{i}@example.com")}),
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+    }
+    let admin = app.admin().await;
+    let mut names = Vec::new();
+    let mut path = "/api/callbacks?limit=3".to_owned();
+    loop {
+        let page: Value = app.get(&path, &admin).await.json().await.unwrap();
+        let callbacks = page["callbacks"].as_array().unwrap();
+        assert!(callbacks.len() <= 3);
+        names.extend(
+            callbacks
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_owned()),
+        );
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/callbacks?limit=3&before={next}"),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..7).rev().map(|i| format!("Visitor {i}")).collect();
+    assert_eq!(names, expected, "newest first, each once");
+    let too_many = app.get("/api/callbacks?limit=1000", &admin).await;
+    let page: Value = too_many.json().await.unwrap();
+    assert_eq!(
+        page["callbacks"].as_array().unwrap().len(),
+        7,
+        "limit clamped to 100"
+    );
+    let bad = app.get("/api/callbacks?before=nonsense", &admin).await;
+    assert_eq!(bad.status(), 400);
+    let bad = app.get("/api/callbacks?state=maybe", &admin).await;
+    assert_eq!(bad.status(), 400);
 }

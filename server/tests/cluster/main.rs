@@ -81,6 +81,7 @@ impl Cluster {
             .env("MQTT_BASE_TOPIC", &self.topic)
             .env("LEADER_LEASE_TIME", LEASE_MS.to_string())
             .env("RATE_LIMIT_PER_SECOND", "1000")
+            .envs(UNTHROTTLED)
             .envs(settings.iter().copied());
         let (process, port, log) = spawn_listening(&mut command).await;
         let node = Node {

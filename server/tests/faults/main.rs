@@ -28,23 +28,18 @@ async fn start_process(dir: &std::path::Path) -> (tokio::process::Child, u16) {
             "100000",
         ])
         .arg("--data-dir")
-        .arg(dir);
+        .arg(dir)
+        .envs(UNTHROTTLED);
     let (child, port, _) = spawn_listening(&mut command).await;
     (child, port)
 }
 
+/// The admin's session cookie (its default password changed first, as the server demands).
 async fn login(port: u16) -> String {
-    let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/login"))
-        .json(&json!({"email": "admin", "password": "admin"}))
-        .send()
-        .await
-        .expect("login");
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .expect("cookie")
-        .to_owned();
-    cookie.split(';').next().expect("value").to_owned()
+    match TestApp::attached(port).admin().await {
+        Auth::Cookie(cookie) => cookie,
+        other => panic!("not a cookie: {other:?}"),
+    }
 }
 
 fn ws(port: u16, side: &str) -> String {

@@ -16,6 +16,17 @@ use tokio::process::{Child, Command};
 use crate::chimp;
 use crate::cli::{Args, Kind, Scenario};
 
+/// The server's per-network limits, lifted (see `chimpassist serve --help`).
+const UNTHROTTLED: [(&str, &str); 7] = [
+    ("MAX_CONNECTIONS_PER_IP", "100000000"),
+    ("REQUESTS_PER_MINUTE_PER_IP", "100000000"),
+    ("NEW_CUSTOMERS_PER_MINUTE_PER_IP", "100000000"),
+    ("CHATS_PER_MINUTE_PER_IP", "100000000"),
+    ("MAX_OPEN_CONVERSATIONS_PER_IP", "100000000"),
+    ("CALLBACKS_PER_MINUTE_PER_IP", "100000000"),
+    ("LOGINS_PER_MINUTE_PER_IP", "100000000"),
+];
+
 /// How long a target may take to start answering.
 const STARTUP: Duration = Duration::from_secs(30);
 
@@ -210,7 +221,10 @@ fn launch(
                 .args(&args.server_args)
                 // A fresh data directory gets this first admin (instead of admin/admin).
                 .env("ADMIN_EMAIL", chimp::ADMIN_EMAIL)
-                .env("ADMIN_PASSWORD", chimp::ADMIN_PASSWORD);
+                .env("ADMIN_PASSWORD", chimp::ADMIN_PASSWORD)
+                // Every simulated client is on 127.0.0.1: the per-network limits, sized
+                // for one person's browser, would refuse the whole load at once.
+                .envs(UNTHROTTLED);
             if let Some(b) = backing {
                 c.arg("--log-json")
                     .env("MONGO_CONNECTION_URL", &b.mongo_url)

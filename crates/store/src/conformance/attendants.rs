@@ -260,7 +260,7 @@ pub async fn auth_sessions_lifecycle(store: Arc<dyn Store>) {
     );
 
     store
-        .delete_auth_sessions_of(&a.id)
+        .delete_auth_sessions_of(&a.id, None)
         .await
         .expect("delete_auth_sessions_of");
     assert_eq!(
@@ -272,6 +272,85 @@ pub async fn auth_sessions_lifecycle(store: Arc<dyn Store>) {
         store.get_auth_session("h3").await.expect("get"),
         Some(session("h3", &b.id)),
         "b's session stays"
+    );
+}
+
+/// Which of `hashes` still name a session.
+async fn sessions_left<'h>(store: &dyn Store, hashes: &[&'h str]) -> Vec<&'h str> {
+    let mut left = Vec::new();
+    for &hash in hashes {
+        if store.get_auth_session(hash).await.expect("get").is_some() {
+            left.push(hash);
+        }
+    }
+    left
+}
+
+/// Revoking with a `keep` spares that one session of the attendant's and only it; other
+/// attendants' sessions are never touched, even when `keep` names one of them.
+pub async fn revoking_sessions_can_keep_one(store: Arc<dyn Store>) {
+    let a = new_attendant(&*store, 3).await;
+    let b = new_attendant(&*store, 3).await;
+    let idle = new_attendant(&*store, 3).await;
+    let session = |hash: &str, who: &AttendantId| AuthSession {
+        token_hash: hash.to_owned(),
+        attendant_id: who.clone(),
+        created_at: T0,
+        expires_at: T0 + 86_400_000,
+    };
+    for (hash, who) in [("a1", &a.id), ("a2", &a.id), ("a3", &a.id), ("b1", &b.id)] {
+        store
+            .create_auth_session(session(hash, who))
+            .await
+            .expect("create_auth_session");
+    }
+    let hashes = ["a1", "a2", "a3", "b1"];
+
+    store
+        .delete_auth_sessions_of(&a.id, Some("a2"))
+        .await
+        .expect("delete_auth_sessions_of keeping a2");
+    assert_eq!(
+        sessions_left(&*store, &hashes).await,
+        ["a2", "b1"],
+        "a's other sessions go; the kept one and b's stay"
+    );
+    assert_eq!(
+        store.get_auth_session("a2").await.expect("get"),
+        Some(session("a2", &a.id)),
+        "the kept session is unchanged"
+    );
+
+    store
+        .delete_auth_sessions_of(&a.id, Some("b1"))
+        .await
+        .expect("delete_auth_sessions_of keeping another's session");
+    assert_eq!(
+        sessions_left(&*store, &hashes).await,
+        ["b1"],
+        "keeping someone else's session keeps none of a's, and b's is untouched"
+    );
+
+    store
+        .delete_auth_sessions_of(&b.id, Some("b1"))
+        .await
+        .expect("delete_auth_sessions_of keeping the only one");
+    assert_eq!(
+        sessions_left(&*store, &hashes).await,
+        ["b1"],
+        "the only session is kept"
+    );
+    store
+        .delete_auth_sessions_of(&idle.id, Some("nope"))
+        .await
+        .expect("an attendant without sessions is not an error");
+    store
+        .delete_auth_sessions_of(&b.id, None)
+        .await
+        .expect("delete_auth_sessions_of");
+    assert!(
+        sessions_left(&*store, &hashes).await.is_empty(),
+        "without keep, all go"
     );
 }
 

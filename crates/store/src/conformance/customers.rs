@@ -122,6 +122,44 @@ pub async fn verified_upsert_updates_display_fields(store: Arc<dyn Store>) {
     assert_ne!(other.id, first.id, "another external id is another record");
 }
 
+/// `profile_verified` is the latest proof's word on the profile, and only a verified upsert
+/// can set it.
+pub async fn profile_verified_follows_the_latest_proof(store: Arc<dyn Store>) {
+    let with_profile = |profile_verified| Customer {
+        profile_verified,
+        ..verified("ext-9", "Dana")
+    };
+    let first = store
+        .upsert_verified_customer(with_profile(true))
+        .await
+        .expect("upsert_verified_customer");
+    assert!(first.profile_verified, "a proven profile is stored as such");
+    let stored = store.get_customer(&first.id).await.expect("get_customer");
+    assert_eq!(stored.as_ref(), Some(&first), "and reads back so");
+
+    let second = store
+        .upsert_verified_customer(with_profile(false))
+        .await
+        .expect("upsert_verified_customer");
+    assert_eq!(second.id, first.id, "same external id, same record");
+    assert!(
+        !second.profile_verified,
+        "a later proof without the profile leaves it unproven"
+    );
+    let stored = store.get_customer(&first.id).await.expect("get_customer");
+    assert_eq!(stored, Some(second), "and reads back so");
+
+    let mut claim = with_profile(true);
+    claim.id = customer_record().id;
+    let created = store.create_customer(claim).await.expect("create_customer");
+    assert!(
+        !created.verified && !created.profile_verified,
+        "create_customer stores neither verified nor profile_verified: {created:?}"
+    );
+    let stored = store.get_customer(&created.id).await.expect("get_customer");
+    assert_eq!(stored, Some(created), "and reads back so");
+}
+
 pub async fn customer_profile_update(store: Arc<dyn Store>) {
     let c = new_customer(&*store).await;
     store

@@ -1,13 +1,15 @@
 //! Readiness, settings, read-your-writes, receipts, callbacks.
 
+use std::cmp::Reverse;
 use std::sync::Arc;
 
 use chimpassist_protocol::{
     CallbackId, ConversationId, Party, QueueId, Rating, ReceiptKind, Receipts,
 };
+use uuid::Uuid;
 
 use super::support::*;
-use crate::{Callback, Store};
+use crate::{Callback, CallbackCursor, CallbackFilter, Store};
 
 pub async fn ping_answers(store: Arc<dyn Store>) {
     store.ping().await.expect("ping on a fresh store");
@@ -195,6 +197,14 @@ fn callback(created_at: i64, name: &str) -> Callback {
     }
 }
 
+/// One page large enough for every callback the filter lets through.
+async fn list_callbacks(store: &dyn Store, filter: CallbackFilter) -> Vec<Callback> {
+    store
+        .list_callbacks(filter, None, 100)
+        .await
+        .expect("list_callbacks")
+}
+
 /// Create, list open vs all (newest first), mark done once (first marker wins), NotFound.
 pub async fn callbacks_lifecycle(store: Arc<dyn Store>) {
     let customer = new_customer(&*store).await;
@@ -210,7 +220,7 @@ pub async fn callbacks_lifecycle(store: Arc<dyn Store>) {
             .await
             .expect("create_callback");
     }
-    let open = store.list_callbacks(false).await.expect("list_callbacks");
+    let open = list_callbacks(&*store, CallbackFilter::Open).await;
     assert_eq!(
         open,
         vec![third.clone(), second.clone(), first.clone()],
@@ -237,17 +247,17 @@ pub async fn callbacks_lifecycle(store: Arc<dyn Store>) {
         "marking twice must keep the first done_at/done_by"
     );
 
-    let open = store.list_callbacks(false).await.expect("list_callbacks");
+    let open = list_callbacks(&*store, CallbackFilter::Open).await;
     assert_eq!(
         open,
         vec![third.clone(), first.clone()],
         "done callbacks are not open"
     );
-    let all = store.list_callbacks(true).await.expect("list_callbacks");
+    let all = list_callbacks(&*store, CallbackFilter::All).await;
     assert_eq!(
         all,
         vec![third, again, first],
-        "include_done lists all, newest first"
+        "All lists done ones too, newest first"
     );
 
     assert_err(
@@ -257,4 +267,116 @@ pub async fn callbacks_lifecycle(store: Arc<dyn Store>) {
         "NotFound",
         "mark_callback_done on unknown",
     );
+}
+
+/// Every page of `filter` with `limit` per page, the final (empty) one included.
+async fn callback_pages(
+    store: &dyn Store,
+    filter: CallbackFilter,
+    limit: u64,
+) -> Vec<Vec<Callback>> {
+    let mut pages: Vec<Vec<Callback>> = Vec::new();
+    let mut before = None;
+    loop {
+        assert!(
+            pages.len() < 20,
+            "{filter:?}: paging does not end (a cursor repeats or skips back)"
+        );
+        let page = store
+            .list_callbacks(filter, before.clone(), limit)
+            .await
+            .expect("list_callbacks");
+        before = page.last().map(|c| CallbackCursor {
+            created_at: c.created_at,
+            id: c.id,
+        });
+        let last = page.is_empty();
+        pages.push(page);
+        if last {
+            return pages;
+        }
+    }
+}
+
+/// Paging by `(created_at, id)` cursors visits every callback a filter lets through exactly
+/// once, newest first, however many share a timestamp, and ends with an empty page.
+pub async fn callbacks_page_by_cursor_through_each_filter(store: Arc<dyn Store>) {
+    // Three share T0 + 2 and two share T0 + 3. Ids are chosen so their order is neither the
+    // insertion order nor the same when bytes are read as signed (0x80… above 0x7f…).
+    let specs: [(u128, i64, &str); 7] = [
+        (0x7f00_0000_0000_4000_8000_0000_0000_0001, T0 + 2, "tie-7f"),
+        (0x0100_0000_0000_4000_8000_0000_0000_0002, T0 + 4, "newest"),
+        (0x8000_0000_0000_4000_8000_0000_0000_0003, T0 + 2, "tie-80"),
+        (0x2000_0000_0000_4000_8000_0000_0000_0004, T0 + 1, "oldest"),
+        (0xff00_0000_0000_4000_8000_0000_0000_0005, T0 + 3, "pair-ff"),
+        (0x0000_0000_0000_4000_8000_0000_0000_0006, T0 + 2, "tie-00"),
+        (0x1000_0000_0000_4000_8000_0000_0000_0007, T0 + 3, "pair-10"),
+    ];
+    let mut stored = Vec::new();
+    for (id, created_at, name) in specs {
+        let cb = Callback {
+            id: CallbackId::from(Uuid::from_u128(id)),
+            ..callback(created_at, name)
+        };
+        store
+            .create_callback(cb.clone())
+            .await
+            .expect("create_callback");
+        stored.push(cb);
+    }
+    let marker = new_attendant(&*store, 3).await;
+    for name in ["tie-80", "pair-10", "oldest"] {
+        let cb = stored.iter_mut().find(|c| c.name == name).expect("spec");
+        *cb = store
+            .mark_callback_done(&cb.id, &marker.id, T0 + 10)
+            .await
+            .expect("mark_callback_done");
+    }
+    stored.sort_by_key(|c| Reverse((c.created_at, c.id)));
+
+    for filter in [
+        CallbackFilter::Open,
+        CallbackFilter::Done,
+        CallbackFilter::All,
+    ] {
+        let expected: Vec<Callback> = stored
+            .iter()
+            .filter(|c| filter.allows(c))
+            .cloned()
+            .collect();
+        let pages = callback_pages(&*store, filter, 2).await;
+        let (last, full) = pages.split_last().expect("at least one page");
+        assert!(
+            last.is_empty(),
+            "{filter:?}: paging ends with an empty page"
+        );
+        let sizes: Vec<usize> = full.iter().map(Vec::len).collect();
+        let want: Vec<usize> = expected.chunks(2).map(<[Callback]>::len).collect();
+        assert_eq!(sizes, want, "{filter:?}: pages of 2 until the rest");
+        let names = |list: &[Callback]| list.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        let seen: Vec<Callback> = full.concat();
+        assert_eq!(
+            names(&seen),
+            names(&expected),
+            "{filter:?}: each once, newest first by (created_at, id)"
+        );
+        assert_eq!(seen, expected, "{filter:?}: records as stored");
+    }
+
+    // A cursor need not be a stored callback: it is a position in the order.
+    let between = CallbackCursor {
+        created_at: T0 + 2,
+        id: CallbackId::from(Uuid::from_u128(0x7f00_0000_0000_4000_8000_0000_0000_0000)),
+    };
+    let below = store
+        .list_callbacks(CallbackFilter::All, Some(between), 10)
+        .await
+        .expect("list_callbacks");
+    let names: Vec<&str> = below.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["tie-00", "oldest"], "strictly below the cursor");
+    let none = store
+        .list_callbacks(CallbackFilter::All, None, 0)
+        .await
+        .expect("list_callbacks");
+    assert!(none.is_empty(), "a limit of 0 lists nothing: {none:?}");
 }

@@ -28,6 +28,7 @@ pub(super) fn customer_record() -> Customer {
         id: CustomerId::parse(unique("cust")).expect("valid id"),
         external_id: None,
         verified: false,
+        profile_verified: false,
         name: "Visitor".to_owned(),
         avatar_url: None,
         email: None,

@@ -32,7 +32,7 @@ pub(crate) fn setting_or_init(conn: &Connection, key: &str, init: &str) -> Store
 
 macro_rules! customer_cols {
     () => {
-        "id, external_id, verified, name, avatar_url, email, created_at"
+        "id, external_id, verified, profile_verified, name, avatar_url, email, created_at"
     };
 }
 
@@ -41,18 +41,21 @@ fn customer_from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
         id: parsed(row, 0, CustomerId::parse)?,
         external_id: row.get(1)?,
         verified: row.get(2)?,
-        name: row.get(3)?,
-        avatar_url: row.get(4)?,
-        email: row.get(5)?,
-        created_at: row.get(6)?,
+        profile_verified: row.get(3)?,
+        name: row.get(4)?,
+        avatar_url: row.get(5)?,
+        email: row.get(6)?,
+        created_at: row.get(7)?,
     })
 }
 
-/// Always stored unverified: only [`upsert_verified_customer`] makes verified records.
+/// Always stored unverified, profile included: only [`upsert_verified_customer`] makes
+/// verified records.
 pub(crate) fn create_customer(conn: &Connection, c: &Customer) -> StoreResult<Customer> {
     let sql = concat!(
-        "INSERT INTO customers (id, external_id, verified, name, avatar_url, email, created_at) ",
-        "VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6) RETURNING ",
+        "INSERT INTO customers (",
+        customer_cols!(),
+        ") VALUES (?1, ?2, 0, 0, ?3, ?4, ?5, ?6) RETURNING ",
         customer_cols!()
     );
     Ok(conn.prepare_cached(sql)?.query_row(
@@ -69,7 +72,8 @@ pub(crate) fn create_customer(conn: &Connection, c: &Customer) -> StoreResult<Cu
 }
 
 /// One statement, so the unique index on verified external ids decides between insert and
-/// update; the existing record keeps its id and `created_at`.
+/// update; the existing record keeps its id and `created_at`. `profile_verified` follows the
+/// latest proof: a later token without profile claims leaves the profile unproven again.
 pub(crate) fn upsert_verified_customer(conn: &Connection, c: &Customer) -> StoreResult<Customer> {
     let Some(external_id) = c.external_id.as_deref() else {
         return Err(StoreError::Internal(
@@ -77,10 +81,12 @@ pub(crate) fn upsert_verified_customer(conn: &Connection, c: &Customer) -> Store
         ));
     };
     let sql = concat!(
-        "INSERT INTO customers (id, external_id, verified, name, avatar_url, email, created_at) ",
-        "VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6) ",
+        "INSERT INTO customers (",
+        customer_cols!(),
+        ") VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7) ",
         "ON CONFLICT (external_id) WHERE verified = 1 DO UPDATE SET ",
-        "name = excluded.name, avatar_url = excluded.avatar_url, email = excluded.email ",
+        "profile_verified = excluded.profile_verified, name = excluded.name, ",
+        "avatar_url = excluded.avatar_url, email = excluded.email ",
         "RETURNING ",
         customer_cols!()
     );
@@ -88,6 +94,7 @@ pub(crate) fn upsert_verified_customer(conn: &Connection, c: &Customer) -> Store
         params![
             c.id.as_str(),
             external_id,
+            c.profile_verified,
             c.name,
             c.avatar_url,
             c.email,
@@ -313,9 +320,17 @@ pub(crate) fn delete_auth_session(conn: &Connection, token_hash: &str) -> StoreR
     Ok(())
 }
 
-pub(crate) fn delete_auth_sessions_of(conn: &Connection, id: &AttendantId) -> StoreResult<()> {
-    conn.prepare_cached("DELETE FROM auth_sessions WHERE attendant_id = ?1")?
-        .execute([id.as_str()])?;
+/// `IS NOT` rather than `<>`: without a `keep` (NULL) it holds for every session, where
+/// `<> NULL` would hold for none and revoke nothing.
+pub(crate) fn delete_auth_sessions_of(
+    conn: &Connection,
+    id: &AttendantId,
+    keep: Option<&str>,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "DELETE FROM auth_sessions WHERE attendant_id = ?1 AND token_hash IS NOT ?2",
+    )?
+    .execute(params![id.as_str(), keep])?;
     Ok(())
 }
 

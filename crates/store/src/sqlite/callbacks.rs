@@ -3,8 +3,8 @@
 use chimpassist_protocol::{AttendantId, CallbackId, CustomerId, QueueId, TimestampMs};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{parsed, parsed_opt, uuid_bytes, uuid_id};
-use crate::{Callback, StoreError, StoreResult};
+use super::codec::{int, parsed, parsed_opt, uuid_bytes, uuid_id};
+use crate::{Callback, CallbackCursor, CallbackFilter, StoreError, StoreResult};
 
 macro_rules! callback_cols {
     () => {
@@ -51,23 +51,50 @@ pub(crate) fn create(conn: &Connection, c: &Callback) -> StoreResult<()> {
     Ok(())
 }
 
-/// Open ones come from their own partial index, so a long done history costs nothing.
-pub(crate) fn list(conn: &Connection, include_done: bool) -> StoreResult<Vec<Callback>> {
-    let sql = if include_done {
+/// A page newest first, strictly below the cursor `(?1, ?2)` in `(created_at, id)` order, at
+/// most `?3` rows; `$filter` is the condition of a [`CallbackFilter`] (`TRUE` for all).
+macro_rules! page_sql {
+    ($filter:literal) => {
         concat!(
             "SELECT ",
             callback_cols!(),
-            " FROM callbacks ORDER BY created_at DESC, id DESC"
-        )
-    } else {
-        concat!(
-            "SELECT ",
-            callback_cols!(),
-            " FROM callbacks WHERE done_at IS NULL ORDER BY created_at DESC, id DESC"
+            " FROM callbacks WHERE ",
+            $filter,
+            " AND (created_at, id) < (?1, ?2) ORDER BY created_at DESC, id DESC LIMIT ?3"
         )
     };
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map([], callback_from_row)?;
+}
+
+/// Every callback: a backwards range of `callbacks_newest` (`created_at, id`), which serves
+/// the descending order as it is (`tests.rs` checks each plan).
+pub(crate) const ALL: &str = page_sql!("TRUE");
+/// Open ones: a backwards range of their own partial index `callbacks_open`, so a long done
+/// history costs nothing.
+pub(crate) const OPEN: &str = page_sql!("done_at IS NULL");
+/// Done ones: `callbacks_newest`, skipping the open ones (few: they are worked off).
+pub(crate) const DONE: &str = page_sql!("done_at IS NOT NULL");
+
+fn page_sql(filter: CallbackFilter) -> &'static str {
+    match filter {
+        CallbackFilter::Open => OPEN,
+        CallbackFilter::Done => DONE,
+        CallbackFilter::All => ALL,
+    }
+}
+
+pub(crate) fn list(
+    conn: &Connection,
+    filter: CallbackFilter,
+    before: Option<CallbackCursor>,
+    limit: u64,
+) -> StoreResult<Vec<Callback>> {
+    // No cursor: start above every real key (no UUID blob exceeds sixteen 0xFF bytes).
+    let (created_at, id) = match before {
+        Some(c) => (c.created_at, uuid_bytes(c.id.as_uuid())),
+        None => (i64::MAX, [0xFF; 16]),
+    };
+    let mut stmt = conn.prepare_cached(page_sql(filter))?;
+    let rows = stmt.query_map(params![created_at, id, int(limit)], callback_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -11,9 +11,9 @@ use super::{
     SqliteStore, accounts, callbacks, conversations, leases, messages, search, workspace, writer,
 };
 use crate::{
-    Appended, Attendant, AttendantUpdate, AuthSession, Callback, Conversation, Customer, Lease,
-    MessageCursor, NewConversation, NewMessage, Queue, SearchMatch, Store, StoreResult,
-    StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
+    Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
+    Conversation, Customer, Lease, MessageCursor, NewConversation, NewMessage, Queue, SearchMatch,
+    Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
 
 #[async_trait]
@@ -127,9 +127,14 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn delete_auth_sessions_of(&self, attendant: &AttendantId) -> StoreResult<()> {
+    async fn delete_auth_sessions_of(
+        &self,
+        attendant: &AttendantId,
+        keep: Option<&str>,
+    ) -> StoreResult<()> {
         let attendant = attendant.clone();
-        self.write(move |c| accounts::delete_auth_sessions_of(c, &attendant))
+        let keep = keep.map(str::to_owned);
+        self.write(move |c| accounts::delete_auth_sessions_of(c, &attendant, keep.as_deref()))
             .await
     }
 
@@ -265,8 +270,14 @@ impl Store for SqliteStore {
         self.write(move |c| callbacks::create(c, &callback)).await
     }
 
-    async fn list_callbacks(&self, include_done: bool) -> StoreResult<Vec<Callback>> {
-        self.read(move |c| callbacks::list(c, include_done)).await
+    async fn list_callbacks(
+        &self,
+        filter: CallbackFilter,
+        before: Option<CallbackCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<Callback>> {
+        self.read(move |c| callbacks::list(c, filter, before, limit))
+            .await
     }
 
     async fn mark_callback_done(

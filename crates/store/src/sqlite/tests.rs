@@ -9,7 +9,7 @@ use chimpassist_protocol::{
 use rusqlite::{Connection, ffi};
 use tempfile::TempDir;
 
-use super::{SqliteStore, accounts, conversations, messages, schema};
+use super::{SqliteStore, accounts, callbacks, conversations, messages, schema};
 use crate::{Customer, NewConversation, NewMessage, Store, StoreError};
 
 fn migrated() -> Connection {
@@ -81,6 +81,24 @@ fn hot_lookups_are_index_ranges() {
     assert!(!open.iter().any(|s| s.contains("TEMP B-TREE")), "{open:?}");
 }
 
+#[test]
+fn callback_pages_are_index_ranges() {
+    let conn = migrated();
+    // Each filter's page is a backwards range below the cursor, already in order.
+    assert_index_range(&conn, callbacks::ALL, "callbacks_newest");
+    assert_index_range(&conn, callbacks::DONE, "callbacks_newest");
+    // Open ones come from the partial index that holds only them.
+    assert_index_range(&conn, callbacks::OPEN, "callbacks_open");
+    for sql in [callbacks::ALL, callbacks::OPEN, callbacks::DONE] {
+        let plan = plan(&conn, sql);
+        assert!(
+            plan.iter()
+                .any(|s| s.starts_with("SEARCH") && s.contains("<")),
+            "the cursor bounds the range, not a filter after a scan: {plan:?}"
+        );
+    }
+}
+
 fn new_message(conversation: ConversationId, customer: &CustomerId, body: &str) -> NewMessage {
     NewMessage {
         conversation,
@@ -100,6 +118,7 @@ async fn store_with_conversation(dir: &TempDir) -> (SqliteStore, ConversationId,
             id: CustomerId::parse("c1").expect("id"),
             external_id: None,
             verified: false,
+            profile_verified: false,
             name: "Visitor".to_owned(),
             avatar_url: None,
             email: None,
@@ -256,6 +275,25 @@ async fn schema_version_is_recorded_and_newer_files_are_refused() {
         matches!(refused, Err(StoreError::Internal(_))),
         "{refused:?}"
     );
+}
+
+#[test]
+fn customers_of_older_files_read_as_profile_unverified() {
+    let mut conn = Connection::open_in_memory().expect("open");
+    schema::create_at(&conn, 3);
+    conn.execute(
+        "INSERT INTO customers (id, external_id, verified, name, created_at) \
+         VALUES ('old', 'ext-1', 1, 'Old', 1)",
+        [],
+    )
+    .expect("a customer of schema 3");
+    schema::migrate(&mut conn).expect("migrate");
+    let id = CustomerId::parse("old").expect("id");
+    let old = accounts::get_customer(&conn, &id)
+        .expect("get_customer")
+        .expect("kept");
+    assert!(old.verified, "{old:?}");
+    assert!(!old.profile_verified, "no older record proved its profile");
 }
 
 #[test]

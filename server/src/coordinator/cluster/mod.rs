@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chimpassist_protocol::{AttendantId, CustomerId};
-use chimpassist_store::{Attendant, Customer, Store};
+use chimpassist_store::{Customer, Store};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -43,9 +43,9 @@ mod election;
 mod inbound;
 mod outbox;
 
-use super::Timing;
 use super::replica::Replica;
 use super::wire::{ClusterMessage, NodeId, Request, Response};
+use super::{Limits, Timing};
 use crate::bus::{Bus, BusEvent};
 
 /// The store lease whose holder coordinates.
@@ -101,7 +101,7 @@ struct Reign {
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     customers: HashMap<CustomerId, (Customer, u32)>,
-    attendants: HashMap<AttendantId, (Attendant, u32)>,
+    attendants: HashMap<AttendantId, u32>,
     /// A report may not have reached the leader: send a snapshot at the next chance.
     dirty: bool,
 }
@@ -126,6 +126,7 @@ pub(crate) struct Shared {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) bus: Arc<dyn Bus>,
     pub(crate) timing: Timing,
+    pub(crate) limits: Limits,
     pub(crate) replica: Replica,
     leader: watch::Sender<Option<LeaderRef>>,
     reign: Mutex<Option<Reign>>,
@@ -152,6 +153,7 @@ impl Shared {
         bus: Arc<dyn Bus>,
         timing: Timing,
         mode: Mode,
+        limits: Limits,
     ) -> Arc<Self> {
         Arc::new(Self {
             me: NodeId::random(),
@@ -159,6 +161,7 @@ impl Shared {
             store,
             bus,
             timing,
+            limits,
             replica: Replica::default(),
             leader: watch::Sender::new(None),
             reign: Mutex::new(None),
@@ -356,9 +359,9 @@ impl Shared {
 
 fn unavailable(message: &str) -> Response {
     Response::Failed {
-        error: chimpassist_protocol::ErrorBody {
-            code: chimpassist_protocol::ErrorCode::Unavailable,
-            message: message.to_owned(),
-        },
+        error: chimpassist_protocol::ErrorBody::new(
+            chimpassist_protocol::ErrorCode::Unavailable,
+            message,
+        ),
     }
 }

@@ -2,10 +2,10 @@
 //! absolute counts, and all at once in a snapshot when the leader may lack them.
 
 use chimpassist_protocol::{AttendantId, CustomerId};
-use chimpassist_store::{Attendant, Customer};
+use chimpassist_store::Customer;
 
 use super::{SNAPSHOT_PART, Sent, Shared};
-use crate::coordinator::wire::{Connections, Request, Response, public};
+use crate::coordinator::wire::{Connections, Request, Response};
 
 impl Shared {
     // --- this node's sockets ---------------------------------------------------------------
@@ -48,37 +48,28 @@ impl Shared {
 
     /// Counts an attendant's new socket and asks for its welcome. The report is rebuilt
     /// from the current count whenever it is sent again.
-    pub(crate) async fn attendant_connected(&self, attendant: &Attendant) -> Response {
-        {
-            let mut outbox = self.outbox.lock().await;
-            let entry = outbox
-                .attendants
-                .entry(attendant.id.clone())
-                .or_insert_with(|| (public(attendant.clone()), 0));
-            entry.0 = public(attendant.clone());
-            entry.1 += 1;
-        }
-        let id = attendant.id.clone();
-        self.call_with(|outbox| {
-            let (record, count) = outbox
-                .attendants
-                .get(&id)
-                .map_or_else(|| (public(attendant.clone()), 0), |(a, n)| (a.clone(), *n));
-            Request::AttendantConnected {
-                node: self.me.clone(),
-                entry: Connections::Attendant {
-                    presence: self.replica.attendant(&id),
-                    attendant: record,
-                    count,
-                },
-            }
+    pub(crate) async fn attendant_connected(&self, attendant: &AttendantId) -> Response {
+        *self
+            .outbox
+            .lock()
+            .await
+            .attendants
+            .entry(attendant.clone())
+            .or_insert(0) += 1;
+        self.call_with(|outbox| Request::AttendantConnected {
+            node: self.me.clone(),
+            entry: Connections::Attendant {
+                presence: self.replica.attendant(attendant),
+                attendant: attendant.clone(),
+                count: outbox.attendants.get(attendant).copied().unwrap_or(0),
+            },
         })
         .await
     }
 
     pub(crate) async fn attendant_disconnected(&self, attendant: &AttendantId) {
         let mut outbox = self.outbox.lock().await;
-        let Some((record, count)) = outbox.attendants.get_mut(attendant) else {
+        let Some(count) = outbox.attendants.get_mut(attendant) else {
             return;
         };
         *count = count.saturating_sub(1);
@@ -86,7 +77,7 @@ impl Shared {
             node: self.me.clone(),
             entry: Connections::Attendant {
                 presence: self.replica.attendant(attendant),
-                attendant: record.clone(),
+                attendant: attendant.clone(),
                 count: *count,
             },
         };
@@ -111,9 +102,9 @@ impl Shared {
         entries.extend(
             outbox
                 .attendants
-                .values()
+                .iter()
                 .map(|(a, n)| Connections::Attendant {
-                    presence: self.replica.attendant(&a.id),
+                    presence: self.replica.attendant(a),
                     attendant: a.clone(),
                     count: *n,
                 }),
