@@ -31,6 +31,8 @@ COPY --from=build /out/chimpassist /usr/local/bin/chimpassist
 COPY --from=build /out/dist /usr/share/chimpassist/dist
 USER chimpassist
 WORKDIR /var/lib/chimpassist
+# On 0.0.0.0 the server never creates the default admin/admin: the first start needs
+# ADMIN_EMAIL and ADMIN_PASSWORD (`docker run -e ADMIN_EMAIL=admin -e ADMIN_PASSWORD=…`).
 ENV HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/var/lib/chimpassist/data \

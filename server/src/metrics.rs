@@ -19,6 +19,15 @@ pub struct KindLabel {
     kind: String,
 }
 
+impl KindLabel {
+    pub fn new(kind: impl Into<String>) -> Self {
+        Self { kind: kind.into() }
+    }
+}
+
+/// Counters by kind (a limit, a reason), shared with whatever counts them.
+pub type KindCounters = Family<KindLabel, Counter>;
+
 /// The server's counters and gauges.
 #[derive(Debug)]
 pub struct Metrics {
@@ -29,6 +38,10 @@ pub struct Metrics {
     pub bus_gaps: Counter,
     /// 1 while this node coordinates (set when the metrics are read).
     pub coordinator_leading: Gauge,
+    /// argon2 verifications run for logins (known account or not: one each).
+    pub password_checks: Counter,
+    /// Open client connections, HTTP and WebSocket (set when the metrics are read).
+    pub open_connections: Gauge,
     rejected: Family<CodeLabel, Counter>,
     connections: Family<KindLabel, Gauge>,
 }
@@ -50,6 +63,8 @@ impl Default for Metrics {
         let messages_duplicate = Counter::default();
         let bus_gaps = Counter::default();
         let coordinator_leading = Gauge::default();
+        let password_checks = Counter::default();
+        let open_connections = Gauge::default();
         let rejected = Family::<CodeLabel, Counter>::default();
         let connections = Family::<KindLabel, Gauge>::default();
         registry.register(
@@ -73,6 +88,16 @@ impl Default for Metrics {
             coordinator_leading.clone(),
         );
         registry.register(
+            "password_checks",
+            "Password verifications for logins (an unknown login costs one too)",
+            password_checks.clone(),
+        );
+        registry.register(
+            "open_connections",
+            "Open client connections, HTTP and WebSocket",
+            open_connections.clone(),
+        );
+        registry.register(
             "frames_rejected",
             "Client frames answered with an error, by code",
             rejected.clone(),
@@ -88,6 +113,8 @@ impl Default for Metrics {
             messages_duplicate,
             bus_gaps,
             coordinator_leading,
+            password_checks,
+            open_connections,
             rejected,
             connections,
         }
@@ -110,6 +137,21 @@ impl Metrics {
             .clone();
         gauge.inc();
         ConnectionGauge(gauge)
+    }
+
+    /// Adds the edge's counters: requests refused by each rate limit, connections refused.
+    pub fn register_edge(&self, throttled: &KindCounters, refused: &KindCounters) {
+        let mut registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+        registry.register(
+            "throttled",
+            "Requests refused by a per-network rate limit, by limit",
+            throttled.clone(),
+        );
+        registry.register(
+            "connections_refused",
+            "Connections refused at accept (server or address full), by reason",
+            refused.clone(),
+        );
     }
 
     /// The text exposition format.

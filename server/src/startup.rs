@@ -119,6 +119,8 @@ impl Running {
             .connect_timeout(Duration::from_secs(3))
             .build()
             .context("building the HTTP client")?;
+        let metrics = Metrics::default();
+        metrics.register_edge(&edge.throttled, &edge.slots.refusals);
         let auth = Auth::new(
             Arc::clone(&dyn_store),
             secret.as_bytes(),
@@ -130,6 +132,7 @@ impl Running {
             },
             http.clone(),
             Arc::clone(&edge),
+            metrics.password_checks.clone(),
         );
         let bus = start_bus(&config)?;
         let timing = Timing {
@@ -167,7 +170,7 @@ impl Running {
             hub: Hub::new(),
             coordinator,
             auth,
-            metrics: Metrics::default(),
+            metrics,
             http,
             upstream: Default::default(),
             stop,
@@ -485,6 +488,12 @@ async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()
         (Some(login), Some(password)) => (login.to_lowercase(), password.clone(), false),
         (None, None) if config.production => anyhow::bail!(
             "production mode refuses the default admin/admin account: set ADMIN_EMAIL and ADMIN_PASSWORD"
+        ),
+        // Anyone who can reach the port would know the password.
+        (None, None) if !config.host.is_loopback() => anyhow::bail!(
+            "refusing to create the default admin/admin account on {}, which is not a loopback \
+             address: set ADMIN_EMAIL and ADMIN_PASSWORD",
+            config.host
         ),
         (None, None) => ("admin".to_owned(), SecretString::from("admin"), true),
         _ => anyhow::bail!("set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither"),

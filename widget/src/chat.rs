@@ -417,6 +417,7 @@ impl Chat {
                 code,
                 message,
                 client_id,
+                ..
             } => self.on_error(code, message, client_id),
             ServerToCustomer::Pong { .. } => {}
         }

@@ -188,6 +188,7 @@ pub(crate) fn server_frame(text: &str) -> Option<ServerToCustomer> {
             code: ErrorCode::parse(&string(&o, "code")?).unwrap_or(ErrorCode::Internal),
             message: string(&o, "message").unwrap_or_default(),
             client_id: string(&o, "client_id").and_then(|c| ClientMessageId::parse(&c).ok()),
+            retry_after_seconds: None,
         },
         "pong" => ServerToCustomer::Pong {
             nonce: u64_of(&o, "nonce").unwrap_or(0),

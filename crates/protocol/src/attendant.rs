@@ -158,6 +158,9 @@ pub enum ServerToAttendant {
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<ClientMessageId>,
+        /// With `rate_limited`: seconds to wait before trying again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_seconds: Option<u64>,
     },
     Pong {
         nonce: u64,
@@ -175,6 +178,7 @@ impl ServerToAttendant {
             code: body.code,
             message: body.message,
             client_id: None,
+            retry_after_seconds: body.retry_after_seconds,
         }
     }
 }

@@ -161,6 +161,9 @@ pub enum ServerToCustomer {
         /// Set when the error answers a `send`: that message was NOT stored.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<ClientMessageId>,
+        /// With `rate_limited`: seconds to wait before trying again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_seconds: Option<u64>,
     },
     Pong {
         nonce: u64,
@@ -173,6 +176,7 @@ impl ServerToCustomer {
             code: body.code,
             message: body.message,
             client_id: None,
+            retry_after_seconds: body.retry_after_seconds,
         }
     }
 }

@@ -66,6 +66,10 @@ pub(super) async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResp
         .metrics
         .coordinator_leading
         .set(i64::from(state.coordinator.is_leader()));
+    state
+        .metrics
+        .open_connections
+        .set(i64::try_from(state.edge.slots.open()).unwrap_or(i64::MAX));
     (
         [(
             header::CONTENT_TYPE,

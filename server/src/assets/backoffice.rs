@@ -79,6 +79,16 @@ pub(super) fn router(assets_dir: &Path) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        // Never framed, no referrer, whatever the file: the page's own protections hold for
+        // everything under /backoffice.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
         ));
     // `index.html` is the one file without a hash: never cached as immutable.
     Router::new()
@@ -209,8 +219,19 @@ fn has_src(attrs: &str) -> bool {
     false
 }
 
-/// Finishes `GET /backoffice/{file}`.
+/// Finishes `GET /backoffice/{file}`. A page is served only by [`index`], with its CSP:
+/// ServeDir would hand out `index.html` again for `/backoffice//index.html`,
+/// `/backoffice/./index.html` or `/backoffice/%69ndex.html` (security review, finding 9),
+/// so any HTML it finds answers 404. The build's other files are scripts, WASM and CSS.
 async fn finish_file(response: Response) -> Response {
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        return AppError::not_found("back-office asset").into_response();
+    }
     finish(response, HASHED_CACHE, || {
         AppError::not_found("back-office asset")
     })

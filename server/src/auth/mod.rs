@@ -42,6 +42,8 @@ pub struct Auth {
     settings: AuthSettings,
     http: reqwest::Client,
     edge: Arc<crate::edge::Edge>,
+    /// Counts the argon2 verifications logins cost (`chimpassist_password_checks`).
+    checks: prometheus_client::metrics::counter::Counter,
 }
 
 impl std::fmt::Debug for Auth {
@@ -106,6 +108,7 @@ impl Auth {
         settings: AuthSettings,
         http: reqwest::Client,
         edge: Arc<crate::edge::Edge>,
+        checks: prometheus_client::metrics::counter::Counter,
     ) -> Self {
         Self {
             store,
@@ -113,6 +116,7 @@ impl Auth {
             settings,
             http,
             edge,
+            checks,
         }
     }
 
@@ -304,6 +308,7 @@ impl Auth {
     /// One argon2 verification whatever the case (see [`Auth::login`]).
     async fn check_credentials(&self, login: &str, password: SecretString) -> AppResult<Attendant> {
         let local = self.store.get_attendant_by_email(login).await?;
+        self.checks.inc();
         if let Some(a) = local.as_ref().filter(|a| a.password_hash.is_some()) {
             let hash = a.password_hash.clone().unwrap_or_default();
             return if password::verify(password, hash).await? {

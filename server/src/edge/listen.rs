@@ -36,6 +36,7 @@ use tower::ServiceExt;
 
 use super::client::TrustedProxies;
 use super::throttle::LogGate;
+use crate::metrics::{KindCounters, KindLabel};
 
 /// Seconds a refused client is told to wait.
 const REFUSED_RETRY_SECS: u64 = 5;
@@ -51,6 +52,8 @@ pub struct Slots {
     /// proxy limits its own clients).
     proxies: TrustedProxies,
     refused: LogGate,
+    /// Refusals by reason (exported as `chimpassist_connections_refused`).
+    pub refusals: KindCounters,
 }
 
 /// Why a connection was not taken.
@@ -101,6 +104,7 @@ impl Slots {
             max_per_address: max_per_address.max(1),
             proxies,
             refused: LogGate::default(),
+            refusals: KindCounters::default(),
         })
     }
 
@@ -241,6 +245,11 @@ fn refuse(slots: &Slots, tcp: TcpStream, peer: SocketAddr, refusal: Refusal) {
             "your address holds too many connections to this server; close some",
         ),
     };
+    let reason = match refusal {
+        Refusal::ServerFull => "server_full",
+        Refusal::AddressFull => "address_full",
+    };
+    slots.refusals.get_or_create(&KindLabel::new(reason)).inc();
     slots.refused.note(|suppressed| {
         tracing::warn!(
             %peer,

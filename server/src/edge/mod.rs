@@ -21,6 +21,7 @@ use chimpassist_protocol::ErrorCode;
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::metrics::KindCounters;
 pub use client::{ClientIp, TrustedProxies};
 pub use listen::{ConnectionSlot, Slots};
 pub use throttle::{KeyedLimit, LoginBackoff};
@@ -43,19 +44,29 @@ pub struct Throttles {
 }
 
 impl Throttles {
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &Config, refused: &KindCounters) -> Self {
         Self {
-            requests: KeyedLimit::per_minute("requests", config.requests_per_minute_per_ip),
+            requests: KeyedLimit::per_minute(
+                "requests",
+                config.requests_per_minute_per_ip,
+                refused,
+            ),
             customers: KeyedLimit::per_minute(
                 "new visitors",
                 config.new_customers_per_minute_per_ip,
+                refused,
             ),
-            chats: KeyedLimit::per_minute("chat requests", config.chats_per_minute_per_ip),
+            chats: KeyedLimit::per_minute("chat requests", config.chats_per_minute_per_ip, refused),
             callbacks: KeyedLimit::per_minute(
                 "callback requests",
                 config.callbacks_per_minute_per_ip,
+                refused,
             ),
-            logins: KeyedLimit::per_minute("sign-in attempts", config.logins_per_minute_per_ip),
+            logins: KeyedLimit::per_minute(
+                "sign-in attempts",
+                config.logins_per_minute_per_ip,
+                refused,
+            ),
             accounts: LoginBackoff::default(),
         }
     }
@@ -84,11 +95,14 @@ pub struct Edge {
     pub throttles: Throttles,
     pub header_read_timeout: Duration,
     pub request_timeout: Duration,
+    /// Requests refused per limit (exported as `chimpassist_throttled`).
+    pub throttled: KindCounters,
 }
 
 impl Edge {
     /// `cap`: the most connections at once (already fitted to the open-files limit).
     pub fn new(config: &Config, cap: usize) -> Arc<Self> {
+        let throttled = KindCounters::default();
         Arc::new(Self {
             trusted: config.trusted_proxies.clone(),
             production: config.production,
@@ -97,7 +111,8 @@ impl Edge {
                 config.max_connections_per_ip,
                 config.trusted_proxies.clone(),
             ),
-            throttles: Throttles::new(config),
+            throttles: Throttles::new(config, &throttled),
+            throttled,
             header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds.max(1)),
             request_timeout: Duration::from_secs(config.request_timeout_seconds.max(1)),
         })

@@ -19,6 +19,8 @@ use tokio::time::Instant;
 
 use super::client::ClientIp;
 use crate::error::AppError;
+use crate::metrics::{KindCounters, KindLabel};
+use prometheus_client::metrics::counter::Counter;
 
 /// One limit per client network.
 #[derive(Debug)]
@@ -28,17 +30,20 @@ pub struct KeyedLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
     log: LogGate,
+    refused: Counter,
 }
 
 impl KeyedLimit {
-    /// `per_minute` of 0 is read as 1: a limit cannot forbid everything.
-    pub fn per_minute(what: &'static str, per_minute: u32) -> Self {
+    /// `per_minute` of 0 is read as 1: a limit cannot forbid everything. Refusals are
+    /// counted in `counters` under `what`.
+    pub fn per_minute(what: &'static str, per_minute: u32, counters: &KindCounters) -> Self {
         let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Self {
             what,
             limiter: RateLimiter::keyed(Quota::per_minute(rate)),
             clock: DefaultClock::default(),
             log: LogGate::default(),
+            refused: counters.get_or_create(&KindLabel::new(what)).clone(),
         }
     }
 
@@ -47,6 +52,7 @@ impl KeyedLimit {
         match self.limiter.check_key(&client.network()) {
             Ok(()) => Ok(()),
             Err(not_until) => {
+                self.refused.inc();
                 let wait = not_until.wait_time_from(self.clock.now());
                 self.log.note(|suppressed| {
                     tracing::warn!(
@@ -232,7 +238,7 @@ mod tests {
 
     #[test]
     fn a_bucket_refuses_past_its_minute_with_the_time_to_wait_and_other_clients_pass() {
-        let limit = KeyedLimit::per_minute("callbacks", 3);
+        let limit = KeyedLimit::per_minute("callbacks", 3, &KindCounters::default());
         for _ in 0..3 {
             limit
                 .check(client("198.51.100.7"))

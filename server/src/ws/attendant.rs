@@ -198,6 +198,7 @@ impl Peer for AttendantPeer {
             code: body.code,
             message: body.message,
             client_id,
+            retry_after_seconds: body.retry_after_seconds,
         })
     }
 

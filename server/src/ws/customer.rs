@@ -282,6 +282,7 @@ impl Peer for CustomerPeer {
             code: body.code,
             message: body.message,
             client_id,
+            retry_after_seconds: body.retry_after_seconds,
         })
     }
 

@@ -313,6 +313,28 @@ async fn the_root_is_the_backoffice_page_with_its_inline_script_allowed_by_hash(
         assert_eq!(response.text().await.unwrap(), INDEX);
     }
 
+    // Security review, finding 9: other spellings of the page's path served it without its
+    // headers. Sent as written (no client-side normalisation).
+    for path in [
+        "/backoffice//index.html",
+        "/backoffice/./index.html",
+        "/backoffice/%69ndex.html",
+        "/backoffice/",
+    ] {
+        let (status, head, body) = raw_get(app.port, path).await;
+        let html = head
+            .to_ascii_lowercase()
+            .contains("content-type: text/html");
+        let protected = head
+            .to_ascii_lowercase()
+            .contains("content-security-policy");
+        assert!(
+            !html || protected,
+            "{path} served a page without its CSP: {status}\n{head}"
+        );
+        assert!(!body.contains("<html"), "{path}: {status} {body}");
+    }
+
     let js = app.get("/backoffice/x-abc.js", &Auth::None).await;
     assert_eq!(js.status(), 200);
     assert_eq!(
@@ -379,4 +401,24 @@ async fn without_a_built_backoffice_the_root_says_how_to_build_it() {
     let file = app.get("/backoffice/x-abc.js", &Auth::None).await;
     assert_eq!(file.status(), 404);
     assert_eq!(file.json::<Value>().await.unwrap()["code"], "not_found");
+}
+
+/// `GET path` over a bare TCP connection, exactly as written: (status line, headers, body).
+async fn raw_get(port: u16, path: &str) -> (String, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    tokio::time::timeout(WAIT, tcp.read_to_end(&mut raw))
+        .await
+        .expect("an answer in time")
+        .expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (status, head.to_owned(), body.to_owned())
 }

@@ -140,6 +140,63 @@ async fn the_attendant_socket_needs_a_session_and_a_same_origin() {
     }
 }
 
+/// Opens `/ws/attendant` with `auth` and `origin`; the HTTP status of a refusal, or 101.
+async fn attendant_upgrade(app: &TestApp, auth: &Auth, origin: &str) -> u16 {
+    let mut request = format!("ws://127.0.0.1:{}/ws/attendant", app.port)
+        .into_client_request()
+        .unwrap();
+    if let Auth::Cookie(c) = auth {
+        request.headers_mut().insert("cookie", c.parse().unwrap());
+    }
+    request
+        .headers_mut()
+        .insert("origin", origin.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok(_) => 101,
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_widgets_allowed_origins_never_open_the_attendant_socket() {
+    // Security review, finding 2: a listed widget host got the attendant's socket (CSWSH).
+    let app = spawn_app_with(|c| {
+        c.allowed_origins = vec!["https://shop.example.com".into()];
+        c.backoffice_origins = vec!["http://127.0.0.1:8080".into()];
+    })
+    .await;
+    let admin = app.admin().await;
+    let own = format!("http://127.0.0.1:{}", app.port);
+    assert_eq!(attendant_upgrade(&app, &admin, &own).await, 101);
+    for foreign in [
+        "https://shop.example.com".to_owned(),
+        // The scheme counts: this server was reached over http.
+        format!("https://127.0.0.1:{}", app.port),
+        format!("http://127.0.0.1:{}.evil.example", app.port),
+        "null".to_owned(),
+    ] {
+        assert_eq!(
+            attendant_upgrade(&app, &admin, &foreign).await,
+            403,
+            "{foreign}"
+        );
+    }
+    // The development proxy's origin, named in its own setting.
+    assert_eq!(
+        attendant_upgrade(&app, &admin, "http://127.0.0.1:8080").await,
+        101
+    );
+    // The customer socket still takes the widget's host.
+    let mut request = format!("ws://127.0.0.1:{}/ws/customer", app.port)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "https://shop.example.com".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+}
+
 #[tokio::test]
 async fn logout_revokes_the_session_server_side() {
     let app = spawn_app().await;
@@ -239,6 +296,19 @@ async fn production_mode_refuses_the_default_admin() {
 }
 
 #[tokio::test]
+async fn the_default_admin_is_never_created_on_an_address_others_can_reach() {
+    // As the Docker image runs (HOST=0.0.0.0, no PRODUCTION): security review, finding 5.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    config.host = "0.0.0.0".parse().unwrap();
+    let error = chimpassist_server::startup::Application::build(config)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("ADMIN_PASSWORD"), "{error}");
+    assert!(error.to_string().contains("0.0.0.0"), "{error}");
+}
+
+#[tokio::test]
 async fn a_different_unverified_id_sees_none_of_the_first_ids_history() {
     let app = spawn_app().await;
     let mut first = app
@@ -318,4 +388,69 @@ async fn mandatory_verification_refuses_unproven_ids() {
     // guests without an id are still welcome
     let guest = app.customer(None).await;
     assert_eq!(guest.welcome["type"], "welcome");
+}
+
+#[tokio::test]
+async fn verified_means_the_site_id_and_only_a_signed_token_verifies_the_profile() {
+    // Security review, finding 11: a valid HMAC (which covers the id only) showed any name and
+    // e-mail as verified.
+    use hmac::{Hmac, Mac};
+    let app = spawn_app_with(|c| c.identity_secret = Some("site-secret".to_owned().into())).await;
+    let admin = app.admin().await;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"site-secret").unwrap();
+    mac.update(b"42");
+    let hash = hex::encode(mac.finalize().into_bytes());
+    let mut mallory = app
+        .customer(Some(json!({
+            "id": "42", "name": "Alice Martin (CEO)", "email": "ceo@bigcorp.example", "hash": hash
+        })))
+        .await;
+    let seen = &mallory.welcome["customer"];
+    assert_eq!(seen["verified"], true, "the site id is proven");
+    assert_eq!(seen["profile_verified"], false, "the name is only claimed");
+    let conversation = start_chat(&mut mallory).await;
+    let view: Value = app
+        .get(&format!("/api/conversations/{conversation}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["customer"]["external_id"], "42");
+    assert_eq!(view["customer"]["verified"], true);
+    assert_eq!(view["customer"]["profile_verified"], false);
+
+    // The expiring JWT may carry the profile: then that is what attendants see, verified, and
+    // the page's own claims are ignored.
+    #[derive(serde::Serialize)]
+    struct Claims<'a> {
+        sub: &'a str,
+        exp: i64,
+        name: &'a str,
+        email: &'a str,
+        avatar: &'a str,
+    }
+    let exp = chimpassist_server::views::now_ms() / 1000 + 600;
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &Claims {
+            sub: "43",
+            exp,
+            name: "Ana Lima",
+            email: "ana@shop.example",
+            avatar: "https://cdn.example.com/ana.png",
+        },
+        &jsonwebtoken::EncodingKey::from_secret(b"site-secret"),
+    )
+    .unwrap();
+    let ana = app
+        .customer(Some(
+            json!({"id": "43", "name": "Someone Else", "token": token}),
+        ))
+        .await;
+    let seen = &ana.welcome["customer"];
+    assert_eq!(seen["verified"], true);
+    assert_eq!(seen["profile_verified"], true);
+    assert_eq!(seen["name"], "Ana Lima");
+    assert_eq!(seen["email"], "ana@shop.example");
+    assert_eq!(seen["avatar_url"], "https://cdn.example.com/ana.png");
 }

@@ -394,9 +394,60 @@ impl Ws {
         .await
     }
 
+    /// Reads until the server closes the socket; returns the close frame's code (`None`
+    /// when it closed without one). Fails after [`WAIT`].
+    pub(crate) async fn closed(&mut self) -> Option<u16> {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("timed out waiting for the server to close the socket");
+            match message {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(Message::Text(text))) => {
+                    if let Ok(frame) = serde_json::from_str(&text) {
+                        self.pending.push_back(frame);
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    /// Frames received and not asked for yet.
+    pub(crate) fn pending_frames(&self) -> &VecDeque<Value> {
+        &self.pending
+    }
+
+    /// Whether the socket still answers: a `ping` frame gets its `pong`.
+    pub(crate) async fn answers(&mut self) -> bool {
+        let nonce = rand_nonce();
+        self.send(json!({"type": "ping", "nonce": nonce})).await;
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("timed out waiting for a pong");
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let frame: Value = serde_json::from_str(&text).expect("json frame");
+                    if frame["type"] == "pong" && frame["nonce"] == nonce {
+                        return true;
+                    }
+                    self.pending.push_back(frame);
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return false,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     pub(crate) async fn close(mut self) {
         let _ = self.stream.close(None).await;
     }
+}
+
+fn rand_nonce() -> u64 {
+    u64::from(Uuid::new_v4().as_fields().0)
 }
 
 /// Starts a chat as a customer and returns the conversation id.

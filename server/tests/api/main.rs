@@ -8,5 +8,8 @@ mod chat;
 mod errors;
 mod health;
 mod helpers;
+mod limits;
+mod revocation;
 mod upstream;
+mod visibility;
 mod workspace;
