@@ -5,6 +5,7 @@ mod client;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+mod idle;
 mod proxy;
 
 use client::{ChatClient, percentiles};
