@@ -134,6 +134,45 @@ fn install_secantus() -> Result {
     .map(drop)
 }
 
+/// schemathesis, the OpenAPI-driven API fuzzer the tests run against the server
+/// (`server/tests/api/fuzz.rs`). Pinned: its checks and its CLI change between releases.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// Its virtual environment; the test runs `bin/st` from here.
+const SCHEMATHESIS_DIR: &str = "target/tools/schemathesis";
+
+fn schemathesis_present() -> bool {
+    let st = std::path::Path::new(SCHEMATHESIS_DIR).join("bin/st");
+    let version = cmd::stdout_of(&mut cmd::new(
+        &format!("{SCHEMATHESIS_DIR}/bin/python"),
+        [
+            "-c",
+            "import importlib.metadata as m; print(m.version('schemathesis'))",
+        ],
+    ));
+    st.is_file() && version.is_some_and(|v| v.trim() == SCHEMATHESIS_VERSION)
+}
+
+fn install_schemathesis() -> Result {
+    if !cmd::succeeds(&mut cmd::new("python3", ["-c", "import ensurepip, venv"])) {
+        apt::install(&["python3", "python3-venv"])?;
+    }
+    std::fs::create_dir_all(TOOLS_DIR).map_err(|e| format!("creating {TOOLS_DIR}: {e}"))?;
+    cmd::run(&mut cmd::new(
+        "python3",
+        ["-m", "venv", "--clear", SCHEMATHESIS_DIR],
+    ))?;
+    cmd::run(&mut cmd::new(
+        &format!("{SCHEMATHESIS_DIR}/bin/pip"),
+        [
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        ],
+    ))
+    .map(drop)
+}
+
 /// The standard library's sources, which `-Zbuild-std` compiles (see `widget::build`).
 fn rust_src_present() -> bool {
     cmd::stdout_of(&mut cmd::new("rustc", ["--print", "sysroot"])).is_some_and(|root| {
@@ -227,6 +266,13 @@ const TOOLS: &[Tool] = &[
         is_present: secantus_present,
         install: install_secantus,
         manual: "`python3 -m venv target/tools/secantus && target/tools/secantus/bin/pip install secantusdb==0.7.0b3` (Debian: `apt-get install python3-venv` first)",
+    },
+    Tool {
+        name: "schemathesis (the API fuzzer the tests run)",
+        for_run: false,
+        is_present: schemathesis_present,
+        install: install_schemathesis,
+        manual: "`python3 -m venv target/tools/schemathesis && target/tools/schemathesis/bin/pip install schemathesis==4.32.5` (Debian: `apt-get install python3-venv` first)",
     },
     Tool {
         name: "mosquitto (MQTT broker for the bus tests)",

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chimpassist_protocol::rest::{
     NewAttendantRequest, QueueView, ResetPasswordRequest, UpdateAttendantRequest,
@@ -13,7 +13,7 @@ use chimpassist_store::{Attendant, AttendantUpdate, Queue};
 use secrecy::SecretString;
 
 use super::account::revoke;
-use super::extract::{Admin, AppJson, CurrentAttendant};
+use super::extract::{Admin, AppJson, AppPath, CurrentAttendant};
 use crate::auth::password;
 use crate::domain;
 use crate::error::{AppError, AppResult};
@@ -87,7 +87,7 @@ pub(super) async fn create_attendant(
 pub(super) async fn update_attendant(
     State(state): State<Arc<AppState>>,
     Admin(me): Admin,
-    Path(id): Path<AttendantId>,
+    AppPath(id): AppPath<AttendantId>,
     AppJson(body): AppJson<UpdateAttendantRequest>,
 ) -> AppResult<Json<AttendantView>> {
     if id == me.id && (body.disabled == Some(true) || body.role == Some(Role::Attendant)) {
@@ -132,7 +132,7 @@ pub(super) async fn update_attendant(
 pub(super) async fn reset_password(
     State(state): State<Arc<AppState>>,
     _: Admin,
-    Path(id): Path<AttendantId>,
+    AppPath(id): AppPath<AttendantId>,
     AppJson(body): AppJson<ResetPasswordRequest>,
 ) -> AppResult<StatusCode> {
     password::check_new(&body.password)?;
@@ -189,7 +189,7 @@ pub(super) async fn list_queues(
 pub(super) async fn put_queue(
     State(state): State<Arc<AppState>>,
     _: Admin,
-    Path(id): Path<QueueId>,
+    AppPath(id): AppPath<QueueId>,
     AppJson(body): AppJson<QueueView>,
 ) -> AppResult<Json<QueueView>> {
     if body.id != id {

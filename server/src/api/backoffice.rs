@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chimpassist_protocol::rest::{AttendantDirectoryEntry, BackofficeConfig};
 use chimpassist_protocol::{ConversationId, ConversationView, CustomerId};
 
-use super::extract::CurrentAttendant;
+use super::extract::{AppPath, AppQuery, CurrentAttendant};
 use super::session::{OffsetPage, limit, views};
 use crate::access;
 use crate::error::{AppError, AppResult};
@@ -58,8 +58,8 @@ pub(super) async fn backoffice_config(
 pub(super) async fn customer_conversations(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Path(id): Path<CustomerId>,
-    Query(page): Query<OffsetPage>,
+    AppPath(id): AppPath<CustomerId>,
+    AppQuery(page): AppQuery<OffsetPage>,
 ) -> AppResult<Json<Vec<ConversationView>>> {
     let list = state
         .store
@@ -78,7 +78,7 @@ pub(super) async fn customer_conversations(
 pub(super) async fn my_conversations(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Query(page): Query<OffsetPage>,
+    AppQuery(page): AppQuery<OffsetPage>,
 ) -> AppResult<Json<Vec<ConversationView>>> {
     let list = state
         .store
@@ -100,7 +100,7 @@ pub(super) async fn my_conversations(
 pub(super) async fn conversation(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Path(id): Path<ConversationId>,
+    AppPath(id): AppPath<ConversationId>,
 ) -> AppResult<Json<ConversationView>> {
     let found = access::conversation(&state, &me, &id).await?;
     views(&state, vec![found])

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use chimpassist_protocol::rest::{CallbackRequest, CallbackView, CallbacksPage};
 use chimpassist_protocol::{CallbackId, QueueId};
 use chimpassist_store::{Callback, CallbackCursor, CallbackFilter};
 use serde::Deserialize;
 
-use super::extract::{AppJson, CurrentAttendant};
+use super::extract::{AppJson, AppPath, AppQuery, CurrentAttendant};
 use crate::domain;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
@@ -159,7 +159,7 @@ fn parse_cursor(raw: &str) -> AppResult<CallbackCursor> {
 pub(super) async fn list_callbacks(
     State(state): State<Arc<AppState>>,
     _: CurrentAttendant,
-    Query(query): Query<ListQuery>,
+    AppQuery(query): AppQuery<ListQuery>,
 ) -> AppResult<Json<CallbacksPage>> {
     let filter = filter(query.state.as_deref())?;
     let before = query.before.as_deref().map(parse_cursor).transpose()?;
@@ -180,7 +180,7 @@ pub(super) async fn list_callbacks(
 pub(super) async fn mark_done(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Path(id): Path<CallbackId>,
+    AppPath(id): AppPath<CallbackId>,
 ) -> AppResult<Json<CallbackView>> {
     let done = state
         .store

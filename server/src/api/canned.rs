@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chimpassist_protocol::{CannedId, CannedRequest, CannedResponse, MessageText};
 use chimpassist_store::StoredCanned;
 
-use super::extract::{Admin, AppJson, CurrentAttendant};
+use super::extract::{Admin, AppJson, AppPath, CurrentAttendant};
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::views::now_ms;
@@ -70,7 +70,7 @@ pub(super) async fn create_canned(
 pub(super) async fn update_canned(
     State(state): State<Arc<AppState>>,
     _: Admin,
-    Path(id): Path<CannedId>,
+    AppPath(id): AppPath<CannedId>,
     AppJson(body): AppJson<CannedRequest>,
 ) -> AppResult<Json<CannedResponse>> {
     let canned = record(&state, id, body)?;
@@ -84,7 +84,7 @@ pub(super) async fn update_canned(
 pub(super) async fn delete_canned(
     State(state): State<Arc<AppState>>,
     _: Admin,
-    Path(id): Path<CannedId>,
+    AppPath(id): AppPath<CannedId>,
 ) -> AppResult<StatusCode> {
     state.store.delete_canned(&id).await?;
     Ok(StatusCode::NO_CONTENT)

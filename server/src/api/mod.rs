@@ -26,6 +26,7 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&Conventions),
     info(
         title = "Chimp Assist",
         description = "Live-chat server API. Errors are `{code, message}`."
@@ -78,6 +79,71 @@ use crate::state::AppState;
     ))
 )]
 struct ApiDoc;
+
+/// What holds for every operation, written once instead of on each handler: every path
+/// parameter is a string in the path, and any other outcome is an error body (`{code,
+/// message}`, its status from the code; `429`/`503` with `Retry-After`). So a generated client
+/// (or the API fuzzer) knows every answer the server may give.
+struct Conventions;
+
+impl utoipa::Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
+        let error = ResponseBuilder::new()
+            .description(
+                "An error: `{code, message}` (codes in ErrorCode); `rate_limited` and some \
+                 `unavailable` answers also carry `retry_after_seconds` and `Retry-After`",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names: Vec<String> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .map(str::to_owned)
+                .collect();
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    let declared = parameters
+                        .iter()
+                        .any(|p| &p.name == name && p.parameter_in == ParameterIn::Path);
+                    if !declared {
+                        parameters.push(
+                            ParameterBuilder::new()
+                                .name(name)
+                                .parameter_in(ParameterIn::Path)
+                                .required(Required::True)
+                                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                                .build(),
+                        );
+                    }
+                }
+                operation
+                    .responses
+                    .responses
+                    .entry("default".to_owned())
+                    .or_insert_with(|| error.clone().into());
+            }
+        }
+    }
+}
 
 /// # GET /api/openapi.json
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

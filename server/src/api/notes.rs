@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chimpassist_protocol::{
     AttendantId, AttendantPublic, ConversationId, MessageText, Note, NoteId, NoteRequest,
@@ -15,7 +15,7 @@ use chimpassist_protocol::{
 };
 use chimpassist_store::{Attendant, Conversation, StoredNote};
 
-use super::extract::{AppJson, CurrentAttendant};
+use super::extract::{AppJson, AppPath, CurrentAttendant};
 use crate::bus::BusEvent;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -62,7 +62,7 @@ fn view(note: StoredNote, author: AttendantPublic) -> Note {
 pub(super) async fn list_notes(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Path(id): Path<ConversationId>,
+    AppPath(id): AppPath<ConversationId>,
 ) -> AppResult<Json<Vec<Note>>> {
     permitted(&state, &me, &id).await?;
     let notes = state.store.notes(&id).await?;
@@ -91,7 +91,7 @@ pub(super) async fn list_notes(
 pub(super) async fn create_note(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Path(id): Path<ConversationId>,
+    AppPath(id): AppPath<ConversationId>,
     AppJson(body): AppJson<NoteRequest>,
 ) -> AppResult<(StatusCode, Json<Note>)> {
     let conversation = permitted(&state, &me, &id).await?;

@@ -4,12 +4,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chimpassist_protocol::{ConversationId, MessageView, SearchHit, SearchQuery};
 use chimpassist_store::Visibility;
 use serde::Deserialize;
 
-use super::extract::CurrentAttendant;
+use super::extract::{AppQuery, CurrentAttendant};
 use super::session::views;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -40,7 +40,7 @@ pub(super) struct SearchParams {
 pub(super) async fn search(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Query(params): Query<SearchParams>,
+    AppQuery(params): AppQuery<SearchParams>,
 ) -> AppResult<Json<Vec<SearchHit>>> {
     let query = SearchQuery::parse(&params.q)?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);

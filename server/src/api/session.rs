@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chimpassist_protocol::rest::{AttendantConfig, MessagesPage, SessionRequest};
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationView, CustomerId, Role, SessionGrant,
@@ -13,7 +13,7 @@ use chimpassist_protocol::{
 use chimpassist_store::{Attendant, Conversation, Customer, MessageCursor};
 use serde::Deserialize;
 
-use super::extract::{AppJson, Caller, CurrentAttendant};
+use super::extract::{AppJson, AppPath, AppQuery, Caller, CurrentAttendant};
 use crate::access;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
@@ -115,8 +115,8 @@ fn may_read_customer(caller: &Caller, customer: &CustomerId) -> AppResult<()> {
 pub(super) async fn session_messages(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<ConversationId>,
-    Query(page): Query<SeqPage>,
+    AppPath(id): AppPath<ConversationId>,
+    AppQuery(page): AppQuery<SeqPage>,
 ) -> AppResult<Json<MessagesPage>> {
     readable(&state, &caller, &id).await?;
     let limit = limit(page.limit);
@@ -156,8 +156,8 @@ fn parse_cursor(raw: &str) -> AppResult<MessageCursor> {
 pub(super) async fn customer_messages(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<CustomerId>,
-    Query(page): Query<CursorPage>,
+    AppPath(id): AppPath<CustomerId>,
+    AppQuery(page): AppQuery<CursorPage>,
 ) -> AppResult<Json<MessagesPage>> {
     may_read_customer(&caller, &id)?;
     let before = page.before.as_deref().map(parse_cursor).transpose()?;
@@ -227,7 +227,7 @@ pub(super) async fn views(
 pub(super) async fn last_session(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<CustomerId>,
+    AppPath(id): AppPath<CustomerId>,
 ) -> AppResult<Json<Vec<ConversationView>>> {
     may_read_customer(&caller, &id)?;
     let latest = match &caller {
@@ -251,8 +251,8 @@ pub(super) async fn last_session(
 pub(super) async fn attendant_sessions(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Path(id): Path<AttendantId>,
-    Query(page): Query<OffsetPage>,
+    AppPath(id): AppPath<AttendantId>,
+    AppQuery(page): AppQuery<OffsetPage>,
 ) -> AppResult<Json<Vec<ConversationView>>> {
     if me.id != id && me.role != Role::Admin {
         return Err(AppError::forbidden());

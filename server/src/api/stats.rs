@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use chimpassist_protocol::QueueId;
 use chimpassist_protocol::rest::QueueStats;
 
+use super::extract::AppPath;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -18,7 +19,7 @@ use crate::state::AppState;
     responses((status = 200, body = QueueStats)))]
 pub(super) async fn queue_stats(
     State(state): State<Arc<AppState>>,
-    Path(queue): Path<QueueId>,
+    AppPath(queue): AppPath<QueueId>,
     RawQuery(query): RawQuery,
 ) -> AppResult<Json<QueueStats>> {
     let mut keys = Vec::new();

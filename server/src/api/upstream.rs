@@ -6,14 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chimpassist_protocol::{CustomerId, ErrorCode, QueueId, QueueObservations};
 use chimpassist_store::Attendant;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::extract::CurrentAttendant;
+use super::extract::{AppPath, AppQuery, CurrentAttendant};
 use crate::access;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -114,8 +114,8 @@ fn stamp(epoch_secs: i64) -> String {
 pub async fn customer_info(
     State(state): State<Arc<AppState>>,
     CurrentAttendant(me): CurrentAttendant,
-    Path((id, kind)): Path<(CustomerId, String)>,
-    Query(range): Query<Range>,
+    AppPath((id, kind)): AppPath<(CustomerId, String)>,
+    AppQuery(range): AppQuery<Range>,
 ) -> AppResult<Json<Value>> {
     if !matches!(
         kind.as_str(),

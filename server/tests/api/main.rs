@@ -6,6 +6,7 @@ mod authorization;
 mod backoffice;
 mod chat;
 mod errors;
+mod fuzz;
 mod health;
 mod helpers;
 mod limits;
