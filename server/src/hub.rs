@@ -107,7 +107,13 @@ impl Desk {
     fn filter(&self, view: &ConversationView) -> Seen {
         let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
         if self.may_see(view) {
-            shown.insert(view.id);
+            // An ended conversation is shown its end and forgotten: the set stays the size of
+            // what is open.
+            if view.status.is_open() {
+                shown.insert(view.id);
+            } else {
+                shown.remove(&view.id);
+            }
             Seen::Update
         } else if shown.remove(&view.id) {
             Seen::Withdrawn
