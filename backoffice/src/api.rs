@@ -1,5 +1,8 @@
 //! REST calls to our own server: same origin, so the HttpOnly login cookie goes along and
 //! nothing secret is handled by this code. Errors come back as the server's `{code, message}`.
+//!
+//! Whatever the call, `403 password_change_required` (the account must pick its own password
+//! first) sends the attendant to the password change instead of showing it as an error.
 
 use chimpassist_protocol::{ErrorBody, ErrorCode};
 use serde::Serialize;
@@ -17,6 +20,8 @@ pub(crate) struct ApiError {
     pub status: u16,
     pub code: Option<ErrorCode>,
     pub message: String,
+    /// Seconds to wait before trying again (`rate_limited`, some `unavailable`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +29,7 @@ impl ApiError {
         ApiError {
             status: 0,
             code: None,
+            retry_after: None,
             message: e
                 .as_string()
                 .unwrap_or_else(|| "the server cannot be reached".into()),
@@ -58,19 +64,31 @@ async fn call(method: &str, path: &str, body: Option<String>) -> ApiResult<Respo
         return Ok(response);
     }
     let status = response.status();
+    let header_wait = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let text = text_of(&response).await.unwrap_or_default();
-    Err(match serde_json::from_str::<ErrorBody>(&text) {
+    let error = match serde_json::from_str::<ErrorBody>(&text) {
         Ok(b) => ApiError {
             status,
             code: Some(b.code),
             message: b.message,
+            retry_after: b.retry_after_seconds.or(header_wait),
         },
         Err(_) => ApiError {
             status,
             code: None,
             message: format!("the server answered {status}"),
+            retry_after: header_wait,
         },
-    })
+    };
+    if error.code == Some(ErrorCode::PasswordChangeRequired) {
+        crate::app::password_change_required();
+    }
+    Err(error)
 }
 
 async fn text_of(response: &Response) -> ApiResult<String> {
@@ -87,6 +105,7 @@ async fn json<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
     serde_json::from_str(&text).map_err(|e| ApiError {
         status: response.status(),
         code: None,
+        retry_after: None,
         message: format!("unexpected answer from the server: {e}"),
     })
 }

@@ -4,6 +4,7 @@
 //! forced language) before the first paint, so the title, favicon and language are right
 //! from the start and nothing is baked into the build.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use chimpassist_protocol::rest::BackofficeConfig;
@@ -12,7 +13,7 @@ use chimpassist_protocol::{
 };
 use leptos::prelude::*;
 
-use crate::desk::{Desk, Section};
+use crate::desk::{Conn, Desk, Section};
 use crate::i18n::{Lang, Texts};
 use crate::{api, env, socket, ui};
 
@@ -75,6 +76,20 @@ pub(crate) struct Ctx {
     /// Private notes per conversation, fetched when a conversation is first opened and
     /// kept current by `note` frames.
     pub notes: RwSignal<HashMap<ConversationId, Vec<Note>>>,
+    /// The session ended under us (revoked, expired): the sign-in page says so.
+    pub session_ended: RwSignal<bool>,
+}
+
+thread_local! {
+    /// The app's context, for the code outside components that needs it (a REST answer).
+    static CURRENT: Cell<Option<Ctx>> = const { Cell::new(None) };
+}
+
+/// The server refused a call until the account changes its password: go to that page.
+pub(crate) fn password_change_required() {
+    if let Some(ctx) = CURRENT.get() {
+        ctx.password_change_required();
+    }
 }
 
 impl Ctx {
@@ -97,12 +112,40 @@ impl Ctx {
         self.me.set(None);
         self.desk.entries.set(Default::default());
         self.desk.selected.set(None);
+        self.desk.conn.set(Conn::Connecting);
         self.page.set(Page::Login);
+    }
+
+    /// The session ended without the attendant logging out here (logged out elsewhere, the
+    /// password changed or reset, the account disabled, expired): signed out, and the
+    /// sign-in page says why.
+    pub(crate) fn session_ended(&self) {
+        self.session_ended.set(true);
+        self.signed_out();
+    }
+
+    /// The account must change its password before anything else (the server answered
+    /// `password_change_required`): the live connection stops until it is changed.
+    pub(crate) fn password_change_required(&self) {
+        if matches!(
+            self.page.get_untracked(),
+            Page::ChangePassword { forced: true } | Page::Login | Page::Loading
+        ) {
+            return;
+        }
+        socket::stop();
+        self.me.update(|me| {
+            if let Some(me) = me {
+                me.must_change_password = true;
+            }
+        });
+        self.page.set(Page::ChangePassword { forced: true });
     }
 
     /// After login (or at start with a valid cookie).
     pub(crate) fn signed_in(&self, me: AttendantView) {
         let forced = me.must_change_password;
+        self.session_ended.set(false);
         self.me.set(Some(me));
         if forced {
             self.page.set(Page::ChangePassword { forced: true });
@@ -155,10 +198,22 @@ impl Ctx {
                     ctx.desk.upsert(view);
                 }
                 // Moved out of what we may see (another queue, never ours).
-                Err(e) if e.status == 403 || e.status == 404 => ctx.desk.remove(&id),
+                Err(e) if e.status == 403 || e.status == 404 => ctx.withdrawn(id),
                 Err(_) => {}
             }
         });
+    }
+
+    /// A conversation left what this attendant may see: out of the lists, and out of the
+    /// chat pane if it was there, saying where it went.
+    pub(crate) fn withdrawn(&self, id: ConversationId) {
+        if self.desk.selected.get_untracked() == Some(id)
+            && let Some(e) = self.desk.entry(&id)
+        {
+            let name = e.view.with_untracked(|v| v.customer.name.clone());
+            self.toast(crate::i18n::fill(self.t().desk.withdrawn, name));
+        }
+        self.desk.remove(&id);
     }
 
     /// The conversations Alt+↑/↓ walks through: waiting, then mine online, then offline.
@@ -238,7 +293,9 @@ pub(crate) fn mount() {
                 notice: RwSignal::new(None),
                 canned: RwSignal::new(Vec::new()),
                 notes: RwSignal::new(HashMap::new()),
+                session_ended: RwSignal::new(false),
             };
+            CURRENT.set(Some(ctx));
             provide_context(ctx);
             start(ctx);
             view! { <ui::App /> }

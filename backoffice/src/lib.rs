@@ -9,10 +9,14 @@
 //! Text from customers and attendants is always rendered as text, never as HTML.
 //!
 //! The modules without browser dependencies (i18n, statistics shapes and chart geometry,
-//! formatting, the message thread) are plain Rust and are unit-tested natively.
+//! formatting, the message thread, what a closed connection means, how much of a customer's
+//! identity is proven, the paged callbacks list) are plain Rust and are unit-tested natively.
 
+pub mod callbacks;
 pub mod format;
 pub mod i18n;
+pub mod identity;
+pub mod session;
 pub mod stats;
 pub mod thread;
 

@@ -1,13 +1,17 @@
 //! The attendant WebSocket: `hello` with a resume point per conversation we hold messages
 //! of, frames dispatched into [`Desk`], reconnect with backoff, a heartbeat, and our unacked
 //! messages resent (same client id, so never stored twice) after each `welcome`.
+//!
+//! How it closed decides what follows ([`AfterClose`]): an ended session goes back to
+//! sign-in at once, saying so; a change of role or queues reads `/api/me` again and
+//! reconnects at once, keeping what is on screen; anything else reconnects with backoff.
 
 use std::cell::RefCell;
 use std::time::Duration;
 
 use chimpassist_protocol::{
-    AttendantToServer, ClientMessageId, ConversationId, MessageText, MessageView, PROTOCOL_VERSION,
-    Party, ReceiptKind, ResumePoint, Sender, ServerToAttendant, TypingState,
+    AttendantToServer, AttendantView, ClientMessageId, ConversationId, MessageText, MessageView,
+    PROTOCOL_VERSION, Party, ReceiptKind, ResumePoint, Sender, ServerToAttendant, TypingState,
 };
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,8 +20,9 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use crate::app::Ctx;
 use crate::desk::Conn;
-use crate::env;
+use crate::session::{AfterClose, backoff_ms};
 use crate::thread::Pending;
+use crate::{api, env};
 
 const HEARTBEAT: Duration = Duration::from_secs(10);
 const PAGE: u32 = 30;
@@ -27,8 +32,11 @@ struct Socket {
     ctx: Option<Ctx>,
     ws: Option<WebSocket>,
     generation: u32,
+    /// Connections tried since the last `welcome` (0: welcomed).
     attempt: u32,
     stopped: bool,
+    /// The heartbeat timer runs (one for the page's life, whoever signs in).
+    beating: bool,
     composing_since: HashMapLite,
     _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
@@ -42,11 +50,16 @@ thread_local! {
 }
 
 pub(crate) fn start(ctx: Ctx) {
-    SOCKET.with_borrow_mut(|s| {
+    let beating = SOCKET.with_borrow_mut(|s| {
         s.ctx = Some(ctx);
         s.stopped = false;
+        s.attempt = 0;
+        std::mem::replace(&mut s.beating, true)
     });
     connect();
+    if beating {
+        return;
+    }
     let handle = set_interval_with_handle(
         || {
             send(&AttendantToServer::Heartbeat);
@@ -125,19 +138,25 @@ fn connect() {
         if !current() {
             return;
         }
-        let _ = ev.dyn_ref::<CloseEvent>();
-        ctx.desk.conn.set(Conn::Lost);
-        // A refused upgrade (the login expired or was revoked) looks like any other lost
-        // connection to the browser: ask the server whether we are still signed in.
-        leptos::task::spawn_local(async move {
-            match crate::api::get::<chimpassist_protocol::AttendantView>("/api/me").await {
-                Err(e) if e.is_unauthenticated() => {
-                    stop();
-                    ctx.signed_out();
-                }
-                _ => schedule_reconnect(),
+        let code = ev.dyn_ref::<CloseEvent>().map_or(1006, CloseEvent::code);
+        let welcomed = SOCKET.with_borrow(|s| s.attempt == 0);
+        match AfterClose::of(code, welcomed) {
+            AfterClose::SignIn => ctx.session_ended(),
+            AfterClose::Rejoin => rejoin(ctx),
+            AfterClose::Retry => {
+                ctx.desk.conn.set(Conn::Lost);
+                // A refused upgrade (the login expired or was revoked) looks like any other
+                // lost connection to the browser: ask the server whether we are still
+                // signed in, and whether a password change comes first.
+                leptos::task::spawn_local(async move {
+                    match api::get::<AttendantView>("/api/me").await {
+                        Err(e) if e.is_unauthenticated() => ctx.session_ended(),
+                        Ok(me) if me.must_change_password => ctx.password_change_required(),
+                        _ => schedule_reconnect(),
+                    }
+                });
             }
-        });
+        }
     });
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -158,10 +177,35 @@ fn schedule_reconnect() {
     if stopped {
         return;
     }
-    // 0.5 s, 1 s, 2 s … capped at 10 s, with jitter so a server restart is not stampeded.
-    let base = 500u64.saturating_mul(1 << attempt.min(5)).min(10_000);
-    let jitter = (js_sys::Math::random() * 0.3 * base as f64) as u64;
-    set_timeout(connect, Duration::from_millis(base + jitter));
+    let wait = backoff_ms(attempt, js_sys::Math::random());
+    set_timeout(connect, Duration::from_millis(wait));
+}
+
+/// The role or queues changed: the session is still good, so no banner and no wait. The
+/// new rights are read first (the admin menu follows the role), then the socket reconnects;
+/// the lists and the messages not yet acknowledged stay, and the `welcome` sorts out which
+/// conversations may still be shown.
+fn rejoin(ctx: Ctx) {
+    SOCKET.with_borrow_mut(|s| s.attempt = s.attempt.saturating_add(1));
+    ctx.desk.conn.set(Conn::Connecting);
+    leptos::task::spawn_local(async move {
+        match api::get::<AttendantView>("/api/me").await {
+            Err(e) if e.is_unauthenticated() => ctx.session_ended(),
+            Ok(me) if me.must_change_password => ctx.password_change_required(),
+            Ok(me) => {
+                ctx.me.set(Some(me));
+                reconnect_now();
+            }
+            // The server is not answering: the welcome brings `me` once it does.
+            Err(_) => reconnect_now(),
+        }
+    });
+}
+
+fn reconnect_now() {
+    if !SOCKET.with_borrow(|s| s.stopped) {
+        connect();
+    }
 }
 
 fn hello(ctx: Ctx) -> AttendantToServer {
@@ -376,7 +420,7 @@ fn dispatch(ctx: Ctx, frame: ServerToAttendant) {
         ServerToAttendant::Conversation { conversation } => {
             desk.upsert(conversation);
         }
-        ServerToAttendant::Withdrawn { conversation } => desk.remove(&conversation),
+        ServerToAttendant::Withdrawn { conversation } => ctx.withdrawn(conversation),
         ServerToAttendant::Message { message } => on_message(ctx, message),
         ServerToAttendant::Ack {
             conversation,

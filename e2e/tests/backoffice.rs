@@ -4,8 +4,8 @@
 //! Screenshots of the main screens go to docs/screenshots/backoffice-*.png.
 
 use chimpassist_e2e::{
-    ATTENDANT_PASSWORD, Attendant, Browser, ChimpServer, HostPage, Key, create_attendant,
-    login_cookie, snippet,
+    ADMIN_PASSWORD, ATTENDANT_PASSWORD, Attendant, Browser, ChimpServer, HostPage, Key,
+    create_attendant, login_cookie, snippet,
 };
 use serde_json::{Value, json};
 
@@ -383,15 +383,72 @@ async fn statistics(
     ]))
 }
 
+/// The shop's secret for signing `userData` (`IDENTITY_SECRET`).
+const IDENTITY_SECRET: &str = "e2e-identity-secret";
+
+/// A host page of a signed-in shop user: `localStorage.userData` with the site id, name and
+/// e-mail, and, when `signed`, `hash` = hex HMAC-SHA256([`IDENTITY_SECRET`], id) as the
+/// shop's backend would print it (computed here by the page's WebCrypto). The widget's
+/// loader is added once `userData` is set.
+fn shop_user_page(server: &ChimpServer, id: &str, name: &str, email: &str, signed: bool) -> String {
+    let user = json!({"id": id, "name": name, "email": email});
+    let config = json!({"backendEndpoint": server.origin()});
+    let secret = if signed {
+        json!(IDENTITY_SECRET)
+    } else {
+        Value::Null
+    };
+    let loader = json!(server.url("/widget.js"));
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Host shop</title></head>\
+         <body><h1>Host shop</h1><script>\
+         window.ChimpAssistConfig = {config};\
+         (async () => {{\
+           const user = {user}; const secret = {secret}; const bytes = new TextEncoder();\
+           if (secret) {{\
+             const key = await crypto.subtle.importKey('raw', bytes.encode(secret),\
+               {{name: 'HMAC', hash: 'SHA-256'}}, false, ['sign']);\
+             const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, bytes.encode(user.id)));\
+             user.hash = Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');\
+           }}\
+           localStorage.userData = JSON.stringify(user);\
+           const loader = document.createElement('script'); loader.src = {loader};\
+           document.body.appendChild(loader);\
+         }})();</script></body></html>"
+    )
+}
+
+/// Opens the widget on a page whose `userData` names the customer, and starts a chat (the
+/// pre-chat form asks only for the problem).
+async fn known_customer_starts_chat(customer: &Browser, url: &str, problem: &str) {
+    customer.open_widget(url).await;
+    customer
+        .shadow_send_keys(W, "textarea[name=problem]", problem)
+        .await;
+    customer.shadow_click(W, "button.ca-start").await;
+    customer.wait_shadow(W, ".ca-composer textarea").await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_customer_panel_renders_every_statistic_shape() {
     let stats = HostPage::serve_router(fake_statistics()).await;
     let base = stats.url("/");
     let server = ChimpServer::start_with(|c| {
         c.statistics_base_endpoint = Some(base.parse().expect("statistics URL"));
+        c.identity_secret = Some(IDENTITY_SECRET.to_owned().into());
     })
     .await;
-    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let host = HostPage::serve_pages([
+        (
+            "/maria".to_owned(),
+            shop_user_page(&server, "42", "Maria", "maria@example.com", true),
+        ),
+        (
+            "/rui".to_owned(),
+            shop_user_page(&server, "43", "Rui", "rui@example.com", false),
+        ),
+    ])
+    .await;
     let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
     create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
 
@@ -401,8 +458,28 @@ async fn the_customer_panel_renders_every_statistic_shape() {
     office.wait_for(".ba-shell .ba-lists").await;
     go_online(&office).await;
     let customer = Browser::new().await;
-    customer_starts_chat(&customer, &host, "Maria", "Where is my parcel?").await;
+    known_customer_starts_chat(
+        &customer,
+        &host.cross_site_url("/maria"),
+        "Where is my parcel?",
+    )
+    .await;
     office.wait_text(".ba-chat-header h2", "Maria").await;
+
+    // The shop signed Maria's site id but not her name and e-mail (an HMAC covers the id
+    // only): the ✓ goes by the id, and the name and e-mail say they are claims.
+    office
+        .wait_text(".ba-online .ba-item .ba-site-mark", "ID 42 ✓")
+        .await;
+    assert_eq!(office.count(".ba-online .ba-item .ba-id").await, 0);
+    office
+        .wait_text(".ba-panel-name .ba-claim", "(unverified)")
+        .await;
+    office
+        .wait_text(".ba-panel-email .ba-claim", "(unverified)")
+        .await;
+    office.wait_for(".ba-panel-site .ba-id.verified").await;
+    assert_eq!(office.count(".ba-panel-name .ba-id").await, 0);
 
     // Contact and additional info: values shown, empty ones hidden.
     office
@@ -450,6 +527,28 @@ async fn the_customer_panel_renders_every_statistic_shape() {
         .await;
     assert!(chat_width.as_f64().expect("width") > 400.0, "{chat_width}");
     office.screenshot("backoffice-tablet").await;
+
+    // Rui's site id is only what his page claims: the site is not asked about him, and the
+    // panel says why instead of showing an error.
+    known_customer_starts_chat(&customer, &host.cross_site_url("/rui"), "Wrong size").await;
+    office
+        .wait_text(".ba-online .ba-item .ba-name", "Rui")
+        .await;
+    office
+        .click(".ba-online .ba-item:has(.ba-id.unverified) button")
+        .await;
+    office.wait_text(".ba-panel-name", "Rui").await;
+    for section in [".ba-contact", ".ba-additional", ".ba-statistics"] {
+        office
+            .wait_text(&format!("{section} .ba-panel-off"), "verified")
+            .await;
+    }
+    assert_eq!(office.count(".ba-panel-error").await, 0);
+    assert!(
+        !stats.requests().iter().any(|r| r.contains("/43/")),
+        "the site was asked about an unverified id: {:?}",
+        stats.requests()
+    );
     customer.close().await;
     office.close().await;
 }
@@ -590,5 +689,271 @@ async fn external_authentication_signs_in_through_the_same_form() {
     office.click(".ba-login button[type=submit]").await;
     office.wait_text(".ba-me-name", "Sofia Site").await;
     assert!(hook.requests().iter().any(|r| r == "/chimpassist/auth"));
+    office.close().await;
+}
+
+/// `PATCH /api/attendants/{id}` as an admin.
+async fn patch_attendant(server: &ChimpServer, admin_cookie: &str, id: &str, body: Value) {
+    let response = reqwest::Client::new()
+        .patch(server.url(&format!("/api/attendants/{id}")))
+        .header("cookie", admin_cookie)
+        .json(&body)
+        .send()
+        .await
+        .expect("PATCH /api/attendants/{id}");
+    assert_eq!(
+        response.status(),
+        200,
+        "changing attendant {id} with {body}"
+    );
+}
+
+/// From now on the page counts the WebSockets it opens (`window.__sockets`), its requests
+/// to `/api/me` (`window.__me`), and remembers whether the connection banner or the sign-in
+/// page ever showed (`window.__seen`). All of it is lost if the page reloads, which is the
+/// point: these tests also check that it never does.
+async fn watch_page(office: &Browser) {
+    office
+        .execute(
+            "window.__sockets = 0; window.__me = 0; window.__seen = {banner: false, login: false};\
+             window.WebSocket = new Proxy(window.WebSocket, {construct(target, args) {\
+               window.__sockets += 1; return Reflect.construct(target, args); }});\
+             const realFetch = window.fetch;\
+             window.fetch = function (input, init) {\
+               const url = typeof input === 'string' ? input : input.url;\
+               if (new URL(url, location.href).pathname === '/api/me') window.__me += 1;\
+               return realFetch.call(this, input, init); };\
+             const look = () => {\
+               if (document.querySelector('.ba-banner')) window.__seen.banner = true;\
+               if (document.querySelector('.ba-login')) window.__seen.login = true; };\
+             new MutationObserver(look).observe(document.body, {childList: true, subtree: true});",
+            vec![],
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_disabled_by_an_admin_is_back_at_sign_in_at_once_saying_why() {
+    let server = ChimpServer::start().await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
+    let (ana, office) = ana_beside_a_sales_queue(&server, &admin_cookie).await;
+    go_online(&office).await;
+    watch_page(&office).await;
+
+    patch_attendant(&server, &admin_cookie, &ana, json!({"disabled": true})).await;
+    office
+        .wait_text(
+            ".ba-login .ba-session-ended",
+            "Your session ended. Sign in again.",
+        )
+        .await;
+    // Straight there: the same page (no reload), no reconnection tried, not even a question
+    // to the server first, and no "connection lost" on the way.
+    let watched = office
+        .eval("[window.__sockets, window.__me, window.__seen && window.__seen.banner]")
+        .await;
+    assert_eq!(watched, json!([0, 0, false]), "sockets, /api/me, banner");
+    assert_eq!(office.count(".ba-shell").await, 0);
+    office.screenshot("backoffice-session-ended").await;
+
+    // Disabled reads like a wrong password now; the notice stays until a sign-in succeeds.
+    office
+        .type_into(".ba-login input[name=email]", "ana@example.com")
+        .await;
+    office
+        .type_into(".ba-login input[name=password]", ATTENDANT_PASSWORD)
+        .await;
+    office.click(".ba-login button[type=submit]").await;
+    office.wait_text(".ba-login .ba-error", "wrong").await;
+    assert_eq!(office.count(".ba-login .ba-session-ended").await, 1);
+    office.close().await;
+}
+
+/// A queue `sales` beside `default`, and Ana (of `default`) signed in in a browser; her id and
+/// the browser.
+async fn ana_beside_a_sales_queue(server: &ChimpServer, admin_cookie: &str) -> (String, Browser) {
+    let sales = reqwest::Client::new()
+        .put(server.url("/api/queues/sales"))
+        .header("cookie", admin_cookie)
+        .json(&json!({"id": "sales", "name": "Sales", "mode": "auto"}))
+        .send()
+        .await
+        .expect("creating the sales queue");
+    assert!(sales.status().is_success(), "{}", sales.status());
+    let ana = create_attendant(server, admin_cookie, "ana@example.com", "Ana").await;
+    let office = Browser::new().await;
+    sign_in(&office, server, "ana@example.com", ATTENDANT_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    (ana, office)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn new_queues_or_a_new_role_keep_the_attendant_signed_in_and_connected() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
+    let sales = reqwest::Client::new()
+        .put(server.url("/api/queues/sales"))
+        .header("cookie", &admin_cookie)
+        .json(&json!({"id": "sales", "name": "Sales", "mode": "auto"}))
+        .send()
+        .await
+        .expect("creating the sales queue");
+    assert!(sales.status().is_success(), "{}", sales.status());
+    let ana = create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
+    let office = Browser::new().await;
+    sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    assert_eq!(office.count(".ba-nav-admin").await, 0);
+    office.click(".ba-presence .ba-away").await;
+    office.wait_for(".ba-presence.away").await;
+
+    // Nobody is online: the customer waits in Ana's queue, and she looks at it.
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Rui", "Where is my refund?").await;
+    office.click(".ba-waiting .ba-item button").await;
+    office.wait_text(".ba-chat-header h2", "Rui").await;
+    watch_page(&office).await;
+
+    // Her queues change: the socket is cut (4403) and comes back at once with the new ones.
+    // The conversation of a queue no longer hers leaves the list and the chat pane.
+    patch_attendant(&server, &admin_cookie, &ana, json!({"queues": ["sales"]})).await;
+    office.wait_until("window.__sockets === 1").await;
+    office.wait_gone(".ba-waiting .ba-item").await;
+    office.wait_gone(".ba-chat-header").await;
+    office.wait_for(".ba-chat .ba-placeholder").await;
+    // Connected: the server takes her presence.
+    go_online(&office).await;
+
+    // A new role: the Administration menu appears, and the admin pages answer her.
+    patch_attendant(&server, &admin_cookie, &ana, json!({"role": "admin"})).await;
+    office.wait_for(".ba-nav-admin").await;
+    office.wait_until("window.__sockets === 2").await;
+    office.click(".ba-nav-admin").await;
+    office
+        .wait_text(".ba-admin-attendants tr", "ana@example.com")
+        .await;
+    let watched = office.eval("window.__seen").await;
+    assert_eq!(
+        watched,
+        json!({"banner": false, "login": false}),
+        "signed in and connected all along, on the same page"
+    );
+    // Each change: her account read again, then one new socket.
+    let counts = office.eval("[window.__me, window.__sockets]").await;
+    assert_eq!(counts, json!([2, 2]), "/api/me, sockets");
+    assert_eq!(office.count(".ba-presence.online").await, 1);
+    customer.close().await;
+    office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conversation_moved_out_of_my_queues_leaves_the_chat_pane() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
+    let (_, office) = ana_beside_a_sales_queue(&server, &admin_cookie).await;
+    go_online(&office).await;
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Lia", "Which size?").await;
+    office.wait_text(".ba-chat-header h2", "Lia").await;
+
+    // Handed to a queue Ana is not in: the server withdraws it from her sight.
+    office.select_option(".ba-transfer", "q:sales").await;
+    office.wait_gone(".ba-chat-header").await;
+    office.wait_for(".ba-chat .ba-placeholder").await;
+    office
+        .wait_text(".ba-notice", "moved out of your queues")
+        .await;
+    assert_eq!(office.count(".ba-item").await, 0);
+    customer.close().await;
+    office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callbacks_are_listed_a_page_at_a_time_open_done_or_all() {
+    let server = ChimpServer::start().await;
+    let client = reqwest::Client::new();
+    for n in 1..=53 {
+        let created = client
+            .post(server.url("/api/callback"))
+            .json(&json!({"name": format!("Caller {n}"), "phone": "+55 61 5555 0101"}))
+            .send()
+            .await
+            .expect("leaving a callback request");
+        assert_eq!(created.status(), 201);
+    }
+    chimpassist_e2e::admin_cookie(&server).await;
+    let office = Browser::new().await;
+    sign_in(&office, &server, "admin", ADMIN_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    office.goto(&server.url("/#/admin/callbacks")).await;
+    let rows = |n: usize| {
+        format!("document.querySelectorAll('.ba-admin-callbacks tbody tr').length === {n}")
+    };
+
+    // Open ones, newest first, one page of 50; one marked done stays as it is on the page.
+    office.wait_until(&rows(50)).await;
+    office
+        .wait_text(".ba-admin-callbacks tbody tr:first-child", "Caller 53")
+        .await;
+    office
+        .click(".ba-admin-callbacks tbody tr:first-child .ba-mark-done")
+        .await;
+    office
+        .wait_for(".ba-admin-callbacks tbody tr:first-child .ba-done-at")
+        .await;
+    // The older ones, and nothing more to load.
+    office.click(".ba-load-more").await;
+    office.wait_until(&rows(53)).await;
+    office.wait_gone(".ba-load-more").await;
+    office
+        .wait_text(".ba-admin-callbacks tbody tr:last-child", "Caller 1")
+        .await;
+    assert_eq!(
+        office
+            .count(".ba-admin-callbacks tbody tr:first-child .ba-done-at")
+            .await,
+        1,
+        "a page more keeps the rows already shown as they were"
+    );
+
+    // Done ones: just that one. All: a page again, with more to load.
+    office
+        .select_option(".ba-callback-filter select", "done")
+        .await;
+    office.wait_until(&rows(1)).await;
+    office
+        .wait_text(".ba-admin-callbacks tbody tr", "Caller 53")
+        .await;
+    assert_eq!(office.count(".ba-load-more").await, 0);
+    office
+        .select_option(".ba-callback-filter select", "all")
+        .await;
+    office.wait_until(&rows(50)).await;
+    office.wait_for(".ba-load-more").await;
+    office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn too_many_sign_in_attempts_say_how_long_to_wait() {
+    let server = ChimpServer::start_with(|c| c.logins_per_minute_per_ip = 1).await;
+    let office = Browser::new().await;
+    sign_in(&office, &server, "nobody@example.com", "wrong-password").await;
+    office.wait_text(".ba-login .ba-error", "wrong").await;
+    office.click(".ba-login button[type=submit]").await;
+    office
+        .wait_text(
+            ".ba-login .ba-error",
+            "Too many sign-in attempts. Try again in ",
+        )
+        .await;
+    let said = office.texts(".ba-login .ba-error").await.concat();
+    let seconds: u64 = said
+        .trim_start_matches("Too many sign-in attempts. Try again in ")
+        .trim_end_matches(" seconds.")
+        .parse()
+        .unwrap_or_else(|_| panic!("a wait in seconds: {said:?}"));
+    assert!((1..=60).contains(&seconds), "{said:?}");
     office.close().await;
 }

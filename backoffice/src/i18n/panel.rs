@@ -1,5 +1,7 @@
 //! The customer panel (contact, additional info, statistics, previous conversations).
 
+use chimpassist_protocol::ErrorCode;
+
 #[derive(Debug)]
 pub struct PanelTexts {
     pub panel: &'static str,
@@ -7,6 +9,9 @@ pub struct PanelTexts {
     pub verified: &'static str,
     pub unverified: &'static str,
     pub site_id: &'static str,
+    pub site_id_verified: &'static str,
+    pub claimed: &'static str,
+    pub claimed_hint: &'static str,
     pub contact: &'static str,
     pub additional: &'static str,
     pub statistics: &'static str,
@@ -14,6 +19,9 @@ pub struct PanelTexts {
     pub loading: &'static str,
     pub retry: &'static str,
     pub not_configured: &'static str,
+    pub verification_required: &'static str,
+    pub no_site_id: &'static str,
+    pub not_allowed: &'static str,
     pub unexpected: &'static str,
     pub contact_failed: &'static str,
     pub additional_failed: &'static str,
@@ -50,6 +58,9 @@ pub(super) const EN: PanelTexts = PanelTexts {
     verified: "Identity verified by the site",
     unverified: "Identity not verified",
     site_id: "Site id",
+    site_id_verified: "Site id verified by the site",
+    claimed: "(unverified)",
+    claimed_hint: "As the visitor's page gave it: the site did not sign it",
     contact: "Contact",
     additional: "Additional information",
     statistics: "Statistics",
@@ -57,6 +68,9 @@ pub(super) const EN: PanelTexts = PanelTexts {
     loading: "Loading…",
     retry: "Retry",
     not_configured: "No statistics endpoint is configured for this site.",
+    verification_required: "Only asked for customers whose site id the site verified; this one's is not.",
+    no_site_id: "This customer has no site id, so the site cannot be asked about them.",
+    not_allowed: "You may not see this customer's information.",
     unexpected: "unexpected answer",
     contact_failed: "Could not load the contact information ({}).",
     additional_failed: "Could not load the additional information ({}).",
@@ -93,6 +107,9 @@ pub(super) const PT_BR: PanelTexts = PanelTexts {
     verified: "Identidade verificada pelo site",
     unverified: "Identidade não verificada",
     site_id: "Id no site",
+    site_id_verified: "Id no site verificado pelo site",
+    claimed: "(não verificado)",
+    claimed_hint: "Como a página do visitante informou: o site não o assinou",
     contact: "Contato",
     additional: "Informações adicionais",
     statistics: "Estatísticas",
@@ -100,6 +117,9 @@ pub(super) const PT_BR: PanelTexts = PanelTexts {
     loading: "Carregando…",
     retry: "Tentar de novo",
     not_configured: "Nenhum endpoint de estatísticas está configurado para este site.",
+    verification_required: "Só é consultado para clientes cujo id no site foi verificado pelo site; o deste não foi.",
+    no_site_id: "Este cliente não tem id no site, então o site não pode ser consultado sobre ele.",
+    not_allowed: "Você não pode ver as informações deste cliente.",
     unexpected: "resposta inesperada",
     contact_failed: "Não foi possível carregar o contato ({}).",
     additional_failed: "Não foi possível carregar as informações adicionais ({}).",
@@ -129,3 +149,45 @@ pub(super) const PT_BR: PanelTexts = PanelTexts {
     this_conversation: "esta conversa",
     open: "Abrir a conversa de {}",
 };
+
+impl PanelTexts {
+    /// Why the site's information about a customer is not shown, when the server refused to
+    /// ask for it (rather than failed to): no endpoint, an unverified or missing site id, or
+    /// a customer this attendant may not see. `None` for failures (shown with a retry).
+    pub fn refusal(&self, status: u16, code: Option<ErrorCode>) -> Option<&'static str> {
+        match (status, code) {
+            (_, Some(ErrorCode::NotConfigured)) => Some(self.not_configured),
+            (403, Some(ErrorCode::VerificationRequired)) => Some(self.verification_required),
+            (403, Some(ErrorCode::Forbidden)) => Some(self.not_allowed),
+            (404, _) => Some(self.no_site_id),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_told_apart_from_failures() {
+        let t = &EN;
+        let refusal = |status, code| t.refusal(status, code);
+        assert_eq!(
+            refusal(403, Some(ErrorCode::VerificationRequired)),
+            Some(t.verification_required)
+        );
+        assert_eq!(
+            refusal(403, Some(ErrorCode::Forbidden)),
+            Some(t.not_allowed)
+        );
+        assert_eq!(refusal(404, Some(ErrorCode::NotFound)), Some(t.no_site_id));
+        assert_eq!(
+            refusal(501, Some(ErrorCode::NotConfigured)),
+            Some(t.not_configured)
+        );
+        assert_eq!(refusal(502, Some(ErrorCode::UpstreamFailed)), None);
+        assert_eq!(refusal(0, None), None);
+        assert_eq!(refusal(500, Some(ErrorCode::Internal)), None);
+    }
+}

@@ -9,6 +9,8 @@ use super::Avatar;
 use crate::app::Ctx;
 use crate::desk::{Entry, Section};
 use crate::format;
+use crate::i18n::fill;
+use crate::identity::Identity;
 use crate::{api, socket};
 
 #[component]
@@ -107,7 +109,7 @@ pub(crate) fn Item(entry: Entry, waiting: bool) -> impl IntoView {
     let time = move || {
         let now = ctx.desk.now.get();
         if waiting {
-            crate::i18n::fill(
+            fill(
                 t.waiting_for,
                 format::elapsed(now - v.with(|v| v.requested_at)),
             )
@@ -120,18 +122,31 @@ pub(crate) fn Item(entry: Entry, waiting: bool) -> impl IntoView {
         }
     };
     let customer = v.with_untracked(|v| v.customer.clone());
-    let verified = customer.verified;
+    let identity = Identity::of(&customer);
+    // Proven id, claimed name: the name says so when hovered.
+    let name_title = identity.profile_claimed().then_some(t.claimed_hint);
+    let mark = match identity {
+        Identity::Profile => view! {
+            <span class="ba-id verified" role="img" title=t.verified aria-label=t.verified>"✓"</span>
+        }
+        .into_any(),
+        Identity::SiteId(id) => view! {
+            <span class="ba-site-mark" title=t.site_id_verified>{fill(t.site_id_mark, id)}</span>
+        }
+        .into_any(),
+        Identity::Unverified => view! {
+            <span class="ba-id unverified" role="img" title=t.unverified aria-label=t.unverified>"?"</span>
+        }
+        .into_any(),
+    };
     view! {
         <li class="ba-item" class:selected=selected data-conversation=entry.id.to_string()>
             <button type="button" on:click=move |_| ctx.select(entry.id)>
                 <Avatar name=customer.name.clone() url=customer.avatar_url.clone() />
                 <span class="ba-item-main">
                     <span class="ba-item-top">
-                        <span class="ba-name">{move || v.with(|v| v.customer.name.clone())}</span>
-                        <span class=if verified { "ba-id verified" } else { "ba-id unverified" }
-                            title=if verified { t.verified } else { t.unverified }>
-                            {if verified { "✓" } else { "?" }}
-                        </span>
+                        <span class="ba-name" title=name_title>{move || v.with(|v| v.customer.name.clone())}</span>
+                        {mark}
                         <span class="ba-time">{time}</span>
                     </span>
                     <span class="ba-item-bottom">

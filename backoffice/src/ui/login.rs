@@ -18,13 +18,10 @@ pub(crate) fn field(ev: &leptos::ev::SubmitEvent, name: &str) -> String {
 }
 
 fn login_error(ctx: Ctx, e: &ApiError) -> String {
-    let t = &ctx.t().login;
-    match (e.status, e.code) {
-        (0, _) => t.unreachable.to_owned(),
-        (_, Some(ErrorCode::InvalidCredentials)) => t.wrong_credentials.to_owned(),
-        (_, Some(ErrorCode::Forbidden)) => t.disabled.to_owned(),
-        _ => e.message.clone(),
-    }
+    ctx.t()
+        .login
+        .failure(e.status, e.code, e.retry_after)
+        .unwrap_or_else(|| e.message.clone())
 }
 
 #[component]
@@ -64,6 +61,9 @@ pub(crate) fn Login() -> impl IntoView {
             <form class="ba-card" on:submit=submit>
                 {logo.map(|src| view! { <img class="ba-logo" src=src alt="" /> })}
                 <h1>{title}</h1>
+                <Show when=move || ctx.session_ended.get()>
+                    <p class="ba-session-ended" role="status">{t.session_ended}</p>
+                </Show>
                 <label>
                     <span>{t.email}</span>
                     <input name="email" type="text" autocomplete="username" required

@@ -6,7 +6,7 @@
 //! rebuilds the sections, and with them their requests. Whatever the site's endpoints answer
 //! is shown as text (links only for `http(s)` URLs), never as markup.
 
-use chimpassist_protocol::{ConversationView, CustomerId, CustomerView, ErrorCode};
+use chimpassist_protocol::{ConversationView, CustomerId, CustomerView};
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -16,6 +16,7 @@ use super::chart::LineChart;
 use crate::api::{self, ApiResult};
 use crate::app::Ctx;
 use crate::i18n::{PanelTexts, fill};
+use crate::identity::Identity;
 use crate::stats::{self, Range, StatValue, Statistic};
 use crate::{env, format};
 
@@ -44,22 +45,37 @@ pub(crate) fn CustomerPanel() -> impl IntoView {
 fn Customer(id: CustomerId, customer: Memo<Option<CustomerView>>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().panel;
-    let site = if ctx.config.with_value(|c| c.statistics_configured) {
-        let (contact, additional, statistics) = (id.clone(), id.clone(), id.clone());
-        view! {
-            <Section class="ba-contact" title=t.contact><Contact id=contact /></Section>
-            <Section class="ba-additional" title=t.additional><Additional id=additional /></Section>
-            <Section class="ba-statistics" title=t.statistics><Statistics id=statistics /></Section>
-        }
-        .into_any()
+    // The site's endpoints know customers by their site id: without one there is nothing to
+    // ask (the server would answer 404 three times).
+    let has_site_id = customer.with_untracked(|c| {
+        c.as_ref()
+            .and_then(|c| c.external_id.as_deref())
+            .is_some_and(|x| !x.trim().is_empty())
+    });
+    let off = if !ctx.config.with_value(|c| c.statistics_configured) {
+        Some(t.not_configured)
+    } else if !has_site_id {
+        Some(t.no_site_id)
     } else {
-        // No endpoint: not even asked. One line says so for the three sections.
-        view! {
+        None
+    };
+    let site = match off {
+        None => {
+            let (contact, additional, statistics) = (id.clone(), id.clone(), id.clone());
+            view! {
+                <Section class="ba-contact" title=t.contact><Contact id=contact /></Section>
+                <Section class="ba-additional" title=t.additional><Additional id=additional /></Section>
+                <Section class="ba-statistics" title=t.statistics><Statistics id=statistics /></Section>
+            }
+            .into_any()
+        }
+        // Not even asked. One line says so for the three sections.
+        Some(why) => view! {
             <section class="ba-panel-section ba-site-off">
-                <p class="ba-panel-off">{t.not_configured}</p>
+                <p class="ba-panel-off">{why}</p>
             </section>
         }
-        .into_any()
+        .into_any(),
     };
     view! {
         <Header customer=customer />
@@ -84,10 +100,19 @@ fn Header(customer: Memo<Option<CustomerView>>) -> impl IntoView {
     let t = &ctx.t().panel;
     move || {
         customer.get().map(|c| {
-            let (mark, class, title) = if c.verified {
-                ("✓", "ba-id verified", t.verified)
-            } else {
-                ("?", "ba-id unverified", t.unverified)
+            let identity = Identity::of(&c);
+            // The mark by the name: the whole profile proven, or nothing proven. With only the
+            // id proven the ✓ goes by the id, and the name and e-mail say they are claims.
+            let name_mark = match identity {
+                Identity::Profile => Some(("✓", "ba-id verified", t.verified)),
+                Identity::SiteId(_) => None,
+                Identity::Unverified => Some(("?", "ba-id unverified", t.unverified)),
+            };
+            let claimed = identity.profile_claimed();
+            let claim = move || {
+                claimed.then(|| {
+                    view! { " " <span class="ba-claim" title=t.claimed_hint>{t.claimed}</span> }
+                })
             };
             let email = c.email.filter(|e| !e.trim().is_empty());
             let site_id = c.external_id.filter(|e| !e.trim().is_empty());
@@ -97,11 +122,20 @@ fn Header(customer: Memo<Option<CustomerView>>) -> impl IntoView {
                     <div class="ba-panel-who">
                         <h2 class="ba-panel-name">
                             <span>{c.name.clone()}</span> " "
-                            <span class=class role="img" title=title aria-label=title>{mark}</span>
+                            {name_mark.map(|(mark, class, title)| view! {
+                                <span class=class role="img" title=title aria-label=title>{mark}</span>
+                            })}
+                            {claim()}
                         </h2>
-                        {email.map(|e| view! { <p class="ba-panel-email">{e}</p> })}
+                        {email.map(|e| view! { <p class="ba-panel-email">{e}{claim()}</p> })}
                         {site_id.map(|x| view! {
-                            <p class="ba-panel-site">{t.site_id} ": " <span class="ba-panel-site-id">{x}</span></p>
+                            <p class="ba-panel-site">
+                                {t.site_id} ": " <span class="ba-panel-site-id">{x}</span>
+                                {claimed.then(|| view! {
+                                    " " <span class="ba-id verified" role="img" title=t.site_id_verified
+                                        aria-label=t.site_id_verified>"✓"</span>
+                                })}
+                            </p>
                         })}
                     </div>
                 </header>
@@ -165,10 +199,12 @@ impl<T: DeserializeOwned + Clone + 'static> Fetch<T> {
     }
 }
 
-/// A section's body: loading, the rendered answer, "not configured", or the failure with a
-/// retry button. `render` gives `None` for an answer of the wrong shape.
+/// A section's body: loading, the rendered answer, why the site was not asked (`site`: a
+/// section fed by the site's endpoints), or the failure with a retry button. `render` gives
+/// `None` for an answer of the wrong shape.
 fn body<T: DeserializeOwned + Clone + 'static>(
     fetch: Fetch<T>,
+    site: bool,
     failed: &'static str,
     render: impl Fn(T) -> Option<AnyView> + Send + 'static,
 ) -> impl IntoView {
@@ -188,10 +224,12 @@ fn body<T: DeserializeOwned + Clone + 'static>(
             <p class="ba-panel-loading" role="status" aria-busy="true">{t.loading}</p>
         }
         .into_any(),
-        Some(Err(e)) if e.code == Some(ErrorCode::NotConfigured) => {
-            view! { <p class="ba-panel-off">{t.not_configured}</p> }.into_any()
-        }
-        Some(Err(e)) => failure(e.message),
+        // Refused rather than failed (no endpoint, no verified site id, not mine to see):
+        // said plainly, with nothing to retry.
+        Some(Err(e)) => match t.refusal(e.status, e.code).filter(|_| site) {
+            Some(why) => view! { <p class="ba-panel-off">{why}</p> }.into_any(),
+            None => failure(e.message),
+        },
         Some(Ok(answer)) => render(answer).unwrap_or_else(|| failure(t.unexpected.to_owned())),
     }
 }
@@ -209,7 +247,7 @@ fn Contact(id: CustomerId) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().panel;
     let fetch = Fetch::<Value>::new(move || info_path(&id, "contactInfo"));
-    body(fetch, t.contact_failed, move |answer| {
+    body(fetch, true, t.contact_failed, move |answer| {
         let rows = stats::parse_contact(&answer)?;
         Some(if rows.is_empty() {
             empty(t.no_contact)
@@ -260,7 +298,7 @@ fn Additional(id: CustomerId) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().panel;
     let fetch = Fetch::<Value>::new(move || info_path(&id, "additionalInfo"));
-    body(fetch, t.additional_failed, move |answer| {
+    body(fetch, true, t.additional_failed, move |answer| {
         let items = stats::parse_additional(&answer)?;
         Some(if items.is_empty() {
             empty(t.no_additional)
@@ -358,7 +396,7 @@ fn Statistics(id: CustomerId) -> impl IntoView {
                 </Show>
             </Show>
         </div>
-        {body(fetch, t.statistics_failed, move |answer| {
+        {body(fetch, true, t.statistics_failed, move |answer| {
             let list = stats::parse_statistics(&answer)?;
             Some(if list.is_empty() {
                 empty(t.no_statistics)
@@ -439,7 +477,7 @@ fn Previous(id: CustomerId) -> impl IntoView {
             fetch.refresh();
         }
     });
-    body(fetch, t.previous_failed, move |list| {
+    body(fetch, false, t.previous_failed, move |list| {
         Some(if list.is_empty() {
             empty(t.no_previous)
         } else {

@@ -37,6 +37,9 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
         Presence::Offline => "ba-presence offline",
     };
     let logout = move |_| {
+        // Closed first: the server also closes it, and that close must not read as a
+        // session ended elsewhere.
+        socket::stop();
         leptos::task::spawn_local(async move {
             let _ = api::send_empty("POST", "/api/logout", &()).await;
             ctx.signed_out();

@@ -1,31 +1,90 @@
 //! Callback requests left by visitors while nobody was available: open ones by default,
-//! done ones on request, each marked done with one click.
+//! done ones or all on request, newest first, a page at a time ("Load more"), each marked
+//! done with one click.
 
-use chimpassist_protocol::rest::{CallbackView, QueueView};
+use chimpassist_protocol::rest::{CallbackView, CallbacksPage, QueueView};
 use chimpassist_protocol::{AttendantId, AttendantView};
 use leptos::prelude::*;
 
 use super::{Outcome, Said, failure, not_loaded};
+use crate::api::{self, ApiError};
 use crate::app::Ctx;
+use crate::callbacks::{self, Filter};
 use crate::i18n::fill;
-use crate::{api, env, format};
+use crate::{env, format};
+
+/// What the list area shows.
+#[derive(Clone, Debug, PartialEq)]
+enum Shown {
+    Loading,
+    Failed(ApiError),
+    Empty,
+    Rows,
+}
+
+/// The requests listed so far for one filter, and the cursor of the next page.
+#[derive(Clone, Debug, Default)]
+struct Listed {
+    items: Vec<CallbackView>,
+    next: Option<String>,
+}
 
 #[component]
 pub(super) fn Callbacks() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().admin;
-    let show_done = RwSignal::new(false);
-    let list = LocalResource::new(move || {
-        let all = show_done.get();
-        async move {
-            let path = if all {
-                "/api/callbacks?all=true"
-            } else {
-                "/api/callbacks"
-            };
-            api::get::<Vec<CallbackView>>(path).await
+    let filter = RwSignal::new(Filter::Open);
+    // `None` until the first page of the current filter is in.
+    let listed = RwSignal::new(None::<Result<Listed, ApiError>>);
+    let more_busy = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<String>);
+    // Answers for an earlier filter (changed while loading) are dropped.
+    let generation = StoredValue::new(0u32);
+    let load = move |before: Option<String>| {
+        let f = filter.get_untracked();
+        let mine = generation.get_value();
+        leptos::task::spawn_local(async move {
+            let answer = api::get::<CallbacksPage>(&callbacks::path(f, before.as_deref())).await;
+            if generation.get_value() != mine {
+                return;
+            }
+            match (answer, before.is_some()) {
+                (Ok(page), false) => listed.set(Some(Ok(Listed {
+                    items: page.callbacks,
+                    next: page.next,
+                }))),
+                (Ok(page), true) => listed.update(|l| {
+                    if let Some(Ok(l)) = l {
+                        callbacks::append(&mut l.items, page.callbacks);
+                        l.next = page.next;
+                    }
+                }),
+                (Err(e), false) => listed.set(Some(Err(e))),
+                (Err(e), true) => more_error.set(Some(failure(ctx, &e))),
+            }
+            more_busy.set(false);
+        });
+    };
+    let reload = move |f: Filter| {
+        generation.update_value(|g| *g += 1);
+        filter.set(f);
+        listed.set(None);
+        more_busy.set(false);
+        more_error.set(None);
+        load(None);
+    };
+    reload(Filter::Open);
+    let more = move |_| {
+        let next = listed.with_untracked(|l| match l {
+            Some(Ok(l)) => l.next.clone(),
+            _ => None,
+        });
+        if let Some(next) = next.filter(|_| !more_busy.get_untracked()) {
+            more_busy.set(true);
+            more_error.set(None);
+            load(Some(next));
         }
-    });
+    };
     // Names for "done by" and the queue column; ids are shown when these fail.
     let people = LocalResource::new(|| api::get::<Vec<AttendantView>>("/api/attendants"));
     let queues = LocalResource::new(|| api::get::<Vec<QueueView>>("/api/queues"));
@@ -47,14 +106,28 @@ pub(super) fn Callbacks() -> impl IntoView {
         );
         out
     });
-    let table = move || {
-        match list.get() {
-        None => not_loaded(ctx, None),
-        Some(Err(e)) => not_loaded(ctx, Some(&e)),
-        Some(Ok(items)) if items.is_empty() => {
-            view! { <p class="ba-empty">{t.no_callbacks}</p> }.into_any()
-        }
-        Some(Ok(items)) => view! {
+    let has_more = move || listed.with(|l| matches!(l, Some(Ok(l)) if l.next.is_some()));
+    // Rows are keyed: a page more adds rows and leaves the others (and what was done in
+    // them) as they are.
+    let shown = Memo::new(move |_| {
+        listed.with(|l| match l {
+            None => Shown::Loading,
+            Some(Err(e)) => Shown::Failed(e.clone()),
+            Some(Ok(l)) if l.items.is_empty() => Shown::Empty,
+            Some(Ok(_)) => Shown::Rows,
+        })
+    });
+    let rows = move || {
+        listed.with(|l| match l {
+            Some(Ok(l)) => l.items.clone(),
+            _ => Vec::new(),
+        })
+    };
+    let table = move || match shown.get() {
+        Shown::Loading => not_loaded(ctx, None),
+        Shown::Failed(e) => not_loaded(ctx, Some(&e)),
+        Shown::Empty => view! { <p class="ba-empty">{t.no_callbacks}</p> }.into_any(),
+        Shown::Rows => view! {
             <table class="ba-table ba-admin-callbacks">
                 <thead><tr>
                     <th scope="col">{t.requested}</th>
@@ -66,22 +139,40 @@ pub(super) fn Callbacks() -> impl IntoView {
                     <th scope="col">{t.status}</th>
                 </tr></thead>
                 <tbody>
-                    {items.into_iter().map(|c| view! { <CallbackRow item=c names=names /> }).collect_view()}
+                    <For each=rows key=|c| c.id
+                        children=move |c| view! { <CallbackRow item=c names=names /> } />
                 </tbody>
             </table>
         }
         .into_any(),
-    }
+    };
+    let label = |f: Filter| match f {
+        Filter::Open => t.callbacks_open,
+        Filter::Done => t.callbacks_done,
+        Filter::All => t.callbacks_all,
     };
     view! {
         <section class="ba-admin-section" aria-label=t.callbacks>
             <h2>{t.callbacks}</h2>
-            <label class="ba-check ba-show-done">
-                <input type="checkbox" name="show_done" prop:checked=move || show_done.get()
-                    on:change=move |ev| show_done.set(event_target_checked(&ev)) />
-                <span>{t.show_done}</span>
+            <label class="ba-callback-filter">
+                <span>{t.callbacks_shown}</span>
+                <select name="state" prop:value=move || filter.get().wire()
+                    on:change=move |ev| {
+                        if let Some(f) = Filter::parse(&event_target_value(&ev)) {
+                            reload(f);
+                        }
+                    }>
+                    {Filter::ALL.into_iter().map(|f| view! {
+                        <option value=f.wire()>{label(f)}</option>
+                    }).collect_view()}
+                </select>
             </label>
             {table}
+            <Show when=has_more>
+                <button type="button" class="ba-load-more" disabled=move || more_busy.get()
+                    on:click=more>{t.load_more}</button>
+            </Show>
+            {move || more_error.get().map(|e| view! { <p class="ba-error" role="alert">{e}</p> })}
         </section>
     }
 }

@@ -23,15 +23,25 @@ pub(super) type Outcome = RwSignal<Option<Result<String, String>>>;
 #[component]
 pub(crate) fn Admin(tab: AdminTab) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let t = &ctx.t().admin;
-    if !untrack(|| ctx.is_admin()) {
-        return view! {
-            <section class="ba-admin">
-                <p class="ba-forbidden" role="alert">{t.forbidden}</p>
-            </section>
+    // The role may change while the page is open (the server then reconnects us): the page
+    // follows it, and is rebuilt only when it does.
+    let admin = Memo::new(move |_| ctx.is_admin());
+    move || {
+        if admin.get() {
+            untrack(|| tabs(ctx, tab))
+        } else {
+            view! {
+                <section class="ba-admin">
+                    <p class="ba-forbidden" role="alert">{ctx.t().admin.forbidden}</p>
+                </section>
+            }
+            .into_any()
         }
-        .into_any();
     }
+}
+
+fn tabs(ctx: Ctx, tab: AdminTab) -> AnyView {
+    let t = &ctx.t().admin;
     let tabs = AdminTab::ALL
         .into_iter()
         .map(|each| {
@@ -77,7 +87,7 @@ fn tab_label(t: &'static AdminTexts, tab: AdminTab) -> &'static str {
 pub(super) fn failure(ctx: Ctx, e: &ApiError) -> String {
     let t = &ctx.t().admin;
     if e.is_unauthenticated() {
-        ctx.signed_out();
+        ctx.session_ended();
     }
     match (e.status, e.code) {
         (0, _) => t.unreachable.to_owned(),
