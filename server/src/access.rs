@@ -66,6 +66,20 @@ pub async fn visible(
     Ok(out)
 }
 
+/// The first conversation of `list` that `me` may see (reads stop there).
+pub async fn first_visible(
+    state: &AppState,
+    me: &Attendant,
+    list: Vec<Conversation>,
+) -> AppResult<Option<Conversation>> {
+    for conversation in list {
+        if may_see(state, me, &conversation).await? {
+            return Ok(Some(conversation));
+        }
+    }
+    Ok(None)
+}
+
 /// Whether `me` may see each of `ids` (read once each): for filtering messages that span
 /// conversations.
 pub async fn visible_ids(

@@ -166,3 +166,16 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+/// A path or query string that does not parse (`AppPath`, `AppQuery`): `400 invalid_field`.
+impl From<axum::extract::rejection::PathRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        Self::invalid(rejection.body_text())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        Self::invalid(rejection.body_text())
+    }
+}

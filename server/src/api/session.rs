@@ -234,9 +234,10 @@ pub(super) async fn last_session(
         Caller::Customer(_) => state.store.customer_conversations(&id, 0, 1).await?,
         Caller::Attendant(me) => {
             let recent = state.store.customer_conversations(&id, 0, 50).await?;
-            let mut visible = access::visible(&state, me, recent).await?;
-            visible.truncate(1);
-            visible
+            access::first_visible(&state, me, recent)
+                .await?
+                .into_iter()
+                .collect()
         }
     };
     Ok(Json(views(&state, latest).await?))

@@ -204,7 +204,7 @@ async fn site_id(state: &AppState, me: &Attendant, id: &CustomerId) -> AppResult
         .await?
         .ok_or_else(|| AppError::not_found("customer"))?;
     let recent = state.store.customer_conversations(id, 0, 50).await?;
-    if access::visible(state, me, recent).await?.is_empty() {
+    if access::first_visible(state, me, recent).await?.is_none() {
         return Err(AppError::client(
             ErrorCode::Forbidden,
             "none of this customer's conversations is in your queues or was yours",

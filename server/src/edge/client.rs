@@ -44,13 +44,6 @@ impl TrustedProxies {
     }
 }
 
-impl std::fmt::Display for TrustedProxies {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(IpNet::to_string).collect();
-        f.write_str(&parts.join(","))
-    }
-}
-
 /// The client's address as this server decides it (see the module docs). Every rate limit
 /// and per-address cap is keyed by it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

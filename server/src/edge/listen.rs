@@ -113,10 +113,6 @@ impl Slots {
         self.cap - self.total.available_permits()
     }
 
-    pub fn cap(&self) -> usize {
-        self.cap
-    }
-
     fn take(self: &Arc<Self>, peer: IpAddr) -> Result<ConnectionSlot, Refusal> {
         let peer = peer.to_canonical();
         let permit = Arc::clone(&self.total)

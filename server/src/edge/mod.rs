@@ -90,7 +90,6 @@ impl Throttles {
 #[derive(Debug)]
 pub struct Edge {
     pub trusted: TrustedProxies,
-    pub production: bool,
     pub slots: Arc<Slots>,
     pub throttles: Throttles,
     pub header_read_timeout: Duration,
@@ -105,7 +104,6 @@ impl Edge {
         let throttled = KindCounters::default();
         Arc::new(Self {
             trusted: config.trusted_proxies.clone(),
-            production: config.production,
             slots: Slots::new(
                 cap,
                 config.max_connections_per_ip,

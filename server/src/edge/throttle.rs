@@ -78,15 +78,6 @@ impl KeyedLimit {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();
     }
-
-    /// Clients remembered now.
-    pub fn len(&self) -> usize {
-        self.limiter.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// Logs at most once per [`LogGate::EVERY`], counting what it kept quiet: a flood of refused

@@ -136,15 +136,7 @@ async fn a_hundred_concurrent_requests_never_exceed_any_capacity() {
 async fn manual_mode_hands_out_the_oldest_waiting_conversation_first() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let response = app
-        .send(
-            reqwest::Method::PUT,
-            "/api/queues/default",
-            &admin,
-            json!({"id": "default", "name": "Default", "mode": "manual"}),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
+    app.put_queue(&admin, "default", "manual").await;
     let mut attendant = app.attendant(&admin).await;
     let mut order = Vec::new();
     let mut customers = Vec::new();
@@ -229,15 +221,7 @@ async fn a_customer_gone_too_long_expires_the_conversation() {
 async fn a_conversation_can_be_transferred_to_another_queue() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let put = app
-        .send(
-            reqwest::Method::PUT,
-            "/api/queues/billing",
-            &admin,
-            json!({"id": "billing", "name": "Billing", "mode": "auto"}),
-        )
-        .await;
-    assert_eq!(put.status(), 200);
+    app.put_queue(&admin, "billing", "auto").await;
     let (_, first_login) = app.create_attendant(&admin, "Generalist", 2).await;
     let (billing_id, billing_login) = app.create_attendant(&admin, "Biller", 2).await;
     let patch = app

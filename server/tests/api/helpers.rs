@@ -203,14 +203,24 @@ impl TestApp {
         name: &str,
         capacity: u32,
     ) -> (String, Auth) {
+        self.create_attendant_with(admin, name, json!({"capacity": capacity}))
+            .await
+    }
+
+    /// Creates an attendant `name` (login `name@example.com`, password `secret-pass`) with
+    /// the other fields of `more` (`role`, `queues`, `capacity`…); returns (id, login).
+    pub(crate) async fn create_attendant_with(
+        &self,
+        admin: &Auth,
+        name: &str,
+        more: Value,
+    ) -> (String, Auth) {
         let email = format!("{}@example.com", name.to_lowercase());
-        let response = self
-            .post(
-                "/api/attendants",
-                admin,
-                json!({"email": email, "name": name, "password": "secret-pass", "capacity": capacity}),
-            )
-            .await;
+        let mut body = json!({"email": email, "name": name, "password": "secret-pass"});
+        if let (Some(body), Some(more)) = (body.as_object_mut(), more.as_object()) {
+            body.extend(more.clone());
+        }
+        let response = self.post("/api/attendants", admin, body).await;
         assert_eq!(
             response.status(),
             201,
@@ -220,6 +230,21 @@ impl TestApp {
         let body: Value = response.json().await.expect("json");
         let id = body["id"].as_str().expect("id").to_owned();
         (id, self.login(&email, "secret-pass").await)
+    }
+
+    /// Creates or replaces queue `id` (named after it) in `mode` (`auto` or `manual`).
+    pub(crate) async fn put_queue(&self, admin: &Auth, id: &str, mode: &str) {
+        let mut name = id.to_owned();
+        name[..1].make_ascii_uppercase();
+        let response = self
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/queues/{id}"),
+                admin,
+                json!({"id": id, "name": name, "mode": mode}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "PUT /api/queues/{id}");
     }
 
     pub(crate) async fn customer(&self, user: Option<Value>) -> Ws {

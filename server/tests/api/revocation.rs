@@ -163,19 +163,9 @@ async fn an_admins_password_reset_closes_every_socket_of_the_account() {
 async fn a_new_role_or_new_queues_close_the_socket_and_the_next_one_acts_on_them() {
     let app = app().await;
     let admin = app.admin().await;
-    let eve = app
-        .post(
-            "/api/attendants",
-            &admin,
-            json!({"email": "eve@example.com", "name": "Eve", "password": "secret-pass", "role": "admin"}),
-        )
+    let (eve_id, eve) = app
+        .create_attendant_with(&admin, "Eve", json!({"role": "admin"}))
         .await;
-    assert_eq!(eve.status(), 201);
-    let eve_id = eve.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let eve = app.login("eve@example.com", "secret-pass").await;
     let (bob_id, bob) = app.create_attendant(&admin, "Bob", 3).await;
     let mut bob_desk = app.attendant(&bob).await;
     let mut customer = app.customer(None).await;
@@ -200,15 +190,7 @@ async fn a_new_role_or_new_queues_close_the_socket_and_the_next_one_acts_on_them
         );
     }
 
-    let billing = app
-        .send(
-            reqwest::Method::PUT,
-            "/api/queues/billing",
-            &admin,
-            json!({"id": "billing", "name": "Billing", "mode": "auto"}),
-        )
-        .await;
-    assert_eq!(billing.status(), 200);
+    app.put_queue(&admin, "billing", "auto").await;
     patch(
         &app,
         &admin,

@@ -169,24 +169,10 @@ async fn the_statistics_proxy_never_leaves_its_path_nor_asks_about_unverified_or
     let odd = customer_with_chat(&app, json!({"id": odd_id, "hash": proof})).await;
     // An attendant who sees none of the customer's conversations is refused.
     let admin_id = "admin";
-    let billing = app
-        .send(
-            reqwest::Method::PUT,
-            "/api/queues/billing",
-            &admin,
-            json!({"id": "billing", "name": "Billing", "mode": "auto"}),
-        )
+    app.put_queue(&admin, "billing", "auto").await;
+    let (_, cleo) = app
+        .create_attendant_with(&admin, "Cleo", json!({"queues": ["billing"]}))
         .await;
-    assert_eq!(billing.status(), 200);
-    let cleo = app
-        .post(
-            "/api/attendants",
-            &admin,
-            json!({"email": "cleo@example.com", "name": "Cleo", "password": "secret-pass", "queues": ["billing"]}),
-        )
-        .await;
-    assert_eq!(cleo.status(), 201);
-    let cleo = app.login("cleo@example.com", "secret-pass").await;
     let unseen = app
         .get(&format!("/api/customers/{odd}/contactInfo"), &cleo)
         .await;

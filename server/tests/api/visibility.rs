@@ -9,24 +9,11 @@ use crate::helpers::*;
 
 /// A queue `billing`, and Cleo, an attendant of that queue only.
 async fn cleo(app: &TestApp, admin: &Auth) -> Auth {
-    let billing = app
-        .send(
-            reqwest::Method::PUT,
-            "/api/queues/billing",
-            admin,
-            json!({"id": "billing", "name": "Billing", "mode": "manual"}),
-        )
+    app.put_queue(admin, "billing", "manual").await;
+    let (_, cleo) = app
+        .create_attendant_with(admin, "Cleo", json!({"queues": ["billing"]}))
         .await;
-    assert_eq!(billing.status(), 200);
-    let created = app
-        .post(
-            "/api/attendants",
-            admin,
-            json!({"email": "cleo@example.com", "name": "Cleo", "password": "secret-pass", "queues": ["billing"]}),
-        )
-        .await;
-    assert_eq!(created.status(), 201);
-    app.login("cleo@example.com", "secret-pass").await
+    cleo
 }
 
 #[tokio::test]

@@ -1,0 +1,104 @@
+//! The admin pages.
+
+use chimpassist_e2e::{ADMIN_PASSWORD, ATTENDANT_PASSWORD, Browser, ChimpServer, create_attendant};
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_pages_are_for_admins_only_in_the_forced_language() {
+    let server = ChimpServer::start_with(|c| {
+        c.force_i18n_language = Some(chimpassist_server::config::UiLanguage::PtBr);
+    })
+    .await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
+    create_attendant(&server, &admin_cookie, "eve@example.com", "Eve").await;
+
+    let office = Browser::new().await;
+    sign_in(&office, &server, "eve@example.com", ATTENDANT_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    assert_eq!(
+        office.count(".ba-nav-admin").await,
+        0,
+        "no admin link for attendants"
+    );
+    office.goto(&server.url("/#/admin/attendants")).await;
+    office.wait_for(".ba-forbidden").await;
+    assert_eq!(office.count(".ba-admin-attendants").await, 0);
+    // The server refuses too, whatever the page does.
+    let status = office
+        .client()
+        .execute_async(
+            "fetch('/api/attendants').then(r => arguments[0](r.status));",
+            vec![],
+        )
+        .await
+        .expect("fetch from the page");
+    assert_eq!(status, json!(403));
+    office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callbacks_are_listed_a_page_at_a_time_open_done_or_all() {
+    let server = ChimpServer::start().await;
+    let client = reqwest::Client::new();
+    for n in 1..=53 {
+        let created = client
+            .post(server.url("/api/callback"))
+            .json(&json!({"name": format!("Caller {n}"), "phone": "+55 61 5555 0101"}))
+            .send()
+            .await
+            .expect("leaving a callback request");
+        assert_eq!(created.status(), 201);
+    }
+    chimpassist_e2e::admin_cookie(&server).await;
+    let office = Browser::new().await;
+    sign_in(&office, &server, "admin", ADMIN_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    office.goto(&server.url("/#/admin/callbacks")).await;
+    let rows = |n: usize| {
+        format!("document.querySelectorAll('.ba-admin-callbacks tbody tr').length === {n}")
+    };
+
+    // Open ones, newest first, one page of 50; one marked done stays as it is on the page.
+    office.wait_until(&rows(50)).await;
+    office
+        .wait_text(".ba-admin-callbacks tbody tr:first-child", "Caller 53")
+        .await;
+    office
+        .click(".ba-admin-callbacks tbody tr:first-child .ba-mark-done")
+        .await;
+    office
+        .wait_for(".ba-admin-callbacks tbody tr:first-child .ba-done-at")
+        .await;
+    // The older ones, and nothing more to load.
+    office.click(".ba-load-more").await;
+    office.wait_until(&rows(53)).await;
+    office.wait_gone(".ba-load-more").await;
+    office
+        .wait_text(".ba-admin-callbacks tbody tr:last-child", "Caller 1")
+        .await;
+    assert_eq!(
+        office
+            .count(".ba-admin-callbacks tbody tr:first-child .ba-done-at")
+            .await,
+        1,
+        "a page more keeps the rows already shown as they were"
+    );
+
+    // Done ones: just that one. All: a page again, with more to load.
+    office
+        .select_option(".ba-callback-filter select", "done")
+        .await;
+    office.wait_until(&rows(1)).await;
+    office
+        .wait_text(".ba-admin-callbacks tbody tr", "Caller 53")
+        .await;
+    assert_eq!(office.count(".ba-load-more").await, 0);
+    office
+        .select_option(".ba-callback-filter select", "all")
+        .await;
+    office.wait_until(&rows(50)).await;
+    office.wait_for(".ba-load-more").await;
+    office.close().await;
+}

@@ -1,0 +1,349 @@
+//! Chatting at the desk.
+
+use chimpassist_e2e::{
+    ATTENDANT_PASSWORD, Attendant, Browser, ChimpServer, HostPage, create_attendant, login_cookie,
+    snippet,
+};
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_whole_chat_from_login_to_rating() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({"title": "Help"}))).await;
+    let office = Browser::new().await;
+
+    first_admin_sign_in(&office, &server).await;
+    let admin_cookie = login_cookie(&server, "admin", NEW_ADMIN_PASSWORD).await;
+    let bob_id = create_attendant(&server, &admin_cookie, "bob@example.com", "Bob").await;
+    let me: Value = reqwest::Client::new()
+        .get(server.url("/api/me"))
+        .header("cookie", &admin_cookie)
+        .send()
+        .await
+        .expect("GET /api/me")
+        .json()
+        .await
+        .expect("me as JSON");
+    let admin_id = me["id"].as_str().expect("admin id").to_owned();
+    let canned = reqwest::Client::new()
+        .post(server.url("/api/canned"))
+        .header("cookie", &admin_cookie)
+        .json(&json!({"shortcut": "thanks", "text": "Thank you for waiting!"}))
+        .send()
+        .await
+        .expect("creating a canned response");
+    assert_eq!(canned.status(), 201);
+    // Reload so the composer knows the canned response created behind its back.
+    office.goto(&server.url("/")).await;
+    go_online(&office).await;
+
+    // The customer writes; the conversation is assigned and opens by itself.
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Maria", "My order is late").await;
+    office
+        .wait_text(".ba-online .ba-item .ba-name", "Maria")
+        .await;
+    office.wait_text(".ba-chat-header h2", "Maria").await;
+    office.wait_text(".ba-subject", "My order is late").await;
+
+    // Typing shows on the attendant's side.
+    customer
+        .shadow_send_keys(W, ".ca-composer textarea", "Are you th")
+        .await;
+    office.wait_for(".ba-typing-line").await;
+    customer
+        .shadow_send_keys(W, ".ca-composer textarea", &format!("ere?{}", enter()))
+        .await;
+    office
+        .wait_text(".ba-msg.theirs .ba-text", "Are you there?")
+        .await;
+
+    // A reply, by a canned response: `/thanks` + Enter fills it in, Enter sends it.
+    office.type_into(".ba-composer textarea", "/than").await;
+    office.wait_text(".ba-canned", "/thanks").await;
+    office.type_into(".ba-composer textarea", &enter()).await;
+    office
+        .wait_until(
+            "document.querySelector('.ba-composer textarea').value === 'Thank you for waiting!'",
+        )
+        .await;
+    office.type_into(".ba-composer textarea", &enter()).await;
+    customer
+        .wait_shadow_text(W, ".ca-msg .ca-text", "Thank you for waiting!")
+        .await;
+    // The widget is open and visible, so it reads at once: the reply gets the read tick.
+    office.wait_for(".ba-msg.ours .ba-tick.read").await;
+
+    // Markup typed by the attendant is shown as text on both sides.
+    let markup = "<img src=x onerror=\"window.pwned=1\"><b>bold</b>";
+    office
+        .type_into(".ba-composer textarea", &format!("{markup}{}", enter()))
+        .await;
+    office.wait_text(".ba-msg.ours .ba-text", markup).await;
+    customer
+        .wait_shadow_text(W, ".ca-msg .ca-text", markup)
+        .await;
+    assert_eq!(office.count(".ba-text img, .ba-text b").await, 0);
+    assert_eq!(
+        office.eval("window.pwned === undefined").await,
+        Value::Bool(true)
+    );
+    assert_eq!(
+        customer.eval("window.pwned === undefined").await,
+        Value::Bool(true)
+    );
+
+    // A private note: shown to attendants, never to the customer.
+    office.click(".ba-note-toggle").await;
+    office
+        .type_into(
+            ".ba-composer textarea",
+            &format!("VIP customer, be quick{}", enter()),
+        )
+        .await;
+    office
+        .wait_text(".ba-msg.note .ba-text", "VIP customer")
+        .await;
+    office.screenshot("backoffice-chat").await;
+    let customer_texts = customer.shadow_texts(W, ".ca-msg .ca-text").await;
+    assert!(
+        customer_texts.iter().all(|t| !t.contains("VIP")),
+        "the customer saw a private note: {customer_texts:?}"
+    );
+    office.click(".ba-mode button:first-child").await;
+
+    // Transfer to Bob: it leaves my lists and reaches him.
+    let mut bob = Attendant::login(&server, "bob@example.com", ATTENDANT_PASSWORD).await;
+    bob.online().await;
+    office
+        .select_option(".ba-transfer", &format!("a:{bob_id}"))
+        .await;
+    let conversation = bob.wait_assigned().await;
+    office.wait_gone(".ba-online .ba-item").await;
+    office
+        .wait_text(".ba-not-yours", "not assigned to you")
+        .await;
+
+    // Bob hands it back; I resolve it; the customer rates it and I see the rating.
+    bob.send_frame(json!({"type": "transfer", "conversation": conversation,
+        "to": {"attendant": admin_id}}))
+        .await;
+    office.wait_for(".ba-online .ba-item").await;
+    office.wait_for(".ba-composer textarea").await;
+    office.click(".ba-resolve").await;
+    office.wait_for(".ba-ended").await;
+    customer.wait_shadow(W, ".ca-rating").await;
+    customer
+        .shadow_click(W, ".ca-stars button[data-score='4']")
+        .await;
+    customer
+        .shadow_send_keys(W, ".ca-rating textarea", "Quick and kind")
+        .await;
+    customer.shadow_click(W, "button.ca-rate").await;
+    office.wait_text(".ba-csat", "★★★★").await;
+    office.wait_text(".ba-csat", "Quick and kind").await;
+
+    // Resolved conversations stay findable: by message text, and in my recent ones.
+    office.type_into(".ba-search input", "you there").await;
+    office.wait_text(".ba-results .ba-name", "Maria").await;
+    office.click(".ba-recent-toggle").await;
+    office.wait_text(".ba-recent .ba-stars", "★★★★").await;
+
+    // The admin pages: a new attendant created from the form appears in the table.
+    office.click(".ba-nav-admin").await;
+    office.wait_for(".ba-admin-attendants").await;
+    office
+        .type_into(
+            "form.ba-new-attendant input[name=email]",
+            "carla@example.com",
+        )
+        .await;
+    office
+        .type_into("form.ba-new-attendant input[name=name]", "Carla")
+        .await;
+    office
+        .type_into(
+            "form.ba-new-attendant input[name=password]",
+            "carla-secret-1",
+        )
+        .await;
+    office
+        .click("form.ba-new-attendant button[type=submit]")
+        .await;
+    office
+        .wait_text(".ba-admin-attendants tr", "carla@example.com")
+        .await;
+    office.screenshot("backoffice-admin").await;
+
+    let errors: Vec<Value> = office
+        .console_logs()
+        .await
+        .into_iter()
+        // 401s from signing in with a wrong password, and from asking whether we are
+        // signed in before we are, are expected; script errors are not.
+        .filter(|e| e["level"] == "SEVERE" && e["source"] != "network")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    bob.close().await;
+    customer.close().await;
+    office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn manual_queue_next_customer() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
+    create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
+    let queue = reqwest::Client::new()
+        .put(server.url("/api/queues/default"))
+        .header("cookie", &admin_cookie)
+        .json(&json!({"id": "default", "name": "Support", "mode": "manual"}))
+        .send()
+        .await
+        .expect("switching the queue to manual");
+    assert!(queue.status().is_success(), "{}", queue.status());
+
+    let office = Browser::new().await;
+    sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
+    office.wait_for(".ba-shell .ba-lists").await;
+    go_online(&office).await;
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Rui", "Where is my refund?").await;
+
+    // Waiting, with its wait time, until I take it.
+    office
+        .wait_text(".ba-waiting .ba-item .ba-name", "Rui")
+        .await;
+    office
+        .wait_text(".ba-waiting .ba-item .ba-time", "waiting")
+        .await;
+    office.screenshot("backoffice-queue").await;
+    office.click(".ba-next").await;
+    office
+        .wait_text(".ba-online .ba-item .ba-name", "Rui")
+        .await;
+    assert_eq!(office.count(".ba-waiting .ba-item").await, 0);
+    customer.wait_shadow_text(W, ".ca-subtitle", "Ana").await;
+    customer.close().await;
+    office.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_tabs_stay_in_step_and_survive_a_server_restart() {
+    let mut server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
+    create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
+    let (tab_a, tab_b) = (Browser::new().await, Browser::new().await);
+    for tab in [&tab_a, &tab_b] {
+        sign_in(tab, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
+        tab.wait_for(".ba-shell .ba-lists").await;
+    }
+    go_online(&tab_a).await;
+    // Presence is the attendant's, not the tab's.
+    tab_b.wait_for(".ba-presence.online").await;
+
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Lia", "Broken zipper").await;
+    for tab in [&tab_a, &tab_b] {
+        tab.wait_text(".ba-online .ba-item .ba-name", "Lia").await;
+        tab.wait_text(".ba-chat-header h2", "Lia").await;
+    }
+    tab_a
+        .type_into(
+            ".ba-composer textarea",
+            &format!("Sorry to hear that{}", enter()),
+        )
+        .await;
+    tab_b
+        .wait_text(".ba-msg.ours .ba-text", "Sorry to hear that")
+        .await;
+
+    // The server goes away: both tabs say so; what is typed meanwhile waits, then goes once.
+    server.pause().await;
+    tab_a.wait_for(".ba-banner").await;
+    tab_a
+        .type_into(
+            ".ba-composer textarea",
+            &format!("Sending a new one today{}", enter()),
+        )
+        .await;
+    tab_a
+        .wait_for(".ba-msg.ours .ba-tick[aria-label=sending]")
+        .await;
+    server.resume().await;
+    tab_a.wait_gone(".ba-banner").await;
+    tab_a
+        .wait_gone(".ba-msg.ours .ba-tick[aria-label=sending]")
+        .await;
+    customer
+        .wait_shadow_text(W, ".ca-msg .ca-text", "Sending a new one today")
+        .await;
+    tab_b
+        .wait_text(".ba-msg.ours .ba-text", "Sending a new one today")
+        .await;
+    // Stored exactly once, as the server's history says.
+    let conversation = tab_a
+        .eval("document.querySelector('.ba-online .ba-item').dataset.conversation")
+        .await;
+    let history: Value = reqwest::Client::new()
+        .get(server.url(&format!(
+            "/session/{}/messages",
+            conversation.as_str().expect("conversation id")
+        )))
+        .header("cookie", &admin_cookie)
+        .send()
+        .await
+        .expect("history")
+        .json()
+        .await
+        .expect("history as JSON");
+    let copies = history["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["text"] == "Sending a new one today")
+        .count();
+    assert_eq!(copies, 1, "{history}");
+    assert_eq!(
+        tab_a.texts(".ba-msg.ours .ba-text").await,
+        ["Sorry to hear that", "Sending a new one today"],
+        "each message once, in order"
+    );
+    // The customer leaves: the conversation moves to the offline list, with when last seen.
+    customer.close().await;
+    tab_a
+        .wait_text(".ba-offline .ba-item .ba-name", "Lia")
+        .await;
+    tab_a
+        .wait_text(".ba-chat-meta .ba-last-seen", "last seen")
+        .await;
+    tab_a.close().await;
+    tab_b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conversation_moved_out_of_my_queues_leaves_the_chat_pane() {
+    let server = ChimpServer::start().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
+    let (_, office) = ana_beside_a_sales_queue(&server, &admin_cookie).await;
+    go_online(&office).await;
+    let customer = Browser::new().await;
+    customer_starts_chat(&customer, &host, "Lia", "Which size?").await;
+    office.wait_text(".ba-chat-header h2", "Lia").await;
+
+    // Handed to a queue Ana is not in: the server withdraws it from her sight.
+    office.select_option(".ba-transfer", "q:sales").await;
+    office.wait_gone(".ba-chat-header").await;
+    office.wait_for(".ba-chat .ba-placeholder").await;
+    office
+        .wait_text(".ba-notice", "moved out of your queues")
+        .await;
+    assert_eq!(office.count(".ba-item").await, 0);
+    customer.close().await;
+    office.close().await;
+}

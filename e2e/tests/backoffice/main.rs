@@ -1,0 +1,16 @@
+//! The attendant back-office in headless Chromium against the real server, with a customer
+//! in a second browser using the widget on a host page of another origin.
+//!
+//! - `chat`: a whole chat, manual queues, two tabs and a restart, a conversation leaving sight;
+//! - `panel`: the customer panel and its statistics;
+//! - `session`: signing in (locally, through the hook, throttled) and sessions that end or
+//!   change while open;
+//! - `admin`: the admin pages.
+//!
+//! Screenshots of the main screens go to docs/screenshots/backoffice-*.png.
+
+mod admin;
+mod chat;
+mod panel;
+mod session;
+mod support;
