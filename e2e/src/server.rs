@@ -158,14 +158,8 @@ fn test_config(dir: &Path) -> Config {
     config.data_dir = dir.to_path_buf();
     config.assets_dir = assets_dir();
     config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
-    // Both browsers and the test's own clients are on 127.0.0.1: lift the per-network limits.
-    config.max_connections_per_ip = 1_000_000;
-    config.requests_per_minute_per_ip = 1_000_000;
-    config.new_customers_per_minute_per_ip = 1_000_000;
-    config.chats_per_minute_per_ip = 1_000_000;
-    config.max_open_conversations_per_ip = 1_000_000;
-    config.callbacks_per_minute_per_ip = 1_000_000;
-    config.logins_per_minute_per_ip = 1_000_000;
+    // Both browsers and the test's own clients are on 127.0.0.1.
+    config.lift_network_limits();
     config
 }
 

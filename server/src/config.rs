@@ -348,6 +348,19 @@ impl Config {
         self
     }
 
+    /// Lifts every per-network limit (connections, requests, new visitors, chats, open
+    /// conversations, callbacks, logins): for tests and benchmarks on one machine, where every
+    /// client is 127.0.0.1 and would share one allowance.
+    pub fn lift_network_limits(&mut self) {
+        self.max_connections_per_ip = u32::MAX;
+        self.requests_per_minute_per_ip = u32::MAX;
+        self.new_customers_per_minute_per_ip = u32::MAX;
+        self.chats_per_minute_per_ip = u32::MAX;
+        self.max_open_conversations_per_ip = u32::MAX;
+        self.callbacks_per_minute_per_ip = u32::MAX;
+        self.logins_per_minute_per_ip = u32::MAX;
+    }
+
     pub fn session_keep_alive(&self) -> Duration {
         Duration::from_millis(self.session_keep_alive_ms)
     }

@@ -38,20 +38,8 @@ pub(crate) fn test_config(dir: &std::path::Path) -> Config {
     config.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into());
     // Every client of a test is on 127.0.0.1: the per-network limits would meet each other.
     // The tests of those limits set them back (tests/api/limits.rs).
-    unthrottled(&mut config);
+    config.lift_network_limits();
     config
-}
-
-/// Lifts the per-network limits (connections, requests, new visitors, chats, callbacks,
-/// logins).
-pub(crate) fn unthrottled(config: &mut Config) {
-    config.max_connections_per_ip = 1_000_000;
-    config.requests_per_minute_per_ip = 1_000_000;
-    config.new_customers_per_minute_per_ip = 1_000_000;
-    config.chats_per_minute_per_ip = 1_000_000;
-    config.max_open_conversations_per_ip = 1_000_000;
-    config.callbacks_per_minute_per_ip = 1_000_000;
-    config.logins_per_minute_per_ip = 1_000_000;
 }
 
 /// The same for a server process, as its environment.
