@@ -28,6 +28,7 @@ pub mod close;
 pub mod customer;
 pub mod decode;
 pub mod error;
+pub mod forms;
 pub mod ids;
 pub mod model;
 pub mod rest;
@@ -38,6 +39,7 @@ pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};
 pub use customer::{CustomerToServer, PreChat, ResumePoint, ServerToCustomer, SessionGrant};
 pub use decode::{ClientFrame, Limits, decode, encode};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
+pub use forms::UnknownForm;
 pub use ids::*;
 pub use model::*;
 pub use workspace::{

@@ -116,29 +116,6 @@ impl ConversationStatus {
     pub fn is_open(self) -> bool {
         matches!(self, Self::Queued | Self::Assigned | Self::Active)
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Assigned => "assigned",
-            Self::Active => "active",
-            Self::Resolved => "resolved",
-            Self::Expired => "expired",
-            Self::Abandoned => "abandoned",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Some(match raw {
-            "queued" => Self::Queued,
-            "assigned" => Self::Assigned,
-            "active" => Self::Active,
-            "resolved" => Self::Resolved,
-            "expired" => Self::Expired,
-            "abandoned" => Self::Abandoned,
-            _ => return None,
-        })
-    }
 }
 
 /// Attendant availability.

@@ -11,7 +11,7 @@ use mongodb::options::ReturnDocument;
 
 use crate::MongoStore;
 use crate::codec::{
-    AttendantDoc, AuthSessionDoc, CustomerDoc, QueueDoc, SettingDoc, opt, queue_strings, role_str,
+    AttendantDoc, AuthSessionDoc, CustomerDoc, QueueDoc, SettingDoc, opt, queue_strings,
 };
 use crate::error::{OrStore, is_duplicate_key, store_error};
 use crate::schema::{ATTENDANTS, AUTH_SESSIONS, CUSTOMERS, QUEUES, SETTINGS};
@@ -226,7 +226,7 @@ fn attendant_changes(update: AttendantUpdate) -> Document {
         set.insert("avatar_url", opt(avatar_url));
     }
     if let Some(role) = role {
-        set.insert("role", role_str(role));
+        set.insert("role", role.as_str());
     }
     if let Some(skill) = skill {
         set.insert("skill", skill);

@@ -7,8 +7,8 @@
 //! hand-edited document that breaks an id rule is reported instead of passed on.
 
 use chimpassist_protocol::{
-    AssignmentMode, AttendantId, CallbackId, ConversationId, ConversationStatus, CustomerId,
-    MessageText, Party, QueueId, Rating, Receipts, Role, Seq,
+    AttendantId, CallbackId, ConversationId, ConversationStatus, CustomerId, MessageText, QueueId,
+    Rating, Receipts, Seq, UnknownForm,
 };
 use chimpassist_store::{
     Attendant, AuthSession, Callback, Conversation, Customer, Queue, StoreError, StoreResult,
@@ -48,53 +48,10 @@ fn parse<T, E: std::fmt::Display>(what: &str, parsed: Result<T, E>) -> StoreResu
     parsed.map_err(|e| bad_document(format!("{what}: {e}")))
 }
 
-pub(crate) fn party_str(party: Party) -> &'static str {
-    match party {
-        Party::Customer => "customer",
-        Party::Attendant => "attendant",
-    }
-}
-
-fn parse_party(raw: &str) -> StoreResult<Party> {
-    match raw {
-        "customer" => Ok(Party::Customer),
-        "attendant" => Ok(Party::Attendant),
-        other => Err(bad_document(format!("unknown party {other:?}"))),
-    }
-}
-
-pub(crate) fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin",
-        Role::Attendant => "attendant",
-    }
-}
-
-fn parse_role(raw: &str) -> StoreResult<Role> {
-    match raw {
-        "admin" => Ok(Role::Admin),
-        "attendant" => Ok(Role::Attendant),
-        other => Err(bad_document(format!("unknown role {other:?}"))),
-    }
-}
-
-fn mode_str(mode: AssignmentMode) -> &'static str {
-    match mode {
-        AssignmentMode::Auto => "auto",
-        AssignmentMode::Manual => "manual",
-    }
-}
-
-fn parse_mode(raw: &str) -> StoreResult<AssignmentMode> {
-    match raw {
-        "auto" => Ok(AssignmentMode::Auto),
-        "manual" => Ok(AssignmentMode::Manual),
-        other => Err(bad_document(format!("unknown assignment mode {other:?}"))),
-    }
-}
-
-fn parse_status(raw: &str) -> StoreResult<ConversationStatus> {
-    ConversationStatus::parse(raw).ok_or_else(|| bad_document(format!("unknown status {raw:?}")))
+/// A stored enum column, read through the protocol's one string form.
+fn form<T: std::str::FromStr<Err = UnknownForm>>(raw: &str) -> StoreResult<T> {
+    raw.parse()
+        .map_err(|e: UnknownForm| bad_document(e.to_string()))
 }
 
 /// Statuses in which a conversation is open (one per customer; counted for capacity when
@@ -200,7 +157,7 @@ impl AttendantDoc {
             email: a.email.to_lowercase(),
             name: a.name.clone(),
             avatar_url: a.avatar_url.clone(),
-            role: role_str(a.role).to_owned(),
+            role: a.role.as_str().to_owned(),
             skill: a.skill.clone(),
             queues: queue_strings(&a.queues),
             capacity: i64::from(a.capacity),
@@ -218,7 +175,7 @@ impl AttendantDoc {
             email: self.email,
             name: self.name,
             avatar_url: self.avatar_url,
-            role: parse_role(&self.role)?,
+            role: form(&self.role)?,
             skill: self.skill,
             queues: self
                 .queues
@@ -287,7 +244,7 @@ impl QueueDoc {
         Self {
             id: q.id.as_str().to_owned(),
             name: q.name.clone(),
-            mode: mode_str(q.mode).to_owned(),
+            mode: q.mode.as_str().to_owned(),
             skill: q.skill.clone(),
             greeting: q.greeting.clone(),
             away_message: q.away_message.clone(),
@@ -298,7 +255,7 @@ impl QueueDoc {
         Ok(Queue {
             id: parse("queue id", QueueId::parse(self.id))?,
             name: self.name,
-            mode: parse_mode(&self.mode)?,
+            mode: form(&self.mode)?,
             skill: self.skill,
             greeting: self.greeting,
             away_message: self.away_message,
@@ -385,7 +342,7 @@ impl ConversationDoc {
             id: from_uuid(self.id),
             customer_id: parse("customer id", CustomerId::parse(self.customer_id))?,
             queue_id: parse("queue id", QueueId::parse(self.queue_id))?,
-            status: parse_status(&self.status)?,
+            status: form(&self.status)?,
             attendant_id: self
                 .attendant_id
                 .map(|a| parse("attendant id", AttendantId::parse(a)))
@@ -432,7 +389,7 @@ impl MessageDoc {
             conversation: from_uuid::<ConversationId>(self.conversation_id),
             seq,
             client_id: from_uuid(self.client_id),
-            sender_party: parse_party(&self.sender_party)?,
+            sender_party: form(&self.sender_party)?,
             sender_id: self.sender_id,
             sender_name: self.sender_name,
             // Stored text passed the limit when it was sent; a later, lower limit must not

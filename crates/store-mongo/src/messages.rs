@@ -11,7 +11,7 @@ use mongodb::options::ReturnDocument;
 use serde::Deserialize;
 
 use crate::MongoStore;
-use crate::codec::{MessageDoc, int, party_str, uuid};
+use crate::codec::{MessageDoc, int, uuid};
 use crate::error::{OrStore, is_duplicate_key};
 use crate::schema::{CONVERSATIONS, MESSAGES};
 use crate::transaction;
@@ -54,7 +54,7 @@ pub(crate) async fn append(store: &MongoStore, m: NewMessage) -> StoreResult<App
         seq: 0,
         client_id: uuid(m.client_id.as_uuid()),
         customer_id: String::new(),
-        sender_party: party_str(m.sender_party).to_owned(),
+        sender_party: m.sender_party.as_str().to_owned(),
         sender_id: m.sender_id.clone(),
         sender_name: m.sender_name.clone(),
         text: m.text.as_str().to_owned(),

@@ -3,10 +3,10 @@
 //! Each function runs on whatever connection it is given: the writer's transaction for
 //! writes, a read connection for reads.
 
-use chimpassist_protocol::{AttendantId, CustomerId, QueueId};
+use chimpassist_protocol::{AssignmentMode, AttendantId, CustomerId, QueueId, Role};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{enum_col, mode_str, parse_mode, parse_role, parsed, role_str};
+use super::codec::{enum_col, parsed};
 use crate::{Attendant, AttendantUpdate, AuthSession, Customer, Queue, StoreError, StoreResult};
 
 // --- settings --------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ fn attendant_from_row(row: &Row<'_>) -> rusqlite::Result<Attendant> {
         email: row.get(1)?,
         name: row.get(2)?,
         avatar_url: row.get(3)?,
-        role: enum_col(row, 4, parse_role)?,
+        role: enum_col(row, 4, Role::parse)?,
         skill: row.get(5)?,
         queues: parsed(row, 6, |raw| serde_json::from_str(&raw))?,
         capacity: row.get(7)?,
@@ -172,7 +172,7 @@ pub(crate) fn create_attendant(conn: &Connection, a: &Attendant) -> StoreResult<
             a.email.to_lowercase(),
             a.name,
             a.avatar_url,
-            role_str(a.role),
+            a.role.as_str(),
             a.skill,
             queues_json(&a.queues)?,
             a.capacity,
@@ -265,7 +265,7 @@ pub(crate) fn update_attendant(
         a.id.as_str(),
         a.name,
         a.avatar_url,
-        role_str(a.role),
+        a.role.as_str(),
         a.skill,
         queues_json(&a.queues)?,
         a.capacity,
@@ -346,7 +346,7 @@ fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<Queue> {
     Ok(Queue {
         id: parsed(row, 0, QueueId::parse)?,
         name: row.get(1)?,
-        mode: enum_col(row, 2, parse_mode)?,
+        mode: enum_col(row, 2, AssignmentMode::parse)?,
         skill: row.get(3)?,
         greeting: row.get(4)?,
         away_message: row.get(5)?,
@@ -364,7 +364,7 @@ pub(crate) fn upsert_queue(conn: &Connection, q: &Queue) -> StoreResult<()> {
     .execute(params![
         q.id.as_str(),
         q.name,
-        mode_str(q.mode),
+        q.mode.as_str(),
         q.skill,
         q.greeting,
         q.away_message

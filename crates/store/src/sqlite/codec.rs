@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use chimpassist_protocol::{AssignmentMode, ConversationStatus, Party, Role};
 use rusqlite::types::Type;
 use rusqlite::{ErrorCode, Row};
 use uuid::Uuid;
@@ -101,53 +100,4 @@ pub(crate) fn uuid_bytes(id: Uuid) -> [u8; 16] {
 /// SQLite integers are signed; counts and seqs beyond `i64::MAX` cannot occur, so clamp.
 pub(crate) fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-pub(crate) fn party_str(party: Party) -> &'static str {
-    match party {
-        Party::Customer => "customer",
-        Party::Attendant => "attendant",
-    }
-}
-
-pub(crate) fn parse_party(raw: &str) -> Option<Party> {
-    match raw {
-        "customer" => Some(Party::Customer),
-        "attendant" => Some(Party::Attendant),
-        _ => None,
-    }
-}
-
-pub(crate) fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "admin",
-        Role::Attendant => "attendant",
-    }
-}
-
-pub(crate) fn parse_role(raw: &str) -> Option<Role> {
-    match raw {
-        "admin" => Some(Role::Admin),
-        "attendant" => Some(Role::Attendant),
-        _ => None,
-    }
-}
-
-pub(crate) fn mode_str(mode: AssignmentMode) -> &'static str {
-    match mode {
-        AssignmentMode::Auto => "auto",
-        AssignmentMode::Manual => "manual",
-    }
-}
-
-pub(crate) fn parse_mode(raw: &str) -> Option<AssignmentMode> {
-    match raw {
-        "auto" => Some(AssignmentMode::Auto),
-        "manual" => Some(AssignmentMode::Manual),
-        _ => None,
-    }
-}
-
-pub(crate) fn parse_status(raw: &str) -> Option<ConversationStatus> {
-    ConversationStatus::parse(raw)
 }

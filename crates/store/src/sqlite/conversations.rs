@@ -7,7 +7,7 @@ use chimpassist_protocol::{
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::accounts::found;
-use super::codec::{enum_col, int, parse_status, parsed, parsed_opt, uuid_bytes, uuid_id};
+use super::codec::{enum_col, int, parsed, parsed_opt, uuid_bytes, uuid_id};
 use crate::{AttendantChange, Conversation, NewConversation, StoreError, StoreResult, Transition};
 
 /// Columns of [`conversation_from_row`], for a query naming the table `c`.
@@ -56,7 +56,7 @@ pub(crate) fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<Conversat
         id: uuid_id(row, 0)?,
         customer_id: parsed(row, 1, CustomerId::parse)?,
         queue_id: parsed(row, 2, QueueId::parse)?,
-        status: enum_col(row, 3, parse_status)?,
+        status: enum_col(row, 3, ConversationStatus::parse)?,
         attendant_id: parsed_opt(row, 4, AttendantId::parse)?,
         requested_at: row.get(5)?,
         assigned_at: row.get(6)?,

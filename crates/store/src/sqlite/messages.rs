@@ -1,9 +1,9 @@
 //! Messages: the sequenced, idempotent append and the three ways to read them back.
 
-use chimpassist_protocol::{ConversationId, CustomerId, MessageText, Seq};
+use chimpassist_protocol::{ConversationId, CustomerId, MessageText, Party, Seq};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{enum_col, int, parse_party, parsed, party_str, uuid_bytes, uuid_id};
+use super::codec::{enum_col, int, parsed, uuid_bytes, uuid_id};
 use crate::{Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage};
 
 macro_rules! message_cols {
@@ -47,7 +47,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         conversation: uuid_id(row, 0)?,
         seq: row.get(1)?,
         client_id: uuid_id(row, 2)?,
-        sender_party: enum_col(row, 3, parse_party)?,
+        sender_party: enum_col(row, 3, Party::parse)?,
         sender_id: row.get(4)?,
         sender_name: row.get(5)?,
         // Stored text passed the limit when it was sent; a later, lower limit must not
@@ -101,7 +101,7 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
         conversation,
         int(seq),
         client_id,
-        party_str(m.sender_party),
+        m.sender_party.as_str(),
         m.sender_id,
         m.sender_name,
         m.text.as_str(),
