@@ -150,15 +150,45 @@ fn rewrite_glue(
         }
         glue = glue.replace(&from, &format!("\n        {}: function(", r.to));
     }
+    let mut total = 0;
     for r in exports {
-        glue = replace_member(&glue, &r.from, &r.to);
+        let (renamed, count) = replace_member(&glue, &r.from, &r.to);
+        total += count;
+        // An export the glue never names (a global like `__abort_handler`, an unused
+        // `__wbindgen_free`) is safe to rename. One it names in any other form than
+        // `wasm.<name>` means the glue's format changed: the renamed WASM would not load.
+        if count == 0 && mentions(&renamed, &r.from) {
+            return Err(format!(
+                "export `{}` is named in the glue but never as `wasm.{}`: the glue's format changed",
+                r.from, r.from
+            ));
+        }
+        glue = renamed;
+    }
+    if !exports.is_empty() && total == 0 {
+        return Err("no export rename matched the glue: its format changed".to_owned());
     }
     Ok(glue)
 }
 
-/// Replaces `wasm.<from>` (a whole member name) with `wasm.<to>`.
-fn replace_member(glue: &str, from: &str, to: &str) -> String {
+/// Whether `name` appears in `text` as a whole identifier.
+fn mentions(text: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(name).any(|(i, _)| {
+        let before = text[..i].chars().next_back().is_none_or(|c| !ident(c));
+        let after = text[i + name.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !ident(c));
+        before && after
+    })
+}
+
+/// Replaces `wasm.<from>` (a whole member name) with `wasm.<to>`; returns the new text and
+/// how many members were replaced.
+fn replace_member(glue: &str, from: &str, to: &str) -> (String, usize) {
     let needle = format!("wasm.{from}");
+    let mut count = 0;
     let mut out = String::with_capacity(glue.len());
     let mut rest = glue;
     while let Some(i) = rest.find(&needle) {
@@ -168,13 +198,14 @@ fn replace_member(glue: &str, from: &str, to: &str) -> String {
         if whole {
             out.push_str("wasm.");
             out.push_str(to);
+            count += 1;
         } else {
             out.push_str(&needle);
         }
         rest = after;
     }
     out.push_str(rest);
-    out
+    (out, count)
 }
 
 /// Removes the `IntoUnderlying*` classes (`export class …` up to the closing `}` at the
@@ -329,8 +360,46 @@ mod tests {
         let glue = "wasm.start(); wasm.start_x(); wasm.start;";
         assert_eq!(
             replace_member(glue, "start", "q"),
-            "wasm.q(); wasm.start_x(); wasm.q;"
+            ("wasm.q(); wasm.start_x(); wasm.q;".to_owned(), 2)
         );
+    }
+
+    fn export(from: &str, to: &str) -> Rename {
+        Rename {
+            from: from.to_owned(),
+            to: to.to_owned(),
+        }
+    }
+
+    #[test]
+    fn an_export_the_glue_never_names_is_renamed_quietly() {
+        let glue = "wasm.start();";
+        let out = rewrite_glue(
+            glue,
+            &[],
+            &[export("start", "a"), export("__abort_handler", "b")],
+            &[],
+        );
+        assert_eq!(out.as_deref(), Ok("wasm.a();\n"));
+    }
+
+    #[test]
+    fn an_export_named_another_way_stops_the_build() {
+        // A glue that switched to `exports["start"]` would call a function that no longer exists.
+        let glue = "wasm.memory; exports[\"start\"]();";
+        let out = rewrite_glue(
+            glue,
+            &[],
+            &[export("memory", "a"), export("start", "b")],
+            &[],
+        );
+        assert!(out.unwrap_err().contains("`start`"));
+    }
+
+    #[test]
+    fn no_export_matching_at_all_stops_the_build() {
+        let out = rewrite_glue("instance.go();", &[], &[export("go_unused", "a")], &[]);
+        assert!(out.unwrap_err().contains("no export rename matched"));
     }
 
     #[test]
