@@ -88,7 +88,7 @@ async fn npm_package_works_in_a_vite_app() {
         .await;
     assert_eq!(browser.eval("document.title").await, "Vite host");
     browser.wait_for("h1").await;
-    let bubble = browser.wait_shadow(HOST, "button.b").await;
+    let bubble = browser.wait_shadow(HOST, "[data-testid=launcher]").await;
     assert!(
         bubble.is_displayed().await.expect("bubble visibility"),
         "the launcher bubble is visible"
@@ -121,7 +121,7 @@ async fn npm_package_works_in_a_vite_app() {
         "the chat (glue or WASM) was fetched before opening: {before:?}"
     );
 
-    browser.shadow_click(HOST, "button.b").await;
+    browser.shadow_click(HOST, "[data-testid=launcher]").await;
     browser.wait_shadow(HOST, ".ca-panel.open").await;
     browser.wait_shadow(HOST, ".ca-conn.online").await;
     let start = browser
@@ -172,7 +172,7 @@ async fn npm_package_works_in_a_vite_app() {
         browser
             .execute(
                 "return document.querySelector(arguments[0]).shadowRoot \
-                 .querySelector('button.b').getAttribute('aria-expanded');",
+                 .querySelector('[data-testid=launcher]').getAttribute('aria-expanded');",
                 vec![Value::from(HOST)],
             )
             .await,

@@ -40,7 +40,7 @@ async fn visitor_and_attendant_chat_across_origins() {
     let browser = Browser::new().await;
 
     browser.goto(&host.cross_site_url("/")).await;
-    browser.wait_shadow(W, "button.b").await;
+    browser.wait_shadow(W, "[data-testid=launcher]").await;
     let timing = browser
         .eval(&format!(
             "(() => {{ const e = performance.getEntriesByName({:?})[0]; \
@@ -68,7 +68,7 @@ async fn visitor_and_attendant_chat_across_origins() {
     );
     browser.screenshot("widget-bubble").await;
 
-    browser.shadow_click(W, "button.b").await;
+    browser.shadow_click(W, "[data-testid=launcher]").await;
     browser.wait_shadow(W, ".ca-panel.open").await;
     browser.wait_shadow(W, ".ca-conn.online").await;
     assert!(

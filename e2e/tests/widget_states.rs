@@ -61,7 +61,7 @@ async fn replies_while_closed_show_a_badge_a_title_notice_and_chime() {
     browser.screenshot("widget-unread").await;
 
     // Opening shows them: badge and title notice go, and the attendant gets a read receipt.
-    browser.shadow_click(W, "button.b").await;
+    browser.shadow_click(W, "[data-testid=launcher]").await;
     browser.wait_shadow(W, ".ca-panel.open").await;
     browser.wait_until("document.title === 'Host shop'").await;
     browser
@@ -176,8 +176,8 @@ async fn set_user_and_reset_user_rotate_the_identity_cleanly() {
     browser.wait_shadow(W, "input[name=name]").await;
     browser.wait_shadow_gone(W, ".ca-msg").await;
     browser.goto(&host.cross_site_url("/")).await;
-    browser.wait_shadow(W, "button.b").await;
-    browser.shadow_click(W, "button.b").await;
+    browser.wait_shadow(W, "[data-testid=launcher]").await;
+    browser.shadow_click(W, "[data-testid=launcher]").await;
     browser.wait_shadow(W, ".ca-conn.online").await;
     browser.wait_shadow(W, "input[name=name]").await;
     assert_eq!(browser.shadow_count(W, ".ca-msg").await, 0);

@@ -61,7 +61,7 @@ function caMount(raw, load) {
     ".b:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}.b svg{width:28px;height:28px;fill:currentColor}" +
     ".n{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;background:#d93025;color:#fff;font:600 12px/20px system-ui,sans-serif}" +
     ".n[hidden]{display:none}.r{position:relative;z-index:2147483001}</style>" +
-    "<div class=r></div><button class=b type=button aria-expanded=false><svg viewBox='0 0 24 24' aria-hidden=true><path d='M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-4 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'/></svg><span class=n hidden></span></button>";
+    "<div class=r></div><button class=b data-testid=launcher type=button aria-expanded=false><svg viewBox='0 0 24 24' aria-hidden=true><path d='M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-4 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'/></svg><span class=n hidden></span></button>";
   var bubble = root.querySelector(".b"), badge = root.querySelector(".n"), mountAt = root.querySelector(".r");
   bubble.style.background = cfg.backgroundColor || "#4498B4";
   bubble.style.color = cfg.color || "#F6F6F6";

@@ -15,18 +15,28 @@ pub mod i18n;
 pub mod text;
 pub mod timeline;
 
+// Pure, natively tested; only the browser build calls them outside tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
+mod machine;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
+mod outbox;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
+mod wire;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
 #[cfg(target_arch = "wasm32")]
 mod chat;
 #[cfg(target_arch = "wasm32")]
 mod env;
+#[cfg(target_arch = "wasm32")]
+mod identity;
 #[cfg(target_arch = "wasm32")]
 mod net;
 #[cfg(target_arch = "wasm32")]
 mod title;
 #[cfg(target_arch = "wasm32")]
 mod ui;
-#[cfg(target_arch = "wasm32")]
-mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub use wasm::*;
@@ -39,7 +49,8 @@ mod wasm {
     use crate::chat::Chat;
     use crate::config::Config;
     use crate::env::{self, Bridge};
-    use crate::{i18n, net, ui, wire};
+    use crate::wire::{self, js};
+    use crate::{i18n, identity, net, ui};
 
     const STYLE: &str = include_str!("style.css");
 
@@ -78,11 +89,14 @@ mod wasm {
         let (user, reset) = if user.is_null() {
             (Some(None), true)
         } else if user.is_object() {
-            (Some(wire::user_claim(&user)), false)
+            (Some(js::user_claim(&user)), false)
         } else {
             (None, false)
         };
-        net::start(chat, user, reset);
+        if let Some(user) = user {
+            identity::set_user(user);
+        }
+        chat.connect(reset);
         Widget { chat }
     }
 
@@ -107,13 +121,13 @@ mod wasm {
         /// `setUser({id, name, avatarURL, email?, hash?, token?})`.
         #[wasm_bindgen(js_name = setUser)]
         pub fn set_user(&self, user: JsValue) {
-            match wire::user_claim(&user) {
+            match js::user_claim(&user) {
                 Some(claim) => {
                     let same = self.chat.session.with_untracked(|s| {
                         s.customer.as_ref().and_then(|c| c.external_id.clone())
                     }) == claim.id;
                     if !same {
-                        net::set_user(Some(claim), false);
+                        self.chat.set_user(Some(claim), false);
                     }
                 }
                 None => env::warn("setUser: expected an object like {id, name, avatarURL}"),
@@ -123,7 +137,7 @@ mod wasm {
         /// Back to a guest: forgets the token, the conversation and anything pending.
         #[wasm_bindgen(js_name = resetUser)]
         pub fn reset_user(&self) {
-            net::set_user(None, true);
+            self.chat.set_user(None, true);
         }
     }
 
@@ -152,7 +166,7 @@ mod wasm {
             show_powered_by: b("showPoweredBy", d.show_powered_by),
             sound: b("sound", d.sound),
             pre_chat: b("preChat", d.pre_chat),
-            pre_chat_fields: wire::get(o, "preChatFields")
+            pre_chat_fields: wire::Value::get(o, "preChatFields")
                 .dyn_into::<js_sys::Array>()
                 .map_or(d.pre_chat_fields, |a| {
                     a.iter().filter_map(|f| f.as_string()).collect()

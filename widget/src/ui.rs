@@ -1,15 +1,15 @@
 //! The chat panel. Text from people is only ever put in text nodes (or an `href` checked to
 //! be http/https), never parsed as HTML.
 
-use chimpassist_protocol::{ConversationStatus, PreChat, TypingState};
+use chimpassist_protocol::{ConversationStatus, PreChat};
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::api;
 use crate::chat::{Chat, Conn, Screen};
 use crate::env;
-use crate::net;
 use crate::text::{Segment, segments};
 use crate::timeline::{Line, Tick};
 
@@ -242,7 +242,7 @@ fn callback_form(chat: Chat) -> impl IntoView {
             note: form.get("note"),
         };
         leptos::task::spawn_local(async move {
-            match net::request_callback(chat.config, &body).await {
+            match api::request_callback(chat.config, chat.t, &body).await {
                 Ok(()) => chat.set_screen(Screen::CallbackSent),
                 Err(why) => error.set(Some(why)),
             }
@@ -419,7 +419,7 @@ fn composer(chat: Chat) -> impl IntoView {
                 aria-label=t.placeholder
                 node_ref=input
                 on:keydown=on_key
-                on:input=move |_| net::typing(TypingState::Composing)
+                on:input=move |_| chat.typing()
             ></textarea>
             <button class="ca-send ca-primary" type="submit" aria-label=t.send>{t.send}</button>
         </form>

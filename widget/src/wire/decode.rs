@@ -1,0 +1,164 @@
+//! Server → widget frames. Lenient where the widget can carry on (a missing name reads as
+//! empty), strict where it cannot (no id, no seq: the frame is dropped and logged).
+
+use chimpassist_protocol::{
+    AttendantId, AttendantPublic, ClientMessageId, ConversationId, ConversationStatus,
+    ConversationView, CustomerId, CustomerView, ErrorCode, MessageText, MessageView, Party,
+    QueueId, Rating, Receipts, Sender, ServerToCustomer, TypingState,
+};
+
+use super::{Value, boolean, number, object, string};
+
+fn u64_of<V: Value>(o: &V, key: &str) -> Option<u64> {
+    number(o, key).filter(|n| *n >= 0.0).map(|n| n as u64)
+}
+
+fn i64_of<V: Value>(o: &V, key: &str) -> Option<i64> {
+    number(o, key).map(|n| n as i64)
+}
+
+fn customer<V: Value>(o: &V) -> Option<CustomerView> {
+    Some(CustomerView {
+        id: CustomerId::parse(string(o, "id")?).ok()?,
+        name: string(o, "name").unwrap_or_default(),
+        avatar_url: string(o, "avatar_url"),
+        email: string(o, "email"),
+        external_id: string(o, "external_id"),
+        verified: boolean(o, "verified").unwrap_or(false),
+        // Not read: the widget shows the visitor their own profile either way.
+        profile_verified: false,
+    })
+}
+
+fn attendant<V: Value>(o: &V) -> Option<AttendantPublic> {
+    Some(AttendantPublic {
+        id: AttendantId::parse(string(o, "id")?).ok()?,
+        name: string(o, "name").unwrap_or_default(),
+        avatar_url: string(o, "avatar_url"),
+    })
+}
+
+fn conversation_id<V: Value>(o: &V, key: &str) -> Option<ConversationId> {
+    ConversationId::parse(&string(o, key)?).ok()
+}
+
+fn conversation<V: Value>(o: &V) -> Option<ConversationView> {
+    Some(ConversationView {
+        id: conversation_id(o, "id")?,
+        queue: QueueId::parse(string(o, "queue")?).ok()?,
+        status: ConversationStatus::parse(&string(o, "status")?)?,
+        customer: customer(&object(o, "customer")?)?,
+        attendant: object(o, "attendant").and_then(|a| attendant(&a)),
+        requested_at: i64_of(o, "requested_at").unwrap_or(0),
+        assigned_at: i64_of(o, "assigned_at"),
+        ended_at: i64_of(o, "ended_at"),
+        last_seq: u64_of(o, "last_seq").unwrap_or(0),
+        rating: object(o, "rating").map(|r| Rating {
+            score: number(&r, "score").unwrap_or(0.0) as u8,
+            comment: string(&r, "comment"),
+        }),
+        subject: string(o, "subject"),
+        // Only the back-office's list uses these; the widget shows its own conversation.
+        customer_presence: Default::default(),
+        last_message: None,
+        receipts: None,
+    })
+}
+
+fn message<V: Value>(o: &V) -> Option<MessageView> {
+    let from = object(o, "from")?;
+    Some(MessageView {
+        conversation: conversation_id(o, "conversation")?,
+        seq: u64_of(o, "seq")?,
+        client_id: ClientMessageId::parse(&string(o, "client_id")?).ok()?,
+        from: Sender {
+            // A party the widget does not know yet is someone on the company's side.
+            party: Party::parse(&string(&from, "party")?).unwrap_or(Party::Attendant),
+            id: string(&from, "id").unwrap_or_default(),
+            name: string(&from, "name").unwrap_or_default(),
+        },
+        text: MessageText::parse(string(o, "text")?, usize::MAX).ok()?,
+        timestamp: i64_of(o, "timestamp").unwrap_or(0),
+    })
+}
+
+/// A frame from the server; `None` for anything unreadable (logged by the caller).
+pub(crate) fn server_frame<V: Value>(o: &V) -> Option<ServerToCustomer> {
+    if !o.is_object() {
+        return None;
+    }
+    let conv = || conversation_id(o, "conversation");
+    Some(match string(o, "type")?.as_str() {
+        "welcome" => ServerToCustomer::Welcome {
+            protocol: number(o, "protocol")? as u32,
+            customer: customer(&object(o, "customer")?)?,
+            token: string(o, "token")?,
+            conversation: object(o, "conversation").and_then(|c| conversation(&c)),
+            max_text_bytes: number(o, "max_text_bytes").unwrap_or(4096.0) as u32,
+        },
+        "conversation" => ServerToCustomer::Conversation {
+            conversation: conversation(&object(o, "conversation")?)?,
+        },
+        "queue_status" => ServerToCustomer::QueueStatus {
+            conversation: conv()?,
+            position: number(o, "position").unwrap_or(0.0) as u32,
+            ewt_seconds: number(o, "ewt_seconds").unwrap_or(0.0) as u32,
+        },
+        "assigned" => ServerToCustomer::Assigned {
+            conversation: conv()?,
+            attendant: attendant(&object(o, "attendant")?)?,
+        },
+        "message" => ServerToCustomer::Message {
+            message: message(&object(o, "message")?)?,
+        },
+        "ack" => ServerToCustomer::Ack {
+            conversation: conv()?,
+            client_id: ClientMessageId::parse(&string(o, "client_id")?).ok()?,
+            seq: u64_of(o, "seq")?,
+            timestamp: i64_of(o, "timestamp").unwrap_or(0),
+        },
+        "receipt" => {
+            let r = object(o, "receipts")?;
+            let n = |k| u64_of(&r, k).unwrap_or(0);
+            ServerToCustomer::Receipt {
+                conversation: conv()?,
+                receipts: Receipts {
+                    customer_delivered: n("customer_delivered"),
+                    customer_read: n("customer_read"),
+                    attendant_delivered: n("attendant_delivered"),
+                    attendant_read: n("attendant_read"),
+                },
+            }
+        }
+        "typing" => ServerToCustomer::Typing {
+            conversation: conv()?,
+            // Anything but `composing` stops the indicator.
+            state: TypingState::parse(&string(o, "state")?).unwrap_or(TypingState::Paused),
+        },
+        "history" => ServerToCustomer::History {
+            conversation: conv()?,
+            messages: o
+                .get("messages")
+                .items()
+                .iter()
+                .filter_map(message)
+                .collect(),
+            more: boolean(o, "more").unwrap_or(false),
+        },
+        "resync" => ServerToCustomer::Resync {
+            conversation: conv()?,
+            latest_seq: u64_of(o, "latest_seq").unwrap_or(0),
+        },
+        "error" => ServerToCustomer::Error {
+            code: ErrorCode::parse(&string(o, "code")?).unwrap_or(ErrorCode::Internal),
+            message: string(o, "message").unwrap_or_default(),
+            client_id: string(o, "client_id").and_then(|c| ClientMessageId::parse(&c).ok()),
+            // Not read: the widget does not retry on a timer.
+            retry_after_seconds: None,
+        },
+        "pong" => ServerToCustomer::Pong {
+            nonce: u64_of(o, "nonce").unwrap_or(0),
+        },
+        _ => return None,
+    })
+}
