@@ -2,7 +2,9 @@
 //! nothing secret is handled by this code. Errors come back as the server's `{code, message}`.
 //!
 //! Whatever the call, `403 password_change_required` (the account must pick its own password
-//! first) sends the attendant to the password change instead of showing it as an error.
+//! first) sends the attendant to the password change instead of showing it as an error: the
+//! hook set by [`on_password_change_required`] does that, so this module, which every other
+//! one uses, imports none of them back.
 
 use chimpassist_protocol::{ErrorBody, ErrorCode};
 use serde::Serialize;
@@ -12,6 +14,15 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestCredentials, RequestInit, Response};
 
 use crate::env::window;
+
+thread_local! {
+    static PASSWORD_CHANGE: std::cell::Cell<Option<fn()>> = const { std::cell::Cell::new(None) };
+}
+
+/// What to do when any call answers `password_change_required`.
+pub(crate) fn on_password_change_required(hook: fn()) {
+    PASSWORD_CHANGE.set(Some(hook));
+}
 
 /// Why a call failed, in words a person can read.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,8 +96,10 @@ async fn call(method: &str, path: &str, body: Option<String>) -> ApiResult<Respo
             retry_after: header_wait,
         },
     };
-    if error.code == Some(ErrorCode::PasswordChangeRequired) {
-        crate::app::password_change_required();
+    if error.code == Some(ErrorCode::PasswordChangeRequired)
+        && let Some(hook) = PASSWORD_CHANGE.get()
+    {
+        hook();
     }
     Err(error)
 }

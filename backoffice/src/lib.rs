@@ -9,10 +9,11 @@
 //! Text from customers and attendants is always rendered as text, never as HTML.
 //!
 //! The modules without browser dependencies (i18n, statistics shapes and chart geometry,
-//! formatting, the message thread, what a closed connection means, how much of a customer's
+//! formatting, the message thread, the desk and its reducer, what a closed connection means, how much of a customer's
 //! identity is proven, the paged callbacks list) are plain Rust and are unit-tested natively.
 
 pub mod callbacks;
+pub mod desk;
 pub mod format;
 pub mod i18n;
 pub mod identity;
@@ -25,9 +26,13 @@ mod api;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
-mod desk;
+mod board;
+#[cfg(target_arch = "wasm32")]
+mod ctx;
 #[cfg(target_arch = "wasm32")]
 mod env;
+#[cfg(target_arch = "wasm32")]
+mod live;
 #[cfg(target_arch = "wasm32")]
 mod socket;
 #[cfg(target_arch = "wasm32")]

@@ -2,20 +2,23 @@
 //! (each once, whatever order frames arrive in), our messages still waiting for their ack,
 //! and the receipts. Plain data, so the ordering rules are unit-tested natively.
 
-use chimpassist_protocol::{ClientMessageId, MessageView, Party, Receipts, Seq, TimestampMs};
+use chimpassist_protocol::{
+    ClientMessageId, MessageText, MessageView, Party, Receipts, Seq, TimestampMs,
+};
 
 /// A message we sent that the server has not acknowledged yet.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
     pub client_id: ClientMessageId,
-    pub text: String,
+    /// Kept parsed: the ack turns it into the stored message, a reconnect resends it.
+    pub text: MessageText,
     pub at: TimestampMs,
     /// The server refused it (the reason is shown); it is not resent automatically.
     pub failed: Option<String>,
 }
 
 /// How far one of our messages got.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tick {
     Sending,
     Failed,
@@ -138,7 +141,7 @@ pub fn same_group(a: &MessageView, b: &MessageView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chimpassist_protocol::{ConversationId, MessageText, Sender};
+    use chimpassist_protocol::{ConversationId, Sender};
 
     fn msg(seq: Seq, party: Party) -> MessageView {
         MessageView {
@@ -182,7 +185,7 @@ mod tests {
         let m = msg(1, Party::Attendant);
         t.pending.push(Pending {
             client_id: m.client_id,
-            text: "m1".into(),
+            text: m.text.clone(),
             at: 0,
             failed: None,
         });

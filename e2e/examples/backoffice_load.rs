@@ -81,15 +81,16 @@ async fn main() {
     let browser = Browser::new().await;
     browser.goto(&server.url("/")).await;
     browser
-        .type_into(".ba-login input[name=email]", "ana@example.com")
+        .type_into("[data-testid=login-email]", "ana@example.com")
         .await;
     browser
-        .type_into(".ba-login input[name=password]", ATTENDANT_PASSWORD)
+        .type_into("[data-testid=login-password]", ATTENDANT_PASSWORD)
         .await;
     // Waiting, plus the few an online attendant is given at once (up to capacity).
-    let all_listed = format!("document.querySelectorAll('.ba-section .ba-item').length === {n}");
+    let all_listed =
+        format!("document.querySelectorAll('[data-testid=conversation]').length === {n}");
     let clicked = now_ms(&browser).await;
-    browser.click(".ba-login button[type=submit]").await;
+    browser.click("[data-testid=login-submit]").await;
     browser.wait_until(&all_listed).await;
     let listed = now_ms(&browser).await;
     println!(
@@ -107,9 +108,9 @@ async fn main() {
 
     let before = now_ms(&browser).await;
     browser
-        .click(".ba-waiting .ba-item:last-child button")
+        .click("[data-testid=waiting] [data-testid=conversation]:last-child button")
         .await;
-    browser.wait_for(".ba-chat-header h2").await;
+    browser.wait_for("[data-testid=chat-customer-name]").await;
     let opened = now_ms(&browser).await;
     println!("click → conversation shown: {:.0} ms", opened - before);
 

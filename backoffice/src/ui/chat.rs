@@ -3,17 +3,19 @@
 
 use chimpassist_protocol::rest::{AttendantDirectoryEntry, QueueView};
 use chimpassist_protocol::{
-    AttendantToServer, ConversationStatus, CustomerPresence, MessageText, Party, TransferTarget,
+    AttendantToServer, ClientMessageId, ConversationStatus, CustomerPresence, MessageView, Note,
+    NoteId, Party, Seq, TransferTarget,
 };
 use leptos::html::Div;
 use leptos::prelude::*;
 
 use super::Avatar;
 use super::composer::Composer;
-use crate::app::Ctx;
-use crate::desk::Entry;
-use crate::thread::{Tick, same_group};
-use crate::{api, env, format, socket};
+use crate::board::Entry;
+use crate::ctx::Ctx;
+use crate::desk::Command;
+use crate::thread::{Pending, Thread, Tick, same_group};
+use crate::{api, env, format, live, socket};
 
 #[component]
 pub(crate) fn ChatPane() -> impl IntoView {
@@ -21,15 +23,15 @@ pub(crate) fn ChatPane() -> impl IntoView {
     // Reading the selected conversation when the tab comes back into view.
     let handle = window_event_listener(leptos::ev::visibilitychange, move |_| {
         if let Some(id) = ctx.desk.selected.get_untracked().filter(|_| !env::hidden()) {
-            socket::mark_read(ctx, id);
+            live::command(ctx, Command::MarkRead(id));
         }
     });
     on_cleanup(move || handle.remove());
     view! {
-        <section class="ba-chat" aria-label="chat">
+        <section class="ba-chat" aria-label="chat" data-testid="chat">
             {move || match ctx.desk.selected_entry() {
                 Some(e) => view! { <Conversation entry=e /> }.into_any(),
-                None => view! { <p class="ba-placeholder">{ctx.t().desk.pick_conversation}</p> }.into_any(),
+                None => view! { <p class="ba-placeholder" data-testid="chat-placeholder">{ctx.t().desk.pick_conversation}</p> }.into_any(),
             }}
         </section>
     }
@@ -71,10 +73,10 @@ fn Conversation(entry: Entry) -> impl IntoView {
     let status = move || (t.status)(v.with(|v| v.status));
     let customer = v.with_untracked(|v| v.customer.clone());
     view! {
-        <header class="ba-chat-header">
+        <header class="ba-chat-header" data-testid="chat-header">
             <Avatar name=customer.name.clone() url=customer.avatar_url.clone() />
             <div class="ba-chat-who">
-                <h2>{move || v.with(|v| v.customer.name.clone())}</h2>
+                <h2 data-testid="chat-customer-name">{move || v.with(|v| v.customer.name.clone())}</h2>
                 <p class="ba-chat-meta">{presence} " · " <span class="ba-status">{status}</span></p>
                 {move || v.with(|v| v.rating.clone()).map(|r| view! {
                     <p class="ba-csat" title=t.rating>
@@ -86,13 +88,13 @@ fn Conversation(entry: Entry) -> impl IntoView {
             <div class="ba-actions">
                 <Show when=mine>
                     <Transfer entry=entry />
-                    <button type="button" class="ba-resolve"
+                    <button type="button" class="ba-resolve" data-testid="resolve"
                         on:click=move |_| { socket::send(&AttendantToServer::Resolve { conversation: entry.id }); }>
                         {t.resolve}
                     </button>
                 </Show>
                 <Show when=move || v.with(|v| matches!(v.status, ConversationStatus::Resolved | ConversationStatus::Expired))>
-                    <button type="button" class="ba-reopen"
+                    <button type="button" class="ba-reopen" data-testid="reopen"
                         on:click=move |_| { socket::send(&AttendantToServer::Reopen { conversation: entry.id }); }>
                         {t.reopen}
                     </button>
@@ -100,14 +102,14 @@ fn Conversation(entry: Entry) -> impl IntoView {
             </div>
         </header>
         <Show when=ended>
-            <p class="ba-ended" role="status">{move || crate::i18n::fill(t.resolved_banner, status())}</p>
+            <p class="ba-ended" role="status" data-testid="ended">{move || crate::i18n::fill(t.resolved_banner, status())}</p>
         </Show>
         <History entry=entry />
         <Show when=move || entry.typing.get()>
-            <p class="ba-typing-line" role="status">{move || v.with(|v| v.customer.name.clone())} " " {t.typing}</p>
+            <p class="ba-typing-line" role="status" data-testid="typing-line">{move || v.with(|v| v.customer.name.clone())} " " {t.typing}</p>
         </Show>
         <Show when=mine fallback=move || view! {
-            <Show when=move || !ended()><p class="ba-hint ba-not-yours">{t.not_yours}</p></Show>
+            <Show when=move || !ended()><p class="ba-hint ba-not-yours" data-testid="not-yours">{t.not_yours}</p></Show>
         }>
             <Composer entry=entry />
         </Show>
@@ -130,7 +132,7 @@ fn History(entry: Entry) -> impl IntoView {
         stick.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 80);
         if el.scroll_top() < 60 && entry.thread.with_untracked(|t| t.more) {
             before.set_value((el.scroll_height(), el.scroll_top()));
-            socket::load_history(ctx, entry.id, true);
+            live::command(ctx, Command::LoadOlder(entry.id));
         }
     };
     let oldest = Memo::new(move |_| entry.thread.with(|t| t.oldest_seq()));
@@ -153,76 +155,135 @@ fn History(entry: Entry) -> impl IntoView {
         now_oldest
     });
     let offset = env::tz_offset_min();
-    super::notes::load(ctx, entry.id);
-    let note_view = move |n: chimpassist_protocol::Note| {
-        view! {
-            <div class="ba-msg note">
+    live::command(ctx, Command::OpenNotes(entry.id));
+    let rows = move || {
+        let notes = ctx.desk.notes_of(&entry.id);
+        entry.thread.with(|th| rows(th, notes))
+    };
+    let row_view = move |row: Row| {
+        match row {
+        Row::Note(n) => view! {
+            <div class="ba-msg note" data-testid="note">
                 <span class="ba-msg-name">{t.private_note} " · " {n.author.name.clone()}</span>
-                <p class="ba-text">{n.text.as_str().to_owned()}</p>
+                <p class="ba-text" data-testid="message-text">{n.text.as_str().to_owned()}</p>
                 <span class="ba-msg-meta"><time>{format::clock(n.created_at, offset)}</time></span>
             </div>
         }
-        .into_any()
-    };
-    let rows = move || {
-        let mut notes = super::notes::of(ctx, entry.id).into_iter().peekable();
-        entry.thread.with(|th| {
-            let mut out = Vec::with_capacity(th.messages.len() + th.pending.len());
-            let mut prev: Option<&chimpassist_protocol::MessageView> = None;
-            for m in &th.messages {
-                while let Some(n) = notes.next_if(|n| n.created_at <= m.timestamp) {
-                    out.push(note_view(n));
-                }
-                let first = !prev.is_some_and(|p| same_group(p, m));
-                let ours = m.from.party == Party::Attendant;
-                let tick = ours.then(|| th.tick(m.seq));
-                out.push(view! {
-                    <Bubble ours=ours first=first name=m.from.name.clone() text=m.text.as_str().to_owned()
-                        time=format::clock(m.timestamp, offset) tick=tick seq=m.seq />
-                }.into_any());
-                prev = Some(m);
+        .into_any(),
+        Row::Message { m, first, tick } => view! {
+            <Bubble ours=tick.is_some() first=first name=m.from.name.clone() text=m.text.as_str().to_owned()
+                time=format::clock(m.timestamp, offset) tick=tick seq=m.seq />
+        }
+        .into_any(),
+        Row::Pending(p) => {
+            let tick = Some(if p.failed.is_some() { Tick::Failed } else { Tick::Sending });
+            view! {
+                <Bubble ours=true first=false name=String::new() text=p.text.as_str().to_owned()
+                    time=format::clock(p.at, offset) tick=tick seq=0 />
             }
-            out.extend(notes.by_ref().map(note_view));
-            for p in &th.pending {
-                let failed = p.failed.clone();
-                let tick = Some(if failed.is_some() { Tick::Failed } else { Tick::Sending });
-                out.push(view! {
-                    <Bubble ours=true first=false name=String::new() text=p.text.clone()
-                        time=format::clock(p.at, offset) tick=tick seq=0 />
-                }.into_any());
-                if let Some(why) = failed {
-                    let (cid, text) = (p.client_id, p.text.clone());
-                    out.push(view! {
-                        <p class="ba-failed" role="alert">{why} " "
-                            <button type="button" class="ba-link" on:click=move |_| retry(ctx, entry, cid, text.clone())>{t.retry}</button>
-                        </p>
-                    }.into_any());
-                }
-            }
-            out
-        })
+            .into_any()
+        }
+        Row::Failed { client_id, why } => view! {
+            <p class="ba-failed" role="alert" data-testid="send-failed">{why} " "
+                <button type="button" class="ba-link" data-testid="retry"
+                    on:click=move |_| retry(ctx, entry, client_id)>{t.retry}</button>
+            </p>
+        }
+        .into_any(),
+    }
     };
     view! {
-        <div class="ba-history" node_ref=scroller on:scroll=on_scroll aria-live="polite">
+        <div class="ba-history" data-testid="history" node_ref=scroller on:scroll=on_scroll aria-live="polite">
             <Show when=move || entry.loading_older.get()>
                 <p class="ba-hint">{t.older}</p>
             </Show>
             // The pre-chat form's problem text: what the customer came for.
             {move || entry.view.with(|v| v.subject.clone()).map(|s| view! {
-                <p class="ba-subject"><b>{t.subject}</b> " " {s}</p>
+                <p class="ba-subject" data-testid="subject"><b>{t.subject}</b> " " {s}</p>
             })}
-            {rows}
+            // Keyed: a new message adds one bubble, a receipt redraws the bubbles whose tick
+            // changed; the rest stay as they are.
+            <For each=rows key=Row::key children=row_view />
         </div>
     }
 }
 
-fn retry(ctx: Ctx, entry: Entry, client_id: chimpassist_protocol::ClientMessageId, text: String) {
-    entry
-        .thread
-        .update(|t| t.pending.retain(|p| p.client_id != client_id));
-    if let Ok(text) = MessageText::parse(text, usize::MAX) {
-        socket::send_message(ctx, entry.id, text);
+/// One line of the history, in the order drawn: stored messages with the notes written
+/// between them, then our messages still pending, each refused one followed by its reason.
+#[derive(Clone)]
+enum Row {
+    Note(Note),
+    /// `tick`: ours (the attendant side's), with how far it got.
+    Message {
+        m: MessageView,
+        first: bool,
+        tick: Option<Tick>,
+    },
+    Pending(Pending),
+    Failed {
+        client_id: ClientMessageId,
+        why: String,
+    },
+}
+
+/// What a row is drawn from: a row whose key is unchanged is not drawn again.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum RowKey {
+    Note(NoteId),
+    Message(Seq, bool, Option<Tick>),
+    Pending(ClientMessageId, bool),
+    Failed(ClientMessageId),
+}
+
+impl Row {
+    fn key(&self) -> RowKey {
+        match self {
+            Row::Note(n) => RowKey::Note(n.id),
+            Row::Message { m, first, tick } => RowKey::Message(m.seq, *first, *tick),
+            Row::Pending(p) => RowKey::Pending(p.client_id, p.failed.is_some()),
+            Row::Failed { client_id, .. } => RowKey::Failed(*client_id),
+        }
     }
+}
+
+fn rows(th: &Thread, notes: Vec<Note>) -> Vec<Row> {
+    let mut notes = notes.into_iter().peekable();
+    let mut out = Vec::with_capacity(th.messages.len() + th.pending.len());
+    let mut prev: Option<&MessageView> = None;
+    for m in &th.messages {
+        while let Some(n) = notes.next_if(|n| n.created_at <= m.timestamp) {
+            out.push(Row::Note(n));
+        }
+        let first = !prev.is_some_and(|p| same_group(p, m));
+        let tick = (m.from.party == Party::Attendant).then(|| th.tick(m.seq));
+        out.push(Row::Message {
+            m: m.clone(),
+            first,
+            tick,
+        });
+        prev = Some(m);
+    }
+    out.extend(notes.map(Row::Note));
+    for p in &th.pending {
+        out.push(Row::Pending(p.clone()));
+        if let Some(why) = p.failed.clone() {
+            out.push(Row::Failed {
+                client_id: p.client_id,
+                why,
+            });
+        }
+    }
+    out
+}
+
+/// Sends a refused message again, as a new message.
+fn retry(ctx: Ctx, entry: Entry, failed: ClientMessageId) {
+    let command = Command::Retry {
+        conversation: entry.id,
+        failed,
+        client_id: ClientMessageId::new(),
+    };
+    live::command(ctx, command);
 }
 
 #[component]
@@ -257,13 +318,13 @@ fn Bubble(
         (false, false) => "ba-msg theirs",
     };
     view! {
-        <div class=class data-seq=seq>
+        <div class=class data-seq=seq data-testid={if ours { "message-ours" } else { "message-theirs" }}>
             {(first && !name.is_empty()).then(|| view! { <span class="ba-msg-name">{name}</span> })}
             // Text node, never markup: whatever the customer typed is shown as typed.
-            <p class="ba-text">{text}</p>
+            <p class="ba-text" data-testid="message-text">{text}</p>
             <span class="ba-msg-meta">
                 <time>{time}</time>
-                {tick.map(|_| view! { <span class=tick_class title=label aria-label=label>{mark}</span> })}
+                {tick.map(|_| view! { <span class=tick_class data-testid="tick" title=label aria-label=label>{mark}</span> })}
             </span>
         </div>
     }
@@ -311,7 +372,7 @@ fn Transfer(entry: Entry) -> impl IntoView {
         }
     };
     view! {
-        <select class="ba-transfer" aria-label=t.transfer on:change=on_change>
+        <select class="ba-transfer" data-testid="transfer" aria-label=t.transfer on:change=on_change>
             <option value="" selected>{t.transfer_to}</option>
             {move || data.get().map(|(queues, people)| {
                 let me = me.clone();

@@ -6,9 +6,9 @@ use chimpassist_protocol::{CannedResponse, MessageText, TypingState};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
-use crate::app::Ctx;
-use crate::desk::Entry;
-use crate::socket;
+use crate::board::Entry;
+use crate::ctx::Ctx;
+use crate::live;
 
 /// Canned responses whose shortcut starts with what follows the `/`.
 fn suggestions(ctx: Ctx, text: &str) -> Vec<CannedResponse> {
@@ -52,9 +52,9 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
         };
         text.set(String::new());
         if note_mode.get_untracked() {
-            super::notes::post(ctx, entry.id, raw);
+            live::post_note(ctx, entry.id, raw);
         } else {
-            socket::send_message(ctx, entry.id, parsed);
+            live::send_message(ctx, entry.id, parsed);
         }
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
@@ -79,7 +79,7 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
             } else {
                 TypingState::Composing
             };
-            socket::typing(entry.id, state);
+            live::typing(ctx, entry.id, state);
         }
         text.set(value);
     };
@@ -89,11 +89,11 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
             <div class="ba-mode" role="group">
                 <button type="button" aria-pressed=move || (!note_mode.get()).to_string()
                     on:click=move |_| note_mode.set(false)>{t.reply_mode}</button>
-                <button type="button" class="ba-note-toggle" aria-pressed=move || note_mode.get().to_string()
+                <button type="button" class="ba-note-toggle" data-testid="note-toggle" aria-pressed=move || note_mode.get().to_string()
                     on:click=move |_| note_mode.set(true)>{t.note_mode}</button>
             </div>
             <Show when=move || text.with(|s| s.starts_with('/') && !s.contains(' '))>
-                <ul class="ba-canned" role="listbox">
+                <ul class="ba-canned" role="listbox" data-testid="canned">
                     {move || {
                         let list = options.get();
                         if list.is_empty() {
@@ -114,10 +114,10 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
                     }}
                 </ul>
             </Show>
-            <textarea node_ref=area rows="3" aria-label=t.composer
+            <textarea node_ref=area data-testid="composer" rows="3" aria-label=t.composer
                 placeholder=move || if note_mode.get() { t.note_placeholder } else { t.composer }
                 prop:value=move || text.get() on:input=on_input on:keydown=on_key
-                on:blur=move |_| socket::typing(entry.id, TypingState::Paused)></textarea>
+                on:blur=move |_| live::typing(ctx, entry.id, TypingState::Paused)></textarea>
             <div class="ba-composer-bar">
                 <span class="ba-hint">{t.composer_hint}</span>
                 <button class="ba-primary ba-send" type="submit"

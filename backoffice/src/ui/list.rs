@@ -2,16 +2,17 @@
 //! mode, "next customer"), then my conversations with customers online and offline.
 
 use chimpassist_protocol::rest::QueueView;
-use chimpassist_protocol::{AssignmentMode, AttendantToServer};
+use chimpassist_protocol::{AssignmentMode, AttendantToServer, ConversationId};
 use leptos::prelude::*;
 
 use super::Avatar;
-use crate::app::Ctx;
-use crate::desk::{Entry, Section};
+use crate::board::Entry;
+use crate::ctx::Ctx;
+use crate::desk::Section;
 use crate::format;
 use crate::i18n::fill;
 use crate::identity::Identity;
-use crate::{api, socket};
+use crate::{api, live, socket};
 
 #[component]
 pub(crate) fn Lists() -> impl IntoView {
@@ -36,6 +37,10 @@ pub(crate) fn Lists() -> impl IntoView {
                 .with(|m| m.as_ref().map(|m| ctx.desk.list(m, s)).unwrap_or_default())
         })
     };
+    // Each item asks "am I selected?" of one selector, which wakes only the two items whose
+    // answer changes: a click redraws two items, not every item of a long list.
+    let selected = ctx.desk.selected;
+    provide_context(Selector::new(move || selected.get()));
     let waiting = list(Section::Waiting);
     let online = list(Section::Online);
     let offline = list(Section::Offline);
@@ -52,10 +57,10 @@ pub(crate) fn Lists() -> impl IntoView {
     );
     view! {
         <div class="ba-list-scroll">
-            <section class="ba-section ba-waiting" aria-label=t.queue>
+            <section class="ba-section ba-waiting" data-testid="waiting" aria-label=t.queue>
                 <h2>{t.queue} <span class="ba-count">{move || waiting.with(Vec::len)}</span></h2>
                 <Show when=manual>
-                    <button type="button" class="ba-primary ba-next"
+                    <button type="button" class="ba-primary ba-next" data-testid="next-customer"
                         disabled=move || waiting.with(Vec::is_empty)
                         on:click=move |_| { socket::send(&AttendantToServer::NextCustomer { queue: None }); }>
                         {t.next_customer}
@@ -63,11 +68,11 @@ pub(crate) fn Lists() -> impl IntoView {
                 </Show>
                 <Items entries=waiting waiting=true empty=t.queue_empty />
             </section>
-            <section class="ba-section ba-online" aria-label=online_label.clone()>
+            <section class="ba-section ba-online" data-testid="online" aria-label=online_label.clone()>
                 <h2>{online_label.clone()} <span class="ba-count">{move || online.with(Vec::len)}</span></h2>
                 <Items entries=online waiting=false empty=t.nobody />
             </section>
-            <section class="ba-section ba-offline" aria-label=offline_label.clone()>
+            <section class="ba-section ba-offline" data-testid="offline" aria-label=offline_label.clone()>
                 <h2>{offline_label.clone()} <span class="ba-count">{move || offline.with(Vec::len)}</span></h2>
                 <Items entries=offline waiting=false empty=t.nobody />
             </section>
@@ -93,13 +98,14 @@ pub(crate) fn Item(entry: Entry, waiting: bool) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().desk;
     let v = entry.view;
-    let selected = move || ctx.desk.selected.get() == Some(entry.id);
+    let selection = expect_context::<Selector<Option<ConversationId>>>();
+    let selected = move || selection.selected(&Some(entry.id));
     let unread = move || entry.thread.with(|t| t.unread());
     let last = move || {
         entry.thread.with(|th| {
             th.pending
                 .last()
-                .map(|p| p.text.clone())
+                .map(|p| p.text.as_str().to_owned())
                 .or_else(|| th.messages.last().map(|m| m.text.as_str().to_owned()))
                 .or_else(|| v.with(|v| v.subject.clone()))
                 .map(|s| format::preview(&s, 80))
@@ -140,14 +146,14 @@ pub(crate) fn Item(entry: Entry, waiting: bool) -> impl IntoView {
         .into_any(),
     };
     view! {
-        <li class="ba-item" class:selected=selected data-conversation=entry.id.to_string()>
-            <button type="button" on:click=move |_| ctx.select(entry.id)>
+        <li class="ba-item" data-testid="conversation" class:selected=selected data-conversation=entry.id.to_string()>
+            <button type="button" on:click=move |_| live::select(ctx, entry.id)>
                 <Avatar name=customer.name.clone() url=customer.avatar_url.clone() />
                 <span class="ba-item-main">
                     <span class="ba-item-top">
-                        <span class="ba-name" title=name_title>{move || v.with(|v| v.customer.name.clone())}</span>
+                        <span class="ba-name" data-testid="customer-name" title=name_title>{move || v.with(|v| v.customer.name.clone())}</span>
                         {mark}
-                        <span class="ba-time">{time}</span>
+                        <span class="ba-time" data-testid="time">{time}</span>
                     </span>
                     <span class="ba-item-bottom">
                         {move || if entry.typing.get() {

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
-use crate::app::{Ctx, Page, go};
+use crate::ctx::{Ctx, Page, go};
+use crate::live;
 
 /// The value of a named field of the form an event came from.
 pub(crate) fn field(ev: &leptos::ev::SubmitEvent, name: &str) -> String {
@@ -47,7 +48,7 @@ pub(crate) fn Login() -> impl IntoView {
             match api::send::<_, AttendantView>("POST", "/api/login", &body).await {
                 Ok(me) => {
                     password.set(String::new());
-                    ctx.signed_in(me);
+                    live::signed_in(ctx, me);
                 }
                 Err(e) => error.set(Some(login_error(ctx, &e))),
             }
@@ -57,27 +58,27 @@ pub(crate) fn Login() -> impl IntoView {
     let logo = ctx.config.with_value(|c| c.logo_small_url.clone());
     let title = ctx.config.with_value(|c| c.main_page_title.clone());
     view! {
-        <main class="ba-login">
+        <main class="ba-login" data-testid="login">
             <form class="ba-card" on:submit=submit>
                 {logo.map(|src| view! { <img class="ba-logo" src=src alt="" /> })}
                 <h1>{title}</h1>
                 <Show when=move || ctx.session_ended.get()>
-                    <p class="ba-session-ended" role="status">{t.session_ended}</p>
+                    <p class="ba-session-ended" role="status" data-testid="session-ended">{t.session_ended}</p>
                 </Show>
                 <label>
                     <span>{t.email}</span>
-                    <input name="email" type="text" autocomplete="username" required
+                    <input name="email" data-testid="login-email" type="text" autocomplete="username" required
                         prop:value=move || email.get()
                         on:input=move |ev| email.set(event_target_value(&ev)) />
                 </label>
                 <label>
                     <span>{t.password}</span>
-                    <input name="password" type="password" autocomplete="current-password" required
+                    <input name="password" data-testid="login-password" type="password" autocomplete="current-password" required
                         prop:value=move || password.get()
                         on:input=move |ev| password.set(event_target_value(&ev)) />
                 </label>
-                {move || error.get().map(|e| view! { <p class="ba-error" role="alert">{e}</p> })}
-                <button class="ba-primary" type="submit"
+                {move || error.get().map(|e| view! { <p class="ba-error" role="alert" data-testid="login-error">{e}</p> })}
+                <button class="ba-primary" type="submit" data-testid="login-submit"
                     disabled=move || busy.get() || email.get().trim().is_empty() || password.get().is_empty()>
                     {move || if busy.get() { t.signing_in } else { t.sign_in }}
                 </button>
@@ -113,13 +114,13 @@ pub(crate) fn ChangePassword(forced: bool) -> impl IntoView {
                     Ok(me) => {
                         ctx.toast(t.changed.to_owned());
                         if forced {
-                            ctx.signed_in(me);
+                            live::signed_in(ctx, me);
                         } else {
                             ctx.me.set(Some(me));
                             go(Page::Desk);
                         }
                     }
-                    Err(_) => ctx.signed_out(),
+                    Err(_) => live::signed_out(ctx),
                 },
                 Err(e) if e.code == Some(ErrorCode::InvalidCredentials) => {
                     error.set(Some(t.wrong_credentials.to_owned()))
@@ -129,18 +130,18 @@ pub(crate) fn ChangePassword(forced: bool) -> impl IntoView {
         });
     };
     view! {
-        <main class="ba-login">
+        <main class="ba-login" data-testid="login">
             <form class="ba-card" on:submit=submit>
                 <h1>{t.change_title}</h1>
                 {forced.then(|| view! { <p class="ba-hint">{t.change_hint}</p> })}
                 <label><span>{t.current_password}</span>
-                    <input name="current" type="password" autocomplete="current-password" required /></label>
+                    <input name="current" data-testid="current-password" type="password" autocomplete="current-password" required /></label>
                 <label><span>{t.new_password}</span>
-                    <input name="new" type="password" autocomplete="new-password" required minlength="8" /></label>
+                    <input name="new" data-testid="new-password" type="password" autocomplete="new-password" required minlength="8" /></label>
                 <label><span>{t.repeat_password}</span>
-                    <input name="again" type="password" autocomplete="new-password" required minlength="8" /></label>
-                {move || error.get().map(|e| view! { <p class="ba-error" role="alert">{e}</p> })}
-                <button class="ba-primary" type="submit">{t.save}</button>
+                    <input name="again" data-testid="repeat-password" type="password" autocomplete="new-password" required minlength="8" /></label>
+                {move || error.get().map(|e| view! { <p class="ba-error" role="alert" data-testid="login-error">{e}</p> })}
+                <button class="ba-primary" type="submit" data-testid="password-submit">{t.save}</button>
                 {(!forced).then(|| view! {
                     <button type="button" on:click=move |_| go(Page::Desk)>{t.cancel}</button>
                 })}

@@ -11,14 +11,15 @@ mod chat;
 mod composer;
 mod list;
 mod login;
-pub(crate) mod notes;
 mod panel;
 mod search;
 mod shell;
 
 use leptos::prelude::*;
 
-use crate::app::{Ctx, Page};
+use crate::ctx::{Ctx, Page};
+use crate::desk::Section;
+use crate::live;
 
 pub(crate) use avatar::Avatar;
 
@@ -48,7 +49,7 @@ fn Desk() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     shortcuts(ctx);
     view! {
-        <section class="ba-lists" aria-label=ctx.t().desk.conversations>
+        <section class="ba-lists" data-testid="lists" aria-label=ctx.t().desk.conversations>
             <search::Search />
             <list::Lists />
         </section>
@@ -64,7 +65,7 @@ fn shortcuts(ctx: Ctx) {
             return;
         }
         ev.prevent_default();
-        let order = ctx.ordered();
+        let order = ordered(ctx);
         if order.is_empty() {
             return;
         }
@@ -78,9 +79,21 @@ fn shortcuts(ctx: Ctx) {
             (Some(i), "ArrowDown") => (i + 1).min(order.len() - 1),
             (Some(i), _) => i.saturating_sub(1),
         };
-        ctx.select(order[next]);
+        live::select(ctx, order[next]);
     });
     on_cleanup(move || handle.remove());
+}
+
+/// The conversations Alt+↑/↓ walks through: waiting, then mine online, then offline.
+fn ordered(ctx: Ctx) -> Vec<chimpassist_protocol::ConversationId> {
+    let Some(me) = ctx.me.get_untracked() else {
+        return Vec::new();
+    };
+    [Section::Waiting, Section::Online, Section::Offline]
+        .into_iter()
+        .flat_map(|s| ctx.desk.list(&me, s))
+        .map(|e| e.id)
+        .collect()
 }
 
 #[component]
@@ -89,7 +102,7 @@ fn Notice() -> impl IntoView {
     move || {
         ctx.notice.get().map(|text| {
             view! {
-                <div class="ba-notice" role="alert">
+                <div class="ba-notice" role="alert" data-testid="notice">
                     <span>{text}</span>
                     <button type="button" aria-label="×" on:click=move |_| ctx.notice.set(None)>"×"</button>
                 </div>

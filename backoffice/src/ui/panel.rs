@@ -14,11 +14,11 @@ use serde_json::Value;
 use super::Avatar;
 use super::chart::LineChart;
 use crate::api::{self, ApiResult};
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::i18n::{PanelTexts, fill};
 use crate::identity::Identity;
 use crate::stats::{self, Range, StatValue, Statistic};
-use crate::{env, format};
+use crate::{env, format, live};
 
 #[component]
 pub(crate) fn CustomerPanel() -> impl IntoView {
@@ -525,7 +525,7 @@ fn PreviousItem(conversation: ConversationView) -> impl IntoView {
         <li class="ba-prev" class:current=current data-conversation=id.to_string()>
             <button type="button" class="ba-prev-open" title=label
                 aria-current=move || current().then_some("true")
-                on:click=move |_| ctx.open(conversation.clone())>
+                on:click=move |_| live::open(ctx, conversation.clone())>
                 <span class="ba-prev-top">
                     <time class="ba-prev-date">{when}</time>
                     <span class="ba-prev-status">{status}</span>

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use super::Avatar;
 use crate::api::{self, enc};
-use crate::app::Ctx;
-use crate::format;
+use crate::ctx::Ctx;
+use crate::{format, live};
 
 #[component]
 pub(crate) fn Search() -> impl IntoView {
@@ -60,7 +60,7 @@ pub(crate) fn Search() -> impl IntoView {
     };
     view! {
         <div class="ba-search">
-            <input type="search" aria-label=t.search placeholder=t.search title=t.search_hint
+            <input type="search" data-testid="search" aria-label=t.search placeholder=t.search title=t.search_hint
                 prop:value=move || query.get()
                 on:input=move |ev| { let q = event_target_value(&ev); query.set(q.clone()); run(q); }
                 on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Escape" { query.set(String::new()); hits.set(None); } />
@@ -110,11 +110,11 @@ fn Found(view: ConversationView, snippet: Option<String>) -> impl IntoView {
     let id = view.id;
     view! {
         <li class="ba-item ba-hit" data-conversation=id.to_string()>
-            <button type="button" on:click=move |_| ctx.open(view.clone())>
+            <button type="button" on:click=move |_| live::open(ctx, view.clone())>
                 <Avatar name=name.clone() url=avatar />
                 <span class="ba-item-main">
                     <span class="ba-item-top">
-                        <span class="ba-name">{name}</span>
+                        <span class="ba-name" data-testid="result-name">{name}</span>
                         <span class="ba-time">{when}</span>
                     </span>
                     <span class="ba-item-bottom">

@@ -5,9 +5,9 @@ use chimpassist_protocol::{AttendantToServer, Presence};
 use leptos::prelude::*;
 
 use super::Avatar;
-use crate::app::{AdminTab, Ctx, Page, go};
+use crate::ctx::{AdminTab, Ctx, Page, go};
 use crate::desk::Conn;
-use crate::{api, env, socket};
+use crate::{api, env, live, socket};
 
 #[component]
 pub(crate) fn Shell(children: Children) -> impl IntoView {
@@ -23,7 +23,7 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
             view! {
                 <div class="ba-me">
                     <Avatar name=me.name.clone() url=url />
-                    <span class="ba-me-name">{me.name.clone()}</span>
+                    <span class="ba-me-name" data-testid="me-name">{me.name.clone()}</span>
                 </div>
             }
         })
@@ -42,7 +42,7 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
         socket::stop();
         leptos::task::spawn_local(async move {
             let _ = api::send_empty("POST", "/api/logout", &()).await;
-            ctx.signed_out();
+            live::signed_out(ctx);
         });
     };
     let on_desk = move || ctx.page.get() == Page::Desk;
@@ -52,17 +52,17 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
                 {logo.map(|src| view! { <img class="ba-logo" src=src alt="" /> })}
                 {who}
                 <div class=presence_class role="group" aria-label="availability">
-                    <button type="button" class="ba-online"
+                    <button type="button" class="ba-online" data-testid="presence-online"
                         aria-pressed=move || (ctx.desk.presence.get() == Presence::Online).to_string()
                         on:click=move |_| set_presence(Presence::Online)>{t.online}</button>
-                    <button type="button" class="ba-away"
+                    <button type="button" class="ba-away" data-testid="presence-away"
                         aria-pressed=move || (ctx.desk.presence.get() == Presence::Away).to_string()
                         on:click=move |_| set_presence(Presence::Away)>{t.away}</button>
                 </div>
                 <a href="#" class="ba-nav" class:active=on_desk
                     on:click=move |ev| { ev.prevent_default(); go(Page::Desk) }>{t.conversations}</a>
                 <Show when=move || ctx.is_admin()>
-                    <a href="#/admin/attendants" class="ba-nav ba-nav-admin"
+                    <a href="#/admin/attendants" class="ba-nav ba-nav-admin" data-testid="nav-admin"
                         class:active=move || matches!(ctx.page.get(), Page::Admin(_))
                         on:click=move |ev| { ev.prevent_default(); go(Page::Admin(AdminTab::Attendants)) }>
                         {t.admin}
@@ -81,7 +81,7 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
                 </div>
             </nav>
             <Show when=move || ctx.desk.conn.get() == Conn::Lost>
-                <div class="ba-banner" role="status">{t.reconnecting}</div>
+                <div class="ba-banner" role="status" data-testid="reconnecting">{t.reconnecting}</div>
             </Show>
             <div class="ba-main">{children()}</div>
         </div>

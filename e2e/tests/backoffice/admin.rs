@@ -16,9 +16,9 @@ async fn admin_pages_are_for_admins_only_in_the_forced_language() {
 
     let office = Browser::new().await;
     sign_in(&office, &server, "eve@example.com", ATTENDANT_PASSWORD).await;
-    office.wait_for(".ba-shell .ba-lists").await;
+    office.wait_for("[data-testid=lists]").await;
     assert_eq!(
-        office.count(".ba-nav-admin").await,
+        office.count("[data-testid=nav-admin]").await,
         0,
         "no admin link for attendants"
     );
@@ -54,7 +54,7 @@ async fn callbacks_are_listed_a_page_at_a_time_open_done_or_all() {
     chimpassist_e2e::admin_cookie(&server).await;
     let office = Browser::new().await;
     sign_in(&office, &server, "admin", ADMIN_PASSWORD).await;
-    office.wait_for(".ba-shell .ba-lists").await;
+    office.wait_for("[data-testid=lists]").await;
     office.goto(&server.url("/#/admin/callbacks")).await;
     let rows = |n: usize| {
         format!("document.querySelectorAll('.ba-admin-callbacks tbody tr').length === {n}")
@@ -72,9 +72,9 @@ async fn callbacks_are_listed_a_page_at_a_time_open_done_or_all() {
         .wait_for(".ba-admin-callbacks tbody tr:first-child .ba-done-at")
         .await;
     // The older ones, and nothing more to load.
-    office.click(".ba-load-more").await;
+    office.click("[data-testid=load-more]").await;
     office.wait_until(&rows(53)).await;
-    office.wait_gone(".ba-load-more").await;
+    office.wait_gone("[data-testid=load-more]").await;
     office
         .wait_text(".ba-admin-callbacks tbody tr:last-child", "Caller 1")
         .await;
@@ -94,11 +94,11 @@ async fn callbacks_are_listed_a_page_at_a_time_open_done_or_all() {
     office
         .wait_text(".ba-admin-callbacks tbody tr", "Caller 53")
         .await;
-    assert_eq!(office.count(".ba-load-more").await, 0);
+    assert_eq!(office.count("[data-testid=load-more]").await, 0);
     office
         .select_option(".ba-callback-filter select", "all")
         .await;
     office.wait_until(&rows(50)).await;
-    office.wait_for(".ba-load-more").await;
+    office.wait_for("[data-testid=load-more]").await;
     office.close().await;
 }

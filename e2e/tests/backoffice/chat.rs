@@ -43,49 +43,71 @@ async fn a_whole_chat_from_login_to_rating() {
     let customer = Browser::new().await;
     customer_starts_chat(&customer, &host, "Maria", "My order is late").await;
     office
-        .wait_text(".ba-online .ba-item .ba-name", "Maria")
+        .wait_text(
+            "[data-testid=online] [data-testid=conversation] [data-testid=customer-name]",
+            "Maria",
+        )
         .await;
-    office.wait_text(".ba-chat-header h2", "Maria").await;
-    office.wait_text(".ba-subject", "My order is late").await;
+    office
+        .wait_text("[data-testid=chat-customer-name]", "Maria")
+        .await;
+    office
+        .wait_text("[data-testid=subject]", "My order is late")
+        .await;
 
     // Typing shows on the attendant's side.
     customer
         .shadow_send_keys(W, ".ca-composer textarea", "Are you th")
         .await;
-    office.wait_for(".ba-typing-line").await;
+    office.wait_for("[data-testid=typing-line]").await;
     customer
         .shadow_send_keys(W, ".ca-composer textarea", &format!("ere?{}", enter()))
         .await;
     office
-        .wait_text(".ba-msg.theirs .ba-text", "Are you there?")
+        .wait_text(
+            "[data-testid=message-theirs] [data-testid=message-text]",
+            "Are you there?",
+        )
         .await;
 
     // A reply, by a canned response: `/thanks` + Enter fills it in, Enter sends it.
-    office.type_into(".ba-composer textarea", "/than").await;
-    office.wait_text(".ba-canned", "/thanks").await;
-    office.type_into(".ba-composer textarea", &enter()).await;
+    office.type_into("[data-testid=composer]", "/than").await;
+    office.wait_text("[data-testid=canned]", "/thanks").await;
+    office.type_into("[data-testid=composer]", &enter()).await;
     office
         .wait_until(
-            "document.querySelector('.ba-composer textarea').value === 'Thank you for waiting!'",
+            "document.querySelector('[data-testid=composer]').value === 'Thank you for waiting!'",
         )
         .await;
-    office.type_into(".ba-composer textarea", &enter()).await;
+    office.type_into("[data-testid=composer]", &enter()).await;
     customer
         .wait_shadow_text(W, ".ca-msg .ca-text", "Thank you for waiting!")
         .await;
     // The widget is open and visible, so it reads at once: the reply gets the read tick.
-    office.wait_for(".ba-msg.ours .ba-tick.read").await;
+    office
+        .wait_for("[data-testid=message-ours] [data-testid=tick].read")
+        .await;
 
     // Markup typed by the attendant is shown as text on both sides.
     let markup = "<img src=x onerror=\"window.pwned=1\"><b>bold</b>";
     office
-        .type_into(".ba-composer textarea", &format!("{markup}{}", enter()))
+        .type_into("[data-testid=composer]", &format!("{markup}{}", enter()))
         .await;
-    office.wait_text(".ba-msg.ours .ba-text", markup).await;
+    office
+        .wait_text(
+            "[data-testid=message-ours] [data-testid=message-text]",
+            markup,
+        )
+        .await;
     customer
         .wait_shadow_text(W, ".ca-msg .ca-text", markup)
         .await;
-    assert_eq!(office.count(".ba-text img, .ba-text b").await, 0);
+    assert_eq!(
+        office
+            .count("[data-testid=message-text] img, [data-testid=message-text] b")
+            .await,
+        0
+    );
     assert_eq!(
         office.eval("window.pwned === undefined").await,
         Value::Bool(true)
@@ -96,15 +118,18 @@ async fn a_whole_chat_from_login_to_rating() {
     );
 
     // A private note: shown to attendants, never to the customer.
-    office.click(".ba-note-toggle").await;
+    office.click("[data-testid=note-toggle]").await;
     office
         .type_into(
-            ".ba-composer textarea",
+            "[data-testid=composer]",
             &format!("VIP customer, be quick{}", enter()),
         )
         .await;
     office
-        .wait_text(".ba-msg.note .ba-text", "VIP customer")
+        .wait_text(
+            "[data-testid=note] [data-testid=message-text]",
+            "VIP customer",
+        )
         .await;
     office.screenshot("backoffice-chat").await;
     let customer_texts = customer.shadow_texts(W, ".ca-msg .ca-text").await;
@@ -118,22 +143,26 @@ async fn a_whole_chat_from_login_to_rating() {
     let mut bob = Attendant::login(&server, "bob@example.com", ATTENDANT_PASSWORD).await;
     bob.online().await;
     office
-        .select_option(".ba-transfer", &format!("a:{bob_id}"))
+        .select_option("[data-testid=transfer]", &format!("a:{bob_id}"))
         .await;
     let conversation = bob.wait_assigned().await;
-    office.wait_gone(".ba-online .ba-item").await;
     office
-        .wait_text(".ba-not-yours", "not assigned to you")
+        .wait_gone("[data-testid=online] [data-testid=conversation]")
+        .await;
+    office
+        .wait_text("[data-testid=not-yours]", "not assigned to you")
         .await;
 
     // Bob hands it back; I resolve it; the customer rates it and I see the rating.
     bob.send_frame(json!({"type": "transfer", "conversation": conversation,
         "to": {"attendant": admin_id}}))
         .await;
-    office.wait_for(".ba-online .ba-item").await;
-    office.wait_for(".ba-composer textarea").await;
-    office.click(".ba-resolve").await;
-    office.wait_for(".ba-ended").await;
+    office
+        .wait_for("[data-testid=online] [data-testid=conversation]")
+        .await;
+    office.wait_for("[data-testid=composer]").await;
+    office.click("[data-testid=resolve]").await;
+    office.wait_for("[data-testid=ended]").await;
     customer.wait_shadow(W, ".ca-rating").await;
     customer
         .shadow_click(W, ".ca-stars button[data-score='4']")
@@ -146,13 +175,13 @@ async fn a_whole_chat_from_login_to_rating() {
     office.wait_text(".ba-csat", "Quick and kind").await;
 
     // Resolved conversations stay findable: by message text, and in my recent ones.
-    office.type_into(".ba-search input", "you there").await;
-    office.wait_text(".ba-results .ba-name", "Maria").await;
+    office.type_into("[data-testid=search]", "you there").await;
+    office.wait_text("[data-testid=result-name]", "Maria").await;
     office.click(".ba-recent-toggle").await;
     office.wait_text(".ba-recent .ba-stars", "★★★★").await;
 
     // The admin pages: a new attendant created from the form appears in the table.
-    office.click(".ba-nav-admin").await;
+    office.click("[data-testid=nav-admin]").await;
     office.wait_for(".ba-admin-attendants").await;
     office
         .type_into(
@@ -208,24 +237,38 @@ async fn manual_queue_next_customer() {
 
     let office = Browser::new().await;
     sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
-    office.wait_for(".ba-shell .ba-lists").await;
+    office.wait_for("[data-testid=lists]").await;
     go_online(&office).await;
     let customer = Browser::new().await;
     customer_starts_chat(&customer, &host, "Rui", "Where is my refund?").await;
 
     // Waiting, with its wait time, until I take it.
     office
-        .wait_text(".ba-waiting .ba-item .ba-name", "Rui")
+        .wait_text(
+            "[data-testid=waiting] [data-testid=conversation] [data-testid=customer-name]",
+            "Rui",
+        )
         .await;
     office
-        .wait_text(".ba-waiting .ba-item .ba-time", "waiting")
+        .wait_text(
+            "[data-testid=waiting] [data-testid=conversation] [data-testid=time]",
+            "waiting",
+        )
         .await;
     office.screenshot("backoffice-queue").await;
-    office.click(".ba-next").await;
+    office.click("[data-testid=next-customer]").await;
     office
-        .wait_text(".ba-online .ba-item .ba-name", "Rui")
+        .wait_text(
+            "[data-testid=online] [data-testid=conversation] [data-testid=customer-name]",
+            "Rui",
+        )
         .await;
-    assert_eq!(office.count(".ba-waiting .ba-item").await, 0);
+    assert_eq!(
+        office
+            .count("[data-testid=waiting] [data-testid=conversation]")
+            .await,
+        0
+    );
     customer.wait_shadow_text(W, ".ca-subtitle", "Ana").await;
     customer.close().await;
     office.close().await;
@@ -240,54 +283,67 @@ async fn two_tabs_stay_in_step_and_survive_a_server_restart() {
     let (tab_a, tab_b) = (Browser::new().await, Browser::new().await);
     for tab in [&tab_a, &tab_b] {
         sign_in(tab, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
-        tab.wait_for(".ba-shell .ba-lists").await;
+        tab.wait_for("[data-testid=lists]").await;
     }
     go_online(&tab_a).await;
     // Presence is the attendant's, not the tab's.
-    tab_b.wait_for(".ba-presence.online").await;
+    tab_b
+        .wait_for("[data-testid=presence-online][aria-pressed=true]")
+        .await;
 
     let customer = Browser::new().await;
     customer_starts_chat(&customer, &host, "Lia", "Broken zipper").await;
     for tab in [&tab_a, &tab_b] {
-        tab.wait_text(".ba-online .ba-item .ba-name", "Lia").await;
-        tab.wait_text(".ba-chat-header h2", "Lia").await;
+        tab.wait_text(
+            "[data-testid=online] [data-testid=conversation] [data-testid=customer-name]",
+            "Lia",
+        )
+        .await;
+        tab.wait_text("[data-testid=chat-customer-name]", "Lia")
+            .await;
     }
     tab_a
         .type_into(
-            ".ba-composer textarea",
+            "[data-testid=composer]",
             &format!("Sorry to hear that{}", enter()),
         )
         .await;
     tab_b
-        .wait_text(".ba-msg.ours .ba-text", "Sorry to hear that")
+        .wait_text(
+            "[data-testid=message-ours] [data-testid=message-text]",
+            "Sorry to hear that",
+        )
         .await;
 
     // The server goes away: both tabs say so; what is typed meanwhile waits, then goes once.
     server.pause().await;
-    tab_a.wait_for(".ba-banner").await;
+    tab_a.wait_for("[data-testid=reconnecting]").await;
     tab_a
         .type_into(
-            ".ba-composer textarea",
+            "[data-testid=composer]",
             &format!("Sending a new one today{}", enter()),
         )
         .await;
     tab_a
-        .wait_for(".ba-msg.ours .ba-tick[aria-label=sending]")
+        .wait_for("[data-testid=message-ours] [data-testid=tick][aria-label=sending]")
         .await;
     server.resume().await;
-    tab_a.wait_gone(".ba-banner").await;
+    tab_a.wait_gone("[data-testid=reconnecting]").await;
     tab_a
-        .wait_gone(".ba-msg.ours .ba-tick[aria-label=sending]")
+        .wait_gone("[data-testid=message-ours] [data-testid=tick][aria-label=sending]")
         .await;
     customer
         .wait_shadow_text(W, ".ca-msg .ca-text", "Sending a new one today")
         .await;
     tab_b
-        .wait_text(".ba-msg.ours .ba-text", "Sending a new one today")
+        .wait_text(
+            "[data-testid=message-ours] [data-testid=message-text]",
+            "Sending a new one today",
+        )
         .await;
     // Stored exactly once, as the server's history says.
     let conversation = tab_a
-        .eval("document.querySelector('.ba-online .ba-item').dataset.conversation")
+        .eval("document.querySelector('[data-testid=online] [data-testid=conversation]').dataset.conversation")
         .await;
     let history: Value = reqwest::Client::new()
         .get(server.url(&format!(
@@ -309,14 +365,19 @@ async fn two_tabs_stay_in_step_and_survive_a_server_restart() {
         .count();
     assert_eq!(copies, 1, "{history}");
     assert_eq!(
-        tab_a.texts(".ba-msg.ours .ba-text").await,
+        tab_a
+            .texts("[data-testid=message-ours] [data-testid=message-text]")
+            .await,
         ["Sorry to hear that", "Sending a new one today"],
         "each message once, in order"
     );
     // The customer leaves: the conversation moves to the offline list, with when last seen.
     customer.close().await;
     tab_a
-        .wait_text(".ba-offline .ba-item .ba-name", "Lia")
+        .wait_text(
+            "[data-testid=offline] [data-testid=conversation] [data-testid=customer-name]",
+            "Lia",
+        )
         .await;
     tab_a
         .wait_text(".ba-chat-meta .ba-last-seen", "last seen")
@@ -334,16 +395,20 @@ async fn a_conversation_moved_out_of_my_queues_leaves_the_chat_pane() {
     go_online(&office).await;
     let customer = Browser::new().await;
     customer_starts_chat(&customer, &host, "Lia", "Which size?").await;
-    office.wait_text(".ba-chat-header h2", "Lia").await;
+    office
+        .wait_text("[data-testid=chat-customer-name]", "Lia")
+        .await;
 
     // Handed to a queue Ana is not in: the server withdraws it from her sight.
-    office.select_option(".ba-transfer", "q:sales").await;
-    office.wait_gone(".ba-chat-header").await;
-    office.wait_for(".ba-chat .ba-placeholder").await;
     office
-        .wait_text(".ba-notice", "moved out of your queues")
+        .select_option("[data-testid=transfer]", "q:sales")
         .await;
-    assert_eq!(office.count(".ba-item").await, 0);
+    office.wait_gone("[data-testid=chat-header]").await;
+    office.wait_for("[data-testid=chat-placeholder]").await;
+    office
+        .wait_text("[data-testid=notice]", "moved out of your queues")
+        .await;
+    assert_eq!(office.count("[data-testid=conversation]").await, 0);
     customer.close().await;
     office.close().await;
 }

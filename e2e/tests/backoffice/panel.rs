@@ -131,7 +131,7 @@ async fn the_customer_panel_renders_every_statistic_shape() {
     let office = Browser::new().await;
     office.set_viewport(1280, 720).await;
     sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
-    office.wait_for(".ba-shell .ba-lists").await;
+    office.wait_for("[data-testid=lists]").await;
     go_online(&office).await;
     let customer = Browser::new().await;
     known_customer_starts_chat(
@@ -140,14 +140,24 @@ async fn the_customer_panel_renders_every_statistic_shape() {
         "Where is my parcel?",
     )
     .await;
-    office.wait_text(".ba-chat-header h2", "Maria").await;
+    office
+        .wait_text("[data-testid=chat-customer-name]", "Maria")
+        .await;
 
     // The shop signed Maria's site id but not her name and e-mail (an HMAC covers the id
     // only): the ✓ goes by the id, and the name and e-mail say they are claims.
     office
-        .wait_text(".ba-online .ba-item .ba-site-mark", "ID 42 ✓")
+        .wait_text(
+            "[data-testid=online] [data-testid=conversation] .ba-site-mark",
+            "ID 42 ✓",
+        )
         .await;
-    assert_eq!(office.count(".ba-online .ba-item .ba-id").await, 0);
+    assert_eq!(
+        office
+            .count("[data-testid=online] [data-testid=conversation] .ba-id")
+            .await,
+        0
+    );
     office
         .wait_text(".ba-panel-name .ba-claim", "(unverified)")
         .await;
@@ -208,10 +218,13 @@ async fn the_customer_panel_renders_every_statistic_shape() {
     // panel says why instead of showing an error.
     known_customer_starts_chat(&customer, &host.cross_site_url("/rui"), "Wrong size").await;
     office
-        .wait_text(".ba-online .ba-item .ba-name", "Rui")
+        .wait_text(
+            "[data-testid=online] [data-testid=conversation] [data-testid=customer-name]",
+            "Rui",
+        )
         .await;
     office
-        .click(".ba-online .ba-item:has(.ba-id.unverified) button")
+        .click("[data-testid=online] [data-testid=conversation]:has(.ba-id.unverified) button")
         .await;
     office.wait_text(".ba-panel-name", "Rui").await;
     for section in [".ba-contact", ".ba-additional", ".ba-statistics"] {

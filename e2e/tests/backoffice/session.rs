@@ -36,18 +36,20 @@ async fn external_authentication_signs_in_through_the_same_form() {
     .await;
     let office = Browser::new().await;
     sign_in(&office, &server, "sso@example.com", "nope").await;
-    office.wait_text(".ba-login .ba-error", "wrong").await;
+    office.wait_text("[data-testid=login-error]", "wrong").await;
     office
         .execute(
-            "document.querySelector('.ba-login input[name=password]').value = '';",
+            "document.querySelector('[data-testid=login-password]').value = '';",
             vec![],
         )
         .await;
     office
-        .type_into(".ba-login input[name=password]", "from-the-site")
+        .type_into("[data-testid=login-password]", "from-the-site")
         .await;
-    office.click(".ba-login button[type=submit]").await;
-    office.wait_text(".ba-me-name", "Sofia Site").await;
+    office.click("[data-testid=login-submit]").await;
+    office
+        .wait_text("[data-testid=me-name]", "Sofia Site")
+        .await;
     assert!(hook.requests().iter().any(|r| r == "/chimpassist/auth"));
     office.close().await;
 }
@@ -63,7 +65,7 @@ async fn an_account_disabled_by_an_admin_is_back_at_sign_in_at_once_saying_why()
     patch_attendant(&server, &admin_cookie, &ana, json!({"disabled": true})).await;
     office
         .wait_text(
-            ".ba-login .ba-session-ended",
+            "[data-testid=session-ended]",
             "Your session ended. Sign in again.",
         )
         .await;
@@ -78,14 +80,14 @@ async fn an_account_disabled_by_an_admin_is_back_at_sign_in_at_once_saying_why()
 
     // Disabled reads like a wrong password now; the notice stays until a sign-in succeeds.
     office
-        .type_into(".ba-login input[name=email]", "ana@example.com")
+        .type_into("[data-testid=login-email]", "ana@example.com")
         .await;
     office
-        .type_into(".ba-login input[name=password]", ATTENDANT_PASSWORD)
+        .type_into("[data-testid=login-password]", ATTENDANT_PASSWORD)
         .await;
-    office.click(".ba-login button[type=submit]").await;
-    office.wait_text(".ba-login .ba-error", "wrong").await;
-    assert_eq!(office.count(".ba-login .ba-session-ended").await, 1);
+    office.click("[data-testid=login-submit]").await;
+    office.wait_text("[data-testid=login-error]", "wrong").await;
+    assert_eq!(office.count("[data-testid=session-ended]").await, 1);
     office.close().await;
 }
 
@@ -105,33 +107,41 @@ async fn new_queues_or_a_new_role_keep_the_attendant_signed_in_and_connected() {
     let ana = create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
     let office = Browser::new().await;
     sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
-    office.wait_for(".ba-shell .ba-lists").await;
-    assert_eq!(office.count(".ba-nav-admin").await, 0);
-    office.click(".ba-presence .ba-away").await;
-    office.wait_for(".ba-presence.away").await;
+    office.wait_for("[data-testid=lists]").await;
+    assert_eq!(office.count("[data-testid=nav-admin]").await, 0);
+    office.click("[data-testid=presence-away]").await;
+    office
+        .wait_for("[data-testid=presence-away][aria-pressed=true]")
+        .await;
 
     // Nobody is online: the customer waits in Ana's queue, and she looks at it.
     let customer = Browser::new().await;
     customer_starts_chat(&customer, &host, "Rui", "Where is my refund?").await;
-    office.click(".ba-waiting .ba-item button").await;
-    office.wait_text(".ba-chat-header h2", "Rui").await;
+    office
+        .click("[data-testid=waiting] [data-testid=conversation] button")
+        .await;
+    office
+        .wait_text("[data-testid=chat-customer-name]", "Rui")
+        .await;
     watch_page(&office).await;
 
     // Her queues change: the socket is cut (4403) and comes back at once with the new ones.
     // The conversation of a queue no longer hers leaves the list and the chat pane.
     patch_attendant(&server, &admin_cookie, &ana, json!({"queues": ["sales"]})).await;
     office.wait_until("window.__sockets === 1").await;
-    office.wait_gone(".ba-waiting .ba-item").await;
-    office.wait_gone(".ba-chat-header").await;
-    office.wait_for(".ba-chat .ba-placeholder").await;
+    office
+        .wait_gone("[data-testid=waiting] [data-testid=conversation]")
+        .await;
+    office.wait_gone("[data-testid=chat-header]").await;
+    office.wait_for("[data-testid=chat-placeholder]").await;
     // Connected: the server takes her presence.
     go_online(&office).await;
 
     // A new role: the Administration menu appears, and the admin pages answer her.
     patch_attendant(&server, &admin_cookie, &ana, json!({"role": "admin"})).await;
-    office.wait_for(".ba-nav-admin").await;
+    office.wait_for("[data-testid=nav-admin]").await;
     office.wait_until("window.__sockets === 2").await;
-    office.click(".ba-nav-admin").await;
+    office.click("[data-testid=nav-admin]").await;
     office
         .wait_text(".ba-admin-attendants tr", "ana@example.com")
         .await;
@@ -144,7 +154,12 @@ async fn new_queues_or_a_new_role_keep_the_attendant_signed_in_and_connected() {
     // Each change: her account read again, then one new socket.
     let counts = office.eval("[window.__me, window.__sockets]").await;
     assert_eq!(counts, json!([2, 2]), "/api/me, sockets");
-    assert_eq!(office.count(".ba-presence.online").await, 1);
+    assert_eq!(
+        office
+            .count("[data-testid=presence-online][aria-pressed=true]")
+            .await,
+        1
+    );
     customer.close().await;
     office.close().await;
 }
@@ -154,15 +169,15 @@ async fn too_many_sign_in_attempts_say_how_long_to_wait() {
     let server = ChimpServer::start_with(|c| c.logins_per_minute_per_ip = 1).await;
     let office = Browser::new().await;
     sign_in(&office, &server, "nobody@example.com", "wrong-password").await;
-    office.wait_text(".ba-login .ba-error", "wrong").await;
-    office.click(".ba-login button[type=submit]").await;
+    office.wait_text("[data-testid=login-error]", "wrong").await;
+    office.click("[data-testid=login-submit]").await;
     office
         .wait_text(
-            ".ba-login .ba-error",
+            "[data-testid=login-error]",
             "Too many sign-in attempts. Try again in ",
         )
         .await;
-    let said = office.texts(".ba-login .ba-error").await.concat();
+    let said = office.texts("[data-testid=login-error]").await.concat();
     let seconds: u64 = said
         .trim_start_matches("Too many sign-in attempts. Try again in ")
         .trim_end_matches(" seconds.")

@@ -14,47 +14,51 @@ pub(crate) fn enter() -> String {
 /// Signs in through the login page and waits for the attendant screen.
 pub(crate) async fn sign_in(browser: &Browser, server: &ChimpServer, email: &str, password: &str) {
     browser.goto(&server.url("/")).await;
+    browser.type_into("[data-testid=login-email]", email).await;
     browser
-        .type_into(".ba-login input[name=email]", email)
+        .type_into("[data-testid=login-password]", password)
         .await;
-    browser
-        .type_into(".ba-login input[name=password]", password)
-        .await;
-    browser.click(".ba-login button[type=submit]").await;
+    browser.click("[data-testid=login-submit]").await;
 }
 
 /// The first sign-in of `admin`/`admin`: the app insists on a new password first.
 pub(crate) async fn first_admin_sign_in(browser: &Browser, server: &ChimpServer) {
     browser.goto(&server.url("/")).await;
-    browser.wait_for(".ba-login form").await;
+    browser.wait_for("[data-testid=login] form").await;
     browser.screenshot("backoffice-login").await;
     sign_in(browser, server, "admin", "wrong").await;
-    browser.wait_text(".ba-login .ba-error", "wrong").await;
+    browser
+        .wait_text("[data-testid=login-error]", "wrong")
+        .await;
     browser
         .execute(
-            "document.querySelector('.ba-login input[name=password]').value = '';",
+            "document.querySelector('[data-testid=login-password]').value = '';",
             vec![],
         )
         .await;
     browser
-        .type_into(".ba-login input[name=password]", "admin")
+        .type_into("[data-testid=login-password]", "admin")
         .await;
-    browser.click(".ba-login button[type=submit]").await;
-    browser.wait_for("input[name=current]").await;
-    browser.type_into("input[name=current]", "admin").await;
+    browser.click("[data-testid=login-submit]").await;
+    browser.wait_for("[data-testid=current-password]").await;
     browser
-        .type_into("input[name=new]", NEW_ADMIN_PASSWORD)
+        .type_into("[data-testid=current-password]", "admin")
         .await;
     browser
-        .type_into("input[name=again]", NEW_ADMIN_PASSWORD)
+        .type_into("[data-testid=new-password]", NEW_ADMIN_PASSWORD)
         .await;
-    browser.click(".ba-card button[type=submit]").await;
-    browser.wait_for(".ba-shell .ba-lists").await;
+    browser
+        .type_into("[data-testid=repeat-password]", NEW_ADMIN_PASSWORD)
+        .await;
+    browser.click("[data-testid=password-submit]").await;
+    browser.wait_for("[data-testid=lists]").await;
 }
 
 pub(crate) async fn go_online(browser: &Browser) {
-    browser.click(".ba-presence .ba-online").await;
-    browser.wait_for(".ba-presence.online").await;
+    browser.click("[data-testid=presence-online]").await;
+    browser
+        .wait_for("[data-testid=presence-online][aria-pressed=true]")
+        .await;
 }
 
 /// Opens the widget on a host page and starts a chat from its pre-chat form.
@@ -135,6 +139,6 @@ pub(crate) async fn ana_beside_a_sales_queue(
     let ana = create_attendant(server, admin_cookie, "ana@example.com", "Ana").await;
     let office = Browser::new().await;
     sign_in(&office, server, "ana@example.com", ATTENDANT_PASSWORD).await;
-    office.wait_for(".ba-shell .ba-lists").await;
+    office.wait_for("[data-testid=lists]").await;
     (ana, office)
 }

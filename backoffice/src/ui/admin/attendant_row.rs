@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::attendants::{capacity, role_name, role_of};
 use super::{Confirm, Outcome, Said, failure};
 use crate::api;
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::i18n::fill;
 use crate::ui::login::field;
 

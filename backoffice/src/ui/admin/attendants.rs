@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::attendant_row::Row;
 use super::{Outcome, Said, failure, fields, form_of, not_loaded, optional};
 use crate::api;
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::i18n::{AdminTexts, fill};
 use crate::ui::login::field;
 

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use super::{Outcome, Said, failure, not_loaded};
 use crate::api::{self, ApiError};
-use crate::app::Ctx;
 use crate::callbacks::{self, Filter};
+use crate::ctx::Ctx;
 use crate::i18n::fill;
 use crate::{env, format};
 
@@ -169,7 +169,7 @@ pub(super) fn Callbacks() -> impl IntoView {
             </label>
             {table}
             <Show when=has_more>
-                <button type="button" class="ba-load-more" disabled=move || more_busy.get()
+                <button type="button" class="ba-load-more" data-testid="load-more" disabled=move || more_busy.get()
                     on:click=more>{t.load_more}</button>
             </Show>
             {move || more_error.get().map(|e| view! { <p class="ba-error" role="alert">{e}</p> })}

@@ -6,7 +6,7 @@ use chimpassist_protocol::{CannedRequest, CannedResponse, ErrorCode, MessageText
 use leptos::prelude::*;
 
 use super::{Confirm, Outcome, Said, failure, form_of, not_loaded};
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::i18n::fill;
 use crate::ui::login::field;
 use crate::{api, env, format};

@@ -14,8 +14,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::ApiError;
-use crate::app::{AdminTab, Ctx, Page, go};
+use crate::ctx::{AdminTab, Ctx, Page, go};
 use crate::i18n::AdminTexts;
+use crate::live;
 
 /// What the last action of a form came to, shown next to it: success or failure, in words.
 pub(super) type Outcome = RwSignal<Option<Result<String, String>>>;
@@ -87,7 +88,7 @@ fn tab_label(t: &'static AdminTexts, tab: AdminTab) -> &'static str {
 pub(super) fn failure(ctx: Ctx, e: &ApiError) -> String {
     let t = &ctx.t().admin;
     if e.is_unauthenticated() {
-        ctx.session_ended();
+        live::session_ended(ctx);
     }
     match (e.status, e.code) {
         (0, _) => t.unreachable.to_owned(),

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::{Outcome, Said, failure, form_of, not_loaded, optional};
 use crate::api;
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::ui::login::field;
 
 #[component]

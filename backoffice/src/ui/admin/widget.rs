@@ -5,7 +5,7 @@
 use chimpassist_protocol::rest::QueueView;
 use leptos::prelude::*;
 
-use crate::app::Ctx;
+use crate::ctx::Ctx;
 use crate::{api, env};
 
 /// A JavaScript string literal, safe inside an inline `<script>` (no `</script>` possible).
