@@ -9,6 +9,7 @@ mod errors;
 mod fuzz;
 mod health;
 mod helpers;
+mod keepalive;
 mod limits;
 mod revocation;
 mod upstream;
