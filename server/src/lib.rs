@@ -1,9 +1,13 @@
 //! The Chimp Assist server.
 //!
-//! Layers, outermost first: `api` and `ws` (HTTP and WebSocket edges: parse, authorise, map
-//! errors) → `coordinator` (queues, assignment, presence, lifecycle) and the message path
-//! (`ws::messaging`) → `chimpassist_store::Store` (durability) and [`bus::Bus`] (delivery
-//! between nodes) → [`hub::Hub`] (this node's connections).
+//! Layers, outermost first; each calls only those below it:
+//! - `api` and `ws`: the HTTP and WebSocket edges (parse, authorise, map errors). Neither
+//!   calls the other; `startup` merges their routers. (The session extractor's impl lives in
+//!   `api::extract`, for the type `auth::SignedIn` both take.)
+//! - `coordinator` (queues, assignment, presence, lifecycle) and [`delivery`] (the message
+//!   path: store, then publish; the [`delivery::Hub`] of this node's connections; frames
+//!   typed until a connection's writer encodes them).
+//! - `chimpassist_store::Store` (durability) and [`bus::Bus`] (delivery between nodes).
 
 pub mod access;
 pub mod api;
@@ -12,10 +16,10 @@ pub mod auth;
 pub mod bus;
 pub mod config;
 pub mod coordinator;
+pub mod delivery;
 pub mod domain;
 pub mod edge;
 pub mod error;
-pub mod hub;
 pub mod metrics;
 pub mod revoke;
 pub mod startup;

@@ -28,13 +28,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::auth::{Auth, AuthSettings, password, tokens};
-use crate::bus::BusEvent;
-use crate::bus::{Bus, LocalBus, MqttBus, RecvError};
+use crate::bus::{Bus, LocalBus, MqttBus};
 use crate::config::Config;
 use crate::coordinator::{Coordinator, Mode, Timing};
+use crate::delivery::Hub;
 use crate::edge::Edge;
 use crate::error::AppError;
-use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::storage::{self, Backend, Backoff, MongoTarget};
@@ -175,7 +174,7 @@ impl Running {
             upstream: Default::default(),
             stop,
         });
-        let deliveries = spawn_deliveries(Arc::clone(&state));
+        let deliveries = crate::delivery::spawn(Arc::clone(&state));
         Ok(Self {
             state,
             backend,
@@ -188,6 +187,7 @@ impl Running {
     fn router(&self) -> Router {
         let state = &self.state;
         crate::api::router(Arc::clone(state))
+            .merge(crate::ws::router(Arc::clone(state)))
             .layer(RequestBodyLimitLayer::new(
                 state.config.max_frame_bytes.max(64 * 1024),
             ))
@@ -419,32 +419,6 @@ fn start_bus(config: &Config) -> anyhow::Result<Arc<dyn Bus>> {
             Arc::new(MqttBus::start(settings, BUS_CAPACITY))
         }
         None => Arc::new(LocalBus::new(BUS_CAPACITY)),
-    })
-}
-
-/// Hands bus events to this node's hub, and the coordinator's own messages to it — in one
-/// task, so a replica update is applied before the frames published after it are delivered.
-/// After a gap in the bus (the hub lagged behind it, or the nodes were cut off from each
-/// other) connections may have missed events: they are cut, and clients resume from the
-/// store; the coordinator repairs its own picture.
-fn spawn_deliveries(state: Arc<AppState>) -> JoinHandle<()> {
-    let mut events = state.bus.subscribe();
-    tokio::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(event) => match &*event {
-                    BusEvent::Cluster { message } => state.coordinator.on_message(message).await,
-                    _ => state.hub.deliver(&event),
-                },
-                Err(RecvError::Gap(cause)) => {
-                    tracing::warn!(%cause, "gap in the bus; cutting connections");
-                    state.metrics.bus_gaps.inc();
-                    state.hub.cut_all();
-                    state.coordinator.on_gap().await;
-                }
-                Err(RecvError::Closed) => break,
-            }
-        }
     })
 }
 

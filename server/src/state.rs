@@ -10,8 +10,8 @@ use crate::auth::Auth;
 use crate::bus::Bus;
 use crate::config::Config;
 use crate::coordinator::Coordinator;
+use crate::delivery::Hub;
 use crate::edge::Edge;
-use crate::hub::Hub;
 use crate::metrics::Metrics;
 
 /// Application state, behind an `Arc` in axum's `State`.
@@ -24,6 +24,8 @@ pub struct AppState {
     pub auth: Auth,
     pub metrics: Metrics,
     pub http: reqwest::Client,
+    /// The statistics proxy's cache. Its type lives in `api` (its only user): state knows
+    /// that edge's type, nothing below calls it.
     pub upstream: UpstreamCache,
     /// Client addresses, connection slots, rate limits.
     pub edge: Arc<Edge>,

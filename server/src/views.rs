@@ -50,7 +50,7 @@ pub fn attendant_view(a: &Attendant) -> AttendantView {
 
 /// A conversation as every reader gets it. `presence` comes from the coordinator (the store
 /// does not keep it); the last message and receipts are left for the attendant socket to
-/// add (ws/details.rs), since only its list needs them.
+/// add (delivery/enrich.rs), since only its list needs them.
 pub fn conversation_view(
     c: &Conversation,
     customer: &Customer,

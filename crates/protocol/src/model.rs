@@ -10,6 +10,9 @@ use crate::ids::{
 /// Default longest message text, in bytes (the server's limit is configurable).
 pub const DEFAULT_MAX_TEXT_BYTES: usize = 4096;
 
+/// Why blank text is refused; the decoder knows the refusal by it.
+pub(crate) const EMPTY_TEXT: &str = "message text is empty";
+
 /// The text of a chat message: not blank, at most the configured number of bytes.
 ///
 /// The text is kept exactly as typed (no trimming, no HTML processing); front ends render it
@@ -23,21 +26,26 @@ impl MessageText {
     pub fn parse(raw: impl Into<String>, max_bytes: usize) -> Result<Self, ProtocolError> {
         let raw = raw.into();
         if raw.trim().is_empty() {
-            return Err(ProtocolError::new(
-                ErrorCode::EmptyText,
-                "message text is empty",
-            ));
+            return Err(ProtocolError::new(ErrorCode::EmptyText, EMPTY_TEXT));
         }
-        if raw.len() > max_bytes {
+        let text = Self(raw);
+        text.within(max_bytes)?;
+        Ok(text)
+    }
+
+    /// Refuses this text if it is over `max_bytes`, as [`MessageText::parse`] would: for text
+    /// that was deserialized (which knows no limit), without copying it.
+    pub fn within(&self, max_bytes: usize) -> Result<(), ProtocolError> {
+        if self.0.len() > max_bytes {
             return Err(ProtocolError::new(
                 ErrorCode::TextTooLong,
                 format!(
                     "message text is {} bytes; the limit is {max_bytes}",
-                    raw.len()
+                    self.0.len()
                 ),
             ));
         }
-        Ok(Self(raw))
+        Ok(())
     }
 
     pub fn as_str(&self) -> &str {

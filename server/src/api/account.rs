@@ -153,7 +153,7 @@ pub(super) async fn revoke(
     reason: CloseReason,
 ) {
     tracing::info!(%attendant, ?reason, "closing the attendant's sockets");
-    crate::ws::publish(
+    crate::delivery::publish(
         state,
         BusEvent::Revoke {
             attendant,

@@ -209,8 +209,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(notes::list_notes).post(notes::create_note),
         )
         .route("/api/search", get(search::search))
-        .route("/ws/customer", get(crate::ws::customer_ws))
-        .route("/ws/attendant", get(crate::ws::attendant_ws))
         .fallback(fallback)
         .with_state(state)
 }

@@ -1,7 +1,7 @@
 //! The bus carries what must reach connections, possibly held by other nodes, and the
 //! coordinators' own messages between nodes ([`BusEvent::Cluster`]).
 //!
-//! Every node subscribes and hands each event to its [`crate::hub::Hub`], which delivers it
+//! Every node subscribes and hands each event to its [`crate::delivery::Hub`], which delivers it
 //! to the matching local connections. Durability never depends on the bus: messages are
 //! stored before they are published, and a client that misses an event resumes from the
 //! store by seq.

@@ -13,25 +13,24 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use axum::extract::ws::WebSocket;
 use chimpassist_protocol::{
-    AttendantToServer, ClientMessageId, ConversationId, ErrorBody, ErrorCode, PROTOCOL_VERSION,
-    Party, ResumePoint, ServerToAttendant, ServerToCustomer, encode,
+    AttendantToServer, ClientMessageId, ConversationId, ErrorCode, PROTOCOL_VERSION, Party,
+    ResumePoint, ServerToAttendant, ServerToCustomer, encode,
 };
-use chimpassist_store::{Attendant, Visibility};
+use chimpassist_store::{Attendant, Conversation, Visibility};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
-use super::details;
-use super::messaging::{
-    Author, append_and_deliver, history_page, open_route, publish, record_receipt,
-};
+use super::history::history_page;
 use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::access;
 use crate::auth::SignedIn;
 use crate::bus::BusEvent;
 use crate::coordinator::Route;
+use crate::delivery::{
+    Author, Desk, Found, Outbound, append_and_deliver, enrich, find_route, publish, record_receipt,
+};
 use crate::error::{AppError, AppResult};
-use crate::hub::{Desk, Outbound, outbound_attendant};
 use crate::revoke::CloseReason;
 use crate::state::AppState;
 use crate::views::attendant_view;
@@ -63,7 +62,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: Sign
         state
             .hub
             .register_attendant(me.id.clone(), Arc::clone(&desk), OUTBOUND_QUEUE);
-    let rx = details::complete_assigned(Arc::clone(&state), rx);
+    let rx = enrich::complete_assigned(Arc::clone(&state), rx);
     let _gauge = state.metrics.connection("attendant");
     // Without a welcome (no coordinator reachable) the socket closes after the error, and
     // the client reconnects with backoff.
@@ -75,7 +74,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: Sign
                     protocol: PROTOCOL_VERSION,
                     me: attendant_view(&me),
                     presence,
-                    conversations: details::with_details(&state, conversations).await,
+                    conversations: enrich::with_details(&state, conversations).await,
                     max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
                 },
                 true,
@@ -118,23 +117,55 @@ async fn visible_points(
     kept
 }
 
+/// Why an attendant may not write in a conversation they do not hold.
+fn refused(open: bool) -> AppError {
+    if open {
+        AppError::client(
+            ErrorCode::Forbidden,
+            "this conversation is not assigned to you",
+        )
+    } else {
+        AppError::client(ErrorCode::Conflict, "the conversation is not open")
+    }
+}
+
 impl AttendantPeer {
+    /// Whether a route names this attendant as the holder.
+    fn mine(&self, route: &Route) -> bool {
+        route.attendant.as_ref() == Some(&self.me.id)
+    }
+
     /// The customer of an open conversation this attendant holds.
     async fn held(
         &self,
         conversation: &ConversationId,
     ) -> AppResult<chimpassist_protocol::CustomerId> {
-        let mine = |route: &Route| route.attendant.as_ref() == Some(&self.me.id);
-        match open_route(&self.state, conversation, mine).await? {
-            Some(route) if mine(&route) => Ok(route.customer),
-            Some(_) => Err(AppError::client(
-                ErrorCode::Forbidden,
-                "this conversation is not assigned to you",
-            )),
-            None => Err(AppError::client(
-                ErrorCode::Conflict,
-                "the conversation is not open",
-            )),
+        let found = find_route(&self.state, conversation, |r| self.mine(r)).await?;
+        self.holds(found.open_route()).map(|route| route.customer)
+    }
+
+    /// The record of an open conversation this attendant holds, read once: when the replica
+    /// says it is theirs, from the store; else the record that decided it.
+    async fn held_record(&self, conversation: &ConversationId) -> AppResult<Conversation> {
+        match find_route(&self.state, conversation, |r| self.mine(r)).await? {
+            Found::Replica(_) => self
+                .state
+                .store
+                .get_conversation(conversation)
+                .await?
+                .ok_or_else(|| AppError::not_found("conversation")),
+            Found::Store(record) => match record.filter(|c| c.status.is_open()) {
+                Some(c) if c.attendant_id.as_ref() == Some(&self.me.id) => Ok(c),
+                open => Err(refused(open.is_some())),
+            },
+        }
+    }
+
+    /// `route` if it is open and this attendant's; else why not.
+    fn holds(&self, route: Option<Route>) -> AppResult<Route> {
+        match route {
+            Some(route) if self.mine(&route) => Ok(route),
+            open => Err(refused(open.is_some())),
         }
     }
 
@@ -162,12 +193,12 @@ impl AttendantPeer {
         .await?;
         reply(
             &self.tx,
-            outbound_attendant(&ServerToAttendant::Ack {
+            ServerToAttendant::Ack {
                 conversation,
                 client_id,
                 seq: stored.seq,
                 timestamp: stored.timestamp,
-            }),
+            },
         )
         .await;
         self.state
@@ -182,25 +213,7 @@ impl AttendantPeer {
 impl Peer for AttendantPeer {
     type In = AttendantToServer;
 
-    fn message_frame(message: chimpassist_protocol::MessageView) -> String {
-        encode(&ServerToAttendant::Message { message })
-    }
-
-    fn resync_frame(conversation: ConversationId, latest_seq: u64) -> String {
-        encode(&ServerToAttendant::Resync {
-            conversation,
-            latest_seq,
-        })
-    }
-
-    fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound {
-        outbound_attendant(&ServerToAttendant::Error {
-            code: body.code,
-            message: body.message,
-            client_id,
-            retry_after_seconds: body.retry_after_seconds,
-        })
-    }
+    type Out = ServerToAttendant;
 
     async fn handle(&mut self, frame: AttendantToServer) -> Result<(), Failure> {
         let coordinator = &self.state.coordinator;
@@ -232,14 +245,7 @@ impl Peer for AttendantPeer {
                 kind,
                 up_to_seq,
             } => {
-                self.held(&conversation).await?;
-                let c = self
-                    .state
-                    .store
-                    .get_conversation(&conversation)
-                    .await
-                    .map_err(AppError::from)?
-                    .ok_or_else(|| AppError::not_found("conversation"))?;
+                let c = self.held_record(&conversation).await?;
                 record_receipt(&self.state, &c, Party::Attendant, kind, up_to_seq).await?;
             }
             AttendantToServer::Typing {
@@ -282,14 +288,10 @@ impl Peer for AttendantPeer {
                     messages,
                     more,
                 };
-                reply(&self.tx, outbound_attendant(&frame)).await;
+                reply(&self.tx, frame).await;
             }
             AttendantToServer::Ping { nonce } => {
-                reply(
-                    &self.tx,
-                    outbound_attendant(&ServerToAttendant::Pong { nonce }),
-                )
-                .await;
+                reply(&self.tx, ServerToAttendant::Pong { nonce }).await;
             }
         }
         Ok(())

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::hub::{Kill, Outbound};
+use crate::delivery::{Kill, Outbound};
 
 /// Outbound frames a connection may have queued before the hub cuts it as too slow.
 pub(super) const OUTBOUND_QUEUE: usize = 512;
@@ -32,11 +32,12 @@ pub(super) type WsSink = SplitSink<WebSocket, Message>;
 pub(super) type WsStream = SplitStream<WebSocket>;
 
 /// Sends a text frame directly on the sink (before the writer task starts).
-pub(super) async fn send_text(sink: &mut WsSink, text: String) -> bool {
+pub(super) async fn send_text(sink: &mut WsSink, text: impl Into<Utf8Bytes>) -> bool {
     sink.send(Message::Text(text.into())).await.is_ok()
 }
 
-/// Runs the writer: queued frames in order (minus already replayed messages), pings every
+/// Runs the writer: queued frames in order (minus already replayed messages), each encoded
+/// here (once per event: see [`Outbound::text`]), pings every
 /// `heartbeat`, and a close frame when the server stops or the connection is cut (with the
 /// cut's code: too slow, stale, session ended, rights changed).
 pub(super) fn spawn_writer(
@@ -57,12 +58,12 @@ pub(super) fn spawn_writer(
                 _ = kill.cut_off() => break kill.reason().map(|r| (r.code(), r.text())),
                 frame = rx.recv() => {
                     let Some(frame) = frame else { break None };
-                    if let Some((conversation, seq)) = frame.message
+                    if let Some((conversation, seq)) = frame.message()
                         && replayed.get(&conversation).is_some_and(|last| seq <= *last)
                     {
                         continue;
                     }
-                    if sink.send(Message::Text(frame.text)).await.is_err() {
+                    if sink.send(Message::Text(frame.text())).await.is_err() {
                         break None;
                     }
                 }

@@ -7,23 +7,23 @@ use async_trait::async_trait;
 use axum::extract::ws::WebSocket;
 use chimpassist_protocol::{
     ClientMessageId, ConversationId, ConversationStatus, CustomerPresence, CustomerToServer,
-    ErrorBody, ErrorCode, PROTOCOL_VERSION, Party, PreChat, QueueId, ServerToAttendant,
-    ServerToCustomer, encode,
+    ErrorCode, PROTOCOL_VERSION, Party, PreChat, QueueId, ServerToAttendant, ServerToCustomer,
+    encode,
 };
 use chimpassist_store::{Conversation, Customer};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
-use super::messaging::{
-    Author, append_and_deliver, history_page, open_route, publish, record_receipt,
-};
+use super::history::history_page;
 use super::peer::{Failure, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
+use crate::delivery::{
+    Author, Found, Outbound, append_and_deliver, find_route, publish, record_receipt,
+};
 use crate::domain;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
-use crate::hub::{Outbound, outbound_customer};
 use crate::state::AppState;
 use crate::views::{attendant_public, conversation_view, customer_view};
 
@@ -176,14 +176,16 @@ impl CustomerPeer {
         text: chimpassist_protocol::MessageText,
     ) -> AppResult<()> {
         let me = &self.customer.id;
-        let route = open_route(&self.state, &conversation, |r| r.customer == *me).await?;
-        let attendant = match &route {
-            Some(r) if r.customer == self.customer.id => r.attendant.clone(),
-            _ => {
-                self.owned(&conversation).await?;
-                None
-            }
-        };
+        // One read at most: the replica's route, else the store's record, open or not.
+        let (open, attendant) =
+            match find_route(&self.state, &conversation, |r| r.customer == *me).await? {
+                Found::Replica(route) => (true, route.attendant),
+                Found::Store(Some(c)) if c.customer_id == *me => {
+                    let open = c.status.is_open();
+                    (open, c.attendant_id.filter(|_| open))
+                }
+                Found::Store(_) => return Err(AppError::not_found("conversation")),
+            };
         let author = Author {
             party: Party::Customer,
             id: self.customer.id.to_string(),
@@ -201,15 +203,15 @@ impl CustomerPeer {
         .await?;
         reply(
             &self.tx,
-            outbound_customer(&ServerToCustomer::Ack {
+            ServerToCustomer::Ack {
                 conversation,
                 client_id,
                 seq: stored.seq,
                 timestamp: stored.timestamp,
-            }),
+            },
         )
         .await;
-        if route.is_none() {
+        if !open {
             // Written into a closed conversation: it goes back to the queue.
             self.state.coordinator.customer_wrote(conversation).await;
         }
@@ -266,25 +268,7 @@ impl CustomerPeer {
 impl Peer for CustomerPeer {
     type In = CustomerToServer;
 
-    fn message_frame(message: chimpassist_protocol::MessageView) -> String {
-        encode(&ServerToCustomer::Message { message })
-    }
-
-    fn resync_frame(conversation: ConversationId, latest_seq: u64) -> String {
-        encode(&ServerToCustomer::Resync {
-            conversation,
-            latest_seq,
-        })
-    }
-
-    fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound {
-        outbound_customer(&ServerToCustomer::Error {
-            code: body.code,
-            message: body.message,
-            client_id,
-            retry_after_seconds: body.retry_after_seconds,
-        })
-    }
+    type Out = ServerToCustomer;
 
     async fn handle(&mut self, frame: CustomerToServer) -> Result<(), Failure> {
         match frame {
@@ -392,21 +376,17 @@ impl Peer for CustomerPeer {
                     messages,
                     more,
                 };
-                reply(&self.tx, outbound_customer(&frame)).await;
+                reply(&self.tx, frame).await;
                 if let Some(receipts) = receipts {
                     let frame = ServerToCustomer::Receipt {
                         conversation,
                         receipts,
                     };
-                    reply(&self.tx, outbound_customer(&frame)).await;
+                    reply(&self.tx, frame).await;
                 }
             }
             CustomerToServer::Ping { nonce } => {
-                reply(
-                    &self.tx,
-                    outbound_customer(&ServerToCustomer::Pong { nonce }),
-                )
-                .await;
+                reply(&self.tx, ServerToCustomer::Pong { nonce }).await;
             }
         }
         Ok(())

@@ -8,21 +8,19 @@
 mod attendant;
 mod connection;
 mod customer;
-mod details;
-mod messaging;
+mod history;
 mod peer;
-
-pub(crate) use messaging::publish;
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
 use chimpassist_protocol::ErrorCode;
 
-use crate::api::extract::SignedIn;
+use crate::auth::SignedIn;
 use crate::edge::client::public_scheme;
 use crate::edge::{ClientIp, ConnectionSlot};
 use crate::error::AppError;
@@ -38,6 +36,14 @@ const TRANSPORT_MAX_FRAME: usize = 1024 * 1024;
 const READ_BUFFER: usize = 1024;
 /// Bytes collected before a write goes to the socket: none, each frame is flushed anyway.
 const WRITE_BUFFER: usize = 0;
+
+/// The two sockets' routes, merged beside the REST API's by `startup`.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/ws/customer", get(customer_ws))
+        .route("/ws/attendant", get(attendant_ws))
+        .with_state(state)
+}
 
 /// # GET /ws/customer
 pub async fn customer_ws(

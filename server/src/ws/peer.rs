@@ -7,8 +7,8 @@ use chimpassist_protocol::{ClientFrame, ClientMessageId, ErrorBody, Limits, deco
 use tokio::sync::mpsc;
 
 use super::connection::{Incoming, Throttle, WsStream, next_frame};
+use crate::delivery::{Kill, Outbound, Registration, ServerFrame};
 use crate::error::AppError;
-use crate::hub::{Kill, Outbound};
 use crate::revoke::CloseReason;
 use crate::state::AppState;
 
@@ -31,12 +31,8 @@ impl From<AppError> for Failure {
 #[async_trait]
 pub(super) trait Peer: Send {
     type In: ClientFrame + Send;
-    /// Encodes an error frame for this side.
-    fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound;
-    /// Encodes a replayed chat message for this side.
-    fn message_frame(message: chimpassist_protocol::MessageView) -> String;
-    /// Encodes "too far behind, page the history instead" for this side.
-    fn resync_frame(conversation: chimpassist_protocol::ConversationId, latest_seq: u64) -> String;
+    /// What the server sends this side.
+    type Out: ServerFrame;
     /// Handles one decoded frame.
     async fn handle(&mut self, frame: Self::In) -> Result<(), Failure>;
     /// Runs every heartbeat: `Err` cuts the connection for that reason (an attendant whose
@@ -60,6 +56,11 @@ pub(super) struct LoopContext<'a> {
     pub kill: Kill,
     /// How often [`Peer::recheck`] runs.
     pub recheck: Duration,
+}
+
+/// An error frame for `P`'s side.
+fn error_frame<P: Peer>(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound {
+    P::Out::error_frame(body, client_id).into()
 }
 
 /// Reads frames until the socket closes, goes idle, is cut, or the server stops. Every bad
@@ -90,28 +91,28 @@ pub(super) async fn read_loop<P: Peer>(peer: &mut P, stream: &mut WsStream, cx: 
             Incoming::Closed => break 'frames,
             Incoming::Rejected(body) => {
                 cx.state.metrics.rejected(body.code);
-                reply(&cx.tx, P::error_frame(body, None)).await;
+                reply(&cx.tx, error_frame::<P>(body, None)).await;
                 continue;
             }
             Incoming::Text(text) => text,
         };
         if let Err(body) = throttle.check() {
             cx.state.metrics.rejected(body.code);
-            reply(&cx.tx, P::error_frame(body, P::client_id(&text))).await;
+            reply(&cx.tx, error_frame::<P>(body, P::client_id(&text))).await;
             continue;
         }
         let frame = match decode::<P::In>(&text, &cx.limits) {
             Ok(frame) => frame,
             Err(e) => {
                 cx.state.metrics.rejected(e.code);
-                reply(&cx.tx, P::error_frame(e.body(), P::client_id(&text))).await;
+                reply(&cx.tx, error_frame::<P>(e.body(), P::client_id(&text))).await;
                 continue;
             }
         };
         if let Err(failure) = peer.handle(frame).await {
             let body = failure.error.body();
             cx.state.metrics.rejected(body.code);
-            reply(&cx.tx, P::error_frame(body, failure.client_id)).await;
+            reply(&cx.tx, error_frame::<P>(body, failure.client_id)).await;
         }
     }
 }
@@ -144,8 +145,8 @@ pub(crate) async fn await_hello<P: Peer, H>(
             },
         };
         state.metrics.rejected(error.code);
-        let frame = P::error_frame(error, None);
-        super::connection::send_text(sink, frame.text.to_string()).await;
+        let frame = P::Out::error_frame(error, None);
+        super::connection::send_text(sink, chimpassist_protocol::encode(&frame)).await;
     }
     None
 }
@@ -157,15 +158,14 @@ pub(crate) async fn run<P: Peer>(
     state: &std::sync::Arc<AppState>,
     mut sink: super::connection::WsSink,
     mut stream: WsStream,
-    (registration, rx): (crate::hub::Registration, mpsc::Receiver<Outbound>),
+    (registration, rx): (Registration, mpsc::Receiver<Outbound>),
     resume: &[chimpassist_protocol::ResumePoint],
     welcomed: bool,
     make_peer: impl FnOnce(mpsc::Sender<Outbound>) -> P,
 ) {
-    let replayed =
-        super::messaging::replay(state, &mut sink, resume, P::message_frame, P::resync_frame)
-            .await
-            .unwrap_or_default();
+    let replayed = super::history::replay::<P::Out>(state, &mut sink, resume)
+        .await
+        .unwrap_or_default();
     let writer = super::connection::spawn_writer(
         sink,
         rx,
@@ -192,6 +192,6 @@ pub(crate) async fn run<P: Peer>(
 }
 
 /// Queues a direct reply. Waiting here only slows this client's own reads.
-pub(super) async fn reply(tx: &mpsc::Sender<Outbound>, frame: Outbound) {
-    let _ = tx.send(frame).await;
+pub(super) async fn reply(tx: &mpsc::Sender<Outbound>, frame: impl Into<Outbound>) {
+    let _ = tx.send(frame.into()).await;
 }

@@ -1,6 +1,7 @@
 //! Live connections of this node, and delivery to them.
 //!
-//! Each event is serialized once and the bytes shared by all its recipients. A connection
+//! Each event becomes one [`Outbound`], shared by all its recipients (so it is encoded once,
+//! by the first of their writers to send it). A connection
 //! whose outbound queue is full is too slow: it is cut (its client reconnects and resumes
 //! from the store) instead of slowing everyone else down.
 //!
@@ -14,29 +15,16 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use axum::extract::ws::Utf8Bytes;
 use chimpassist_protocol::{
-    AttendantId, ConversationId, ConversationView, CustomerId, Seq, ServerToAttendant,
-    ServerToCustomer, encode,
+    AttendantId, ConversationId, ConversationView, CustomerId, ServerToAttendant,
 };
 use chimpassist_store::Visibility;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::Outbound;
 use crate::bus::BusEvent;
 use crate::revoke::{CloseReason, SessionRef, Sessions};
-
-/// A frame on its way to one connection.
-#[derive(Clone, Debug)]
-pub struct Outbound {
-    pub text: Utf8Bytes,
-    /// Set for chat messages, so a resuming connection can drop what it already replayed.
-    pub message: Option<(ConversationId, Seq)>,
-    /// An `assigned` frame: the attendant's connection adds the conversation's last message
-    /// and receipts before sending it (ws/details.rs), so the coordinator never waits on
-    /// those reads.
-    pub assigned: bool,
-}
 
 /// A connection's cut switch: cancelled once, with the first reason given.
 #[derive(Clone, Debug, Default)]
@@ -271,13 +259,13 @@ impl Hub {
     pub fn deliver(&self, event: &BusEvent) {
         match event {
             BusEvent::Customer { customer, frame } => {
-                let out = outbound_customer(frame);
+                let out = Outbound::from(frame.clone());
                 if let Some(conns) = read(&self.customers).get(customer) {
                     conns.iter().for_each(|c| self.push(c, &out));
                 }
             }
             BusEvent::Attendant { attendant, frame } => {
-                let out = outbound_attendant(frame);
+                let out = Outbound::from(frame.clone());
                 let assigned = match frame {
                     ServerToAttendant::Assigned { conversation } => Some(conversation.id),
                     _ => None,
@@ -304,7 +292,7 @@ impl Hub {
     /// A frame for every attendant; one about a conversation only to those who may see it
     /// (and a withdrawal to those it just left).
     fn to_all_attendants(&self, frame: &ServerToAttendant) {
-        let out = outbound_attendant(frame);
+        let out = Outbound::from(frame.clone());
         let ServerToAttendant::Conversation { conversation: view } = frame else {
             read(&self.attendants)
                 .values()
@@ -322,7 +310,7 @@ impl Hub {
                 Seen::Update => self.push(c, &out),
                 Seen::Withdrawn => {
                     let frame = withdrawn.get_or_init(|| {
-                        outbound_attendant(&ServerToAttendant::Withdrawn {
+                        Outbound::from(ServerToAttendant::Withdrawn {
                             conversation: view.id,
                         })
                     });
@@ -370,28 +358,4 @@ impl Hub {
 
 fn read<K>(registry: &Registry<K>) -> std::sync::RwLockReadGuard<'_, HashMap<K, Vec<Conn>>> {
     registry.read().unwrap_or_else(|p| p.into_inner())
-}
-
-pub fn outbound_customer(frame: &ServerToCustomer) -> Outbound {
-    let message = match frame {
-        ServerToCustomer::Message { message } => Some((message.conversation, message.seq)),
-        _ => None,
-    };
-    Outbound {
-        text: encode(frame).into(),
-        message,
-        assigned: false,
-    }
-}
-
-pub fn outbound_attendant(frame: &ServerToAttendant) -> Outbound {
-    let message = match frame {
-        ServerToAttendant::Message { message } => Some((message.conversation, message.seq)),
-        _ => None,
-    };
-    Outbound {
-        text: encode(frame).into(),
-        message,
-        assigned: matches!(frame, ServerToAttendant::Assigned { .. }),
-    }
 }

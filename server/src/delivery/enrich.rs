@@ -1,8 +1,10 @@
 //! The last message and receipts of the conversations an attendant is shown, so their list
 //! draws every item (preview, unread mark) without one history request per conversation.
 //!
-//! Read here, on the attendant's connection, never by the coordinator: its actor takes one
-//! decision at a time, and waiting on these reads would hold up every assignment.
+//! Read here, on the way to the attendant's connections, never by the coordinator: its actor
+//! takes one decision at a time, and waiting on these reads would hold up every assignment.
+//! An `assigned` frame is completed as a value, once for all of its attendant's connections
+//! (the first to need it reads; the others wait for that read).
 
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use chimpassist_protocol::{ConversationView, ServerToAttendant};
 use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
 
-use crate::hub::{Outbound, outbound_attendant};
+use super::{Frame, Outbound};
 use crate::state::AppState;
 use crate::views::message_view;
 
@@ -22,10 +24,7 @@ const CONCURRENT_READS: usize = 16;
 const RELAY_QUEUE: usize = 8;
 
 /// Adds the details to every view, keeping their order.
-pub(super) async fn with_details(
-    state: &AppState,
-    views: Vec<ConversationView>,
-) -> Vec<ConversationView> {
+pub async fn with_details(state: &AppState, views: Vec<ConversationView>) -> Vec<ConversationView> {
     stream::iter(views)
         .map(|view| with_detail(state, view))
         .buffered(CONCURRENT_READS)
@@ -62,18 +61,14 @@ async fn with_detail(state: &AppState, mut view: ConversationView) -> Conversati
 /// Relays an attendant connection's frames from the hub to its writer, completing each
 /// `assigned` frame on the way. Later frames wait for it, so the order is kept. Ends when
 /// either side closes.
-pub(super) fn complete_assigned(
+pub fn complete_assigned(
     state: Arc<AppState>,
     mut from_hub: mpsc::Receiver<Outbound>,
 ) -> mpsc::Receiver<Outbound> {
     let (tx, rx) = mpsc::channel(RELAY_QUEUE);
     tokio::spawn(async move {
         while let Some(frame) = from_hub.recv().await {
-            let frame = if frame.assigned {
-                complete(&state, frame).await
-            } else {
-                frame
-            };
+            let frame = complete(&state, frame).await;
             if tx.send(frame).await.is_err() {
                 break;
             }
@@ -82,12 +77,15 @@ pub(super) fn complete_assigned(
     rx
 }
 
+/// An `assigned` frame with its details; any other frame as it is.
 async fn complete(state: &AppState, frame: Outbound) -> Outbound {
-    match serde_json::from_str::<ServerToAttendant>(frame.text.as_str()) {
-        Ok(ServerToAttendant::Assigned { conversation }) => {
-            let conversation = with_detail(state, conversation).await;
-            outbound_attendant(&ServerToAttendant::Assigned { conversation })
-        }
-        _ => frame,
-    }
+    let Frame::Attendant(ServerToAttendant::Assigned { conversation }) = frame.frame() else {
+        return frame;
+    };
+    frame
+        .completed(|| async {
+            let conversation = with_detail(state, conversation.clone()).await;
+            Outbound::from(ServerToAttendant::Assigned { conversation })
+        })
+        .await
 }

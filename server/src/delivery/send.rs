@@ -1,0 +1,173 @@
+//! The message path: who may write, store, then publish; and receipts, the same way.
+//!
+//! Everything here is stored before it is published, so a client that misses the live frame
+//! finds it in the store when it resumes.
+
+use chimpassist_protocol::{
+    AttendantId, ClientMessageId, ConversationId, CustomerId, MessageText, MessageView, Party,
+    ReceiptKind, Seq, ServerToAttendant, ServerToCustomer,
+};
+use chimpassist_store::{Conversation, NewMessage, StoredMessage};
+
+use crate::bus::BusEvent;
+use crate::coordinator::Route;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::views::{message_view, now_ms};
+
+/// Who writes.
+#[derive(Debug)]
+pub struct Author {
+    pub party: Party,
+    pub id: String,
+    pub name: String,
+}
+
+/// Hands `event` to the bus; a failure is logged, never returned: what it carries is stored
+/// already, and clients resume from the store.
+pub async fn publish(state: &AppState, event: BusEvent) {
+    if let Err(e) = state.bus.publish(event).await {
+        // Stored already; clients resume from the store. Not a warning per event: during a
+        // broker outage that is one per message, and the bus warns of the outage itself.
+        tracing::debug!(error = %e, "bus publish failed");
+    }
+}
+
+/// Where a conversation's route was found: see [`find_route`].
+#[derive(Debug)]
+pub enum Found {
+    /// The coordinator's replica, naming this writer: an open conversation.
+    Replica(Route),
+    /// The store's record, open or not, read once; `None` when there is no such conversation.
+    Store(Option<Conversation>),
+}
+
+impl Found {
+    /// The route if the conversation is open.
+    pub fn open_route(self) -> Option<Route> {
+        match self {
+            Self::Replica(route) => Some(route),
+            Self::Store(Some(c)) if c.status.is_open() => Some(Route {
+                customer: c.customer_id,
+                attendant: c.attendant_id,
+                status: c.status,
+            }),
+            Self::Store(_) => None,
+        }
+    }
+}
+
+/// The route of a conversation: the replica's when it `fits` (names this writer), else the
+/// store's, which the coordinator writes before anything else. So a replica that lags behind
+/// the leader (a transfer an instant ago, a bus gap) never refuses a legitimate writer. The
+/// store's record is returned whole, so a caller that needs it does not read it again.
+pub async fn find_route(
+    state: &AppState,
+    conversation: &ConversationId,
+    fits: impl Fn(&Route) -> bool,
+) -> AppResult<Found> {
+    if let Some(route) = state.coordinator.route(conversation)
+        && fits(&route)
+    {
+        return Ok(Found::Replica(route));
+    }
+    Ok(Found::Store(
+        state.store.get_conversation(conversation).await?,
+    ))
+}
+
+/// Stores a message (idempotently) and, if it is new, delivers it to the customer's and the
+/// attendant's connections. Returns the stored message and whether it was a duplicate; the
+/// caller acks it.
+pub async fn append_and_deliver(
+    state: &AppState,
+    conversation: ConversationId,
+    client_id: ClientMessageId,
+    author: Author,
+    text: MessageText,
+    customer: &CustomerId,
+    attendant: Option<&AttendantId>,
+) -> AppResult<(StoredMessage, bool)> {
+    let appended = state
+        .store
+        .append_message(NewMessage {
+            conversation,
+            client_id,
+            sender_party: author.party,
+            sender_id: author.id,
+            sender_name: author.name,
+            text,
+            timestamp: now_ms(),
+        })
+        .await?;
+    if appended.duplicate {
+        state.metrics.messages_duplicate.inc();
+        return Ok((appended.message, true));
+    }
+    state.metrics.messages_stored.inc();
+    let view = message_view(&appended.message);
+    deliver(state, view, customer, attendant).await;
+    Ok((appended.message, false))
+}
+
+async fn deliver(
+    state: &AppState,
+    message: MessageView,
+    customer: &CustomerId,
+    attendant: Option<&AttendantId>,
+) {
+    if let Some(attendant) = attendant {
+        publish(
+            state,
+            BusEvent::Attendant {
+                attendant: attendant.clone(),
+                frame: ServerToAttendant::Message {
+                    message: message.clone(),
+                },
+            },
+        )
+        .await;
+    }
+    publish(
+        state,
+        BusEvent::Customer {
+            customer: customer.clone(),
+            frame: ServerToCustomer::Message { message },
+        },
+    )
+    .await;
+}
+
+/// Records a receipt of `party` in `conversation` (which the caller has authorised) and
+/// relays the new receipt state to the customer and the assigned attendant. A receipt may not
+/// point past the newest message: a bogus high value would mark future messages read.
+pub async fn record_receipt(
+    state: &AppState,
+    conversation: &Conversation,
+    party: Party,
+    kind: ReceiptKind,
+    up_to_seq: Seq,
+) -> AppResult<()> {
+    if up_to_seq > conversation.last_seq {
+        return Err(AppError::invalid("up_to_seq is beyond the newest message"));
+    }
+    let receipts = state
+        .store
+        .record_receipt(&conversation.id, party, kind, up_to_seq)
+        .await?;
+    if let Some(attendant) = &conversation.attendant_id {
+        let frame = ServerToAttendant::Receipt {
+            conversation: conversation.id,
+            receipts: receipts.clone(),
+        };
+        let attendant = attendant.clone();
+        publish(state, BusEvent::Attendant { attendant, frame }).await;
+    }
+    let frame = ServerToCustomer::Receipt {
+        conversation: conversation.id,
+        receipts,
+    };
+    let customer = conversation.customer_id.clone();
+    publish(state, BusEvent::Customer { customer, frame }).await;
+    Ok(())
+}
