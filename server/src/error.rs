@@ -162,7 +162,7 @@ impl From<StoreError> for AppError {
                 "this client id belongs to another message",
             ),
             StoreError::Unavailable(m) => Self::Unavailable(m),
-            StoreError::Internal(m) => Self::Internal(anyhow::anyhow!(m)),
+            e @ StoreError::Internal(_) => Self::Internal(anyhow::Error::new(e)),
         }
     }
 }
