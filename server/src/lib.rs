@@ -9,6 +9,7 @@ pub mod access;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod backoff;
 pub mod bus;
 pub mod config;
 pub mod coordinator;

@@ -28,6 +28,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::auth::{Auth, AuthSettings, password, tokens};
+use crate::backoff::Backoff;
 use crate::bus::BusEvent;
 use crate::bus::{Bus, LocalBus, MqttBus, RecvError};
 use crate::config::Config;
@@ -37,7 +38,7 @@ use crate::error::AppError;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use crate::storage::{self, Backend, Backoff, MongoTarget};
+use crate::storage::{self, Backend, MongoTarget};
 use crate::views::now_ms;
 
 /// Events a node may buffer for its hub before it lags.

@@ -1,8 +1,7 @@
 //! Which store the server runs on: the embedded SQLite file, or MongoDB when
-//! `MONGO_CONNECTION_URL` is set, and how long to wait between attempts to reach MongoDB.
+//! `MONGO_CONNECTION_URL` is set (waited for with [`crate::backoff::Backoff`]).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use chimpassist_store::{SqliteStore, Store, StoreError};
@@ -10,12 +9,6 @@ use chimpassist_store_mongo::MongoStore;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Config;
-
-/// First pause after a failed attempt to reach MongoDB at start; doubled after each failure
-/// up to [`RETRY_MAX`].
-const RETRY_FIRST: Duration = Duration::from_millis(200);
-/// Longest pause between attempts: a recovered database is noticed within this.
-const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// The open store, kept for a graceful shutdown.
 #[derive(Debug, Clone)]
@@ -96,32 +89,10 @@ impl MongoTarget {
 /// opposed to, say, a configuration the store's contents make invalid).
 pub fn is_retryable(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<StoreError>(),
-            Some(StoreError::Unavailable(_))
-        )
+        cause
+            .downcast_ref::<StoreError>()
+            .is_some_and(StoreError::is_retryable)
     })
-}
-
-/// Exponential backoff between start attempts (see [`RETRY_FIRST`], [`RETRY_MAX`]).
-#[derive(Debug)]
-pub struct Backoff {
-    next: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self { next: RETRY_FIRST }
-    }
-}
-
-impl Backoff {
-    /// The pause before the next attempt.
-    pub fn next_delay(&mut self) -> Duration {
-        let delay = self.next;
-        self.next = (self.next * 2).min(RETRY_MAX);
-        delay
-    }
 }
 
 #[cfg(test)]
@@ -129,18 +100,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        let mut backoff = Backoff::default();
-        let delays: Vec<_> = (0..8).map(|_| backoff.next_delay().as_millis()).collect();
-        assert_eq!(delays, [200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
-    }
-
-    #[test]
     fn only_unavailable_stores_are_retried() {
         let unreachable =
             anyhow::Error::new(StoreError::Unavailable("down".into())).context("bootstrapping");
         assert!(is_retryable(&unreachable));
-        let bad = anyhow::Error::new(StoreError::Internal("bug".into()));
+        let bad = anyhow::Error::new(StoreError::internal("bug"));
         assert!(!is_retryable(&bad));
         assert!(!is_retryable(&anyhow::anyhow!(
             "production needs ADMIN_EMAIL"
