@@ -165,7 +165,8 @@ impl Actor {
                         id,
                         response,
                     };
-                    self.publish(BusEvent::Cluster { message }).await;
+                    self.flush_replica().await;
+                    self.publish_message(&message).await;
                 }
             }
             Input::BusGap => {
@@ -201,7 +202,7 @@ impl Actor {
             term: self.term,
             epoch: self.epoch,
         };
-        self.publish_raw(BusEvent::Cluster { message }).await;
+        self.publish_message(&message).await;
     }
 
     pub(super) async fn publish_whole_replica(&self) {
@@ -224,7 +225,7 @@ impl Actor {
             reset,
             updates,
         };
-        self.publish_raw(BusEvent::Cluster { message }).await;
+        self.publish_message(&message).await;
     }
 
     /// Keep-alive sweep: lapsed attendants go offline and lose their conversations to the
@@ -378,6 +379,14 @@ impl Actor {
     async fn publish_raw(&self, event: BusEvent) {
         if let Err(e) = self.bus.publish(event).await {
             tracing::debug!(error = %e, "bus publish failed");
+        }
+    }
+
+    /// A coordination message to every node (the replica not flushed first).
+    async fn publish_message(&self, message: &ClusterMessage) {
+        match message.to_event() {
+            Ok(event) => self.publish_raw(event).await,
+            Err(e) => tracing::error!(error = %e, "coordination message not encodable"),
         }
     }
 

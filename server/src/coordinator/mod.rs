@@ -20,6 +20,8 @@ mod replica;
 mod requests;
 mod sockets;
 pub mod wire;
+#[cfg(test)]
+mod wire_tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +39,7 @@ pub use cluster::{LeaderRef, Mode};
 pub use replica::Replica;
 pub use wire::{AttendantCard, ClusterMessage, NodeId};
 
-use crate::bus::Bus;
+use crate::bus::{Bus, ClusterPayload};
 use crate::error::{AppError, AppResult};
 use cluster::Shared;
 use wire::{Request, Response};
@@ -128,9 +130,17 @@ impl Coordinator {
         self.shared.replica.observations(queue)
     }
 
-    /// Handles a coordination message from the bus.
-    pub async fn on_message(&self, message: &ClusterMessage) {
-        self.shared.on_message(message).await;
+    /// Handles a coordination message from the bus. One that does not parse (a node of
+    /// another version?) is dropped and handled as a gap: the coordinator may have missed
+    /// something, so it repairs its picture of the other nodes.
+    pub async fn on_message(&self, message: &ClusterPayload) {
+        match ClusterMessage::parse(message) {
+            Ok(message) => self.shared.on_message(&message).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "unreadable coordination message; handled as a gap");
+                self.shared.on_gap().await;
+            }
+        }
     }
 
     /// This node's bus had a gap.

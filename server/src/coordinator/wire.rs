@@ -3,6 +3,11 @@
 //! One serialisable [`Request`] type serves both ways a request reaches the leader's actor:
 //! through an in-process channel when this node leads, through the bus otherwise. So the
 //! single-node server and a cluster run the very same decisions.
+//!
+//! The bus carries these messages as opaque JSON ([`ClusterPayload`]): this vocabulary is
+//! the coordinator's, encoded and parsed only here. It names people by id, or by the few
+//! fields the leader decides from ([`AttendantCard`]): never a stored account, so no
+//! password hash crosses the broker.
 
 use chimpassist_protocol::{
     AttendantId, AttendantPublic, ConversationId, ConversationView, CustomerId, CustomerPresence,
@@ -12,6 +17,7 @@ use chimpassist_store::{Attendant, Customer, Queue};
 use serde::{Deserialize, Serialize};
 
 use super::Route;
+use crate::bus::{BusEvent, ClusterPayload};
 
 /// A server process in a cluster: random per start, so a restarted node is a new node.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -273,4 +279,16 @@ pub enum ClusterMessage {
         reset: bool,
         updates: Vec<ReplicaUpdate>,
     },
+}
+
+impl ClusterMessage {
+    /// As a bus event, for every node's coordinator.
+    pub(crate) fn to_event(&self) -> Result<BusEvent, serde_json::Error> {
+        ClusterPayload::encode(self).map(|message| BusEvent::Cluster { message })
+    }
+
+    /// Parses what another node's coordinator (or this one) published.
+    pub(crate) fn parse(payload: &ClusterPayload) -> Result<Self, serde_json::Error> {
+        payload.decode()
+    }
 }

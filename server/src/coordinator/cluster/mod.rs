@@ -46,7 +46,7 @@ mod outbox;
 use super::replica::Replica;
 use super::wire::{ClusterMessage, NodeId, Request, Response};
 use super::{Limits, Timing};
-use crate::bus::{Bus, BusEvent};
+use crate::bus::Bus;
 
 /// The store lease whose holder coordinates.
 const LEASE: &str = "coordinator";
@@ -274,11 +274,15 @@ impl Shared {
             id,
             request: Box::new(request),
         };
-        if let Err(e) = self.bus.publish(BusEvent::Cluster { message }).await {
+        let sent = match message.to_event() {
+            Ok(event) => self.bus.publish(event).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(error) = sent {
             if let Some(id) = id {
                 self.forget_pending(id);
             }
-            return Sent::Unreachable(e.to_string());
+            return Sent::Unreachable(error);
         }
         answer.map_or(Sent::Told, |answer| Sent::Waiting(answer, id))
     }
