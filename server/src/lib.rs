@@ -4,6 +4,10 @@
 //! errors) → `coordinator` (queues, assignment, presence, lifecycle) and the message path
 //! (`ws::messaging`) → `chimpassist_store::Store` (durability) and [`bus::Bus`] (delivery
 //! between nodes) → [`hub::Hub`] (this node's connections).
+//!
+//! Each layer has its own error type (`StoreError`, [`bus::BusError`],
+//! [`coordinator::CoordError`]); the edges turn them into [`error::AppError`], once, in
+//! `error.rs`, which decides every HTTP status and WebSocket error frame.
 
 pub mod access;
 pub mod api;

@@ -1,5 +1,6 @@
 //! Which store the server runs on: the embedded SQLite file, or MongoDB when
-//! `MONGO_CONNECTION_URL` is set (waited for with [`crate::backoff::Backoff`]).
+//! `MONGO_CONNECTION_URL` is set (waited for with [`crate::backoff::Backoff`]), and why a start
+//! on it failed ([`StartError`]: retried only when the store could not be reached).
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use chimpassist_store_mongo::MongoStore;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Config;
+use crate::coordinator::CoordError;
 
 /// The open store, kept for a graceful shutdown.
 #[derive(Debug, Clone)]
@@ -85,14 +87,35 @@ impl MongoTarget {
     }
 }
 
-/// Whether a failed start is worth another attempt: the store could not be reached (as
-/// opposed to, say, a configuration the store's contents make invalid).
-pub fn is_retryable(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .downcast_ref::<StoreError>()
-            .is_some_and(StoreError::is_retryable)
-    })
+/// Why starting on the store failed, kept typed so that whether another attempt may succeed
+/// is asked of the error ([`StartError::is_retryable`]), not guessed from its text.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("starting the coordinator: {0}")]
+    Coordinator(CoordError),
+    /// Anything else (a setting the store's contents make invalid, a client that cannot be
+    /// built): retrying would fail the same way.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<CoordError> for StartError {
+    fn from(e: CoordError) -> Self {
+        Self::Coordinator(e)
+    }
+}
+
+impl StartError {
+    /// The store could not be reached: worth another attempt (see [`crate::backoff::Backoff`]).
+    pub(crate) fn is_retryable(&self) -> bool {
+        match self {
+            Self::Store(e) => e.is_retryable(),
+            Self::Coordinator(e) => e.is_retryable(),
+            Self::Other(_) => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -100,14 +123,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_unavailable_stores_are_retried() {
-        let unreachable =
-            anyhow::Error::new(StoreError::Unavailable("down".into())).context("bootstrapping");
-        assert!(is_retryable(&unreachable));
-        let bad = anyhow::Error::new(StoreError::internal("bug"));
-        assert!(!is_retryable(&bad));
-        assert!(!is_retryable(&anyhow::anyhow!(
-            "production needs ADMIN_EMAIL"
-        )));
+    fn only_an_unreachable_store_is_worth_another_start() {
+        assert!(StartError::from(StoreError::Unavailable("down".into())).is_retryable());
+        let coordinator = CoordError::Store(StoreError::Unavailable("down".into()));
+        assert!(StartError::from(coordinator).is_retryable());
+        assert!(!StartError::from(StoreError::internal("bug")).is_retryable());
+        assert!(!StartError::from(CoordError::Store(StoreError::internal("bug"))).is_retryable());
+        let setting = anyhow::anyhow!("production needs ADMIN_EMAIL");
+        assert!(!StartError::from(setting).is_retryable());
     }
 }

@@ -12,6 +12,7 @@
 
 mod actor;
 mod cluster;
+mod error;
 mod lifecycle;
 mod model;
 mod nodes;
@@ -36,11 +37,11 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use cluster::{LeaderRef, Mode};
+pub use error::{CoordError, CoordResult, Failure};
 pub use replica::Replica;
 pub use wire::{AttendantCard, ClusterMessage, NodeId};
 
 use crate::bus::{Bus, ClusterPayload};
-use crate::error::{AppError, AppResult};
 use cluster::Shared;
 use wire::{Request, Response};
 
@@ -86,7 +87,7 @@ impl Coordinator {
         mode: Mode,
         limits: Limits,
         stop: CancellationToken,
-    ) -> AppResult<(Self, JoinHandle<()>)> {
+    ) -> CoordResult<(Self, JoinHandle<()>)> {
         let shared = Shared::new(store, bus, timing, mode, limits);
         let task = match mode {
             Mode::Solo => shared.lead_alone(&stop).await?,
@@ -148,15 +149,15 @@ impl Coordinator {
         self.shared.on_gap().await;
     }
 
-    async fn call(&self, request: Request) -> AppResult<Response> {
+    async fn call(&self, request: Request) -> CoordResult<Response> {
         into_result(self.shared.call(request).await)
     }
 
-    async fn call_done(&self, request: Request) -> AppResult<()> {
+    async fn call_done(&self, request: Request) -> CoordResult<()> {
         self.call(request).await.map(|_| ())
     }
 
-    async fn call_view(&self, request: Request) -> AppResult<ConversationView> {
+    async fn call_view(&self, request: Request) -> CoordResult<ConversationView> {
         match self.call(request).await? {
             Response::Conversation { conversation } => Ok(*conversation),
             other => Err(unexpected(&other)),
@@ -174,7 +175,7 @@ impl Coordinator {
         queue: QueueId,
         subject: Option<String>,
         client: Option<std::net::IpAddr>,
-    ) -> AppResult<ConversationView> {
+    ) -> CoordResult<ConversationView> {
         self.call_view(Request::StartChat {
             customer,
             queue,
@@ -188,7 +189,7 @@ impl Coordinator {
         &self,
         customer: CustomerId,
         conversation: ConversationId,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         self.call_done(Request::EndChat {
             customer,
             conversation,
@@ -222,7 +223,7 @@ impl Coordinator {
     pub async fn attendant_connected(
         &self,
         attendant: &Attendant,
-    ) -> AppResult<(Presence, Vec<ConversationView>)> {
+    ) -> CoordResult<(Presence, Vec<ConversationView>)> {
         match into_result(self.shared.attendant_connected(&attendant.id).await)? {
             Response::Welcome {
                 presence,
@@ -240,7 +241,7 @@ impl Coordinator {
         &self,
         attendant: AttendantId,
         presence: Presence,
-    ) -> AppResult<Presence> {
+    ) -> CoordResult<Presence> {
         match self
             .call(Request::SetPresence {
                 attendant,
@@ -272,7 +273,7 @@ impl Coordinator {
         &self,
         attendant: AttendantId,
         queue: Option<QueueId>,
-    ) -> AppResult<ConversationView> {
+    ) -> CoordResult<ConversationView> {
         self.call_view(Request::NextCustomer { attendant, queue })
             .await
     }
@@ -284,7 +285,7 @@ impl Coordinator {
         by: AttendantId,
         conversation: ConversationId,
         to: TransferTarget,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         self.call_done(Request::Transfer {
             by,
             conversation,
@@ -293,13 +294,13 @@ impl Coordinator {
         .await
     }
 
-    pub async fn resolve(&self, by: AttendantId, conversation: ConversationId) -> AppResult<()> {
+    pub async fn resolve(&self, by: AttendantId, conversation: ConversationId) -> CoordResult<()> {
         self.call_done(Request::Resolve { by, conversation }).await
     }
 
     /// Takes a closed conversation back, assigned to `by`: only one they may see (see
     /// [`chimpassist_store::Visibility`]), never by a disabled account.
-    pub async fn reopen(&self, by: AttendantId, conversation: ConversationId) -> AppResult<()> {
+    pub async fn reopen(&self, by: AttendantId, conversation: ConversationId) -> CoordResult<()> {
         self.call_done(Request::Reopen { by, conversation }).await
     }
 
@@ -318,19 +319,16 @@ impl Coordinator {
 }
 
 /// The leader's answer as the caller's result.
-fn into_result(response: Response) -> AppResult<Response> {
+fn into_result(response: Response) -> CoordResult<Response> {
     match response {
-        Response::Failed { error } => Err(match error.retry_after_seconds {
-            Some(secs) => AppError::later(error.code, error.message, Duration::from_secs(secs)),
-            None => AppError::client(error.code, error.message),
-        }),
+        Response::Failed { error } => Err(error.into()),
         Response::NotLeader => Err(unexpected(&response)),
         other => Ok(other),
     }
 }
 
-fn unexpected(response: &Response) -> AppError {
-    AppError::Internal(anyhow::anyhow!(
+fn unexpected(response: &Response) -> CoordError {
+    CoordError::Internal(format!(
         "the coordinator answered {response:?} to a request that does not take it"
     ))
 }

@@ -11,12 +11,13 @@
 
 use chimpassist_protocol::{
     AttendantId, AttendantPublic, ConversationId, ConversationView, CustomerId, CustomerPresence,
-    ErrorBody, Presence, QueueId, QueueObservations, Role, TransferTarget,
+    Presence, QueueId, QueueObservations, Role, TransferTarget,
 };
 use chimpassist_store::{Attendant, Customer, Queue};
 use serde::{Deserialize, Serialize};
 
 use super::Route;
+use super::error::Failure;
 use crate::bus::{BusEvent, ClusterPayload};
 
 /// A server process in a cluster: random per start, so a restarted node is a new node.
@@ -223,7 +224,7 @@ pub enum Response {
         conversations: Vec<ConversationView>,
     },
     Failed {
-        error: ErrorBody,
+        error: Failure,
     },
     /// The addressed node does not lead (any more): ask the current leader.
     NotLeader,

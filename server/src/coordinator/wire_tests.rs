@@ -2,15 +2,15 @@
 //! JSON, and none carries more of an account than the leader needs.
 
 use chimpassist_protocol::{
-    AttendantId, ConversationId, ConversationStatus, CustomerId, CustomerPresence, ErrorBody,
-    ErrorCode, Presence, QueueId, QueueObservations, Role, TransferTarget,
+    AttendantId, ConversationId, ConversationStatus, CustomerId, CustomerPresence, Presence,
+    QueueId, QueueObservations, Role, TransferTarget,
 };
 use chimpassist_store::{Attendant, Conversation, Customer};
 
-use super::Route;
 use super::wire::{
     AttendantCard, ClusterMessage, Connections, NodeId, ReplicaUpdate, Request, Response,
 };
+use super::{CoordError, Route};
 use crate::bus::BusEvent;
 
 const HASH: &str =
@@ -155,7 +155,7 @@ fn responses() -> Vec<Response> {
             conversations: vec![view()],
         },
         Response::Failed {
-            error: ErrorBody::new(ErrorCode::QueueEmpty, "nobody is waiting"),
+            error: CoordError::QueueEmpty.into(),
         },
         Response::NotLeader,
     ]

@@ -43,6 +43,7 @@ mod election;
 mod inbound;
 mod outbox;
 
+use super::error::CoordError;
 use super::replica::Replica;
 use super::wire::{ClusterMessage, NodeId, Request, Response};
 use super::{Limits, Timing};
@@ -363,9 +364,6 @@ impl Shared {
 
 fn unavailable(message: &str) -> Response {
     Response::Failed {
-        error: chimpassist_protocol::ErrorBody::new(
-            chimpassist_protocol::ErrorCode::Unavailable,
-            message,
-        ),
+        error: CoordError::Unavailable(message.into()).into(),
     }
 }
