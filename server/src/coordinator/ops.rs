@@ -272,7 +272,7 @@ impl Actor {
             .attendants
             .get_mut(attendant)
             .filter(|a| !a.record.disabled)
-            .ok_or_else(|| CoordError::disabled())?;
+            .ok_or_else(CoordError::disabled)?;
         state.presence = presence;
         state.last_seen = Instant::now();
         self.sync_attendant_presence(attendant);
@@ -354,7 +354,7 @@ impl Actor {
             .attendants
             .get(id)
             .filter(|a| !a.record.disabled)
-            .ok_or_else(|| CoordError::disabled())
+            .ok_or_else(CoordError::disabled)
     }
 
     /// Admins may act on any open conversation, others on the ones they hold.
