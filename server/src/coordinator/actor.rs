@@ -61,7 +61,11 @@ impl Actor {
             );
         }
         for record in store.list_open_conversations().await? {
-            let Some(customer) = store.get_customer(&record.customer_id).await? else {
+            let Some(customer) = store
+                .get_customer(&record.customer_id)
+                .await?
+                .map(|c| crate::views::customer_view(&c))
+            else {
                 tracing::error!(conversation = %record.id, "open conversation without customer");
                 continue;
             };

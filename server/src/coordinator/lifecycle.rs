@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::actor::Actor;
 use super::error::{CoordError, CoordResult};
 use crate::bus::BusEvent;
-use crate::views::{conversation_view, now_ms};
+use crate::views::{conversation_view_of, now_ms};
 
 /// Builds a transition; the one place that knows all of `Transition`'s fields.
 pub(super) fn transition(
@@ -51,9 +51,9 @@ impl Actor {
             .and_then(|a| self.model.attendants.get(a))
             .map(|a| a.record.public());
         let presence = self.customer_presence_now(&c.customer.id);
-        Some(conversation_view(
+        Some(conversation_view_of(
             &c.record,
-            &c.customer,
+            c.customer.clone(),
             attendant,
             presence,
         ))
@@ -244,7 +244,7 @@ impl Actor {
             .and_then(|a| self.model.attendants.get(a))
             .map(|a| a.record.public());
         let presence = self.customer_presence_now(&customer.id);
-        let view = conversation_view(&record, &customer, attendant, presence);
+        let view = conversation_view_of(&record, customer.clone(), attendant, presence);
         tracing::info!(conversation = %id, status = to.as_str(), "conversation ended");
         self.announce(view).await;
         if self.model.open_of(&customer.id).is_none() {

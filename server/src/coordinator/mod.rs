@@ -177,7 +177,7 @@ impl Coordinator {
         client: Option<std::net::IpAddr>,
     ) -> CoordResult<ConversationView> {
         self.call_view(Request::StartChat {
-            customer,
+            customer: crate::views::customer_view(&customer),
             queue,
             subject,
             client,
@@ -198,7 +198,9 @@ impl Coordinator {
     }
 
     pub async fn customer_connected(&self, customer: Customer) {
-        self.shared.customer_connected(customer).await;
+        self.shared
+            .customer_connected(crate::views::customer_view(&customer))
+            .await;
     }
 
     pub async fn customer_disconnected(&self, customer: CustomerId) {

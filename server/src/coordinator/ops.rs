@@ -5,9 +5,9 @@ use std::net::IpAddr;
 
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationStatus, ConversationView, CustomerId,
-    CustomerPresence, Presence, QueueId, Role, ServerToAttendant, TransferTarget,
+    CustomerPresence, CustomerView, Presence, QueueId, Role, ServerToAttendant, TransferTarget,
 };
-use chimpassist_store::{AttendantChange, Customer, NewConversation, StoreError, Visibility};
+use chimpassist_store::{AttendantChange, NewConversation, StoreError, Visibility};
 use tokio::time::Instant;
 
 use super::actor::Actor;
@@ -25,7 +25,7 @@ fn conflict(message: &str) -> CoordError {
 impl Actor {
     pub(super) async fn start_chat(
         &mut self,
-        customer: Customer,
+        customer: CustomerView,
         queue: QueueId,
         subject: Option<String>,
         client: Option<IpAddr>,
@@ -199,6 +199,7 @@ impl Actor {
             .store
             .get_customer(&record.customer_id)
             .await?
+            .map(|c| crate::views::customer_view(&c))
             .ok_or_else(|| CoordError::not_found("customer"))?;
         let connected = self
             .model

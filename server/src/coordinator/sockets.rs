@@ -1,8 +1,8 @@
 //! Who is connected, cluster-wide: the nodes' socket reports turned into customers and
 //! attendants arriving and leaving.
 
-use chimpassist_protocol::{AttendantId, CustomerId, CustomerPresence, Presence};
-use chimpassist_store::{Customer, Visibility};
+use chimpassist_protocol::{AttendantId, CustomerId, CustomerPresence, CustomerView, Presence};
+use chimpassist_store::Visibility;
 use tokio::time::Instant;
 
 use super::actor::{Actor, failed};
@@ -69,7 +69,7 @@ impl Actor {
     /// active); with the last one gone, the session keep-alive starts counting.
     async fn customer_sockets(
         &mut self,
-        record: Option<Customer>,
+        record: Option<CustomerView>,
         id: &CustomerId,
         delta: i64,
         hint: CustomerPresence,

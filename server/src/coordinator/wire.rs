@@ -6,14 +6,14 @@
 //!
 //! The bus carries these messages as opaque JSON ([`ClusterPayload`]): this vocabulary is
 //! the coordinator's, encoded and parsed only here. It names people by id, or by the few
-//! fields the leader decides from ([`AttendantCard`]): never a stored account, so no
-//! password hash crosses the broker.
+//! fields the leader decides from ([`AttendantCard`], a customer's `CustomerView`): never a
+//! stored record, so no password hash crosses the broker.
 
 use chimpassist_protocol::{
     AttendantId, AttendantPublic, ConversationId, ConversationView, CustomerId, CustomerPresence,
-    Presence, QueueId, QueueObservations, Role, TransferTarget,
+    CustomerView, Presence, QueueId, QueueObservations, Role, TransferTarget,
 };
-use chimpassist_store::{Attendant, Customer, Queue};
+use chimpassist_store::{Attendant, Queue};
 use serde::{Deserialize, Serialize};
 
 use super::Route;
@@ -92,7 +92,8 @@ impl AttendantCard {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     StartChat {
-        customer: Customer,
+        /// As attendants see them: what the leader puts in conversation views.
+        customer: CustomerView,
         queue: QueueId,
         subject: Option<String>,
         /// The client network it came from (the open-conversation cap counts by it).
@@ -195,7 +196,7 @@ impl Request {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Connections {
     Customer {
-        customer: Customer,
+        customer: CustomerView,
         count: u32,
         /// As this node last heard it: restores it on a new leader.
         presence: CustomerPresence,

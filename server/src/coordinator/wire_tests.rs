@@ -75,7 +75,7 @@ fn requests() -> Vec<Request> {
     };
     vec![
         Request::StartChat {
-            customer: customer(),
+            customer: crate::views::customer_view(&customer()),
             queue: QueueId::default_queue(),
             subject: Some("my order".into()),
             client: Some("192.0.2.1".parse().expect("ip")),
@@ -125,7 +125,7 @@ fn requests() -> Vec<Request> {
         Request::Connections {
             node: node.clone(),
             entry: Connections::Customer {
-                customer: customer(),
+                customer: crate::views::customer_view(&customer()),
                 count: 1,
                 presence: CustomerPresence::Active,
             },

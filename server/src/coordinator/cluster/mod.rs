@@ -33,8 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chimpassist_protocol::{AttendantId, CustomerId};
-use chimpassist_store::{Customer, Store};
+use chimpassist_protocol::{AttendantId, CustomerId, CustomerView};
+use chimpassist_store::Store;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -101,7 +101,7 @@ struct Reign {
 /// This node's sockets, as reported to the leader.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
-    customers: HashMap<CustomerId, (Customer, u32)>,
+    customers: HashMap<CustomerId, (CustomerView, u32)>,
     attendants: HashMap<AttendantId, u32>,
     /// A report may not have reached the leader: send a snapshot at the next chance.
     dirty: bool,
