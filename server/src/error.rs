@@ -1,10 +1,13 @@
-//! The server's one error type, mapped once to HTTP responses and WebSocket error frames.
+//! The edges' error type, mapped once to HTTP responses and WebSocket error frames; the
+//! layers below have their own ([`StoreError`], [`CoordError`]), turned into it here.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chimpassist_protocol::{ErrorBody, ErrorCode, ProtocolError};
 use chimpassist_store::StoreError;
+
+use crate::coordinator::CoordError;
 
 /// An error answered to a client. Internal details are logged, never sent.
 #[derive(Debug, thiserror::Error)]
@@ -162,7 +165,41 @@ impl From<StoreError> for AppError {
                 "this client id belongs to another message",
             ),
             StoreError::Unavailable(m) => Self::Unavailable(m),
-            StoreError::Internal(m) => Self::Internal(anyhow::anyhow!(m)),
+            e @ StoreError::Internal(_) => Self::Internal(anyhow::Error::new(e)),
+        }
+    }
+}
+
+/// The coordinator's refusals keep their message; each becomes one code (and so one status):
+///
+/// | `CoordError` | code | status |
+/// |---|---|---|
+/// | `NotFound` | `not_found` | 404 |
+/// | `Conflict` | `conflict` | 409 |
+/// | `AtCapacity` | `at_capacity` | 409 |
+/// | `QueueEmpty` | `queue_empty` | 409 |
+/// | `Forbidden` | `forbidden` | 403 |
+/// | `Invalid` | `invalid_field` | 400 |
+/// | `TooMany` | `rate_limited`, with `Retry-After` | 429 |
+/// | `Unavailable` | `unavailable` | 503 |
+/// | `Store(e)` | as `e` (see `From<StoreError>`) | |
+/// | `Internal` | `internal`, details logged only | 500 |
+impl From<CoordError> for AppError {
+    fn from(e: CoordError) -> Self {
+        match e {
+            CoordError::NotFound(message) => Self::client(ErrorCode::NotFound, message),
+            CoordError::Conflict(message) => Self::client(ErrorCode::Conflict, message),
+            CoordError::AtCapacity(message) => Self::client(ErrorCode::AtCapacity, message),
+            CoordError::QueueEmpty => Self::client(ErrorCode::QueueEmpty, "nobody is waiting"),
+            CoordError::Forbidden(message) => Self::client(ErrorCode::Forbidden, message),
+            CoordError::Invalid(message) => Self::invalid(message),
+            CoordError::TooMany {
+                message,
+                retry_after,
+            } => Self::later(ErrorCode::RateLimited, message, retry_after),
+            CoordError::Unavailable(message) => Self::client(ErrorCode::Unavailable, message),
+            CoordError::Store(e) => e.into(),
+            CoordError::Internal(message) => Self::Internal(anyhow::anyhow!(message)),
         }
     }
 }
@@ -177,5 +214,53 @@ impl From<axum::extract::rejection::PathRejection> for AppError {
 impl From<axum::extract::rejection::QueryRejection> for AppError {
     fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
         Self::invalid(rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chimpassist_store::StoreError;
+
+    use super::AppError;
+    use crate::coordinator::{CoordError, Failure};
+
+    /// A refusal answered on another node reaches the client exactly as if decided locally:
+    /// same code, message and wait.
+    #[test]
+    fn a_coordinator_error_crosses_nodes_unchanged_for_the_client() {
+        let errors = || {
+            vec![
+                CoordError::not_found("conversation"),
+                CoordError::Conflict("the conversation is closed".into()),
+                CoordError::AtCapacity("you are at capacity".into()),
+                CoordError::QueueEmpty,
+                CoordError::disabled(),
+                CoordError::forbidden(),
+                CoordError::Invalid("not an attendant".into()),
+                CoordError::TooMany {
+                    message: "3 conversations from your network are open already".into(),
+                    retry_after: std::time::Duration::from_millis(59_001),
+                },
+                CoordError::Unavailable("no coordinator is available right now".into()),
+                CoordError::Store(StoreError::Conflict("taken".into())),
+                CoordError::Store(StoreError::NotFound),
+                CoordError::Store(StoreError::AtCapacity),
+                CoordError::Store(StoreError::DuplicateClientId),
+                CoordError::Store(StoreError::Unavailable("connection refused".into())),
+                CoordError::Store(StoreError::internal("undecodable row")),
+                CoordError::Internal("unexpected answer".into()),
+            ]
+        };
+        for (local, remote) in errors().into_iter().zip(errors()) {
+            let failure = Failure::from(remote);
+            let json = serde_json::to_string(&failure).expect("serialises");
+            let back: Failure = serde_json::from_str(&json).expect("parses");
+            assert_eq!(back, failure);
+            let (local, remote) = (
+                AppError::from(local),
+                AppError::from(CoordError::from(back)),
+            );
+            assert_eq!(remote.body(), local.body(), "{json}");
+        }
     }
 }

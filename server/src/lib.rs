@@ -8,11 +8,16 @@
 //!   path: store, then publish; the [`delivery::Hub`] of this node's connections; frames
 //!   typed until a connection's writer encodes them).
 //! - `chimpassist_store::Store` (durability) and [`bus::Bus`] (delivery between nodes).
+//!
+//! Each layer has its own error type (`StoreError`, [`bus::BusError`],
+//! [`coordinator::CoordError`]); the edges turn them into [`error::AppError`], once, in
+//! `error.rs`, which decides every HTTP status and WebSocket error frame.
 
 pub mod access;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod backoff;
 pub mod bus;
 pub mod config;
 pub mod coordinator;

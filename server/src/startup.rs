@@ -28,7 +28,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::auth::{Auth, AuthSettings, password, tokens};
-use crate::bus::{Bus, LocalBus, MqttBus};
+use crate::backoff::Backoff;
+use crate::bus::{Bus, LocalBus, MqttBus, MqttSettings};
 use crate::config::Config;
 use crate::coordinator::{Coordinator, Mode, Timing};
 use crate::delivery::Hub;
@@ -36,7 +37,7 @@ use crate::edge::Edge;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use crate::storage::{self, Backend, Backoff, MongoTarget};
+use crate::storage::{Backend, MongoTarget, StartError};
 use crate::views::now_ms;
 
 /// Events a node may buffer for its hub before it lags.
@@ -88,6 +89,7 @@ enum Stage {
     /// at start is waited for (readiness false meanwhile), not a crash.
     Connecting {
         config: Box<Config>,
+        mqtt: Option<MqttSettings>,
         target: MongoTarget,
     },
 }
@@ -102,13 +104,15 @@ struct Running {
 }
 
 impl Running {
-    /// Bootstraps the store's contents, starts the coordinator and the bus deliveries.
+    /// Bootstraps the store's contents, starts the coordinator and the bus deliveries (on
+    /// the broker `mqtt` names, parsed once by `build`, else in-process).
     async fn start(
         backend: Backend,
         config: Config,
+        mqtt: Option<MqttSettings>,
         stop: CancellationToken,
         edge: Arc<Edge>,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, StartError> {
         let dyn_store = backend.store();
         bootstrap(&dyn_store, &config).await?;
         let secret = dyn_store
@@ -133,16 +137,16 @@ impl Running {
             Arc::clone(&edge),
             metrics.password_checks.clone(),
         );
-        let bus = start_bus(&config)?;
-        let timing = Timing {
-            session_keep_alive: config.session_keep_alive(),
-            attendant_keep_alive: config.attendant_keep_alive(),
-        };
-        let mode = match config.mqtt()? {
+        let mode = match &mqtt {
             Some(_) => Mode::Cluster {
                 lease: config.leader_lease(),
             },
             None => Mode::Solo,
+        };
+        let bus = start_bus(mqtt);
+        let timing = Timing {
+            session_keep_alive: config.session_keep_alive(),
+            attendant_keep_alive: config.attendant_keep_alive(),
         };
         let (coordinator, coordinator_task) = Coordinator::start(
             Arc::clone(&dyn_store),
@@ -154,13 +158,7 @@ impl Running {
             },
             stop.clone(),
         )
-        .await
-        .map_err(|e| match e {
-            // Kept a `StoreError`, so a start on an unreachable store is retried.
-            AppError::Unavailable(cause) => anyhow::Error::new(StoreError::Unavailable(cause))
-                .context("starting the coordinator"),
-            other => anyhow::anyhow!("starting the coordinator: {other}"),
-        })?;
+        .await?;
         let state = Arc::new(AppState {
             edge,
             config,
@@ -209,7 +207,8 @@ impl Running {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         // Checked here, so a bad setting fails the start even while the store is awaited.
-        if config.mqtt()?.is_some() && config.mongo_connection_url.is_none() {
+        let mqtt = config.mqtt()?;
+        if mqtt.is_some() && config.mongo_connection_url.is_none() {
             anyhow::bail!(
                 "MQTT_BROKER_HOST joins this node to a cluster, whose nodes must share one store: \
                  set MONGO_CONNECTION_URL too (or neither, for a single node)"
@@ -221,8 +220,14 @@ impl Application {
             None => {
                 let backend = Backend::embedded(&config)?;
                 Stage::Ready(
-                    Running::start(backend, config.clone(), stop.clone(), Arc::clone(&edge))
-                        .await?,
+                    Running::start(
+                        backend,
+                        config.clone(),
+                        mqtt,
+                        stop.clone(),
+                        Arc::clone(&edge),
+                    )
+                    .await?,
                 )
             }
             Some(target) => {
@@ -233,6 +238,7 @@ impl Application {
                 );
                 Stage::Connecting {
                     config: Box::new(config.clone()),
+                    mqtt,
                     target,
                 }
             }
@@ -272,10 +278,15 @@ impl Application {
         let (app, starting) = match stage {
             // Already running: a finished task gives both stages one shape.
             Stage::Ready(running) => (running.router(), tokio::spawn(async { Ok(Some(running)) })),
-            Stage::Connecting { config, target } => {
+            Stage::Connecting {
+                config,
+                mqtt,
+                target,
+            } => {
                 let slot = Arc::new(OnceLock::new());
                 let task = tokio::spawn(start_on_mongo(
                     *config,
+                    mqtt,
                     target,
                     stop.clone(),
                     Arc::clone(&edge),
@@ -322,6 +333,7 @@ impl Application {
 /// server.
 async fn start_on_mongo(
     config: Config,
+    mqtt: Option<MqttSettings>,
     target: MongoTarget,
     stop: CancellationToken,
     edge: Arc<Edge>,
@@ -339,6 +351,7 @@ async fn start_on_mongo(
             Running::start(
                 Backend::Mongo(mongo),
                 config.clone(),
+                mqtt.clone(),
                 stop.clone(),
                 Arc::clone(&edge),
             )
@@ -354,7 +367,7 @@ async fn start_on_mongo(
                 tracing::info!(hosts = target.hosts(), attempt, "MongoDB reached; ready");
                 return Ok(Some(running));
             }
-            Err(e) if storage::is_retryable(&e) => {
+            Err(e) if e.is_retryable() => {
                 let delay = backoff.next_delay();
                 tracing::warn!(
                     hosts = target.hosts(),
@@ -370,7 +383,7 @@ async fn start_on_mongo(
             }
             Err(e) => {
                 stop.cancel();
-                return Err(e.context("starting on MongoDB"));
+                return Err(anyhow::Error::new(e).context("starting on MongoDB"));
             }
         }
     }
@@ -408,8 +421,8 @@ fn while_connecting(app: Arc<OnceLock<Router>>) -> Router {
 
 /// The bus: through the MQTT broker when one is configured (connecting in the background),
 /// else in-process.
-fn start_bus(config: &Config) -> anyhow::Result<Arc<dyn Bus>> {
-    Ok(match config.mqtt()? {
+fn start_bus(mqtt: Option<MqttSettings>) -> Arc<dyn Bus> {
+    match mqtt {
         Some(settings) => {
             tracing::info!(
                 broker = %settings.broker,
@@ -419,7 +432,7 @@ fn start_bus(config: &Config) -> anyhow::Result<Arc<dyn Bus>> {
             Arc::new(MqttBus::start(settings, BUS_CAPACITY))
         }
         None => Arc::new(LocalBus::new(BUS_CAPACITY)),
-    })
+    }
 }
 
 /// CORS for the widget's REST calls from other origins. The customer routes use bearer
@@ -442,7 +455,7 @@ fn cors(config: &Config) -> CorsLayer {
 }
 
 /// The default queue, and a first admin when there is no attendant at all.
-async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
+async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> Result<(), StartError> {
     if store.get_queue(&QueueId::default_queue()).await?.is_none() {
         store
             .upsert_queue(Queue {
@@ -460,17 +473,17 @@ async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()
     }
     let (login, password, default) = match (&config.admin_email, &config.admin_password) {
         (Some(login), Some(password)) => (login.to_lowercase(), password.clone(), false),
-        (None, None) if config.production => anyhow::bail!(
+        (None, None) if config.production => return Err(anyhow::anyhow!(
             "production mode refuses the default admin/admin account: set ADMIN_EMAIL and ADMIN_PASSWORD"
-        ),
+        ).into()),
         // Anyone who can reach the port would know the password.
-        (None, None) if !config.host.is_loopback() => anyhow::bail!(
+        (None, None) if !config.host.is_loopback() => return Err(anyhow::anyhow!(
             "refusing to create the default admin/admin account on {}, which is not a loopback \
              address: set ADMIN_EMAIL and ADMIN_PASSWORD",
             config.host
-        ),
+        ).into()),
         (None, None) => ("admin".to_owned(), SecretString::from("admin"), true),
-        _ => anyhow::bail!("set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither"),
+        _ => return Err(anyhow::anyhow!("set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither").into()),
     };
     if !default {
         password::check_new(password.expose_secret())
@@ -481,7 +494,7 @@ async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()
         .map_err(|e| anyhow::anyhow!("hashing the admin password: {e}"))?;
     let created = store
         .create_attendant(Attendant {
-            id: AttendantId::parse("admin")?,
+            id: AttendantId::parse("admin").map_err(anyhow::Error::from)?,
             email: login.clone(),
             name: "Administrator".into(),
             avatar_url: None,

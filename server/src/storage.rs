@@ -1,8 +1,8 @@
 //! Which store the server runs on: the embedded SQLite file, or MongoDB when
-//! `MONGO_CONNECTION_URL` is set, and how long to wait between attempts to reach MongoDB.
+//! `MONGO_CONNECTION_URL` is set (waited for with [`crate::backoff::Backoff`]), and why a start
+//! on it failed ([`StartError`]: retried only when the store could not be reached).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use chimpassist_store::{SqliteStore, Store, StoreError};
@@ -10,12 +10,7 @@ use chimpassist_store_mongo::MongoStore;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Config;
-
-/// First pause after a failed attempt to reach MongoDB at start; doubled after each failure
-/// up to [`RETRY_MAX`].
-const RETRY_FIRST: Duration = Duration::from_millis(200);
-/// Longest pause between attempts: a recovered database is noticed within this.
-const RETRY_MAX: Duration = Duration::from_secs(5);
+use crate::coordinator::CoordError;
 
 /// The open store, kept for a graceful shutdown.
 #[derive(Debug, Clone)]
@@ -92,35 +87,34 @@ impl MongoTarget {
     }
 }
 
-/// Whether a failed start is worth another attempt: the store could not be reached (as
-/// opposed to, say, a configuration the store's contents make invalid).
-pub fn is_retryable(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<StoreError>(),
-            Some(StoreError::Unavailable(_))
-        )
-    })
+/// Why starting on the store failed, kept typed so that whether another attempt may succeed
+/// is asked of the error ([`StartError::is_retryable`]), not guessed from its text.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("starting the coordinator: {0}")]
+    Coordinator(CoordError),
+    /// Anything else (a setting the store's contents make invalid, a client that cannot be
+    /// built): retrying would fail the same way.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
 }
 
-/// Exponential backoff between start attempts (see [`RETRY_FIRST`], [`RETRY_MAX`]).
-#[derive(Debug)]
-pub struct Backoff {
-    next: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self { next: RETRY_FIRST }
+impl From<CoordError> for StartError {
+    fn from(e: CoordError) -> Self {
+        Self::Coordinator(e)
     }
 }
 
-impl Backoff {
-    /// The pause before the next attempt.
-    pub fn next_delay(&mut self) -> Duration {
-        let delay = self.next;
-        self.next = (self.next * 2).min(RETRY_MAX);
-        delay
+impl StartError {
+    /// The store could not be reached: worth another attempt (see [`crate::backoff::Backoff`]).
+    pub(crate) fn is_retryable(&self) -> bool {
+        match self {
+            Self::Store(e) => e.is_retryable(),
+            Self::Coordinator(e) => e.is_retryable(),
+            Self::Other(_) => false,
+        }
     }
 }
 
@@ -129,21 +123,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        let mut backoff = Backoff::default();
-        let delays: Vec<_> = (0..8).map(|_| backoff.next_delay().as_millis()).collect();
-        assert_eq!(delays, [200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
-    }
-
-    #[test]
-    fn only_unavailable_stores_are_retried() {
-        let unreachable =
-            anyhow::Error::new(StoreError::Unavailable("down".into())).context("bootstrapping");
-        assert!(is_retryable(&unreachable));
-        let bad = anyhow::Error::new(StoreError::Internal("bug".into()));
-        assert!(!is_retryable(&bad));
-        assert!(!is_retryable(&anyhow::anyhow!(
-            "production needs ADMIN_EMAIL"
-        )));
+    fn only_an_unreachable_store_is_worth_another_start() {
+        assert!(StartError::from(StoreError::Unavailable("down".into())).is_retryable());
+        let coordinator = CoordError::Store(StoreError::Unavailable("down".into()));
+        assert!(StartError::from(coordinator).is_retryable());
+        assert!(!StartError::from(StoreError::internal("bug")).is_retryable());
+        assert!(!StartError::from(CoordError::Store(StoreError::internal("bug"))).is_retryable());
+        let setting = anyhow::anyhow!("production needs ADMIN_EMAIL");
+        assert!(!StartError::from(setting).is_retryable());
     }
 }

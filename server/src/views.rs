@@ -57,11 +57,22 @@ pub fn conversation_view(
     attendant: Option<AttendantPublic>,
     presence: CustomerPresence,
 ) -> ConversationView {
+    conversation_view_of(c, customer_view(customer), attendant, presence)
+}
+
+/// [`conversation_view`] with the customer as attendants see them already (the coordinator
+/// keeps only that of a customer, not the stored record).
+pub fn conversation_view_of(
+    c: &Conversation,
+    customer: CustomerView,
+    attendant: Option<AttendantPublic>,
+    presence: CustomerPresence,
+) -> ConversationView {
     ConversationView {
         id: c.id,
         queue: c.queue_id.clone(),
         status: c.status,
-        customer: customer_view(customer),
+        customer,
         attendant,
         requested_at: c.requested_at,
         assigned_at: c.assigned_at,

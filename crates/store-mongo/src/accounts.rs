@@ -42,7 +42,7 @@ where
                 return Err(store_error(e));
             }
             Ok(None) if tries >= UPSERT_ATTEMPTS => {
-                return Err(StoreError::Internal(format!(
+                return Err(StoreError::internal(format!(
                     "{what}: the upsert returned no document {tries} times"
                 )));
             }
@@ -92,7 +92,7 @@ pub(crate) async fn upsert_verified_customer(
     c: &Customer,
 ) -> StoreResult<Customer> {
     let Some(external_id) = c.external_id.as_deref() else {
-        return Err(StoreError::Internal(
+        return Err(StoreError::internal(
             "upsert_verified_customer needs an external_id".to_owned(),
         ));
     };

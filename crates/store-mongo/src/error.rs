@@ -64,7 +64,7 @@ pub(crate) fn store_error(err: Error) -> StoreError {
     if unavailable {
         StoreError::Unavailable(err.to_string())
     } else {
-        StoreError::Internal(err.to_string())
+        StoreError::internal(err)
     }
 }
 
@@ -81,5 +81,5 @@ impl<T> OrStore<T> for Result<T, Error> {
 
 /// A stored document that does not decode into the model (a bug or a hand edit).
 pub(crate) fn bad_document(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(format!("stored document is invalid: {what}"))
+    StoreError::internal(format!("stored document is invalid: {what}"))
 }

@@ -114,7 +114,7 @@ pub(crate) async fn claim(
     }
     match current {
         Some(lease) => lease.into_model(),
-        None => Err(StoreError::Internal(format!(
+        None => Err(StoreError::internal(format!(
             "claim_lease {name:?}: the lease vanished {CLAIM_ROUNDS} times"
         ))),
     }

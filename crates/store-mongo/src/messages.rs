@@ -108,7 +108,7 @@ async fn original(store: &MongoStore, m: &NewMessage) -> StoreResult<Appended> {
     let Some(found) = found else {
         // The unique index that refused the insert was `(conversation_id, seq)`: the counter
         // is behind the stored messages, which only a hand edit can cause.
-        return Err(StoreError::Internal(format!(
+        return Err(StoreError::internal(format!(
             "conversation {} has messages beyond its last_seq",
             m.conversation
         )));

@@ -173,7 +173,7 @@ async fn check_transactions(db: &Database) -> StoreResult<()> {
     if replica_set || router {
         return Ok(());
     }
-    Err(StoreError::Internal(
+    Err(StoreError::internal(
         "this MongoDB is a standalone server; the store needs transactions, which need a \
          replica set (a single node is enough: start mongod with --replSet and run \
          rs.initiate()) or a sharded cluster"

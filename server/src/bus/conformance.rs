@@ -17,11 +17,7 @@ use chimpassist_protocol::{
     TypingState,
 };
 
-use chimpassist_store::Customer;
-
-use super::{Bus, BusEvent, GapCause, LocalBus, RecvError, Subscription};
-use crate::coordinator::wire::{Connections, ReplicaUpdate, Request, Response};
-use crate::coordinator::{ClusterMessage, NodeId, Route};
+use super::{Bus, BusEvent, ClusterPayload, GapCause, LocalBus, RecvError, Subscription};
 
 /// Longest any single expected delivery may take.
 pub const DEADLINE: Duration = Duration::from_secs(10);
@@ -197,71 +193,36 @@ pub fn samples() -> Vec<BusEvent> {
     .collect()
 }
 
-/// The coordinators' own messages between nodes: a request with its reply, a leader's
-/// announcement, replica updates.
+/// The coordinators' own messages between nodes, as the bus sees them: opaque JSON, which
+/// must arrive exactly as sent (nesting, escapes, big integers, nulls). That each message of
+/// the coordinator's vocabulary survives this trip is the coordinator's own test.
 fn cluster_samples(customer: &CustomerId, conversation: ConversationId) -> Vec<BusEvent> {
-    let (a, b) = (NodeId::random(), NodeId::random());
-    let record = Customer {
-        id: customer.clone(),
-        external_id: Some("shop-42".into()),
-        verified: true,
-        profile_verified: false,
-        name: "Grace \"G\" Hopper".into(),
-        avatar_url: None,
-        email: Some("grace@example.com".into()),
-        created_at: 1_700_000_000_000,
-    };
-    let messages = vec![
-        ClusterMessage::Request {
-            from: a.clone(),
-            to: b.clone(),
-            id: Some(7),
-            request: Box::new(Request::Connections {
-                node: a.clone(),
-                entry: Connections::Customer {
-                    customer: record,
-                    count: 2,
-                    presence: CustomerPresence::Active,
+    [
+        serde_json::json!({
+            "cluster": "request",
+            "from": "a1b2c3d4e5f6",
+            "to": "f6e5d4c3b2a1",
+            "id": 7,
+            "request": {
+                "op": "connections",
+                "entry": {
+                    "kind": "customer",
+                    "customer": { "id": customer, "name": "Grace \"G\" Hopper\n", "avatar_url": null },
+                    "count": 2,
                 },
-            }),
-        },
-        ClusterMessage::Reply {
-            to: a,
-            id: 7,
-            response: Response::Presence {
-                presence: Presence::Online,
             },
-        },
-        ClusterMessage::Leader {
-            node: b.clone(),
-            term: 3,
-            epoch: 1,
-        },
-        ClusterMessage::Replica {
-            from: b,
-            term: 3,
-            reset: true,
-            updates: vec![
-                ReplicaUpdate::Route {
-                    conversation,
-                    route: Some(Route {
-                        customer: customer.clone(),
-                        attendant: None,
-                        status: ConversationStatus::Queued,
-                    }),
-                },
-                ReplicaUpdate::Queue {
-                    queue: QueueId::default_queue(),
-                    observations: QueueObservations::default(),
-                    ewt_seconds: 30,
-                },
-            ],
-        },
-    ];
-    messages
-        .into_iter()
-        .map(|message| BusEvent::Cluster { message })
-        .collect()
+        }),
+        serde_json::json!({ "cluster": "leader", "node": "f6e5d4c3b2a1", "term": u64::MAX, "epoch": 0 }),
+        serde_json::json!({
+            "cluster": "replica",
+            "updates": [{ "of": "route", "conversation": conversation, "route": null }, [], {}],
+        }),
+    ]
+    .into_iter()
+    .map(|json| BusEvent::Cluster {
+        message: ClusterPayload::from(json),
+    })
+    .collect()
 }
 
 /// Event number `n` of the test publisher `origin`.

@@ -1,5 +1,6 @@
 //! The bus carries what must reach connections, possibly held by other nodes, and the
-//! coordinators' own messages between nodes ([`BusEvent::Cluster`]).
+//! coordinators' own messages between nodes ([`BusEvent::Cluster`], opaque here: their
+//! vocabulary is the coordinator's, which sits above the bus).
 //!
 //! Every node subscribes and hands each event to its [`crate::delivery::Hub`], which delivers it
 //! to the matching local connections. Durability never depends on the bus: messages are
@@ -32,7 +33,6 @@ use chimpassist_protocol::{AttendantId, CustomerId, ServerToAttendant, ServerToC
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use crate::coordinator::ClusterMessage;
 use crate::revoke::{CloseReason, Sessions};
 
 pub use local::LocalBus;
@@ -63,7 +63,33 @@ pub enum BusEvent {
         reason: CloseReason,
     },
     /// The coordinators of the nodes (never to a connection).
-    Cluster { message: ClusterMessage },
+    Cluster { message: ClusterPayload },
+}
+
+/// A message between the coordinators of the nodes, as JSON. The bus carries it intact
+/// without reading it: what it says, and its parsing, belong to the coordinator
+/// (`coordinator::wire`), so the bus depends on nothing above it. On MQTT it crosses the
+/// broker as the JSON object it is, nested in the event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClusterPayload(serde_json::Value);
+
+impl ClusterPayload {
+    /// `message` as JSON.
+    pub fn encode<T: Serialize>(message: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_value(message).map(Self)
+    }
+
+    /// The message, parsed as the reader's vocabulary.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&self.0)
+    }
+}
+
+impl From<serde_json::Value> for ClusterPayload {
+    fn from(json: serde_json::Value) -> Self {
+        Self(json)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

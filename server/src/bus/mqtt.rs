@@ -50,7 +50,7 @@ use tokio::sync::{Mutex, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::{BrokerAddress, Bus, BusError, BusEvent, Fanout, MqttSettings, Subscription};
-use crate::storage::Backoff;
+use crate::backoff::Backoff;
 
 /// A silent broker is noticed within two of these (the client pings at this interval).
 const KEEP_ALIVE: Duration = Duration::from_secs(5);

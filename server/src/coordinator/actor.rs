@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chimpassist_protocol::{
-    AttendantId, ConversationStatus, CustomerId, CustomerPresence, ErrorCode, Presence, QueueId,
+    AttendantId, ConversationStatus, CustomerId, CustomerPresence, Presence, QueueId,
     ServerToAttendant,
 };
 use chimpassist_store::Store;
@@ -13,13 +13,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::cluster::{Input, Shared};
+use super::error::{CoordError, CoordResult};
 use super::model::{AttendantState, ConvState, CustomerState, Model, QueueState};
 use super::nodes::NodeTable;
 use super::replica::ReplicaWriter;
 use super::wire::{AttendantCard, ClusterMessage, NodeId, ReplicaUpdate, Response};
 use super::{Route, Timing};
 use crate::bus::{Bus, BusEvent};
-use crate::error::{AppError, AppResult};
 
 /// Replica updates per bus message when the whole replica is published.
 const REPLICA_PART: usize = 1000;
@@ -45,7 +45,7 @@ impl Actor {
     /// Rebuilds the model: queues and attendants from the store, open conversations with
     /// their customers. Nobody is connected yet, so every attendant starts offline and every
     /// customer "gone since now": the nodes' reports and the keep-alives then decide.
-    pub(super) async fn load(shared: Arc<Shared>, term: u64) -> AppResult<Self> {
+    pub(super) async fn load(shared: Arc<Shared>, term: u64) -> CoordResult<Self> {
         let store = Arc::clone(&shared.store);
         let now = Instant::now();
         let mut model = Model::default();
@@ -61,7 +61,11 @@ impl Actor {
             );
         }
         for record in store.list_open_conversations().await? {
-            let Some(customer) = store.get_customer(&record.customer_id).await? else {
+            let Some(customer) = store
+                .get_customer(&record.customer_id)
+                .await?
+                .map(|c| crate::views::customer_view(&c))
+            else {
                 tracing::error!(conversation = %record.id, "open conversation without customer");
                 continue;
             };
@@ -165,7 +169,8 @@ impl Actor {
                         id,
                         response,
                     };
-                    self.publish(BusEvent::Cluster { message }).await;
+                    self.flush_replica().await;
+                    self.publish_message(&message).await;
                 }
             }
             Input::BusGap => {
@@ -201,7 +206,7 @@ impl Actor {
             term: self.term,
             epoch: self.epoch,
         };
-        self.publish_raw(BusEvent::Cluster { message }).await;
+        self.publish_message(&message).await;
     }
 
     pub(super) async fn publish_whole_replica(&self) {
@@ -224,7 +229,7 @@ impl Actor {
             reset,
             updates,
         };
-        self.publish_raw(BusEvent::Cluster { message }).await;
+        self.publish_message(&message).await;
     }
 
     /// Keep-alive sweep: lapsed attendants go offline and lose their conversations to the
@@ -381,12 +386,20 @@ impl Actor {
         }
     }
 
-    pub(super) fn queue_config(&self, id: &QueueId) -> AppResult<chimpassist_store::Queue> {
+    /// A coordination message to every node (the replica not flushed first).
+    async fn publish_message(&self, message: &ClusterMessage) {
+        match message.to_event() {
+            Ok(event) => self.publish_raw(event).await,
+            Err(e) => tracing::error!(error = %e, "coordination message not encodable"),
+        }
+    }
+
+    pub(super) fn queue_config(&self, id: &QueueId) -> CoordResult<chimpassist_store::Queue> {
         self.model
             .queues
             .get(id)
             .map(|q| q.config.clone())
-            .ok_or_else(|| AppError::client(ErrorCode::NotFound, format!("queue `{id}` not found")))
+            .ok_or_else(|| CoordError::NotFound(format!("queue `{id}` not found")))
     }
 
     /// This node's own id (its sockets are reported like every other node's).
@@ -396,15 +409,26 @@ impl Actor {
 }
 
 /// The answer to a call that returned nothing.
-pub(super) fn done(result: AppResult<()>) -> Response {
+pub(super) fn done(result: CoordResult<()>) -> Response {
     match result {
         Ok(()) => Response::Done,
-        Err(e) => failed(&e),
+        Err(e) => failed(e),
     }
 }
 
-pub(super) fn failed(error: &AppError) -> Response {
+/// The answer to a call that failed. A failure that is not the caller's is logged here, where
+/// its cause is whole (it crosses to another node as text), and for requests nobody waits on.
+pub(super) fn failed(error: CoordError) -> Response {
+    match &error {
+        CoordError::Internal(_) | CoordError::Store(chimpassist_store::StoreError::Internal(_)) => {
+            tracing::error!(error = ?error, "coordinator request failed");
+        }
+        CoordError::Store(chimpassist_store::StoreError::Unavailable(_)) => {
+            tracing::warn!(%error, "coordinator request failed: store unavailable");
+        }
+        _ => {}
+    }
     Response::Failed {
-        error: error.body(),
+        error: error.into(),
     }
 }

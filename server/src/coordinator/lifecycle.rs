@@ -9,9 +9,9 @@ use chimpassist_store::{AttendantChange, Conversation, StoreError, Transition};
 use tokio::time::Instant;
 
 use super::actor::Actor;
+use super::error::{CoordError, CoordResult};
 use crate::bus::BusEvent;
-use crate::error::{AppError, AppResult};
-use crate::views::{conversation_view, now_ms};
+use crate::views::{conversation_view_of, now_ms};
 
 /// Builds a transition; the one place that knows all of `Transition`'s fields.
 pub(super) fn transition(
@@ -51,9 +51,9 @@ impl Actor {
             .and_then(|a| self.model.attendants.get(a))
             .map(|a| a.record.public());
         let presence = self.customer_presence_now(&c.customer.id);
-        Some(conversation_view(
+        Some(conversation_view_of(
             &c.record,
-            &c.customer,
+            c.customer.clone(),
             attendant,
             presence,
         ))
@@ -87,13 +87,13 @@ impl Actor {
         &mut self,
         id: ConversationId,
         attendant: &AttendantId,
-    ) -> AppResult<ConversationView> {
+    ) -> CoordResult<ConversationView> {
         let capacity = self
             .model
             .attendants
             .get(attendant)
             .map(|a| a.record.capacity)
-            .ok_or_else(|| AppError::not_found("attendant"))?;
+            .ok_or_else(|| CoordError::not_found("attendant"))?;
         let t = transition(
             id,
             &[ConversationStatus::Queued],
@@ -110,7 +110,7 @@ impl Actor {
         self.replace_record(record);
         let view = self
             .view(id)
-            .ok_or_else(|| AppError::not_found("conversation"))?;
+            .ok_or_else(|| CoordError::not_found("conversation"))?;
         tracing::info!(conversation = %id, attendant = %attendant, "assigned");
         self.tell_assigned(&view).await;
         Ok(view)
@@ -144,7 +144,7 @@ impl Actor {
         id: ConversationId,
         to: &AttendantId,
         capacity: u32,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         let previous = self
             .model
             .conversations
@@ -180,7 +180,7 @@ impl Actor {
         id: ConversationId,
         to_queue: Option<QueueId>,
         reason: &str,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         let previous = self
             .model
             .conversations
@@ -213,15 +213,12 @@ impl Actor {
         &mut self,
         id: ConversationId,
         to: ConversationStatus,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         let t = transition(id, &OPEN, to, AttendantChange::Keep, None);
         let record = match self.store.transition(t).await {
             Ok(record) => record,
             Err(StoreError::Conflict(_)) => {
-                return Err(AppError::client(
-                    chimpassist_protocol::ErrorCode::Conflict,
-                    "the conversation is not open",
-                ));
+                return Err(CoordError::Conflict("the conversation is not open".into()));
             }
             Err(e) => return Err(e.into()),
         };
@@ -239,7 +236,7 @@ impl Actor {
             .model
             .close_conversation(&id)
             .map(|c| c.customer)
-            .ok_or_else(|| AppError::not_found("conversation"))?;
+            .ok_or_else(|| CoordError::not_found("conversation"))?;
         self.sync_route(id);
         let attendant = record
             .attendant_id
@@ -247,7 +244,7 @@ impl Actor {
             .and_then(|a| self.model.attendants.get(a))
             .map(|a| a.record.public());
         let presence = self.customer_presence_now(&customer.id);
-        let view = conversation_view(&record, &customer, attendant, presence);
+        let view = conversation_view_of(&record, customer.clone(), attendant, presence);
         tracing::info!(conversation = %id, status = to.as_str(), "conversation ended");
         self.announce(view).await;
         if self.model.open_of(&customer.id).is_none() {

@@ -12,6 +12,7 @@
 
 mod actor;
 mod cluster;
+mod error;
 mod lifecycle;
 mod model;
 mod nodes;
@@ -20,6 +21,8 @@ mod replica;
 mod requests;
 mod sockets;
 pub mod wire;
+#[cfg(test)]
+mod wire_tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,11 +37,11 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use cluster::{LeaderRef, Mode};
+pub use error::{CoordError, CoordResult, Failure};
 pub use replica::Replica;
 pub use wire::{AttendantCard, ClusterMessage, NodeId};
 
-use crate::bus::Bus;
-use crate::error::{AppError, AppResult};
+use crate::bus::{Bus, ClusterPayload};
 use cluster::Shared;
 use wire::{Request, Response};
 
@@ -84,7 +87,7 @@ impl Coordinator {
         mode: Mode,
         limits: Limits,
         stop: CancellationToken,
-    ) -> AppResult<(Self, JoinHandle<()>)> {
+    ) -> CoordResult<(Self, JoinHandle<()>)> {
         let shared = Shared::new(store, bus, timing, mode, limits);
         let task = match mode {
             Mode::Solo => shared.lead_alone(&stop).await?,
@@ -128,9 +131,17 @@ impl Coordinator {
         self.shared.replica.observations(queue)
     }
 
-    /// Handles a coordination message from the bus.
-    pub async fn on_message(&self, message: &ClusterMessage) {
-        self.shared.on_message(message).await;
+    /// Handles a coordination message from the bus. One that does not parse (a node of
+    /// another version?) is dropped and handled as a gap: the coordinator may have missed
+    /// something, so it repairs its picture of the other nodes.
+    pub async fn on_message(&self, message: &ClusterPayload) {
+        match ClusterMessage::parse(message) {
+            Ok(message) => self.shared.on_message(&message).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "unreadable coordination message; handled as a gap");
+                self.shared.on_gap().await;
+            }
+        }
     }
 
     /// This node's bus had a gap.
@@ -138,15 +149,15 @@ impl Coordinator {
         self.shared.on_gap().await;
     }
 
-    async fn call(&self, request: Request) -> AppResult<Response> {
+    async fn call(&self, request: Request) -> CoordResult<Response> {
         into_result(self.shared.call(request).await)
     }
 
-    async fn call_done(&self, request: Request) -> AppResult<()> {
+    async fn call_done(&self, request: Request) -> CoordResult<()> {
         self.call(request).await.map(|_| ())
     }
 
-    async fn call_view(&self, request: Request) -> AppResult<ConversationView> {
+    async fn call_view(&self, request: Request) -> CoordResult<ConversationView> {
         match self.call(request).await? {
             Response::Conversation { conversation } => Ok(*conversation),
             other => Err(unexpected(&other)),
@@ -164,9 +175,9 @@ impl Coordinator {
         queue: QueueId,
         subject: Option<String>,
         client: Option<std::net::IpAddr>,
-    ) -> AppResult<ConversationView> {
+    ) -> CoordResult<ConversationView> {
         self.call_view(Request::StartChat {
-            customer,
+            customer: crate::views::customer_view(&customer),
             queue,
             subject,
             client,
@@ -178,7 +189,7 @@ impl Coordinator {
         &self,
         customer: CustomerId,
         conversation: ConversationId,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         self.call_done(Request::EndChat {
             customer,
             conversation,
@@ -187,7 +198,9 @@ impl Coordinator {
     }
 
     pub async fn customer_connected(&self, customer: Customer) {
-        self.shared.customer_connected(customer).await;
+        self.shared
+            .customer_connected(crate::views::customer_view(&customer))
+            .await;
     }
 
     pub async fn customer_disconnected(&self, customer: CustomerId) {
@@ -212,7 +225,7 @@ impl Coordinator {
     pub async fn attendant_connected(
         &self,
         attendant: &Attendant,
-    ) -> AppResult<(Presence, Vec<ConversationView>)> {
+    ) -> CoordResult<(Presence, Vec<ConversationView>)> {
         match into_result(self.shared.attendant_connected(&attendant.id).await)? {
             Response::Welcome {
                 presence,
@@ -230,7 +243,7 @@ impl Coordinator {
         &self,
         attendant: AttendantId,
         presence: Presence,
-    ) -> AppResult<Presence> {
+    ) -> CoordResult<Presence> {
         match self
             .call(Request::SetPresence {
                 attendant,
@@ -262,7 +275,7 @@ impl Coordinator {
         &self,
         attendant: AttendantId,
         queue: Option<QueueId>,
-    ) -> AppResult<ConversationView> {
+    ) -> CoordResult<ConversationView> {
         self.call_view(Request::NextCustomer { attendant, queue })
             .await
     }
@@ -274,7 +287,7 @@ impl Coordinator {
         by: AttendantId,
         conversation: ConversationId,
         to: TransferTarget,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         self.call_done(Request::Transfer {
             by,
             conversation,
@@ -283,13 +296,13 @@ impl Coordinator {
         .await
     }
 
-    pub async fn resolve(&self, by: AttendantId, conversation: ConversationId) -> AppResult<()> {
+    pub async fn resolve(&self, by: AttendantId, conversation: ConversationId) -> CoordResult<()> {
         self.call_done(Request::Resolve { by, conversation }).await
     }
 
     /// Takes a closed conversation back, assigned to `by`: only one they may see (see
     /// [`chimpassist_store::Visibility`]), never by a disabled account.
-    pub async fn reopen(&self, by: AttendantId, conversation: ConversationId) -> AppResult<()> {
+    pub async fn reopen(&self, by: AttendantId, conversation: ConversationId) -> CoordResult<()> {
         self.call_done(Request::Reopen { by, conversation }).await
     }
 
@@ -308,19 +321,16 @@ impl Coordinator {
 }
 
 /// The leader's answer as the caller's result.
-fn into_result(response: Response) -> AppResult<Response> {
+fn into_result(response: Response) -> CoordResult<Response> {
     match response {
-        Response::Failed { error } => Err(match error.retry_after_seconds {
-            Some(secs) => AppError::later(error.code, error.message, Duration::from_secs(secs)),
-            None => AppError::client(error.code, error.message),
-        }),
+        Response::Failed { error } => Err(error.into()),
         Response::NotLeader => Err(unexpected(&response)),
         other => Ok(other),
     }
 }
 
-fn unexpected(response: &Response) -> AppError {
-    AppError::Internal(anyhow::anyhow!(
+fn unexpected(response: &Response) -> CoordError {
+    CoordError::Internal(format!(
         "the coordinator answered {response:?} to a request that does not take it"
     ))
 }

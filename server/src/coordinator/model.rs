@@ -7,9 +7,9 @@ use std::net::IpAddr;
 
 use chimpassist_protocol::{
     AssignmentMode, AttendantId, ChannelObservation, ConversationId, CustomerId, CustomerPresence,
-    Presence, QueueId, QueueObservations, TimestampMs,
+    CustomerView, Presence, QueueId, QueueObservations, TimestampMs,
 };
-use chimpassist_store::{Conversation, Customer, Queue};
+use chimpassist_store::{Conversation, Queue};
 
 use super::wire::AttendantCard;
 use tokio::time::Instant;
@@ -89,7 +89,8 @@ impl AttendantState {
 #[derive(Debug)]
 pub(crate) struct ConvState {
     pub(crate) record: Conversation,
-    pub(crate) customer: Customer,
+    /// As attendants see them (what conversation views show).
+    pub(crate) customer: CustomerView,
     /// The client network the chat request came from (`None`: loaded from the store, or
     /// reopened), counted against the cap on open conversations per network.
     pub(crate) client: Option<IpAddr>,

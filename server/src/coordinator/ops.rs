@@ -5,48 +5,47 @@ use std::net::IpAddr;
 
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationStatus, ConversationView, CustomerId,
-    CustomerPresence, ErrorCode, Presence, QueueId, Role, ServerToAttendant, TransferTarget,
+    CustomerPresence, CustomerView, Presence, QueueId, Role, ServerToAttendant, TransferTarget,
 };
-use chimpassist_store::{AttendantChange, Customer, NewConversation, StoreError, Visibility};
+use chimpassist_store::{AttendantChange, NewConversation, StoreError, Visibility};
 use tokio::time::Instant;
 
 use super::actor::Actor;
+use super::error::{CoordError, CoordResult};
 use super::lifecycle::transition;
 use super::model::{AttendantState, ConvState, CustomerState};
 use super::wire::AttendantCard;
 use crate::bus::BusEvent;
-use crate::error::{AppError, AppResult};
 use crate::views::now_ms;
 
-fn conflict(message: &str) -> AppError {
-    AppError::client(ErrorCode::Conflict, message)
+fn conflict(message: &str) -> CoordError {
+    CoordError::Conflict(message.into())
 }
 
 impl Actor {
     pub(super) async fn start_chat(
         &mut self,
-        customer: Customer,
+        customer: CustomerView,
         queue: QueueId,
         subject: Option<String>,
         client: Option<IpAddr>,
-    ) -> AppResult<ConversationView> {
+    ) -> CoordResult<ConversationView> {
         if let Some(open) = self.model.open_of(&customer.id) {
             return self
                 .view(open)
-                .ok_or_else(|| AppError::not_found("conversation"));
+                .ok_or_else(|| CoordError::not_found("conversation"));
         }
         self.queue_config(&queue)?;
         let cap = self.shared.limits.open_conversations_per_ip;
         if let Some(client) = client
             && self.model.open_from(client) >= cap
         {
-            return Err(AppError::later(
-                ErrorCode::RateLimited,
-                format!(
+            return Err(CoordError::TooMany {
+                message: format!(
                     "{cap} conversations from your network are open already; wait for one to end"
                 ),
-                std::time::Duration::from_secs(60),
-            ));
+                retry_after: std::time::Duration::from_secs(60),
+            });
         }
         let new = NewConversation {
             id: ConversationId::new(),
@@ -85,14 +84,14 @@ impl Actor {
         }
         self.assign_waiting().await;
         self.view(id)
-            .ok_or_else(|| AppError::not_found("conversation"))
+            .ok_or_else(|| CoordError::not_found("conversation"))
     }
 
     pub(super) async fn end_chat(
         &mut self,
         customer: &CustomerId,
         id: ConversationId,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         let c = self
             .model
             .conversations
@@ -181,7 +180,7 @@ impl Actor {
         attendant: AttendantChange,
         to: ConversationStatus,
         capacity: Option<u32>,
-    ) -> AppResult<ConversationView> {
+    ) -> CoordResult<ConversationView> {
         let mut t = transition(
             id,
             &[
@@ -200,7 +199,8 @@ impl Actor {
             .store
             .get_customer(&record.customer_id)
             .await?
-            .ok_or_else(|| AppError::not_found("customer"))?;
+            .map(|c| crate::views::customer_view(&c))
+            .ok_or_else(|| CoordError::not_found("customer"))?;
         let connected = self
             .model
             .customers
@@ -231,7 +231,7 @@ impl Actor {
         self.sync_route(id);
         let view = self
             .view(id)
-            .ok_or_else(|| AppError::not_found("conversation"))?;
+            .ok_or_else(|| CoordError::not_found("conversation"))?;
         tracing::info!(conversation = %id, status = to.as_str(), "conversation reopened");
         self.announce(view.clone()).await;
         Ok(view)
@@ -262,10 +262,10 @@ impl Actor {
         &mut self,
         attendant: &AttendantId,
         presence: Presence,
-    ) -> AppResult<Presence> {
+    ) -> CoordResult<Presence> {
         if presence == Presence::Offline {
-            return Err(AppError::invalid(
-                "presence can be set to online or away; offline follows the connection",
+            return Err(CoordError::Invalid(
+                "presence can be set to online or away; offline follows the connection".into(),
             ));
         }
         let state = self
@@ -273,7 +273,7 @@ impl Actor {
             .attendants
             .get_mut(attendant)
             .filter(|a| !a.record.disabled)
-            .ok_or_else(|| AppError::client(ErrorCode::Forbidden, "this account is disabled"))?;
+            .ok_or_else(CoordError::disabled)?;
         state.presence = presence;
         state.last_seen = Instant::now();
         self.sync_attendant_presence(attendant);
@@ -317,18 +317,15 @@ impl Actor {
         &mut self,
         attendant: &AttendantId,
         queue: Option<QueueId>,
-    ) -> AppResult<ConversationView> {
+    ) -> CoordResult<ConversationView> {
         let state = self.enabled(attendant)?;
         let queues = match queue {
             Some(q) if state.record.queues.contains(&q) => vec![q],
-            Some(_) => return Err(AppError::forbidden()),
+            Some(_) => return Err(CoordError::forbidden()),
             None => state.record.queues.clone(),
         };
         if state.free_capacity() == 0 {
-            return Err(AppError::client(
-                ErrorCode::AtCapacity,
-                "you are at capacity",
-            ));
+            return Err(CoordError::AtCapacity("you are at capacity".into()));
         }
         let eligible: Vec<_> = queues
             .into_iter()
@@ -344,7 +341,7 @@ impl Actor {
         let next = self
             .model
             .oldest_waiting(&eligible)
-            .ok_or_else(|| AppError::client(ErrorCode::QueueEmpty, "nobody is waiting"))?;
+            .ok_or_else(|| CoordError::QueueEmpty)?;
         let view = self.assign(next, attendant).await?;
         self.push_positions().await;
         self.refresh_observations().await;
@@ -353,16 +350,16 @@ impl Actor {
 
     /// `id`'s current record, if the account exists and is enabled: every operation an
     /// attendant asks for is decided on it, never on what their socket knew when it opened.
-    fn enabled(&self, id: &AttendantId) -> AppResult<&AttendantState> {
+    fn enabled(&self, id: &AttendantId) -> CoordResult<&AttendantState> {
         self.model
             .attendants
             .get(id)
             .filter(|a| !a.record.disabled)
-            .ok_or_else(|| AppError::client(ErrorCode::Forbidden, "this account is disabled"))
+            .ok_or_else(CoordError::disabled)
     }
 
     /// Admins may act on any open conversation, others on the ones they hold.
-    fn held_by(&self, by: &AttendantId, id: ConversationId) -> AppResult<()> {
+    fn held_by(&self, by: &AttendantId, id: ConversationId) -> CoordResult<()> {
         let me = &self.enabled(by)?.record;
         let c = self
             .model
@@ -372,7 +369,7 @@ impl Actor {
         if me.role == Role::Admin || c.record.attendant_id.as_ref() == Some(by) {
             Ok(())
         } else {
-            Err(AppError::forbidden())
+            Err(CoordError::forbidden())
         }
     }
 
@@ -381,7 +378,7 @@ impl Actor {
         by: &AttendantId,
         id: ConversationId,
         to: TransferTarget,
-    ) -> AppResult<()> {
+    ) -> CoordResult<()> {
         self.held_by(by, id)?;
         match to {
             TransferTarget::Attendant(target) => {
@@ -392,9 +389,8 @@ impl Actor {
                     .filter(|a| !a.record.disabled && a.presence != Presence::Offline)
                     .ok_or_else(|| conflict("that attendant is not available"))?;
                 if t.free_capacity() == 0 {
-                    return Err(AppError::client(
-                        ErrorCode::AtCapacity,
-                        "that attendant is at capacity",
+                    return Err(CoordError::AtCapacity(
+                        "that attendant is at capacity".into(),
                     ));
                 }
                 let capacity = t.record.capacity;
@@ -409,7 +405,11 @@ impl Actor {
         Ok(())
     }
 
-    pub(super) async fn resolve(&mut self, by: &AttendantId, id: ConversationId) -> AppResult<()> {
+    pub(super) async fn resolve(
+        &mut self,
+        by: &AttendantId,
+        id: ConversationId,
+    ) -> CoordResult<()> {
         self.held_by(by, id)?;
         self.finish(id, ConversationStatus::Resolved).await?;
         self.assign_waiting().await;
@@ -418,21 +418,20 @@ impl Actor {
 
     /// Takes a closed conversation back for `by`: only one they may see (their queues', one
     /// they ever held; admins any), never by a disabled account.
-    pub(super) async fn reopen(&mut self, by: &AttendantId, id: ConversationId) -> AppResult<()> {
+    pub(super) async fn reopen(&mut self, by: &AttendantId, id: ConversationId) -> CoordResult<()> {
         let me = self.enabled(by)?.record.clone();
         if !self.model.conversations.contains_key(&id) {
             let record = self
                 .store
                 .get_conversation(&id)
                 .await?
-                .ok_or_else(|| AppError::not_found("conversation"))?;
+                .ok_or_else(|| CoordError::not_found("conversation"))?;
             let sees = Visibility::for_role(&me.id, me.role, &me.queues);
             let visible = sees.allows(&record, &[])
                 || sees.allows(&record, &self.store.conversation_attendants(&id).await?);
             if !visible {
-                return Err(AppError::client(
-                    ErrorCode::Forbidden,
-                    "this conversation is not in your queues and was never yours",
+                return Err(CoordError::Forbidden(
+                    "this conversation is not in your queues and was never yours".into(),
                 ));
             }
         }

@@ -3,6 +3,7 @@
 use tokio::time::Instant;
 
 use super::actor::{Actor, done, failed};
+use super::error::CoordError;
 use super::model::QueueState;
 use super::wire::{NodeId, Request, Response};
 
@@ -19,7 +20,7 @@ impl Actor {
                 Ok(conversation) => Response::Conversation {
                     conversation: Box::new(conversation),
                 },
-                Err(e) => failed(&e),
+                Err(e) => failed(e),
             },
             Request::EndChat {
                 customer,
@@ -41,7 +42,7 @@ impl Actor {
                 let id = match &entry {
                     super::wire::Connections::Attendant { attendant, .. } => attendant.clone(),
                     super::wire::Connections::Customer { .. } => {
-                        return failed(&crate::error::AppError::invalid("not an attendant"));
+                        return failed(CoordError::Invalid("not an attendant".into()));
                     }
                 };
                 self.connections(&node, entry).await;
@@ -52,7 +53,7 @@ impl Actor {
                 presence,
             } => match self.set_presence(&attendant, presence).await {
                 Ok(presence) => Response::Presence { presence },
-                Err(e) => failed(&e),
+                Err(e) => failed(e),
             },
             Request::AttendantReplied {
                 attendant,
@@ -66,7 +67,7 @@ impl Actor {
                     Ok(conversation) => Response::Conversation {
                         conversation: Box::new(conversation),
                     },
-                    Err(e) => failed(&e),
+                    Err(e) => failed(e),
                 }
             }
             Request::Transfer {

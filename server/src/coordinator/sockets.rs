@@ -1,15 +1,15 @@
 //! Who is connected, cluster-wide: the nodes' socket reports turned into customers and
 //! attendants arriving and leaving.
 
-use chimpassist_protocol::{AttendantId, CustomerId, CustomerPresence, ErrorCode, Presence};
-use chimpassist_store::{Customer, Visibility};
+use chimpassist_protocol::{AttendantId, CustomerId, CustomerPresence, CustomerView, Presence};
+use chimpassist_store::Visibility;
 use tokio::time::Instant;
 
 use super::actor::{Actor, failed};
+use super::error::CoordError;
 use super::model::CustomerState;
 use super::nodes::Changes;
 use super::wire::{AttendantCard, Connections, NodeId, Response};
-use crate::error::AppError;
 
 impl Actor {
     /// A node's report on one customer's or attendant's sockets there.
@@ -69,7 +69,7 @@ impl Actor {
     /// active); with the last one gone, the session keep-alive starts counting.
     async fn customer_sockets(
         &mut self,
-        record: Option<Customer>,
+        record: Option<CustomerView>,
         id: &CustomerId,
         delta: i64,
         hint: CustomerPresence,
@@ -160,10 +160,7 @@ impl Actor {
     /// now.
     pub(super) fn welcome(&self, id: &AttendantId) -> Response {
         let Some(state) = self.model.attendants.get(id).filter(|a| !a.record.disabled) else {
-            return failed(&AppError::client(
-                ErrorCode::Forbidden,
-                "this account is disabled",
-            ));
+            return failed(CoordError::disabled());
         };
         let me = &state.record;
         let sees = Visibility::for_role(&me.id, me.role, &me.queues);

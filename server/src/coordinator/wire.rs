@@ -3,15 +3,22 @@
 //! One serialisable [`Request`] type serves both ways a request reaches the leader's actor:
 //! through an in-process channel when this node leads, through the bus otherwise. So the
 //! single-node server and a cluster run the very same decisions.
+//!
+//! The bus carries these messages as opaque JSON ([`ClusterPayload`]): this vocabulary is
+//! the coordinator's, encoded and parsed only here. It names people by id, or by the few
+//! fields the leader decides from ([`AttendantCard`], a customer's `CustomerView`): never a
+//! stored record, so no password hash crosses the broker.
 
 use chimpassist_protocol::{
     AttendantId, AttendantPublic, ConversationId, ConversationView, CustomerId, CustomerPresence,
-    ErrorBody, Presence, QueueId, QueueObservations, Role, TransferTarget,
+    CustomerView, Presence, QueueId, QueueObservations, Role, TransferTarget,
 };
-use chimpassist_store::{Attendant, Customer, Queue};
+use chimpassist_store::{Attendant, Queue};
 use serde::{Deserialize, Serialize};
 
 use super::Route;
+use super::error::Failure;
+use crate::bus::{BusEvent, ClusterPayload};
 
 /// A server process in a cluster: random per start, so a restarted node is a new node.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -85,7 +92,8 @@ impl AttendantCard {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     StartChat {
-        customer: Customer,
+        /// As attendants see them: what the leader puts in conversation views.
+        customer: CustomerView,
         queue: QueueId,
         subject: Option<String>,
         /// The client network it came from (the open-conversation cap counts by it).
@@ -188,7 +196,7 @@ impl Request {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Connections {
     Customer {
-        customer: Customer,
+        customer: CustomerView,
         count: u32,
         /// As this node last heard it: restores it on a new leader.
         presence: CustomerPresence,
@@ -217,7 +225,7 @@ pub enum Response {
         conversations: Vec<ConversationView>,
     },
     Failed {
-        error: ErrorBody,
+        error: Failure,
     },
     /// The addressed node does not lead (any more): ask the current leader.
     NotLeader,
@@ -273,4 +281,16 @@ pub enum ClusterMessage {
         reset: bool,
         updates: Vec<ReplicaUpdate>,
     },
+}
+
+impl ClusterMessage {
+    /// As a bus event, for every node's coordinator.
+    pub(crate) fn to_event(&self) -> Result<BusEvent, serde_json::Error> {
+        ClusterPayload::encode(self).map(|message| BusEvent::Cluster { message })
+    }
+
+    /// Parses what another node's coordinator (or this one) published.
+    pub(crate) fn parse(payload: &ClusterPayload) -> Result<Self, serde_json::Error> {
+        payload.decode()
+    }
 }

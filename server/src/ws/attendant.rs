@@ -80,7 +80,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: Sign
                 true,
             )
         }
-        Err(e) => (ServerToAttendant::error(e.body()), false),
+        Err(e) => (ServerToAttendant::error(AppError::from(e).body()), false),
     };
     let ok = send_text(&mut sink, encode(&welcome)).await && welcomed;
     let points = visible_points(&state, &me, resume).await;

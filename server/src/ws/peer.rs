@@ -27,6 +27,12 @@ impl From<AppError> for Failure {
     }
 }
 
+impl From<crate::coordinator::CoordError> for Failure {
+    fn from(error: crate::coordinator::CoordError) -> Self {
+        AppError::from(error).into()
+    }
+}
+
 /// One side of the conversation protocol.
 #[async_trait]
 pub(super) trait Peer: Send {

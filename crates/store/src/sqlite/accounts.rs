@@ -76,7 +76,7 @@ pub(crate) fn create_customer(conn: &Connection, c: &Customer) -> StoreResult<Cu
 /// latest proof: a later token without profile claims leaves the profile unproven again.
 pub(crate) fn upsert_verified_customer(conn: &Connection, c: &Customer) -> StoreResult<Customer> {
     let Some(external_id) = c.external_id.as_deref() else {
-        return Err(StoreError::Internal(
+        return Err(StoreError::internal(
             "upsert_verified_customer needs an external_id".to_owned(),
         ));
     };
@@ -154,7 +154,7 @@ fn attendant_from_row(row: &Row<'_>) -> rusqlite::Result<Attendant> {
 }
 
 fn queues_json(queues: &[QueueId]) -> StoreResult<String> {
-    serde_json::to_string(queues).map_err(|e| StoreError::Internal(e.to_string()))
+    serde_json::to_string(queues).map_err(StoreError::internal)
 }
 
 /// Stores the e-mail lower-cased (the model's promise); the unique index then makes a

@@ -24,10 +24,10 @@ impl From<rusqlite::Error> for StoreError {
                 | ErrorCode::PermissionDenied
                 | ErrorCode::FileLockingProtocolFailed
                 | ErrorCode::OutOfMemory => StoreError::Unavailable(err.to_string()),
-                _ => StoreError::Internal(err.to_string()),
+                _ => StoreError::internal(err),
             },
             rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
-            _ => StoreError::Internal(err.to_string()),
+            _ => StoreError::internal(err),
         }
     }
 }

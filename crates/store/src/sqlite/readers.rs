@@ -57,7 +57,7 @@ impl Readers {
             result
         })
         .await
-        .map_err(|e| StoreError::Internal(format!("a read task failed: {e}")))?
+        .map_err(|e| StoreError::internal(format!("a read task failed: {e}")))?
     }
 }
 

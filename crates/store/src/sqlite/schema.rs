@@ -200,7 +200,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> StoreResult<()> {
         let current: usize = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         let Some(sql) = MIGRATIONS.get(current) else {
             if current > MIGRATIONS.len() {
-                return Err(StoreError::Internal(format!(
+                return Err(StoreError::internal(format!(
                     "the database has schema version {current}; this build knows up to {}",
                     MIGRATIONS.len()
                 )));

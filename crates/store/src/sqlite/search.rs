@@ -57,7 +57,7 @@ pub(crate) fn search(
         Visibility::All => (true, "", &[]),
         Visibility::Attendant { id, queues } => (false, id.as_str(), queues),
     };
-    let queues = serde_json::to_string(queues).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let queues = serde_json::to_string(queues).map_err(StoreError::internal)?;
     let mut stmt = conn.prepare_cached(SEARCH)?;
     let rows = stmt.query_map(
         params![

@@ -132,7 +132,7 @@ where
         };
         // A bug in one job must not take the writer (and every later write) down with it.
         let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
-            .unwrap_or_else(|_| Err(StoreError::Internal("a write job panicked".to_owned())));
+            .unwrap_or_else(|_| Err(StoreError::internal("a write job panicked")));
         let ok = result.is_ok();
         self.result = Some(result);
         ok
@@ -147,7 +147,7 @@ where
             (None, Some(err)) => Err(StoreError::Unavailable(format!(
                 "the write could not start: {err}"
             ))),
-            (None, None) => Err(StoreError::Internal("a write job never ran".to_owned())),
+            (None, None) => Err(StoreError::internal("a write job never ran")),
         };
         // The caller may have stopped waiting; the write stands either way.
         let _ = self.reply.send(result);

@@ -9,8 +9,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{INBOX, Input, LEASE, LeaderRef, Mode, Reign, Shared};
 use crate::coordinator::actor::Actor;
+use crate::coordinator::error::CoordResult;
 use crate::coordinator::wire::{NodeId, Request};
-use crate::error::AppResult;
 use crate::views::now_ms;
 
 impl Shared {
@@ -40,7 +40,7 @@ impl Shared {
     pub(crate) async fn lead_alone(
         self: &Arc<Self>,
         stop: &CancellationToken,
-    ) -> AppResult<JoinHandle<()>> {
+    ) -> CoordResult<JoinHandle<()>> {
         let (rx, reign_stop) = self.install_reign(1, stop);
         let actor = match Actor::load(Arc::clone(self), 1).await {
             Ok(actor) => actor,

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use super::{Input, LeaderRef, Shared};
-use crate::bus::BusEvent;
 use crate::coordinator::wire::{ClusterMessage, NodeId, Request, Response};
 
 impl Shared {
@@ -100,8 +99,12 @@ impl Shared {
             id,
             response,
         };
-        if let Err(e) = self.bus.publish(BusEvent::Cluster { message }).await {
-            tracing::debug!(error = %e, "coordinator reply not sent");
+        let sent = match message.to_event() {
+            Ok(event) => self.bus.publish(event).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(error) = sent {
+            tracing::debug!(%error, "coordinator reply not sent");
         }
     }
 

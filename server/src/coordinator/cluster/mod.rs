@@ -33,8 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chimpassist_protocol::{AttendantId, CustomerId};
-use chimpassist_store::{Customer, Store};
+use chimpassist_protocol::{AttendantId, CustomerId, CustomerView};
+use chimpassist_store::Store;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -43,10 +43,11 @@ mod election;
 mod inbound;
 mod outbox;
 
+use super::error::CoordError;
 use super::replica::Replica;
 use super::wire::{ClusterMessage, NodeId, Request, Response};
 use super::{Limits, Timing};
-use crate::bus::{Bus, BusEvent};
+use crate::bus::Bus;
 
 /// The store lease whose holder coordinates.
 const LEASE: &str = "coordinator";
@@ -100,7 +101,7 @@ struct Reign {
 /// This node's sockets, as reported to the leader.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
-    customers: HashMap<CustomerId, (Customer, u32)>,
+    customers: HashMap<CustomerId, (CustomerView, u32)>,
     attendants: HashMap<AttendantId, u32>,
     /// A report may not have reached the leader: send a snapshot at the next chance.
     dirty: bool,
@@ -274,11 +275,15 @@ impl Shared {
             id,
             request: Box::new(request),
         };
-        if let Err(e) = self.bus.publish(BusEvent::Cluster { message }).await {
+        let sent = match message.to_event() {
+            Ok(event) => self.bus.publish(event).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(error) = sent {
             if let Some(id) = id {
                 self.forget_pending(id);
             }
-            return Sent::Unreachable(e.to_string());
+            return Sent::Unreachable(error);
         }
         answer.map_or(Sent::Told, |answer| Sent::Waiting(answer, id))
     }
@@ -359,9 +364,6 @@ impl Shared {
 
 fn unavailable(message: &str) -> Response {
     Response::Failed {
-        error: chimpassist_protocol::ErrorBody::new(
-            chimpassist_protocol::ErrorCode::Unavailable,
-            message,
-        ),
+        error: CoordError::Unavailable(message.into()).into(),
     }
 }

@@ -1,8 +1,7 @@
 //! This node's sockets: counted per customer and attendant, reported to the leader as
 //! absolute counts, and all at once in a snapshot when the leader may lack them.
 
-use chimpassist_protocol::{AttendantId, CustomerId};
-use chimpassist_store::Customer;
+use chimpassist_protocol::{AttendantId, CustomerId, CustomerView};
 
 use super::{SNAPSHOT_PART, Sent, Shared};
 use crate::coordinator::wire::{Connections, Request, Response};
@@ -10,7 +9,7 @@ use crate::coordinator::wire::{Connections, Request, Response};
 impl Shared {
     // --- this node's sockets ---------------------------------------------------------------
 
-    pub(crate) async fn customer_connected(&self, customer: Customer) {
+    pub(crate) async fn customer_connected(&self, customer: CustomerView) {
         let mut outbox = self.outbox.lock().await;
         let entry = outbox
             .customers
@@ -35,7 +34,7 @@ impl Shared {
         self.tell_locked(&mut outbox, request).await;
     }
 
-    fn customer_report(&self, customer: &Customer, count: u32) -> Request {
+    fn customer_report(&self, customer: &CustomerView, count: u32) -> Request {
         Request::Connections {
             node: self.me.clone(),
             entry: Connections::Customer {
