@@ -152,7 +152,10 @@ async fn set_user_and_reset_user_rotate_the_identity_cleanly() {
             vec![],
         )
         .await;
-    browser.wait_shadow(W, "button.ca-start").await;
+    // Enabled once the server has welcomed the new identity.
+    browser
+        .wait_shadow(W, "button.ca-start:not([disabled])")
+        .await;
     browser.wait_shadow_gone(W, ".ca-msg").await;
     assert!(
         !browser.shadow_query(W, "input[name=name]").await,

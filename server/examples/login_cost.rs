@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
     config.logins_per_minute_per_ip = u32::MAX;
 
     // The checks alone.
-    let edge = Edge::new(&config, 1000);
+    let edge = Edge::new(&config.edge_limits(), 1000);
     let client = ClientIp("198.51.100.7".parse()?);
     let calls = 200_000u32;
     let start = Instant::now();

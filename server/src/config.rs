@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 use crate::bus::{MqttSettings, MqttSettingsError};
-use crate::edge::TrustedProxies;
+use crate::edge::{self, TrustedProxies};
 
 /// Chimp Assist: an open-source customer-service live chat.
 #[derive(Debug, Parser)]
@@ -375,6 +375,21 @@ impl Config {
 
     pub fn heartbeat(&self) -> Duration {
         Duration::from_secs(self.heartbeat_seconds.max(1))
+    }
+
+    /// The edge's limits (connections, rate limits, timeouts), timeouts at least 1 s.
+    pub fn edge_limits(&self) -> edge::Limits {
+        edge::Limits {
+            trusted_proxies: self.trusted_proxies.clone(),
+            max_connections_per_ip: self.max_connections_per_ip,
+            requests_per_minute_per_ip: self.requests_per_minute_per_ip,
+            new_customers_per_minute_per_ip: self.new_customers_per_minute_per_ip,
+            chats_per_minute_per_ip: self.chats_per_minute_per_ip,
+            callbacks_per_minute_per_ip: self.callbacks_per_minute_per_ip,
+            logins_per_minute_per_ip: self.logins_per_minute_per_ip,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds.max(1)),
+            request_timeout: Duration::from_secs(self.request_timeout_seconds.max(1)),
+        }
     }
 
     pub fn cache_ttl(&self) -> Duration {

@@ -19,6 +19,7 @@ pub mod assets;
 pub mod auth;
 pub mod backoff;
 pub mod bus;
+pub mod cache;
 pub mod config;
 pub mod coordinator;
 pub mod delivery;

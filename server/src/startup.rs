@@ -32,7 +32,7 @@ use crate::backoff::Backoff;
 use crate::bus::{Bus, LocalBus, MqttBus, MqttSettings};
 use crate::config::Config;
 use crate::coordinator::{Coordinator, Mode, Timing};
-use crate::delivery::Hub;
+use crate::delivery::Delivery;
 use crate::edge::Edge;
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -159,12 +159,19 @@ impl Running {
             stop.clone(),
         )
         .await?;
+        let delivery = Delivery::new(
+            Arc::clone(&dyn_store),
+            Arc::clone(&bus),
+            coordinator.clone(),
+            &metrics,
+        );
+        let deliveries = delivery.spawn();
         let state = Arc::new(AppState {
             edge,
             config,
             store: dyn_store,
             bus,
-            hub: Hub::new(),
+            delivery,
             coordinator,
             auth,
             metrics,
@@ -172,7 +179,6 @@ impl Running {
             upstream: Default::default(),
             stop,
         });
-        let deliveries = crate::delivery::spawn(Arc::clone(&state));
         Ok(Self {
             state,
             backend,
@@ -215,7 +221,10 @@ impl Application {
             );
         }
         let stop = CancellationToken::new();
-        let edge = Edge::new(&config, connection_cap(config.max_connections));
+        let edge = Edge::new(
+            &config.edge_limits(),
+            connection_cap(config.max_connections),
+        );
         let stage = match MongoTarget::from_config(&config)? {
             None => {
                 let backend = Backend::embedded(&config)?;

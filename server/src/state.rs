@@ -5,12 +5,12 @@ use std::sync::Arc;
 use chimpassist_store::Store;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::upstream::UpstreamCache;
 use crate::auth::Auth;
 use crate::bus::Bus;
+use crate::cache::Caches;
 use crate::config::Config;
 use crate::coordinator::Coordinator;
-use crate::delivery::Hub;
+use crate::delivery::Delivery;
 use crate::edge::Edge;
 use crate::metrics::Metrics;
 
@@ -19,14 +19,14 @@ pub struct AppState {
     pub config: Config,
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
-    pub hub: Arc<Hub>,
+    /// The message path and this node's connections.
+    pub delivery: Delivery,
     pub coordinator: Coordinator,
     pub auth: Auth,
     pub metrics: Metrics,
     pub http: reqwest::Client,
-    /// The statistics proxy's cache. Its type lives in `api` (its only user): state knows
-    /// that edge's type, nothing below calls it.
-    pub upstream: UpstreamCache,
+    /// Queue numbers and statistics answers, kept `CACHE_SECONDS`.
+    pub upstream: Caches,
     /// Client addresses, connection slots, rate limits.
     pub edge: Arc<Edge>,
     /// Fires when the server begins shutting down.

@@ -4,6 +4,7 @@
 mod apt;
 mod backoffice;
 mod cmd;
+mod cycles;
 mod files;
 mod setup;
 mod tasks;
@@ -29,6 +30,8 @@ Commands:
   test                    Install missing prerequisites, then run every check: fmt,
                           clippy, tests, and the wasm32 build of the browser crates.
                           Prints a summary; exits non-zero if any step failed.
+  cycles                  Check that no two top-level modules of a crate import each
+                          other, directly or through others (`test` runs it too).
   widget                  Build the customer widget's release assets into dist/ (WASM,
                           loader, npm package) and check the size budget.
   backoffice              Build the attendant back-office's release assets into
@@ -66,6 +69,9 @@ fn dispatch(args: &[String]) -> cmd::Result {
         "test" => no_args("test", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| tasks::test()),
+        "cycles" => no_args("cycles", rest)
+            .and_then(|()| enter_workspace_root())
+            .and_then(|()| cycles::check()),
         "widget" => no_args("widget", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::Run))

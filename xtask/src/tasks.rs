@@ -33,6 +33,11 @@ const TEST_STEPS: &[Step] = &[
         },
     },
     Step {
+        // No import cycles between a crate's top-level modules (docs/architecture.md).
+        name: "module cycles",
+        run: crate::cycles::check,
+    },
+    Step {
         // The front ends' browser-only code is compiled for wasm32 only, so lint it there too.
         name: "clippy wasm32",
         run: || {

@@ -154,7 +154,7 @@ pub(super) async fn revoke(
 ) {
     tracing::info!(%attendant, ?reason, "closing the attendant's sockets");
     crate::delivery::publish(
-        state,
+        &state.delivery,
         BusEvent::Revoke {
             attendant,
             sessions,

@@ -114,7 +114,7 @@ pub(super) async fn create_note(
     }
     for attendant in recipients {
         let frame = ServerToAttendant::Note { note: note.clone() };
-        crate::delivery::publish(&state, BusEvent::Attendant { attendant, frame }).await;
+        crate::delivery::publish(&state.delivery, BusEvent::Attendant { attendant, frame }).await;
     }
     Ok((StatusCode::CREATED, Json(note)))
 }

@@ -45,8 +45,7 @@ pub(super) async fn queue_stats(
     }
     let (observations, ewt) = state
         .upstream
-        .queue_stats(&state, &queue)
-        .await
+        .queue_stats(state.config.cache_ttl(), &state.coordinator, &queue)
         .ok_or_else(|| AppError::not_found("queue"))?;
     Ok(Json(QueueStats {
         observations: keys.contains(&"observations").then_some(observations),

@@ -1,17 +1,15 @@
-//! The statistics proxy (your `STATISTICS_BASE_ENDPOINT`) and the short caches in front of
-//! it and of the public queue numbers.
+//! The statistics proxy (your `STATISTICS_BASE_ENDPOINT`), behind the short cache in
+//! [`crate::cache`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use chimpassist_protocol::{CustomerId, ErrorCode, QueueId, QueueObservations};
+use chimpassist_protocol::{CustomerId, ErrorCode};
 use chimpassist_store::Attendant;
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::time::Instant;
 
 use super::extract::{AppPath, AppQuery, CurrentAttendant};
 use crate::access;
@@ -19,51 +17,6 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(5);
-/// Most cached upstream answers kept; the cache is emptied when full.
-const MAX_CACHED: usize = 10_000;
-
-/// Queue numbers with their EWT, as cached.
-type QueueNumbers = (QueueObservations, u32);
-
-/// Time-bounded caches.
-#[derive(Debug, Default)]
-pub struct UpstreamCache {
-    stats: Mutex<HashMap<QueueId, (Instant, QueueNumbers)>>,
-    answers: Mutex<HashMap<String, (Instant, Value)>>,
-}
-
-impl UpstreamCache {
-    /// Queue numbers, at most `CACHE_SECONDS` old.
-    pub async fn queue_stats(&self, state: &AppState, queue: &QueueId) -> Option<QueueNumbers> {
-        let ttl = state.config.cache_ttl();
-        let mut cache = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, value)) = cache.get(queue)
-            && at.elapsed() < ttl
-        {
-            return Some(value.clone());
-        }
-        let value = state.coordinator.observations(queue)?;
-        cache.insert(queue.clone(), (Instant::now(), value.clone()));
-        Some(value)
-    }
-
-    fn cached(&self, url: &str, ttl: Duration) -> Option<Value> {
-        let cache = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .get(url)
-            .filter(|(at, _)| at.elapsed() < ttl)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn store(&self, url: String, value: Value) {
-        let mut cache = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= MAX_CACHED {
-            cache.clear();
-        }
-        cache.insert(url, (Instant::now(), value));
-    }
-}
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct Range {
     /// `24h` or `7d`; or give `start_date_time` and `end_date_time`.

@@ -6,14 +6,11 @@
 //! An `assigned` frame is completed as a value, once for all of its attendant's connections
 //! (the first to need it reads; the others wait for that read).
 
-use std::sync::Arc;
-
 use chimpassist_protocol::{ConversationView, ServerToAttendant};
 use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
 
-use super::{Frame, Outbound};
-use crate::state::AppState;
+use super::{Delivery, Frame, Outbound};
 use crate::views::message_view;
 
 /// Conversations read at once for a `welcome`: an attendant who sees 1,000 open
@@ -24,9 +21,12 @@ const CONCURRENT_READS: usize = 16;
 const RELAY_QUEUE: usize = 8;
 
 /// Adds the details to every view, keeping their order.
-pub async fn with_details(state: &AppState, views: Vec<ConversationView>) -> Vec<ConversationView> {
+pub async fn with_details(
+    delivery: &Delivery,
+    views: Vec<ConversationView>,
+) -> Vec<ConversationView> {
     stream::iter(views)
-        .map(|view| with_detail(state, view))
+        .map(|view| with_detail(delivery, view))
         .buffered(CONCURRENT_READS)
         .collect()
         .await
@@ -37,10 +37,10 @@ pub async fn with_details(state: &AppState, views: Vec<ConversationView>) -> Vec
 ///
 /// The coordinator's views carry `last_seq` as of the conversation's last state change
 /// (messages do not pass through it), so it is raised to the last message's here.
-async fn with_detail(state: &AppState, mut view: ConversationView) -> ConversationView {
+async fn with_detail(delivery: &Delivery, mut view: ConversationView) -> ConversationView {
     let (last, receipts) = tokio::join!(
-        state.store.messages_before(&view.id, None, 1),
-        state.store.receipts(&view.id)
+        delivery.store.messages_before(&view.id, None, 1),
+        delivery.store.receipts(&view.id)
     );
     match last {
         Ok(messages) => {
@@ -62,13 +62,13 @@ async fn with_detail(state: &AppState, mut view: ConversationView) -> Conversati
 /// `assigned` frame on the way. Later frames wait for it, so the order is kept. Ends when
 /// either side closes.
 pub fn complete_assigned(
-    state: Arc<AppState>,
+    delivery: Delivery,
     mut from_hub: mpsc::Receiver<Outbound>,
 ) -> mpsc::Receiver<Outbound> {
     let (tx, rx) = mpsc::channel(RELAY_QUEUE);
     tokio::spawn(async move {
         while let Some(frame) = from_hub.recv().await {
-            let frame = complete(&state, frame).await;
+            let frame = complete(&delivery, frame).await;
             if tx.send(frame).await.is_err() {
                 break;
             }
@@ -78,13 +78,13 @@ pub fn complete_assigned(
 }
 
 /// An `assigned` frame with its details; any other frame as it is.
-async fn complete(state: &AppState, frame: Outbound) -> Outbound {
+async fn complete(delivery: &Delivery, frame: Outbound) -> Outbound {
     let Frame::Attendant(ServerToAttendant::Assigned { conversation }) = frame.frame() else {
         return frame;
     };
     frame
         .completed(|| async {
-            let conversation = with_detail(state, conversation.clone()).await;
+            let conversation = with_detail(delivery, conversation.clone()).await;
             Outbound::from(ServerToAttendant::Assigned { conversation })
         })
         .await

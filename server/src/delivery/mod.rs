@@ -2,8 +2,8 @@
 //! show it, on every node. The API and the WebSocket handlers both call down into it; it
 //! calls neither.
 //!
-//! The path: [`send`] stores, then [`publish`]es a [`BusEvent`]; every node's [`spawn`]ed
-//! task hands each event to its [`Hub`], which gives each matching connection one shared
+//! The path: [`send`] stores, then [`publish`]es a [`BusEvent`]; every node's
+//! task ([`Delivery::spawn`]) hands each event to its [`Hub`], which gives each matching connection one shared
 //! [`Outbound`]; an attendant connection's relay completes `assigned` frames ([`enrich`]);
 //! the connection's writer encodes and sends.
 //!
@@ -28,37 +28,88 @@ mod send;
 
 use std::sync::Arc;
 
+use chimpassist_store::Store;
+use prometheus_client::metrics::counter::Counter;
 use tokio::task::JoinHandle;
 
-use crate::bus::{BusEvent, RecvError};
-use crate::state::AppState;
+use crate::bus::{Bus, BusEvent, RecvError};
+use crate::coordinator::Coordinator;
+use crate::metrics::Metrics;
 
 pub use frame::{Frame, Outbound, ServerFrame};
 pub use hub::{Desk, Hub, Kill, Registration};
 pub use send::{Author, Found, append_and_deliver, find_route, publish, record_receipt};
 
-/// Hands bus events to this node's hub, and the coordinator's own messages to it — in one
-/// task, so a replica update is applied before the frames published after it are delivered.
-/// After a gap in the bus (the hub lagged behind it, or the nodes were cut off from each
-/// other) connections may have missed events: they are cut, and clients resume from the
-/// store; the coordinator repairs its own picture.
-pub fn spawn(state: Arc<AppState>) -> JoinHandle<()> {
-    let mut events = state.bus.subscribe();
-    tokio::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(event) => match &*event {
-                    BusEvent::Cluster { message } => state.coordinator.on_message(message).await,
-                    _ => state.hub.deliver(&event),
-                },
-                Err(RecvError::Gap(cause)) => {
-                    tracing::warn!(%cause, "gap in the bus; cutting connections");
-                    state.metrics.bus_gaps.inc();
-                    state.hub.cut_all();
-                    state.coordinator.on_gap().await;
-                }
-                Err(RecvError::Closed) => break,
-            }
+/// What the message path needs, and nothing else: the edges hold one (in the app state) and
+/// pass it down, so this module never reaches back up for the whole state.
+#[derive(Clone)]
+pub struct Delivery {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub coordinator: Coordinator,
+    /// This node's connections.
+    pub hub: Arc<Hub>,
+    metrics: Counters,
+}
+
+/// The counters the message path moves (shared with `/metrics`).
+#[derive(Clone)]
+struct Counters {
+    messages_stored: Counter,
+    messages_duplicate: Counter,
+    bus_gaps: Counter,
+}
+
+impl Delivery {
+    pub fn new(
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        coordinator: Coordinator,
+        metrics: &Metrics,
+    ) -> Self {
+        Self {
+            store,
+            bus,
+            coordinator,
+            hub: Hub::new(),
+            metrics: Counters {
+                messages_stored: metrics.messages_stored.clone(),
+                messages_duplicate: metrics.messages_duplicate.clone(),
+                bus_gaps: metrics.bus_gaps.clone(),
+            },
         }
-    })
+    }
+
+    /// Hands bus events to this node's hub, and the coordinator's own messages to it — in
+    /// one task, so a replica update is applied before the frames published after it are
+    /// delivered. After a gap in the bus (the hub lagged behind it, or the nodes were cut off
+    /// from each other) connections may have missed events: they are cut, and clients resume
+    /// from the store; the coordinator repairs its own picture.
+    pub fn spawn(&self) -> JoinHandle<()> {
+        let mut events = self.bus.subscribe();
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) => match &*event {
+                        BusEvent::Cluster { message } => this.coordinator.on_message(message).await,
+                        _ => this.hub.deliver(&event),
+                    },
+                    Err(RecvError::Gap(cause)) => {
+                        tracing::warn!(%cause, "gap in the bus; cutting connections");
+                        this.metrics.bus_gaps.inc();
+                        this.hub.cut_all();
+                        this.coordinator.on_gap().await;
+                    }
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        })
+    }
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery").finish_non_exhaustive()
+    }
 }

@@ -9,10 +9,10 @@ use chimpassist_protocol::{
 };
 use chimpassist_store::{Conversation, NewMessage, StoredMessage};
 
+use super::Delivery;
 use crate::bus::BusEvent;
 use crate::coordinator::Route;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use crate::views::{message_view, now_ms};
 
 /// Who writes.
@@ -25,8 +25,8 @@ pub struct Author {
 
 /// Hands `event` to the bus; a failure is logged, never returned: what it carries is stored
 /// already, and clients resume from the store.
-pub async fn publish(state: &AppState, event: BusEvent) {
-    if let Err(e) = state.bus.publish(event).await {
+pub async fn publish(delivery: &Delivery, event: BusEvent) {
+    if let Err(e) = delivery.bus.publish(event).await {
         // Stored already; clients resume from the store. Not a warning per event: during a
         // broker outage that is one per message, and the bus warns of the outage itself.
         tracing::debug!(error = %e, "bus publish failed");
@@ -62,17 +62,17 @@ impl Found {
 /// the leader (a transfer an instant ago, a bus gap) never refuses a legitimate writer. The
 /// store's record is returned whole, so a caller that needs it does not read it again.
 pub async fn find_route(
-    state: &AppState,
+    delivery: &Delivery,
     conversation: &ConversationId,
     fits: impl Fn(&Route) -> bool,
 ) -> AppResult<Found> {
-    if let Some(route) = state.coordinator.route(conversation)
+    if let Some(route) = delivery.coordinator.route(conversation)
         && fits(&route)
     {
         return Ok(Found::Replica(route));
     }
     Ok(Found::Store(
-        state.store.get_conversation(conversation).await?,
+        delivery.store.get_conversation(conversation).await?,
     ))
 }
 
@@ -80,7 +80,7 @@ pub async fn find_route(
 /// attendant's connections. Returns the stored message and whether it was a duplicate; the
 /// caller acks it.
 pub async fn append_and_deliver(
-    state: &AppState,
+    delivery: &Delivery,
     conversation: ConversationId,
     client_id: ClientMessageId,
     author: Author,
@@ -88,7 +88,7 @@ pub async fn append_and_deliver(
     customer: &CustomerId,
     attendant: Option<&AttendantId>,
 ) -> AppResult<(StoredMessage, bool)> {
-    let appended = state
+    let appended = delivery
         .store
         .append_message(NewMessage {
             conversation,
@@ -101,24 +101,24 @@ pub async fn append_and_deliver(
         })
         .await?;
     if appended.duplicate {
-        state.metrics.messages_duplicate.inc();
+        delivery.metrics.messages_duplicate.inc();
         return Ok((appended.message, true));
     }
-    state.metrics.messages_stored.inc();
+    delivery.metrics.messages_stored.inc();
     let view = message_view(&appended.message);
-    deliver(state, view, customer, attendant).await;
+    deliver(delivery, view, customer, attendant).await;
     Ok((appended.message, false))
 }
 
 async fn deliver(
-    state: &AppState,
+    delivery: &Delivery,
     message: MessageView,
     customer: &CustomerId,
     attendant: Option<&AttendantId>,
 ) {
     if let Some(attendant) = attendant {
         publish(
-            state,
+            delivery,
             BusEvent::Attendant {
                 attendant: attendant.clone(),
                 frame: ServerToAttendant::Message {
@@ -129,7 +129,7 @@ async fn deliver(
         .await;
     }
     publish(
-        state,
+        delivery,
         BusEvent::Customer {
             customer: customer.clone(),
             frame: ServerToCustomer::Message { message },
@@ -142,7 +142,7 @@ async fn deliver(
 /// relays the new receipt state to the customer and the assigned attendant. A receipt may not
 /// point past the newest message: a bogus high value would mark future messages read.
 pub async fn record_receipt(
-    state: &AppState,
+    delivery: &Delivery,
     conversation: &Conversation,
     party: Party,
     kind: ReceiptKind,
@@ -151,7 +151,7 @@ pub async fn record_receipt(
     if up_to_seq > conversation.last_seq {
         return Err(AppError::invalid("up_to_seq is beyond the newest message"));
     }
-    let receipts = state
+    let receipts = delivery
         .store
         .record_receipt(&conversation.id, party, kind, up_to_seq)
         .await?;
@@ -161,13 +161,13 @@ pub async fn record_receipt(
             receipts: receipts.clone(),
         };
         let attendant = attendant.clone();
-        publish(state, BusEvent::Attendant { attendant, frame }).await;
+        publish(delivery, BusEvent::Attendant { attendant, frame }).await;
     }
     let frame = ServerToCustomer::Receipt {
         conversation: conversation.id,
         receipts,
     };
     let customer = conversation.customer_id.clone();
-    publish(state, BusEvent::Customer { customer, frame }).await;
+    publish(delivery, BusEvent::Customer { customer, frame }).await;
     Ok(())
 }

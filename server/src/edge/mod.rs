@@ -19,12 +19,26 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chimpassist_protocol::ErrorCode;
 
-use crate::config::Config;
 use crate::error::AppError;
 use crate::metrics::KindCounters;
 pub use client::{ClientIp, TrustedProxies};
 pub use listen::{ConnectionSlot, Slots};
 pub use throttle::{KeyedLimit, LoginBackoff};
+
+/// The edge's settings, as numbers: `Config::edge_limits` fills them from the flags, so the
+/// edge does not depend on the configuration's shape.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub trusted_proxies: TrustedProxies,
+    pub max_connections_per_ip: u32,
+    pub requests_per_minute_per_ip: u32,
+    pub new_customers_per_minute_per_ip: u32,
+    pub chats_per_minute_per_ip: u32,
+    pub callbacks_per_minute_per_ip: u32,
+    pub logins_per_minute_per_ip: u32,
+    pub header_read_timeout: Duration,
+    pub request_timeout: Duration,
+}
 
 /// The per-network limits of one node.
 #[derive(Debug)]
@@ -44,7 +58,7 @@ pub struct Throttles {
 }
 
 impl Throttles {
-    pub fn new(config: &Config, refused: &KindCounters) -> Self {
+    pub fn new(config: &Limits, refused: &KindCounters) -> Self {
         Self {
             requests: KeyedLimit::per_minute(
                 "requests",
@@ -100,19 +114,19 @@ pub struct Edge {
 
 impl Edge {
     /// `cap`: the most connections at once (already fitted to the open-files limit).
-    pub fn new(config: &Config, cap: usize) -> Arc<Self> {
+    pub fn new(limits: &Limits, cap: usize) -> Arc<Self> {
         let throttled = KindCounters::default();
         Arc::new(Self {
-            trusted: config.trusted_proxies.clone(),
+            trusted: limits.trusted_proxies.clone(),
             slots: Slots::new(
                 cap,
-                config.max_connections_per_ip,
-                config.trusted_proxies.clone(),
+                limits.max_connections_per_ip,
+                limits.trusted_proxies.clone(),
             ),
-            throttles: Throttles::new(config, &throttled),
+            throttles: Throttles::new(limits, &throttled),
             throttled,
-            header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds.max(1)),
-            request_timeout: Duration::from_secs(config.request_timeout_seconds.max(1)),
+            header_read_timeout: limits.header_read_timeout,
+            request_timeout: limits.request_timeout,
         })
     }
 

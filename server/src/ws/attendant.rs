@@ -60,9 +60,10 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: Sign
     let desk = Arc::new(Desk::new(session.session.clone(), Visibility::of(&me)));
     let (registration, rx) =
         state
+            .delivery
             .hub
             .register_attendant(me.id.clone(), Arc::clone(&desk), OUTBOUND_QUEUE);
-    let rx = enrich::complete_assigned(Arc::clone(&state), rx);
+    let rx = enrich::complete_assigned(state.delivery.clone(), rx);
     let _gauge = state.metrics.connection("attendant");
     // Without a welcome (no coordinator reachable) the socket closes after the error, and
     // the client reconnects with backoff.
@@ -74,7 +75,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: Sign
                     protocol: PROTOCOL_VERSION,
                     me: attendant_view(&me),
                     presence,
-                    conversations: enrich::with_details(&state, conversations).await,
+                    conversations: enrich::with_details(&state.delivery, conversations).await,
                     max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
                 },
                 true,
@@ -140,14 +141,14 @@ impl AttendantPeer {
         &self,
         conversation: &ConversationId,
     ) -> AppResult<chimpassist_protocol::CustomerId> {
-        let found = find_route(&self.state, conversation, |r| self.mine(r)).await?;
+        let found = find_route(&self.state.delivery, conversation, |r| self.mine(r)).await?;
         self.holds(found.open_route()).map(|route| route.customer)
     }
 
     /// The record of an open conversation this attendant holds, read once: when the replica
     /// says it is theirs, from the store; else the record that decided it.
     async fn held_record(&self, conversation: &ConversationId) -> AppResult<Conversation> {
-        match find_route(&self.state, conversation, |r| self.mine(r)).await? {
+        match find_route(&self.state.delivery, conversation, |r| self.mine(r)).await? {
             Found::Replica(_) => self
                 .state
                 .store
@@ -182,7 +183,7 @@ impl AttendantPeer {
             name: self.me.name.clone(),
         };
         let (stored, _) = append_and_deliver(
-            &self.state,
+            &self.state.delivery,
             conversation,
             client_id,
             author,
@@ -246,7 +247,7 @@ impl Peer for AttendantPeer {
                 up_to_seq,
             } => {
                 let c = self.held_record(&conversation).await?;
-                record_receipt(&self.state, &c, Party::Attendant, kind, up_to_seq).await?;
+                record_receipt(&self.state.delivery, &c, Party::Attendant, kind, up_to_seq).await?;
             }
             AttendantToServer::Typing {
                 conversation,
@@ -257,7 +258,7 @@ impl Peer for AttendantPeer {
                     conversation,
                     state,
                 };
-                publish(&self.state, BusEvent::Customer { customer, frame }).await;
+                publish(&self.state.delivery, BusEvent::Customer { customer, frame }).await;
             }
             AttendantToServer::NextCustomer { queue } => {
                 coordinator.next_customer(self.me.id.clone(), queue).await?;

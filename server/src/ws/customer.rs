@@ -65,6 +65,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: Clien
     };
     let customer = grant.customer;
     let (registration, rx) = state
+        .delivery
         .hub
         .register_customer(customer.id.clone(), OUTBOUND_QUEUE);
     let _gauge = state.metrics.connection("customer");
@@ -178,7 +179,7 @@ impl CustomerPeer {
         let me = &self.customer.id;
         // One read at most: the replica's route, else the store's record, open or not.
         let (open, attendant) =
-            match find_route(&self.state, &conversation, |r| r.customer == *me).await? {
+            match find_route(&self.state.delivery, &conversation, |r| r.customer == *me).await? {
                 Found::Replica(route) => (true, route.attendant),
                 Found::Store(Some(c)) if c.customer_id == *me => {
                     let open = c.status.is_open();
@@ -192,7 +193,7 @@ impl CustomerPeer {
             name: self.customer.name.clone(),
         };
         let (stored, _) = append_and_deliver(
-            &self.state,
+            &self.state.delivery,
             conversation,
             client_id,
             author,
@@ -296,7 +297,7 @@ impl Peer for CustomerPeer {
                 up_to_seq,
             } => {
                 let c = self.owned(&conversation).await?;
-                record_receipt(&self.state, &c, Party::Customer, kind, up_to_seq).await?;
+                record_receipt(&self.state.delivery, &c, Party::Customer, kind, up_to_seq).await?;
             }
             CustomerToServer::Typing {
                 conversation,
@@ -310,7 +311,11 @@ impl Peer for CustomerPeer {
                         conversation,
                         state,
                     };
-                    publish(&self.state, BusEvent::Attendant { attendant, frame }).await;
+                    publish(
+                        &self.state.delivery,
+                        BusEvent::Attendant { attendant, frame },
+                    )
+                    .await;
                 }
             }
             CustomerToServer::Presence { state } => {

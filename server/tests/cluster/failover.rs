@@ -25,7 +25,7 @@ async fn killing_the_coordinating_node_moves_its_attendant_to_the_other_and_the_
     message_seq(&mut customer, 2).await;
     // Her first reply made it `active`: with that write done, the kill below interrupts no
     // transaction. (One it did interrupt would hold its documents until the database's
-    // transaction lifetime runs out — 60 s by default — see the README.)
+    // transaction lifetime runs out — 60 s by default — see docs/operations.md, "Known gaps".)
     alice
         .wait_for("active", |f| {
             f["type"] == "conversation" && f["conversation"]["status"] == "active"

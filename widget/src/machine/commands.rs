@@ -195,6 +195,8 @@ impl State {
 
     /// Forgets everything about the current visitor (identity rotation).
     pub(crate) fn forget(&mut self) -> Vec<Effect> {
+        // Not online until the new identity is welcomed: nothing may start under the old one.
+        self.conn = Conn::Connecting;
         let s = self.session_mut();
         s.customer = None;
         s.conversation = None;

@@ -195,6 +195,11 @@ fn forgetting_the_visitor_clears_the_chat_and_the_outbox() {
     assert_eq!(s.session.conversation, None);
     assert_eq!(s.session.screen, Screen::Home);
     assert_eq!(s.unread, 0);
+    assert_eq!(
+        s.conn,
+        Conn::Connecting,
+        "nothing starts before the new identity is welcomed"
+    );
     assert_eq!(fx, [Effect::SaveOutbox(vec![]), Effect::Badge(0)]);
     assert!(s.resume().is_empty());
 }

@@ -1,0 +1,65 @@
+//! Short, time-bounded caches in front of two things anyone may ask for often: a queue's
+//! public numbers (`GET /api/stats/{queue}`) and the site's statistics answers (the proxy in
+//! `api::upstream`). `CACHE_SECONDS` bounds their age; a burst of identical requests costs
+//! one coordinator read or one upstream call.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chimpassist_protocol::{QueueId, QueueObservations};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::coordinator::Coordinator;
+
+/// Most cached upstream answers kept; the cache is emptied when full.
+const MAX_CACHED: usize = 10_000;
+
+/// Queue numbers with their EWT, as cached.
+pub type QueueNumbers = (QueueObservations, u32);
+
+/// Time-bounded caches.
+#[derive(Debug, Default)]
+pub struct Caches {
+    stats: Mutex<HashMap<QueueId, (Instant, QueueNumbers)>>,
+    answers: Mutex<HashMap<String, (Instant, Value)>>,
+}
+
+impl Caches {
+    /// Queue numbers, at most `CACHE_SECONDS` old.
+    pub fn queue_stats(
+        &self,
+        ttl: Duration,
+        coordinator: &Coordinator,
+        queue: &QueueId,
+    ) -> Option<QueueNumbers> {
+        let mut cache = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, value)) = cache.get(queue)
+            && at.elapsed() < ttl
+        {
+            return Some(value.clone());
+        }
+        let value = coordinator.observations(queue)?;
+        cache.insert(queue.clone(), (Instant::now(), value.clone()));
+        Some(value)
+    }
+
+    /// A statistics answer for `url`, at most `ttl` old.
+    pub fn cached(&self, url: &str, ttl: Duration) -> Option<Value> {
+        let cache = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(url)
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Keeps a statistics answer; the cache is emptied when full.
+    pub fn store(&self, url: String, value: Value) {
+        let mut cache = self.answers.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(url, (Instant::now(), value));
+    }
+}
