@@ -15,7 +15,7 @@ fn js_string(raw: &str) -> String {
         .replace('<', "\\u003c")
 }
 
-/// The configuration object's members, in the README's names.
+/// The configuration object's members, in docs/widget.md's names.
 fn config(title: &str, queue: &str, locale: &str) -> String {
     let mut out = format!("title: {}, queueId: {}", js_string(title), js_string(queue));
     if !locale.is_empty() {
