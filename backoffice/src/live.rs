@@ -179,6 +179,7 @@ fn on_socket(ctx: Ctx, event: Event) {
             socket::send(&AttendantToServer::Hello {
                 protocol: PROTOCOL_VERSION,
                 resume,
+                batch: true,
             });
         }
         Event::Frame(frame) => on_frame(ctx, *frame),

@@ -167,6 +167,11 @@ impl Desk {
             },
             ServerToAttendant::Pong { .. } => {}
             ServerToAttendant::Note { note } => self.add_note(note),
+            ServerToAttendant::Batch { frames } => {
+                for frame in frames {
+                    fx.extend(self.on_frame(frame, env));
+                }
+            }
         }
         fx
     }

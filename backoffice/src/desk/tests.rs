@@ -280,3 +280,37 @@ fn pong_changes_nothing() {
     assert!(fx.is_empty());
     assert_eq!(d, before);
 }
+
+#[test]
+fn a_batch_is_every_frame_in_it() {
+    let me = me();
+    let (waiting, withdrawn) = (queued("Bia"), queued("Caio"));
+    let mut d = desk_with(vec![withdrawn.clone()]);
+    let numbers = QueueObservations {
+        available_agents: 3,
+        ..QueueObservations::default()
+    };
+    d.on_frame(
+        ServerToAttendant::Batch {
+            frames: vec![
+                ServerToAttendant::Conversation {
+                    conversation: waiting.clone(),
+                },
+                ServerToAttendant::Withdrawn {
+                    conversation: withdrawn.id,
+                },
+                ServerToAttendant::Queue {
+                    queue: QueueId::default_queue(),
+                    observations: numbers.clone(),
+                },
+            ],
+        },
+        &env(&me),
+    );
+    assert_eq!(
+        section(&d.conversation(&waiting.id).unwrap().view, &me),
+        Section::Waiting
+    );
+    assert!(d.conversation(&withdrawn.id).is_none());
+    assert_eq!(d.observations[&QueueId::default_queue()], numbers);
+}

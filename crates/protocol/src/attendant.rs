@@ -32,6 +32,10 @@ pub enum AttendantToServer {
         protocol: u32,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         resume: Vec<ResumePoint>,
+        /// I understand `batch` frames. Without it, every state change comes as its own
+        /// frame (still coalesced: only the newest state of each conversation and queue).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        batch: bool,
     },
     /// Online (takes new chats) or away (keeps current ones). Offline is set by the server.
     SetPresence {
@@ -169,6 +173,16 @@ pub enum ServerToAttendant {
     /// customers).
     Note {
         note: Note,
+    },
+    /// Several state frames (`conversation`, `withdrawn`, `queue`) at once, only to a client
+    /// whose `hello` said `batch: true`. Why: during a rush every attendant may see thousands
+    /// of conversations change per second; the server sends the newest state of each a few
+    /// times a second in one frame instead of a frame per change. Each piece of state appears
+    /// at most once in a batch, so the order inside does not matter; the batch as a whole
+    /// keeps its place among the other frames.
+    Batch {
+        #[cfg_attr(feature = "openapi", schema(no_recursion))]
+        frames: Vec<ServerToAttendant>,
     },
 }
 

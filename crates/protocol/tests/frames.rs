@@ -81,6 +81,12 @@ fn attendant_frames_round_trip() {
         AttendantToServer::Hello {
             protocol: PROTOCOL_VERSION,
             resume: vec![],
+            batch: false,
+        },
+        AttendantToServer::Hello {
+            protocol: PROTOCOL_VERSION,
+            resume: vec![],
+            batch: true,
         },
         AttendantToServer::SetPresence {
             presence: Presence::Away,
