@@ -36,6 +36,10 @@ pub struct Metrics {
     pub messages_duplicate: Counter,
     /// Gaps in the bus (each cut this node's connections).
     pub bus_gaps: Counter,
+    /// Connections cut because their queue of frames that must arrive was full.
+    pub connections_cut_slow: Counter,
+    /// State frames dropped for a newer one of the same state queued behind them.
+    pub outbound_coalesced: Counter,
     /// 1 while this node coordinates (set when the metrics are read).
     pub coordinator_leading: Gauge,
     /// argon2 verifications run for logins (known account or not: one each).
@@ -62,6 +66,8 @@ impl Default for Metrics {
         let messages_stored = Counter::default();
         let messages_duplicate = Counter::default();
         let bus_gaps = Counter::default();
+        let connections_cut_slow = Counter::default();
+        let outbound_coalesced = Counter::default();
         let coordinator_leading = Gauge::default();
         let password_checks = Counter::default();
         let open_connections = Gauge::default();
@@ -81,6 +87,16 @@ impl Default for Metrics {
             "bus_gaps",
             "Times this node may have missed bus events and cut its connections",
             bus_gaps.clone(),
+        );
+        registry.register(
+            "connections_cut_slow",
+            "WebSocket connections cut (1013) because they read too slowly for what must reach them",
+            connections_cut_slow.clone(),
+        );
+        registry.register(
+            "outbound_coalesced",
+            "State frames (a conversation's view, queue numbers, a position) dropped for a newer one queued behind them",
+            outbound_coalesced.clone(),
         );
         registry.register(
             "coordinator_leading",
@@ -112,6 +128,8 @@ impl Default for Metrics {
             messages_stored,
             messages_duplicate,
             bus_gaps,
+            connections_cut_slow,
+            outbound_coalesced,
             coordinator_leading,
             password_checks,
             open_connections,

@@ -8,8 +8,8 @@
 
 use chimpassist_protocol::{ConversationView, ServerToAttendant};
 use futures_util::{StreamExt, stream};
-use tokio::sync::mpsc;
 
+use super::outbox::{OutboxRx, STATE_CAP, outbox};
 use super::{Delivery, Frame, Outbound};
 use crate::views::message_view;
 
@@ -61,15 +61,12 @@ async fn with_detail(delivery: &Delivery, mut view: ConversationView) -> Convers
 /// Relays an attendant connection's frames from the hub to its writer, completing each
 /// `assigned` frame on the way. Later frames wait for it, so the order is kept. Ends when
 /// either side closes.
-pub fn complete_assigned(
-    delivery: Delivery,
-    mut from_hub: mpsc::Receiver<Outbound>,
-) -> mpsc::Receiver<Outbound> {
-    let (tx, rx) = mpsc::channel(RELAY_QUEUE);
+pub fn complete_assigned(delivery: Delivery, mut from_hub: OutboxRx) -> OutboxRx {
+    let (tx, rx) = outbox(RELAY_QUEUE, STATE_CAP);
     tokio::spawn(async move {
         while let Some(frame) = from_hub.recv().await {
             let frame = complete(&delivery, frame).await;
-            if tx.send(frame).await.is_err() {
+            if !tx.send(frame).await {
                 break;
             }
         }

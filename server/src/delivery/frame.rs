@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use chimpassist_protocol::{
-    ClientMessageId, ConversationId, ErrorBody, MessageView, Seq, ServerToAttendant,
+    ClientMessageId, ConversationId, ErrorBody, MessageView, QueueId, Seq, ServerToAttendant,
     ServerToCustomer, encode,
 };
 use tokio::sync::OnceCell;
@@ -20,6 +20,40 @@ use tokio::sync::OnceCell;
 pub enum Frame {
     Customer(ServerToCustomer),
     Attendant(ServerToAttendant),
+}
+
+/// The piece of state a frame carries whole, so that a newer frame of the same key makes an
+/// older one worthless (see [`super::outbox`]). Keys are per connection, and a connection is
+/// one party's, so the two sides' frames never meet.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StateKey {
+    /// A conversation's whole view, or its withdrawal from an attendant's desk.
+    Conversation(ConversationId),
+    /// A queue's numbers.
+    Queue(QueueId),
+    /// A waiting customer's place in the queue.
+    Position(ConversationId),
+}
+
+/// Most frames in one `batch` frame: bounds what a client parses at once.
+pub const MAX_BATCH: usize = 1000;
+
+/// One attendant `batch` frame made of already encoded frames, so each member is still
+/// encoded once however many desks receive it: only the brackets are written per connection.
+pub fn batch_text(frames: &[Outbound]) -> Utf8Bytes {
+    const HEAD: &str = r#"{"type":"batch","frames":["#;
+    let texts: Vec<Utf8Bytes> = frames.iter().map(Outbound::text).collect();
+    let len = HEAD.len() + 2 + texts.iter().map(|t| t.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len);
+    out.push_str(HEAD);
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(text.as_str());
+    }
+    out.push_str("]}");
+    out.into()
 }
 
 /// A frame on its way to one or more connections; clones share it (and its encoding).
@@ -69,6 +103,30 @@ impl Outbound {
             Frame::Customer(ServerToCustomer::Message { message })
             | Frame::Attendant(ServerToAttendant::Message { message }) => {
                 Some((message.conversation, message.seq))
+            }
+            _ => None,
+        }
+    }
+
+    /// The state this frame replaces whole, if it is such a frame. Everything else —
+    /// messages, acks, receipts, assignments, presence, errors, history — has none: it must
+    /// arrive, every one of them.
+    pub fn state_key(&self) -> Option<StateKey> {
+        match &self.0.frame {
+            Frame::Attendant(ServerToAttendant::Conversation { conversation }) => {
+                Some(StateKey::Conversation(conversation.id))
+            }
+            Frame::Attendant(ServerToAttendant::Withdrawn { conversation }) => {
+                Some(StateKey::Conversation(*conversation))
+            }
+            Frame::Attendant(ServerToAttendant::Queue { queue, .. }) => {
+                Some(StateKey::Queue(queue.clone()))
+            }
+            Frame::Customer(ServerToCustomer::Conversation { conversation }) => {
+                Some(StateKey::Conversation(conversation.id))
+            }
+            Frame::Customer(ServerToCustomer::QueueStatus { conversation, .. }) => {
+                Some(StateKey::Position(*conversation))
             }
             _ => None,
         }
@@ -137,6 +195,65 @@ macro_rules! server_frame {
 server_frame!(ServerToCustomer);
 server_frame!(ServerToAttendant);
 
+/// Frames for the delivery tests.
+#[cfg(test)]
+pub(super) mod tests_support {
+    use chimpassist_protocol::{
+        ConversationStatus, ConversationView, CustomerId, CustomerPresence, CustomerView,
+        MessageText, Party, QueueId, Sender,
+    };
+
+    use super::*;
+
+    /// An attendant's `conversation` frame with `status` (its form, e.g. `"queued"`).
+    pub(crate) fn conversation(id: ConversationId, status: &str) -> Outbound {
+        Outbound::from(ServerToAttendant::Conversation {
+            conversation: ConversationView {
+                id,
+                queue: QueueId::default_queue(),
+                status: ConversationStatus::parse(status).expect("a status"),
+                customer: CustomerView {
+                    id: CustomerId::parse("visitor").expect("id"),
+                    name: "Visitor".into(),
+                    avatar_url: None,
+                    email: None,
+                    external_id: None,
+                    verified: false,
+                    profile_verified: false,
+                },
+                attendant: None,
+                requested_at: 0,
+                assigned_at: None,
+                ended_at: None,
+                last_seq: 0,
+                rating: None,
+                subject: None,
+                customer_presence: CustomerPresence::Active,
+                last_message: None,
+                receipts: None,
+            },
+        })
+    }
+
+    /// An attendant's `message` frame.
+    pub(crate) fn message(conversation: ConversationId, seq: Seq) -> Outbound {
+        Outbound::from(ServerToAttendant::Message {
+            message: MessageView {
+                conversation,
+                seq,
+                client_id: ClientMessageId::new(),
+                from: Sender {
+                    party: Party::Customer,
+                    id: "visitor".into(),
+                    name: "Visitor".into(),
+                },
+                text: MessageText::parse(format!("message {seq}"), 4096).expect("text"),
+                timestamp: 0,
+            },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +265,59 @@ mod tests {
         let (a, b) = (out.text(), other.text());
         assert_eq!(a.as_str(), r#"{"type":"pong","nonce":7}"#);
         assert_eq!(a.as_str().as_ptr(), b.as_str().as_ptr(), "encoded once");
+    }
+
+    #[test]
+    fn a_batch_decodes_as_its_frames_in_order() {
+        let c = ConversationId::new();
+        let members = [
+            tests_support::conversation(c, "queued"),
+            Outbound::from(ServerToAttendant::Withdrawn { conversation: c }),
+        ];
+        let text = batch_text(&members);
+        let decoded: ServerToAttendant = serde_json::from_str(text.as_str()).expect("json");
+        let expected: Vec<ServerToAttendant> = members
+            .iter()
+            .map(|m| serde_json::from_str(m.text().as_str()).expect("member"))
+            .collect();
+        assert_eq!(decoded, ServerToAttendant::Batch { frames: expected });
+    }
+
+    #[test]
+    fn only_whole_state_has_a_key() {
+        use super::tests_support::{conversation, message};
+        let id = ConversationId::new();
+        assert_eq!(
+            conversation(id, "active").state_key(),
+            Some(StateKey::Conversation(id))
+        );
+        assert_eq!(
+            Outbound::from(ServerToAttendant::Withdrawn { conversation: id }).state_key(),
+            Some(StateKey::Conversation(id)),
+            "a withdrawal and a view of one conversation supersede each other"
+        );
+        let position = ServerToCustomer::QueueStatus {
+            conversation: id,
+            position: 2,
+            ewt_seconds: 30,
+        };
+        assert_eq!(
+            Outbound::from(position).state_key(),
+            Some(StateKey::Position(id))
+        );
+        assert_eq!(message(id, 1).state_key(), None);
+        let assigned = match conversation(id, "assigned").frame() {
+            Frame::Attendant(ServerToAttendant::Conversation { conversation }) => {
+                ServerToAttendant::Assigned {
+                    conversation: conversation.clone(),
+                }
+            }
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            Outbound::from(assigned).state_key(),
+            None,
+            "never coalesced"
+        );
     }
 }

@@ -19,10 +19,11 @@ use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationView, CustomerId, ServerToAttendant,
 };
 use chimpassist_store::Visibility;
-use tokio::sync::mpsc;
+use prometheus_client::metrics::counter::Counter;
 use tokio_util::sync::CancellationToken;
 
 use super::Outbound;
+use super::outbox::{OutboxRx, OutboxTx, Push, STATE_CAP, outbox};
 use crate::bus::BusEvent;
 use crate::revoke::{CloseReason, SessionRef, Sessions};
 
@@ -120,7 +121,7 @@ enum Seen {
 #[derive(Clone, Debug)]
 struct Conn {
     id: u64,
-    tx: mpsc::Sender<Outbound>,
+    tx: OutboxTx,
     kill: Kill,
     /// Attendant connections only.
     desk: Option<Arc<Desk>>,
@@ -134,7 +135,8 @@ pub struct Hub {
     customers: Registry<CustomerId>,
     attendants: Registry<AttendantId>,
     next_id: AtomicU64,
-    slow_cut: AtomicU64,
+    slow_cut: Counter,
+    coalesced: Counter,
 }
 
 /// A registered connection; unregisters itself when dropped.
@@ -146,7 +148,7 @@ pub struct Registration {
     /// Cut when the hub cuts this connection (too slow, stale, revoked).
     pub kill: Kill,
     /// The connection's own queue, for direct replies (acks, errors, history).
-    pub tx: mpsc::Sender<Outbound>,
+    pub tx: OutboxTx,
 }
 
 #[derive(Debug, Clone)]
@@ -188,13 +190,22 @@ impl Hub {
         Arc::new(Self::default())
     }
 
+    /// A hub that counts slow cuts and coalesced frames in these (shared with `/metrics`).
+    pub fn counting(slow_cut: Counter, coalesced: Counter) -> Arc<Self> {
+        Arc::new(Self {
+            slow_cut,
+            coalesced,
+            ..Self::default()
+        })
+    }
+
     fn register(
         self: &Arc<Self>,
         key: Key,
         desk: Option<Arc<Desk>>,
         queue: usize,
-    ) -> (Registration, mpsc::Receiver<Outbound>) {
-        let (tx, rx) = mpsc::channel(queue);
+    ) -> (Registration, OutboxRx) {
+        let (tx, rx) = outbox(queue, STATE_CAP);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let kill = Kill::default();
         let conn = Conn {
@@ -221,7 +232,7 @@ impl Hub {
         self: &Arc<Self>,
         customer: CustomerId,
         queue: usize,
-    ) -> (Registration, mpsc::Receiver<Outbound>) {
+    ) -> (Registration, OutboxRx) {
         self.register(Key::Customer(customer), None, queue)
     }
 
@@ -230,7 +241,7 @@ impl Hub {
         attendant: AttendantId,
         desk: Arc<Desk>,
         queue: usize,
-    ) -> (Registration, mpsc::Receiver<Outbound>) {
+    ) -> (Registration, OutboxRx) {
         self.register(Key::Attendant(attendant), Some(desk), queue)
     }
 
@@ -252,7 +263,13 @@ impl Hub {
 
     /// Connections cut for being too slow, since start.
     pub fn slow_cut(&self) -> u64 {
-        self.slow_cut.load(Ordering::Relaxed)
+        self.slow_cut.get()
+    }
+
+    /// State frames dropped because a newer one of the same state was queued behind them,
+    /// since start.
+    pub fn coalesced(&self) -> u64 {
+        self.coalesced.get()
     }
 
     /// Delivers one bus event to the matching local connections.
@@ -345,13 +362,15 @@ impl Hub {
     }
 
     fn push(&self, conn: &Conn, out: &Outbound) {
-        match conn.tx.try_send(out.clone()) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.slow_cut.fetch_add(1, Ordering::Relaxed);
+        match conn.tx.try_push(out.clone()) {
+            Push::Queued | Push::Closed => {}
+            Push::Coalesced => {
+                self.coalesced.inc();
+            }
+            Push::Full => {
+                self.slow_cut.inc();
                 conn.kill.cut(CloseReason::TooSlow);
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
 }

@@ -16,14 +16,19 @@
 //!   relay keeps that order.
 //! - **Encoded once per event.** Recipients share one [`Outbound`]; the first writer to send it
 //!   encodes it, the others send the same bytes. Until then it is a typed value.
-//! - **No one waits for a slow connection.** A connection whose queue is full is cut (its
-//!   client reconnects and resumes); after a gap in the bus every connection is cut.
+//! - **No one waits for a slow connection, and a rush does not cut anyone.** A connection's
+//!   queue ([`outbox`]) keeps only the newest pending frame of each piece of state (a
+//!   conversation's view, a queue's counts, a waiting customer's position), so state that
+//!   changes faster than a client reads costs it nothing; only frames that must all arrive
+//!   (messages, acks, assignments…) fill it. A connection whose queue of those is full is cut
+//!   (its client reconnects and resumes); after a gap in the bus every connection is cut.
 //! - **Only who may see it.** Updates about conversations reach the attendants who may see
 //!   them, and withdraw them from those who no longer may ([`hub::Desk`]).
 
 pub mod enrich;
 mod frame;
 pub mod hub;
+pub mod outbox;
 mod send;
 
 use std::sync::Arc;
@@ -36,7 +41,7 @@ use crate::bus::{Bus, BusEvent, RecvError};
 use crate::coordinator::Coordinator;
 use crate::metrics::Metrics;
 
-pub use frame::{Frame, Outbound, ServerFrame};
+pub use frame::{Frame, MAX_BATCH, Outbound, ServerFrame, StateKey, batch_text};
 pub use hub::{Desk, Hub, Kill, Registration};
 pub use send::{Author, Found, append_and_deliver, find_route, publish, record_receipt};
 
@@ -71,7 +76,10 @@ impl Delivery {
             store,
             bus,
             coordinator,
-            hub: Hub::new(),
+            hub: Hub::counting(
+                metrics.connections_cut_slow.clone(),
+                metrics.outbound_coalesced.clone(),
+            ),
             metrics: Counters {
                 messages_stored: metrics.messages_stored.clone(),
                 messages_duplicate: metrics.messages_duplicate.clone(),

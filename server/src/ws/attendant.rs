@@ -18,17 +18,17 @@ use chimpassist_protocol::{
 };
 use chimpassist_store::{Attendant, Conversation, Visibility};
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
 use super::history::history_page;
-use super::peer::{Failure, Peer, await_hello, reply, run};
+use super::peer::{Failure, Greeted, Peer, await_hello, reply, run};
 use crate::access;
 use crate::auth::SignedIn;
 use crate::bus::BusEvent;
 use crate::coordinator::Route;
+use crate::delivery::outbox::OutboxTx;
 use crate::delivery::{
-    Author, Desk, Found, Outbound, append_and_deliver, enrich, find_route, publish, record_receipt,
+    Author, Desk, Found, append_and_deliver, enrich, find_route, publish, record_receipt,
 };
 use crate::error::{AppError, AppResult};
 use crate::revoke::CloseReason;
@@ -41,16 +41,20 @@ struct AttendantPeer {
     me: Attendant,
     /// The stored hash of the session's token, to read the session again.
     token_hash: String,
-    tx: mpsc::Sender<Outbound>,
+    tx: OutboxTx,
 }
 
 /// Runs one attendant connection to its end.
 pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: SignedIn) {
     let me = session.me.clone();
     let (mut sink, mut stream) = socket.split();
-    let Some(resume) =
+    let Some((resume, batch)) =
         await_hello::<AttendantPeer, _>(&mut sink, &mut stream, &state, |frame| match frame {
-            AttendantToServer::Hello { protocol, resume } => Some((protocol, resume)),
+            AttendantToServer::Hello {
+                protocol,
+                resume,
+                batch,
+            } => Some((protocol, (resume, batch))),
             _ => None,
         })
         .await
@@ -87,7 +91,12 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: Sign
     let points = visible_points(&state, &me, resume).await;
     let registered = (registration, rx);
     let token_hash = session.token_hash().to_owned();
-    run(&state, sink, stream, registered, &points, ok, |tx| {
+    let hello = Greeted {
+        resume: &points,
+        welcomed: ok,
+        batch,
+    };
+    run(&state, sink, stream, registered, hello, |tx| {
         AttendantPeer {
             state: Arc::clone(&state),
             me: me.clone(),

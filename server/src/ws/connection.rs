@@ -15,14 +15,19 @@ use chimpassist_protocol::{ConversationId, ErrorBody, ErrorCode, Seq};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use governor::{Quota, RateLimiter};
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::delivery::{Kill, Outbound};
+use crate::delivery::Kill;
+use crate::delivery::outbox::{OutboxRx, Taken};
+use crate::delivery::{MAX_BATCH, Outbound, batch_text};
 
-/// Outbound frames a connection may have queued before the hub cuts it as too slow.
+/// Frames that must arrive a connection may have queued before the hub cuts it as too slow
+/// (state frames do not count: they coalesce, see [`crate::delivery::outbox`]).
 pub(super) const OUTBOUND_QUEUE: usize = 512;
+/// Least time between two runs of state frames on one connection: a few a second is as
+/// fast as a person reads a list, and what changes in between is coalesced.
+pub(super) const STATE_PACE: Duration = Duration::from_millis(250);
 /// Messages replayed on resume before answering `resync` instead.
 pub(super) const MAX_REPLAY: u64 = 500;
 /// Close code sent when the server stops (1001 "going away").
@@ -36,18 +41,33 @@ pub(super) async fn send_text(sink: &mut WsSink, text: impl Into<Utf8Bytes>) -> 
     sink.send(Message::Text(text.into())).await.is_ok()
 }
 
+/// How the writer sends.
+pub(super) struct WriterSetup {
+    /// Messages already replayed, per conversation: their live copies are skipped.
+    pub replayed: HashMap<ConversationId, Seq>,
+    pub heartbeat: Duration,
+    /// The client takes `batch` frames (an attendant who said so in its `hello`).
+    pub batch: bool,
+}
+
 /// Runs the writer: queued frames in order (minus already replayed messages), each encoded
-/// here (once per event: see [`Outbound::text`]), pings every
+/// once per event (see [`crate::delivery::Outbound::text`]), state at most every
+/// [`STATE_PACE`] (as one `batch` frame when the client takes them), pings every
 /// `heartbeat`, and a close frame when the server stops or the connection is cut (with the
 /// cut's code: too slow, stale, session ended, rights changed).
 pub(super) fn spawn_writer(
     mut sink: WsSink,
-    mut rx: mpsc::Receiver<Outbound>,
-    replayed: HashMap<ConversationId, Seq>,
-    heartbeat: Duration,
+    rx: OutboxRx,
+    setup: WriterSetup,
     kill: Kill,
     stop: CancellationToken,
 ) -> JoinHandle<()> {
+    let WriterSetup {
+        replayed,
+        heartbeat,
+        batch,
+    } = setup;
+    let mut rx = rx.paced(STATE_PACE);
     tokio::spawn(async move {
         let mut ping = tokio::time::interval(heartbeat);
         ping.tick().await;
@@ -56,14 +76,23 @@ pub(super) fn spawn_writer(
                 biased;
                 _ = stop.cancelled() => break Some((GOING_AWAY, "server shutting down")),
                 _ = kill.cut_off() => break kill.reason().map(|r| (r.code(), r.text())),
-                frame = rx.recv() => {
-                    let Some(frame) = frame else { break None };
-                    if let Some((conversation, seq)) = frame.message()
-                        && replayed.get(&conversation).is_some_and(|last| seq <= *last)
-                    {
-                        continue;
-                    }
-                    if sink.send(Message::Text(frame.text())).await.is_err() {
+                taken = rx.take() => {
+                    let texts = match taken {
+                        None => break None,
+                        Some(Taken::Frame(frame)) => {
+                            if let Some((conversation, seq)) = frame.message()
+                                && replayed.get(&conversation).is_some_and(|last| seq <= *last)
+                            {
+                                continue;
+                            }
+                            vec![frame.text()]
+                        }
+                        Some(Taken::State(run)) if batch && run.len() > 1 => {
+                            run.chunks(MAX_BATCH).map(batch_text).collect()
+                        }
+                        Some(Taken::State(run)) => run.iter().map(Outbound::text).collect(),
+                    };
+                    if !send_all(&mut sink, texts).await {
                         break None;
                     }
                 }
@@ -84,6 +113,23 @@ pub(super) fn spawn_writer(
         }
         let _ = sink.close().await;
     })
+}
+
+/// Sends texts in order, flushing once at the end. False when the socket is gone.
+async fn send_all(sink: &mut WsSink, texts: Vec<Utf8Bytes>) -> bool {
+    let mut texts = texts.into_iter().peekable();
+    while let Some(text) = texts.next() {
+        let message = Message::Text(text);
+        let sent = if texts.peek().is_some() {
+            sink.feed(message).await
+        } else {
+            sink.send(message).await
+        };
+        if sent.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// What the reader got.

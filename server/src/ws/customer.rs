@@ -12,15 +12,13 @@ use chimpassist_protocol::{
 };
 use chimpassist_store::{Conversation, Customer};
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
 use super::history::history_page;
-use super::peer::{Failure, Peer, await_hello, reply, run};
+use super::peer::{Failure, Greeted, Peer, await_hello, reply, run};
 use crate::bus::BusEvent;
-use crate::delivery::{
-    Author, Found, Outbound, append_and_deliver, find_route, publish, record_receipt,
-};
+use crate::delivery::outbox::OutboxTx;
+use crate::delivery::{Author, Found, append_and_deliver, find_route, publish, record_receipt};
 use crate::domain;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
@@ -32,7 +30,7 @@ struct CustomerPeer {
     customer: Customer,
     /// Where the connection comes from: chat requests are limited per network.
     client: ClientIp,
-    tx: mpsc::Sender<Outbound>,
+    tx: OutboxTx,
 }
 
 /// Runs one customer connection to its end.
@@ -84,13 +82,16 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: Clien
         }
     };
     let registered = (registration, rx);
-    run(&state, sink, stream, registered, &own, ok, |tx| {
-        CustomerPeer {
-            state: Arc::clone(&state),
-            customer: customer.clone(),
-            client,
-            tx,
-        }
+    let hello = Greeted {
+        resume: &own,
+        welcomed: ok,
+        batch: false,
+    };
+    run(&state, sink, stream, registered, hello, |tx| CustomerPeer {
+        state: Arc::clone(&state),
+        customer: customer.clone(),
+        client,
+        tx,
     })
     .await;
     state.coordinator.customer_disconnected(customer.id).await;

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chimpassist_protocol::{ClientFrame, ClientMessageId, ErrorBody, Limits, decode};
-use tokio::sync::mpsc;
 
 use super::connection::{Incoming, Throttle, WsStream, next_frame};
+use crate::delivery::outbox::{OutboxRx, OutboxTx};
 use crate::delivery::{Kill, Outbound, Registration, ServerFrame};
 use crate::error::AppError;
 use crate::revoke::CloseReason;
@@ -56,7 +56,7 @@ pub(super) trait Peer: Send {
 /// Everything the read loop needs besides the peer.
 pub(super) struct LoopContext<'a> {
     pub state: &'a AppState,
-    pub tx: mpsc::Sender<Outbound>,
+    pub tx: OutboxTx,
     pub idle: Duration,
     pub limits: Limits,
     pub kill: Kill,
@@ -157,6 +157,16 @@ pub(crate) async fn await_hello<P: Peer, H>(
     None
 }
 
+/// What the opening handshake settled.
+pub(super) struct Greeted<'a> {
+    /// Where the client's copies end: what it missed is replayed.
+    pub resume: &'a [chimpassist_protocol::ResumePoint],
+    /// The `welcome` went out (else the connection only closes).
+    pub welcomed: bool,
+    /// The client takes `batch` frames.
+    pub batch: bool,
+}
+
 /// Everything after the `welcome`: replays what the client missed, starts the writer, reads
 /// frames until the connection ends (only if the welcome went out), then unregisters and
 /// waits for the writer to close the socket.
@@ -164,22 +174,25 @@ pub(crate) async fn run<P: Peer>(
     state: &std::sync::Arc<AppState>,
     mut sink: super::connection::WsSink,
     mut stream: WsStream,
-    (registration, rx): (Registration, mpsc::Receiver<Outbound>),
-    resume: &[chimpassist_protocol::ResumePoint],
-    welcomed: bool,
-    make_peer: impl FnOnce(mpsc::Sender<Outbound>) -> P,
+    (registration, rx): (Registration, OutboxRx),
+    hello: Greeted<'_>,
+    make_peer: impl FnOnce(OutboxTx) -> P,
 ) {
-    let replayed = super::history::replay::<P::Out>(state, &mut sink, resume)
+    let replayed = super::history::replay::<P::Out>(state, &mut sink, hello.resume)
         .await
         .unwrap_or_default();
     let writer = super::connection::spawn_writer(
         sink,
         rx,
-        replayed,
-        state.config.heartbeat(),
+        super::connection::WriterSetup {
+            replayed,
+            heartbeat: state.config.heartbeat(),
+            batch: hello.batch,
+        },
         registration.kill.clone(),
         state.stop.clone(),
     );
+    let welcomed = hello.welcomed;
     if welcomed {
         let mut peer = make_peer(registration.tx.clone());
         let cx = LoopContext {
@@ -198,6 +211,6 @@ pub(crate) async fn run<P: Peer>(
 }
 
 /// Queues a direct reply. Waiting here only slows this client's own reads.
-pub(super) async fn reply(tx: &mpsc::Sender<Outbound>, frame: impl Into<Outbound>) {
-    let _ = tx.send(frame.into()).await;
+pub(super) async fn reply(tx: &OutboxTx, frame: impl Into<Outbound>) {
+    tx.send(frame.into()).await;
 }

@@ -270,6 +270,20 @@ impl TestApp {
     }
 
     pub(crate) async fn attendant_with(&self, auth: &Auth, resume: Value) -> Ws {
+        self.attendant_saying(
+            auth,
+            json!({"type": "hello", "protocol": 1, "resume": resume}),
+        )
+        .await
+    }
+
+    /// An attendant socket that takes `batch` frames, as the back-office does.
+    pub(crate) async fn attendant_batching(&self, auth: &Auth) -> Ws {
+        self.attendant_saying(auth, json!({"type": "hello", "protocol": 1, "batch": true}))
+            .await
+    }
+
+    async fn attendant_saying(&self, auth: &Auth, hello: Value) -> Ws {
         let mut request = format!("ws://127.0.0.1:{}/ws/attendant", self.port)
             .into_client_request()
             .expect("request");
@@ -282,8 +296,7 @@ impl TestApp {
             .await
             .expect("attendant ws");
         let mut ws = Ws::new(stream);
-        ws.send(json!({"type": "hello", "protocol": 1, "resume": resume}))
-            .await;
+        ws.send(hello).await;
         ws.welcome = ws.expect("welcome").await;
         ws
     }
@@ -373,6 +386,14 @@ impl Ws {
                 Ok(_) => {}
             }
         }
+    }
+
+    /// The next frame, kept ones first; panics when the socket closed.
+    pub(crate) async fn next(&mut self) -> Value {
+        if let Some(frame) = self.pending.pop_front() {
+            return frame;
+        }
+        self.read().await.expect("socket closed")
     }
 
     /// Waits for the first frame matching `pred` (earlier non-matching frames are kept).

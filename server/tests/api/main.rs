@@ -12,6 +12,7 @@ mod helpers;
 mod keepalive;
 mod limits;
 mod revocation;
+mod rush;
 mod upstream;
 mod visibility;
 mod workspace;
