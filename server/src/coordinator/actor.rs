@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use chimpassist_protocol::{
     AttendantId, ConversationStatus, CustomerId, CustomerPresence, Presence, QueueId,
-    ServerToAttendant,
 };
 use chimpassist_store::Store;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::announce::Pace;
 use super::cluster::{Input, Shared};
 use super::error::{CoordError, CoordResult};
 use super::model::{AttendantState, ConvState, CustomerState, Model, QueueState};
@@ -39,6 +39,8 @@ pub(crate) struct Actor {
     /// Last time the bus was seen not ready: silent nodes are forgotten only after it has
     /// been ready for a whole lease (else the silence may be ours).
     bus_unready_at: Instant,
+    /// Queue positions and numbers owed to customers and attendants.
+    pub(super) announce: Pace,
 }
 
 impl Actor {
@@ -109,6 +111,7 @@ impl Actor {
             // load failed) still announces a reign its followers have not heard.
             epoch: u64::from(rand::random::<u32>()) << 32,
             bus_unready_at: now,
+            announce: Pace::new(now),
             shared,
         };
         for id in actor
@@ -138,6 +141,7 @@ impl Actor {
         let mut heartbeat = tokio::time::interval(self.shared.lease() / 5);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let announce_at = self.announce.due_at();
             tokio::select! {
                 _ = stop.cancelled() => break,
                 input = inbox.recv() => match input {
@@ -146,7 +150,10 @@ impl Actor {
                 },
                 _ = sweep.tick() => self.sweep().await,
                 _ = heartbeat.tick(), if self.replica.clustered() => self.announce_leader().await,
+                _ = tokio::time::sleep_until(announce_at.unwrap_or_else(Instant::now)),
+                    if announce_at.is_some() => {}
             }
+            self.announce_if_due().await;
             self.flush_replica().await;
         }
         tracing::debug!(term = self.term, "coordinator stopped");
@@ -329,39 +336,6 @@ impl Actor {
                 attendant: id.clone(),
                 presence,
             });
-        }
-    }
-
-    /// Recomputes queue numbers; pushes changed numbers to attendants.
-    pub(super) async fn refresh_observations(&self) {
-        let mut changed = Vec::new();
-        let ids: Vec<QueueId> = self.model.queues.keys().cloned().collect();
-        for id in ids {
-            let waiting = self.model.queues.get(&id).map_or(0, |q| q.waiting.len());
-            let next = u32::try_from(waiting).unwrap_or(u32::MAX).saturating_add(1);
-            let (observations, ewt_seconds) = (
-                self.model.observations(&id),
-                self.model.estimated_wait(&id, next),
-            );
-            if self.replica.replica.observations(&id).as_ref()
-                != Some(&(observations.clone(), ewt_seconds))
-            {
-                changed.push((id.clone(), observations.clone()));
-                self.replica.set(ReplicaUpdate::Queue {
-                    queue: id,
-                    observations,
-                    ewt_seconds,
-                });
-            }
-        }
-        for (queue, observations) in changed {
-            self.publish(BusEvent::AllAttendants {
-                frame: ServerToAttendant::Queue {
-                    queue,
-                    observations,
-                },
-            })
-            .await;
         }
     }
 

@@ -312,7 +312,7 @@ impl Actor {
     }
 
     /// Auto mode: hands waiting conversations, oldest first, to the best attendant until
-    /// nobody has room; then pushes positions and numbers.
+    /// nobody has room; then has positions and numbers announced.
     pub(super) async fn assign_waiting(&mut self) {
         let auto: Vec<_> = self
             .model
@@ -339,38 +339,6 @@ impl Actor {
                 }
             }
         }
-        self.push_positions().await;
-        self.refresh_observations().await;
-    }
-
-    /// Sends each waiting customer their position and EWT when they changed.
-    pub(super) async fn push_positions(&mut self) {
-        let mut updates = Vec::new();
-        let queue_ids: Vec<_> = self.model.queues.keys().cloned().collect();
-        for queue in queue_ids {
-            for (id, position) in self.model.positions(&queue) {
-                let ewt = self.model.estimated_wait(&queue, position);
-                let Some(q) = self.model.queues.get_mut(&queue) else {
-                    continue;
-                };
-                if q.told.get(&id) != Some(&(position, ewt)) {
-                    q.told.insert(id, (position, ewt));
-                    if let Some(c) = self.model.conversations.get(&id) {
-                        updates.push((c.record.customer_id.clone(), id, position, ewt));
-                    }
-                }
-            }
-        }
-        for (customer, conversation, position, ewt_seconds) in updates {
-            self.publish(BusEvent::Customer {
-                customer,
-                frame: ServerToCustomer::QueueStatus {
-                    conversation,
-                    position,
-                    ewt_seconds,
-                },
-            })
-            .await;
-        }
+        self.queue_changed();
     }
 }

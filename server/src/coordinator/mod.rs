@@ -11,6 +11,7 @@
 //! typing) never goes through the actor: connections check membership against the replica.
 
 mod actor;
+mod announce;
 mod cluster;
 mod error;
 mod lifecycle;

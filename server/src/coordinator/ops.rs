@@ -343,8 +343,7 @@ impl Actor {
             .oldest_waiting(&eligible)
             .ok_or_else(|| CoordError::QueueEmpty)?;
         let view = self.assign(next, attendant).await?;
-        self.push_positions().await;
-        self.refresh_observations().await;
+        self.queue_changed();
         Ok(view)
     }
 
@@ -449,7 +448,7 @@ impl Actor {
             })
             .await;
         }
-        self.refresh_observations().await;
+        self.queue_changed();
         Ok(())
     }
 

@@ -122,6 +122,16 @@ async fn a_hundred_concurrent_requests_never_exceed_any_capacity() {
         total += open;
     }
     assert_eq!(total, 15);
+    // The numbers are announced a few times a second, not after every request: the last
+    // announcement says what the store says.
+    let (_, _, first) = &mut attendants[0];
+    first
+        .wait_for("the final queue numbers", |f| {
+            f["type"] == "queue"
+                && f["observations"]["chat"]["waiting"] == 85
+                && f["observations"]["availableAgents"] == 0
+        })
+        .await;
     let stats: Value = app
         .get("/api/stats/default?key=observations", &Auth::None)
         .await
