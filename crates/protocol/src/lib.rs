@@ -23,6 +23,13 @@
 //! - **Receipts** (`delivered`, `read`) mean "up to and including seq", are persisted, only
 //!   move forward, and are relayed to both sides.
 //! - **Typing and presence** are relayed live and never stored.
+//! - **State frames are the newest state, coalesced.** `conversation` and `withdrawn` (a
+//!   conversation's whole view), `queue` (a queue's numbers) and `queue_status` (a waiting
+//!   customer's place) each replace the previous one of the same conversation or queue. The
+//!   server may skip superseded ones and sends them at most a few times a second per
+//!   connection (an attendant that said `batch: true` gets them as one `batch` frame), but
+//!   the newest always arrives, and never out of order with the other frames. Every other
+//!   frame (messages, acks, receipts, assignments, errors…) arrives, each one.
 pub mod attendant;
 pub mod close;
 pub mod customer;
