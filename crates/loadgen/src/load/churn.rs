@@ -190,6 +190,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         cluster: None,
         notes,
         fault: None,
+        rush: None,
     })
 }
 

@@ -14,7 +14,11 @@ pub(crate) struct Args {
     /// What to drive: `idle` sockets, steady `chat`, max-throughput `burst`, connection
     /// `churn`, or a fault during `chat` (server only): `kill` (SIGKILL and restart at half
     /// time), `cut` (a proxy drops every connection for `--outage` s), `flood` (one extra
-    /// customer floods `send` frames in the middle third). With `--cluster` only: `broker`
+    /// customer floods `send` frames in the middle third). `rush` (server only): the
+    /// `--attendants` (each holding `--capacity` chats) come online, then `--customers` chat
+    /// requests arrive within `--ramp` s, then `chat` for `--duration` s; it reports state
+    /// frames per attendant per second, sockets cut, assignments delivered and the time until
+    /// every request is assigned or shown its queue position. With `--cluster` only: `broker`
     /// (mosquitto killed at a third of the run for `--outage` s) and `mongo` (SecantusDB
     /// stopped at a third of the run for `--outage` s).
     #[arg(long, value_enum, default_value_t = Scenario::Chat)]
@@ -43,13 +47,20 @@ pub(crate) struct Args {
     #[arg(long, default_value_t = 100)]
     pub(crate) customers: usize,
     /// Attendant sockets; each holds ceil(customers / attendants) conversations (<= 100,
-    /// the server's capacity limit).
+    /// the server's capacity limit), or `--capacity` in `rush`.
     #[arg(long, default_value_t = 10)]
     pub(crate) attendants: usize,
+    /// `rush`: conversations each attendant holds (1..=100; default 10). Requests beyond
+    /// attendants × capacity wait in the queue and are shown their position.
+    #[arg(long)]
+    pub(crate) capacity: Option<usize>,
+    /// `rush`: seconds over which the customers connect and ask for a chat, evenly.
+    #[arg(long, default_value_t = 2.0)]
+    pub(crate) ramp: f64,
     /// Seconds of steady load (for `idle`: seconds to hold the sockets open).
     #[arg(long, default_value_t = 10)]
     pub(crate) duration: u64,
-    /// `chat`: messages per second per conversation in each direction.
+    /// `chat`, `rush`: messages per second per conversation in each direction.
     /// `churn`: new customer cycles per second.
     #[arg(long, default_value_t = 1.0)]
     pub(crate) rate: f64,
@@ -129,6 +140,7 @@ pub(crate) enum Scenario {
     Flood,
     Broker,
     Mongo,
+    Rush,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -151,7 +163,14 @@ impl Scenario {
             Self::Flood => "flood",
             Self::Broker => "broker",
             Self::Mongo => "mongo",
+            Self::Rush => "rush",
         }
+    }
+
+    /// Runs against the server only: a fault (the relay keeps nothing to recover), or
+    /// `rush` (the relay has no queue, no assignment and no state frames to count).
+    pub(crate) fn server_only(self) -> bool {
+        self.is_fault() || self == Self::Rush
     }
 
     /// A fault during chat: needs the server's persistence, so it runs on the server only.
@@ -188,7 +207,7 @@ impl Kind {
 impl Args {
     /// The targets to run, in order.
     pub(crate) fn kinds(&self) -> Vec<Kind> {
-        if self.scenario.is_fault() || self.cluster {
+        if self.scenario.server_only() || self.cluster {
             return vec![Kind::Chimp];
         }
         match self.target {
@@ -198,9 +217,13 @@ impl Args {
         }
     }
 
-    /// Conversations per attendant.
+    /// Conversations per attendant: `--capacity` in `rush` (10 by default), otherwise enough
+    /// for every customer to be assigned at once.
     pub(crate) fn capacity(&self) -> usize {
-        self.customers.div_ceil(self.attendants.max(1))
+        match self.scenario {
+            Scenario::Rush => self.capacity.unwrap_or(10),
+            _ => self.customers.div_ceil(self.attendants.max(1)),
+        }
     }
 
     /// Refuses settings that cannot run, before anything is spawned.
@@ -211,7 +234,7 @@ impl Args {
         if self.scenario != Scenario::Idle {
             anyhow::ensure!(self.attendants > 0, "--attendants must be at least 1");
             anyhow::ensure!(
-                self.capacity() <= 100,
+                self.scenario == Scenario::Rush || self.capacity() <= 100,
                 "{} customers over {} attendants is {} conversations each; the server allows \
                  at most 100: raise --attendants",
                 self.customers,
@@ -225,7 +248,12 @@ impl Args {
         if self.scenario.is_fault() {
             self.validate_fault()?;
         }
-        if matches!(self.scenario, Scenario::Chat | Scenario::Churn) || self.scenario.is_fault() {
+        self.validate_rush()?;
+        if matches!(
+            self.scenario,
+            Scenario::Chat | Scenario::Churn | Scenario::Rush
+        ) || self.scenario.is_fault()
+        {
             anyhow::ensure!(
                 self.rate > 0.0 && self.rate.is_finite(),
                 "--rate must be positive"
@@ -265,6 +293,31 @@ impl Args {
                     .unwrap_or(u64::MAX)
             );
         }
+        Ok(())
+    }
+
+    fn validate_rush(&self) -> anyhow::Result<()> {
+        if self.scenario != Scenario::Rush {
+            anyhow::ensure!(
+                self.capacity.is_none(),
+                "--capacity is for `rush`; `{}` gives each attendant ceil(customers / \
+                 attendants) conversations",
+                self.scenario.as_str()
+            );
+            return Ok(());
+        }
+        anyhow::ensure!(
+            self.target != TargetSel::Relay,
+            "`rush` counts the server's queue and state frames; the relay has neither"
+        );
+        anyhow::ensure!(
+            (1..=100).contains(&self.capacity()),
+            "--capacity must be 1..=100 (the server's limit)"
+        );
+        anyhow::ensure!(
+            self.ramp.is_finite() && (0.0..=600.0).contains(&self.ramp),
+            "--ramp must be 0..=600 s"
+        );
         Ok(())
     }
 
@@ -344,6 +397,31 @@ mod tests {
                 "no relay baseline on a cluster"
             );
         }
+    }
+
+    #[test]
+    fn rush_runs_on_the_server_with_its_own_capacity() {
+        let args = parse(&[
+            "--scenario",
+            "rush",
+            "--customers",
+            "2000",
+            "--attendants",
+            "200",
+        ])
+        .expect("the target figure parses");
+        assert_eq!(args.capacity(), 10);
+        assert_eq!(args.kinds(), [Kind::Chimp], "no relay baseline");
+        let args = parse(&["--scenario", "rush", "--capacity", "3", "--ramp", "0.5"])
+            .expect("explicit capacity");
+        assert_eq!(args.capacity(), 3);
+        // Chat keeps ceil(customers / attendants).
+        assert_eq!(parse(&["--customers", "95"]).expect("chat").capacity(), 10);
+        assert!(refusal(&["--capacity", "3"]).contains("is for `rush`"));
+        assert!(refusal(&["--scenario", "rush", "--target", "relay"]).contains("relay"));
+        assert!(refusal(&["--scenario", "rush", "--capacity", "101"]).contains("1..=100"));
+        assert!(refusal(&["--scenario", "rush", "--ramp=-1"]).contains("--ramp"));
+        assert!(refusal(&["--cluster", "--scenario", "rush"]).contains("two nodes"));
     }
 
     #[test]

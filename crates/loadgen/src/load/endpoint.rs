@@ -51,6 +51,42 @@ pub(crate) enum Receipts {
     Batched(Duration),
 }
 
+/// Sees every text frame a socket receives, and how the socket ended if that was before
+/// `Stop`: for scenarios that measure the frames themselves (`rush` counts state frames per
+/// second and sockets the server cut), without a second read loop beside this one.
+pub(crate) trait Tap: Send {
+    /// A text frame, before the endpoint handles it.
+    fn frame(&mut self, text: &str);
+    /// The socket ended under us (not closed by us at `Stop`).
+    fn ended(&mut self, how: End);
+}
+
+/// How a socket ended under us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum End {
+    /// The server sent a close frame, with its code if it gave one (1013: too slow).
+    Closed(Option<u16>),
+    /// The stream ended without a close frame.
+    Eof,
+    /// Reading failed (reset, protocol error).
+    ReadError,
+    /// Writing failed.
+    WriteFailed,
+}
+
+impl End {
+    /// A stable label for counting ends by kind.
+    pub(crate) fn label(self) -> String {
+        match self {
+            Self::Closed(Some(code)) => format!("close {code}"),
+            Self::Closed(None) => "close (no code)".into(),
+            Self::Eof => "eof".into(),
+            Self::ReadError => "read error".into(),
+            Self::WriteFailed => "write failed".into(),
+        }
+    }
+}
+
 /// Counts events the runner waits for (attendants' `assigned` frames).
 #[derive(Debug, Default)]
 pub(crate) struct Counter {
@@ -116,6 +152,7 @@ pub(crate) struct Endpoint {
     receipts: Receipts,
     rec: Recorder,
     assigned: Option<Arc<Counter>>,
+    tap: Option<Box<dyn Tap>>,
     next_conv: usize,
     running: bool,
 }
@@ -138,6 +175,7 @@ impl Endpoint {
             receipts,
             rec,
             assigned: None,
+            tap: None,
             next_conv: 0,
             running: false,
         }
@@ -154,6 +192,12 @@ impl Endpoint {
     /// Learns conversations from `assigned` frames, counting them on `counter`.
     pub(crate) fn learn_assignments(mut self, counter: Arc<Counter>) -> Self {
         self.assigned = Some(counter);
+        self
+    }
+
+    /// Shows every received frame and an early end to `tap`.
+    pub(crate) fn with_tap(mut self, tap: Box<dyn Tap>) -> Self {
+        self.tap = Some(tap);
         self
     }
 
@@ -184,6 +228,7 @@ impl Endpoint {
         receipts.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut current = *phase.borrow_and_update();
         let mut closed = false;
+        let mut end = End::WriteFailed;
         if current == Phase::Run {
             ticker = self.start_sending().await.unwrap_or(None);
         }
@@ -205,8 +250,24 @@ impl Endpoint {
                     }
                 }
                 message = self.ws.next() => match message {
-                    Some(Ok(Message::Text(text))) => self.on_frame(text.as_str()).await,
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => Err(Closed),
+                    Some(Ok(Message::Text(text))) => {
+                        if let Some(tap) = &mut self.tap {
+                            tap.frame(text.as_str());
+                        }
+                        self.on_frame(text.as_str()).await
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        end = End::Closed(frame.map(|f| u16::from(f.code)));
+                        Err(Closed)
+                    }
+                    Some(Err(_)) => {
+                        end = End::ReadError;
+                        Err(Closed)
+                    }
+                    None => {
+                        end = End::Eof;
+                        Err(Closed)
+                    }
                     Some(Ok(_)) => Ok(()),
                 },
                 () = tick(&mut ticker) => self.send_next().await,
@@ -218,6 +279,9 @@ impl Endpoint {
             }
         }
         if closed {
+            if let Some(tap) = &mut self.tap {
+                tap.ended(end);
+            }
             self.rec
                 .error(&format!("{}: socket closed early", self.party));
         } else {
@@ -279,6 +343,13 @@ impl Endpoint {
     }
 
     async fn on_frame(&mut self, text: &str) -> Result<(), Closed> {
+        // Most frames of a busy desk are state (`conversation`, `queue`, `batch`) that this
+        // endpoint ignores: skip them without the full parse.
+        if wire::sniff_type(text)
+            .is_some_and(|kind| !matches!(kind, "message" | "ack" | "assigned" | "error"))
+        {
+            return Ok(());
+        }
         let Some(frame) = Frame::parse(text) else {
             self.rec.error("unparsable frame");
             return Ok(());

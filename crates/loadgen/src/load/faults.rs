@@ -317,6 +317,7 @@ impl FaultRun<'_> {
             cluster: None,
             notes,
             fault: Some(fault),
+            rush: None,
         }
     }
 }

@@ -170,5 +170,6 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         cluster: None,
         notes,
         fault: None,
+        rush: None,
     })
 }

@@ -172,9 +172,22 @@ impl Registry {
     }
 
     pub(crate) fn tally(&self) -> Tally {
+        self.tally_where(|_| true)
+    }
+
+    /// Conversations with a book whose id `keep` accepts.
+    pub(crate) fn count_where(&self, keep: impl Fn(&str) -> bool) -> u64 {
         let all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        all.values()
-            .map(|l| l.tally())
+        all.keys().filter(|id| keep(id)).count() as u64
+    }
+
+    /// Totals over the conversations whose id `keep` accepts (`rush` leaves out those whose
+    /// attendant or customer socket the server cut: nothing could reach them).
+    pub(crate) fn tally_where(&self, keep: impl Fn(&str) -> bool) -> Tally {
+        let all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        all.iter()
+            .filter(|(id, _)| keep(id))
+            .map(|(_, l)| l.tally())
             .fold(Tally::default(), |a, b| Tally {
                 acked: a.acked + b.acked,
                 lost: a.lost + b.lost,
@@ -208,6 +221,9 @@ mod tests {
         assert!(registry.get("b").delivered(1));
         assert!(Arc::ptr_eq(&a, &registry.get("a")));
 
+        assert_eq!(registry.tally_where(|id| id == "b").lost, 0);
+        assert_eq!(registry.count_where(|id| id != "b"), 1);
+        assert_eq!(registry.tally_where(|id| id == "a").lost, 1);
         assert_eq!(
             registry.tally(),
             Tally {

@@ -33,6 +33,10 @@ mod recovery;
 mod report;
 mod resilient;
 mod resume;
+mod rush;
+mod rushcount;
+mod rushreport;
+mod rushtap;
 mod stats;
 mod target;
 mod traffic;
@@ -88,6 +92,11 @@ fn benchmark(args: &Args) -> anyhow::Result<bool> {
         eprintln!(
             "note: --cluster runs the server's nodes only: the relay has no cluster to compare"
         );
+    } else if args.scenario == Scenario::Rush && args.target == TargetSel::Both {
+        eprintln!(
+            "note: `rush` runs against the server only: the relay has no queue, no \
+             assignment and no state frames to count"
+        );
     } else if args.scenario.is_fault() && args.target == TargetSel::Both {
         eprintln!(
             "note: `{}` runs against the server only: the relay keeps nothing, so it has \
@@ -127,6 +136,7 @@ async fn run_one(kind: Kind, args: &Args) -> anyhow::Result<RunResult> {
         Scenario::Chat | Scenario::Burst => traffic::run(&target.sides(), args).await,
         Scenario::Churn => churn::run(&target, args).await,
         Scenario::Kill | Scenario::Cut | Scenario::Flood => faults::run(&mut target, args).await,
+        Scenario::Rush => rush::run(&target, args).await,
         Scenario::Broker | Scenario::Mongo => Err(anyhow::anyhow!(
             "`{}` needs --cluster",
             args.scenario.as_str()

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::cli::{Args, Scenario};
 use crate::cluster::ClusterReport;
 use crate::faultreport::FaultReport;
+use crate::rushreport::RushReport;
 use crate::stats::Summary;
 
 /// Everything measured against one target.
@@ -48,6 +49,9 @@ pub(crate) struct RunResult {
     pub(crate) notes: Vec<String>,
     /// `kill`, `cut`, `flood` only.
     pub(crate) fault: Option<FaultReport>,
+    /// `rush` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) rush: Option<RushReport>,
 }
 
 impl RunResult {
@@ -300,6 +304,9 @@ pub(crate) fn render(r: &RunResult) -> String {
     let _ = writeln!(out, "errors      {errors}");
     if let Some(fault) = &r.fault {
         fault.render(&mut out);
+    }
+    if let Some(rush) = &r.rush {
+        rush.render(&mut out);
     }
     let verdict = if r.clean() { "ok" } else { "FAILED" };
     let _ = writeln!(

@@ -215,6 +215,7 @@ pub(crate) async fn run(target: &Sides, args: &Args) -> anyhow::Result<RunResult
         cluster: None,
         notes,
         fault: None,
+        rush: None,
     })
 }
 
