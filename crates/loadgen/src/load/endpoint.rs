@@ -242,7 +242,7 @@ impl Endpoint {
                             self.start_sending().await.map(|t| ticker = t)
                         }
                         Phase::Drain | Phase::Stop => {
-                            self.running = false;
+                            self.set_running(false);
                             ticker = None;
                             Ok(())
                         }
@@ -278,6 +278,7 @@ impl Endpoint {
                 break;
             }
         }
+        self.set_running(false);
         if closed {
             if let Some(tap) = &mut self.tap {
                 tap.ended(end);
@@ -289,9 +290,24 @@ impl Endpoint {
         }
     }
 
+    /// Counts this endpoint in or out of the ones that may still send, so the drain does
+    /// not end while one of them has yet to see `Drain` (it could still send, then close at
+    /// `Stop` before its ack arrives).
+    fn set_running(&mut self, on: bool) {
+        if self.running != on {
+            self.running = on;
+            let sending = &self.rec.shared().sending;
+            if on {
+                sending.fetch_add(1, Ordering::SeqCst);
+            } else {
+                sending.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+
     /// Enters `Run`: returns the rate ticker, or fills the window.
     async fn start_sending(&mut self) -> Result<Option<Interval>, Closed> {
-        self.running = true;
+        self.set_running(true);
         match self.sending {
             Sending::Never => Ok(None),
             Sending::Rate {

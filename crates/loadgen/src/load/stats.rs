@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) delivered: AtomicU64,
     /// Sends answered with an `error` instead of an ack.
     pub(crate) send_failed: AtomicU64,
+    /// Endpoints still in `Run` (may still send): the drain waits until none is.
+    pub(crate) sending: AtomicU64,
     latency: Mutex<Histograms>,
     errors: Mutex<BTreeMap<String, u64>>,
     pub(crate) ledgers: Registry,
@@ -53,6 +55,7 @@ impl Shared {
             acked: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
             send_failed: AtomicU64::new(0),
+            sending: AtomicU64::new(0),
             latency: Mutex::new(Histograms {
                 delivery: histogram(),
                 ack: histogram(),

@@ -82,11 +82,17 @@ impl Window {
     }
 }
 
-/// Waits (at most `within`) until every sent message is answered and every acked one is
-/// delivered; the lost ones never are, so a loss costs the whole drain period.
+/// Waits (at most `within`) until every endpoint has left `Run` (so none sends any more),
+/// every sent message is answered and every acked one is delivered; the lost ones never are,
+/// so a loss costs the whole drain period.
 pub(crate) async fn drain(shared: &Shared, within: Duration) {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
+        // Read before `sent`: an endpoint counts its last send before it leaves `Run`.
+        if shared.sending.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
         let sent = Shared::load(&shared.sent);
         let answered = Shared::load(&shared.acked) + Shared::load(&shared.send_failed);
         let delivered = Shared::load(&shared.delivered);
