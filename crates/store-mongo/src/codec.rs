@@ -287,8 +287,10 @@ impl RatingDoc {
     }
 }
 
-/// Receipts live on the conversation: one document to raise (`$max`), one to read.
+/// A conversation's receipts: a document of `receipts` (a field missing until its first
+/// receipt), or, before receipts moved there, a field of the conversation's document.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct ReceiptsDoc {
     pub(crate) customer_delivered: i64,
     pub(crate) customer_read: i64,

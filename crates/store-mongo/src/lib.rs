@@ -18,7 +18,8 @@
 //!   otherwise, so an acknowledged write survives a crash and a failover.
 //! - **Dense seqs:** each conversation document holds a `last_seq` counter. An append
 //!   `$inc`s it (getting the new value back) and inserts the message under that seq *in one
-//!   transaction*, so a failed insert never leaves a gap. See `messages::append`.
+//!   transaction*, so a failed insert never leaves a gap. See `messages::append`. A node's
+//!   concurrent appends share one such transaction per batch (`batch.rs`).
 //! - **Idempotent appends:** the unique index `(conversation_id, client_id)` refuses a resend;
 //!   its transaction is aborted (undoing the `$inc`) and the original is returned.
 //! - **One open conversation per customer:** open conversations carry `open_customer`, under
@@ -29,7 +30,9 @@
 //!   `conversations::transition`.
 //! - **Search** matches `$regex` with option `i` on the text with its regular-expression
 //!   characters escaped (SecantusDB supports both); see `search.rs`.
-//! - **Receipts** are raised with `$max`; **settings** and **verified customers** are upserts
+//! - **Receipts** are raised with `$max` in `receipts`, a document per conversation kept off
+//!   the conversation's own document, which every append's transaction writes (see
+//!   `conversations::record_receipt`); **settings** and **verified customers** are upserts
 //!   under unique keys, retried once when two inserts race.
 //! - **Leases** are claimed without a transaction, by conditional single-document writes
 //!   (renew if ours and live, take over if run out, else insert; see `leases::claim`): of
@@ -57,13 +60,14 @@
 //! | `canned_responses` | canned UUID | `canned_responses_shortcut`: `shortcut` unique | one response per shortcut; listed by shortcut |
 //! | `notes` | note UUID | `notes_by_conversation`: `conversation_id, created_at, _id` | a conversation's notes, oldest first |
 //! | `leases` | lease name | — | `claim_lease`, `release_lease`: by `_id` only |
+//! | `receipts` | conversation UUID | — | a conversation's receipts, apart from its counter |
 
 mod accounts;
+mod batch;
 mod callbacks;
 mod codec;
 mod conversations;
 mod error;
-mod keyed_lock;
 mod leases;
 mod messages;
 mod schema;
@@ -79,14 +83,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chimpassist_protocol::ConversationId;
 use chimpassist_store::{StoreError, StoreResult};
 use mongodb::bson::doc;
 use mongodb::options::{Acknowledgment, ClientOptions, ConnectionString, HostInfo, WriteConcern};
 use mongodb::{Client, Database};
 
+use crate::batch::Batcher;
 use crate::error::{OrStore, store_error};
-use crate::keyed_lock::KeyedLock;
 
 /// How long an operation waits for a usable server when the URI does not say
 /// (`serverSelectionTimeoutMS`). The driver's 30 s would hold a chat message's ack — and a
@@ -123,8 +126,8 @@ pub struct MongoStore {
     db: Database,
     /// `host:port,…` from the connection string, for logs (never the credentials).
     hosts: String,
-    /// Queues this process's appends per conversation (see `keyed_lock`).
-    appends: Arc<KeyedLock<ConversationId>>,
+    /// This process's appends, written in batches (see `batch.rs`).
+    appends: Arc<Batcher>,
 }
 
 impl fmt::Debug for MongoStore {

@@ -1,5 +1,7 @@
 //! Messages: the sequenced, idempotent append and the three ways to read them back.
 
+use std::collections::BTreeMap;
+
 use chimpassist_protocol::{ConversationId, CustomerId, Seq};
 use chimpassist_store::{
     Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage,
@@ -37,29 +39,17 @@ fn messages(store: &MongoStore) -> Collection<MessageDoc> {
 /// a gap forever. In the transaction, either both writes commit or neither does.
 ///
 /// Concurrent appends to one conversation all write its document, so all but one get a write
-/// conflict and are retried (`transaction::run`): appends to a conversation are serialized,
-/// appends to different conversations are not. Within this process they first queue per
-/// conversation (`keyed_lock`), so conflicts only arise between processes.
+/// conflict and are retried (`transaction::run`). Within this process appends go through the
+/// batcher (`batch.rs`), one batch at a time, so conflicts only arise between processes.
 ///
 /// Idempotency: no lookup before the write (it would cost every append a round trip). A
 /// resend makes the insert hit the unique client-id index; the transaction is then aborted
 /// (undoing the `$inc`) and the original is read and returned.
 pub(crate) async fn append(store: &MongoStore, m: NewMessage) -> StoreResult<Appended> {
-    let _turn = store.appends.lock(m.conversation).await;
     let conversation = uuid(m.conversation.as_uuid());
     let counters = store.db.collection::<Counter>(CONVERSATIONS);
     let messages = messages(store);
-    let draft = MessageDoc {
-        conversation_id: conversation,
-        seq: 0,
-        client_id: uuid(m.client_id.as_uuid()),
-        customer_id: String::new(),
-        sender_party: m.sender_party.as_str().to_owned(),
-        sender_id: m.sender_id.clone(),
-        sender_name: m.sender_name.clone(),
-        text: m.text.as_str().to_owned(),
-        timestamp: m.timestamp,
-    };
+    let draft = draft(&m);
     let written = transaction::run(&store.client, |session| {
         let counters = counters.clone();
         let messages = messages.clone();
@@ -93,6 +83,72 @@ pub(crate) async fn append(store: &MongoStore, m: NewMessage) -> StoreResult<App
         Err(StoreError::DuplicateClientId) => original(store, &m).await,
         Err(e) => Err(e),
     }
+}
+
+/// A message document without its seq and customer (the counter update gives both).
+fn draft(m: &NewMessage) -> MessageDoc {
+    MessageDoc {
+        conversation_id: uuid(m.conversation.as_uuid()),
+        seq: 0,
+        client_id: uuid(m.client_id.as_uuid()),
+        customer_id: String::new(),
+        sender_party: m.sender_party.as_str().to_owned(),
+        sender_id: m.sender_id.clone(),
+        sender_name: m.sender_name.clone(),
+        text: m.text.as_str().to_owned(),
+        timestamp: m.timestamp,
+    }
+}
+
+/// Appends several messages in one transaction, as [`append`] does one: per conversation,
+/// one `$inc` by its number of messages (seqs given in `groups` order, which is queue
+/// order), then one `insertMany` of them all. `groups` maps each conversation to the
+/// indexes of its messages in `batch`. Answers the stored messages in `batch` order, or
+/// `DuplicateClientId` / `NotFound` when one of them is a resend or has no conversation
+/// (nothing is written then; the caller appends each alone).
+pub(crate) async fn append_batch(
+    store: &MongoStore,
+    batch: &[&NewMessage],
+    groups: &BTreeMap<ConversationId, Vec<usize>>,
+) -> StoreResult<Vec<StoredMessage>> {
+    let counters = store.db.collection::<Counter>(CONVERSATIONS);
+    let messages = messages(store);
+    let drafts: Vec<MessageDoc> = batch.iter().map(|m| draft(m)).collect();
+    let written = transaction::run(&store.client, |session| {
+        let counters = counters.clone();
+        let messages = messages.clone();
+        let mut docs = drafts.clone();
+        let groups = groups.clone();
+        Box::pin(async move {
+            for (conversation, indexes) in &groups {
+                let count = i64::try_from(indexes.len()).unwrap_or(i64::MAX);
+                let counter = counters
+                    .find_one_and_update(
+                        doc! {"_id": uuid(conversation.as_uuid())},
+                        doc! {"$inc": {"last_seq": count}},
+                    )
+                    .projection(doc! {"last_seq": 1, "customer_id": 1})
+                    .return_document(ReturnDocument::After)
+                    .session(&mut *session)
+                    .await?;
+                let Some(counter) = counter else {
+                    return Ok(Err(StoreError::NotFound));
+                };
+                let first = counter.last_seq - count + 1;
+                for (offset, &i) in (0..).zip(indexes.iter()) {
+                    docs[i].seq = first + offset;
+                    docs[i].customer_id.clone_from(&counter.customer_id);
+                }
+            }
+            match messages.insert_many(&docs).session(&mut *session).await {
+                Ok(_) => Ok(Ok(docs)),
+                Err(e) if is_duplicate_key(&e) => Ok(Err(StoreError::DuplicateClientId)),
+                Err(e) => Err(e),
+            }
+        })
+    })
+    .await?;
+    written.into_iter().map(MessageDoc::into_model).collect()
 }
 
 /// The message a resend collided with: returned as a duplicate when it came from the same

@@ -26,10 +26,13 @@ pub(crate) const CALLBACKS: &str = "callbacks";
 pub(crate) const CANNED: &str = "canned_responses";
 pub(crate) const NOTES: &str = "notes";
 pub(crate) const LEASES: &str = "leases";
+/// Read receipts, one document per conversation (`_id`: its UUID). Apart from the
+/// conversation's document on purpose: see `conversations::record_receipt`.
+pub(crate) const RECEIPTS: &str = "receipts";
 
 /// Every collection, so each exists before a transaction writes to it (servers before 4.4
 /// cannot create a collection inside a transaction).
-const ALL: [&str; 11] = [
+const ALL: [&str; 12] = [
     SETTINGS,
     CUSTOMERS,
     ATTENDANTS,
@@ -41,6 +44,7 @@ const ALL: [&str; 11] = [
     CANNED,
     NOTES,
     LEASES,
+    RECEIPTS,
 ];
 
 /// "Collection already exists", harmless for [`ensure`].

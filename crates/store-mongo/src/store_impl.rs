@@ -147,7 +147,7 @@ impl Store for MongoStore {
     }
 
     async fn append_message(&self, message: NewMessage) -> StoreResult<Appended> {
-        messages::append(self, message).await
+        self.appends.append(self, message).await
     }
 
     async fn messages_before(

@@ -205,6 +205,55 @@ pub async fn client_ids_are_per_conversation(store: Arc<dyn Store>) {
     );
 }
 
+/// Appends that a backend may write together (the MongoDB store batches a node's concurrent
+/// appends): a resend and an append to no conversation among fresh appends to several
+/// conversations each get their own answer, and every conversation's seqs stay dense.
+pub async fn a_mixed_burst_answers_each_append_alone(store: Arc<dyn Store>) {
+    let mut conversations = Vec::new();
+    for _ in 0..4 {
+        conversations.push(queued_conversation(&*store, T0).await);
+    }
+    let first = &conversations[0];
+    let resent = customer_message(first.id, &first.customer_id, "said before", T0);
+    let original = store.append_message(resent.clone()).await.expect("append");
+    let customer = new_customer(&*store).await;
+    let nowhere = customer_message(ConversationId::new(), &customer.id, "into the void", T0);
+    let conversations = Arc::new(conversations);
+    let answers = concurrently(42, |i| {
+        let (store, conversations) = (store.clone(), conversations.clone());
+        let (resent, nowhere) = (resent.clone(), nowhere.clone());
+        async move {
+            let m = match i {
+                0 => resent,
+                1 => nowhere,
+                _ => {
+                    let c = &conversations[i % 4];
+                    customer_message(c.id, &c.customer_id, &format!("m{i}"), T0)
+                }
+            };
+            (i, store.append_message(m).await)
+        }
+    })
+    .await;
+    for (i, answer) in answers {
+        match i {
+            0 => {
+                let again = answer.expect("a resend is answered");
+                assert!(again.duplicate);
+                assert_eq!(again.message, original.message);
+            }
+            1 => assert_err(answer, "NotFound", "append to no conversation"),
+            _ => assert!(!answer.expect("fresh append").duplicate),
+        }
+    }
+    for (k, c) in conversations.iter().enumerate() {
+        let fresh = (2..42).filter(|i| i % 4 == k).count() as u64;
+        let want: Vec<Seq> = (1..=fresh + u64::from(k == 0)).collect();
+        assert_eq!(seqs(&all_messages(&*store, &c.id).await), want);
+        assert_eq!(last_seq(&*store, &c.id).await, *want.last().unwrap_or(&0));
+    }
+}
+
 pub async fn append_to_unknown_conversation_is_not_found(store: Arc<dyn Store>) {
     let customer = new_customer(&*store).await;
     let unknown = ConversationId::new();
