@@ -3,7 +3,7 @@
 //! installs it; without it these tests fail, never skip). Then what only MQTT has: a broker
 //! outage, one node cut off alone, credentials, and a server's readiness and sockets.
 
-#[path = "../api/helpers.rs"]
+#[path = "../api/helpers/mod.rs"]
 #[allow(dead_code)]
 mod helpers;
 mod proxy;

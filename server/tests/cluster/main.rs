@@ -12,7 +12,7 @@ mod failover;
 mod security;
 mod wiretap;
 
-#[path = "../api/helpers.rs"]
+#[path = "../api/helpers/mod.rs"]
 #[allow(dead_code)]
 mod helpers;
 

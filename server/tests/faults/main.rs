@@ -2,7 +2,7 @@
 //! load generator runs the same scenarios at full size.
 
 mod client;
-#[path = "../api/helpers.rs"]
+#[path = "../api/helpers/mod.rs"]
 #[allow(dead_code)]
 mod helpers;
 mod idle;

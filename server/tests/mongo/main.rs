@@ -2,7 +2,7 @@
 //! installs it, and these tests fail — never skip — without it): a chat works, a database
 //! that is down at start is waited for, and one that goes down later costs acks, not data.
 
-#[path = "../api/helpers.rs"]
+#[path = "../api/helpers/mod.rs"]
 #[allow(dead_code)]
 mod helpers;
 
