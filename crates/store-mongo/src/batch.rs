@@ -21,10 +21,8 @@
 //!   batch's transaction, which is retried with jittered backoff as before
 //!   (`transaction::run`); nothing is acked twice, because nothing is acked before a commit.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use chimpassist_protocol::ConversationId;
 use chimpassist_store::{Appended, NewMessage, StoreError, StoreResult};
 use tokio::sync::{Mutex as AsyncMutex, oneshot};
 
@@ -105,12 +103,8 @@ async fn write(store: &MongoStore, batch: Vec<Job>) {
         let _ = job.answer.send(messages::append(store, job.message).await);
         return;
     }
-    let mut groups: BTreeMap<ConversationId, Vec<usize>> = BTreeMap::new();
-    for (i, job) in batch.iter().enumerate() {
-        groups.entry(job.message.conversation).or_default().push(i);
-    }
     let drafts: Vec<&NewMessage> = batch.iter().map(|j| &j.message).collect();
-    match messages::append_batch(store, &drafts, &groups).await {
+    match messages::append_batch(store, &drafts).await {
         Ok(stored) => {
             for (job, message) in batch.into_iter().zip(stored) {
                 let _ = job.answer.send(Ok(Appended {

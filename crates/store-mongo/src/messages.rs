@@ -46,40 +46,14 @@ fn messages(store: &MongoStore) -> Collection<MessageDoc> {
 /// resend makes the insert hit the unique client-id index; the transaction is then aborted
 /// (undoing the `$inc`) and the original is read and returned.
 pub(crate) async fn append(store: &MongoStore, m: NewMessage) -> StoreResult<Appended> {
-    let conversation = uuid(m.conversation.as_uuid());
-    let counters = store.db.collection::<Counter>(CONVERSATIONS);
-    let messages = messages(store);
-    let draft = draft(&m);
-    let written = transaction::run(&store.client, |session| {
-        let counters = counters.clone();
-        let messages = messages.clone();
-        let mut message = draft.clone();
-        Box::pin(async move {
-            let counter = counters
-                .find_one_and_update(doc! {"_id": conversation}, doc! {"$inc": {"last_seq": 1}})
-                .projection(doc! {"last_seq": 1, "customer_id": 1})
-                .return_document(ReturnDocument::After)
-                .session(&mut *session)
-                .await?;
-            let Some(counter) = counter else {
-                return Ok(Err(StoreError::NotFound));
-            };
-            message.seq = counter.last_seq;
-            message.customer_id = counter.customer_id;
-            match messages.insert_one(&message).session(&mut *session).await {
-                Ok(_) => Ok(Ok(message)),
-                // Abort (undoing the `$inc`); the caller looks the original up.
-                Err(e) if is_duplicate_key(&e) => Ok(Err(StoreError::DuplicateClientId)),
-                Err(e) => Err(e),
-            }
-        })
-    })
-    .await;
-    match written {
-        Ok(message) => Ok(Appended {
-            message: message.into_model()?,
+    match append_batch(store, &[&m]).await {
+        Ok(mut stored) => Ok(Appended {
+            message: stored
+                .pop()
+                .ok_or_else(|| StoreError::internal("an append wrote nothing"))?,
             duplicate: false,
         }),
+        // The transaction aborted (undoing the `$inc`): the original is looked up.
         Err(StoreError::DuplicateClientId) => original(store, &m).await,
         Err(e) => Err(e),
     }
@@ -100,17 +74,18 @@ fn draft(m: &NewMessage) -> MessageDoc {
     }
 }
 
-/// Appends several messages in one transaction, as [`append`] does one: per conversation,
-/// one `$inc` by its number of messages (seqs given in `groups` order, which is queue
-/// order), then one `insertMany` of them all. `groups` maps each conversation to the
-/// indexes of its messages in `batch`. Answers the stored messages in `batch` order, or
-/// `DuplicateClientId` / `NotFound` when one of them is a resend or has no conversation
-/// (nothing is written then; the caller appends each alone).
+/// Appends messages in one transaction: per conversation, one `$inc` by its number of
+/// messages (seqs given in `batch` order), then one `insertMany` of them all. Answers the
+/// stored messages in `batch` order, or `DuplicateClientId` / `NotFound` when one of them is
+/// a resend or has no conversation (nothing is written then).
 pub(crate) async fn append_batch(
     store: &MongoStore,
     batch: &[&NewMessage],
-    groups: &BTreeMap<ConversationId, Vec<usize>>,
 ) -> StoreResult<Vec<StoredMessage>> {
+    let mut groups: BTreeMap<ConversationId, Vec<usize>> = BTreeMap::new();
+    for (i, m) in batch.iter().enumerate() {
+        groups.entry(m.conversation).or_default().push(i);
+    }
     let counters = store.db.collection::<Counter>(CONVERSATIONS);
     let messages = messages(store);
     let drafts: Vec<MessageDoc> = batch.iter().map(|m| draft(m)).collect();
