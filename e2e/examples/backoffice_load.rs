@@ -14,45 +14,9 @@
 
 use std::time::Instant;
 
-use chimpassist_e2e::{ATTENDANT_PASSWORD, Browser, ChimpServer, create_attendant};
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A guest customer who starts a chat; the socket is kept open so the customer stays online.
-async fn customer(server: &ChimpServer) -> Socket {
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url("/ws/customer"))
-        .await
-        .expect("customer socket");
-    for frame in [
-        json!({"type": "hello", "protocol": 1}),
-        json!({"type": "start_chat"}),
-    ] {
-        ws.send(Message::text(frame.to_string()))
-            .await
-            .expect("send");
-    }
-    while let Some(Ok(message)) = ws.next().await {
-        if let Message::Text(text) = message {
-            let frame: Value = serde_json::from_str(&text).expect("json");
-            if frame["type"] == "conversation" {
-                break;
-            }
-        }
-    }
-    ws
-}
-
-async fn now_ms(browser: &Browser) -> f64 {
-    browser
-        .eval("performance.now()")
-        .await
-        .as_f64()
-        .expect("a time")
-}
+use chimpassist_e2e::{
+    ATTENDANT_PASSWORD, Browser, ChimpServer, create_attendant, guest_chat, page_now_ms,
+};
 
 #[tokio::main]
 async fn main() {
@@ -70,7 +34,7 @@ async fn main() {
     let seeding = Instant::now();
     let mut sockets = Vec::with_capacity(n);
     for chunk in 0..n.div_ceil(50) {
-        let batch = (chunk * 50..((chunk + 1) * 50).min(n)).map(|_| customer(&server));
+        let batch = (chunk * 50..((chunk + 1) * 50).min(n)).map(|_| guest_chat(&server));
         sockets.extend(futures_util::future::join_all(batch).await);
     }
     println!(
@@ -89,10 +53,10 @@ async fn main() {
     // Waiting, plus the few an online attendant is given at once (up to capacity).
     let all_listed =
         format!("document.querySelectorAll('[data-testid=conversation]').length === {n}");
-    let clicked = now_ms(&browser).await;
+    let clicked = page_now_ms(&browser).await;
     browser.click("[data-testid=login-submit]").await;
     browser.wait_until(&all_listed).await;
-    let listed = now_ms(&browser).await;
+    let listed = page_now_ms(&browser).await;
     println!(
         "sign-in → {n} conversations listed: {:.0} ms",
         listed - clicked
@@ -100,18 +64,18 @@ async fn main() {
 
     browser.goto(&server.url("/")).await;
     browser.wait_until(&all_listed).await;
-    let cold = now_ms(&browser).await;
+    let cold = page_now_ms(&browser).await;
     println!(
         "reload → {n} conversations listed: {:.0} ms after navigation start",
         cold
     );
 
-    let before = now_ms(&browser).await;
+    let before = page_now_ms(&browser).await;
     browser
         .click("[data-testid=waiting] [data-testid=conversation]:last-child button")
         .await;
     browser.wait_for("[data-testid=chat-customer-name]").await;
-    let opened = now_ms(&browser).await;
+    let opened = page_now_ms(&browser).await;
     println!("click → conversation shown: {:.0} ms", opened - before);
 
     browser.close().await;

@@ -17,7 +17,9 @@
 
 use std::time::{Duration, Instant};
 
-use chimpassist_e2e::{ATTENDANT_PASSWORD, Browser, ChimpServer, login_cookie};
+use chimpassist_e2e::{
+    ATTENDANT_PASSWORD, Browser, ChimpServer, guest_chat, login_cookie, page_now_ms,
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
@@ -92,32 +94,6 @@ async fn desk(server: &ChimpServer, cookie: String) -> JoinHandle<Option<u16>> {
     })
 }
 
-/// A guest who starts a chat and keeps the socket open.
-async fn guest(
-    server: &ChimpServer,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(server.ws_url("/ws/customer"))
-        .await
-        .expect("customer socket");
-    for frame in [
-        json!({"type": "hello", "protocol": 1}),
-        json!({"type": "start_chat"}),
-    ] {
-        ws.send(Message::text(frame.to_string()))
-            .await
-            .expect("send");
-    }
-    ws
-}
-
-async fn now_ms(browser: &Browser) -> f64 {
-    browser
-        .eval("performance.now()")
-        .await
-        .as_f64()
-        .expect("a time")
-}
-
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
@@ -150,14 +126,14 @@ async fn main() {
     browser.wait_for("[data-testid=presence-online]").await;
     browser.execute(PROBE, vec![]).await;
 
-    let started = now_ms(&browser).await;
+    let started = page_now_ms(&browser).await;
     let clock = Instant::now();
     let rush: Vec<_> = (0..requests)
         .map(|i| {
             let server = &server;
             async move {
                 tokio::time::sleep(RAMP.mul_f64(i as f64 / requests as f64)).await;
-                guest(server).await
+                guest_chat(server).await
             }
         })
         .collect();
@@ -169,22 +145,22 @@ async fn main() {
         CAPACITY.min(u32::try_from(requests).unwrap_or(u32::MAX))
     );
     let listed = tokio::select! {
-        _ = browser.wait_until(&mine) => now_ms(&browser).await,
+        _ = browser.wait_until(&mine) => page_now_ms(&browser).await,
         _ = &mut rushing => {
             browser.wait_until(&mine).await;
-            now_ms(&browser).await
+            page_now_ms(&browser).await
         }
     };
     println!(
         "rush start → Ana's conversations listed: {:.0} ms",
         listed - started
     );
-    let before = now_ms(&browser).await;
+    let before = page_now_ms(&browser).await;
     browser
         .click("[data-testid=online] [data-testid=conversation]:last-child button")
         .await;
     browser.wait_for("[data-testid=chat-customer-name]").await;
-    let opened = now_ms(&browser).await;
+    let opened = page_now_ms(&browser).await;
     println!(
         "click → conversation shown: {:.0} ms (at {:.1} s into the rush)",
         opened - before,

@@ -24,6 +24,7 @@
 mod attendant;
 mod browser;
 mod driver;
+mod guest;
 mod host;
 mod page;
 mod server;
@@ -39,6 +40,7 @@ pub use chimpassist_protocol::TypingState;
 pub use fantoccini::elements::{Element, ShadowRoot};
 pub use fantoccini::key::Key;
 pub use fantoccini::{Client, Locator};
+pub use guest::{GuestSocket, guest_chat, page_now_ms};
 pub use host::{HostPage, snippet};
 pub use server::{ChimpServer, assets_dir, widget_built};
 
