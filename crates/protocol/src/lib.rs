@@ -10,7 +10,9 @@
 //! # Delivery guarantees
 //! - **Ack means durably stored.** Each `send` carries a client id (UUID). The server stores
 //!   the message, gives it the next seq of its conversation (1, 2, 3, … strictly increasing,
-//!   no gaps), and only then answers `ack {client_id, seq, timestamp}`.
+//!   no gaps), and only then answers `ack {client_id, seq, timestamp}`. A client need not
+//!   wait for one ack before the next `send`: a connection's messages are stored in the order
+//!   it sent them, and every frame it sends is answered (ack or error) in that order.
 //! - **Idempotent resend.** Sending the same client id again returns the same ack and never
 //!   creates a second message. Clients keep unacked messages pending and resend them, with the
 //!   same client id, after reconnecting.

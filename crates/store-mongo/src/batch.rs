@@ -23,7 +23,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chimpassist_store::{Appended, NewMessage, StoreError, StoreResult};
+use chimpassist_store::{Appended, NewMessage, Pending, StoreError, StoreResult};
 use tokio::sync::{Mutex as AsyncMutex, oneshot};
 
 use crate::MongoStore;
@@ -51,14 +51,22 @@ impl std::fmt::Debug for Batcher {
 }
 
 impl Batcher {
-    /// Appends `message`, in a batch with whatever else this process appends meanwhile.
-    pub(crate) async fn append(
+    /// Queues `message` and returns its commit: it goes in a batch with whatever else this
+    /// process appends meanwhile. Queued before this returns, so one caller's messages keep
+    /// their order (the queue is FIFO and batches are written one at a time, in queue order).
+    pub(crate) fn submit(store: &MongoStore, message: NewMessage) -> Pending<Appended> {
+        let (answer, answered) = oneshot::channel();
+        store.appends.lock().push(Job { message, answer });
+        let store = store.clone();
+        Box::pin(async move { store.appends.commit(&store, answered).await })
+    }
+
+    /// Waits for the answer to a queued job, writing batches while it is our turn.
+    async fn commit(
         &self,
         store: &MongoStore,
-        message: NewMessage,
+        mut answered: oneshot::Receiver<StoreResult<Appended>>,
     ) -> StoreResult<Appended> {
-        let (answer, mut answered) = oneshot::channel();
-        self.lock().push(Job { message, answer });
         loop {
             tokio::select! {
                 biased;

@@ -7,10 +7,12 @@ use chimpassist_protocol::{
 };
 use chimpassist_store::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
-    Conversation, Customer, Lease, MessageCursor, NewConversation, NewMessage, Queue, SearchMatch,
-    Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
+    Conversation, Customer, Lease, MessageCursor, NewConversation, NewMessage, Pending, Queue,
+    SearchMatch, Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition,
+    Visibility,
 };
 
+use crate::batch::Batcher;
 use crate::{MongoStore, accounts, callbacks, conversations, leases, messages, search, workspace};
 
 #[async_trait]
@@ -146,8 +148,8 @@ impl Store for MongoStore {
         conversations::set_rating(self, id, rating).await
     }
 
-    async fn append_message(&self, message: NewMessage) -> StoreResult<Appended> {
-        self.appends.append(self, message).await
+    fn submit_message(&self, message: NewMessage) -> Pending<Appended> {
+        Batcher::submit(self, message)
     }
 
     async fn messages_before(

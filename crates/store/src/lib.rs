@@ -46,6 +46,10 @@ pub use workspace::*;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A write already queued, to await: see [`Store::submit_message`].
+pub type Pending<T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<T>> + Send + 'static>>;
+
 /// The persistence the server needs. See the crate docs for the guarantees.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -146,7 +150,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Durably appends a message with the next seq (see crate docs). `NotFound` when the
     /// conversation does not exist.
-    async fn append_message(&self, message: NewMessage) -> StoreResult<Appended>;
+    async fn append_message(&self, message: NewMessage) -> StoreResult<Appended> {
+        self.submit_message(message).await
+    }
+    /// Queues `message` for [`Store::append_message`] and returns its commit to await.
+    ///
+    /// Why: a connection that sent several messages should not wait for each commit before
+    /// reading the next, yet its messages must keep the order they were sent in. The message
+    /// is queued before this returns, so messages submitted one after another by one caller
+    /// take their seqs in submission order (within a conversation) however their commits
+    /// overlap, and their results are ready in that order too.
+    ///
+    /// Await the result: that is the only way to know the message is stored. A dropped result
+    /// does not withdraw the message (it may still be written, with no one told).
+    fn submit_message(&self, message: NewMessage) -> Pending<Appended>;
     /// Up to `limit` messages with seq < `before` (or the newest), newest first.
     async fn messages_before(
         &self,

@@ -43,7 +43,7 @@ use crate::metrics::Metrics;
 
 pub use frame::{Frame, MAX_BATCH, Outbound, ServerFrame, StateKey, batch_text};
 pub use hub::{Desk, Hub, Kill, Registration};
-pub use send::{Author, Found, append_and_deliver, find_route, publish, record_receipt};
+pub use send::{Author, Found, Sent, Submitted, find_route, publish, record_receipt};
 
 /// What the message path needs, and nothing else: the edges hold one (in the app state) and
 /// pass it down, so this module never reaches back up for the whole state.

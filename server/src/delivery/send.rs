@@ -7,7 +7,7 @@ use chimpassist_protocol::{
     AttendantId, ClientMessageId, ConversationId, CustomerId, MessageText, MessageView, Party,
     ReceiptKind, Seq, ServerToAttendant, ServerToCustomer,
 };
-use chimpassist_store::{Conversation, NewMessage, StoredMessage};
+use chimpassist_store::{Appended, Conversation, NewMessage, Pending, StoredMessage};
 
 use super::Delivery;
 use crate::bus::BusEvent;
@@ -76,38 +76,81 @@ pub async fn find_route(
     ))
 }
 
-/// Stores a message (idempotently) and, if it is new, delivers it to the customer's and the
-/// attendant's connections. Returns the stored message and whether it was a duplicate; the
-/// caller acks it.
-pub async fn append_and_deliver(
-    delivery: &Delivery,
-    conversation: ConversationId,
-    client_id: ClientMessageId,
-    author: Author,
-    text: MessageText,
-    customer: &CustomerId,
-    attendant: Option<&AttendantId>,
-) -> AppResult<(StoredMessage, bool)> {
-    let appended = delivery
-        .store
-        .append_message(NewMessage {
+/// A message queued in the store, not yet committed: await `commit`, then
+/// [`Sent::deliver`].
+///
+/// Why two steps: a connection keeps reading its next frames while this commits (see
+/// `ws::peer`), and the store takes queued messages in the order they were submitted.
+pub struct Submitted {
+    /// The store's answer.
+    pub commit: Pending<Appended>,
+    pub sent: Sent,
+}
+
+impl std::fmt::Debug for Submitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submitted")
+            .field("sent", &self.sent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A submitted message's address, for its delivery once committed.
+#[derive(Debug)]
+pub struct Sent {
+    pub conversation: ConversationId,
+    pub client_id: ClientMessageId,
+    /// Whether the conversation was open when the message was written (a customer writing
+    /// into a closed one reopens it).
+    pub open: bool,
+    customer: CustomerId,
+    attendant: Option<AttendantId>,
+}
+
+impl Sent {
+    /// `open`: see [`Sent::open`]; `attendant`: who holds the conversation, if anyone.
+    pub fn new(
+        conversation: ConversationId,
+        client_id: ClientMessageId,
+        open: bool,
+        customer: &CustomerId,
+        attendant: Option<&AttendantId>,
+    ) -> Self {
+        Self {
             conversation,
             client_id,
+            open,
+            customer: customer.clone(),
+            attendant: attendant.cloned(),
+        }
+    }
+
+    /// Queues the message in the store (idempotently). Returns at once; see [`Submitted`].
+    pub fn submit(self, delivery: &Delivery, author: Author, text: MessageText) -> Submitted {
+        let commit = delivery.store.submit_message(NewMessage {
+            conversation: self.conversation,
+            client_id: self.client_id,
             sender_party: author.party,
             sender_id: author.id,
             sender_name: author.name,
             text,
             timestamp: now_ms(),
-        })
-        .await?;
-    if appended.duplicate {
-        delivery.metrics.messages_duplicate.inc();
-        return Ok((appended.message, true));
+        });
+        Submitted { commit, sent: self }
     }
-    delivery.metrics.messages_stored.inc();
-    let view = message_view(&appended.message);
-    deliver(delivery, view, customer, attendant).await;
-    Ok((appended.message, false))
+
+    /// Once committed: if the message is new, delivers it to the customer's and the
+    /// attendant's connections. Returns the stored message; the caller acks it.
+    pub async fn deliver(&self, delivery: &Delivery, appended: Appended) -> StoredMessage {
+        if appended.duplicate {
+            delivery.metrics.messages_duplicate.inc();
+            return appended.message;
+        }
+        delivery.metrics.messages_stored.inc();
+        let view = message_view(&appended.message);
+        deliver(delivery, view, &self.customer, self.attendant.as_ref()).await;
+        appended.message
+    }
 }
 
 async fn deliver(

@@ -16,19 +16,19 @@ use chimpassist_protocol::{
     AttendantToServer, ClientMessageId, ConversationId, ErrorCode, PROTOCOL_VERSION, Party,
     ResumePoint, ServerToAttendant, ServerToCustomer, encode,
 };
-use chimpassist_store::{Attendant, Conversation, Visibility};
+use chimpassist_store::{Appended, Attendant, Conversation, Visibility};
 use futures_util::StreamExt;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
 use super::history::history_page;
-use super::peer::{Failure, Greeted, Peer, await_hello, reply, run};
+use super::peer::{Failure, Greeted, Peer, Step, await_hello, reply, run};
 use crate::access;
 use crate::auth::SignedIn;
 use crate::bus::BusEvent;
 use crate::coordinator::Route;
 use crate::delivery::outbox::OutboxTx;
 use crate::delivery::{
-    Author, Desk, Found, append_and_deliver, enrich, find_route, publish, record_receipt,
+    Author, Desk, Found, Sent, Submitted, enrich, find_route, publish, record_receipt,
 };
 use crate::error::{AppError, AppResult};
 use crate::revoke::CloseReason;
@@ -179,43 +179,21 @@ impl AttendantPeer {
         }
     }
 
+    /// Authorises a message and queues it in the store; [`Peer::committed`] finishes it.
     async fn send_message(
         &self,
         conversation: ConversationId,
         client_id: ClientMessageId,
         text: chimpassist_protocol::MessageText,
-    ) -> AppResult<()> {
+    ) -> AppResult<Submitted> {
         let customer = self.held(&conversation).await?;
         let author = Author {
             party: Party::Attendant,
             id: self.me.id.to_string(),
             name: self.me.name.clone(),
         };
-        let (stored, _) = append_and_deliver(
-            &self.state.delivery,
-            conversation,
-            client_id,
-            author,
-            text,
-            &customer,
-            Some(&self.me.id),
-        )
-        .await?;
-        reply(
-            &self.tx,
-            ServerToAttendant::Ack {
-                conversation,
-                client_id,
-                seq: stored.seq,
-                timestamp: stored.timestamp,
-            },
-        )
-        .await;
-        self.state
-            .coordinator
-            .attendant_replied(self.me.id.clone(), conversation)
-            .await;
-        Ok(())
+        let sent = Sent::new(conversation, client_id, true, &customer, Some(&self.me.id));
+        Ok(sent.submit(&self.state.delivery, author, text))
     }
 }
 
@@ -225,7 +203,11 @@ impl Peer for AttendantPeer {
 
     type Out = ServerToAttendant;
 
-    async fn handle(&mut self, frame: AttendantToServer) -> Result<(), Failure> {
+    fn pipelines(frame: &AttendantToServer) -> bool {
+        matches!(frame, AttendantToServer::Send { .. })
+    }
+
+    async fn handle(&mut self, frame: AttendantToServer) -> Result<Step, Failure> {
         let coordinator = &self.state.coordinator;
         match frame {
             AttendantToServer::Hello { .. } => {
@@ -243,12 +225,14 @@ impl Peer for AttendantPeer {
                 client_id,
                 text,
             } => {
-                self.send_message(conversation, client_id, text)
+                let submitted = self
+                    .send_message(conversation, client_id, text)
                     .await
                     .map_err(|error| Failure {
                         error,
                         client_id: Some(client_id),
                     })?;
+                return Ok(Step::Committing(submitted));
             }
             AttendantToServer::Receipt {
                 conversation,
@@ -304,6 +288,23 @@ impl Peer for AttendantPeer {
                 reply(&self.tx, ServerToAttendant::Pong { nonce }).await;
             }
         }
+        Ok(Step::Done)
+    }
+
+    async fn committed(&mut self, sent: Sent, appended: Appended) -> AppResult<()> {
+        let stored = sent.deliver(&self.state.delivery, appended).await;
+        let ack = ServerToAttendant::Ack {
+            conversation: sent.conversation,
+            client_id: sent.client_id,
+            seq: stored.seq,
+            timestamp: stored.timestamp,
+        };
+        reply(&self.tx, ack).await;
+        let me = self.me.id.clone();
+        self.state
+            .coordinator
+            .attendant_replied(me, sent.conversation)
+            .await;
         Ok(())
     }
 

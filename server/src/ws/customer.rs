@@ -10,15 +10,15 @@ use chimpassist_protocol::{
     ErrorCode, PROTOCOL_VERSION, Party, PreChat, QueueId, ServerToAttendant, ServerToCustomer,
     encode,
 };
-use chimpassist_store::{Conversation, Customer};
+use chimpassist_store::{Appended, Conversation, Customer};
 use futures_util::StreamExt;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
 use super::history::history_page;
-use super::peer::{Failure, Greeted, Peer, await_hello, reply, run};
+use super::peer::{Failure, Greeted, Peer, Step, await_hello, reply, run};
 use crate::bus::BusEvent;
 use crate::delivery::outbox::OutboxTx;
-use crate::delivery::{Author, Found, append_and_deliver, find_route, publish, record_receipt};
+use crate::delivery::{Author, Found, Sent, Submitted, find_route, publish, record_receipt};
 use crate::domain;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
@@ -171,12 +171,13 @@ impl CustomerPeer {
             .ok_or_else(|| AppError::not_found("conversation"))
     }
 
+    /// Authorises a message and queues it in the store; [`Peer::committed`] finishes it.
     async fn send_message(
-        &mut self,
+        &self,
         conversation: ConversationId,
         client_id: ClientMessageId,
         text: chimpassist_protocol::MessageText,
-    ) -> AppResult<()> {
+    ) -> AppResult<Submitted> {
         let me = &self.customer.id;
         // One read at most: the replica's route, else the store's record, open or not.
         let (open, attendant) =
@@ -193,31 +194,8 @@ impl CustomerPeer {
             id: self.customer.id.to_string(),
             name: self.customer.name.clone(),
         };
-        let (stored, _) = append_and_deliver(
-            &self.state.delivery,
-            conversation,
-            client_id,
-            author,
-            text,
-            &self.customer.id,
-            attendant.as_ref(),
-        )
-        .await?;
-        reply(
-            &self.tx,
-            ServerToCustomer::Ack {
-                conversation,
-                client_id,
-                seq: stored.seq,
-                timestamp: stored.timestamp,
-            },
-        )
-        .await;
-        if !open {
-            // Written into a closed conversation: it goes back to the queue.
-            self.state.coordinator.customer_wrote(conversation).await;
-        }
-        Ok(())
+        let sent = Sent::new(conversation, client_id, open, me, attendant.as_ref());
+        Ok(sent.submit(&self.state.delivery, author, text))
     }
 
     /// Asks for a conversation. Limited per client network: `CHATS_PER_MINUTE_PER_IP`
@@ -272,7 +250,11 @@ impl Peer for CustomerPeer {
 
     type Out = ServerToCustomer;
 
-    async fn handle(&mut self, frame: CustomerToServer) -> Result<(), Failure> {
+    fn pipelines(frame: &CustomerToServer) -> bool {
+        matches!(frame, CustomerToServer::Send { .. })
+    }
+
+    async fn handle(&mut self, frame: CustomerToServer) -> Result<Step, Failure> {
         match frame {
             CustomerToServer::Hello { .. } => {
                 return Err(AppError::client(ErrorCode::Conflict, "already said hello").into());
@@ -285,12 +267,14 @@ impl Peer for CustomerPeer {
                 client_id,
                 text,
             } => {
-                self.send_message(conversation, client_id, text)
+                let submitted = self
+                    .send_message(conversation, client_id, text)
                     .await
                     .map_err(|error| Failure {
                         error,
                         client_id: Some(client_id),
                     })?;
+                return Ok(Step::Committing(submitted));
             }
             CustomerToServer::Receipt {
                 conversation,
@@ -394,6 +378,25 @@ impl Peer for CustomerPeer {
             CustomerToServer::Ping { nonce } => {
                 reply(&self.tx, ServerToCustomer::Pong { nonce }).await;
             }
+        }
+        Ok(Step::Done)
+    }
+
+    async fn committed(&mut self, sent: Sent, appended: Appended) -> AppResult<()> {
+        let stored = sent.deliver(&self.state.delivery, appended).await;
+        let ack = ServerToCustomer::Ack {
+            conversation: sent.conversation,
+            client_id: sent.client_id,
+            seq: stored.seq,
+            timestamp: stored.timestamp,
+        };
+        reply(&self.tx, ack).await;
+        if !sent.open {
+            // Written into a closed conversation: it goes back to the queue.
+            self.state
+                .coordinator
+                .customer_wrote(sent.conversation)
+                .await;
         }
         Ok(())
     }

@@ -5,10 +5,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chimpassist_protocol::{ClientFrame, ClientMessageId, ErrorBody, Limits, decode};
 
+use chimpassist_store::{Appended, StoreResult};
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesOrdered;
+
 use super::connection::{Incoming, Throttle, WsStream, next_frame};
 use crate::delivery::outbox::{OutboxRx, OutboxTx};
-use crate::delivery::{Kill, Outbound, Registration, ServerFrame};
-use crate::error::AppError;
+use crate::delivery::{Kill, Outbound, Registration, Sent, ServerFrame, Submitted};
+use crate::error::{AppError, AppResult};
 use crate::revoke::CloseReason;
 use crate::state::AppState;
 
@@ -33,14 +38,29 @@ impl From<crate::coordinator::CoordError> for Failure {
     }
 }
 
+/// What handling a frame left running.
+pub(super) enum Step {
+    /// Nothing: the frame is handled.
+    Done,
+    /// A `send` whose message the store is committing: [`Peer::committed`] finishes it.
+    Committing(Submitted),
+}
+
 /// One side of the conversation protocol.
 #[async_trait]
 pub(super) trait Peer: Send {
     type In: ClientFrame + Send;
     /// What the server sends this side.
     type Out: ServerFrame;
+    /// Whether `frame` is a `send`: it may be handled while earlier sends still commit.
+    /// Every other frame waits for those first, so it sees their effects (an `end_chat`
+    /// after a message ends the conversation after the message, as the client meant).
+    fn pipelines(frame: &Self::In) -> bool;
     /// Handles one decoded frame.
-    async fn handle(&mut self, frame: Self::In) -> Result<(), Failure>;
+    async fn handle(&mut self, frame: Self::In) -> Result<Step, Failure>;
+    /// Finishes a `send` once the store answered `Ok`: delivers and acks it (and tells the
+    /// coordinator what it implies). Called in the order the sends were read.
+    async fn committed(&mut self, sent: Sent, appended: Appended) -> AppResult<()>;
     /// Runs every heartbeat: `Err` cuts the connection for that reason (an attendant whose
     /// session ended or whose rights changed). Customers have nothing to check.
     async fn recheck(&mut self) -> Result<(), CloseReason> {
@@ -69,15 +89,36 @@ fn error_frame<P: Peer>(body: ErrorBody, client_id: Option<ClientMessageId>) -> 
     P::Out::error_frame(body, client_id).into()
 }
 
+/// Most sends of one connection committing at once. Enough that a client sending a burst
+/// (a pasted list, a resend after reconnecting) fills the store's batches instead of waiting
+/// one commit per message; small enough that one connection cannot hog the writer.
+const WINDOW: usize = 32;
+
+/// The sends of one connection being committed, oldest first, with the refused ones among
+/// them (so every send is answered in the order it was read).
+type InFlight = FuturesOrdered<BoxFuture<'static, Answer>>;
+
+/// A send's outcome: the store's answer, or why it was refused before reaching the store.
+type Answer = Result<(StoreResult<Appended>, Sent), Refusal>;
+
+/// An error to answer, and the client id of the `send` it refuses.
+type Refusal = (ErrorBody, Option<ClientMessageId>);
+
 /// Reads frames until the socket closes, goes idle, is cut, or the server stops. Every bad
 /// frame gets a typed error and the loop goes on.
+///
+/// Sends are pipelined: the loop reads the next frame while up to [`WINDOW`] earlier
+/// messages commit, and finishes them (deliver, ack) strictly in the order they were read.
+/// When the loop ends, the messages already submitted are still finished, so none is stored
+/// without being delivered.
 pub(super) async fn read_loop<P: Peer>(peer: &mut P, stream: &mut WsStream, cx: LoopContext<'_>) {
     let throttle = Throttle::new(cx.state.config.rate_limit_per_second);
     let mut recheck = tokio::time::interval(cx.recheck);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     recheck.tick().await;
+    let mut inflight = InFlight::new();
     'frames: loop {
-        // One read across rechecks: a recheck must not restart the idle timeout.
+        // One read across rechecks and commits: neither may restart the idle timeout.
         let next = next_frame(stream, cx.idle);
         tokio::pin!(next);
         let incoming = loop {
@@ -90,37 +131,88 @@ pub(super) async fn read_loop<P: Peer>(peer: &mut P, stream: &mut WsStream, cx: 
                         break 'frames;
                     }
                 }
-                incoming = &mut next => break incoming,
+                Some(answer) = inflight.next(), if !inflight.is_empty() => {
+                    finish(peer, &cx, answer).await;
+                }
+                incoming = &mut next, if inflight.len() < WINDOW => break incoming,
             }
         };
         let text = match incoming {
             Incoming::Closed => break 'frames,
             Incoming::Rejected(body) => {
-                cx.state.metrics.rejected(body.code);
-                reply(&cx.tx, error_frame::<P>(body, None)).await;
+                refuse::<P>(&cx, &mut inflight, (body, None)).await;
                 continue;
             }
             Incoming::Text(text) => text,
         };
         if let Err(body) = throttle.check() {
-            cx.state.metrics.rejected(body.code);
-            reply(&cx.tx, error_frame::<P>(body, P::client_id(&text))).await;
+            refuse::<P>(&cx, &mut inflight, (body, P::client_id(&text))).await;
             continue;
         }
         let frame = match decode::<P::In>(&text, &cx.limits) {
             Ok(frame) => frame,
             Err(e) => {
-                cx.state.metrics.rejected(e.code);
-                reply(&cx.tx, error_frame::<P>(e.body(), P::client_id(&text))).await;
+                refuse::<P>(&cx, &mut inflight, (e.body(), P::client_id(&text))).await;
                 continue;
             }
         };
-        if let Err(failure) = peer.handle(frame).await {
-            let body = failure.error.body();
-            cx.state.metrics.rejected(body.code);
-            reply(&cx.tx, error_frame::<P>(body, failure.client_id)).await;
+        if !P::pipelines(&frame) {
+            drain(peer, &cx, &mut inflight).await;
+        }
+        match peer.handle(frame).await {
+            Ok(Step::Done) => {}
+            Ok(Step::Committing(Submitted { commit, sent })) => {
+                inflight.push_back(Box::pin(async move { Ok((commit.await, sent)) }));
+            }
+            Err(failure) => {
+                let refusal = (failure.error.body(), failure.client_id);
+                refuse::<P>(&cx, &mut inflight, refusal).await;
+            }
         }
     }
+    drain(peer, &cx, &mut inflight).await;
+}
+
+/// Finishes every send still committing, in order.
+async fn drain<P: Peer>(peer: &mut P, cx: &LoopContext<'_>, inflight: &mut InFlight) {
+    while let Some(answer) = inflight.next().await {
+        finish(peer, cx, answer).await;
+    }
+}
+
+/// Delivers and acks a committed send, or answers its error.
+async fn finish<P: Peer>(peer: &mut P, cx: &LoopContext<'_>, answer: Answer) {
+    let refusal = match answer {
+        Ok((result, sent)) => {
+            let client_id = Some(sent.client_id);
+            let outcome = match result {
+                Ok(appended) => peer.committed(sent, appended).await,
+                Err(e) => Err(AppError::from(e)),
+            };
+            match outcome {
+                Ok(()) => return,
+                Err(error) => (error.body(), client_id),
+            }
+        }
+        Err(refusal) => refusal,
+    };
+    report::<P>(cx, refusal).await;
+}
+
+/// Answers a refused frame: at once, or after the sends still committing, so every frame
+/// is answered in the order it was read.
+async fn refuse<P: Peer>(cx: &LoopContext<'_>, inflight: &mut InFlight, refusal: Refusal) {
+    if inflight.is_empty() {
+        report::<P>(cx, refusal).await;
+    } else {
+        inflight.push_back(Box::pin(std::future::ready(Err(refusal))));
+    }
+}
+
+/// Answers a failed frame with its error.
+async fn report<P: Peer>(cx: &LoopContext<'_>, (body, client_id): Refusal) {
+    cx.state.metrics.rejected(body.code);
+    reply(&cx.tx, error_frame::<P>(body, client_id)).await;
 }
 
 /// Waits for the opening `hello` (at most 10 frames), answering anything else with a typed

@@ -281,3 +281,84 @@ async fn graceful_restart_keeps_every_acknowledged_message() {
     assert_eq!(page["messages"].as_array().unwrap().len(), 20);
     assert_eq!(page["messages"][0]["text"], "m20");
 }
+
+/// A customer that sends without waiting for acks (a pasted list, resends after a reconnect)
+/// gets an answer to every send in the order it sent them: each new message stored with the
+/// next seq in that order, a resend answered with the original's seq, a send to a foreign
+/// conversation refused with its client id. The attendant gets the messages in that order,
+/// and a frame after the sends (`end_chat`) takes effect after all of them.
+#[tokio::test]
+async fn sends_without_waiting_are_answered_stored_and_delivered_in_send_order() {
+    let app = spawn_app_with(|c| c.rate_limit_per_second = 10_000).await;
+    let admin = app.admin().await;
+    let mut attendant = app.attendant(&admin).await;
+    let mut customer = app.customer(None).await;
+    let conversation = start_chat(&mut customer).await;
+    attendant.expect("assigned").await;
+
+    let ids: Vec<String> = (0..60).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let nowhere = uuid::Uuid::new_v4().to_string();
+    for (i, id) in ids.iter().enumerate() {
+        let (client_id, target, text) = match i {
+            20 => (&ids[5], &conversation, "m5".to_owned()),
+            30 => (id, &nowhere, format!("m{i}")),
+            _ => (id, &conversation, format!("m{i}")),
+        };
+        customer
+            .send(json!({"type": "send", "conversation": target, "client_id": client_id, "text": text}))
+            .await;
+    }
+    customer
+        .send(json!({"type": "end_chat", "conversation": conversation}))
+        .await;
+
+    let mut answers = Vec::new();
+    while answers.len() < ids.len() {
+        let frame = customer.next().await;
+        assert!(
+            !(frame["type"] == "conversation" && frame["conversation"]["status"] == "resolved"),
+            "the chat ended before every send was answered: {answers:?}"
+        );
+        if frame["type"] == "ack" || frame["type"] == "error" {
+            answers.push(frame);
+        }
+    }
+    let mut fresh = 0;
+    let mut texts = Vec::new();
+    for (i, answer) in answers.iter().enumerate() {
+        match i {
+            20 => {
+                assert_eq!(answer["type"], "ack", "the resend: {answer}");
+                assert_eq!(answer["client_id"], ids[5].as_str());
+                assert_eq!(answer["seq"], 6, "a resend gets the original's seq");
+            }
+            30 => {
+                assert_eq!(answer["type"], "error", "the foreign send: {answer}");
+                assert_eq!(answer["code"], "not_found");
+                assert_eq!(answer["client_id"], ids[30].as_str());
+            }
+            _ => {
+                fresh += 1;
+                assert_eq!(answer["type"], "ack", "send {i}: {answer}");
+                assert_eq!(
+                    answer["client_id"],
+                    ids[i].as_str(),
+                    "answer {i} out of order"
+                );
+                assert_eq!(answer["seq"], fresh, "send {i}");
+                texts.push(format!("m{i}"));
+            }
+        }
+    }
+    customer
+        .wait_for("the chat ended", |f| {
+            f["type"] == "conversation" && f["conversation"]["status"] == "resolved"
+        })
+        .await;
+
+    for (n, text) in texts.iter().enumerate() {
+        let message = attendant.expect("message").await;
+        assert_eq!(message["message"]["seq"], n as u64 + 1);
+        assert_eq!(message["message"]["text"], text.as_str());
+    }
+}

@@ -254,6 +254,64 @@ pub async fn a_mixed_burst_answers_each_append_alone(store: Arc<dyn Store>) {
     }
 }
 
+/// A connection that keeps reading while its messages commit: each of 6 callers submits 20
+/// messages without waiting (two callers share a conversation, and one resends a message in
+/// the middle of its run), then awaits them newest first. Each caller's messages take seqs in
+/// the order submitted, and the resend is answered with the original.
+pub async fn submitted_messages_keep_their_order(store: Arc<dyn Store>) {
+    let mut conversations = Vec::new();
+    for _ in 0..5 {
+        conversations.push(queued_conversation(&*store, T0).await);
+    }
+    let conversations = Arc::new(conversations);
+    let runs = concurrently(6, |caller| {
+        let (store, conversations) = (store.clone(), conversations.clone());
+        async move {
+            let c = &conversations[caller % 5];
+            let mut sent: Vec<NewMessage> = Vec::new();
+            let mut pending = Vec::new();
+            for n in 0..20 {
+                let m = if caller == 1 && n == 10 {
+                    sent[3].clone()
+                } else {
+                    customer_message(c.id, &c.customer_id, &format!("{caller}/{n}"), T0)
+                };
+                pending.push(store.submit_message(m.clone()));
+                sent.push(m);
+            }
+            let mut answers = Vec::new();
+            while let Some(p) = pending.pop() {
+                answers.push(p.await.expect("a submitted message is stored"));
+            }
+            answers.reverse();
+            (caller, sent, answers)
+        }
+    })
+    .await;
+    for (caller, sent, answers) in runs {
+        let mut last = 0;
+        for (n, (m, a)) in sent.iter().zip(&answers).enumerate() {
+            assert_eq!(a.message.client_id, m.client_id);
+            if caller == 1 && n == 10 {
+                assert!(a.duplicate, "the resend is answered with the original");
+                assert_eq!(a.message, answers[3].message);
+                continue;
+            }
+            assert!(!a.duplicate);
+            assert!(
+                a.message.seq > last,
+                "caller {caller}: message {n} took seq {} after {last}",
+                a.message.seq
+            );
+            last = a.message.seq;
+        }
+    }
+    let shared = &conversations[0];
+    let want: Vec<Seq> = (1..=40).collect();
+    assert_eq!(seqs(&all_messages(&*store, &shared.id).await), want);
+    assert_eq!(last_seq(&*store, &conversations[1].id).await, 19);
+}
+
 pub async fn append_to_unknown_conversation_is_not_found(store: Arc<dyn Store>) {
     let customer = new_customer(&*store).await;
     let unknown = ConversationId::new();

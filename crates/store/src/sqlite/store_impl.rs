@@ -12,8 +12,9 @@ use super::{
 };
 use crate::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
-    Conversation, Customer, Lease, MessageCursor, NewConversation, NewMessage, Queue, SearchMatch,
-    Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
+    Conversation, Customer, Lease, MessageCursor, NewConversation, NewMessage, Pending, Queue,
+    SearchMatch, Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition,
+    Visibility,
 };
 
 #[async_trait]
@@ -207,8 +208,13 @@ impl Store for SqliteStore {
 
     // --- messages ----------------------------------------------------------------------------
 
-    async fn append_message(&self, message: NewMessage) -> StoreResult<Appended> {
-        self.write(move |c| messages::append(c, message)).await
+    fn submit_message(&self, message: NewMessage) -> Pending<Appended> {
+        // The writer's queue is FIFO and it runs jobs in queue order: submission order is
+        // commit order.
+        match self.writer.submit(move |c| messages::append(c, message)) {
+            Ok(reply) => Box::pin(async move { reply.await.map_err(|_| writer::stopped())? }),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 
     async fn messages_before(
