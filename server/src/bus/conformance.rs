@@ -407,3 +407,32 @@ pub async fn a_slow_subscriber_is_told_of_the_gap(cluster: &dyn Cluster) {
         previous = n;
     }
 }
+
+/// Flow control: while a subscriber has a quarter of its queue unread (more than the 1,024
+/// at which publishers wait), [`Bus::room`] waits; once it has read them, `room` returns.
+pub async fn room_waits_for_the_slowest_subscriber(cluster: &dyn Cluster) {
+    let a = cluster.node().await;
+    let mut slow = a.subscribe();
+    let mut quick = a.subscribe();
+    let publisher = origin("room");
+    let quarter = u32::try_from(cluster.capacity() / 4).expect("a small capacity");
+    for n in 1..=quarter {
+        a.publish(numbered(&publisher, n)).await.expect("publish");
+    }
+    // Every event is queued for this node's subscribers once the quick one has read them all.
+    for n in 1..=quarter {
+        assert_eq!(next_number(&mut quick).await, n);
+    }
+    let room = a.room();
+    tokio::pin!(room);
+    assert!(
+        futures_util::poll!(room.as_mut()).is_pending(),
+        "room while a subscriber is a quarter of its queue behind"
+    );
+    for n in 1..=quarter {
+        assert_eq!(next_number(&mut slow).await, n);
+    }
+    tokio::time::timeout(DEADLINE, room)
+        .await
+        .expect("room once the slow subscriber caught up");
+}

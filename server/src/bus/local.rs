@@ -29,6 +29,10 @@ impl Bus for LocalBus {
         Ok(())
     }
 
+    async fn room(&self) {
+        self.fanout.room().await;
+    }
+
     fn subscribe(&self) -> Subscription {
         self.fanout.subscribe()
     }

@@ -25,6 +25,7 @@ mod local;
 pub mod mosquitto;
 mod mqtt;
 mod mqtt_settings;
+mod room;
 
 use std::sync::Arc;
 
@@ -143,13 +144,17 @@ enum Delivery {
 #[derive(Debug)]
 pub struct Subscription {
     deliveries: broadcast::Receiver<Delivery>,
+    room: Arc<room::Room>,
 }
 
 impl Subscription {
     /// The next event, or a gap; waits for one.
     pub async fn recv(&mut self) -> Result<Arc<BusEvent>, RecvError> {
         match self.deliveries.recv().await {
-            Ok(Delivery::Event(event)) => Ok(event),
+            Ok(Delivery::Event(event)) => {
+                self.room.taken(self.deliveries.len());
+                Ok(event)
+            }
             Ok(Delivery::Gap) => Err(RecvError::Gap(GapCause::Interrupted)),
             Err(broadcast::error::RecvError::Lagged(missed)) => {
                 Err(RecvError::Gap(GapCause::Lagged(missed)))
@@ -163,13 +168,22 @@ impl Subscription {
 #[derive(Debug)]
 struct Fanout {
     sender: broadcast::Sender<Delivery>,
+    room: Arc<room::Room>,
 }
 
 impl Fanout {
     /// `capacity` deliveries may be queued per subscriber before it lags.
     fn new(capacity: usize) -> Self {
         let (sender, _) = broadcast::channel(capacity);
-        Self { sender }
+        Self {
+            sender,
+            room: Arc::new(room::Room::new(capacity)),
+        }
+    }
+
+    /// Waits while this node's slowest subscriber is far behind: see [`Bus::room`].
+    async fn room(&self) {
+        self.room.wait(|| self.sender.len()).await;
     }
 
     fn event(&self, event: Arc<BusEvent>) {
@@ -184,6 +198,7 @@ impl Fanout {
     fn subscribe(&self) -> Subscription {
         Subscription {
             deliveries: self.sender.subscribe(),
+            room: Arc::clone(&self.room),
         }
     }
 }
@@ -200,9 +215,17 @@ impl Fanout {
 ///   them, clients reconnect and resume from the store).
 /// - `publish` never waits long: when the other nodes cannot be reached it still delivers to
 ///   this node's subscribers and answers [`BusError::Unavailable`].
+/// - [`Bus::room`] waits while this node's slowest subscriber has 1,024 events (or a quarter
+///   of its queue, if less) still to take, until it is down to half that, and never longer
+///   than a second.
 #[async_trait]
 pub trait Bus: Send + Sync + 'static {
     async fn publish(&self, event: BusEvent) -> Result<(), BusError>;
+    /// Flow control for busy publishers: waits until this node's subscribers have room (see
+    /// the guarantees). Connections call it before they publish, so a burst from many of
+    /// them slows down instead of making the delivery task lag into a gap. The coordinator
+    /// does not: the delivery task waits on it, and it must never wait on the delivery task.
+    async fn room(&self);
     fn subscribe(&self) -> Subscription;
     /// True when events published now reach every node (for `/readyz`).
     fn is_ready(&self) -> bool;

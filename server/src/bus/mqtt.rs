@@ -167,6 +167,10 @@ impl Bus for MqttBus {
         self.shared.send(Some(Arc::new(event))).await
     }
 
+    async fn room(&self) {
+        self.shared.fanout.room().await;
+    }
+
     fn subscribe(&self) -> Subscription {
         self.shared.fanout.subscribe()
     }

@@ -24,8 +24,11 @@ pub struct Author {
 }
 
 /// Hands `event` to the bus; a failure is logged, never returned: what it carries is stored
-/// already, and clients resume from the store.
+/// already, and clients resume from the store. For connections and API handlers only: it
+/// first waits while the node's delivery is far behind ([`crate::bus::Bus::room`]), which the
+/// coordinator must never do.
 pub async fn publish(delivery: &Delivery, event: BusEvent) {
+    delivery.bus.room().await;
     if let Err(e) = delivery.bus.publish(event).await {
         // Stored already; clients resume from the store. Not a warning per event: during a
         // broker outage that is one per message, and the bus warns of the outage itself.

@@ -123,6 +123,11 @@ macro_rules! conformance_suite {
             async fn a_slow_subscriber_is_told_of_the_gap() {
                 conformance::a_slow_subscriber_is_told_of_the_gap(&$cluster).await;
             }
+
+            #[tokio::test]
+            async fn a_busy_publisher_waits_for_the_slowest_subscriber() {
+                conformance::room_waits_for_the_slowest_subscriber(&$cluster).await;
+            }
         }
     };
 }
