@@ -2,7 +2,7 @@
 
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationStatus, CustomerId, Party, Rating, ReceiptKind,
-    Receipts, Seq,
+    Receipts,
 };
 use chimpassist_store::{
     AttendantChange, Conversation, NewConversation, StoreError, StoreResult, Transition,
@@ -10,7 +10,6 @@ use chimpassist_store::{
 use futures_util::TryStreamExt;
 use mongodb::Collection;
 use mongodb::bson::{Bson, Document, doc};
-use mongodb::options::ReturnDocument;
 use serde::Deserialize;
 
 use crate::MongoStore;
@@ -274,7 +273,7 @@ struct ReceiptsOnly {
     receipts: ReceiptsDoc,
 }
 
-fn receipt_field(party: Party, kind: ReceiptKind) -> &'static str {
+pub(crate) fn receipt_field(party: Party, kind: ReceiptKind) -> &'static str {
     match (party, kind) {
         (Party::Customer, ReceiptKind::Delivered) => "customer_delivered",
         (Party::Customer, ReceiptKind::Read) => "customer_read",
@@ -284,7 +283,7 @@ fn receipt_field(party: Party, kind: ReceiptKind) -> &'static str {
 }
 
 /// The higher of each receipt.
-fn highest(a: ReceiptsDoc, b: ReceiptsDoc) -> ReceiptsDoc {
+pub(crate) fn highest(a: ReceiptsDoc, b: ReceiptsDoc) -> ReceiptsDoc {
     ReceiptsDoc {
         customer_delivered: a.customer_delivered.max(b.customer_delivered),
         customer_read: a.customer_read.max(b.customer_read),
@@ -305,37 +304,6 @@ async fn on_conversation(store: &MongoStore, id: &ConversationId) -> StoreResult
         .or_store()?
         .ok_or(StoreError::NotFound)?
         .receipts)
-}
-
-/// `$max` keeps receipts monotonic in one atomic update, without a read-modify-write; the
-/// upsert creates the conversation's receipts document on its first receipt (two racing
-/// first receipts: the loser's insert hits the `_id` and is retried once, as an update).
-pub(crate) async fn record_receipt(
-    store: &MongoStore,
-    id: &ConversationId,
-    party: Party,
-    kind: ReceiptKind,
-    up_to: Seq,
-) -> StoreResult<Receipts> {
-    let before = on_conversation(store, id).await?;
-    let receipts = store.db.collection::<ReceiptsDoc>(RECEIPTS);
-    let raise = || {
-        receipts
-            .find_one_and_update(
-                doc! {"_id": uuid(id.as_uuid())},
-                doc! {"$max": {receipt_field(party, kind): int(up_to)}},
-            )
-            .projection(doc! {"_id": 0})
-            .upsert(true)
-            .return_document(ReturnDocument::After)
-    };
-    let raised = match raise().await {
-        Err(e) if is_duplicate_key(&e) => raise().await,
-        other => other,
-    }
-    .or_store()?
-    .unwrap_or_default();
-    highest(before, raised).into_model()
 }
 
 pub(crate) async fn receipts(store: &MongoStore, id: &ConversationId) -> StoreResult<Receipts> {

@@ -66,10 +66,12 @@ mod accounts;
 mod batch;
 mod callbacks;
 mod codec;
+mod combine;
 mod conversations;
 mod error;
 mod leases;
 mod messages;
+mod receipts;
 mod schema;
 mod search;
 mod store_impl;
@@ -90,6 +92,7 @@ use mongodb::{Client, Database};
 
 use crate::batch::Batcher;
 use crate::error::{OrStore, store_error};
+use crate::receipts::Receipter;
 
 /// How long an operation waits for a usable server when the URI does not say
 /// (`serverSelectionTimeoutMS`). The driver's 30 s would hold a chat message's ack — and a
@@ -128,6 +131,8 @@ pub struct MongoStore {
     hosts: String,
     /// This process's appends, written in batches (see `batch.rs`).
     appends: Arc<Batcher>,
+    /// This process's receipts, written in batches (see `receipts.rs`).
+    receipts: Arc<Receipter>,
 }
 
 impl fmt::Debug for MongoStore {
@@ -169,7 +174,8 @@ impl MongoStore {
             db: client.database(database),
             client,
             hosts,
-            appends: Arc::default(),
+            appends: Arc::new(batch::batcher()),
+            receipts: Arc::new(receipts::receipter()),
         })
     }
 

@@ -21,6 +21,8 @@ use crate::transaction;
 /// The part of a conversation an append reads back from its counter update.
 #[derive(Debug, Deserialize)]
 struct Counter {
+    #[serde(rename = "_id")]
+    id: mongodb::bson::Uuid,
     last_seq: i64,
     customer_id: String,
 }
@@ -46,10 +48,10 @@ fn messages(store: &MongoStore) -> Collection<MessageDoc> {
 /// resend makes the insert hit the unique client-id index; the transaction is then aborted
 /// (undoing the `$inc`) and the original is read and returned.
 pub(crate) async fn append(store: &MongoStore, m: NewMessage) -> StoreResult<Appended> {
-    match append_batch(store, &[&m]).await {
-        Ok(mut stored) => Ok(Appended {
+    match append_batch(store, &[&m], true).await {
+        Ok(stored) => Ok(Appended {
             message: stored
-                .pop()
+                .and_then(|mut written| written.pop())
                 .ok_or_else(|| StoreError::internal("an append wrote nothing"))?,
             duplicate: false,
         }),
@@ -77,11 +79,13 @@ fn draft(m: &NewMessage) -> MessageDoc {
 /// Appends messages in one transaction: per conversation, one `$inc` by its number of
 /// messages (seqs given in `batch` order), then one `insertMany` of them all. Answers the
 /// stored messages in `batch` order, or `DuplicateClientId` / `NotFound` when one of them is
-/// a resend or has no conversation (nothing is written then).
+/// a resend or has no conversation (nothing is written then). A write conflict is retried
+/// when `retry` is set; otherwise the answer is `None` and nothing is written.
 pub(crate) async fn append_batch(
     store: &MongoStore,
     batch: &[&NewMessage],
-) -> StoreResult<Vec<StoredMessage>> {
+    retry: bool,
+) -> StoreResult<Option<Vec<StoredMessage>>> {
     let mut groups: BTreeMap<ConversationId, Vec<usize>> = BTreeMap::new();
     for (i, m) in batch.iter().enumerate() {
         groups.entry(m.conversation).or_default().push(i);
@@ -89,26 +93,18 @@ pub(crate) async fn append_batch(
     let counters = store.db.collection::<Counter>(CONVERSATIONS);
     let messages = messages(store);
     let drafts: Vec<MessageDoc> = batch.iter().map(|m| draft(m)).collect();
-    let written = transaction::run(&store.client, |session| {
+    let body = transaction::body(|session| {
+        let db = store.db.clone();
         let counters = counters.clone();
         let messages = messages.clone();
         let mut docs = drafts.clone();
         let groups = groups.clone();
         Box::pin(async move {
-            for (conversation, indexes) in &groups {
+            let Some(counters) = count_up(&db, &counters, &groups, &mut *session).await? else {
+                return Ok(Err(StoreError::NotFound));
+            };
+            for ((_, indexes), counter) in groups.iter().zip(&counters) {
                 let count = i64::try_from(indexes.len()).unwrap_or(i64::MAX);
-                let counter = counters
-                    .find_one_and_update(
-                        doc! {"_id": uuid(conversation.as_uuid())},
-                        doc! {"$inc": {"last_seq": count}},
-                    )
-                    .projection(doc! {"last_seq": 1, "customer_id": 1})
-                    .return_document(ReturnDocument::After)
-                    .session(&mut *session)
-                    .await?;
-                let Some(counter) = counter else {
-                    return Ok(Err(StoreError::NotFound));
-                };
                 let first = counter.last_seq - count + 1;
                 for (offset, &i) in (0..).zip(indexes.iter()) {
                     docs[i].seq = first + offset;
@@ -121,9 +117,15 @@ pub(crate) async fn append_batch(
                 Err(e) => Err(e),
             }
         })
-    })
-    .await?;
-    written.into_iter().map(MessageDoc::into_model).collect()
+    });
+    let written = if retry {
+        Some(transaction::run(&store.client, body).await?)
+    } else {
+        transaction::run_once(&store.client, body).await?
+    };
+    written
+        .map(|docs| docs.into_iter().map(MessageDoc::into_model).collect())
+        .transpose()
 }
 
 /// The message a resend collided with: returned as a duplicate when it came from the same
@@ -240,4 +242,66 @@ pub(crate) async fn of_customer(
         limit,
     )
     .await
+}
+
+/// Raises each conversation's counter by its number of messages and answers the counters
+/// after it, in `groups` order; `None` when a conversation does not exist.
+///
+/// One conversation: one `findAndModify`. Several: one `update` command with a statement per
+/// conversation, then one `find` of them all (the transaction reads its own writes), so a
+/// batch costs two round trips however many conversations it spans, not one each.
+async fn count_up(
+    db: &mongodb::Database,
+    counters: &Collection<Counter>,
+    groups: &BTreeMap<ConversationId, Vec<usize>>,
+    session: &mut mongodb::ClientSession,
+) -> Result<Option<Vec<Counter>>, mongodb::error::Error> {
+    let count = |indexes: &Vec<usize>| i64::try_from(indexes.len()).unwrap_or(i64::MAX);
+    if let [(conversation, indexes)] = groups.iter().collect::<Vec<_>>()[..] {
+        let counter = counters
+            .find_one_and_update(
+                doc! {"_id": uuid(conversation.as_uuid())},
+                doc! {"$inc": {"last_seq": count(indexes)}},
+            )
+            .projection(doc! {"last_seq": 1, "customer_id": 1})
+            .return_document(ReturnDocument::After)
+            .session(&mut *session)
+            .await?;
+        return Ok(counter.map(|c| vec![c]));
+    }
+    let updates: Vec<Document> = groups
+        .iter()
+        .map(|(conversation, indexes)| {
+            doc! {
+                "q": {"_id": uuid(conversation.as_uuid())},
+                "u": {"$inc": {"last_seq": count(indexes)}},
+            }
+        })
+        .collect();
+    let reply = db
+        .run_command(doc! {"update": CONVERSATIONS, "updates": updates, "ordered": true})
+        .session(&mut *session)
+        .await?;
+    let matched = reply
+        .get_i32("n")
+        .map(i64::from)
+        .or_else(|_| reply.get_i64("n"))
+        .unwrap_or(0);
+    if usize::try_from(matched).ok() != Some(groups.len()) {
+        return Ok(None);
+    }
+    let ids: Vec<mongodb::bson::Uuid> = groups.keys().map(|c| uuid(c.as_uuid())).collect();
+    let mut found: BTreeMap<mongodb::bson::Uuid, Counter> = BTreeMap::new();
+    let mut cursor = counters
+        .find(doc! {"_id": {"$in": ids}})
+        .projection(doc! {"last_seq": 1, "customer_id": 1})
+        .session(&mut *session)
+        .await?;
+    while let Some(counter) = cursor.next(&mut *session).await.transpose()? {
+        found.insert(counter.id, counter);
+    }
+    Ok(groups
+        .keys()
+        .map(|c| found.remove(&uuid(c.as_uuid())))
+        .collect())
 }

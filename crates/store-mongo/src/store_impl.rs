@@ -12,7 +12,6 @@ use chimpassist_store::{
     Visibility,
 };
 
-use crate::batch::Batcher;
 use crate::{MongoStore, accounts, callbacks, conversations, leases, messages, search, workspace};
 
 #[async_trait]
@@ -149,7 +148,7 @@ impl Store for MongoStore {
     }
 
     fn submit_message(&self, message: NewMessage) -> Pending<Appended> {
-        Batcher::submit(self, message)
+        crate::batch::submit(self, message)
     }
 
     async fn messages_before(
@@ -186,7 +185,7 @@ impl Store for MongoStore {
         kind: ReceiptKind,
         up_to: Seq,
     ) -> StoreResult<Receipts> {
-        conversations::record_receipt(self, conversation, party, kind, up_to).await
+        crate::receipts::record(self, conversation, party, kind, up_to).await
     }
 
     async fn receipts(&self, conversation: &ConversationId) -> StoreResult<Receipts> {

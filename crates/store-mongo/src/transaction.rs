@@ -49,30 +49,11 @@ where
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        session
-            .start_transaction()
-            // Every read in the body sees one snapshot: a count checked against a limit
-            // cannot mix states from before and after another transaction's commit.
-            .read_concern(ReadConcern::snapshot())
-            .await
-            .or_store()?;
-        let failure = match body(&mut session).await {
-            Ok(Ok(value)) => match commit(&mut session, started).await {
-                Ok(()) => return Ok(value),
-                Err(e) => e,
-            },
-            Ok(Err(decision)) => {
-                abort(&mut session).await;
-                return Err(decision);
-            }
-            Err(e) => {
-                abort(&mut session).await;
-                e
-            }
+        let failure = match once(&mut session, &mut body, started).await {
+            Ok(value) => return Ok(value),
+            Err(Failed::Finally(e)) => return Err(e),
+            Err(Failed::Conflict(e)) => e,
         };
-        if !is_conflict(&failure) {
-            return Err(store_error(failure));
-        }
         let pause = backoff(attempt);
         if started.elapsed() + pause >= DEADLINE {
             return Err(StoreError::Unavailable(format!(
@@ -80,6 +61,76 @@ where
             )));
         }
         tokio::time::sleep(pause).await;
+    }
+}
+
+/// Names a transaction body built before it is handed to [`run`] or [`run_once`] (a
+/// closure's higher-ranked signature is only inferred where it is passed straight in).
+pub(crate) fn body<R, F>(body: F) -> F
+where
+    F: for<'s> FnMut(&'s mut ClientSession) -> Body<'s, R>,
+{
+    body
+}
+
+/// Runs `body` in one transaction and does not retry a write conflict: `Ok(None)` then
+/// (nothing was written). For a caller with a better plan than the same thing again: a
+/// batch of many conversations that conflicts with another node splits into smaller ones.
+pub(crate) async fn run_once<R, F>(client: &Client, mut body: F) -> StoreResult<Option<R>>
+where
+    F: for<'s> FnMut(&'s mut ClientSession) -> Body<'s, R>,
+{
+    let mut session = client.start_session().await.or_store()?;
+    match once(&mut session, &mut body, Instant::now()).await {
+        Ok(value) => Ok(Some(value)),
+        Err(Failed::Conflict(_)) => Ok(None),
+        Err(Failed::Finally(e)) => Err(e),
+    }
+}
+
+/// Why one attempt did not commit.
+enum Failed {
+    /// A write conflict: worth another attempt.
+    Conflict(Error),
+    /// A decision of the body or a failure that another attempt would not change.
+    Finally(StoreError),
+}
+
+/// One attempt: start, run `body`, commit.
+async fn once<R, F>(
+    session: &mut ClientSession,
+    body: &mut F,
+    started: Instant,
+) -> Result<R, Failed>
+where
+    F: for<'s> FnMut(&'s mut ClientSession) -> Body<'s, R>,
+{
+    session
+        .start_transaction()
+        // Every read in the body sees one snapshot: a count checked against a limit
+        // cannot mix states from before and after another transaction's commit.
+        .read_concern(ReadConcern::snapshot())
+        .await
+        .or_store()
+        .map_err(Failed::Finally)?;
+    let failure = match body(session).await {
+        Ok(Ok(value)) => match commit(session, started).await {
+            Ok(()) => return Ok(value),
+            Err(e) => e,
+        },
+        Ok(Err(decision)) => {
+            abort(session).await;
+            return Err(Failed::Finally(decision));
+        }
+        Err(e) => {
+            abort(session).await;
+            e
+        }
+    };
+    if is_conflict(&failure) {
+        Err(Failed::Conflict(failure))
+    } else {
+        Err(Failed::Finally(store_error(failure)))
     }
 }
 

@@ -222,3 +222,70 @@ async fn a_lease_is_granted_once_across_nodes() {
     );
     assert_eq!((second[0].term, second[0].expires_at), (2, later + 10_000));
 }
+
+/// Customers on one node and attendants on another write the same conversations at once:
+/// each node's batch spans every conversation, so the two batches conflict. Every message
+/// is still stored (none answered `Unavailable`), seqs stay dense per conversation, and each
+/// node's messages keep the order it submitted them in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batches_over_the_same_conversations_from_two_nodes_all_commit() {
+    let (nodes, _database) = nodes().await;
+    let mut conversations = Vec::new();
+    for n in 0..30 {
+        conversations.push(conversation(&nodes[0], 100 + n).await);
+    }
+    let per_node = 4;
+    let mut tasks = tokio::task::JoinSet::new();
+    for node in nodes.iter().take(2) {
+        let node = Arc::clone(node);
+        let conversations = conversations.clone();
+        tasks.spawn(async move {
+            let mut pending = Vec::new();
+            for n in 0..per_node {
+                for (conversation, customer) in &conversations {
+                    let message = NewMessage {
+                        conversation: *conversation,
+                        client_id: ClientMessageId::new(),
+                        sender_party: Party::Customer,
+                        sender_id: customer.as_str().to_owned(),
+                        sender_name: "Visitor".to_owned(),
+                        text: MessageText::parse(format!("m{n}"), usize::MAX).expect("text"),
+                        timestamp: 1,
+                    };
+                    pending.push((*conversation, node.submit_message(message)));
+                }
+            }
+            let mut seqs: Vec<(ConversationId, Seq)> = Vec::new();
+            for (conversation, commit) in pending {
+                let appended = commit.await.expect("every message of the burst is stored");
+                seqs.push((conversation, appended.message.seq));
+            }
+            seqs
+        });
+    }
+    let mut every = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let seqs = done.expect("node");
+        for (conversation, _) in &conversations {
+            let mine: Vec<Seq> = seqs
+                .iter()
+                .filter(|(c, _)| c == conversation)
+                .map(|(_, s)| *s)
+                .collect();
+            assert!(
+                mine.windows(2).all(|w| w[0] < w[1]),
+                "submission order: {mine:?}"
+            );
+        }
+        every.extend(seqs);
+    }
+    for (conversation, _) in &conversations {
+        let mut seqs: Vec<Seq> = every
+            .iter()
+            .filter(|(c, _)| c == conversation)
+            .map(|(_, s)| *s)
+            .collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=2 * per_node as u64).collect::<Vec<Seq>>());
+    }
+}

@@ -25,8 +25,8 @@ pub(crate) struct Args {
     pub(crate) scenario: Scenario,
     /// Run two server nodes over one SecantusDB and one mosquitto (all started here, on
     /// free ports) instead of one server: customers connect to node 1, attendants to node 2,
-    /// so every message crosses the broker. Scenarios `chat`, `burst`, `broker`, `mongo`;
-    /// no relay baseline (it has no nodes).
+    /// so every message crosses the broker. Scenarios `chat`, `burst`, `rush`, `broker`,
+    /// `mongo`; no relay baseline (it has no nodes).
     #[arg(long)]
     pub(crate) cluster: bool,
     /// SecantusDB's server, for `--cluster` (`cargo xtask setup` installs it).
@@ -272,9 +272,12 @@ impl Args {
             self.scenario.as_str()
         );
         anyhow::ensure!(
-            matches!(self.scenario, Scenario::Chat | Scenario::Burst) || self.scenario.is_outage(),
-            "--cluster runs `chat`, `burst`, `broker` and `mongo`; `{}` is not measured on two \
-             nodes (run it without --cluster)",
+            matches!(
+                self.scenario,
+                Scenario::Chat | Scenario::Burst | Scenario::Rush
+            ) || self.scenario.is_outage(),
+            "--cluster runs `chat`, `burst`, `rush`, `broker` and `mongo`; `{}` is not measured \
+             on two nodes (run it without --cluster)",
             self.scenario.as_str()
         );
         anyhow::ensure!(

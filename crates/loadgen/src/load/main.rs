@@ -136,7 +136,7 @@ async fn run_one(kind: Kind, args: &Args) -> anyhow::Result<RunResult> {
         Scenario::Chat | Scenario::Burst => traffic::run(&target.sides(), args).await,
         Scenario::Churn => churn::run(&target, args).await,
         Scenario::Kill | Scenario::Cut | Scenario::Flood => faults::run(&mut target, args).await,
-        Scenario::Rush => rush::run(&target, args).await,
+        Scenario::Rush => rush::run(&target.sides(), args).await,
         Scenario::Broker | Scenario::Mongo => Err(anyhow::anyhow!(
             "`{}` needs --cluster",
             args.scenario.as_str()
@@ -166,6 +166,7 @@ async fn run_cluster(args: &Args) -> anyhow::Result<RunResult> {
     );
     let outcome = match args.scenario {
         Scenario::Broker | Scenario::Mongo => outage::run(&mut cluster, &leader, args).await,
+        Scenario::Rush => rush::run(&cluster.sides(), args).await,
         _ => traffic::run(&cluster.sides(), args).await,
     };
     let leader_at_end = cluster.agree(std::time::Duration::from_secs(10)).await.ok();

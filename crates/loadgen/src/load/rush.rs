@@ -33,7 +33,7 @@ use crate::rushcount::{Waits, aggregate};
 use crate::rushreport::RushReport;
 use crate::rushtap::{CustomerTap, DeskTap, Watch};
 use crate::stats::{Recorder, Shared};
-use crate::target::Target;
+use crate::target::Sides;
 use crate::traffic::per_socket;
 use crate::wire::{self, Ws};
 use crate::{chimp, open, window};
@@ -58,23 +58,23 @@ const RECEIPTS: Receipts = Receipts::EachDelivered {
     read_every: Some(Duration::from_secs(1)),
 };
 
-pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResult> {
+pub(crate) async fn run(sides: &Sides, args: &Args) -> anyhow::Result<RunResult> {
     let shared = Shared::new();
     let watch = Arc::new(Watch::default());
     let (phase_tx, phase_rx) = watch::channel(Phase::Setup);
     let mut tasks = JoinSet::new();
     let mut notes = Vec::new();
-    let cookies = chimp::attendant_cookies(target.port, args.attendants, args.capacity())
+    let cookies = chimp::attendant_cookies(sides.rest, args.attendants, args.capacity())
         .await
         .context("setting up attendants")?;
-    let before = procfs::memory(target.pid);
+    let before = procfs::memory_of(&sides.pids);
 
     // 1. The desks, online.
     let desks: Vec<Ws> = futures_util::stream::iter(cookies.iter().enumerate())
         .map(|(j, cookie)| {
             let source = wire::source_addr(args.customers + j, args.sources);
             async move {
-                desk(target.port, cookie, source)
+                desk(sides.attendants, cookie, source)
                     .await
                     .map_err(|e| anyhow::anyhow!("attendant {j} could not connect: {e}"))
             }
@@ -103,7 +103,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     // 2. The rush.
     let began = Instant::now();
     watch.begin(began);
-    let rush_cpu = CpuMeter::start(&[target.pid]);
+    let rush_cpu = CpuMeter::start(&sides.pids);
     let step = Duration::from_secs_f64(args.ramp / args.customers as f64);
     let mut opening = futures_util::stream::iter(0..args.customers)
         .map(|k| {
@@ -111,7 +111,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
             let source = wire::source_addr(k, args.sources);
             async move {
                 tokio::time::sleep_until(due).await;
-                (k, request(target.port, k, source).await)
+                (k, request(sides.customers, k, source).await)
             }
         })
         .buffer_unordered(args.concurrency);
@@ -140,11 +140,11 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     let (rush_server_cores, rush_loadgen_cores) = rush_cpu.cores();
 
     // 3. The chat.
-    let loaded = procfs::memory(target.pid);
-    let window = window::Window::open(&[target.pid], &shared);
+    let loaded = procfs::memory_of(&sides.pids);
+    let window = window::Window::open(&sides.pids, &shared);
     let _ = phase_tx.send(Phase::Run);
     tokio::time::sleep(Duration::from_secs(args.duration)).await;
-    let mut measured = window.close(&[target.pid], &shared);
+    let mut measured = window.close(&sides.pids, &shared);
     let _ = phase_tx.send(Phase::Drain);
     window::drain(&shared, Duration::from_secs(args.drain)).await;
     let span = began.elapsed().as_secs_f64().ceil() as usize;
@@ -152,8 +152,8 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     if aborted > 0 {
         notes.push(format!("{aborted} client tasks did not stop in time"));
     }
-    let server_cut_slow = metric(target.port, "chimpassist_connections_cut_slow_total").await;
-    let server_coalesced = metric(target.port, "chimpassist_outbound_coalesced_total").await;
+    let server_cut_slow = summed(sides, "chimpassist_connections_cut_slow_total").await;
+    let server_coalesced = summed(sides, "chimpassist_outbound_coalesced_total").await;
 
     let intact = watch.intact();
     let kept = shared.ledgers.tally_where(&intact);
@@ -191,7 +191,7 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
     };
     let sockets = connected + args.attendants as u64;
     let (latency, ack, _) = shared.summaries();
-    let end = procfs::memory(target.pid);
+    let end = procfs::memory_of(&sides.pids);
     Ok(RunResult {
         target: Kind::Chimp.as_str(),
         scenario: args.scenario,
@@ -229,6 +229,18 @@ pub(crate) async fn run(target: &Target, args: &Args) -> anyhow::Result<RunResul
         fault: None,
         rush: Some(rush),
     })
+}
+
+/// A counter of the server's, summed over the nodes (customers' and attendants'); `None`
+/// when a node does not answer.
+async fn summed(sides: &Sides, series: &str) -> Option<u64> {
+    let mut ports = vec![sides.customers, sides.attendants];
+    ports.dedup();
+    let mut total = 0;
+    for port in ports {
+        total += metric(port, series).await?;
+    }
+    Some(total)
 }
 
 /// An attendant online: `hello` with `batch`, then its `welcome`.
