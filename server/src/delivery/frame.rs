@@ -163,6 +163,8 @@ pub trait ServerFrame: serde::Serialize + Into<Outbound> + Send + 'static {
     fn resync_frame(conversation: ConversationId, latest_seq: Seq) -> Self;
     /// An error, with the client id of the `send` it answers (that message was not stored).
     fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Self;
+    /// The answer to a `send` whose message is stored.
+    fn ack_frame(stored: &chimpassist_store::StoredMessage) -> Self;
 }
 
 /// Both enums name these variants alike, so one body serves both.
@@ -186,6 +188,15 @@ macro_rules! server_frame {
                     message: body.message,
                     client_id,
                     retry_after_seconds: body.retry_after_seconds,
+                }
+            }
+
+            fn ack_frame(stored: &chimpassist_store::StoredMessage) -> Self {
+                Self::Ack {
+                    conversation: stored.conversation,
+                    client_id: stored.client_id,
+                    seq: stored.seq,
+                    timestamp: stored.timestamp,
                 }
             }
         }

@@ -16,7 +16,7 @@ use chimpassist_protocol::{
     AttendantToServer, ClientMessageId, ConversationId, ErrorCode, PROTOCOL_VERSION, Party,
     ResumePoint, ServerToAttendant, ServerToCustomer, encode,
 };
-use chimpassist_store::{Appended, Attendant, Conversation, Visibility};
+use chimpassist_store::{Attendant, Conversation, Visibility};
 use futures_util::StreamExt;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
@@ -291,15 +291,7 @@ impl Peer for AttendantPeer {
         Ok(Step::Done)
     }
 
-    async fn committed(&mut self, sent: Sent, appended: Appended) -> AppResult<()> {
-        let stored = sent.deliver(&self.state.delivery, appended).await;
-        let ack = ServerToAttendant::Ack {
-            conversation: sent.conversation,
-            client_id: sent.client_id,
-            seq: stored.seq,
-            timestamp: stored.timestamp,
-        };
-        reply(&self.tx, ack).await;
+    async fn committed(&mut self, sent: &Sent) -> AppResult<()> {
         let me = self.me.id.clone();
         self.state
             .coordinator

@@ -10,7 +10,7 @@ use chimpassist_protocol::{
     ErrorCode, PROTOCOL_VERSION, Party, PreChat, QueueId, ServerToAttendant, ServerToCustomer,
     encode,
 };
-use chimpassist_store::{Appended, Conversation, Customer};
+use chimpassist_store::{Conversation, Customer};
 use futures_util::StreamExt;
 
 use super::connection::{OUTBOUND_QUEUE, send_text};
@@ -382,15 +382,7 @@ impl Peer for CustomerPeer {
         Ok(Step::Done)
     }
 
-    async fn committed(&mut self, sent: Sent, appended: Appended) -> AppResult<()> {
-        let stored = sent.deliver(&self.state.delivery, appended).await;
-        let ack = ServerToCustomer::Ack {
-            conversation: sent.conversation,
-            client_id: sent.client_id,
-            seq: stored.seq,
-            timestamp: stored.timestamp,
-        };
-        reply(&self.tx, ack).await;
+    async fn committed(&mut self, sent: &Sent) -> AppResult<()> {
         if !sent.open {
             // Written into a closed conversation: it goes back to the queue.
             self.state

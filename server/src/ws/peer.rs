@@ -58,9 +58,9 @@ pub(super) trait Peer: Send {
     fn pipelines(frame: &Self::In) -> bool;
     /// Handles one decoded frame.
     async fn handle(&mut self, frame: Self::In) -> Result<Step, Failure>;
-    /// Finishes a `send` once the store answered `Ok`: delivers and acks it (and tells the
-    /// coordinator what it implies). Called in the order the sends were read.
-    async fn committed(&mut self, sent: Sent, appended: Appended) -> AppResult<()>;
+    /// What a `send` implies for the coordinator once its message is stored, delivered and
+    /// acked. Called in the order the sends were read.
+    async fn committed(&mut self, sent: &Sent) -> AppResult<()>;
     /// Runs every heartbeat: `Err` cuts the connection for that reason (an attendant whose
     /// session ended or whose rights changed). Customers have nothing to check.
     async fn recheck(&mut self) -> Result<(), CloseReason> {
@@ -186,7 +186,11 @@ async fn finish<P: Peer>(peer: &mut P, cx: &LoopContext<'_>, answer: Answer) {
         Ok((result, sent)) => {
             let client_id = Some(sent.client_id);
             let outcome = match result {
-                Ok(appended) => peer.committed(sent, appended).await,
+                Ok(appended) => {
+                    let stored = sent.deliver(&cx.state.delivery, appended).await;
+                    reply(&cx.tx, P::Out::ack_frame(&stored)).await;
+                    peer.committed(&sent).await
+                }
                 Err(e) => Err(AppError::from(e)),
             };
             match outcome {

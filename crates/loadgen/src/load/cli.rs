@@ -424,7 +424,10 @@ mod tests {
         assert!(refusal(&["--scenario", "rush", "--target", "relay"]).contains("relay"));
         assert!(refusal(&["--scenario", "rush", "--capacity", "101"]).contains("1..=100"));
         assert!(refusal(&["--scenario", "rush", "--ramp=-1"]).contains("--ramp"));
-        assert!(refusal(&["--cluster", "--scenario", "rush"]).contains("two nodes"));
+        let cluster = parse(&["--cluster", "--scenario", "rush", "--target", "chimp"])
+            .expect("rush on two nodes");
+        assert_eq!(cluster.capacity(), 10);
+        assert!(refusal(&["--cluster", "--scenario", "churn"]).contains("two nodes"));
     }
 
     #[test]
