@@ -70,6 +70,7 @@ macro_rules! conformance_suite {
             new_conversation_after_previous_ended,
             transition_is_compare_and_set,
             concurrent_transitions_one_wins,
+            conversation_writes_apply_in_order_each_on_its_own,
             transition_timestamps_follow_target_status,
             requeue_clears_assignment_and_keeps_request_time,
             transition_can_move_queue_and_request_time,

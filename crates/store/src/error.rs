@@ -33,6 +33,19 @@ impl StoreError {
         Self::Internal(source.into())
     }
 
+    /// The same error again, for each write of a batch that failed as a whole: the same
+    /// kind and text (an internal error's cause becomes text: a chain cannot be copied).
+    pub fn copy(&self) -> Self {
+        match self {
+            Self::Conflict(m) => Self::Conflict(m.clone()),
+            Self::NotFound => Self::NotFound,
+            Self::AtCapacity => Self::AtCapacity,
+            Self::DuplicateClientId => Self::DuplicateClientId,
+            Self::Unavailable(m) => Self::Unavailable(m.clone()),
+            Self::Internal(e) => Self::internal(e.to_string()),
+        }
+    }
+
     /// Whether trying the same operation again later may succeed: only when the backend
     /// could not be reached. Every other error would come back the same.
     pub fn is_retryable(&self) -> bool {

@@ -126,6 +126,28 @@ pub trait Store: Send + Sync + 'static {
     async fn get_conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>>;
     /// Atomic compare-and-set; see [`Transition`]. `NotFound`, `Conflict` or `AtCapacity`.
     async fn transition(&self, transition: Transition) -> StoreResult<Conversation>;
+    /// Creations and transitions applied in the given order, each exactly as
+    /// [`Store::create_conversation`] / [`Store::transition`] would (a later one sees the
+    /// earlier ones), each atomic on its own: one that fails leaves the others, and has its
+    /// error in its place of the answer (one answer per write, in order). When the call
+    /// returns, every `Ok` is durable.
+    ///
+    /// Why: the coordinator decides many transitions at once in a busy moment and must not
+    /// pay one commit for each. The embedded store runs the whole list in one transaction
+    /// (one fsync); the default applies the writes one after another.
+    async fn write_conversations(
+        &self,
+        writes: Vec<ConversationWrite>,
+    ) -> Vec<StoreResult<Conversation>> {
+        let mut answers = Vec::with_capacity(writes.len());
+        for write in writes {
+            answers.push(match write {
+                ConversationWrite::Create(new) => self.create_conversation(new).await,
+                ConversationWrite::Transition(t) => self.transition(t).await,
+            });
+        }
+        answers
+    }
     /// Every open conversation, oldest request first (rebuilds the coordinator at start).
     async fn list_open_conversations(&self) -> StoreResult<Vec<Conversation>>;
     /// A customer's conversations, newest request first.

@@ -173,6 +173,45 @@ impl Transition {
     }
 }
 
+impl From<NewConversation> for Conversation {
+    /// The record a new conversation starts as: queued, nobody assigned, no messages. Every
+    /// backend stores exactly this, so a caller can know the record before the write returns.
+    fn from(new: NewConversation) -> Self {
+        Conversation {
+            id: new.id,
+            customer_id: new.customer_id,
+            queue_id: new.queue_id,
+            status: ConversationStatus::Queued,
+            attendant_id: None,
+            requested_at: new.requested_at,
+            assigned_at: None,
+            ended_at: None,
+            last_seq: 0,
+            rating: None,
+            subject: new.subject,
+        }
+    }
+}
+
+/// One write of [`crate::Store::write_conversations`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConversationWrite {
+    /// As [`crate::Store::create_conversation`].
+    Create(NewConversation),
+    /// As [`crate::Store::transition`].
+    Transition(Transition),
+}
+
+impl ConversationWrite {
+    /// The conversation written.
+    pub fn conversation(&self) -> ConversationId {
+        match self {
+            Self::Create(new) => new.id,
+            Self::Transition(t) => t.id,
+        }
+    }
+}
+
 /// A message to append.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewMessage {

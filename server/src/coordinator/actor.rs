@@ -1,6 +1,6 @@
 //! The actor: loads state, then handles requests and the keep-alive sweep one at a time.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chimpassist_protocol::{
@@ -17,6 +17,7 @@ use super::error::{CoordError, CoordResult};
 use super::model::{AttendantState, ConvState, CustomerState, Model, QueueState};
 use super::nodes::NodeTable;
 use super::replica::ReplicaWriter;
+use super::round::{AnswerTo, MOST_REQUESTS, Round};
 use super::wire::{AttendantCard, ClusterMessage, NodeId, ReplicaUpdate, Response};
 use super::{Route, Timing};
 use crate::bus::{Bus, BusEvent};
@@ -41,6 +42,8 @@ pub(crate) struct Actor {
     bus_unready_at: Instant,
     /// Queue positions and numbers owed to customers and attendants.
     pub(super) announce: Pace,
+    /// Writes, events and answers held until the writes are durable.
+    pub(super) round: Mutex<Round>,
 }
 
 impl Actor {
@@ -112,6 +115,7 @@ impl Actor {
             epoch: u64::from(rand::random::<u32>()) << 32,
             bus_unready_at: now,
             announce: Pace::new(now),
+            round: Mutex::default(),
             shared,
         };
         for id in actor
@@ -145,39 +149,49 @@ impl Actor {
             tokio::select! {
                 _ = stop.cancelled() => break,
                 input = inbox.recv() => match input {
-                    Some(input) => self.input(input).await,
+                    Some(input) => {
+                        self.input(input).await;
+                        // Whatever arrived meanwhile joins the round: one commit for all.
+                        for _ in 1..MOST_REQUESTS {
+                            match inbox.try_recv() {
+                                Ok(input) => self.input(input).await,
+                                Err(_) => break,
+                            }
+                        }
+                    }
                     None => break,
                 },
-                _ = sweep.tick() => self.sweep().await,
+                _ = sweep.tick() => {
+                    self.next_cause();
+                    self.sweep().await;
+                }
                 _ = heartbeat.tick(), if self.replica.clustered() => self.announce_leader().await,
                 _ = tokio::time::sleep_until(announce_at.unwrap_or_else(Instant::now)),
                     if announce_at.is_some() => {}
             }
+            self.next_cause();
             self.announce_if_due().await;
+            self.end_round().await;
             self.flush_replica().await;
         }
         tracing::debug!(term = self.term, "coordinator stopped");
     }
 
+    /// Handles one input; its answer is held with the round (see [`super::round`]).
     async fn input(&mut self, input: Input) {
+        self.next_cause();
         match input {
             Input::Local { request, reply } => {
                 let response = self.handle(&self.shared.me.clone(), request).await;
                 if let Some(reply) = reply {
-                    let _ = reply.send(response);
+                    self.answer(AnswerTo::Local(reply), response);
                 }
             }
             Input::Remote { from, id, request } => {
                 self.nodes.heard(&from, Instant::now());
                 let response = self.handle(&from, request).await;
                 if let Some(id) = id {
-                    let message = ClusterMessage::Reply {
-                        to: from,
-                        id,
-                        response,
-                    };
-                    self.flush_replica().await;
-                    self.publish_message(&message).await;
+                    self.answer(AnswerTo::Remote { node: from, id }, response);
                 }
             }
             Input::BusGap => {
@@ -340,7 +354,7 @@ impl Actor {
     }
 
     /// Publishes the replica updates not yet published.
-    async fn flush_replica(&self) {
+    pub(super) async fn flush_replica(&self) {
         let pending = self.replica.take_pending();
         if !pending.is_empty() {
             self.publish_replica(false, pending).await;
@@ -348,8 +362,9 @@ impl Actor {
     }
 
     /// Publishes in order, after the replica updates it may depend on. A failed publish is
-    /// logged: clients resume from the store, so nothing durable is lost.
-    pub(super) async fn publish(&self, event: BusEvent) {
+    /// logged: clients resume from the store, so nothing durable is lost. (Handlers hold
+    /// their events with the round instead: [`Actor::publish`].)
+    pub(super) async fn publish_now(&self, event: BusEvent) {
         self.flush_replica().await;
         self.publish_raw(event).await;
     }
@@ -361,7 +376,7 @@ impl Actor {
     }
 
     /// A coordination message to every node (the replica not flushed first).
-    async fn publish_message(&self, message: &ClusterMessage) {
+    pub(super) async fn publish_message(&self, message: &ClusterMessage) {
         match message.to_event() {
             Ok(event) => self.publish_raw(event).await,
             Err(e) => tracing::error!(error = %e, "coordination message not encodable"),

@@ -90,8 +90,7 @@ impl Actor {
                     position,
                     ewt_seconds,
                 },
-            })
-            .await;
+            });
         }
     }
 
@@ -123,8 +122,7 @@ impl Actor {
                     queue,
                     observations,
                 },
-            })
-            .await;
+            });
         }
     }
 }

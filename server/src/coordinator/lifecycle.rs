@@ -1,5 +1,6 @@
-//! State changes of one conversation: assign, re-queue, finish. Each writes the store first
-//! (compare-and-set), then updates the model and routes, then tells everyone concerned.
+//! State changes of one conversation: assign, re-queue, finish. Each is checked and written
+//! with the round ([`super::round`]: the store's compare-and-set, made on the model first),
+//! then updates the model and routes, then tells everyone concerned once the write is durable.
 
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationStatus, ConversationView, CustomerId,
@@ -68,22 +69,20 @@ impl Actor {
     }
 
     /// Tells the customer and every attendant the new state of a conversation.
-    pub(super) async fn announce(&self, view: ConversationView) {
+    pub(super) fn announce(&self, view: ConversationView) {
         self.publish(BusEvent::Customer {
             customer: view.customer.id.clone(),
             frame: ServerToCustomer::Conversation {
                 conversation: view.clone(),
             },
-        })
-        .await;
+        });
         self.publish(BusEvent::AllAttendants {
             frame: ServerToAttendant::Conversation { conversation: view },
-        })
-        .await;
+        });
     }
 
     /// Gives a queued conversation to an attendant (capacity checked by the store).
-    pub(super) async fn assign(
+    pub(super) fn assign(
         &mut self,
         id: ConversationId,
         attendant: &AttendantId,
@@ -101,7 +100,7 @@ impl Actor {
             AttendantChange::Set(attendant.clone()),
             Some(capacity),
         );
-        let record = self.store.transition(t).await?;
+        let record = self.write(t)?;
         self.leave_queue(id);
         if let Some(a) = self.model.attendants.get_mut(attendant) {
             a.open.insert(id);
@@ -112,11 +111,11 @@ impl Actor {
             .view(id)
             .ok_or_else(|| CoordError::not_found("conversation"))?;
         tracing::info!(conversation = %id, attendant = %attendant, "assigned");
-        self.tell_assigned(&view).await;
+        self.tell_assigned(&view);
         Ok(view)
     }
 
-    async fn tell_assigned(&self, view: &ConversationView) {
+    fn tell_assigned(&self, view: &ConversationView) {
         let Some(attendant) = view.attendant.clone() else {
             return;
         };
@@ -125,21 +124,19 @@ impl Actor {
             frame: ServerToAttendant::Assigned {
                 conversation: view.clone(),
             },
-        })
-        .await;
+        });
         self.publish(BusEvent::Customer {
             customer: view.customer.id.clone(),
             frame: ServerToCustomer::Assigned {
                 conversation: view.id,
                 attendant,
             },
-        })
-        .await;
-        self.announce(view.clone()).await;
+        });
+        self.announce(view.clone());
     }
 
     /// Moves a held conversation to another attendant (capacity checked by the store).
-    pub(super) async fn reassign(
+    pub(super) fn reassign(
         &mut self,
         id: ConversationId,
         to: &AttendantId,
@@ -157,10 +154,10 @@ impl Actor {
             AttendantChange::Set(to.clone()),
             Some(capacity),
         );
-        let record = self.store.transition(t).await?;
+        let record = self.write(t)?;
         if let Some(prev) = &previous {
             self.release(prev, id);
-            self.tell_unassigned(prev, id, "transferred").await;
+            self.tell_unassigned(prev, id, "transferred");
         }
         if let Some(a) = self.model.attendants.get_mut(to) {
             a.open.insert(id);
@@ -168,14 +165,14 @@ impl Actor {
         }
         self.replace_record(record);
         if let Some(view) = self.view(id) {
-            self.tell_assigned(&view).await;
+            self.tell_assigned(&view);
         }
         Ok(())
     }
 
     /// Puts a held conversation back in its queue, keeping its request time (so it goes to
     /// the head of the queue), e.g. when its attendant lapsed or it was sent to a queue.
-    pub(super) async fn requeue(
+    pub(super) fn requeue(
         &mut self,
         id: ConversationId,
         to_queue: Option<QueueId>,
@@ -194,33 +191,29 @@ impl Actor {
             None,
         );
         t.queue = to_queue;
-        let record = self.store.transition(t).await?;
+        let record = self.write(t)?;
         self.leave_queue(id);
         if let Some(prev) = &previous {
             self.release(prev, id);
-            self.tell_unassigned(prev, id, reason).await;
+            self.tell_unassigned(prev, id, reason);
         }
         self.enter_queue(&record.queue_id, record.requested_at, id);
         self.replace_record(record);
         if let Some(view) = self.view(id) {
-            self.announce(view).await;
+            self.announce(view);
         }
         Ok(())
     }
 
     /// Ends an open conversation as resolved, expired or abandoned.
-    pub(super) async fn finish(
-        &mut self,
-        id: ConversationId,
-        to: ConversationStatus,
-    ) -> CoordResult<()> {
+    pub(super) fn finish(&mut self, id: ConversationId, to: ConversationStatus) -> CoordResult<()> {
         let t = transition(id, &OPEN, to, AttendantChange::Keep, None);
-        let record = match self.store.transition(t).await {
+        let record = match self.write(t) {
             Ok(record) => record,
-            Err(StoreError::Conflict(_)) => {
+            Err(CoordError::Store(StoreError::Conflict(_) | StoreError::NotFound)) => {
                 return Err(CoordError::Conflict("the conversation is not open".into()));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         self.leave_queue(id);
         if let Some(a) = &record.attendant_id {
@@ -246,22 +239,21 @@ impl Actor {
         let presence = self.customer_presence_now(&customer.id);
         let view = conversation_view_of(&record, customer.clone(), attendant, presence);
         tracing::info!(conversation = %id, status = to.as_str(), "conversation ended");
-        self.announce(view).await;
+        self.announce(view);
         if self.model.open_of(&customer.id).is_none() {
             self.forget_customer_if_gone(&customer.id);
         }
         Ok(())
     }
 
-    async fn tell_unassigned(&self, attendant: &AttendantId, id: ConversationId, reason: &str) {
+    fn tell_unassigned(&self, attendant: &AttendantId, id: ConversationId, reason: &str) {
         self.publish(BusEvent::Attendant {
             attendant: attendant.clone(),
             frame: ServerToAttendant::Unassigned {
                 conversation: id,
                 reason: reason.to_owned(),
             },
-        })
-        .await;
+        });
     }
 
     fn release(&mut self, attendant: &AttendantId, id: ConversationId) {
@@ -281,7 +273,7 @@ impl Actor {
         }
     }
 
-    fn leave_queue(&mut self, id: ConversationId) {
+    pub(super) fn leave_queue(&mut self, id: ConversationId) {
         if let Some(c) = self.model.conversations.get(&id)
             && let Some(q) = self.model.queues.get_mut(&c.record.queue_id)
         {
@@ -313,7 +305,7 @@ impl Actor {
 
     /// Auto mode: hands waiting conversations, oldest first, to the best attendant until
     /// nobody has room; then has positions and numbers announced.
-    pub(super) async fn assign_waiting(&mut self) {
+    pub(super) fn assign_waiting(&mut self) {
         let auto: Vec<_> = self
             .model
             .queues
@@ -331,7 +323,7 @@ impl Actor {
                 let Some(attendant) = self.model.pick_attendant(&queue) else {
                     break;
                 };
-                if let Err(e) = self.assign(next, &attendant).await {
+                if let Err(e) = self.assign(next, &attendant) {
                     // Should not happen (the model mirrors the store); stop this queue for now,
                     // the next event retries.
                     tracing::warn!(conversation = %next, attendant = %attendant, error = %e, "assignment refused");

@@ -20,6 +20,7 @@ mod nodes;
 mod ops;
 mod replica;
 mod requests;
+mod round;
 mod sockets;
 pub mod wire;
 #[cfg(test)]

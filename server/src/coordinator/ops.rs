@@ -54,14 +54,9 @@ impl Actor {
             requested_at: now_ms(),
             subject,
         };
-        let record = match self.store.create_conversation(new).await {
-            Ok(record) => record,
-            // Another node (or a race with a reopen) created one first: not ours to decide.
-            Err(StoreError::Conflict(_)) => {
-                return Err(conflict("this customer already has an open conversation"));
-            }
-            Err(e) => return Err(e.into()),
-        };
+        // The model holds every open conversation, so the store's "one open per customer"
+        // holds here too; should another node have created one first, the round fails this.
+        let record = self.write_new(new);
         let id = record.id;
         tracing::info!(conversation = %id, customer = %customer.id, queue = %queue, "conversation requested");
         self.enter_queue(&queue, record.requested_at, id);
@@ -80,9 +75,9 @@ impl Actor {
         });
         self.sync_route(id);
         if let Some(view) = self.view(id) {
-            self.announce(view).await;
+            self.announce(view);
         }
-        self.assign_waiting().await;
+        self.assign_waiting();
         self.view(id)
             .ok_or_else(|| CoordError::not_found("conversation"))
     }
@@ -103,8 +98,8 @@ impl Actor {
         } else {
             ConversationStatus::Resolved
         };
-        self.finish(id, to).await?;
-        self.assign_waiting().await;
+        self.finish(id, to)?;
+        self.assign_waiting();
         Ok(())
     }
 
@@ -130,8 +125,7 @@ impl Actor {
                     customer: customer.clone(),
                     state,
                 },
-            })
-            .await;
+            });
         }
     }
 
@@ -148,11 +142,11 @@ impl Actor {
             } else {
                 ConversationStatus::Expired
             };
-            if let Err(e) = self.finish(id, to).await {
+            if let Err(e) = self.finish(id, to) {
                 tracing::warn!(conversation = %id, error = %e, "could not end lapsed conversation");
                 return;
             }
-            self.assign_waiting().await;
+            self.assign_waiting();
         }
         self.model.customers.remove(customer);
         self.sync_customer_presence(customer);
@@ -170,7 +164,7 @@ impl Actor {
             tracing::info!(conversation = %id, error = %e, "conversation not reopened");
             return;
         }
-        self.assign_waiting().await;
+        self.assign_waiting();
     }
 
     /// Loads a closed conversation, moves it to `to` and adds it to the model.
@@ -194,7 +188,14 @@ impl Actor {
         );
         // A reopened conversation is a new request: it queues behind those already waiting.
         t.requested_at = Some(now_ms());
-        let record = self.store.transition(t).await?;
+        // Its closing may still be in this round: what the store holds is read after it.
+        self.end_round().await;
+        let current = self
+            .store
+            .get_conversation(&id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let record = self.write_on(current, t)?;
         let customer = self
             .store
             .get_customer(&record.customer_id)
@@ -233,11 +234,13 @@ impl Actor {
             .view(id)
             .ok_or_else(|| CoordError::not_found("conversation"))?;
         tracing::info!(conversation = %id, status = to.as_str(), "conversation reopened");
-        self.announce(view.clone()).await;
+        self.announce(view.clone());
         Ok(view)
     }
 
     pub(super) async fn rated(&mut self, id: ConversationId) {
+        // Read after the round: a state this round wrote is then in what is read.
+        self.end_round().await;
         match self.store.get_conversation(&id).await {
             Ok(Some(record)) => {
                 let customer = match self.store.get_customer(&record.customer_id).await {
@@ -251,7 +254,7 @@ impl Actor {
                     .map(|a| a.record.public());
                 let presence = self.customer_presence_now(&customer.id);
                 let view = crate::views::conversation_view(&record, &customer, attendant, presence);
-                self.announce(view).await;
+                self.announce(view);
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "could not announce rating"),
@@ -280,9 +283,8 @@ impl Actor {
         self.publish(BusEvent::Attendant {
             attendant: attendant.clone(),
             frame: ServerToAttendant::Presence { presence },
-        })
-        .await;
-        self.assign_waiting().await;
+        });
+        self.assign_waiting();
         Ok(presence)
     }
 
@@ -302,11 +304,11 @@ impl Actor {
             AttendantChange::Keep,
             None,
         );
-        match self.store.transition(t).await {
+        match self.write(t) {
             Ok(record) => {
                 self.replace_record(record);
                 if let Some(view) = self.view(id) {
-                    self.announce(view).await;
+                    self.announce(view);
                 }
             }
             Err(e) => tracing::debug!(conversation = %id, error = %e, "not activated"),
@@ -342,7 +344,7 @@ impl Actor {
             .model
             .oldest_waiting(&eligible)
             .ok_or_else(|| CoordError::QueueEmpty)?;
-        let view = self.assign(next, attendant).await?;
+        let view = self.assign(next, attendant)?;
         self.queue_changed();
         Ok(view)
     }
@@ -393,14 +395,14 @@ impl Actor {
                     ));
                 }
                 let capacity = t.record.capacity;
-                self.reassign(id, &target, capacity).await?;
+                self.reassign(id, &target, capacity)?;
             }
             TransferTarget::Queue(queue) => {
                 self.queue_config(&queue)?;
-                self.requeue(id, Some(queue), "transferred").await?;
+                self.requeue(id, Some(queue), "transferred")?;
             }
         }
-        self.assign_waiting().await;
+        self.assign_waiting();
         Ok(())
     }
 
@@ -410,8 +412,8 @@ impl Actor {
         id: ConversationId,
     ) -> CoordResult<()> {
         self.held_by(by, id)?;
-        self.finish(id, ConversationStatus::Resolved).await?;
-        self.assign_waiting().await;
+        self.finish(id, ConversationStatus::Resolved)?;
+        self.assign_waiting();
         Ok(())
     }
 
@@ -420,6 +422,7 @@ impl Actor {
     pub(super) async fn reopen(&mut self, by: &AttendantId, id: ConversationId) -> CoordResult<()> {
         let me = self.enabled(by)?.record.clone();
         if !self.model.conversations.contains_key(&id) {
+            self.end_round().await;
             let record = self
                 .store
                 .get_conversation(&id)
@@ -445,8 +448,7 @@ impl Actor {
             self.publish(BusEvent::Attendant {
                 attendant: by.clone(),
                 frame: ServerToAttendant::Assigned { conversation: view },
-            })
-            .await;
+            });
         }
         self.queue_changed();
         Ok(())
@@ -467,12 +469,12 @@ impl Actor {
             let who = state.record.id.clone();
             self.sync_attendant_presence(&who);
             for id in held {
-                if let Err(e) = self.requeue(id, None, "attendant disabled").await {
+                if let Err(e) = self.requeue(id, None, "attendant disabled") {
                     tracing::warn!(conversation = %id, error = %e, "requeue failed");
                 }
             }
         }
-        self.assign_waiting().await;
+        self.assign_waiting();
     }
 
     /// Keep-alive lapsed: offline, and every held conversation back to the head of its queue.
@@ -484,10 +486,10 @@ impl Actor {
         let held: Vec<_> = state.open.iter().copied().collect();
         self.sync_attendant_presence(id);
         for conversation in held {
-            if let Err(e) = self.requeue(conversation, None, "attendant offline").await {
+            if let Err(e) = self.requeue(conversation, None, "attendant offline") {
                 tracing::warn!(%conversation, error = %e, "requeue failed");
             }
         }
-        self.assign_waiting().await;
+        self.assign_waiting();
     }
 }

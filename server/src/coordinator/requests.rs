@@ -90,7 +90,7 @@ impl Actor {
                             .insert(queue.id.clone(), QueueState::new(queue));
                     }
                 }
-                self.assign_waiting().await;
+                self.assign_waiting();
                 Response::Done
             }
             Request::Connections { node, entry } => {

@@ -151,7 +151,7 @@ impl Actor {
             self.sync_attendant_presence(id);
         }
         if delta > 0 {
-            self.assign_waiting().await;
+            self.assign_waiting();
         }
     }
 

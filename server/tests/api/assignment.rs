@@ -25,14 +25,18 @@ async fn a_lapsed_attendants_chat_goes_back_to_the_queue_and_to_another_attendan
     let mut second = app.attendant(&second_login).await;
     first.close().await; // the first attendant's browser dies
 
-    let requeued = customer
-        .wait_for("queued", |f| {
-            f["type"] == "conversation" && f["conversation"]["status"] == "queued"
-        })
-        .await;
-    assert_eq!(requeued["conversation"]["id"], conversation.as_str());
+    // Back to the queue and, the second attendant being free, out of it in the same
+    // decision: the customer's state goes straight to the second attendant.
     let reassigned = customer.expect("assigned").await;
     assert_eq!(reassigned["attendant"]["id"], second_id.as_str());
+    let state = customer
+        .wait_for("the new state", |f| {
+            f["type"] == "conversation"
+                && f["conversation"]["attendant"]["id"] == second_id.as_str()
+        })
+        .await;
+    assert_eq!(state["conversation"]["id"], conversation.as_str());
+    assert_eq!(state["conversation"]["status"], "assigned");
     let given = second.expect("assigned").await;
     assert_eq!(given["conversation"]["id"], conversation.as_str());
     // the history is all there for the new attendant
@@ -258,4 +262,56 @@ async fn a_conversation_can_be_transferred_to_another_queue() {
         first.expect("unassigned").await["conversation"],
         conversation.as_str()
     );
+}
+
+/// The leader decides on its picture of the store; when a conversation was changed behind
+/// its back (another writer, as a deposed node could be), the store refuses the decision:
+/// the attendant gets a clear error, everyone is told the state the store holds, and the
+/// leader decides on that from then on (the attendant's capacity is free again).
+#[tokio::test]
+async fn a_decision_the_store_refuses_fails_clearly_and_the_store_wins() {
+    use chimpassist_protocol::{ConversationId, ConversationStatus};
+    use chimpassist_store::{AttendantChange, SqliteStore, Store, Transition};
+
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (ann_id, ann_login) = app.create_attendant(&admin, "Ann", 1).await;
+    let mut ann = app.attendant(&ann_login).await;
+    let mut customer = app.customer(None).await;
+    let conversation = start_chat(&mut customer).await;
+    ann.expect("assigned").await;
+
+    let other = SqliteStore::open_in(app.dir.path()).expect("a second writer");
+    let id = ConversationId::parse(&conversation).expect("conversation id");
+    other
+        .transition(Transition {
+            id,
+            from: vec![ConversationStatus::Assigned],
+            to: ConversationStatus::Expired,
+            attendant: AttendantChange::Keep,
+            at: 1_800_000_000_000,
+            capacity: None,
+            queue: None,
+            requested_at: None,
+        })
+        .await
+        .expect("expired behind the leader's back");
+    other.close().await;
+
+    ann.send(json!({"type": "resolve", "conversation": conversation}))
+        .await;
+    let error = ann.expect("error").await;
+    assert_eq!(error["code"], "conflict", "{error}");
+    let truth = customer
+        .wait_for("the stored state", |f| {
+            f["type"] == "conversation" && f["conversation"]["status"] == "expired"
+        })
+        .await;
+    assert_eq!(truth["conversation"]["id"], conversation.as_str());
+
+    // Ann's one seat is free again: the next customer is hers.
+    let mut next = app.customer(None).await;
+    start_chat(&mut next).await;
+    let assigned = next.expect("assigned").await;
+    assert_eq!(assigned["attendant"]["id"], ann_id.as_str());
 }

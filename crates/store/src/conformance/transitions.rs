@@ -380,3 +380,98 @@ pub async fn transition_can_move_queue_and_request_time(store: Arc<dyn Store>) {
     let open = store.list_open_conversations().await.expect("list_open");
     assert_eq!(open.iter().find(|c| c.id == conv.id), Some(&moved));
 }
+
+/// A list of writes applies in order (a transition sees the creation before it), each on
+/// its own: a refused one changes nothing and leaves the others, and answers in its place.
+pub async fn conversation_writes_apply_in_order_each_on_its_own(store: Arc<dyn Store>) {
+    use crate::{ConversationWrite, NewConversation};
+    let a = new_attendant(&*store, 1).await;
+    let first = new_customer(&*store).await;
+    let second = new_customer(&*store).await;
+    let new_first = new_conversation(&first.id, T0);
+    let new_second = new_conversation(&second.id, T0 + 1);
+    let assign = |id, at| {
+        let mut t = transition(
+            id,
+            &[Queued],
+            Assigned,
+            AttendantChange::Set(a.id.clone()),
+            at,
+        );
+        t.capacity = Some(1);
+        ConversationWrite::Transition(t)
+    };
+    let again = NewConversation {
+        id: ConversationId::new(),
+        ..new_first.clone()
+    };
+    let answers = store
+        .write_conversations(vec![
+            ConversationWrite::Create(new_first.clone()),
+            assign(new_first.id, T0 + 2),
+            // The customer's conversation is open: refused, and nothing else is undone.
+            ConversationWrite::Create(again.clone()),
+            ConversationWrite::Create(new_second.clone()),
+            // The attendant's capacity of 1 is taken by the first assignment above.
+            assign(new_second.id, T0 + 3),
+            ConversationWrite::Transition(transition(
+                new_second.id,
+                &[Queued],
+                Abandoned,
+                AttendantChange::Keep,
+                T0 + 4,
+            )),
+        ])
+        .await;
+    assert_eq!(answers.len(), 6, "one answer per write");
+    let mut answers = answers.into_iter();
+    let created = answers.next().expect("1").expect("the first creation");
+    assert_eq!(created, Conversation::from(new_first.clone()));
+    let assigned = answers
+        .next()
+        .expect("2")
+        .expect("assigned after its creation");
+    assert_eq!(
+        (
+            assigned.status,
+            assigned.attendant_id.clone(),
+            assigned.assigned_at
+        ),
+        (Assigned, Some(a.id.clone()), Some(T0 + 2))
+    );
+    assert_err(
+        answers.next().expect("3"),
+        "Conflict",
+        "second open conversation",
+    );
+    assert!(
+        answers.next().expect("4").is_ok(),
+        "the second customer's creation"
+    );
+    assert_err(
+        answers.next().expect("5"),
+        "AtCapacity",
+        "capacity taken in the batch",
+    );
+    let abandoned = answers.next().expect("6").expect("abandoned");
+    assert_eq!(
+        (abandoned.status, abandoned.ended_at),
+        (Abandoned, Some(T0 + 4))
+    );
+
+    let stored = |id| {
+        let store = store.clone();
+        async move { store.get_conversation(&id).await.expect("get") }
+    };
+    assert_eq!(stored(new_first.id).await, Some(assigned));
+    assert_eq!(
+        stored(again.id).await,
+        None,
+        "a refused creation writes nothing"
+    );
+    assert_eq!(stored(new_second.id).await, Some(abandoned));
+    assert!(
+        store.write_conversations(Vec::new()).await.is_empty(),
+        "nothing to write, nothing answered"
+    );
+}

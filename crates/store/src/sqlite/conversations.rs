@@ -8,7 +8,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::accounts::found;
 use super::codec::{enum_col, int, parsed, parsed_opt, uuid_bytes, uuid_id};
-use crate::{AttendantChange, Conversation, NewConversation, StoreError, StoreResult, Transition};
+use crate::{
+    AttendantChange, Conversation, ConversationWrite, NewConversation, StoreError, StoreResult,
+    Transition,
+};
 
 /// Columns of [`conversation_from_row`], for a query naming the table `c`.
 macro_rules! conversation_cols {
@@ -91,19 +94,42 @@ pub(crate) fn create(conn: &Connection, new: NewConversation) -> StoreResult<Con
         new.requested_at,
         new.subject
     ])?;
-    Ok(Conversation {
-        id: new.id,
-        customer_id: new.customer_id,
-        queue_id: new.queue_id,
-        status: ConversationStatus::Queued,
-        attendant_id: None,
-        requested_at: new.requested_at,
-        assigned_at: None,
-        ended_at: None,
-        last_seq: 0,
-        rating: None,
-        subject: new.subject,
-    })
+    Ok(Conversation::from(new))
+}
+
+/// Runs `writes` in order inside the writer's job, each in its own savepoint so a failing
+/// one rolls back only itself. Should the database abandon the whole transaction (I/O
+/// error), the rest are not attempted: the job then fails as a whole and every write with it.
+pub(crate) fn write_all(
+    conn: &Connection,
+    writes: Vec<ConversationWrite>,
+) -> StoreResult<Vec<StoreResult<Conversation>>> {
+    let mut answers = Vec::with_capacity(writes.len());
+    for write in writes {
+        exec(conn, "SAVEPOINT item")?;
+        let answer = match write {
+            ConversationWrite::Create(new) => create(conn, new),
+            ConversationWrite::Transition(t) => transition(conn, t),
+        };
+        if conn.is_autocommit() {
+            return Err(StoreError::Unavailable(
+                "the transaction was rolled back by the database".to_owned(),
+            ));
+        }
+        if answer.is_ok() {
+            exec(conn, "RELEASE item")?;
+        } else {
+            exec(conn, "ROLLBACK TO item")?;
+            exec(conn, "RELEASE item")?;
+        }
+        answers.push(answer);
+    }
+    Ok(answers)
+}
+
+fn exec(conn: &Connection, sql: &str) -> StoreResult<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 pub(crate) fn get(conn: &Connection, id: &ConversationId) -> StoreResult<Option<Conversation>> {

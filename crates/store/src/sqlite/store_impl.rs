@@ -12,9 +12,9 @@ use super::{
 };
 use crate::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
-    Conversation, Customer, Lease, MessageCursor, NewConversation, NewMessage, Pending, Queue,
-    SearchMatch, Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition,
-    Visibility,
+    Conversation, ConversationWrite, Customer, Lease, MessageCursor, NewConversation, NewMessage,
+    Pending, Queue, SearchMatch, Store, StoreResult, StoredCanned, StoredMessage, StoredNote,
+    Transition, Visibility,
 };
 
 #[async_trait]
@@ -172,6 +172,20 @@ impl Store for SqliteStore {
     async fn transition(&self, transition: Transition) -> StoreResult<Conversation> {
         self.write(move |c| conversations::transition(c, transition))
             .await
+    }
+
+    async fn write_conversations(
+        &self,
+        writes: Vec<ConversationWrite>,
+    ) -> Vec<StoreResult<Conversation>> {
+        let count = writes.len();
+        match self
+            .write(move |c| conversations::write_all(c, writes))
+            .await
+        {
+            Ok(answers) => answers,
+            Err(e) => (0..count).map(|_| Err(e.copy())).collect(),
+        }
     }
 
     async fn list_open_conversations(&self) -> StoreResult<Vec<Conversation>> {
