@@ -63,7 +63,11 @@ pub(crate) async fn attendant(
         }
     };
     let mut ws = wire::connect(port, &path, source, cookie).await?;
-    greet(&mut ws).await?;
+    // As the back-office does: state frames arrive in batches.
+    ws.send(wire::hello_batch())
+        .await
+        .map_err(|_| "closed sending hello".to_owned())?;
+    wire::expect(&mut ws, "welcome", WELCOME).await?;
     Ok(ws)
 }
 
