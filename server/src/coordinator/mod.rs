@@ -2,9 +2,10 @@
 //!
 //! One actor task owns the state and handles one request at a time, so no two decisions
 //! race: a conversation is never given to two attendants, and an attendant is never given
-//! more than their capacity. Every decision is first written to the store with a
-//! compare-and-set transition (which also checks capacity atomically), so the store stays the
-//! authority — the in-memory model is rebuilt from it whenever a node starts leading.
+//! more than their capacity. Every decision is written to the store with a compare-and-set
+//! transition (which also checks capacity atomically) before anyone hears of it, so the store
+//! stays the authority — the in-memory model is rebuilt from it whenever a node starts
+//! leading. The requests that arrive together share one write ([`round`]).
 //!
 //! In a cluster one node leads (see [`cluster`]): the others hand it their requests over the
 //! bus and keep a replica of its decisions ([`Replica`]). The hot path (messages, receipts,
