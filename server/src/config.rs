@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
 use crate::bus::{MqttSettings, MqttSettingsError};
+use crate::calls::{IceSettings, IceSettingsError, IceUrl};
 use crate::edge::{self, TrustedProxies};
 
 /// Chimp Assist: an open-source customer-service live chat.
@@ -269,6 +270,31 @@ pub struct Config {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+
+    /// STUN servers the browsers of a call use to find their public addresses
+    /// (comma-separated `stun:host:port` URLs). None by default: a STUN server learns every
+    /// caller's address, so choose it. Without STUN or TURN, calls connect only where the two
+    /// browsers reach each other directly.
+    #[arg(long, env = "STUN_URLS", value_delimiter = ',')]
+    pub stun_urls: Vec<IceUrl>,
+
+    /// TURN relays for calls whose browsers cannot reach each other (comma-separated
+    /// `turn:`/`turns:` URLs, e.g. `turn:turn.example.com:3478?transport=udp`). Needs
+    /// `TURN_SECRET`.
+    #[arg(long, env = "TURN_URLS", value_delimiter = ',')]
+    pub turn_urls: Vec<IceUrl>,
+
+    /// The TURN relay's shared secret (coturn: `use-auth-secret` and `static-auth-secret`).
+    /// Each call participant gets credentials made from it that expire; the secret itself is
+    /// never sent or logged.
+    #[arg(long, env = "TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<SecretString>,
+
+    /// Seconds a call participant's TURN credentials stay valid. The relay checks them when
+    /// the call connects and whenever the browser renews its allocation, so this bounds how
+    /// long a call can go on through the relay.
+    #[arg(long, env = "TURN_CREDENTIAL_SECONDS", default_value_t = 14_400, value_parser = clap::value_parser!(u64).range(60..=86_400))]
+    pub turn_credential_seconds: u64,
 }
 
 /// An endpoint URL of yours that may carry credentials (`https://user:pass@host/`): they are
@@ -417,6 +443,16 @@ impl Config {
                 .allowed_origins
                 .iter()
                 .any(|o| o.trim().trim_end_matches('/') == origin.trim_end_matches('/'))
+    }
+
+    /// The ICE servers of calls; a TURN relay only with its secret.
+    pub fn ice(&self) -> Result<IceSettings, IceSettingsError> {
+        IceSettings::new(
+            self.stun_urls.clone(),
+            self.turn_urls.clone(),
+            self.turn_secret.clone(),
+            Duration::from_secs(self.turn_credential_seconds),
+        )
     }
 
     /// The MQTT bus settings when `MQTT_BROKER_HOST` is set (and not blank).

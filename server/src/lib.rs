@@ -20,6 +20,7 @@ pub mod auth;
 pub mod backoff;
 pub mod bus;
 pub mod cache;
+pub mod calls;
 pub mod config;
 pub mod coordinator;
 pub mod delivery;
@@ -28,6 +29,8 @@ pub mod edge;
 pub mod error;
 pub mod metrics;
 pub mod revoke;
+#[cfg(any(test, feature = "test-services"))]
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -167,6 +167,7 @@ impl Running {
         );
         let deliveries = delivery.spawn();
         let state = Arc::new(AppState {
+            ice: config.ice().context("the ICE servers of calls")?,
             edge,
             config,
             store: dyn_store,
@@ -214,6 +215,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         // Checked here, so a bad setting fails the start even while the store is awaited.
         let mqtt = config.mqtt()?;
+        config.ice()?;
         if mqtt.is_some() && config.mongo_connection_url.is_none() {
             anyhow::bail!(
                 "MQTT_BROKER_HOST joins this node to a cluster, whose nodes must share one store: \

@@ -176,6 +176,7 @@ fn compose_ships_no_password_and_authenticates_every_engine() {
         "MONGO_PASSWORD",
         "MONGO_KEY",
         "MQTT_PASSWORD",
+        "TURN_SECRET",
     ] {
         assert!(
             raw.contains(&format!("${{{secret}:?")),
@@ -215,7 +216,43 @@ fn compose_ships_no_password_and_authenticates_every_engine() {
         assert!(url.starts_with("mongodb://chimpassist:"), "{node}: {url}");
         assert!(env["TRUSTED_PROXIES"].as_str().is_some(), "{node}");
         assert_eq!(env["PRODUCTION"].as_str(), Some("true"), "{node}");
+        assert!(env["TURN_SECRET"].as_str().is_some(), "{node}");
+        assert!(
+            env["TURN_URLS"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("turn:")),
+            "{node}"
+        );
     }
+    // The relay takes only credentials made from the nodes' secret, with deploy's settings
+    // (what they deny is checked on a real coturn: tests/api/calls.rs).
+    let coturn = &services["coturn"];
+    assert!(coturn["environment"]["TURN_SECRET"].as_str().is_some());
+    let volumes: Vec<&str> = coturn["volumes"]
+        .as_vec()
+        .expect("coturn volumes")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert!(
+        volumes.iter().any(|v| v.starts_with("./turnserver.conf:")),
+        "{volumes:?}"
+    );
+    let turn = repo_file("deploy/turnserver.conf");
+    for line in [
+        "use-auth-secret",
+        "no-multicast-peers",
+        "denied-peer-ip=10.0.0.0-10.255.255.255",
+    ] {
+        assert!(
+            turn.lines().any(|l| l == line),
+            "turnserver.conf lacks {line}"
+        );
+    }
+    assert!(
+        !turn.contains("static-auth-secret") && !turn.contains("allow-loopback-peers"),
+        "the file ships no secret and never lets loopback peers in"
+    );
     // The trusted range is this file's own network, where only nginx talks to the nodes.
     let subnet = docs[0]["networks"]["default"]["ipam"]["config"][0]["subnet"].as_str();
     assert_eq!(
@@ -240,6 +277,7 @@ fn help_never_prints_credentials_or_secret_values() {
         .env("IDENTITY_SECRET", "S3cretIdentity")
         .env("ADMIN_PASSWORD", "S3cretAdmin")
         .env("MQTT_PASSWORD", "S3cretMqtt")
+        .env("TURN_SECRET", "S3cretTurn")
         .env("MONGO_CONNECTION_URL", "mongodb://u:S3cretMongo@db:27017/")
         .output()
         .expect("run chimpassist serve --help");

@@ -15,6 +15,8 @@ const BUILD_PACKAGES: &[&str] = &["brotli", "nodejs", "npm"];
 const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
 /// The MQTT broker the bus tests start (Debian's build includes `mosquitto_passwd`).
 const MQTT_PACKAGES: &[&str] = &["mosquitto"];
+/// The TURN relay the call tests start (`turnserver`, and `turnutils_uclient` to check it).
+const TURN_PACKAGES: &[&str] = &["coturn"];
 
 /// binaryen from npm, never Debian's (version 108 emits WASM that fails in the browser).
 const BINARYEN: &str = "binaryen@132.0.0";
@@ -282,6 +284,15 @@ const TOOLS: &[Tool] = &[
         is_present: || apt::all_installed(MQTT_PACKAGES),
         install: || apt::install(MQTT_PACKAGES),
         manual: "`apt-get install mosquitto`",
+    },
+    Tool {
+        name: "coturn (TURN relay for the call tests)",
+        for_run: false,
+        // The tests run /usr/bin/turnserver (server/src/services/coturn.rs). Debian's
+        // package also enables a system service; nothing starts it in a container.
+        is_present: || apt::all_installed(TURN_PACKAGES),
+        install: || apt::install(TURN_PACKAGES),
+        manual: "`apt-get install coturn`",
     },
     Tool {
         name: "rustfmt",

@@ -33,6 +33,7 @@
 //!   the newest always arrives, and never out of order with the other frames. Every other
 //!   frame (messages, acks, receipts, assignments, errors…) arrives, each one.
 pub mod attendant;
+pub mod call;
 pub mod close;
 pub mod customer;
 pub mod decode;
@@ -45,6 +46,7 @@ pub mod time;
 pub mod workspace;
 
 pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};
+pub use call::IceServer;
 pub use customer::{CustomerToServer, PreChat, ResumePoint, ServerToCustomer, SessionGrant};
 pub use decode::{ClientFrame, Limits, decode, encode};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};

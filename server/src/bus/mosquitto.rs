@@ -1,39 +1,16 @@
 //! A real MQTT broker for tests: Debian's mosquitto (`cargo xtask setup` installs it) on a
 //! free local port, one per test, with a temporary configuration. No test is skipped for want
-//! of it: starting fails and says how to install it.
-//!
-//! # Nothing outlives the tests
-//! mosquitto runs under a small `sh` watchdog, in a process group of its own (a Ctrl-C
-//! meant for the test run does not reach it half-way), whose stdin is a pipe from the test
-//! process. When the pipe closes — the [`Mosquitto`] is stopped or dropped (a panicking test
-//! drops it too), or the test process is gone, even killed — the watchdog kills mosquitto by
-//! its PID and waits for it.
+//! of it: starting fails and says how to install it. It never outlives the tests
+//! ([`Watched`]).
 
 use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+
+use crate::services::watched::{self, Watched, find, free_port};
 
 /// Environment variable naming the mosquitto binary to run instead of Debian's.
 pub const BINARY_ENV: &str = "CHIMPASSIST_MOSQUITTO";
-
-/// How long a starting broker may take to open its port (it takes a few milliseconds).
-const START_DEADLINE: Duration = Duration::from_secs(10);
-/// How long a stopping broker may take to exit.
-const STOP_DEADLINE: Duration = Duration::from_secs(10);
-/// Pause between checks while the broker starts or stops.
-const POLL: Duration = Duration::from_millis(10);
-
-/// Runs mosquitto until stdin closes, then kills it by its PID (see the module docs).
-/// Arguments: binary, configuration file, log file.
-const WATCHDOG: &str = r#"
-"$1" -c "$2" </dev/null >>"$3" 2>&1 &
-pid=$!
-cat >/dev/null
-kill "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-"#;
 
 /// A running (or stopped, between [`stop`](Self::stop) and [`start_again`](Self::start_again))
 /// broker. Dropping it stops the broker.
@@ -43,14 +20,7 @@ pub struct Mosquitto {
     binary: PathBuf,
     /// Configuration, password file and log; deleted on drop.
     dir: tempfile::TempDir,
-    running: Option<Running>,
-}
-
-#[derive(Debug)]
-struct Running {
-    watchdog: Child,
-    /// Held open while the broker runs; closing it stops the broker.
-    lifeline: ChildStdin,
+    running: Option<Watched>,
 }
 
 impl Mosquitto {
@@ -118,67 +88,18 @@ impl Mosquitto {
     /// waits until it accepts connections.
     pub async fn start_again(&mut self) -> Result<(), String> {
         assert!(self.running.is_none(), "mosquitto is running already");
-        let mut watchdog = Command::new("sh")
-            .arg("-c")
-            .arg(WATCHDOG)
-            .arg("mosquitto-watchdog")
-            .arg(&self.binary)
-            .arg(self.dir.path().join("mosquitto.conf"))
-            .arg(self.log_path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", self.binary.display()))?;
-        let lifeline = watchdog.stdin.take().expect("stdin is piped");
-        self.running = Some(Running { watchdog, lifeline });
-        self.wait_until_listening().await
+        let config = self.dir.path().join("mosquitto.conf");
+        let args = [std::ffi::OsStr::new("-c"), config.as_os_str()];
+        let broker =
+            Watched::start("mosquitto", &self.binary, args, self.log_path(), self.port).await?;
+        self.running = Some(broker);
+        Ok(())
     }
 
     /// Stops the broker and waits until it has exited (its port is closed).
     pub async fn stop(&mut self) {
-        let Some(Running {
-            mut watchdog,
-            lifeline,
-        }) = self.running.take()
-        else {
-            return;
-        };
-        drop(lifeline);
-        let started = Instant::now();
-        while matches!(watchdog.try_wait(), Ok(None)) {
-            if started.elapsed() > STOP_DEADLINE {
-                let _ = watchdog.kill();
-                let _ = watchdog.wait();
-                panic!("mosquitto did not stop within {STOP_DEADLINE:?}");
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    async fn wait_until_listening(&mut self) -> Result<(), String> {
-        let started = Instant::now();
-        loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                return Ok(());
-            }
-            let exited = self
-                .running
-                .as_mut()
-                .is_none_or(|r| !matches!(r.watchdog.try_wait(), Ok(None)));
-            if exited || started.elapsed() > START_DEADLINE {
-                let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
-                self.stop().await;
-                return Err(format!(
-                    "mosquitto did not open port {} within {START_DEADLINE:?}; its log:\n{log}",
-                    self.port
-                ));
-            }
-            tokio::time::sleep(POLL).await;
+        if let Some(mut broker) = self.running.take() {
+            broker.stop().await;
         }
     }
 
@@ -187,46 +108,14 @@ impl Mosquitto {
     }
 }
 
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        // Closing the pipe ends the watchdog's `cat`: it kills the broker by its PID.
-        if let Some(running) = self.running.take() {
-            drop(running.lifeline);
-        }
-    }
-}
-
 /// [`BINARY_ENV`], else Debian's `/usr/sbin/mosquitto`, else `mosquitto` on the `PATH`.
 fn binary() -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os(BINARY_ENV) {
-        let path = PathBuf::from(path);
-        return match path.is_file() {
-            true => Ok(path),
-            false => Err(format!("{BINARY_ENV} names {}, not a file", path.display())),
-        };
-    }
-    find(&["/usr/sbin/mosquitto"], "mosquitto").ok_or_else(|| {
-        format!(
-            "mosquitto is not installed (not at /usr/sbin/mosquitto nor on the PATH): run \
-             `cargo xtask setup` (it installs Debian's `mosquitto`), or set {BINARY_ENV} to a \
-             mosquitto binary"
-        )
-    })
-}
-
-fn find(known: &[&str], name: &str) -> Option<PathBuf> {
-    let on_path: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|path| {
-            std::env::split_paths(&path)
-                .map(|dir| dir.join(name))
-                .collect()
-        })
-        .unwrap_or_default();
-    known
-        .iter()
-        .map(PathBuf::from)
-        .chain(on_path)
-        .find(|candidate| candidate.is_file())
+    watched::binary(
+        BINARY_ENV,
+        &["/usr/sbin/mosquitto"],
+        "mosquitto",
+        "run `cargo xtask setup` (it installs Debian's `mosquitto`)",
+    )
 }
 
 fn create_password_file(file: &Path, username: &str, password: &str) -> Result<(), String> {
@@ -245,13 +134,4 @@ fn create_password_file(file: &Path, username: &str, password: &str) -> Result<(
     } else {
         Err(format!("{} failed: {status}", tool.display()))
     }
-}
-
-/// A port nobody listens on right now (it may in theory be taken before the broker binds
-/// it, which then fails the start loudly).
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("finding a free port: {e}"))
 }

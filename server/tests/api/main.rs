@@ -4,6 +4,7 @@ mod assets;
 mod assignment;
 mod authorization;
 mod backoffice;
+mod calls;
 mod chat;
 mod errors;
 mod fuzz;
