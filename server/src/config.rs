@@ -271,6 +271,10 @@ pub struct Config {
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
 
+    /// Seconds a call rings unanswered before it ends as missed.
+    #[arg(long, env = "CALL_RING_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub call_ring_seconds: u64,
+
     /// STUN servers the browsers of a call use to find their public addresses
     /// (comma-separated `stun:host:port` URLs). None by default: a STUN server learns every
     /// caller's address, so choose it. Without STUN or TURN, calls connect only where the two
@@ -443,6 +447,10 @@ impl Config {
                 .allowed_origins
                 .iter()
                 .any(|o| o.trim().trim_end_matches('/') == origin.trim_end_matches('/'))
+    }
+
+    pub fn call_ring(&self) -> Duration {
+        Duration::from_secs(self.call_ring_seconds)
     }
 
     /// The ICE servers of calls; a TURN relay only with its secret.

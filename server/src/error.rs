@@ -113,10 +113,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         RateLimited | TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
         Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
-        Forbidden | VerificationRequired | PasswordChangeRequired => StatusCode::FORBIDDEN,
+        Forbidden | VerificationRequired | PasswordChangeRequired | CallsNotAllowed => {
+            StatusCode::FORBIDDEN
+        }
         Timeout => StatusCode::REQUEST_TIMEOUT,
         NotFound => StatusCode::NOT_FOUND,
-        Conflict | AtCapacity | QueueEmpty => StatusCode::CONFLICT,
+        Conflict | AtCapacity | QueueEmpty | CallInProgress => StatusCode::CONFLICT,
         NotConfigured | Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         UpstreamFailed => StatusCode::BAD_GATEWAY,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -198,6 +200,10 @@ impl From<CoordError> for AppError {
                 retry_after,
             } => Self::later(ErrorCode::RateLimited, message, retry_after),
             CoordError::Unavailable(message) => Self::client(ErrorCode::Unavailable, message),
+            CoordError::CallInProgress(message) => Self::client(ErrorCode::CallInProgress, message),
+            CoordError::CallsNotAllowed(message) => {
+                Self::client(ErrorCode::CallsNotAllowed, message)
+            }
             CoordError::Store(e) => e.into(),
             CoordError::Internal(message) => Self::Internal(anyhow::anyhow!(message)),
         }
@@ -242,6 +248,8 @@ mod tests {
                     retry_after: std::time::Duration::from_millis(59_001),
                 },
                 CoordError::Unavailable("no coordinator is available right now".into()),
+                CoordError::CallInProgress("a call is going on".into()),
+                CoordError::CallsNotAllowed("calls are off in this queue".into()),
                 CoordError::Store(StoreError::Conflict("taken".into())),
                 CoordError::Store(StoreError::NotFound),
                 CoordError::Store(StoreError::AtCapacity),

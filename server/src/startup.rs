@@ -147,6 +147,7 @@ impl Running {
         let timing = Timing {
             session_keep_alive: config.session_keep_alive(),
             attendant_keep_alive: config.attendant_keep_alive(),
+            call_ring: config.call_ring(),
         };
         let (coordinator, coordinator_task) = Coordinator::start(
             Arc::clone(&dyn_store),
@@ -476,6 +477,7 @@ async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> Result<(), StartE
                 skill: None,
                 greeting: None,
                 away_message: None,
+                calls: Default::default(),
             })
             .await?;
     }

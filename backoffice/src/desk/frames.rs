@@ -166,6 +166,13 @@ impl Desk {
                 None => fx.push(Effect::Toast(Toast::Server(message))),
             },
             ServerToAttendant::Pong { .. } => {}
+            // Calls have no controls in the back-office yet: nothing here starts or accepts
+            // one, so these arrive only when a customer asks in a queue that lets them, and
+            // that call rings out as missed.
+            ServerToAttendant::Call { .. }
+            | ServerToAttendant::CallIce { .. }
+            | ServerToAttendant::CallSignal { .. }
+            | ServerToAttendant::CallEnded { .. } => {}
             ServerToAttendant::Note { note } => self.add_note(note),
             ServerToAttendant::Batch { frames } => {
                 for frame in frames {

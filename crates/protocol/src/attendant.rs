@@ -2,12 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::call::{CallEndReason, CallMedia, CallSignal, CallView, Hangup, IceServer};
 use crate::customer::ResumePoint;
 use crate::ids::{
-    AttendantId, ClientMessageId, ConversationId, CustomerId, QueueId, Seq, TimestampMs,
+    AttendantId, CallId, ClientMessageId, ConversationId, CustomerId, QueueId, Seq, TimestampMs,
 };
 use crate::model::{
-    AttendantView, ConversationView, CustomerPresence, MessageText, MessageView, Presence,
+    AttendantView, ConversationView, CustomerPresence, MessageText, MessageView, Party, Presence,
     QueueObservations, ReceiptKind, Receipts, TypingState,
 };
 use crate::workspace::Note;
@@ -79,6 +80,32 @@ pub enum AttendantToServer {
         before_seq: Option<Seq>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
+    },
+    /// Start a call in a conversation I hold. The call id is the client's choice (a
+    /// UUID). Refused `call_in_progress` while the conversation has one, `calls_not_allowed` when its queue has calls off.
+    CallInvite {
+        conversation: ConversationId,
+        call_id: CallId,
+        media: CallMedia,
+    },
+    /// Take the call the other side started.
+    CallAccept {
+        call_id: CallId,
+    },
+    /// Refuse the call the other side started.
+    CallDecline {
+        call_id: CallId,
+    },
+    /// End a call (ringing or active).
+    CallHangup {
+        call_id: CallId,
+        #[serde(default)]
+        reason: Hangup,
+    },
+    /// An offer, answer or ICE candidate for the other side's browser.
+    CallSignal {
+        call_id: CallId,
+        signal: CallSignal,
     },
     Ping {
         #[serde(default)]
@@ -165,6 +192,30 @@ pub enum ServerToAttendant {
         /// With `rate_limited`: seconds to wait before trying again.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_seconds: Option<u64>,
+    },
+    /// A call of one of my conversations started or changed (ringing → active).
+    Call {
+        call: CallView,
+    },
+    /// The ICE servers for my side of a call, only to the connection that invited or
+    /// accepted (TURN credentials of its own, expiring).
+    CallIce {
+        call_id: CallId,
+        ice_servers: Vec<IceServer>,
+    },
+    /// The other side's browser says this.
+    CallSignal {
+        call_id: CallId,
+        signal: CallSignal,
+    },
+    /// The call is over, for both sides.
+    CallEnded {
+        call_id: CallId,
+        conversation: ConversationId,
+        reason: CallEndReason,
+        /// Who hung up or declined, when a side did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Party>,
     },
     Pong {
         nonce: u64,

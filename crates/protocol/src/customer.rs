@@ -2,10 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ClientMessageId, ConversationId, CustomerId, QueueId, Seq, TimestampMs};
+use crate::call::{CallEndReason, CallMedia, CallSignal, CallView, Hangup, IceServer};
+use crate::ids::{CallId, ClientMessageId, ConversationId, CustomerId, QueueId, Seq, TimestampMs};
 use crate::model::{
     AttendantPublic, ConversationView, CustomerPresence, CustomerView, MessageText, MessageView,
-    Rating, ReceiptKind, Receipts, TypingState, UserClaim,
+    Party, Rating, ReceiptKind, Receipts, TypingState, UserClaim,
 };
 use crate::{ErrorBody, ErrorCode};
 
@@ -86,6 +87,25 @@ pub enum CustomerToServer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// Start a call in a conversation of mine (a request: its queue must allow it). The call id is the client's choice (a
+    /// UUID). Refused `call_in_progress` while the conversation has one, `calls_not_allowed` when its queue does not let customers call.
+    CallInvite {
+        conversation: ConversationId,
+        call_id: CallId,
+        media: CallMedia,
+    },
+    /// Take the call the other side started.
+    CallAccept { call_id: CallId },
+    /// Refuse the call the other side started.
+    CallDecline { call_id: CallId },
+    /// End a call (ringing or active).
+    CallHangup {
+        call_id: CallId,
+        #[serde(default)]
+        reason: Hangup,
+    },
+    /// An offer, answer or ICE candidate for the other side's browser.
+    CallSignal { call_id: CallId, signal: CallSignal },
     Ping {
         #[serde(default)]
         nonce: u64,
@@ -164,6 +184,30 @@ pub enum ServerToCustomer {
         /// With `rate_limited`: seconds to wait before trying again.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_seconds: Option<u64>,
+    },
+    /// A call of one of my conversations started or changed (ringing → active).
+    Call {
+        call: CallView,
+    },
+    /// The ICE servers for my side of a call, only to the connection that invited or
+    /// accepted (TURN credentials of its own, expiring).
+    CallIce {
+        call_id: CallId,
+        ice_servers: Vec<IceServer>,
+    },
+    /// The other side's browser says this.
+    CallSignal {
+        call_id: CallId,
+        signal: CallSignal,
+    },
+    /// The call is over, for both sides.
+    CallEnded {
+        call_id: CallId,
+        conversation: ConversationId,
+        reason: CallEndReason,
+        /// Who hung up or declined, when a side did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Party>,
     },
     Pong {
         nonce: u64,

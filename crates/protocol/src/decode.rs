@@ -48,6 +48,11 @@ impl ClientFrame for CustomerToServer {
         "end_chat",
         "rate",
         "history",
+        "call_invite",
+        "call_accept",
+        "call_decline",
+        "call_hangup",
+        "call_signal",
         "ping",
     ];
     fn text(&self) -> Option<&MessageText> {
@@ -71,6 +76,11 @@ impl ClientFrame for AttendantToServer {
         "resolve",
         "reopen",
         "history",
+        "call_invite",
+        "call_accept",
+        "call_decline",
+        "call_hangup",
+        "call_signal",
         "ping",
     ];
     fn text(&self) -> Option<&MessageText> {

@@ -64,11 +64,15 @@ pub enum ErrorCode {
     PasswordChangeRequired,
     /// The request took too long to arrive or to answer (a body sent too slowly, say).
     Timeout,
+    /// The conversation already has a call going on (ringing or active).
+    CallInProgress,
+    /// The conversation's queue does not let this side start a call.
+    CallsNotAllowed,
 }
 
 impl ErrorCode {
     /// Every code, for lookups by wire name.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::MalformedJson,
         Self::UnknownType,
         Self::MissingField,
@@ -95,6 +99,8 @@ impl ErrorCode {
         Self::Internal,
         Self::PasswordChangeRequired,
         Self::Timeout,
+        Self::CallInProgress,
+        Self::CallsNotAllowed,
     ];
 
     /// The code with this wire name (for clients that read frames without serde).
@@ -131,6 +137,8 @@ impl ErrorCode {
             Self::Internal => "internal",
             Self::PasswordChangeRequired => "password_change_required",
             Self::Timeout => "timeout",
+            Self::CallInProgress => "call_in_progress",
+            Self::CallsNotAllowed => "calls_not_allowed",
         }
     }
 }

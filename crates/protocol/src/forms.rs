@@ -52,6 +52,7 @@ macro_rules! string_forms {
     };
 }
 
+use crate::call::CallPolicy;
 use crate::model::{
     AssignmentMode, ConversationStatus, CustomerPresence, Party, Presence, ReceiptKind, Role,
     TypingState,
@@ -76,3 +77,8 @@ string_forms!(TypingState, "typing state" { Composing => "composing", Paused => 
 string_forms!(ReceiptKind, "receipt kind" { Delivered => "delivered", Read => "read" });
 string_forms!(Role, "role" { Admin => "admin", Attendant => "attendant" });
 string_forms!(AssignmentMode, "assignment mode" { Auto => "auto", Manual => "manual" });
+string_forms!(CallPolicy, "call policy" {
+    Off => "off",
+    AttendantStarts => "attendant_starts",
+    EitherSide => "either_side",
+});

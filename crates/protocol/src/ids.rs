@@ -210,3 +210,7 @@ mod tests {
         assert!(conv.is_err());
     }
 }
+uuid_id!(
+    /// A voice or video call, chosen by the side that starts it.
+    CallId
+);

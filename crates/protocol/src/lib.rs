@@ -46,7 +46,10 @@ pub mod time;
 pub mod workspace;
 
 pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};
-pub use call::IceServer;
+pub use call::{
+    CallEndReason, CallMedia, CallPolicy, CallSignal, CallState, CallView, Hangup, IceCandidate,
+    IceServer, Sdp,
+};
 pub use customer::{CustomerToServer, PreChat, ResumePoint, ServerToCustomer, SessionGrant};
 pub use decode::{ClientFrame, Limits, decode, encode};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};

@@ -87,6 +87,9 @@ pub struct QueueView {
     pub greeting: Option<String>,
     #[serde(default)]
     pub away_message: Option<String>,
+    /// Who may start a call in this queue's conversations (default: the attendant).
+    #[serde(default)]
+    pub calls: crate::CallPolicy,
 }
 
 /// `POST /api/callback` (public): someone wants to be called back.

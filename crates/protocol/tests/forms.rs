@@ -1,8 +1,8 @@
 //! Each enum's `as_str` is exactly what serde writes, and `parse` reads it back.
 
 use chimpassist_protocol::{
-    AssignmentMode, ConversationStatus, CustomerPresence, Party, Presence, ReceiptKind, Role,
-    TypingState,
+    AssignmentMode, CallPolicy, ConversationStatus, CustomerPresence, Party, Presence, ReceiptKind,
+    Role, TypingState,
 };
 use serde::Serialize;
 use std::fmt::Display;
@@ -31,4 +31,5 @@ fn every_string_form_is_the_serde_form_and_reads_back() {
     check(ReceiptKind::ALL, ReceiptKind::as_str);
     check(Role::ALL, Role::as_str);
     check(AssignmentMode::ALL, AssignmentMode::as_str);
+    check(CallPolicy::ALL, CallPolicy::as_str);
 }

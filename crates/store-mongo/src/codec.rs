@@ -7,8 +7,8 @@
 //! hand-edited document that breaks an id rule is reported instead of passed on.
 
 use chimpassist_protocol::{
-    AttendantId, CallbackId, ConversationId, ConversationStatus, CustomerId, MessageText, QueueId,
-    Rating, Receipts, Seq, UnknownForm,
+    AttendantId, CallPolicy, CallbackId, ConversationId, ConversationStatus, CustomerId,
+    MessageText, QueueId, Rating, Receipts, Seq, UnknownForm,
 };
 use chimpassist_store::{
     Attendant, AuthSession, Callback, Conversation, Customer, Queue, StoreError, StoreResult,
@@ -237,6 +237,9 @@ pub(crate) struct QueueDoc {
     pub(crate) skill: Option<String>,
     pub(crate) greeting: Option<String>,
     pub(crate) away_message: Option<String>,
+    /// Absent on queues written before calls: the default policy.
+    #[serde(default)]
+    pub(crate) calls: Option<String>,
 }
 
 impl QueueDoc {
@@ -248,6 +251,7 @@ impl QueueDoc {
             skill: q.skill.clone(),
             greeting: q.greeting.clone(),
             away_message: q.away_message.clone(),
+            calls: Some(q.calls.as_str().to_owned()),
         }
     }
 
@@ -259,6 +263,10 @@ impl QueueDoc {
             skill: self.skill,
             greeting: self.greeting,
             away_message: self.away_message,
+            calls: match self.calls {
+                Some(calls) => form(&calls)?,
+                None => CallPolicy::default(),
+            },
         })
     }
 }

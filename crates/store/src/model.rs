@@ -1,8 +1,8 @@
 //! Records as stored. The server turns them into protocol views.
 
 use chimpassist_protocol::{
-    AssignmentMode, AttendantId, CallbackId, ClientMessageId, ConversationId, ConversationStatus,
-    CustomerId, MessageText, Party, QueueId, Rating, Role, Seq, TimestampMs,
+    AssignmentMode, AttendantId, CallPolicy, CallbackId, ClientMessageId, ConversationId,
+    ConversationStatus, CustomerId, MessageText, Party, QueueId, Rating, Role, Seq, TimestampMs,
 };
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +76,8 @@ pub struct Queue {
     pub skill: Option<String>,
     pub greeting: Option<String>,
     pub away_message: Option<String>,
+    /// Who may start a call in this queue's conversations.
+    pub calls: CallPolicy,
 }
 
 /// A conversation record.

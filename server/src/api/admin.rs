@@ -161,6 +161,7 @@ fn queue_view(q: &Queue) -> QueueView {
         skill: q.skill.clone(),
         greeting: q.greeting.clone(),
         away_message: q.away_message.clone(),
+        calls: q.calls,
     }
 }
 
@@ -183,7 +184,8 @@ pub(super) async fn list_queues(
 
 /// # PUT /api/queues/{id}
 ///
-/// Creates or replaces a queue (mode auto/manual, skill, greeting and away texts).
+/// Creates or replaces a queue (mode auto/manual, skill, greeting and away texts, who may
+/// start calls).
 #[utoipa::path(put, path = "/api/queues/{id}", tag = "admin", request_body = QueueView,
     responses((status = 200, body = QueueView)))]
 pub(super) async fn put_queue(
@@ -208,6 +210,7 @@ pub(super) async fn put_queue(
             .away_message
             .as_deref()
             .and_then(|t| domain::bounded_text(t, 1000)),
+        calls: body.calls,
     };
     state.store.upsert_queue(queue.clone()).await?;
     state.coordinator.queue_changed(queue.clone()).await;

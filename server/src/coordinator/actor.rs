@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::announce::Pace;
+use super::calls::Calls;
 use super::cluster::{Input, Shared};
 use super::error::{CoordError, CoordResult};
 use super::model::{AttendantState, ConvState, CustomerState, Model, QueueState};
@@ -44,6 +45,8 @@ pub(crate) struct Actor {
     pub(super) announce: Pace,
     /// Writes, events and answers held until the writes are durable.
     pub(super) round: Mutex<Round>,
+    /// The calls going on.
+    pub(super) calls: Calls,
 }
 
 impl Actor {
@@ -116,6 +119,7 @@ impl Actor {
             bus_unready_at: now,
             announce: Pace::new(now),
             round: Mutex::default(),
+            calls: Calls::default(),
             shared,
         };
         for id in actor
@@ -169,6 +173,9 @@ impl Actor {
                 _ = tokio::time::sleep_until(announce_at.unwrap_or_else(Instant::now)),
                     if announce_at.is_some() => {}
             }
+            // Calls whose conversation this round closed or moved end with it.
+            self.next_cause();
+            self.settle_calls();
             self.next_cause();
             self.announce_if_due().await;
             self.end_round().await;

@@ -39,6 +39,12 @@ pub enum CoordError {
     /// No coordinator can be reached right now (no leader, or the bus to it is down).
     #[error("{0}")]
     Unavailable(String),
+    /// The conversation has a call going on already.
+    #[error("{0}")]
+    CallInProgress(String),
+    /// The conversation's queue does not let the caller's side start a call.
+    #[error("{0}")]
+    CallsNotAllowed(String),
     /// The store failed under a decision (the leader's store, when it ran on another node).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -102,6 +108,12 @@ pub enum Failure {
     Unavailable {
         message: String,
     },
+    CallInProgress {
+        message: String,
+    },
+    CallsNotAllowed {
+        message: String,
+    },
     StoreConflict {
         message: String,
     },
@@ -136,6 +148,8 @@ impl From<CoordError> for Failure {
                 retry_after,
             },
             CoordError::Unavailable(message) => Self::Unavailable { message },
+            CoordError::CallInProgress(message) => Self::CallInProgress { message },
+            CoordError::CallsNotAllowed(message) => Self::CallsNotAllowed { message },
             CoordError::Store(e) => match e {
                 StoreError::Conflict(message) => Self::StoreConflict { message },
                 StoreError::NotFound => Self::StoreNotFound,
@@ -168,6 +182,8 @@ impl From<Failure> for CoordError {
                 retry_after,
             },
             Failure::Unavailable { message } => Self::Unavailable(message),
+            Failure::CallInProgress { message } => Self::CallInProgress(message),
+            Failure::CallsNotAllowed { message } => Self::CallsNotAllowed(message),
             Failure::StoreConflict { message } => Self::Store(StoreError::Conflict(message)),
             Failure::StoreNotFound => Self::Store(StoreError::NotFound),
             Failure::StoreAtCapacity => Self::Store(StoreError::AtCapacity),

@@ -13,6 +13,8 @@
 
 mod actor;
 mod announce;
+mod call_ops;
+mod calls;
 mod cluster;
 mod error;
 mod lifecycle;
@@ -31,14 +33,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chimpassist_protocol::{
-    AttendantId, ConversationId, ConversationStatus, ConversationView, CustomerId,
-    CustomerPresence, Presence, QueueId, QueueObservations, TransferTarget,
+    AttendantId, CallEndReason, CallId, CallMedia, CallSignal, ConversationId, ConversationStatus,
+    ConversationView, CustomerId, CustomerPresence, Presence, QueueId, QueueObservations,
+    TransferTarget,
 };
 use chimpassist_store::{Attendant, Customer, Queue, Store};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use calls::Caller;
 pub use cluster::{LeaderRef, Mode};
 pub use error::{CoordError, CoordResult, Failure};
 pub use replica::Replica;
@@ -61,6 +65,8 @@ pub struct Route {
 pub struct Timing {
     pub session_keep_alive: Duration,
     pub attendant_keep_alive: Duration,
+    /// How long a call rings unanswered before it is missed.
+    pub call_ring: Duration,
 }
 
 /// What the coordinator allows anonymous visitors.
@@ -320,6 +326,52 @@ impl Coordinator {
 
     pub async fn queue_changed(&self, queue: Queue) {
         self.tell(Request::QueueChanged { queue }).await;
+    }
+
+    /// `by` starts a call in a conversation they are in (the holder, or its customer when
+    /// the queue lets customers call).
+    pub async fn call_invite(
+        &self,
+        by: Caller,
+        conversation: ConversationId,
+        call: CallId,
+        media: CallMedia,
+    ) -> CoordResult<()> {
+        self.call_done(Request::CallInvite {
+            by,
+            conversation,
+            call,
+            media,
+        })
+        .await
+    }
+
+    /// The invited side accepts or declines.
+    pub async fn call_answer(&self, by: Caller, call: CallId, accept: bool) -> CoordResult<()> {
+        self.call_done(Request::CallAnswer { by, call, accept })
+            .await
+    }
+
+    /// A browser's offer, answer or candidate, for the other side of an accepted call.
+    pub async fn call_signal(
+        &self,
+        by: Caller,
+        call: CallId,
+        signal: CallSignal,
+    ) -> CoordResult<()> {
+        self.call_done(Request::CallSignal { by, call, signal })
+            .await
+    }
+
+    /// `by` ends a call they are in.
+    pub async fn call_hangup(
+        &self,
+        by: Caller,
+        call: CallId,
+        reason: CallEndReason,
+    ) -> CoordResult<()> {
+        self.call_done(Request::CallHangup { by, call, reason })
+            .await
     }
 }
 

@@ -268,6 +268,7 @@ mod tests {
             skill: skill.map(Into::into),
             greeting: None,
             away_message: None,
+            calls: Default::default(),
         }
     }
 

@@ -120,6 +120,15 @@ impl Actor {
                 self.nodes.heard(&node, Instant::now());
                 Response::Done
             }
+            Request::CallInvite {
+                by,
+                conversation,
+                call,
+                media,
+            } => done(self.call_invite(&by, conversation, call, media)),
+            Request::CallAnswer { by, call, accept } => done(self.call_answer(&by, call, accept)),
+            Request::CallSignal { by, call, signal } => done(self.call_signal(&by, call, signal)),
+            Request::CallHangup { by, call, reason } => done(self.call_hangup(&by, call, reason)),
             Request::ReplicaWanted => {
                 if *from != *self.me() {
                     self.publish_whole_replica().await;

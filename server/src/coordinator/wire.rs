@@ -10,13 +10,15 @@
 //! stored record, so no password hash crosses the broker.
 
 use chimpassist_protocol::{
-    AttendantId, AttendantPublic, ConversationId, ConversationView, CustomerId, CustomerPresence,
-    CustomerView, Presence, QueueId, QueueObservations, Role, TransferTarget,
+    AttendantId, AttendantPublic, CallEndReason, CallId, CallMedia, CallSignal, ConversationId,
+    ConversationView, CustomerId, CustomerPresence, CustomerView, Presence, QueueId,
+    QueueObservations, Role, TransferTarget,
 };
 use chimpassist_store::{Attendant, Queue};
 use serde::{Deserialize, Serialize};
 
 use super::Route;
+use super::calls::Caller;
 use super::error::Failure;
 use crate::bus::{BusEvent, ClusterPayload};
 
@@ -171,6 +173,27 @@ pub enum Request {
     },
     /// A follower may have missed replica updates: the leader publishes the whole replica.
     ReplicaWanted,
+    CallInvite {
+        by: Caller,
+        conversation: ConversationId,
+        call: CallId,
+        media: CallMedia,
+    },
+    CallAnswer {
+        by: Caller,
+        call: CallId,
+        accept: bool,
+    },
+    CallSignal {
+        by: Caller,
+        call: CallId,
+        signal: CallSignal,
+    },
+    CallHangup {
+        by: Caller,
+        call: CallId,
+        reason: CallEndReason,
+    },
 }
 
 impl Request {

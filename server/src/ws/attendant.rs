@@ -19,13 +19,14 @@ use chimpassist_protocol::{
 use chimpassist_store::{Attendant, Conversation, Visibility};
 use futures_util::StreamExt;
 
+use super::calls::{self, CallFrame, CallsHere};
 use super::connection::{OUTBOUND_QUEUE, send_text};
 use super::history::history_page;
 use super::peer::{Failure, Greeted, Peer, Step, await_hello, reply, run};
 use crate::access;
 use crate::auth::SignedIn;
 use crate::bus::BusEvent;
-use crate::coordinator::Route;
+use crate::coordinator::{Caller, Route};
 use crate::delivery::outbox::OutboxTx;
 use crate::delivery::{
     Author, Desk, Found, Sent, Submitted, enrich, find_route, publish, record_receipt,
@@ -42,6 +43,8 @@ struct AttendantPeer {
     /// The stored hash of the session's token, to read the session again.
     token_hash: String,
     tx: OutboxTx,
+    /// The calls this connection joined: hung up when it closes (a revoked session's too).
+    calls: CallsHere,
 }
 
 /// Runs one attendant connection to its end.
@@ -96,15 +99,20 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: Sign
         welcomed: ok,
         batch,
     };
+    let joined = CallsHere::default();
     run(&state, sink, stream, registered, hello, |tx| {
         AttendantPeer {
             state: Arc::clone(&state),
             me: me.clone(),
             token_hash,
             tx,
+            calls: joined.clone(),
         }
     })
     .await;
+    joined
+        .hang_up_all(&state, Caller::Attendant(me.id.clone()))
+        .await;
     state.coordinator.attendant_disconnected(me.id).await;
 }
 
@@ -140,6 +148,24 @@ fn refused(open: bool) -> AppError {
 }
 
 impl AttendantPeer {
+    /// A call frame: decided by the coordinator; this connection gets its ICE servers when
+    /// it invited or accepted.
+    async fn call(&self, frame: CallFrame) -> AppResult<()> {
+        let by = Caller::Attendant(self.me.id.clone());
+        if let Some((call_id, ice_servers)) =
+            calls::handle(&self.state, by, &self.calls, frame).await?
+        {
+            reply(
+                &self.tx,
+                ServerToAttendant::CallIce {
+                    call_id,
+                    ice_servers,
+                },
+            )
+            .await;
+        }
+        Ok(())
+    }
     /// Whether a route names this attendant as the holder.
     fn mine(&self, route: &Route) -> bool {
         route.attendant.as_ref() == Some(&self.me.id)
@@ -283,6 +309,15 @@ impl Peer for AttendantPeer {
                     more,
                 };
                 reply(&self.tx, frame).await;
+            }
+            frame @ (AttendantToServer::CallInvite { .. }
+            | AttendantToServer::CallAccept { .. }
+            | AttendantToServer::CallDecline { .. }
+            | AttendantToServer::CallHangup { .. }
+            | AttendantToServer::CallSignal { .. }) => {
+                if let Ok(call) = CallFrame::try_from(frame) {
+                    self.call(call).await?;
+                }
             }
             AttendantToServer::Ping { nonce } => {
                 reply(&self.tx, ServerToAttendant::Pong { nonce }).await;

@@ -13,10 +13,12 @@ use chimpassist_protocol::{
 use chimpassist_store::{Conversation, Customer};
 use futures_util::StreamExt;
 
+use super::calls::{self, CallFrame, CallsHere};
 use super::connection::{OUTBOUND_QUEUE, send_text};
 use super::history::history_page;
 use super::peer::{Failure, Greeted, Peer, Step, await_hello, reply, run};
 use crate::bus::BusEvent;
+use crate::coordinator::Caller;
 use crate::delivery::outbox::OutboxTx;
 use crate::delivery::{Author, Found, Sent, Submitted, find_route, publish, record_receipt};
 use crate::domain;
@@ -31,6 +33,8 @@ struct CustomerPeer {
     /// Where the connection comes from: chat requests are limited per network.
     client: ClientIp,
     tx: OutboxTx,
+    /// The calls this connection joined: hung up when it closes.
+    calls: CallsHere,
 }
 
 /// Runs one customer connection to its end.
@@ -87,13 +91,18 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: Clien
         welcomed: ok,
         batch: false,
     };
+    let joined = CallsHere::default();
     run(&state, sink, stream, registered, hello, |tx| CustomerPeer {
         state: Arc::clone(&state),
         customer: customer.clone(),
         client,
         tx,
+        calls: joined.clone(),
     })
     .await;
+    joined
+        .hang_up_all(&state, Caller::Customer(customer.id.clone()))
+        .await;
     state.coordinator.customer_disconnected(customer.id).await;
 }
 
@@ -161,6 +170,24 @@ async fn own_points(
 }
 
 impl CustomerPeer {
+    /// A call frame: decided by the coordinator; this connection gets its ICE servers when
+    /// it invited or accepted.
+    async fn call(&self, frame: CallFrame) -> AppResult<()> {
+        let by = Caller::Customer(self.customer.id.clone());
+        if let Some((call_id, ice_servers)) =
+            calls::handle(&self.state, by, &self.calls, frame).await?
+        {
+            reply(
+                &self.tx,
+                ServerToCustomer::CallIce {
+                    call_id,
+                    ice_servers,
+                },
+            )
+            .await;
+        }
+        Ok(())
+    }
     /// The conversation if it is this customer's; `not_found` otherwise (no probing).
     async fn owned(&self, id: &ConversationId) -> AppResult<Conversation> {
         self.state
@@ -373,6 +400,15 @@ impl Peer for CustomerPeer {
                         receipts,
                     };
                     reply(&self.tx, frame).await;
+                }
+            }
+            frame @ (CustomerToServer::CallInvite { .. }
+            | CustomerToServer::CallAccept { .. }
+            | CustomerToServer::CallDecline { .. }
+            | CustomerToServer::CallHangup { .. }
+            | CustomerToServer::CallSignal { .. }) => {
+                if let Ok(call) = CallFrame::try_from(frame) {
+                    self.call(call).await?;
                 }
             }
             CustomerToServer::Ping { nonce } => {

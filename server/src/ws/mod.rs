@@ -6,6 +6,7 @@
 //! this, by the listener: see [`crate::edge::listen`].)
 
 mod attendant;
+mod calls;
 mod connection;
 mod customer;
 mod history;

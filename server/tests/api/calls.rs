@@ -1,5 +1,7 @@
-//! Calls: the TURN credentials the server hands out, checked by a real coturn (Debian's,
-//! started per test with `use-auth-secret`, as `deploy/` runs it).
+//! Calls: signalling between a conversation's two sides only, one call at a time, ended by
+//! whatever ends the conversation or a connection in it; and the TURN credentials the server
+//! hands out, checked by a real coturn (Debian's, started per test with `use-auth-secret`, as
+//! `deploy/` runs it). The browsers' side is in the e2e suite.
 
 use std::time::{Duration, SystemTime};
 
@@ -8,7 +10,11 @@ use chimpassist_server::services::coturn::{Coturn, Relay};
 use chimpassist_server::startup::Application;
 use secrecy::SecretString;
 
+use serde_json::{Value, json};
+use uuid::Uuid;
+
 use crate::helpers::app::test_config;
+use crate::helpers::*;
 
 const SECRET: &str = "a-secret-shared-with-coturn";
 
@@ -100,4 +106,397 @@ async fn a_relay_without_its_secret_fails_the_start_with_what_to_set() {
     };
     let message = format!("{error:#}");
     assert!(message.contains("TURN_SECRET"), "{message}");
+}
+
+/// A conversation between Ana (a customer) and Alice (who holds it), on a server with a STUN
+/// server and a TURN relay configured.
+struct Chat {
+    app: TestApp,
+    admin: Auth,
+    alice: Ws,
+    customer: Ws,
+    conversation: String,
+}
+
+async fn a_chat(tweak: impl FnOnce(&mut chimpassist_server::config::Config)) -> Chat {
+    let app = spawn_app_with(|config| {
+        config.stun_urls = vec!["stun:stun.example.com:3478".parse().unwrap()];
+        config.turn_urls = vec!["turn:turn.example.com:3478?transport=udp".parse().unwrap()];
+        config.turn_secret = Some(SecretString::from(SECRET));
+        tweak(config);
+    })
+    .await;
+    let admin = app.admin().await;
+    let (_, login) = app.create_attendant(&admin, "Alice", 3).await;
+    let mut alice = app.attendant(&login).await;
+    let mut customer = app
+        .customer(Some(json!({"id": "ana-1", "name": "Ana"})))
+        .await;
+    let conversation = start_chat(&mut customer).await;
+    customer.expect("assigned").await;
+    alice.expect("assigned").await;
+    Chat {
+        app,
+        admin,
+        alice,
+        customer,
+        conversation,
+    }
+}
+
+fn call_id() -> String {
+    Uuid::now_v7().to_string()
+}
+
+/// The next `call` frame of `call` in `state`.
+async fn call_in(ws: &mut Ws, call: &str, state: &str) -> Value {
+    ws.wait_for(&format!("call {state}"), |f| {
+        f["type"] == "call" && f["call"]["id"] == call && f["call"]["state"] == state
+    })
+    .await
+}
+
+async fn ice_of(ws: &mut Ws, call: &str) -> Value {
+    ws.wait_for("call_ice", |f| {
+        f["type"] == "call_ice" && f["call_id"] == call
+    })
+    .await
+}
+
+async fn ended(ws: &mut Ws, call: &str) -> Value {
+    ws.wait_for("call_ended", |f| {
+        f["type"] == "call_ended" && f["call_id"] == call
+    })
+    .await
+}
+
+async fn error_of(ws: &mut Ws) -> Value {
+    ws.expect("error").await
+}
+
+/// Alice calls (video), Ana accepts: returns the call id.
+async fn connected(chat: &mut Chat) -> String {
+    let call = call_id();
+    chat.alice
+        .send(json!({"type": "call_invite", "conversation": chat.conversation, "call_id": call, "media": "video"}))
+        .await;
+    call_in(&mut chat.customer, &call, "ringing").await;
+    chat.customer
+        .send(json!({"type": "call_accept", "call_id": call}))
+        .await;
+    call_in(&mut chat.alice, &call, "active").await;
+    call_in(&mut chat.customer, &call, "active").await;
+    call
+}
+
+#[tokio::test]
+async fn the_holder_calls_the_customer_accepts_and_their_browsers_signal_through_the_server() {
+    let mut chat = a_chat(|_| {}).await;
+    let call = call_id();
+    chat.alice
+        .send(json!({"type": "call_invite", "conversation": chat.conversation, "call_id": call, "media": "video"}))
+        .await;
+
+    // The inviting connection gets its ICE servers: STUN, and TURN with credentials of its own.
+    let ice = ice_of(&mut chat.alice, &call).await;
+    assert!(!ice.to_string().contains(SECRET), "{ice}");
+    let servers = ice["ice_servers"].as_array().expect("a list");
+    assert_eq!(servers[0]["urls"], json!(["stun:stun.example.com:3478"]));
+    assert_eq!(
+        servers[1]["urls"],
+        json!(["turn:turn.example.com:3478?transport=udp"])
+    );
+    let username = servers[1]["username"].as_str().expect("a username");
+    assert!(
+        username.ends_with(&format!(":{call}.attendant")),
+        "{username}"
+    );
+    assert!(servers[1]["credential"].as_str().is_some());
+
+    // Both sides see it ring: who calls whom, and what kind of call.
+    for ws in [&mut chat.alice, &mut chat.customer] {
+        let ringing = call_in(ws, &call, "ringing").await;
+        assert_eq!(ringing["call"]["conversation"], chat.conversation.as_str());
+        assert_eq!(ringing["call"]["media"], "video");
+        assert_eq!(ringing["call"]["started_by"], "attendant");
+        assert_eq!(ringing["call"]["caller_name"], "Alice");
+        assert_eq!(ringing["call"]["callee_name"], "Ana");
+    }
+
+    // Signals before the call is accepted are refused.
+    chat.alice
+        .send(json!({"type": "call_signal", "call_id": call, "signal": {"kind": "offer", "sdp": "v=0\r\n"}}))
+        .await;
+    assert_eq!(error_of(&mut chat.alice).await["code"], "conflict");
+
+    chat.customer
+        .send(json!({"type": "call_accept", "call_id": call}))
+        .await;
+    let ice = ice_of(&mut chat.customer, &call).await;
+    assert!(!ice.to_string().contains(SECRET), "{ice}");
+    let username = ice["ice_servers"][1]["username"]
+        .as_str()
+        .expect("a username");
+    assert!(
+        username.ends_with(&format!(":{call}.customer")),
+        "{username}"
+    );
+    for ws in [&mut chat.alice, &mut chat.customer] {
+        let active = call_in(ws, &call, "active").await;
+        assert!(active["call"]["answered_at"].as_i64().is_some());
+    }
+
+    // Offer from the side that called, answer from the other, candidates both ways: each
+    // reaches the other side as it was sent.
+    let offer = json!({"kind": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"});
+    let answer = json!({"kind": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n"});
+    let candidate = json!({"kind": "candidate", "candidate": {
+        "candidate": "candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host",
+        "sdpMid": "0", "sdpMLineIndex": 0}});
+    for (from_alice, signal) in [
+        (true, &offer),
+        (false, &answer),
+        (true, &candidate),
+        (false, &candidate),
+    ] {
+        let frame = json!({"type": "call_signal", "call_id": call, "signal": signal});
+        let (from, to) = if from_alice {
+            (&mut chat.alice, &mut chat.customer)
+        } else {
+            (&mut chat.customer, &mut chat.alice)
+        };
+        from.send(frame).await;
+        let got = to
+            .wait_for("call_signal", |f| f["type"] == "call_signal")
+            .await;
+        assert_eq!(got["call_id"], call.as_str());
+        assert_eq!(&got["signal"], signal);
+    }
+    // The answering side never offers (no glare), the calling side never answers.
+    chat.customer
+        .send(json!({"type": "call_signal", "call_id": call, "signal": offer}))
+        .await;
+    assert_eq!(error_of(&mut chat.customer).await["code"], "conflict");
+    chat.alice
+        .send(json!({"type": "call_signal", "call_id": call, "signal": answer}))
+        .await;
+    assert_eq!(error_of(&mut chat.alice).await["code"], "conflict");
+    // What is not a session description or a candidate line never reaches the other side.
+    chat.alice
+        .send(json!({"type": "call_signal", "call_id": call, "signal": {"kind": "offer", "sdp": "<img src=x>"}}))
+        .await;
+    assert_eq!(error_of(&mut chat.alice).await["code"], "invalid_field");
+
+    chat.customer
+        .send(json!({"type": "call_hangup", "call_id": call}))
+        .await;
+    for ws in [&mut chat.alice, &mut chat.customer] {
+        let over = ended(ws, &call).await;
+        assert_eq!(over["reason"], "hung_up");
+        assert_eq!(over["by"], "customer");
+        assert_eq!(over["conversation"], chat.conversation.as_str());
+    }
+    assert!(chat.alice.answers().await && chat.customer.answers().await);
+}
+
+#[tokio::test]
+async fn one_call_at_a_time_and_nobody_else_can_ring_join_or_end_it() {
+    let mut chat = a_chat(|_| {}).await;
+    let call = connected(&mut chat).await;
+
+    // A second call in the same conversation, from either side.
+    chat.alice
+        .send(json!({"type": "call_invite", "conversation": chat.conversation, "call_id": call_id(), "media": "voice"}))
+        .await;
+    let refused = error_of(&mut chat.alice).await;
+    assert_eq!(refused["code"], "call_in_progress");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("hang it up")),
+        "{refused}"
+    );
+
+    // Another attendant and another customer, who know the ids, are refused everything.
+    let (_, bob_login) = chat.app.create_attendant(&chat.admin, "Bob", 3).await;
+    let mut bob = chat.app.attendant(&bob_login).await;
+    let mut eve = chat
+        .app
+        .customer(Some(json!({"id": "eve-1", "name": "Eve"})))
+        .await;
+    let forged = [
+        json!({"type": "call_invite", "conversation": chat.conversation, "call_id": call_id(), "media": "video"}),
+        json!({"type": "call_accept", "call_id": call}),
+        json!({"type": "call_decline", "call_id": call}),
+        json!({"type": "call_signal", "call_id": call, "signal": {"kind": "offer", "sdp": "v=0\r\n"}}),
+        json!({"type": "call_hangup", "call_id": call}),
+    ];
+    for stranger in [&mut bob, &mut eve] {
+        for frame in &forged {
+            stranger.send(frame.clone()).await;
+            let refused = error_of(stranger).await;
+            assert_eq!(refused["code"], "forbidden", "{frame}: {refused}");
+        }
+    }
+    // The call goes on, and neither side heard of the strangers.
+    chat.alice
+        .send(json!({"type": "call_signal", "call_id": call, "signal": {"kind": "offer", "sdp": "v=0\r\n"}}))
+        .await;
+    let got = chat
+        .customer
+        .wait_for("call_signal", |f| f["type"] == "call_signal")
+        .await;
+    assert_eq!(got["signal"]["kind"], "offer");
+    for ws in [&chat.alice, &chat.customer] {
+        assert!(
+            !ws.pending_frames()
+                .iter()
+                .any(|f| f["type"] == "call_ended"),
+            "{:?}",
+            ws.pending_frames()
+        );
+    }
+}
+
+/// Sets the default queue's call policy through the admin API.
+async fn calls_in_default_queue(chat: &Chat, policy: &str) {
+    let response = chat
+        .app
+        .send(
+            reqwest::Method::PUT,
+            "/api/queues/default",
+            &chat.admin,
+            json!({"id": "default", "name": "Default", "mode": "auto", "calls": policy}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let queue: Value = response.json().await.expect("json");
+    assert_eq!(queue["calls"], policy);
+}
+
+#[tokio::test]
+async fn customers_ask_for_calls_only_where_the_queue_lets_them_and_may_be_declined() {
+    let mut chat = a_chat(|_| {}).await;
+    let ask = |call: &str| json!({"type": "call_invite", "conversation": chat.conversation, "call_id": call, "media": "voice"});
+    // By default only attendants call.
+    chat.customer.send(ask(&call_id())).await;
+    assert_eq!(
+        error_of(&mut chat.customer).await["code"],
+        "calls_not_allowed"
+    );
+
+    calls_in_default_queue(&chat, "either_side").await;
+    let call = call_id();
+    chat.customer.send(ask(&call)).await;
+    let ringing = call_in(&mut chat.alice, &call, "ringing").await;
+    assert_eq!(ringing["call"]["started_by"], "customer");
+    assert_eq!(ringing["call"]["media"], "voice");
+    assert_eq!(ringing["call"]["caller_name"], "Ana");
+    ice_of(&mut chat.customer, &call).await;
+    chat.alice
+        .send(json!({"type": "call_decline", "call_id": call}))
+        .await;
+    for ws in [&mut chat.alice, &mut chat.customer] {
+        let over = ended(ws, &call).await;
+        assert_eq!(
+            (over["reason"].as_str(), over["by"].as_str()),
+            (Some("declined"), Some("attendant"))
+        );
+    }
+
+    // With calls off, nobody calls.
+    calls_in_default_queue(&chat, "off").await;
+    chat.alice.send(ask(&call_id())).await;
+    assert_eq!(error_of(&mut chat.alice).await["code"], "calls_not_allowed");
+}
+
+#[tokio::test]
+async fn an_unanswered_call_rings_out_as_missed_on_both_sides() {
+    let mut chat = a_chat(|config| config.call_ring_seconds = 1).await;
+    let call = call_id();
+    chat.alice
+        .send(json!({"type": "call_invite", "conversation": chat.conversation, "call_id": call, "media": "voice"}))
+        .await;
+    call_in(&mut chat.customer, &call, "ringing").await;
+    for ws in [&mut chat.alice, &mut chat.customer] {
+        let over = ended(ws, &call).await;
+        assert_eq!(over["reason"], "missed");
+        assert!(over.get("by").is_none(), "{over}");
+    }
+    // Too late to accept.
+    chat.customer
+        .send(json!({"type": "call_accept", "call_id": call}))
+        .await;
+    assert_eq!(error_of(&mut chat.customer).await["code"], "forbidden");
+}
+
+#[tokio::test]
+async fn closing_the_customer_s_tab_ends_the_attendant_s_call() {
+    let mut chat = a_chat(|_| {}).await;
+    let call = connected(&mut chat).await;
+    chat.customer.close().await;
+    let over = ended(&mut chat.alice, &call).await;
+    assert_eq!(over["reason"], "disconnected");
+    assert_eq!(over["by"], "customer");
+}
+
+#[tokio::test]
+async fn a_revoked_attendant_socket_ends_the_call_for_the_customer() {
+    let mut chat = a_chat(|_| {}).await;
+    let call = connected(&mut chat).await;
+    let attendants: Value = chat
+        .app
+        .get("/api/attendants", &chat.admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let alice_id = attendants
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["name"] == "Alice"))
+        .and_then(|a| a["id"].as_str())
+        .expect("Alice")
+        .to_owned();
+    let response = chat
+        .app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/attendants/{alice_id}"),
+            &chat.admin,
+            // New rights: every socket of Alice's is cut (4403) and the back-office
+            // reconnects with them; she keeps her conversations.
+            json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(chat.alice.closed().await, Some(4403));
+    let over = ended(&mut chat.customer, &call).await;
+    assert_eq!(over["reason"], "disconnected");
+    assert_eq!(over["by"], "attendant");
+}
+
+#[tokio::test]
+async fn resolving_or_transferring_the_conversation_ends_its_call() {
+    let mut chat = a_chat(|_| {}).await;
+    let call = connected(&mut chat).await;
+    let (bob_id, bob_login) = chat.app.create_attendant(&chat.admin, "Bob", 3).await;
+    let mut bob = chat.app.attendant(&bob_login).await;
+    chat.alice
+        .send(json!({"type": "transfer", "conversation": chat.conversation, "to": {"attendant": bob_id}}))
+        .await;
+    for ws in [&mut chat.alice, &mut chat.customer] {
+        assert_eq!(ended(ws, &call).await["reason"], "transferred");
+    }
+    bob.expect("assigned").await;
+
+    // Bob calls now; resolving the conversation ends that call.
+    let call = call_id();
+    bob.send(json!({"type": "call_invite", "conversation": chat.conversation, "call_id": call, "media": "voice"}))
+        .await;
+    call_in(&mut chat.customer, &call, "ringing").await;
+    bob.send(json!({"type": "resolve", "conversation": chat.conversation}))
+        .await;
+    for ws in [&mut bob, &mut chat.customer] {
+        assert_eq!(ended(ws, &call).await["reason"], "conversation_ended");
+    }
 }

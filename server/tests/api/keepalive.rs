@@ -48,6 +48,7 @@ async fn desk_with_a_chat() -> (Desk, Customer, ConversationId) {
             skill: None,
             greeting: None,
             away_message: None,
+            calls: Default::default(),
         })
         .await
         .expect("queue");
@@ -74,6 +75,7 @@ async fn desk_with_a_chat() -> (Desk, Customer, ConversationId) {
     let timing = Timing {
         session_keep_alive: SESSION_KEEP_ALIVE,
         attendant_keep_alive: ATTENDANT_KEEP_ALIVE,
+        call_ring: Duration::from_secs(30),
     };
     let limits = Limits {
         open_conversations_per_ip: 100,

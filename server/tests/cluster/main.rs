@@ -1,12 +1,14 @@
 //! Two server processes sharing one MongoDB (SecantusDB) and one MQTT broker (mosquitto).
 //! `cargo xtask setup` installs both engines; without them these tests fail, never skip.
 //!
+//! - `calls`: a call across nodes;
 //! - `chat`: a chat across nodes, 50 concurrent chat requests over both;
 //! - `failover`: the coordinating node killed mid-chat, a dead follower, a broker outage;
 //! - `security`: revocation across nodes, and what crosses the broker (`wiretap`).
 //!
 //! This file: the cluster a test runs (its engines, its nodes).
 
+mod calls;
 mod chat;
 mod failover;
 mod security;

@@ -119,6 +119,12 @@ impl State {
                 ..
             } => self.on_error(code, message, client_id, fx),
             ServerToCustomer::Pong { .. } => {}
+            // The widget has no call controls yet: nothing here asks for or accepts a call
+            // (and `wire::decode` does not read these frames).
+            ServerToCustomer::Call { .. }
+            | ServerToCustomer::CallIce { .. }
+            | ServerToCustomer::CallSignal { .. }
+            | ServerToCustomer::CallEnded { .. } => {}
         }
     }
 

@@ -181,6 +181,11 @@ fn kind(frame: &ServerToCustomer) -> &'static str {
         ServerToCustomer::Resync { .. } => "resync",
         ServerToCustomer::Error { .. } => "error",
         ServerToCustomer::Pong { .. } => "pong",
+        // Not read by the widget yet (it has no call controls): see `decode.rs`.
+        ServerToCustomer::Call { .. }
+        | ServerToCustomer::CallIce { .. }
+        | ServerToCustomer::CallSignal { .. }
+        | ServerToCustomer::CallEnded { .. } => "call",
     }
 }
 
@@ -297,6 +302,46 @@ fn every_client_frame() -> Vec<CustomerToServer> {
         },
         CustomerToServer::Ping { nonce: 5 },
     ];
+    let call_id = chimpassist_protocol::CallId::new();
+    let sdp = || chimpassist_protocol::Sdp::parse("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n").unwrap();
+    let candidate = |mid: Option<&str>, index: Option<u16>| {
+        chimpassist_protocol::IceCandidate::parse(chimpassist_protocol::call::RawCandidate {
+            candidate: "candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host".into(),
+            sdp_mid: mid.map(Into::into),
+            sdp_m_line_index: index,
+        })
+        .unwrap()
+    };
+    for media in [
+        chimpassist_protocol::CallMedia::Voice,
+        chimpassist_protocol::CallMedia::Video,
+    ] {
+        frames.push(CustomerToServer::CallInvite {
+            conversation: c,
+            call_id,
+            media,
+        });
+    }
+    for reason in [
+        chimpassist_protocol::Hangup::HungUp,
+        chimpassist_protocol::Hangup::Failed,
+    ] {
+        frames.push(CustomerToServer::CallHangup { call_id, reason });
+    }
+    frames.push(CustomerToServer::CallAccept { call_id });
+    frames.push(CustomerToServer::CallDecline { call_id });
+    for signal in [
+        chimpassist_protocol::CallSignal::Offer { sdp: sdp() },
+        chimpassist_protocol::CallSignal::Answer { sdp: sdp() },
+        chimpassist_protocol::CallSignal::Candidate {
+            candidate: candidate(Some("0"), Some(0)),
+        },
+        chimpassist_protocol::CallSignal::Candidate {
+            candidate: candidate(None, None),
+        },
+    ] {
+        frames.push(CustomerToServer::CallSignal { call_id, signal });
+    }
     for kind in ReceiptKind::ALL {
         frames.push(CustomerToServer::Receipt {
             conversation: c,

@@ -2,7 +2,7 @@
 //! `PUT /api/queues/{id}` with the whole `QueueView` (create or replace).
 
 use chimpassist_protocol::rest::QueueView;
-use chimpassist_protocol::{AssignmentMode, QueueId};
+use chimpassist_protocol::{AssignmentMode, CallPolicy, QueueId};
 use leptos::prelude::*;
 
 use super::{Outcome, Said, failure, form_of, not_loaded, optional};
@@ -91,6 +91,7 @@ fn QueueForm(
             skill: optional(&field(&ev, "skill")),
             greeting: optional(&field(&ev, "greeting")),
             away_message: optional(&field(&ev, "away_message")),
+            calls: CallPolicy::parse(&field(&ev, "calls")).unwrap_or_default(),
         };
         let form = form_of(&ev);
         busy.set(true);
@@ -113,6 +114,7 @@ fn QueueForm(
         });
     };
     let manual = mode.get_untracked() == AssignmentMode::Manual;
+    let calls = queue.as_ref().map(|q| q.calls).unwrap_or_default();
     let q = queue.clone();
     let value =
         move |f: fn(&QueueView) -> Option<String>| q.as_ref().and_then(f).unwrap_or_default();
@@ -135,6 +137,12 @@ fn QueueForm(
                     <select name="mode" on:change=move |ev| mode.set(mode_of(&event_target_value(&ev)))>
                         <option value="auto" selected=!manual>{t.mode_auto}</option>
                         <option value="manual" selected=manual>{t.mode_manual}</option>
+                    </select></label>
+                <label><span>{t.calls}</span>
+                    <select name="calls">
+                        <option value="off" selected=calls == CallPolicy::Off>{t.calls_off}</option>
+                        <option value="attendant_starts" selected=calls == CallPolicy::AttendantStarts>{t.calls_attendant}</option>
+                        <option value="either_side" selected=calls == CallPolicy::EitherSide>{t.calls_either}</option>
                     </select></label>
                 <label><span>{t.skill}</span>
                     <input name="skill" type="text" placeholder=t.skill_hint value=value(|q| q.skill.clone()) /></label>

@@ -64,6 +64,7 @@ pub(super) fn Widget() -> impl IntoView {
                 skill: None,
                 greeting: None,
                 away_message: None,
+                calls: Default::default(),
             });
         }
         list.into_iter()

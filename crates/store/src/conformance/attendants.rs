@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chimpassist_protocol::{AssignmentMode, AttendantId, QueueId, Role};
+use chimpassist_protocol::{AssignmentMode, AttendantId, CallPolicy, QueueId, Role};
 
 use super::support::*;
 use crate::{AttendantUpdate, AuthSession, Queue, Store};
@@ -362,6 +362,7 @@ pub async fn queues_upsert_replaces_and_lists_by_id(store: Arc<dyn Store>) {
         skill: None,
         greeting: Some("Hi!".to_owned()),
         away_message: None,
+        calls: CallPolicy::default(),
     };
     assert!(store.list_queues().await.expect("list_queues").is_empty());
     store
@@ -377,6 +378,7 @@ pub async fn queues_upsert_replaces_and_lists_by_id(store: Arc<dyn Store>) {
         skill: Some("billing".to_owned()),
         greeting: None,
         away_message: Some("Back at 9".to_owned()),
+        calls: CallPolicy::EitherSide,
         ..queue("billing", "Billing & invoices")
     };
     store.upsert_queue(replaced.clone()).await.expect("upsert");

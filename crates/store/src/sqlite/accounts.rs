@@ -3,7 +3,7 @@
 //! Each function runs on whatever connection it is given: the writer's transaction for
 //! writes, a read connection for reads.
 
-use chimpassist_protocol::{AssignmentMode, AttendantId, CustomerId, QueueId, Role};
+use chimpassist_protocol::{AssignmentMode, AttendantId, CallPolicy, CustomerId, QueueId, Role};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{enum_col, parsed};
@@ -338,7 +338,7 @@ pub(crate) fn delete_auth_sessions_of(
 
 macro_rules! queue_cols {
     () => {
-        "id, name, mode, skill, greeting, away_message"
+        "id, name, mode, skill, greeting, away_message, calls"
     };
 }
 
@@ -350,6 +350,7 @@ fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<Queue> {
         skill: row.get(3)?,
         greeting: row.get(4)?,
         away_message: row.get(5)?,
+        calls: enum_col(row, 6, CallPolicy::parse)?,
     })
 }
 
@@ -357,9 +358,10 @@ pub(crate) fn upsert_queue(conn: &Connection, q: &Queue) -> StoreResult<()> {
     conn.prepare_cached(concat!(
         "INSERT INTO queues (",
         queue_cols!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET ",
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET ",
         "name = excluded.name, mode = excluded.mode, skill = excluded.skill, ",
-        "greeting = excluded.greeting, away_message = excluded.away_message"
+        "greeting = excluded.greeting, away_message = excluded.away_message, ",
+        "calls = excluded.calls"
     ))?
     .execute(params![
         q.id.as_str(),
@@ -367,7 +369,8 @@ pub(crate) fn upsert_queue(conn: &Connection, q: &Queue) -> StoreResult<()> {
         q.mode.as_str(),
         q.skill,
         q.greeting,
-        q.away_message
+        q.away_message,
+        q.calls.as_str()
     ])?;
     Ok(())
 }

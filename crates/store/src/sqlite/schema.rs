@@ -188,6 +188,12 @@ CREATE TABLE leases (
 ALTER TABLE customers ADD COLUMN profile_verified INTEGER NOT NULL DEFAULT 0
     CHECK (profile_verified IN (0, 1));
 "#,
+    // 5: who may start a call in a queue's conversations. Existing queues get the default:
+    // the attendant calls.
+    r#"
+ALTER TABLE queues ADD COLUMN calls TEXT NOT NULL DEFAULT 'attendant_starts'
+    CHECK (calls IN ('off', 'attendant_starts', 'either_side'));
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

@@ -1,0 +1,207 @@
+//! What the actor does with call requests: reads the facts from its model, decides with
+//! [`Calls`](super::calls::Calls), and tells both sides. Events go with the round like every
+//! other decision's, so a call never outruns the conversation change that ended it.
+
+use chimpassist_protocol::{
+    CallEndReason, CallId, CallMedia, CallPolicy, CallSignal, ConversationId, ServerToAttendant,
+    ServerToCustomer,
+};
+use tokio::time::Instant;
+
+use super::actor::Actor;
+use super::calls::{Answered, Call, Caller, Ended, Refusal, Scene};
+use super::error::{CoordError, CoordResult};
+use crate::bus::BusEvent;
+use crate::views::now_ms;
+
+impl Actor {
+    pub(super) fn call_invite(
+        &mut self,
+        by: &Caller,
+        conversation: ConversationId,
+        id: CallId,
+        media: CallMedia,
+    ) -> CoordResult<()> {
+        let scene = self.scene(conversation)?;
+        let view = self
+            .calls
+            .invite(by, scene, id, media, (now_ms(), Instant::now()))
+            .map_err(refused)?;
+        tracing::info!(call = %id, %conversation, ?media, by = ?view.started_by, "call invited");
+        let call = self.calls.of(by, id).map_err(refused)?.0.clone();
+        self.tell_both(
+            &call,
+            |view| ServerToCustomer::Call { call: view },
+            |view| ServerToAttendant::Call { call: view },
+        );
+        Ok(())
+    }
+
+    pub(super) fn call_answer(&mut self, by: &Caller, id: CallId, accept: bool) -> CoordResult<()> {
+        match self
+            .calls
+            .answer(by, id, accept, now_ms())
+            .map_err(refused)?
+        {
+            Answered::Accepted(call) => {
+                tracing::info!(call = %id, "call accepted");
+                self.tell_both(
+                    &call,
+                    |view| ServerToCustomer::Call { call: view },
+                    |view| ServerToAttendant::Call { call: view },
+                );
+            }
+            Answered::Declined(ended) => self.tell_ended(&ended),
+        }
+        Ok(())
+    }
+
+    /// Relays a browser's signal to the other side's connections.
+    pub(super) fn call_signal(
+        &mut self,
+        by: &Caller,
+        id: CallId,
+        signal: CallSignal,
+    ) -> CoordResult<()> {
+        let call = self.calls.signal(by, id, &signal).map_err(refused)?;
+        let event = match by {
+            Caller::Customer(_) => BusEvent::Attendant {
+                attendant: call.attendant.clone(),
+                frame: ServerToAttendant::CallSignal {
+                    call_id: id,
+                    signal,
+                },
+            },
+            Caller::Attendant(_) => BusEvent::Customer {
+                customer: call.customer.clone(),
+                frame: ServerToCustomer::CallSignal {
+                    call_id: id,
+                    signal,
+                },
+            },
+        };
+        self.publish(event);
+        Ok(())
+    }
+
+    pub(super) fn call_hangup(
+        &mut self,
+        by: &Caller,
+        id: CallId,
+        reason: CallEndReason,
+    ) -> CoordResult<()> {
+        let ended = self.calls.hang_up(by, id, reason).map_err(refused)?;
+        self.tell_ended(&ended);
+        Ok(())
+    }
+
+    /// Ends the calls that cannot go on: their conversation closed (resolved, expired,
+    /// left) or moved to another attendant or back to the queue, or they rang out.
+    pub(super) fn settle_calls(&mut self) {
+        if self.calls.is_empty() {
+            return;
+        }
+        let conversations = &self.model.conversations;
+        let ended =
+            self.calls.settle(
+                Instant::now(),
+                self.timing.call_ring,
+                |call| match conversations.get(&call.view.conversation) {
+                    None => Some(CallEndReason::ConversationEnded),
+                    Some(c) if c.record.attendant_id.as_ref() != Some(&call.attendant) => {
+                        Some(CallEndReason::Transferred)
+                    }
+                    Some(_) => None,
+                },
+            );
+        for ended in &ended {
+            self.tell_ended(ended);
+        }
+    }
+
+    /// The conversation's facts a call decision needs: open, its holder, its queue's policy.
+    fn scene(&self, conversation: ConversationId) -> CoordResult<Scene> {
+        let c = self
+            .model
+            .conversations
+            .get(&conversation)
+            .ok_or_else(|| CoordError::Conflict("the conversation is not open".into()))?;
+        let attendant = c
+            .record
+            .attendant_id
+            .as_ref()
+            .and_then(|a| self.model.attendants.get(a))
+            .map(|a| (a.record.id.clone(), a.record.name.clone()));
+        let policy = self
+            .model
+            .queues
+            .get(&c.record.queue_id)
+            .map_or_else(CallPolicy::default, |q| q.config.calls);
+        Ok(Scene {
+            conversation,
+            customer: c.record.customer_id.clone(),
+            customer_name: c.customer.name.clone(),
+            attendant,
+            policy,
+        })
+    }
+
+    fn tell_both(
+        &self,
+        call: &Call,
+        to_customer: impl FnOnce(chimpassist_protocol::CallView) -> ServerToCustomer,
+        to_attendant: impl FnOnce(chimpassist_protocol::CallView) -> ServerToAttendant,
+    ) {
+        self.publish(BusEvent::Customer {
+            customer: call.customer.clone(),
+            frame: to_customer(call.view.clone()),
+        });
+        self.publish(BusEvent::Attendant {
+            attendant: call.attendant.clone(),
+            frame: to_attendant(call.view.clone()),
+        });
+    }
+
+    fn tell_ended(&self, ended: &Ended) {
+        let view = &ended.call.view;
+        tracing::info!(call = %view.id, reason = ?ended.reason, by = ?ended.by, "call ended");
+        let (call_id, conversation, reason, by) =
+            (view.id, view.conversation, ended.reason, ended.by);
+        self.tell_both(
+            &ended.call,
+            |_| ServerToCustomer::CallEnded {
+                call_id,
+                conversation,
+                reason,
+                by,
+            },
+            |_| ServerToAttendant::CallEnded {
+                call_id,
+                conversation,
+                reason,
+                by,
+            },
+        );
+    }
+}
+
+/// A refusal as the client hears it.
+fn refused(refusal: Refusal) -> CoordError {
+    match refusal {
+        Refusal::Stranger => CoordError::Forbidden("this call or conversation is not yours".into()),
+        Refusal::NotOpen => {
+            CoordError::Conflict("nobody is in this conversation with you yet".into())
+        }
+        Refusal::NotAllowed(CallPolicy::Off) => {
+            CoordError::CallsNotAllowed("calls are off in this conversation's queue".into())
+        }
+        Refusal::NotAllowed(_) => CoordError::CallsNotAllowed(
+            "in this conversation's queue only the attendant starts calls".into(),
+        ),
+        Refusal::InProgress => CoordError::CallInProgress(
+            "this conversation has a call going on already; hang it up first".into(),
+        ),
+        Refusal::DuplicateId => CoordError::Conflict("that call id is taken".into()),
+        Refusal::Out(why) => CoordError::Conflict(why.into()),
+    }
+}

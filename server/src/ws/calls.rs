@@ -1,0 +1,146 @@
+//! Call frames, the same on both sockets: the coordinator decides and relays
+//! ([`crate::coordinator::Caller`]); this connection keeps the calls it joined, to hang them up
+//! when it closes, and hands itself its ICE servers.
+//!
+//! The ICE servers (with TURN credentials) go only to the connection that invited or
+//! accepted, straight from this node: never over the bus, never to the other tabs of the same
+//! person, which are not in the call.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use chimpassist_protocol::{
+    CallEndReason, CallId, CallMedia, CallSignal, ConversationId, Hangup, IceServer, Party,
+};
+
+use crate::coordinator::Caller;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// A call frame from either socket.
+pub(super) enum CallFrame {
+    Invite {
+        conversation: ConversationId,
+        call_id: CallId,
+        media: CallMedia,
+    },
+    Accept {
+        call_id: CallId,
+    },
+    Decline {
+        call_id: CallId,
+    },
+    Hangup {
+        call_id: CallId,
+        reason: Hangup,
+    },
+    Signal {
+        call_id: CallId,
+        signal: CallSignal,
+    },
+}
+
+/// The call frames of both sockets' enums, which carry the same fields.
+macro_rules! from_frames {
+    ($($frames:ident),*) => {$(
+        impl TryFrom<chimpassist_protocol::$frames> for CallFrame {
+            type Error = chimpassist_protocol::$frames;
+
+            fn try_from(frame: chimpassist_protocol::$frames) -> Result<Self, Self::Error> {
+                use chimpassist_protocol::$frames as F;
+                Ok(match frame {
+                    F::CallInvite { conversation, call_id, media } => Self::Invite {
+                        conversation,
+                        call_id,
+                        media,
+                    },
+                    F::CallAccept { call_id } => Self::Accept { call_id },
+                    F::CallDecline { call_id } => Self::Decline { call_id },
+                    F::CallHangup { call_id, reason } => Self::Hangup { call_id, reason },
+                    F::CallSignal { call_id, signal } => Self::Signal { call_id, signal },
+                    other => return Err(other),
+                })
+            }
+        }
+    )*};
+}
+
+from_frames!(CustomerToServer, AttendantToServer);
+
+/// The calls this connection invited or accepted.
+#[derive(Clone, Debug, Default)]
+pub(super) struct CallsHere(Arc<Mutex<HashSet<CallId>>>);
+
+impl CallsHere {
+    fn with<T>(&self, f: impl FnOnce(&mut HashSet<CallId>) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Hangs up every call this connection joined (it closed): the other side hears
+    /// `disconnected`. Calls that ended meanwhile are refused by the coordinator, which is
+    /// fine.
+    pub(super) async fn hang_up_all(&self, state: &AppState, by: Caller) {
+        let joined: Vec<CallId> = self.with(|calls| calls.drain().collect());
+        for call in joined {
+            let hung_up = state
+                .coordinator
+                .call_hangup(by.clone(), call, CallEndReason::Disconnected)
+                .await;
+            if let Err(e) = hung_up {
+                tracing::debug!(%call, error = %e, "call not hung up on close");
+            }
+        }
+    }
+}
+
+/// Handles a call frame of `by`; an invitation or acceptance returns the ICE servers for this
+/// connection's side of the call.
+pub(super) async fn handle(
+    state: &AppState,
+    by: Caller,
+    here: &CallsHere,
+    frame: CallFrame,
+) -> AppResult<Option<(CallId, Vec<IceServer>)>> {
+    let coordinator = &state.coordinator;
+    let party = by.party();
+    match frame {
+        CallFrame::Invite {
+            conversation,
+            call_id,
+            media,
+        } => {
+            coordinator
+                .call_invite(by, conversation, call_id, media)
+                .await?;
+            here.with(|calls| calls.insert(call_id));
+            Ok(Some((call_id, ice_servers(state, call_id, party))))
+        }
+        CallFrame::Accept { call_id } => {
+            coordinator.call_answer(by, call_id, true).await?;
+            here.with(|calls| calls.insert(call_id));
+            Ok(Some((call_id, ice_servers(state, call_id, party))))
+        }
+        CallFrame::Decline { call_id } => {
+            coordinator.call_answer(by, call_id, false).await?;
+            Ok(None)
+        }
+        CallFrame::Hangup { call_id, reason } => {
+            here.with(|calls| calls.remove(&call_id));
+            coordinator.call_hangup(by, call_id, reason.into()).await?;
+            Ok(None)
+        }
+        CallFrame::Signal { call_id, signal } => {
+            coordinator.call_signal(by, call_id, signal).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// This side's ICE servers: TURN credentials named after the call and the side (what the
+/// relay logs), valid from now.
+fn ice_servers(state: &AppState, call: CallId, party: Party) -> Vec<IceServer> {
+    state
+        .ice
+        .servers_for(&format!("{call}.{party}"), SystemTime::now())
+}
