@@ -23,6 +23,25 @@ pub fn elapsed(ms: i64) -> String {
     }
 }
 
+/// A call's record in words: `Video call · 2:31`, `Voice call · missed`.
+pub fn call(record: &chimpassist_protocol::CallRecord, t: &crate::i18n::DeskTexts) -> String {
+    use chimpassist_protocol::{CallMedia, CallOutcome};
+    let kind = match record.media {
+        CallMedia::Voice => t.call_voice,
+        CallMedia::Video => t.call_video,
+    };
+    let how = match record.outcome() {
+        CallOutcome::Answered { duration_ms } => {
+            let s = duration_ms / 1000;
+            format!("{}:{:02}", s / 60, s % 60)
+        }
+        CallOutcome::Missed => t.call_missed.to_owned(),
+        CallOutcome::Declined => t.call_declined.to_owned(),
+        CallOutcome::Cancelled => t.call_cancelled.to_owned(),
+    };
+    format!("{kind} · {how}")
+}
+
 /// Civil date and time of `ts` shifted by `offset_min` (minutes east of UTC).
 fn civil(ts: TimestampMs, offset_min: i32) -> (i64, u32, u32, u32, u32) {
     let c = Civil::from_unix(ts.div_euclid(1000) + i64::from(offset_min) * 60);
@@ -66,6 +85,30 @@ pub fn preview(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_reads_in_the_desk_s_language() {
+        use chimpassist_protocol::{CallEndReason, CallId, CallMedia, CallRecord, Party};
+        let record = |answered_at, reason| CallRecord {
+            call_id: CallId::new(),
+            media: CallMedia::Video,
+            started_by: Party::Customer,
+            invited_at: 0,
+            answered_at,
+            ended_at: 151_000,
+            reason,
+        };
+        let en = &crate::i18n::Lang::En.texts().desk;
+        let pt = &crate::i18n::Lang::PtBr.texts().desk;
+        let talked = record(Some(1_000), CallEndReason::HungUp);
+        assert_eq!(call(&talked, en), "Video call · 2:30");
+        assert_eq!(call(&talked, pt), "Chamada de vídeo · 2:30");
+        let missed = record(None, CallEndReason::Missed);
+        assert_eq!(call(&missed, en), "Video call · missed");
+        assert_eq!(call(&missed, pt), "Chamada de vídeo · perdida");
+        let declined = record(None, CallEndReason::Declined);
+        assert_eq!(call(&declined, en), "Video call · declined");
+    }
 
     #[test]
     fn initials_are_upper_case_and_never_empty() {

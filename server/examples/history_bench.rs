@@ -101,6 +101,7 @@ async fn seed(
                         sender_name: "Customer".to_owned(),
                         text: text.clone(),
                         timestamp: n as i64,
+                        call: None,
                     })
                     .await?;
                 n += SEEDERS;

@@ -98,5 +98,6 @@ pub fn message_view(m: &StoredMessage) -> MessageView {
         },
         text: m.text.clone(),
         timestamp: m.timestamp,
+        call: m.call.clone(),
     }
 }

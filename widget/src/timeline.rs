@@ -148,6 +148,7 @@ impl Timeline {
                 from: me.clone(),
                 text: p.text,
                 timestamp: at,
+                call: None,
             });
         }
     }
@@ -249,6 +250,7 @@ mod tests {
             },
             text: MessageText::parse(format!("m{seq}"), 100).unwrap(),
             timestamp: seq as i64,
+            call: None,
         }
     }
 

@@ -86,6 +86,7 @@ impl Desk {
                         },
                         text,
                         timestamp,
+                        call: None,
                     });
                 }
             }

@@ -170,6 +170,16 @@ fn History(entry: Entry) -> impl IntoView {
             </div>
         }
         .into_any(),
+        Row::Message { m, .. } if m.call.is_some() => {
+            let record = m.call.as_ref().map(|c| format::call(c, t)).unwrap_or_default();
+            view! {
+                <p class="ba-call-record" data-testid="call-record" data-seq=m.seq>
+                    {record} " · " {m.from.name.clone()} " · "
+                    <time>{format::clock(m.timestamp, offset)}</time>
+                </p>
+            }
+            .into_any()
+        }
         Row::Message { m, first, tick } => view! {
             <Bubble ours=tick.is_some() first=first name=m.from.name.clone() text=m.text.as_str().to_owned()
                 time=format::clock(m.timestamp, offset) tick=tick seq=m.seq />

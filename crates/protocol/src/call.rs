@@ -132,6 +132,66 @@ pub enum CallEndReason {
     Transferred,
 }
 
+/// A call as the conversation's transcript keeps it: the message that records it carries this
+/// (its `from` is the side that called; its text says the same in English, for exports).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallRecord {
+    pub call_id: CallId,
+    pub media: CallMedia,
+    pub started_by: Party,
+    pub invited_at: TimestampMs,
+    /// When the other side accepted; `None`: never answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<TimestampMs>,
+    pub ended_at: TimestampMs,
+    pub reason: CallEndReason,
+}
+
+/// How a call went, as transcripts and reports count it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// Talked: accepted, for this many milliseconds.
+    Answered { duration_ms: i64 },
+    /// Nobody answered in time.
+    Missed,
+    /// The invited side said no.
+    Declined,
+    /// Ended before anyone answered (hung up while ringing, the conversation ended…).
+    Cancelled,
+}
+
+impl CallRecord {
+    pub fn outcome(&self) -> CallOutcome {
+        match (self.answered_at, self.reason) {
+            (Some(at), _) => CallOutcome::Answered {
+                duration_ms: (self.ended_at - at).max(0),
+            },
+            (None, CallEndReason::Missed) => CallOutcome::Missed,
+            (None, CallEndReason::Declined) => CallOutcome::Declined,
+            (None, _) => CallOutcome::Cancelled,
+        }
+    }
+
+    /// The record in words (English), for the message's text: what an export or an older
+    /// client shows.
+    pub fn summary(&self) -> String {
+        let (kind, title) = match self.media {
+            CallMedia::Voice => ("voice call", "Voice call"),
+            CallMedia::Video => ("video call", "Video call"),
+        };
+        match self.outcome() {
+            CallOutcome::Answered { duration_ms } => {
+                let secs = duration_ms / 1000;
+                format!("{title}, {}:{:02}", secs / 60, secs % 60)
+            }
+            CallOutcome::Missed => format!("Missed {kind}"),
+            CallOutcome::Declined => format!("Declined {kind}"),
+            CallOutcome::Cancelled => format!("Cancelled {kind}"),
+        }
+    }
+}
+
 /// Why a side hangs up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -321,6 +381,39 @@ mod tests {
         assert!(!offer.allowed_from(Party::Customer, Party::Attendant));
         assert!(answer.allowed_from(Party::Customer, Party::Attendant));
         assert!(!answer.allowed_from(Party::Attendant, Party::Attendant));
+    }
+
+    #[test]
+    fn a_record_says_how_the_call_went() {
+        let record = |answered_at, reason| CallRecord {
+            call_id: CallId::new(),
+            media: CallMedia::Video,
+            started_by: Party::Attendant,
+            invited_at: 1_000,
+            answered_at,
+            ended_at: 152_500,
+            reason,
+        };
+        let talked = record(Some(2_000), CallEndReason::HungUp);
+        assert_eq!(
+            talked.outcome(),
+            CallOutcome::Answered {
+                duration_ms: 150_500
+            }
+        );
+        assert_eq!(talked.summary(), "Video call, 2:30");
+        assert_eq!(
+            record(None, CallEndReason::Missed).summary(),
+            "Missed video call"
+        );
+        assert_eq!(
+            record(None, CallEndReason::Declined).outcome(),
+            CallOutcome::Declined
+        );
+        assert_eq!(
+            record(None, CallEndReason::Transferred).outcome(),
+            CallOutcome::Cancelled
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ macro_rules! string_forms {
     };
 }
 
-use crate::call::CallPolicy;
+use crate::call::{CallEndReason, CallMedia, CallPolicy, Hangup};
 use crate::model::{
     AssignmentMode, ConversationStatus, CustomerPresence, Party, Presence, ReceiptKind, Role,
     TypingState,
@@ -77,6 +77,17 @@ string_forms!(TypingState, "typing state" { Composing => "composing", Paused => 
 string_forms!(ReceiptKind, "receipt kind" { Delivered => "delivered", Read => "read" });
 string_forms!(Role, "role" { Admin => "admin", Attendant => "attendant" });
 string_forms!(AssignmentMode, "assignment mode" { Auto => "auto", Manual => "manual" });
+string_forms!(CallMedia, "call media" { Voice => "voice", Video => "video" });
+string_forms!(Hangup, "hangup" { HungUp => "hung_up", Failed => "failed" });
+string_forms!(CallEndReason, "call end reason" {
+    HungUp => "hung_up",
+    Declined => "declined",
+    Missed => "missed",
+    Failed => "failed",
+    Disconnected => "disconnected",
+    ConversationEnded => "conversation_ended",
+    Transferred => "transferred",
+});
 string_forms!(CallPolicy, "call policy" {
     Off => "off",
     AttendantStarts => "attendant_starts",

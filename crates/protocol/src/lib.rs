@@ -47,8 +47,8 @@ pub mod workspace;
 
 pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};
 pub use call::{
-    CallEndReason, CallMedia, CallPolicy, CallSignal, CallState, CallView, Hangup, IceCandidate,
-    IceServer, Sdp,
+    CallEndReason, CallMedia, CallOutcome, CallPolicy, CallRecord, CallSignal, CallState, CallView,
+    Hangup, IceCandidate, IceServer, Sdp,
 };
 pub use customer::{CustomerToServer, PreChat, ResumePoint, ServerToCustomer, SessionGrant};
 pub use decode::{ClientFrame, Limits, decode, encode};

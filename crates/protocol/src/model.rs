@@ -329,6 +329,9 @@ pub struct MessageView {
     pub from: Sender,
     pub text: MessageText,
     pub timestamp: TimestampMs,
+    /// Set on the message that records a call: what happened (its text says it in words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<crate::call::CallRecord>,
 }
 
 /// "Up to seq" receipts of one conversation, as stored.

@@ -1,8 +1,8 @@
 //! Each enum's `as_str` is exactly what serde writes, and `parse` reads it back.
 
 use chimpassist_protocol::{
-    AssignmentMode, CallPolicy, ConversationStatus, CustomerPresence, Party, Presence, ReceiptKind,
-    Role, TypingState,
+    AssignmentMode, CallEndReason, CallMedia, CallPolicy, ConversationStatus, CustomerPresence,
+    Hangup, Party, Presence, ReceiptKind, Role, TypingState,
 };
 use serde::Serialize;
 use std::fmt::Display;
@@ -32,4 +32,7 @@ fn every_string_form_is_the_serde_form_and_reads_back() {
     check(Role::ALL, Role::as_str);
     check(AssignmentMode::ALL, AssignmentMode::as_str);
     check(CallPolicy::ALL, CallPolicy::as_str);
+    check(CallMedia::ALL, CallMedia::as_str);
+    check(CallEndReason::ALL, CallEndReason::as_str);
+    check(Hangup::ALL, Hangup::as_str);
 }

@@ -96,6 +96,7 @@ async fn run(
                     sender_name: "Customer".to_owned(),
                     text: text.clone(),
                     timestamp: n as i64,
+                    call: None,
                 };
                 let sent = Instant::now();
                 store.append_message(message).await?;

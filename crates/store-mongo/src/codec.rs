@@ -7,8 +7,8 @@
 //! hand-edited document that breaks an id rule is reported instead of passed on.
 
 use chimpassist_protocol::{
-    AttendantId, CallPolicy, CallbackId, ConversationId, ConversationStatus, CustomerId,
-    MessageText, QueueId, Rating, Receipts, Seq, UnknownForm,
+    AttendantId, CallPolicy, CallRecord, CallbackId, ConversationId, ConversationStatus,
+    CustomerId, MessageText, QueueId, Rating, Receipts, Seq, UnknownForm,
 };
 use chimpassist_store::{
     Attendant, AuthSession, Callback, Conversation, Customer, Queue, StoreError, StoreResult,
@@ -390,6 +390,9 @@ pub(crate) struct MessageDoc {
     pub(crate) sender_name: String,
     pub(crate) text: String,
     pub(crate) timestamp: i64,
+    /// On a message that records a call only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) call: Option<CallRecord>,
 }
 
 impl MessageDoc {
@@ -406,6 +409,7 @@ impl MessageDoc {
             // make history unreadable.
             text: parse("message text", MessageText::parse(self.text, usize::MAX))?,
             timestamp: self.timestamp,
+            call: self.call,
         })
     }
 }

@@ -73,6 +73,7 @@ fn draft(m: &NewMessage) -> MessageDoc {
         sender_name: m.sender_name.clone(),
         text: m.text.as_str().to_owned(),
         timestamp: m.timestamp,
+        call: m.call.clone(),
     }
 }
 

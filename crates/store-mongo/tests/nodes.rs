@@ -83,6 +83,7 @@ async fn appends_from_several_nodes_keep_seqs_dense() {
                         sender_name: "Visitor".to_owned(),
                         text: MessageText::parse(format!("m{n}"), usize::MAX).expect("text"),
                         timestamp: 1,
+                        call: None,
                     };
                     // A resend from another node of the same message must not add one.
                     let first = node.append_message(message.clone()).await.expect("append");
@@ -251,6 +252,7 @@ async fn batches_over_the_same_conversations_from_two_nodes_all_commit() {
                         sender_name: "Visitor".to_owned(),
                         text: MessageText::parse(format!("m{n}"), usize::MAX).expect("text"),
                         timestamp: 1,
+                        call: None,
                     };
                     pending.push((*conversation, node.submit_message(message)));
                 }

@@ -99,6 +99,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     sender_name: "Customer".to_owned(),
                     text: text.clone(),
                     timestamp: n as i64,
+                    call: None,
                 };
                 let sent = Instant::now();
                 store.append_message(message).await?;

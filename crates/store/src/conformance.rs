@@ -88,6 +88,7 @@ macro_rules! conformance_suite {
             client_ids_are_per_conversation,
             append_to_unknown_conversation_is_not_found,
             a_mixed_burst_answers_each_append_alone,
+            a_call_record_is_kept_with_its_message,
             submitted_messages_keep_their_order,
             messages_before_pages_newest_first,
             messages_after_resumes_oldest_first,

@@ -1,8 +1,9 @@
 //! Records as stored. The server turns them into protocol views.
 
 use chimpassist_protocol::{
-    AssignmentMode, AttendantId, CallPolicy, CallbackId, ClientMessageId, ConversationId,
-    ConversationStatus, CustomerId, MessageText, Party, QueueId, Rating, Role, Seq, TimestampMs,
+    AssignmentMode, AttendantId, CallPolicy, CallRecord, CallbackId, ClientMessageId,
+    ConversationId, ConversationStatus, CustomerId, MessageText, Party, QueueId, Rating, Role, Seq,
+    TimestampMs,
 };
 use serde::{Deserialize, Serialize};
 
@@ -224,6 +225,8 @@ pub struct NewMessage {
     pub sender_name: String,
     pub text: MessageText,
     pub timestamp: TimestampMs,
+    /// Set on a message that records a call (written by the coordinator when it ends).
+    pub call: Option<CallRecord>,
 }
 
 /// A stored message with its sequence number.
@@ -237,6 +240,8 @@ pub struct StoredMessage {
     pub sender_name: String,
     pub text: MessageText,
     pub timestamp: TimestampMs,
+    /// Set on a message that records a call (written by the coordinator when it ends).
+    pub call: Option<CallRecord>,
 }
 
 /// Result of [`crate::Store::append_message`].

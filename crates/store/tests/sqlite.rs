@@ -27,6 +27,7 @@ fn message(conversation: ConversationId, customer: &CustomerId, n: u64) -> NewMe
         sender_name: "Visitor".to_owned(),
         text: MessageText::parse(format!("message {n}"), usize::MAX).expect("text"),
         timestamp: 1_700_000_000_000 + n as i64,
+        call: None,
     }
 }
 

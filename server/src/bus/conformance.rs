@@ -78,6 +78,7 @@ pub fn samples() -> Vec<BusEvent> {
         },
         text: MessageText::parse("héllo \"world\" <b>not bold</b> 🐒", 4096).expect("valid text"),
         timestamp: 1_700_000_000_123,
+        call: None,
     };
     let view = ConversationView {
         id: conversation,

@@ -2,17 +2,20 @@
 //! [`Calls`](super::calls::Calls), and tells both sides. Events go with the round like every
 //! other decision's, so a call never outruns the conversation change that ended it.
 
+use std::sync::Arc;
+
 use chimpassist_protocol::{
-    CallEndReason, CallId, CallMedia, CallPolicy, CallSignal, ConversationId, ServerToAttendant,
-    ServerToCustomer,
+    CallEndReason, CallId, CallMedia, CallPolicy, CallRecord, CallSignal, ClientMessageId,
+    ConversationId, MessageText, Party, ServerToAttendant, ServerToCustomer,
 };
+use chimpassist_store::NewMessage;
 use tokio::time::Instant;
 
 use super::actor::Actor;
 use super::calls::{Answered, Call, Caller, Ended, Refusal, Scene};
 use super::error::{CoordError, CoordResult};
 use crate::bus::BusEvent;
-use crate::views::now_ms;
+use crate::views::{message_view, now_ms};
 
 impl Actor {
     pub(super) fn call_invite(
@@ -165,6 +168,7 @@ impl Actor {
     fn tell_ended(&self, ended: &Ended) {
         let view = &ended.call.view;
         tracing::info!(call = %view.id, reason = ?ended.reason, by = ?ended.by, "call ended");
+        self.record(ended);
         let (call_id, conversation, reason, by) =
             (view.id, view.conversation, ended.reason, ended.by);
         self.tell_both(
@@ -182,6 +186,78 @@ impl Actor {
                 by,
             },
         );
+    }
+}
+
+impl Actor {
+    /// Writes the call into its conversation's transcript — a message from the side that
+    /// called, carrying the [`CallRecord`] — and delivers it to the customer, the attendant
+    /// of the call and the conversation's holder now. In its own task: the actor does not
+    /// wait for the store. The call's id is the message's client id, so a record written
+    /// twice (a new leader ending the same call) is stored once.
+    fn record(&self, ended: &Ended) {
+        let call = &ended.call;
+        let view = &call.view;
+        let record = CallRecord {
+            call_id: view.id,
+            media: view.media,
+            started_by: view.started_by,
+            invited_at: view.invited_at,
+            answered_at: view.answered_at,
+            ended_at: now_ms(),
+            reason: ended.reason,
+        };
+        let sender_id = match view.started_by {
+            Party::Customer => call.customer.to_string(),
+            Party::Attendant => call.attendant.to_string(),
+        };
+        let Ok(text) = MessageText::parse(record.summary(), usize::MAX) else {
+            return;
+        };
+        let message = NewMessage {
+            conversation: view.conversation,
+            client_id: ClientMessageId::from(view.id.as_uuid()),
+            sender_party: view.started_by,
+            sender_id,
+            sender_name: view.caller_name.clone(),
+            text,
+            timestamp: record.ended_at,
+            call: Some(record),
+        };
+        let mut attendants = vec![call.attendant.clone()];
+        if let Some(holder) = self
+            .model
+            .conversations
+            .get(&view.conversation)
+            .and_then(|c| c.record.attendant_id.clone())
+            .filter(|h| *h != call.attendant)
+        {
+            attendants.push(holder);
+        }
+        let customer = call.customer.clone();
+        let (store, bus) = (Arc::clone(&self.store), Arc::clone(&self.bus));
+        tokio::spawn(async move {
+            let stored = match store.append_message(message).await {
+                Ok(appended) if !appended.duplicate => message_view(&appended.message),
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a call's record was not written");
+                    return;
+                }
+            };
+            for attendant in attendants {
+                let frame = ServerToAttendant::Message {
+                    message: stored.clone(),
+                };
+                if let Err(e) = bus.publish(BusEvent::Attendant { attendant, frame }).await {
+                    tracing::debug!(error = %e, "call record not published");
+                }
+            }
+            let frame = ServerToCustomer::Message { message: stored };
+            if let Err(e) = bus.publish(BusEvent::Customer { customer, frame }).await {
+                tracing::debug!(error = %e, "call record not published");
+            }
+        });
     }
 }
 

@@ -260,6 +260,7 @@ pub(super) mod tests_support {
                 },
                 text: MessageText::parse(format!("message {seq}"), 4096).expect("text"),
                 timestamp: 0,
+                call: None,
             },
         })
     }

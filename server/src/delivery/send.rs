@@ -138,6 +138,7 @@ impl Sent {
             sender_name: author.name,
             text,
             timestamp: now_ms(),
+            call: None,
         });
         Submitted { commit, sent: self }
     }

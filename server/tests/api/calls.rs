@@ -170,6 +170,15 @@ async fn ended(ws: &mut Ws, call: &str) -> Value {
     .await
 }
 
+/// The transcript message that records `call`.
+async fn recorded(ws: &mut Ws, call: &str) -> Value {
+    ws.wait_for("the call's record", |f| {
+        f["type"] == "message" && f["message"]["call"]["call_id"] == call
+    })
+    .await["message"]
+        .clone()
+}
+
 async fn error_of(ws: &mut Ws) -> Value {
     ws.expect("error").await
 }
@@ -296,6 +305,44 @@ async fn the_holder_calls_the_customer_accepts_and_their_browsers_signal_through
         assert_eq!(over["by"], "customer");
         assert_eq!(over["conversation"], chat.conversation.as_str());
     }
+    // The call is in the transcript on both sides: who called, what kind, answered, how long.
+    for ws in [&mut chat.alice, &mut chat.customer] {
+        let record = recorded(ws, &call).await;
+        assert_eq!(record["from"]["party"], "attendant");
+        assert_eq!(record["from"]["name"], "Alice");
+        let call_record = &record["call"];
+        assert_eq!(call_record["media"], "video");
+        assert_eq!(call_record["started_by"], "attendant");
+        assert_eq!(call_record["reason"], "hung_up");
+        let answered = call_record["answered_at"].as_i64().expect("answered");
+        let ended_at = call_record["ended_at"].as_i64().expect("ended");
+        assert!(call_record["invited_at"].as_i64().unwrap() <= answered && answered <= ended_at);
+        assert!(
+            record["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Video call, 0:0"),
+            "{record}"
+        );
+    }
+    let transcript: Value = chat
+        .app
+        .get(
+            &format!("/session/{}/messages", chat.conversation),
+            &chat.admin,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let listed = transcript
+        .as_array()
+        .or_else(|| transcript["messages"].as_array())
+        .expect("a list");
+    assert!(
+        listed.iter().any(|m| m["call"]["call_id"] == call.as_str()),
+        "{transcript}"
+    );
     assert!(chat.alice.answers().await && chat.customer.answers().await);
 }
 
@@ -422,6 +469,10 @@ async fn an_unanswered_call_rings_out_as_missed_on_both_sides() {
         let over = ended(ws, &call).await;
         assert_eq!(over["reason"], "missed");
         assert!(over.get("by").is_none(), "{over}");
+        let record = recorded(ws, &call).await;
+        assert_eq!(record["text"], "Missed voice call");
+        assert_eq!(record["call"]["reason"], "missed");
+        assert!(record["call"].get("answered_at").is_none(), "{record}");
     }
     // Too late to accept.
     chat.customer

@@ -79,6 +79,8 @@ fn message<V: Value>(o: &V) -> Option<MessageView> {
         },
         text: MessageText::parse(string(o, "text")?, usize::MAX).ok()?,
         timestamp: i64_of(o, "timestamp").unwrap_or(0),
+        // Not read: the widget shows a call's record as its text.
+        call: None,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Widget → server frames.
 
-use chimpassist_protocol::{CallSignal, ConversationId, CustomerToServer, PreChat, UserClaim};
+use chimpassist_protocol::{ConversationId, CustomerToServer, PreChat, UserClaim};
 
 use super::{Json, Out};
 
@@ -18,34 +18,6 @@ fn user_json<O: Out>(u: &UserClaim) -> O {
         .opt("hash", u.hash.as_deref())
         .opt("token", u.token.as_deref())
         .value()
-}
-
-fn media_str(media: chimpassist_protocol::CallMedia) -> &'static str {
-    match media {
-        chimpassist_protocol::CallMedia::Voice => "voice",
-        chimpassist_protocol::CallMedia::Video => "video",
-    }
-}
-
-/// A call signal in the browser's field names (`sdpMid`, `sdpMLineIndex`).
-fn signal_json<O: Out>(signal: &CallSignal) -> O {
-    match signal {
-        CallSignal::Offer { sdp } => Json::new().s("kind", "offer").s("sdp", sdp.as_str()),
-        CallSignal::Answer { sdp } => Json::new().s("kind", "answer").s("sdp", sdp.as_str()),
-        CallSignal::Candidate { candidate } => {
-            let c = candidate.get();
-            let mut line = Json::new()
-                .s("candidate", &c.candidate)
-                .opt("sdpMid", c.sdp_mid.as_deref());
-            if let Some(index) = c.sdp_m_line_index {
-                line = line.n("sdpMLineIndex", f64::from(index));
-            }
-            Json::new()
-                .s("kind", "candidate")
-                .v("candidate", line.value())
-        }
-    }
-    .value()
 }
 
 /// A frame for the server, as a JSON value (the caller turns it into text).
@@ -140,27 +112,14 @@ pub(crate) fn client_frame<O: Out>(frame_: &CustomerToServer) -> O {
             j
         }
         F::Ping { nonce } => frame("ping").n("nonce", *nonce as f64),
-        F::CallInvite {
-            conversation,
-            call_id,
-            media,
-        } => conv("call_invite", conversation)
-            .s("call_id", &call_id.to_string())
-            .s("media", media_str(*media)),
-        F::CallAccept { call_id } => frame("call_accept").s("call_id", &call_id.to_string()),
-        F::CallDecline { call_id } => frame("call_decline").s("call_id", &call_id.to_string()),
-        F::CallHangup { call_id, reason } => {
-            frame("call_hangup").s("call_id", &call_id.to_string()).s(
-                "reason",
-                match reason {
-                    chimpassist_protocol::Hangup::HungUp => "hung_up",
-                    chimpassist_protocol::Hangup::Failed => "failed",
-                },
-            )
-        }
-        F::CallSignal { call_id, signal } => frame("call_signal")
-            .s("call_id", &call_id.to_string())
-            .v("signal", signal_json(signal)),
+        // Calls are not the chat's: the call code (loaded only when a call starts) will write
+        // its own frames and hand them to the socket as text, so the chat carries none of
+        // it. Nothing in the chat builds these.
+        F::CallInvite { .. }
+        | F::CallAccept { .. }
+        | F::CallDecline { .. }
+        | F::CallHangup { .. }
+        | F::CallSignal { .. } => frame("call"),
     };
     json.value()
 }

@@ -69,6 +69,7 @@ fn message(party: Party, seq: u64) -> MessageView {
         },
         text: MessageText::parse("olá 👋 <script>\n\"quoted\"", 4096).unwrap(),
         timestamp: 1_764_000_002_345,
+        call: None,
     }
 }
 
@@ -302,46 +303,6 @@ fn every_client_frame() -> Vec<CustomerToServer> {
         },
         CustomerToServer::Ping { nonce: 5 },
     ];
-    let call_id = chimpassist_protocol::CallId::new();
-    let sdp = || chimpassist_protocol::Sdp::parse("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n").unwrap();
-    let candidate = |mid: Option<&str>, index: Option<u16>| {
-        chimpassist_protocol::IceCandidate::parse(chimpassist_protocol::call::RawCandidate {
-            candidate: "candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host".into(),
-            sdp_mid: mid.map(Into::into),
-            sdp_m_line_index: index,
-        })
-        .unwrap()
-    };
-    for media in [
-        chimpassist_protocol::CallMedia::Voice,
-        chimpassist_protocol::CallMedia::Video,
-    ] {
-        frames.push(CustomerToServer::CallInvite {
-            conversation: c,
-            call_id,
-            media,
-        });
-    }
-    for reason in [
-        chimpassist_protocol::Hangup::HungUp,
-        chimpassist_protocol::Hangup::Failed,
-    ] {
-        frames.push(CustomerToServer::CallHangup { call_id, reason });
-    }
-    frames.push(CustomerToServer::CallAccept { call_id });
-    frames.push(CustomerToServer::CallDecline { call_id });
-    for signal in [
-        chimpassist_protocol::CallSignal::Offer { sdp: sdp() },
-        chimpassist_protocol::CallSignal::Answer { sdp: sdp() },
-        chimpassist_protocol::CallSignal::Candidate {
-            candidate: candidate(Some("0"), Some(0)),
-        },
-        chimpassist_protocol::CallSignal::Candidate {
-            candidate: candidate(None, None),
-        },
-    ] {
-        frames.push(CustomerToServer::CallSignal { call_id, signal });
-    }
     for kind in ReceiptKind::ALL {
         frames.push(CustomerToServer::Receipt {
             conversation: c,
@@ -377,4 +338,28 @@ fn every_client_frame_is_what_serde_reads() {
         }
         assert_eq!(written, serde_json::to_value(&frame).unwrap(), "{text}");
     }
+}
+
+/// The chat shows a call's record as the text it comes with (the call code, loaded when a
+/// call starts, is what knows calls).
+#[test]
+fn a_call_record_reads_as_its_text() {
+    let mut with_call = message(Party::Attendant, 9);
+    with_call.text = MessageText::parse("Video call, 2:30", 100).unwrap();
+    with_call.call = Some(chimpassist_protocol::CallRecord {
+        call_id: chimpassist_protocol::CallId::new(),
+        media: chimpassist_protocol::CallMedia::Video,
+        started_by: Party::Attendant,
+        invited_at: 1_764_000_000_000,
+        answered_at: Some(1_764_000_004_000),
+        ended_at: 1_764_000_154_000,
+        reason: chimpassist_protocol::CallEndReason::HungUp,
+    });
+    let frame = ServerToCustomer::Message {
+        message: with_call.clone(),
+    };
+    let value: serde_json::Value = serde_json::to_value(&frame).unwrap();
+    let read = server_frame(&&value);
+    with_call.call = None;
+    assert_eq!(read, Some(ServerToCustomer::Message { message: with_call }));
 }

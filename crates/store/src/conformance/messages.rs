@@ -461,3 +461,69 @@ pub async fn customer_messages_span_conversations_newest_first(store: Arc<dyn St
         .expect("customer_messages");
     assert!(none.is_empty(), "a customer without messages has none");
 }
+
+/// A call's record (written by the coordinator when the call ends, keyed by the call's id)
+/// comes back with its message from every read, and a second write of it stores nothing.
+pub async fn a_call_record_is_kept_with_its_message(store: Arc<dyn Store>) {
+    use chimpassist_protocol::{CallEndReason, CallId, CallMedia, CallRecord, ClientMessageId};
+    let conv = queued_conversation(&*store, T0).await;
+    let hello = customer_message(conv.id, &conv.customer_id, "can you call me?", T0 + 1);
+    store.append_message(hello).await.expect("append");
+    let record = CallRecord {
+        call_id: CallId::new(),
+        media: CallMedia::Video,
+        started_by: Party::Attendant,
+        invited_at: T0 + 2,
+        answered_at: Some(T0 + 3),
+        ended_at: T0 + 151_003,
+        reason: CallEndReason::HungUp,
+    };
+    let call = NewMessage {
+        client_id: ClientMessageId::from(record.call_id.as_uuid()),
+        sender_party: Party::Attendant,
+        sender_id: "att-1".to_owned(),
+        sender_name: "Agent".to_owned(),
+        text: text(&record.summary()),
+        timestamp: record.ended_at,
+        call: Some(record.clone()),
+        ..customer_message(conv.id, &conv.customer_id, "-", T0)
+    };
+    let written = store
+        .append_message(call.clone())
+        .await
+        .expect("append a record");
+    assert_eq!(written.message.call.as_ref(), Some(&record));
+    assert_eq!(written.message.text.as_str(), "Video call, 2:31");
+
+    let calls = |messages: Vec<StoredMessage>| -> Vec<Option<CallRecord>> {
+        messages.into_iter().map(|m| m.call).collect()
+    };
+    assert_eq!(
+        calls(all_messages(&*store, &conv.id).await),
+        vec![None, Some(record.clone())],
+        "resume reads it"
+    );
+    let page = store
+        .messages_before(&conv.id, None, 10)
+        .await
+        .expect("messages_before");
+    assert_eq!(
+        calls(page),
+        vec![Some(record.clone()), None],
+        "history reads it"
+    );
+    let theirs = store
+        .customer_messages(&conv.customer_id, None, 10)
+        .await
+        .expect("customer_messages");
+    assert_eq!(
+        calls(theirs),
+        vec![Some(record.clone()), None],
+        "the customer's list reads it"
+    );
+
+    let again = store.append_message(call).await.expect("append again");
+    assert!(again.duplicate, "the same call is recorded once");
+    assert_eq!(again.message.call, Some(record));
+    assert_eq!(last_seq(&*store, &conv.id).await, 2);
+}

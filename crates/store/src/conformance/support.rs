@@ -168,6 +168,7 @@ pub(super) fn customer_message(
         sender_name: "Visitor".to_owned(),
         text: text(body),
         timestamp,
+        call: None,
     }
 }
 

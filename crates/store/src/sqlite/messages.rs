@@ -3,12 +3,12 @@
 use chimpassist_protocol::{ConversationId, CustomerId, MessageText, Party, Seq};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{enum_col, int, parsed, uuid_bytes, uuid_id};
+use super::codec::{enum_col, int, parsed, parsed_opt, uuid_bytes, uuid_id};
 use crate::{Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage};
 
 macro_rules! message_cols {
     () => {
-        "conversation_id, seq, client_id, sender_party, sender_id, sender_name, text, timestamp"
+        "conversation_id, seq, client_id, sender_party, sender_id, sender_name, text, timestamp, call"
     };
 }
 
@@ -54,6 +54,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         // make history unreadable.
         text: parsed(row, 6, |raw| MessageText::parse(raw, usize::MAX))?,
         timestamp: row.get(7)?,
+        call: parsed_opt(row, 8, |json| serde_json::from_str(&json))?,
     })
 }
 
@@ -92,10 +93,16 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
         .optional()?
         .ok_or(StoreError::NotFound)?;
     let seq = last_seq + 1;
+    let call = m
+        .call
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(StoreError::internal)?;
     conn.prepare_cached(concat!(
         "INSERT INTO messages (",
         message_cols!(),
-        ", customer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ", customer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     ))?
     .execute(params![
         conversation,
@@ -106,6 +113,7 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
         m.sender_name,
         m.text.as_str(),
         m.timestamp,
+        call,
         customer_id
     ])?;
     conn.prepare_cached("UPDATE conversations SET last_seq = ?2 WHERE id = ?1")?
@@ -120,6 +128,7 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
             sender_name: m.sender_name,
             text: m.text,
             timestamp: m.timestamp,
+            call: m.call,
         },
         duplicate: false,
     })

@@ -194,6 +194,10 @@ ALTER TABLE customers ADD COLUMN profile_verified INTEGER NOT NULL DEFAULT 0
 ALTER TABLE queues ADD COLUMN calls TEXT NOT NULL DEFAULT 'attendant_starts'
     CHECK (calls IN ('off', 'attendant_starts', 'either_side'));
 "#,
+    // 6: the record of a call, on the message that reports it (JSON; NULL on every other).
+    r#"
+ALTER TABLE messages ADD COLUMN call TEXT;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

@@ -108,6 +108,7 @@ fn new_message(conversation: ConversationId, customer: &CustomerId, body: &str) 
         sender_name: "Visitor".to_owned(),
         text: MessageText::parse(body, usize::MAX).expect("text"),
         timestamp: 1,
+        call: None,
     }
 }
 
