@@ -68,6 +68,23 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium (1280×800, headless) in a fresh profile.
     pub async fn new() -> Self {
+        Self::with_args(&[]).await
+    }
+
+    /// Chromium with a fake camera and microphone that it grants without asking (the flags
+    /// WPT uses), and WebRTC allowed on loopback with its host addresses shown (the machine has
+    /// no other network): for calls.
+    pub async fn with_fake_media() -> Self {
+        Self::with_args(&[
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            "--allow-loopback-in-peer-connection",
+            "--disable-features=WebRtcHideLocalIpsWithMdns",
+        ])
+        .await
+    }
+
+    async fn with_args(extra: &[&str]) -> Self {
         let driver = Driver::shared().await.expect("starting chromedriver");
         let profile = tempfile::Builder::new()
             .prefix("chimpassist-e2e-profile-")
@@ -85,7 +102,10 @@ impl Browser {
             "--disable-sync".to_owned(),
             "--window-size=1280,800".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
-        ];
+        ]
+        .into_iter()
+        .chain(extra.iter().map(|a| (*a).to_owned()))
+        .collect::<Vec<_>>();
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert(

@@ -23,6 +23,7 @@
 
 mod attendant;
 mod browser;
+pub mod calls;
 mod driver;
 mod guest;
 mod host;
