@@ -43,7 +43,7 @@ impl Actor {
     pub(super) fn call_answer(&mut self, by: &Caller, id: CallId, accept: bool) -> CoordResult<()> {
         match self
             .calls
-            .answer(by, id, accept, now_ms())
+            .answer(by, id, accept, (now_ms(), Instant::now()))
             .map_err(refused)?
         {
             Answered::Accepted(call) => {
@@ -93,7 +93,10 @@ impl Actor {
         id: CallId,
         reason: CallEndReason,
     ) -> CoordResult<()> {
-        let ended = self.calls.hang_up(by, id, reason).map_err(refused)?;
+        let ended = self
+            .calls
+            .hang_up(by, id, reason, Instant::now())
+            .map_err(refused)?;
         self.tell_ended(&ended);
         Ok(())
     }
@@ -278,6 +281,10 @@ fn refused(refusal: Refusal) -> CoordError {
             "this conversation has a call going on already; hang it up first".into(),
         ),
         Refusal::DuplicateId => CoordError::Conflict("that call id is taken".into()),
+        Refusal::TooSoon(wait) => CoordError::TooMany {
+            message: "your last call request was not answered; ask again a little later".into(),
+            retry_after: wait,
+        },
         Refusal::Out(why) => CoordError::Conflict(why.into()),
     }
 }

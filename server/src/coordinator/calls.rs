@@ -85,6 +85,8 @@ pub(crate) enum Refusal {
     InProgress,
     /// The call id is taken by another call.
     DuplicateId,
+    /// The customer's last request went unanswered: they may ask again after this long.
+    TooSoon(Duration),
     /// Not now in this call (answering one's own invitation, signalling before it is
     /// accepted, an offer from the answering side…).
     Out(&'static str),
@@ -96,11 +98,18 @@ pub(crate) enum Answered {
     Declined(Ended),
 }
 
+/// After a customer's call request ends unanswered (declined, missed, withdrawn), how long
+/// before they may ask again in that conversation: a visitor cannot ring the desk over and
+/// over. The attendant may call back at once.
+pub(crate) const REQUEST_PAUSE: Duration = Duration::from_secs(30);
+
 /// The calls going on.
 #[derive(Debug, Default)]
 pub(crate) struct Calls {
     by_conversation: HashMap<ConversationId, Call>,
     by_id: HashMap<CallId, ConversationId>,
+    /// Conversations whose customer may not ask for a call again before then.
+    paused: HashMap<ConversationId, Instant>,
 }
 
 impl Calls {
@@ -130,6 +139,12 @@ impl Calls {
         };
         if !scene.policy.lets(party) {
             return Err(Refusal::NotAllowed(scene.policy));
+        }
+        if let Some(until) = self.paused.get(&scene.conversation)
+            && party == Party::Customer
+            && at.1 < *until
+        {
+            return Err(Refusal::TooSoon(*until - at.1));
         }
         if self.by_conversation.contains_key(&scene.conversation) {
             return Err(Refusal::InProgress);
@@ -182,7 +197,7 @@ impl Calls {
         by: &Caller,
         id: CallId,
         accept: bool,
-        now: TimestampMs,
+        at: (TimestampMs, Instant),
     ) -> Result<Answered, Refusal> {
         let (call, side) = self.of(by, id)?;
         if side == call.view.started_by {
@@ -192,7 +207,7 @@ impl Calls {
             return Err(Refusal::Out("the call was answered already"));
         }
         if !accept {
-            let call = self.remove(id);
+            let call = self.remove(id, at.1);
             return Ok(Answered::Declined(Ended {
                 call,
                 reason: CallEndReason::Declined,
@@ -205,7 +220,7 @@ impl Calls {
             .get_mut(&conversation)
             .expect("found above");
         call.view.state = CallState::Active;
-        call.view.answered_at = Some(now);
+        call.view.answered_at = Some(at.0);
         Ok(Answered::Accepted(call.clone()))
     }
 
@@ -235,10 +250,11 @@ impl Calls {
         by: &Caller,
         id: CallId,
         reason: CallEndReason,
+        now: Instant,
     ) -> Result<Ended, Refusal> {
         let (_, side) = self.of(by, id)?;
         Ok(Ended {
-            call: self.remove(id),
+            call: self.remove(id, now),
             reason,
             by: Some(side),
         })
@@ -264,21 +280,29 @@ impl Calls {
                 Some((call.view.id, reason))
             })
             .collect();
+        self.paused.retain(|_, until| *until > now);
         ending
             .into_iter()
             .map(|(id, reason)| Ended {
-                call: self.remove(id),
+                call: self.remove(id, now),
                 reason,
                 by: None,
             })
             .collect()
     }
 
-    fn remove(&mut self, id: CallId) -> Call {
+    /// Removes a call that ended at `now`; a customer's request that nobody took pauses
+    /// their requests ([`REQUEST_PAUSE`]).
+    fn remove(&mut self, id: CallId, now: Instant) -> Call {
         let conversation = self.by_id.remove(&id).expect("a call has its id");
-        self.by_conversation
+        let call = self
+            .by_conversation
             .remove(&conversation)
-            .expect("a call has its conversation")
+            .expect("a call has its conversation");
+        if call.view.started_by == Party::Customer && call.view.state == CallState::Ringing {
+            self.paused.insert(conversation, now + REQUEST_PAUSE);
+        }
+        call
     }
 }
 
@@ -338,10 +362,11 @@ mod tests {
             Err(Refusal::Out(_))
         ));
         assert!(matches!(
-            calls.answer(&me, id, true, 2_000),
+            calls.answer(&me, id, true, (2_000, now)),
             Err(Refusal::Out(_))
         ));
-        let Ok(Answered::Accepted(Call { view, .. })) = calls.answer(&them, id, true, 2_000) else {
+        let Ok(Answered::Accepted(Call { view, .. })) = calls.answer(&them, id, true, (2_000, now))
+        else {
             panic!("accepted");
         };
         assert_eq!(view.state, CallState::Active);
@@ -351,7 +376,9 @@ mod tests {
             calls.signal(&them, id, &offer),
             Err(Refusal::Out(_))
         ));
-        let ended = calls.hang_up(&them, id, CallEndReason::HungUp).unwrap();
+        let ended = calls
+            .hang_up(&them, id, CallEndReason::HungUp, now)
+            .unwrap();
         assert_eq!(ended.by, Some(Party::Customer));
         assert!(calls.is_empty());
     }
@@ -398,7 +425,7 @@ mod tests {
             );
             assert_eq!(calls.of(who, first).err(), Some(Refusal::Stranger));
             assert_eq!(
-                calls.hang_up(who, first, CallEndReason::HungUp).err(),
+                calls.hang_up(who, first, CallEndReason::HungUp, now).err(),
                 Some(Refusal::Stranger)
             );
         }
@@ -468,6 +495,32 @@ mod tests {
     }
 
     #[test]
+    fn a_customer_whose_request_went_unanswered_waits_before_asking_again() {
+        let now = Instant::now();
+        let ana = Caller::Customer(customer());
+        let mut calls = Calls::default();
+        let ask = |calls: &mut Calls, at: Instant| {
+            let scene = scene(CallPolicy::EitherSide);
+            calls.invite(&ana, scene, CallId::new(), CallMedia::Voice, (0, at))
+        };
+        let first = ask(&mut calls, now).unwrap().id;
+        let bia = Caller::Attendant(attendant());
+        calls.answer(&bia, first, false, (0, now)).ok().unwrap();
+        let later = now + Duration::from_secs(10);
+        assert_eq!(
+            ask(&mut calls, later).err(),
+            Some(Refusal::TooSoon(REQUEST_PAUSE - Duration::from_secs(10)))
+        );
+        // The attendant calls back at once; the customer may ask again after the pause.
+        let back = CallId::new();
+        ring_alice(&mut calls, back, later);
+        calls
+            .hang_up(&bia, back, CallEndReason::HungUp, later)
+            .unwrap();
+        assert!(ask(&mut calls, now + REQUEST_PAUSE).is_ok());
+    }
+
+    #[test]
     fn unanswered_calls_are_missed_declined_ones_say_who_and_gone_conversations_end_theirs() {
         let now = Instant::now();
         let ring = Duration::from_secs(30);
@@ -488,7 +541,7 @@ mod tests {
 
         ring_alice(&mut calls, id, now);
         let Ok(Answered::Declined(ended)) =
-            calls.answer(&Caller::Customer(customer()), id, false, 2_000)
+            calls.answer(&Caller::Customer(customer()), id, false, (2_000, now))
         else {
             panic!("declined");
         };
@@ -499,7 +552,7 @@ mod tests {
 
         ring_alice(&mut calls, id, now);
         calls
-            .answer(&Caller::Customer(customer()), id, true, 2_000)
+            .answer(&Caller::Customer(customer()), id, true, (2_000, now))
             .ok()
             .unwrap();
         // Answered calls never ring out; a transfer ends them.

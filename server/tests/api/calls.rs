@@ -451,6 +451,20 @@ async fn customers_ask_for_calls_only_where_the_queue_lets_them_and_may_be_decli
         );
     }
 
+    // Declined: the customer may not ring again at once; the attendant may call back.
+    chat.customer.send(ask(&call_id())).await;
+    let paused = error_of(&mut chat.customer).await;
+    assert_eq!(paused["code"], "rate_limited");
+    let wait = paused["retry_after_seconds"].as_u64().expect("a wait");
+    assert!((1..=30).contains(&wait), "{paused}");
+    let back = call_id();
+    chat.alice.send(ask(&back)).await;
+    call_in(&mut chat.customer, &back, "ringing").await;
+    chat.alice
+        .send(json!({"type": "call_hangup", "call_id": back}))
+        .await;
+    ended(&mut chat.customer, &back).await;
+
     // With calls off, nobody calls.
     calls_in_default_queue(&chat, "off").await;
     chat.alice.send(ask(&call_id())).await;
