@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ProtocolError;
 use crate::ids::{CallId, ConversationId, TimestampMs};
-use crate::model::Party;
+use crate::party::Party;
 
 /// Longest SDP accepted, bytes (a video offer with screen share is ~6 KB).
 pub const MAX_SDP_BYTES: usize = 14 * 1024;

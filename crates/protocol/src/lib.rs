@@ -41,6 +41,7 @@ pub mod error;
 pub mod forms;
 pub mod ids;
 pub mod model;
+pub mod party;
 pub mod rest;
 pub mod time;
 pub mod workspace;

@@ -88,14 +88,7 @@ pub struct UserClaim {
     pub token: Option<String>,
 }
 
-/// Who wrote a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Party {
-    Customer,
-    Attendant,
-}
+pub use crate::party::Party;
 
 /// Lifecycle of a conversation.
 ///
