@@ -98,6 +98,6 @@ pub fn message_view(m: &StoredMessage) -> MessageView {
         },
         text: m.text.clone(),
         timestamp: m.timestamp,
-        call: m.call.clone(),
+        call: m.call.clone().map(Box::new),
     }
 }

@@ -324,7 +324,8 @@ pub struct MessageView {
     pub timestamp: TimestampMs,
     /// Set on the message that records a call: what happened (its text says it in words).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub call: Option<crate::call::CallRecord>,
+    // Boxed: most messages have none, and every copy of a message would carry its room.
+    pub call: Option<Box<crate::call::CallRecord>>,
 }
 
 /// "Up to seq" receipts of one conversation, as stored.

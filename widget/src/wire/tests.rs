@@ -346,7 +346,7 @@ fn every_client_frame_is_what_serde_reads() {
 fn a_call_record_reads_as_its_text() {
     let mut with_call = message(Party::Attendant, 9);
     with_call.text = MessageText::parse("Video call, 2:30", 100).unwrap();
-    with_call.call = Some(chimpassist_protocol::CallRecord {
+    with_call.call = Some(Box::new(chimpassist_protocol::CallRecord {
         call_id: chimpassist_protocol::CallId::new(),
         media: chimpassist_protocol::CallMedia::Video,
         started_by: Party::Attendant,
@@ -354,7 +354,7 @@ fn a_call_record_reads_as_its_text() {
         answered_at: Some(1_764_000_004_000),
         ended_at: 1_764_000_154_000,
         reason: chimpassist_protocol::CallEndReason::HungUp,
-    });
+    }));
     let frame = ServerToCustomer::Message {
         message: with_call.clone(),
     };
