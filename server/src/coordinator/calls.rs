@@ -113,8 +113,9 @@ pub(crate) struct Calls {
 }
 
 impl Calls {
+    /// Nothing to settle: no call, and no paused request to forget.
     pub(crate) fn is_empty(&self) -> bool {
-        self.by_conversation.is_empty()
+        self.by_conversation.is_empty() && self.paused.is_empty()
     }
 
     /// `by` starts a `media` call in `scene`'s conversation: it rings on the other side.
