@@ -102,3 +102,57 @@ async fn callbacks_are_listed_a_page_at_a_time_open_done_or_all() {
     office.wait_for("[data-testid=load-more]").await;
     office.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_lets_customers_ask_for_calls_in_a_queue() {
+    let server = ChimpServer::start().await;
+    let office = Browser::new().await;
+    first_admin_sign_in(&office, &server).await;
+    office.goto(&server.url("/#/admin/queues")).await;
+    let form = "form.ba-queue[data-queue=default]";
+    office.wait_for(&format!("{form} select[name=calls]")).await;
+    // The default: attendants call customers.
+    assert_eq!(
+        office
+            .eval(&format!(
+                "document.querySelector('{form} select[name=calls]').value"
+            ))
+            .await,
+        json!("attendant_starts")
+    );
+    office
+        .execute(
+            &format!("const s = document.querySelector('{form} select[name=calls]'); s.value = 'either_side'; s.dispatchEvent(new Event('change', {{bubbles: true}}));"),
+            vec![],
+        )
+        .await;
+    office.click(&format!("{form} button[type=submit]")).await;
+    office.wait_for(&format!("{form} .ba-ok")).await;
+    let queues = office
+        .client()
+        .execute_async(
+            "fetch('/api/queues').then(r => r.json()).then(arguments[0]);",
+            vec![],
+        )
+        .await
+        .expect("fetch from the page");
+    let default = queues
+        .as_array()
+        .and_then(|qs| qs.iter().find(|q| q["id"] == "default"))
+        .expect("the default queue");
+    assert_eq!(default["calls"], "either_side");
+    // Read back from the server when the page shows the queues again; the rest is kept.
+    office.goto(&server.url("/#/admin/attendants")).await;
+    office.goto(&server.url("/#/admin/queues")).await;
+    office.wait_for(&format!("{form} select[name=calls]")).await;
+    assert_eq!(
+        office
+            .eval(&format!(
+                "document.querySelector('{form} select[name=calls]').value"
+            ))
+            .await,
+        json!("either_side")
+    );
+    assert_eq!(default["mode"], "auto");
+    office.close().await;
+}
