@@ -5,11 +5,13 @@
 //! - `panel`: the customer panel and its statistics;
 //! - `session`: signing in (locally, through the hook, throttled) and sessions that end or
 //!   change while open;
-//! - `admin`: the admin pages.
+//! - `admin`: the admin pages;
+//! - `calls`: calls in the transcripts.
 //!
 //! Screenshots of the main screens go to docs/screenshots/backoffice-*.png.
 
 mod admin;
+mod calls;
 mod chat;
 mod panel;
 mod session;
