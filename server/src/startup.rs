@@ -89,9 +89,19 @@ enum Stage {
     /// at start is waited for (readiness false meanwhile), not a crash.
     Connecting {
         config: Box<Config>,
-        mqtt: Option<MqttSettings>,
+        checked: Checked,
         target: MongoTarget,
     },
+}
+
+/// The settings `build` parses and checks before anything starts, so a bad one fails the
+/// start at once, and nothing parses them again.
+#[derive(Clone, Debug)]
+struct Checked {
+    /// The broker of a cluster; `None`: a single node, in-process bus.
+    mqtt: Option<MqttSettings>,
+    /// The ICE servers of calls.
+    ice: crate::calls::IceSettings,
 }
 
 /// Everything that needs the store: built once it answers.
@@ -105,11 +115,11 @@ struct Running {
 
 impl Running {
     /// Bootstraps the store's contents, starts the coordinator and the bus deliveries (on
-    /// the broker `mqtt` names, parsed once by `build`, else in-process).
+    /// the broker `checked.mqtt` names, else in-process).
     async fn start(
         backend: Backend,
         config: Config,
-        mqtt: Option<MqttSettings>,
+        Checked { mqtt, ice }: Checked,
         stop: CancellationToken,
         edge: Arc<Edge>,
     ) -> Result<Self, StartError> {
@@ -168,7 +178,7 @@ impl Running {
         );
         let deliveries = delivery.spawn();
         let state = Arc::new(AppState {
-            ice: config.ice().context("the ICE servers of calls")?,
+            ice,
             edge,
             config,
             store: dyn_store,
@@ -215,9 +225,11 @@ impl Running {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         // Checked here, so a bad setting fails the start even while the store is awaited.
-        let mqtt = config.mqtt()?;
-        config.ice()?;
-        if mqtt.is_some() && config.mongo_connection_url.is_none() {
+        let checked = Checked {
+            mqtt: config.mqtt()?,
+            ice: config.ice()?,
+        };
+        if checked.mqtt.is_some() && config.mongo_connection_url.is_none() {
             anyhow::bail!(
                 "MQTT_BROKER_HOST joins this node to a cluster, whose nodes must share one store: \
                  set MONGO_CONNECTION_URL too (or neither, for a single node)"
@@ -235,7 +247,7 @@ impl Application {
                     Running::start(
                         backend,
                         config.clone(),
-                        mqtt,
+                        checked,
                         stop.clone(),
                         Arc::clone(&edge),
                     )
@@ -250,7 +262,7 @@ impl Application {
                 );
                 Stage::Connecting {
                     config: Box::new(config.clone()),
-                    mqtt,
+                    checked,
                     target,
                 }
             }
@@ -292,13 +304,13 @@ impl Application {
             Stage::Ready(running) => (running.router(), tokio::spawn(async { Ok(Some(running)) })),
             Stage::Connecting {
                 config,
-                mqtt,
+                checked,
                 target,
             } => {
                 let slot = Arc::new(OnceLock::new());
                 let task = tokio::spawn(start_on_mongo(
                     *config,
-                    mqtt,
+                    checked,
                     target,
                     stop.clone(),
                     Arc::clone(&edge),
@@ -345,7 +357,7 @@ impl Application {
 /// server.
 async fn start_on_mongo(
     config: Config,
-    mqtt: Option<MqttSettings>,
+    checked: Checked,
     target: MongoTarget,
     stop: CancellationToken,
     edge: Arc<Edge>,
@@ -363,7 +375,7 @@ async fn start_on_mongo(
             Running::start(
                 Backend::Mongo(mongo),
                 config.clone(),
-                mqtt.clone(),
+                checked.clone(),
                 stop.clone(),
                 Arc::clone(&edge),
             )

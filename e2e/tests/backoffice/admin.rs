@@ -112,14 +112,9 @@ async fn an_admin_lets_customers_ask_for_calls_in_a_queue() {
     let form = "form.ba-queue[data-queue=default]";
     office.wait_for(&format!("{form} select[name=calls]")).await;
     // The default: attendants call customers.
-    assert_eq!(
-        office
-            .eval(&format!(
-                "document.querySelector('{form} select[name=calls]').value"
-            ))
-            .await,
-        json!("attendant_starts")
-    );
+    let policy = format!("document.querySelector('{form} select[name=calls]').value");
+    let calls = || office.eval(&policy);
+    assert_eq!(calls().await, json!("attendant_starts"));
     office
         .execute(
             &format!("const s = document.querySelector('{form} select[name=calls]'); s.value = 'either_side'; s.dispatchEvent(new Event('change', {{bubbles: true}}));"),
@@ -145,14 +140,7 @@ async fn an_admin_lets_customers_ask_for_calls_in_a_queue() {
     office.goto(&server.url("/#/admin/attendants")).await;
     office.goto(&server.url("/#/admin/queues")).await;
     office.wait_for(&format!("{form} select[name=calls]")).await;
-    assert_eq!(
-        office
-            .eval(&format!(
-                "document.querySelector('{form} select[name=calls]').value"
-            ))
-            .await,
-        json!("either_side")
-    );
+    assert_eq!(calls().await, json!("either_side"));
     assert_eq!(default["mode"], "auto");
     office.close().await;
 }

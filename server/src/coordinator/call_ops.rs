@@ -26,17 +26,12 @@ impl Actor {
         media: CallMedia,
     ) -> CoordResult<()> {
         let scene = self.scene(conversation)?;
-        let view = self
+        let call = self
             .calls
             .invite(by, scene, id, media, (now_ms(), Instant::now()))
             .map_err(refused)?;
-        tracing::info!(call = %id, %conversation, ?media, by = ?view.started_by, "call invited");
-        let call = self.calls.of(by, id).map_err(refused)?.0.clone();
-        self.tell_both(
-            &call,
-            |view| ServerToCustomer::Call { call: view },
-            |view| ServerToAttendant::Call { call: view },
-        );
+        tracing::info!(call = %id, %conversation, ?media, by = ?call.view.started_by, "call invited");
+        self.tell_state(&call);
         Ok(())
     }
 
@@ -48,11 +43,7 @@ impl Actor {
         {
             Answered::Accepted(call) => {
                 tracing::info!(call = %id, "call accepted");
-                self.tell_both(
-                    &call,
-                    |view| ServerToCustomer::Call { call: view },
-                    |view| ServerToAttendant::Call { call: view },
-                );
+                self.tell_state(&call);
             }
             Answered::Declined(ended) => self.tell_ended(&ended),
         }
@@ -155,17 +146,27 @@ impl Actor {
     fn tell_both(
         &self,
         call: &Call,
-        to_customer: impl FnOnce(chimpassist_protocol::CallView) -> ServerToCustomer,
-        to_attendant: impl FnOnce(chimpassist_protocol::CallView) -> ServerToAttendant,
+        to_customer: ServerToCustomer,
+        to_attendant: ServerToAttendant,
     ) {
         self.publish(BusEvent::Customer {
             customer: call.customer.clone(),
-            frame: to_customer(call.view.clone()),
+            frame: to_customer,
         });
         self.publish(BusEvent::Attendant {
             attendant: call.attendant.clone(),
-            frame: to_attendant(call.view.clone()),
+            frame: to_attendant,
         });
+    }
+
+    /// Both sides see the call as it now stands (ringing, active).
+    fn tell_state(&self, call: &Call) {
+        let (customer, attendant) = (call.view.clone(), call.view.clone());
+        self.tell_both(
+            call,
+            ServerToCustomer::Call { call: customer },
+            ServerToAttendant::Call { call: attendant },
+        );
     }
 
     fn tell_ended(&self, ended: &Ended) {
@@ -176,13 +177,13 @@ impl Actor {
             (view.id, view.conversation, ended.reason, ended.by);
         self.tell_both(
             &ended.call,
-            |_| ServerToCustomer::CallEnded {
+            ServerToCustomer::CallEnded {
                 call_id,
                 conversation,
                 reason,
                 by,
             },
-            |_| ServerToAttendant::CallEnded {
+            ServerToAttendant::CallEnded {
                 call_id,
                 conversation,
                 reason,

@@ -119,6 +119,7 @@ impl Calls {
     }
 
     /// `by` starts a `media` call in `scene`'s conversation: it rings on the other side.
+    /// Returns the call as it now stands.
     pub(crate) fn invite(
         &mut self,
         by: &Caller,
@@ -126,7 +127,7 @@ impl Calls {
         id: CallId,
         media: CallMedia,
         at: (TimestampMs, Instant),
-    ) -> Result<CallView, Refusal> {
+    ) -> Result<Call, Refusal> {
         let Some((attendant, attendant_name)) = scene.attendant else {
             return Err(match by {
                 Caller::Customer(c) if *c == scene.customer => Refusal::NotOpen,
@@ -168,17 +169,16 @@ impl Calls {
             invited_at: at.0,
             answered_at: None,
         };
+        let call = Call {
+            view,
+            customer: scene.customer,
+            attendant,
+            rang_at: at.1,
+        };
         self.by_id.insert(id, scene.conversation);
-        self.by_conversation.insert(
-            scene.conversation,
-            Call {
-                view: view.clone(),
-                customer: scene.customer,
-                attendant,
-                rang_at: at.1,
-            },
-        );
-        Ok(view)
+        self.by_conversation
+            .insert(scene.conversation, call.clone());
+        Ok(call)
     }
 
     /// The call `id` if `by` is in it, with their side.
@@ -341,7 +341,7 @@ mod tests {
         let me = Caller::Attendant(attendant());
         let them = Caller::Customer(customer());
         let id = CallId::new();
-        let view = calls
+        let Call { view, .. } = calls
             .invite(
                 &me,
                 scene(CallPolicy::default()),
@@ -400,14 +400,16 @@ mod tests {
             )
             .unwrap();
         assert_eq!(
-            calls.invite(
-                &me,
-                scene(CallPolicy::default()),
-                CallId::new(),
-                CallMedia::Voice,
-                at(now)
-            ),
-            Err(Refusal::InProgress)
+            calls
+                .invite(
+                    &me,
+                    scene(CallPolicy::default()),
+                    CallId::new(),
+                    CallMedia::Voice,
+                    at(now)
+                )
+                .err(),
+            Some(Refusal::InProgress)
         );
         let stranger = Caller::Attendant(AttendantId::parse("a-2").unwrap());
         let other_customer = Caller::Customer(CustomerId::parse("c-2").unwrap());
@@ -461,7 +463,7 @@ mod tests {
                 .err(),
             Some(Refusal::NotAllowed(CallPolicy::Off))
         );
-        let view = calls
+        let Call { view, .. } = calls
             .invite(
                 &customer,
                 scene(CallPolicy::EitherSide),
@@ -504,7 +506,7 @@ mod tests {
             let scene = scene(CallPolicy::EitherSide);
             calls.invite(&ana, scene, CallId::new(), CallMedia::Voice, (0, at))
         };
-        let first = ask(&mut calls, now).unwrap().id;
+        let first = ask(&mut calls, now).unwrap().view.id;
         let bia = Caller::Attendant(attendant());
         calls.answer(&bia, first, false, (0, now)).ok().unwrap();
         let later = now + Duration::from_secs(10);

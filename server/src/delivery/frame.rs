@@ -10,8 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use chimpassist_protocol::{
-    ClientMessageId, ConversationId, ErrorBody, MessageView, QueueId, Seq, ServerToAttendant,
-    ServerToCustomer, encode,
+    CallId, ClientMessageId, ConversationId, ErrorBody, IceServer, MessageView, QueueId, Seq,
+    ServerToAttendant, ServerToCustomer, encode,
 };
 use tokio::sync::OnceCell;
 
@@ -165,6 +165,8 @@ pub trait ServerFrame: serde::Serialize + Into<Outbound> + Send + 'static {
     fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Self;
     /// The answer to a `send` whose message is stored.
     fn ack_frame(stored: &chimpassist_store::StoredMessage) -> Self;
+    /// The ICE servers for this connection's side of a call.
+    fn call_ice_frame(call_id: CallId, ice_servers: Vec<IceServer>) -> Self;
 }
 
 /// Both enums name these variants alike, so one body serves both.
@@ -197,6 +199,13 @@ macro_rules! server_frame {
                     client_id: stored.client_id,
                     seq: stored.seq,
                     timestamp: stored.timestamp,
+                }
+            }
+
+            fn call_ice_frame(call_id: CallId, ice_servers: Vec<IceServer>) -> Self {
+                Self::CallIce {
+                    call_id,
+                    ice_servers,
                 }
             }
         }

@@ -148,24 +148,6 @@ fn refused(open: bool) -> AppError {
 }
 
 impl AttendantPeer {
-    /// A call frame: decided by the coordinator; this connection gets its ICE servers when
-    /// it invited or accepted.
-    async fn call(&self, frame: CallFrame) -> AppResult<()> {
-        let by = Caller::Attendant(self.me.id.clone());
-        if let Some((call_id, ice_servers)) =
-            calls::handle(&self.state, by, &self.calls, frame).await?
-        {
-            reply(
-                &self.tx,
-                ServerToAttendant::CallIce {
-                    call_id,
-                    ice_servers,
-                },
-            )
-            .await;
-        }
-        Ok(())
-    }
     /// Whether a route names this attendant as the holder.
     fn mine(&self, route: &Route) -> bool {
         route.attendant.as_ref() == Some(&self.me.id)
@@ -316,7 +298,15 @@ impl Peer for AttendantPeer {
             | AttendantToServer::CallHangup { .. }
             | AttendantToServer::CallSignal { .. }) => {
                 if let Ok(call) = CallFrame::try_from(frame) {
-                    self.call(call).await?;
+                    let by = Caller::Attendant(self.me.id.clone());
+                    calls::handle::<ServerToAttendant>(
+                        &self.state,
+                        by,
+                        &self.calls,
+                        &self.tx,
+                        call,
+                    )
+                    .await?;
                 }
             }
             AttendantToServer::Ping { nonce } => {

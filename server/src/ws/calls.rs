@@ -14,7 +14,10 @@ use chimpassist_protocol::{
     CallEndReason, CallId, CallMedia, CallSignal, ConversationId, Hangup, IceServer, Party,
 };
 
+use super::peer::reply;
 use crate::coordinator::Caller;
+use crate::delivery::ServerFrame;
+use crate::delivery::outbox::OutboxTx;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -94,17 +97,18 @@ impl CallsHere {
     }
 }
 
-/// Handles a call frame of `by`; an invitation or acceptance returns the ICE servers for this
-/// connection's side of the call.
-pub(super) async fn handle(
+/// Handles a call frame of `by`, who speaks through `tx`: an invitation or acceptance gets
+/// this connection its ICE servers (`call_ice`).
+pub(super) async fn handle<F: ServerFrame>(
     state: &AppState,
     by: Caller,
     here: &CallsHere,
+    tx: &OutboxTx,
     frame: CallFrame,
-) -> AppResult<Option<(CallId, Vec<IceServer>)>> {
+) -> AppResult<()> {
     let coordinator = &state.coordinator;
     let party = by.party();
-    match frame {
+    let joined = match frame {
         CallFrame::Invite {
             conversation,
             call_id,
@@ -113,28 +117,27 @@ pub(super) async fn handle(
             coordinator
                 .call_invite(by, conversation, call_id, media)
                 .await?;
-            here.with(|calls| calls.insert(call_id));
-            Ok(Some((call_id, ice_servers(state, call_id, party))))
+            call_id
         }
         CallFrame::Accept { call_id } => {
             coordinator.call_answer(by, call_id, true).await?;
-            here.with(|calls| calls.insert(call_id));
-            Ok(Some((call_id, ice_servers(state, call_id, party))))
+            call_id
         }
         CallFrame::Decline { call_id } => {
-            coordinator.call_answer(by, call_id, false).await?;
-            Ok(None)
+            return Ok(coordinator.call_answer(by, call_id, false).await?);
         }
         CallFrame::Hangup { call_id, reason } => {
             here.with(|calls| calls.remove(&call_id));
-            coordinator.call_hangup(by, call_id, reason.into()).await?;
-            Ok(None)
+            return Ok(coordinator.call_hangup(by, call_id, reason.into()).await?);
         }
         CallFrame::Signal { call_id, signal } => {
-            coordinator.call_signal(by, call_id, signal).await?;
-            Ok(None)
+            return Ok(coordinator.call_signal(by, call_id, signal).await?);
         }
-    }
+    };
+    here.with(|calls| calls.insert(joined));
+    let ice = ice_servers(state, joined, party);
+    reply(tx, F::call_ice_frame(joined, ice)).await;
+    Ok(())
 }
 
 /// This side's ICE servers: TURN credentials named after the call and the side (what the

@@ -170,24 +170,6 @@ async fn own_points(
 }
 
 impl CustomerPeer {
-    /// A call frame: decided by the coordinator; this connection gets its ICE servers when
-    /// it invited or accepted.
-    async fn call(&self, frame: CallFrame) -> AppResult<()> {
-        let by = Caller::Customer(self.customer.id.clone());
-        if let Some((call_id, ice_servers)) =
-            calls::handle(&self.state, by, &self.calls, frame).await?
-        {
-            reply(
-                &self.tx,
-                ServerToCustomer::CallIce {
-                    call_id,
-                    ice_servers,
-                },
-            )
-            .await;
-        }
-        Ok(())
-    }
     /// The conversation if it is this customer's; `not_found` otherwise (no probing).
     async fn owned(&self, id: &ConversationId) -> AppResult<Conversation> {
         self.state
@@ -408,7 +390,9 @@ impl Peer for CustomerPeer {
             | CustomerToServer::CallHangup { .. }
             | CustomerToServer::CallSignal { .. }) => {
                 if let Ok(call) = CallFrame::try_from(frame) {
-                    self.call(call).await?;
+                    let by = Caller::Customer(self.customer.id.clone());
+                    calls::handle::<ServerToCustomer>(&self.state, by, &self.calls, &self.tx, call)
+                        .await?;
                 }
             }
             CustomerToServer::Ping { nonce } => {

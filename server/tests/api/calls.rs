@@ -113,6 +113,7 @@ async fn a_relay_without_its_secret_fails_the_start_with_what_to_set() {
 struct Chat {
     app: TestApp,
     admin: Auth,
+    alice_id: String,
     alice: Ws,
     customer: Ws,
     conversation: String,
@@ -127,7 +128,7 @@ async fn a_chat(tweak: impl FnOnce(&mut chimpassist_server::config::Config)) -> 
     })
     .await;
     let admin = app.admin().await;
-    let (_, login) = app.create_attendant(&admin, "Alice", 3).await;
+    let (alice_id, login) = app.create_attendant(&admin, "Alice", 3).await;
     let mut alice = app.attendant(&login).await;
     let mut customer = app
         .customer(Some(json!({"id": "ana-1", "name": "Ana"})))
@@ -138,6 +139,7 @@ async fn a_chat(tweak: impl FnOnce(&mut chimpassist_server::config::Config)) -> 
     Chat {
         app,
         admin,
+        alice_id,
         alice,
         customer,
         conversation,
@@ -407,17 +409,14 @@ async fn one_call_at_a_time_and_nobody_else_can_ring_join_or_end_it() {
 
 /// Sets the default queue's call policy through the admin API.
 async fn calls_in_default_queue(chat: &Chat, policy: &str) {
-    let response = chat
+    let queue = chat
         .app
-        .send(
-            reqwest::Method::PUT,
-            "/api/queues/default",
+        .put_queue_with(
             &chat.admin,
-            json!({"id": "default", "name": "Default", "mode": "auto", "calls": policy}),
+            "default",
+            json!({"mode": "auto", "calls": policy}),
         )
         .await;
-    assert_eq!(response.status(), 200);
-    let queue: Value = response.json().await.expect("json");
     assert_eq!(queue["calls"], policy);
 }
 
@@ -509,24 +508,11 @@ async fn closing_the_customer_s_tab_ends_the_attendant_s_call() {
 async fn a_revoked_attendant_socket_ends_the_call_for_the_customer() {
     let mut chat = a_chat(|_| {}).await;
     let call = connected(&mut chat).await;
-    let attendants: Value = chat
-        .app
-        .get("/api/attendants", &chat.admin)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let alice_id = attendants
-        .as_array()
-        .and_then(|all| all.iter().find(|a| a["name"] == "Alice"))
-        .and_then(|a| a["id"].as_str())
-        .expect("Alice")
-        .to_owned();
     let response = chat
         .app
         .send(
             reqwest::Method::PATCH,
-            &format!("/api/attendants/{alice_id}"),
+            &format!("/api/attendants/{}", chat.alice_id),
             &chat.admin,
             // New rights: every socket of Alice's is cut (4403) and the back-office
             // reconnects with them; she keeps her conversations.

@@ -208,17 +208,28 @@ impl TestApp {
 
     /// Creates or replaces queue `id` (named after it) in `mode` (`auto` or `manual`).
     pub(crate) async fn put_queue(&self, admin: &Auth, id: &str, mode: &str) {
+        self.put_queue_with(admin, id, json!({"mode": mode})).await;
+    }
+
+    /// Creates or replaces queue `id` (named after it) with the fields of `more`; returns
+    /// the queue as the server stored it.
+    pub(crate) async fn put_queue_with(&self, admin: &Auth, id: &str, more: Value) -> Value {
         let mut name = id.to_owned();
         name[..1].make_ascii_uppercase();
+        let mut body = json!({"id": id, "name": name});
+        if let (Some(body), Some(more)) = (body.as_object_mut(), more.as_object()) {
+            body.extend(more.clone());
+        }
         let response = self
             .send(
                 reqwest::Method::PUT,
                 &format!("/api/queues/{id}"),
                 admin,
-                json!({"id": id, "name": name, "mode": mode}),
+                body,
             )
             .await;
         assert_eq!(response.status(), 200, "PUT /api/queues/{id}");
+        response.json().await.expect("the queue")
     }
 }
 
