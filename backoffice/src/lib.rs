@@ -28,6 +28,8 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod board;
 #[cfg(target_arch = "wasm32")]
+mod calls;
+#[cfg(target_arch = "wasm32")]
 mod ctx;
 #[cfg(target_arch = "wasm32")]
 mod env;

@@ -127,6 +127,7 @@ fn connect() {
         schedule_reconnect();
         return;
     };
+    crate::calls::socket(&ws);
     report(Event::Connecting);
     let generation = SOCKET.with_borrow_mut(|s| {
         s.generation += 1;

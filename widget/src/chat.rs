@@ -151,7 +151,7 @@ impl Chat {
                 }
                 Effect::Alert => {
                     if self.config.sound {
-                        env::chime();
+                        net::chime();
                     }
                 }
                 Effect::CheckAvailability => self.refresh_availability(),
@@ -200,13 +200,13 @@ impl Chat {
     // --- what the socket says ----------------------------------------------------------
 
     /// Connects (after forgetting the stored visitor when `reset`) and handles the socket's
-    /// events for as long as the page lives.
-    pub(crate) fn connect(self, reset: bool) {
+    /// events for as long as the page lives; the call chunk draws in `root`.
+    pub(crate) fn connect(self, reset: bool, root: web_sys::HtmlElement) {
         if reset {
             identity::forget_token(self.config);
             self.forget();
         }
-        net::start(self.config.socket_url(), move |event| match event {
+        net::start(self.config.socket_url(), root, move |event| match event {
             SocketEvent::Connecting => self.step(State::connecting),
             SocketEvent::Open => {
                 let resume = self.step(|s| s.resume());

@@ -92,27 +92,3 @@ impl Bridge {
         self.call("close", &[]);
     }
 }
-
-/// Plays a short two-tone chime (WebAudio; no audio file to download).
-pub(crate) fn chime() {
-    let Ok(ctx) = web_sys::AudioContext::new() else {
-        return;
-    };
-    let Ok(osc) = ctx.create_oscillator() else {
-        return;
-    };
-    let Ok(gain) = ctx.create_gain() else {
-        return;
-    };
-    let t = ctx.current_time();
-    osc.frequency().set_value_at_time(880.0, t).ok();
-    osc.frequency().set_value_at_time(660.0, t + 0.12).ok();
-    gain.gain().set_value_at_time(0.08, t).ok();
-    gain.gain().linear_ramp_to_value_at_time(0.0, t + 0.3).ok();
-    if osc.connect_with_audio_node(&gain).is_ok()
-        && gain.connect_with_audio_node(&ctx.destination()).is_ok()
-    {
-        let _ = osc.start();
-        let _ = osc.stop_with_when(t + 0.3);
-    }
-}

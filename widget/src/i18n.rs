@@ -3,6 +3,8 @@
 
 #[derive(Debug)]
 pub struct Texts {
+    /// The BCP 47 tag, on the panel's `lang` (screen readers, and the call chunk's texts).
+    pub lang: &'static str,
     pub open_chat: &'static str,
     pub close: &'static str,
     pub greeting: &'static str,
@@ -49,6 +51,7 @@ pub struct Texts {
 }
 
 pub static EN: Texts = Texts {
+    lang: "en",
     open_chat: "Chat with us",
     close: "Close chat",
     greeting: "Hi! How can we help you today?",
@@ -95,6 +98,7 @@ pub static EN: Texts = Texts {
 };
 
 pub static PT_BR: Texts = Texts {
+    lang: "pt-BR",
     open_chat: "Fale conosco",
     close: "Fechar chat",
     greeting: "Olá! Como podemos ajudar?",

@@ -81,7 +81,7 @@ mod wasm {
             style.set_text_content(Some(STYLE));
             let _ = root.append_child(&style);
         }
-        let handle = leptos::mount::mount_to(root, move || ui::panel(chat));
+        let handle = leptos::mount::mount_to(root.clone(), move || ui::panel(chat));
         // The panel lives as long as the page.
         std::mem::forget(handle);
 
@@ -96,7 +96,7 @@ mod wasm {
         if let Some(user) = user {
             identity::set_user(user);
         }
-        chat.connect(reset);
+        chat.connect(reset, root);
         Widget { chat }
     }
 

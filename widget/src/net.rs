@@ -18,6 +18,18 @@ use web_sys::{MessageEvent, WebSocket};
 use crate::env;
 use crate::wire::{self, js};
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/js/page.js")]
+extern "C" {
+    /// Hands a new socket to the call chunk's port (`widget/js/page.js`), which fetches
+    /// the chunk when a frame first concerns a call. Call frames stop there: the chat never
+    /// reads them.
+    #[wasm_bindgen(js_name = callPort)]
+    fn call_port(ws: &WebSocket, root: &web_sys::HtmlElement);
+
+    /// Plays a short two-tone chime (WebAudio; no audio file to download).
+    pub(crate) fn chime();
+}
+
 /// What the socket tells its handler.
 // Made and handed over once per event; boxing the frame would only add an allocation.
 #[allow(clippy::large_enum_variant)]
@@ -35,6 +47,8 @@ type Handler = Rc<dyn Fn(SocketEvent)>;
 #[derive(Default)]
 struct Net {
     url: String,
+    /// Where the call chunk draws (the chat's mount point).
+    root: Option<web_sys::HtmlElement>,
     handler: Option<Handler>,
     ws: Option<WebSocket>,
     generation: u32,
@@ -47,10 +61,16 @@ thread_local! {
     static NET: RefCell<Net> = RefCell::new(Net::default());
 }
 
-/// Connects to `url` and reports every socket event to `handler`.
-pub(crate) fn start(url: String, handler: impl Fn(SocketEvent) + 'static) {
+/// Connects to `url` and reports every socket event to `handler`; call frames go to the
+/// call chunk, which draws in `root`.
+pub(crate) fn start(
+    url: String,
+    root: web_sys::HtmlElement,
+    handler: impl Fn(SocketEvent) + 'static,
+) {
     NET.with_borrow_mut(|n| {
         n.url = url;
+        n.root = Some(root);
         n.handler = Some(Rc::new(handler));
     });
     connect();
@@ -102,9 +122,15 @@ fn report(event: SocketEvent) {
 }
 
 fn connect() {
-    let (url, generation) = NET.with_borrow(|n| (n.url.clone(), n.generation));
+    let (url, generation, root) =
+        NET.with_borrow(|n| (n.url.clone(), n.generation, n.root.clone()));
     let ws = match WebSocket::new(&url) {
-        Ok(ws) => ws,
+        Ok(ws) => {
+            if let Some(root) = &root {
+                call_port(&ws, root);
+            }
+            ws
+        }
         Err(_) => {
             env::warn("could not open the chat connection");
             schedule_reconnect(generation);

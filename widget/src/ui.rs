@@ -40,6 +40,7 @@ pub(crate) fn panel(chat: Chat) -> impl IntoView {
     view! {
         <div
             class="ca-panel"
+            lang=chat.t.lang
             class:open=move || chat.open.get()
             class:left=c.position == "bottom-left"
             style=style

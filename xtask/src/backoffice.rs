@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 
 use crate::cmd::{self, Result};
-use crate::files::{brotli, content_hash, fresh_dir, read, size, write};
+use crate::files::{brotli, content_hash, fresh_dir, inline_snippets, read, size, write};
 use crate::setup::{WASM_TARGET, wasm_opt};
 
 /// The stylesheets, in cascade order (Trunk's `index.html` links the same files).
@@ -69,7 +69,8 @@ pub(crate) fn build() -> Result {
         ],
     ))?;
     let wasm = std::fs::read(&opt).map_err(crate::files::io("reading", &opt))?;
-    let glue = read(&format!("{WORK}/chimpassist_backoffice.js"))?;
+    // The call engine (`widget/js/call.js`) is a wasm-bindgen snippet: one file, not two.
+    let glue = inline_snippets(&work, &read(&format!("{WORK}/chimpassist_backoffice.js"))?)?;
     let mut css = String::new();
     for path in STYLES {
         css.push_str(&read(path)?);

@@ -61,3 +61,88 @@ mod tests {
         assert_eq!(content_hash(b"").len(), 10);
     }
 }
+
+/// wasm-bindgen leaves each `#[wasm_bindgen(module = "/…")]` file as a module of its own
+/// under `<work>/snippets/`, imported by the glue (`import * as importN from "./snippets/…"`
+/// or `import { a, b } from './snippets/…';`). A front end ships its glue as one file, so each
+/// such line becomes the file itself, wrapped in a function whose exported functions are
+/// bound to the imported names.
+pub(crate) fn inline_snippets(work: &Path, glue: &str) -> Result<String> {
+    let mut out = String::with_capacity(glue.len());
+    for line in glue.lines() {
+        match snippet_import(line) {
+            Some((binding, path)) => {
+                let file = work.join("snippets").join(normalize(path));
+                let code = read(&file.display().to_string())?;
+                let exports: Vec<&str> = code
+                    .split("export function ")
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once('(').map(|(f, _)| f.trim()))
+                    .collect();
+                out.push_str(&format!(
+                    "const {binding} = (() => {{\n{}\nreturn {{ {} }};\n}})();",
+                    code.replace("export function ", "function "),
+                    exports.join(", ")
+                ));
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    if out.lines().any(|l| l.starts_with("import ")) {
+        return Err("the glue imports a module in a form not inlined".into());
+    }
+    Ok(out)
+}
+
+/// `(binding, path under snippets/)` of a glue line importing a snippet: the binding is
+/// `importN` or `{ a, b }`, ready to be declared with `const`.
+fn snippet_import(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix("import ")?;
+    let (binding, from) = rest.split_once(" from ")?;
+    let binding = binding.strip_prefix("* as ").unwrap_or(binding);
+    let path = from.trim_end_matches(';');
+    let path = path
+        .strip_prefix("\"./snippets/")
+        .and_then(|p| p.strip_suffix('"'))
+        .or_else(|| path.strip_prefix("'./snippets/")?.strip_suffix('\''))?;
+    Some((binding, path))
+}
+
+/// `a/b/../c` → `a/c` (a snippet named from outside its crate, `/../widget/js/call.js`, is
+/// written where the path leads, not under its crate's folder).
+fn normalize(path: &str) -> PathBuf {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            p => parts.push(p),
+        }
+    }
+    parts.iter().collect()
+}
+
+#[cfg(test)]
+mod snippet_tests {
+    use super::*;
+
+    #[test]
+    fn both_import_forms_are_recognised() {
+        assert_eq!(
+            snippet_import("import * as import1 from \"./snippets/w-1/js/page.js\""),
+            Some(("import1", "w-1/js/page.js"))
+        );
+        assert_eq!(
+            snippet_import("import { calls } from './snippets/b-2/../widget/js/call.js';"),
+            Some(("{ calls }", "b-2/../widget/js/call.js"))
+        );
+        assert_eq!(snippet_import("import x from './other.js';"), None);
+        assert_eq!(
+            normalize("b-2/../widget/js/call.js"),
+            PathBuf::from("widget/js/call.js")
+        );
+    }
+}

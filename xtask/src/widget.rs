@@ -12,13 +12,20 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::cmd::{self, Result};
-use crate::files::{brotli, content_hash, io, read, size, write};
+use crate::files::{brotli, content_hash, inline_snippets, io, read, size, write};
 use crate::setup::{WASM_TARGET, terser, wasm_opt};
 use crate::wasm_min;
 
 const LOADER_BUDGET: u64 = 2 * 1024;
 
 const TOTAL_BUDGET: u64 = 100 * 1024;
+
+/// The call chunk (`widget/js/call.js`), fetched only when a call first concerns the visitor;
+/// not part of [`TOTAL_BUDGET`], budgeted on its own.
+const CALL_BUDGET: u64 = 25 * 1024;
+
+/// Where the chat's glue names the call chunk (`widget/js/page.js`).
+const CALL_PLACEHOLDER: &str = "__CALL_JS__";
 
 /// Drops comment-only lines, indentation and blank lines. Enough for our hand-written
 /// loader (no `//` inside strings at line starts); no JS toolchain needed.
@@ -73,11 +80,16 @@ pub(crate) fn build() -> Result {
             &raw_wasm,
         ],
     ))?;
+    let out = PathBuf::from("dist/widget");
+    let _ = fs::remove_dir_all(&out);
+    fs::create_dir_all(&out).map_err(io("creating", &out))?;
+    let call_name = call_chunk(&work, &out)?;
     let bg = work.join("chimpassist_widget_bg.wasm");
     let glue_path = work.join("chimpassist_widget.js");
     let (small, glue) = wasm_min::shrink(
         &fs::read(&bg).map_err(io("reading", &bg))?,
-        &read(&glue_path.display().to_string())?,
+        &inline_snippets(&work, &read(&glue_path.display().to_string())?)?
+            .replace(CALL_PLACEHOLDER, &call_name),
     )?;
     let small_path = work.join("small.wasm");
     write(&small_path, &small)?;
@@ -113,9 +125,6 @@ pub(crate) fn build() -> Result {
     let hash = content_hash(&[wasm.as_slice(), glue.as_bytes()].concat());
     let js_name = format!("chat-{hash}.js");
     let wasm_name = format!("chat-{hash}.wasm");
-    let out = PathBuf::from("dist/widget");
-    let _ = fs::remove_dir_all(&out);
-    fs::create_dir_all(&out).map_err(io("creating", &out))?;
     write(&out.join(&wasm_name), &wasm)?;
     write(&out.join(&js_name), glue.as_bytes())?;
     let core = read("widget/js/core.js")?;
@@ -138,11 +147,38 @@ pub(crate) fn build() -> Result {
     for (label, path) in &rows {
         sizes.push((*label, size(path)?, brotli(path)?));
     }
-    npm_package(&core, &glue, &wasm)?;
-    report(&sizes)
+    let call_path = out.join(&call_name);
+    let call = (size(&call_path)?, brotli(&call_path)?);
+    npm_package(
+        &core,
+        &glue.replace(&call_name, "call.js"),
+        &wasm,
+        &call_path,
+    )?;
+    report(&sizes, call)
 }
 
-fn report(sizes: &[(&str, u64, u64)]) -> Result {
+/// Minifies the call chunk into `out` under a content-hashed name, which it returns.
+fn call_chunk(work: &std::path::Path, out: &std::path::Path) -> Result<String> {
+    let min = work.join("call.js");
+    cmd::run(&mut cmd::new(
+        &terser(),
+        [
+            "widget/js/call.js",
+            "--module",
+            "--compress",
+            "--mangle",
+            "--output",
+            &min.display().to_string(),
+        ],
+    ))?;
+    let js = fs::read(&min).map_err(io("reading", &min))?;
+    let name = format!("call-{}.js", content_hash(&js));
+    write(&out.join(&name), &js)?;
+    Ok(name)
+}
+
+fn report(sizes: &[(&str, u64, u64)], call: (u64, u64)) -> Result {
     println!("\nwidget sizes (bytes)");
     println!("{:<20} {:>9} {:>9}", "asset", "raw", "brotli");
     for (label, raw, br) in sizes {
@@ -152,6 +188,7 @@ fn report(sizes: &[(&str, u64, u64)]) -> Result {
     let total: u64 = sizes.iter().map(|s| s.2).sum();
     let total_raw: u64 = sizes.iter().map(|s| s.1).sum();
     println!("{:<20} {total_raw:>9} {total:>9}", "total");
+    println!("{:<20} {:>9} {:>9}", "call chunk (lazy)", call.0, call.1);
     println!(
         "budget: loader {loader} / {LOADER_BUDGET} B brotli, whole widget {total} / {TOTAL_BUDGET} B brotli"
     );
@@ -166,6 +203,13 @@ fn report(sizes: &[(&str, u64, u64)]) -> Result {
             "widget is {total} B brotli (budget {TOTAL_BUDGET})"
         ));
     }
+    println!("budget: call chunk {} / {CALL_BUDGET} B brotli", call.1);
+    if call.1 > CALL_BUDGET {
+        over.push(format!(
+            "call chunk is {} B brotli (budget {CALL_BUDGET})",
+            call.1
+        ));
+    }
     if over.is_empty() {
         println!("budget: ok");
         Ok(())
@@ -176,7 +220,7 @@ fn report(sizes: &[(&str, u64, u64)]) -> Result {
 
 /// `dist/npm/chimpassist-widget`: ESM `mount(config)` (the same loader core) with the chat
 /// module imported lazily, so bundlers split it out and fetch it only when opened.
-fn npm_package(core: &str, glue: &str, wasm: &[u8]) -> Result {
+fn npm_package(core: &str, glue: &str, wasm: &[u8], call: &std::path::Path) -> Result {
     let dir = PathBuf::from("dist/npm/chimpassist-widget");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("chat")).map_err(io("creating", &dir))?;
@@ -191,6 +235,7 @@ fn npm_package(core: &str, glue: &str, wasm: &[u8]) -> Result {
     )?;
     write(&dir.join("chat/chimpassist_widget.js"), glue.as_bytes())?;
     write(&dir.join("chat/chimpassist_widget_bg.wasm"), wasm)?;
+    fs::copy(call, dir.join("chat/call.js")).map_err(io("copying", call))?;
     println!("npm package: {}", dir.display());
     Ok(())
 }

@@ -3,8 +3,8 @@
 
 use chimpassist_protocol::rest::{AttendantDirectoryEntry, QueueView};
 use chimpassist_protocol::{
-    AttendantToServer, ClientMessageId, ConversationStatus, CustomerPresence, MessageView, Note,
-    NoteId, Party, Seq, TransferTarget,
+    AttendantToServer, CallMedia, CallPolicy, ClientMessageId, ConversationStatus,
+    CustomerPresence, MessageView, Note, NoteId, Party, Seq, TransferTarget,
 };
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -87,6 +87,7 @@ fn Conversation(entry: Entry) -> impl IntoView {
             </div>
             <div class="ba-actions">
                 <Show when=mine>
+                    <CallButtons entry=entry />
                     <Transfer entry=entry />
                     <button type="button" class="ba-resolve" data-testid="resolve"
                         on:click=move |_| { socket::send(&AttendantToServer::Resolve { conversation: entry.id }); }>
@@ -337,6 +338,39 @@ fn Bubble(
                 {tick.map(|_| view! { <span class=tick_class data-testid="tick" title=label aria-label=label>{mark}</span> })}
             </span>
         </div>
+    }
+}
+
+/// "Voice call" and "Video call" for a conversation I hold, unless its queue has calls off
+/// (the call itself is `crate::calls`' card).
+#[component]
+fn CallButtons(entry: Entry) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().desk;
+    let queue = entry.view.with_untracked(|v| v.queue.clone());
+    let allowed = LocalResource::new(move || {
+        let queue = queue.clone();
+        async move {
+            api::get::<Vec<QueueView>>("/api/queues")
+                .await
+                .ok()
+                .and_then(|qs| qs.into_iter().find(|q| q.id == queue))
+                .is_some_and(|q| q.calls != CallPolicy::Off)
+        }
+    });
+    let button = move |media: CallMedia, label: &'static str, testid: &'static str| {
+        view! {
+            <button type="button" class="ba-call" data-testid=testid
+                on:click=move |_| crate::calls::invite(entry.id, media)>
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <Show when=move || allowed.get().unwrap_or(false)>
+            {button(CallMedia::Voice, t.voice_call, "call-voice")}
+            {button(CallMedia::Video, t.video_call, "call-video")}
+        </Show>
     }
 }
 

@@ -126,6 +126,10 @@ pub enum ServerToCustomer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation: Option<ConversationView>,
         max_text_bytes: u32,
+        /// The visitor may ask for a call in `conversation` (open, held by an attendant, and
+        /// its queue lets customers call). Read by the widget's call code, not the chat.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        may_call: bool,
     },
     /// The conversation changed state (queued, assigned, resolved, …).
     Conversation {
@@ -143,6 +147,9 @@ pub enum ServerToCustomer {
     Assigned {
         conversation: ConversationId,
         attendant: AttendantPublic,
+        /// The conversation's queue lets customers ask for calls (see `welcome`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        may_call: bool,
     },
     Message {
         message: MessageView,

@@ -1,46 +1,277 @@
-//! Calls in both transcripts, as the back-office and the widget show them.
+//! Calls through the product's own screens: the back-office's call buttons and card, the
+//! widget's call chunk, between two headless Chromiums with a fake camera and microphone.
+//! Media is checked with `getStats()` on the card's connection (`card.pc`) on both sides.
 
 use chimpassist_e2e::{
-    ATTENDANT_PASSWORD, Attendant, Browser, ChimpServer, HostPage, create_attendant, snippet,
+    ATTENDANT_PASSWORD, Browser, ChimpServer, HostPage, create_attendant, snippet,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
+/// The call card in the widget (inside its shadow root) and in the back-office.
+const WIDGET_CARD: &str =
+    "document.querySelector('#chimpassist').shadowRoot.querySelector('[data-testid=call]')";
+const OFFICE_CARD: &str = "document.querySelector('[data-testid=call]')";
+
+/// Ana signed in and online, and Lia chatting with her from the widget; both browsers have
+/// a fake camera and microphone unless `customer_media` is false (nothing to call with).
+struct Desk {
+    _server: ChimpServer,
+    _host: HostPage,
+    office: Browser,
+    customer: Browser,
+}
+
+impl Desk {
+    async fn open(calls: &str, ring_seconds: u64, customer_media: bool) -> Self {
+        let server = ChimpServer::start_with(move |c| c.call_ring_seconds = ring_seconds).await;
+        let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+        let admin = chimpassist_e2e::admin_cookie(&server).await;
+        create_attendant(&server, &admin, "ana@example.com", "Ana").await;
+        let response = reqwest::Client::new()
+            .put(server.url("/api/queues/default"))
+            .header("cookie", &admin)
+            .json(&json!({"id": "default", "name": "Default", "mode": "auto", "calls": calls}))
+            .send()
+            .await
+            .expect("PUT /api/queues/default");
+        assert_eq!(response.status(), 200);
+        let office = Browser::with_fake_media().await;
+        sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
+        office.wait_for("[data-testid=lists]").await;
+        go_online(&office).await;
+        let customer = if customer_media {
+            Browser::with_fake_media().await
+        } else {
+            Browser::new().await
+        };
+        customer_starts_chat(&customer, &host, "Lia", "Can we talk?").await;
+        office
+            .wait_text("[data-testid=chat-customer-name]", "Lia")
+            .await;
+        Self {
+            _server: server,
+            _host: host,
+            office,
+            customer,
+        }
+    }
+
+    /// Ana calls from the chat pane; the widget rings with her name.
+    async fn ana_calls(&self, media: &str) {
+        self.office
+            .click(&format!("[data-testid=call-{media}]"))
+            .await;
+        self.office
+            .wait_until(&format!("{OFFICE_CARD}.dataset.state === 'calling'"))
+            .await;
+        self.customer
+            .wait_until(&format!("{WIDGET_CARD}.dataset.state === 'incoming'"))
+            .await;
+        self.customer
+            .wait_shadow_text(W, "[data-testid=call-title]", "Ana is calling")
+            .await;
+    }
+}
+
+/// Waits until media flows into `card`'s connection: every inbound stream of `kinds` received
+/// more bytes than 300 ms before, and video frames were decoded. Returns the last sample.
+async fn media_flows(browser: &Browser, card: &str, kinds: &[&str]) -> Value {
+    let script = format!(
+        "const pc = {card} && {card}.pc;
+         if (!pc) return null;
+         const read = async () => {{
+           const r = await pc.getStats(), o = {{}};
+           r.forEach(s => {{ if (s.type === 'inbound-rtp') o[s.kind] = {{bytes: s.bytesReceived, frames: s.framesDecoded || 0}}; }});
+           return o;
+         }};
+         const a = await read();
+         await new Promise(r => setTimeout(r, 300));
+         return {{before: a, after: await read()}};"
+    );
+    let deadline = tokio::time::Instant::now() + chimpassist_e2e::WAIT;
+    loop {
+        let sample = browser.execute(&script, vec![]).await;
+        let grows = |k: &str| {
+            matches!(
+                (sample["before"][k]["bytes"].as_u64(), sample["after"][k]["bytes"].as_u64()),
+                (Some(a), Some(b)) if b > a
+            )
+        };
+        let decoded =
+            !kinds.contains(&"video") || sample["after"]["video"]["frames"].as_u64() > Some(0);
+        if !sample.is_null() && kinds.iter().all(|k| grows(k)) && decoded {
+            return sample["after"].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "media never flowed both ways: {sample}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_call_nobody_answered_is_in_both_transcripts() {
-    let server = ChimpServer::start_with(|c| c.call_ring_seconds = 1).await;
-    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
-    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
-    create_attendant(&server, &admin_cookie, "ana@example.com", "Ana").await;
-    let office = Browser::new().await;
-    sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
-    office.wait_for("[data-testid=lists]").await;
-    go_online(&office).await;
-    let customer = Browser::new().await;
-    customer_starts_chat(&customer, &host, "Lia", "Please call me").await;
-    office
-        .wait_text("[data-testid=chat-customer-name]", "Lia")
+async fn ana_video_calls_from_the_chat_pane_the_visitor_accepts_and_hangs_up() {
+    let desk = Desk::open("attendant_starts", 30, true).await;
+    // Customers may not ask in this queue: the widget offers no call button.
+    assert!(
+        !desk
+            .customer
+            .shadow_query(W, "[data-testid=ask-voice]")
+            .await
+    );
+    desk.ana_calls("video").await;
+    desk.customer
+        .shadow_click(W, "[data-testid=call-accept]")
         .await;
-
-    // Ana calls from another connection of hers (the back-office has no call controls yet);
-    // nobody answers.
-    let mut ana = Attendant::login(&server, "ana@example.com", ATTENDANT_PASSWORD).await;
-    let conversation = ana.welcome()["conversations"][0]["id"]
-        .as_str()
-        .expect("Ana's conversation")
-        .to_owned();
-    ana.send_frame(json!({"type": "call_invite", "conversation": conversation,
-        "call_id": uuid::Uuid::now_v7().to_string(), "media": "video"}))
+    for (browser, card) in [(&desk.office, OFFICE_CARD), (&desk.customer, WIDGET_CARD)] {
+        browser
+            .wait_until(&format!("{card}.dataset.state === 'active'"))
+            .await;
+        let stats = media_flows(browser, card, &["audio", "video"]).await;
+        assert!(stats["video"]["frames"].as_u64() > Some(0), "{stats}");
+    }
+    desk.customer
+        .wait_shadow_text(W, "[data-testid=call-title]", "Ana")
         .await;
-    let over = ana.next_frame_of_type("call_ended").await;
-    assert_eq!(over["reason"], "missed");
+    desk.office
+        .wait_text("[data-testid=call-title]", "Lia")
+        .await;
+    // Mute and camera are toggles a screen reader hears as pressed.
+    desk.office.click("[data-testid=call-mute]").await;
+    desk.office
+        .wait_for("[data-testid=call-mute][aria-pressed=true]")
+        .await;
+    desk.office.click("[data-testid=call-camera]").await;
+    desk.office
+        .wait_for("[data-testid=call-camera][aria-pressed=true]")
+        .await;
+    assert!(
+        desk.office
+            .eval(&format!(
+                "{OFFICE_CARD}.pc.getSenders().every(s => !s.track || !s.track.enabled)"
+            ))
+            .await
+            .as_bool()
+            .unwrap_or(false),
+        "muted and camera off: nothing is sent"
+    );
+    desk.customer
+        .shadow_click(W, "[data-testid=call-hangup]")
+        .await;
+    desk.office
+        .wait_text("[data-testid=call-ended]", "Call ended")
+        .await;
+    desk.customer
+        .wait_shadow_text(W, "[data-testid=call-ended]", "Call ended")
+        .await;
+    // Both transcripts keep the call; the chat goes on.
+    desk.office
+        .wait_text("[data-testid=call-record]", "Video call")
+        .await;
+    desk.customer
+        .wait_shadow_text(W, ".ca-log", "Video call,")
+        .await;
+}
 
-    office
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visitor_asks_for_a_voice_call_and_ana_accepts_then_hangs_up() {
+    let desk = Desk::open("either_side", 30, true).await;
+    desk.customer
+        .shadow_click(W, "[data-testid=ask-voice]")
+        .await;
+    desk.office
+        .wait_until(&format!("{OFFICE_CARD}.dataset.state === 'incoming'"))
+        .await;
+    desk.office
+        .wait_text("[data-testid=call-title]", "Lia is calling")
+        .await;
+    desk.office.click("[data-testid=call-accept]").await;
+    for (browser, card) in [(&desk.office, OFFICE_CARD), (&desk.customer, WIDGET_CARD)] {
+        browser
+            .wait_until(&format!("{card}.dataset.state === 'active'"))
+            .await;
+        let stats = media_flows(browser, card, &["audio"]).await;
+        assert!(
+            stats.get("video").is_none(),
+            "a voice call sends no video: {stats}"
+        );
+    }
+    desk.office.click("[data-testid=call-hangup]").await;
+    desk.customer
+        .wait_shadow_text(W, "[data-testid=call-ended]", "Call ended")
+        .await;
+    desk.office
+        .wait_text("[data-testid=call-record]", "Voice call")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_declined_call_is_told_to_ana_and_kept_in_both_transcripts() {
+    let desk = Desk::open("attendant_starts", 30, true).await;
+    desk.ana_calls("voice").await;
+    desk.customer
+        .shadow_click(W, "[data-testid=call-decline]")
+        .await;
+    desk.office
+        .wait_text("[data-testid=call-ended]", "Call declined")
+        .await;
+    desk.office
+        .wait_text("[data-testid=call-record]", "Voice call · declined")
+        .await;
+    desk.customer
+        .wait_shadow_text(W, ".ca-log", "Declined voice call")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_nobody_answered_stops_ringing_and_is_missed_in_both_transcripts() {
+    let desk = Desk::open("attendant_starts", 1, true).await;
+    desk.office.click("[data-testid=call-video]").await;
+    for (browser, card) in [(&desk.office, OFFICE_CARD), (&desk.customer, WIDGET_CARD)] {
+        browser
+            .wait_until(&format!("{card}.dataset.state === 'ended'"))
+            .await;
+    }
+    desk.office
+        .wait_text("[data-testid=call-ended]", "No answer")
+        .await;
+    desk.customer
+        .wait_shadow_text(W, "[data-testid=call-ended]", "No answer")
+        .await;
+    desk.office
         .wait_text("[data-testid=call-record]", "Video call · missed")
         .await;
-    office.wait_text("[data-testid=call-record]", "Ana").await;
-    customer
+    desk.office
+        .wait_text("[data-testid=call-record]", "Ana")
+        .await;
+    desk.customer
         .wait_shadow_text(W, ".ca-log", "Missed video call")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visitor_without_camera_or_microphone_is_told_so_and_the_chat_goes_on() {
+    let desk = Desk::open("attendant_starts", 30, false).await;
+    desk.ana_calls("voice").await;
+    desk.customer
+        .shadow_click(W, "[data-testid=call-accept]")
+        .await;
+    desk.customer
+        .wait_shadow_text(
+            W,
+            "[data-testid=call-ended]",
+            "camera or microphone is blocked",
+        )
+        .await;
+    desk.office
+        .wait_text("[data-testid=call-ended]", "Call declined")
+        .await;
+    desk.customer
+        .shadow_send_keys(W, ".ca-composer textarea", "Let's just chat then\n")
+        .await;
+    desk.office
+        .wait_text("[data-testid=history]", "Let's just chat then")
         .await;
 }

@@ -155,6 +155,7 @@ pub fn samples() -> Vec<BusEvent> {
                 name: "Ada".into(),
                 avatar_url: Some("https://example.com/ada.png".into()),
             },
+            may_call: true,
         }),
         to_attendant(ServerToAttendant::Message { message }),
         to_attendant(ServerToAttendant::Receipt {

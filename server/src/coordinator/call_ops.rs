@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chimpassist_protocol::{
     CallEndReason, CallId, CallMedia, CallPolicy, CallRecord, CallSignal, ClientMessageId,
-    ConversationId, MessageText, Party, ServerToAttendant, ServerToCustomer,
+    ConversationId, MessageText, Party, QueueId, ServerToAttendant, ServerToCustomer,
 };
 use chimpassist_store::NewMessage;
 use tokio::time::Instant;
@@ -117,6 +117,18 @@ impl Actor {
     }
 
     /// The conversation's facts a call decision needs: open, its holder, its queue's policy.
+    fn call_policy(&self, queue: &QueueId) -> CallPolicy {
+        self.model
+            .queues
+            .get(queue)
+            .map_or_else(CallPolicy::default, |q| q.config.calls)
+    }
+
+    /// Whether the customers of `queue` may ask for calls (told them when assigned).
+    pub(super) fn queue_lets_customers_call(&self, queue: &QueueId) -> bool {
+        self.call_policy(queue).lets(Party::Customer)
+    }
+
     fn scene(&self, conversation: ConversationId) -> CoordResult<Scene> {
         let c = self
             .model
@@ -129,11 +141,7 @@ impl Actor {
             .as_ref()
             .and_then(|a| self.model.attendants.get(a))
             .map(|a| (a.record.id.clone(), a.record.name.clone()));
-        let policy = self
-            .model
-            .queues
-            .get(&c.record.queue_id)
-            .map_or_else(CallPolicy::default, |q| q.config.calls);
+        let policy = self.call_policy(&c.record.queue_id);
         Ok(Scene {
             conversation,
             customer: c.record.customer_id.clone(),

@@ -130,6 +130,7 @@ impl Actor {
             frame: ServerToCustomer::Assigned {
                 conversation: view.id,
                 attendant,
+                may_call: self.queue_lets_customers_call(&view.queue),
             },
         });
         self.announce(view.clone());

@@ -121,9 +121,12 @@ async fn welcome(
         .store
         .customer_conversations(&customer.id, 0, 1)
         .await?;
-    let conversation = match latest.into_iter().next() {
-        Some(c) => Some(view_of(state, &c, customer).await?),
-        None => None,
+    let (conversation, may_call) = match latest.into_iter().next() {
+        Some(c) => (
+            Some(view_of(state, &c, customer).await?),
+            may_call(state, &c).await?,
+        ),
+        None => (None, false),
     };
     Ok(ServerToCustomer::Welcome {
         protocol: PROTOCOL_VERSION,
@@ -131,7 +134,21 @@ async fn welcome(
         token,
         conversation,
         max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
+        may_call,
     })
+}
+
+/// Whether the customer may ask for a call in `c` now: it is held by an attendant and its
+/// queue lets customers call (the same rule the coordinator applies to the request).
+async fn may_call(state: &AppState, c: &Conversation) -> AppResult<bool> {
+    if c.attendant_id.is_none() || !c.status.is_open() {
+        return Ok(false);
+    }
+    Ok(state
+        .store
+        .get_queue(&c.queue_id)
+        .await?
+        .is_some_and(|q| q.calls.lets(chimpassist_protocol::Party::Customer)))
 }
 
 async fn view_of(

@@ -471,6 +471,47 @@ async fn customers_ask_for_calls_only_where_the_queue_lets_them_and_may_be_decli
 }
 
 #[tokio::test]
+async fn the_customer_is_told_when_they_may_ask_for_a_call_also_after_reconnecting() {
+    // By default only attendants call: the widget offers no call button.
+    let chat = a_chat(|_| {}).await;
+    let token = chat.customer.welcome["token"].as_str().unwrap().to_owned();
+    let again = chat
+        .app
+        .customer_with(
+            Some(json!({"id": "ana-1", "name": "Ana"})),
+            Some(&token),
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        again.welcome["conversation"]["status"], "assigned",
+        "{}",
+        again.welcome
+    );
+    assert_eq!(again.welcome.get("may_call"), None, "{}", again.welcome);
+
+    // In a queue that lets customers call, the assignment says so, and so does the welcome
+    // of a page opened later.
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.put_queue_with(
+        &admin,
+        "default",
+        json!({"mode": "auto", "calls": "either_side"}),
+    )
+    .await;
+    let (_, login) = app.create_attendant(&admin, "Alice", 3).await;
+    let mut alice = app.attendant(&login).await;
+    let mut customer = app.customer(None).await;
+    start_chat(&mut customer).await;
+    assert_eq!(customer.expect("assigned").await["may_call"], true);
+    alice.expect("assigned").await;
+    let token = customer.welcome["token"].as_str().unwrap().to_owned();
+    let again = app.customer_with(None, Some(&token), json!([])).await;
+    assert_eq!(again.welcome["may_call"], true, "{}", again.welcome);
+}
+
+#[tokio::test]
 async fn an_unanswered_call_rings_out_as_missed_on_both_sides() {
     let mut chat = a_chat(|config| config.call_ring_seconds = 1).await;
     let call = call_id();

@@ -50,6 +50,7 @@ impl State {
             ServerToCustomer::Assigned {
                 conversation,
                 attendant,
+                ..
             } => {
                 if self.is_current(&conversation) {
                     let s = self.session_mut();

@@ -97,6 +97,8 @@ pub(crate) fn server_frame<V: Value>(o: &V) -> Option<ServerToCustomer> {
             token: string(o, "token")?,
             conversation: object(o, "conversation").and_then(|c| conversation(&c)),
             max_text_bytes: number(o, "max_text_bytes").unwrap_or(4096.0) as u32,
+            // The call chunk's (see `net::call_port`), not the chat's.
+            may_call: false,
         },
         "conversation" => ServerToCustomer::Conversation {
             conversation: conversation(&object(o, "conversation")?)?,
@@ -109,6 +111,7 @@ pub(crate) fn server_frame<V: Value>(o: &V) -> Option<ServerToCustomer> {
         "assigned" => ServerToCustomer::Assigned {
             conversation: conv()?,
             attendant: attendant(&object(o, "attendant")?)?,
+            may_call: false,
         },
         "message" => ServerToCustomer::Message {
             message: message(&object(o, "message")?)?,

@@ -83,6 +83,8 @@ fn every_server_frame() -> Vec<ServerToCustomer> {
             token: "tok.en".into(),
             conversation: full.then(|| conversation(true, ConversationStatus::Assigned)),
             max_text_bytes: 2000,
+            // The chat does not read it: the call chunk does (see `net::call_port`).
+            may_call: false,
         });
         frames.push(ServerToCustomer::Error {
             code: ErrorCode::TextTooLong,
@@ -132,10 +134,12 @@ fn every_server_frame() -> Vec<ServerToCustomer> {
         ServerToCustomer::Assigned {
             conversation: c,
             attendant: attendant(true),
+            may_call: false,
         },
         ServerToCustomer::Assigned {
             conversation: c,
             attendant: attendant(false),
+            may_call: false,
         },
         ServerToCustomer::Message {
             message: message(Party::Attendant, 7),

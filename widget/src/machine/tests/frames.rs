@@ -124,6 +124,7 @@ fn assigned_names_the_attendant_and_leaves_the_queue() {
     s.on_frame(ServerToCustomer::Assigned {
         conversation: c,
         attendant: attendant(),
+        may_call: true,
     });
     let conv = s.session.conversation.as_ref().unwrap();
     assert_eq!(conv.status, ConversationStatus::Assigned);

@@ -1,0 +1,39 @@
+// The chat's few page-side helpers in plain JS, where browser APIs cost fewer bytes than
+// their WebAssembly bindings (bundled into the chat's glue by `cargo xtask widget`).
+
+// Hands a socket of the chat's to the call chunk, before the chat's own handler. Call frames
+// are the chunk's alone (the chat never sees them); the first frame that concerns a call (or
+// says the visitor may ask for one) fetches the chunk, frames queue meanwhile, and from then
+// on the chunk hears every frame of every socket. `__CALL_JS__` is the chunk's file name,
+// next to this module.
+var queued, chunk;
+export function callPort(ws, root) {
+  ws.addEventListener("message", function (e) {
+    var text = e.data, call = /^\{"type":"call/.test(text);
+    if (call) e.stopImmediatePropagation();
+    if (chunk) chunk.frame(ws, text);
+    else if (queued) queued.push([ws, text]);
+    else if (call || /"may_call":true/.test(text)) {
+      queued = [[ws, text]];
+      import("./__CALL_JS__").then(function (m) {
+        chunk = m.widgetCalls(root, root.querySelector(".ca-panel").lang);
+        queued.forEach(function (q) { chunk.frame(q[0], q[1]); });
+        queued = null;
+      }, function () { queued = null; });
+    }
+  });
+}
+
+// A short two-tone chime (WebAudio: no audio file to download).
+export function chime() {
+  try {
+    var ctx = new AudioContext(), osc = ctx.createOscillator(), gain = ctx.createGain(), t = ctx.currentTime;
+    osc.frequency.setValueAtTime(880, t);
+    osc.frequency.setValueAtTime(660, t + 0.12);
+    gain.gain.setValueAtTime(0.08, t);
+    gain.gain.linearRampToValueAtTime(0, t + 0.3);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.stop(t + 0.3);
+  } catch (e) {}
+}
