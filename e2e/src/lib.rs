@@ -24,6 +24,7 @@
 mod attendant;
 mod browser;
 pub mod calls;
+pub mod cluster;
 mod driver;
 mod guest;
 mod host;

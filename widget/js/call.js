@@ -60,14 +60,16 @@ var CSS = ".cac{position:fixed;top:16px;right:16px;z-index:2147483002;width:320p
   ".cac .vids[hidden]{display:none}.cac video{display:block;width:100%;max-height:50vh}" +
   ".cac .mine{position:absolute;right:6px;bottom:6px;width:30%;border-radius:6px;border:1px solid #fff}" +
   ".cac .time{font-variant-numeric:tabular-nums;opacity:.8;margin-left:8px}" +
-  "@media (max-width:600px){.cac{inset:0;width:auto;max-width:none;border-radius:0;display:flex;" +
+  ".cac.dock{position:static;flex:none;width:auto;max-width:none;padding:8px 12px;border-radius:0;box-shadow:none}" +
+  ".cac.dock video{max-height:150px;object-fit:contain}.cac.dock p{margin:0 0 4px}.cac.dock .row{margin-top:4px}" +
+  "@media (max-width:600px){.cac,.cac.dock{position:fixed;inset:0;width:auto;max-width:none;border-radius:0;display:flex;" +
   "flex-direction:column;justify-content:center}.cac[hidden]{display:none}.cac video{max-height:60vh}}" +
   ".ca-ask{flex:none;width:32px;height:32px;border:0;border-radius:50%;cursor:pointer;" +
   "background:rgba(255,255,255,.2);color:inherit;display:inline-flex;align-items:center;justify-content:center}" +
   ".ca-ask svg{width:18px;height:18px;fill:currentColor}.ca-ask:focus-visible{outline:2px solid currentColor}";
 
 // How long a dropped connection may try to come back (ICE restart) before the call ends.
-var RESTORE_MS = 15000;
+var RESTORE_MS = 10000;
 
 export function calls(root, role, lang, hooks) {
   var t = TEXTS[lang] || TEXTS.en, doc = root.ownerDocument;
@@ -107,7 +109,17 @@ export function calls(root, role, lang, hooks) {
   function fill(s, name) { return s.replace("{}", name); }
 
   // The card for where the call is. Live text is announced (role=status / alertdialog).
+  // Where the card goes: docked where `hooks.dock()` says (the widget's open panel, under its
+  // header), else floating over the page.
+  function place() {
+    var at = hooks.dock && hooks.dock();
+    card.classList.toggle("dock", !!at);
+    if (at && card.previousSibling !== at) at.after(card);
+    else if (!at && card.parentNode !== root) root.appendChild(card);
+  }
+
   function render(focus) {
+    place();
     var now = root.getRootNode().activeElement;
     var had = now && card.contains(now) && now.dataset.testid;
     card.textContent = "";
@@ -167,7 +179,12 @@ export function calls(root, role, lang, hooks) {
     }
     card.appendChild(row);
     if (had) focusOn(had);
-    else if (focus && first) first.focus();
+    else if (focus && first && !typing(now)) first.focus();
+  }
+  // Someone typing (the attendant in the composer) keeps their focus: a ring must not turn
+  // their next Enter into an answer. The card is announced (alertdialog) either way.
+  function typing(e) {
+    return e && (e.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(e.tagName));
   }
 
   var remoteVideo = null, localVideo = null;
@@ -178,6 +195,7 @@ export function calls(root, role, lang, hooks) {
       localVideo = el("video", { autoplay: "", playsinline: "", class: "mine" });
       localVideo.muted = true;
     }
+    if (local && localVideo.srcObject !== local) localVideo.srcObject = local;
     box.appendChild(remoteVideo);
     if (call.media === "video") box.appendChild(localVideo);
     box.hidden = call.media !== "video";
@@ -201,7 +219,6 @@ export function calls(root, role, lang, hooks) {
       return md.getUserMedia({ audio: true });
     }).then(function (s) {
       local = s;
-      if (localVideo) localVideo.srcObject = s;
       return s;
     });
   }
@@ -291,8 +308,9 @@ export function calls(root, role, lang, hooks) {
       signal({ kind: "offer", sdp: pc.localDescription.sdp });
     });
   }
-  // A connection that fails (or stays disconnected) is restarted by the inviting side; if
-  // it is not back within RESTORE_MS, the call ends as failed on both sides.
+  // A connection that fails (or stays disconnected) is restarted by the inviting side (a new
+  // offer with fresh ICE credentials; `card.dataset.restarts` counts them); if it is not back
+  // within RESTORE_MS, the call ends as failed on both sides.
   function watchConnection() {
     var state = pc && pc.connectionState;
     if (state === "connected") {
@@ -306,7 +324,9 @@ export function calls(root, role, lang, hooks) {
       }, RESTORE_MS);
       if (call.started_by === role) {
         setTimeout(function () {
-          if (pc && lost && pc.connectionState !== "connected") offer(true).catch(function () {});
+          if (!pc || !lost || pc.connectionState === "connected") return;
+          card.dataset.restarts = +(card.dataset.restarts || 0) + 1;
+          offer(true).catch(function () {});
         }, state === "failed" ? 0 : 2000);
       }
     }
@@ -343,6 +363,7 @@ export function calls(root, role, lang, hooks) {
     remoteVideo = localVideo = null;
     pending = [];
     startedAt = 0;
+    delete card.dataset.restarts;
   }
 
   function frame(socket, text) {
@@ -411,15 +432,19 @@ export function calls(root, role, lang, hooks) {
       socket.addEventListener("message", function (e) { frame(socket, e.data); });
     },
     invite: invite,
+    place: place,
     texts: t
   };
 }
 
-// The widget's call buttons, drawn in the chat's header when the queue lets the visitor ask
-// for a call (the `may_call` of `welcome`/`assigned`).
+// The widget's calls: the card docked under the chat's header while the panel is open (over
+// the page, above the bubble, while it is closed), and "ask for a call" buttons in the header
+// when the queue lets the visitor ask (the `may_call` of `welcome`/`assigned`).
 export function widgetCalls(root, lang) {
-  var buttons = [];
-  var ctl = calls(root, "customer", lang, { mayCall: function (may, conversation) {
+  var buttons = [], panel = root.querySelector(".ca-panel");
+  var ctl = calls(root, "customer", lang, { dock: function () {
+    return panel.classList.contains("open") && panel.querySelector(".ca-header");
+  }, mayCall: function (may, conversation) {
     buttons.forEach(function (b) { b.remove(); });
     buttons = [];
     var header = root.querySelector(".ca-header"), close = root.querySelector(".ca-close");
@@ -439,5 +464,7 @@ export function widgetCalls(root, lang) {
         buttons.push(b);
       });
   } });
+  // The card follows the panel as it opens and closes.
+  new MutationObserver(ctl.place).observe(panel, { attributes: true, attributeFilter: ["class"] });
   return ctl;
 }

@@ -2,6 +2,7 @@
 //! widget's call chunk, between two headless Chromiums with a fake camera and microphone.
 //! Media is checked with `getStats()` on the card's connection (`card.pc`) on both sides.
 
+use chimpassist_e2e::cluster::TwoNodes;
 use chimpassist_e2e::{
     ATTENDANT_PASSWORD, Browser, ChimpServer, HostPage, create_attendant, snippet,
 };
@@ -14,10 +15,33 @@ const WIDGET_CARD: &str =
     "document.querySelector('#chimpassist').shadowRoot.querySelector('[data-testid=call]')";
 const OFFICE_CARD: &str = "document.querySelector('[data-testid=call]')";
 
+/// Where the desk runs: one server, or a cluster with the customer on its first node and
+/// Ana on its second.
+enum Servers {
+    One(Box<ChimpServer>),
+    Cluster(Box<TwoNodes>),
+}
+
+impl Servers {
+    fn customer_side(&self) -> &ChimpServer {
+        match self {
+            Self::One(s) => s.as_ref(),
+            Self::Cluster(c) => &c.one,
+        }
+    }
+
+    fn office_side(&self) -> &ChimpServer {
+        match self {
+            Self::One(s) => s.as_ref(),
+            Self::Cluster(c) => &c.two,
+        }
+    }
+}
+
 /// Ana signed in and online, and Lia chatting with her from the widget; both browsers have
 /// a fake camera and microphone unless `customer_media` is false (nothing to call with).
 struct Desk {
-    _server: ChimpServer,
+    _servers: Servers,
     _host: HostPage,
     office: Browser,
     customer: Browser,
@@ -26,9 +50,14 @@ struct Desk {
 impl Desk {
     async fn open(calls: &str, ring_seconds: u64, customer_media: bool) -> Self {
         let server = ChimpServer::start_with(move |c| c.call_ring_seconds = ring_seconds).await;
+        Self::on(Servers::One(Box::new(server)), calls, customer_media).await
+    }
+
+    async fn on(servers: Servers, calls: &str, customer_media: bool) -> Self {
+        let (server, office_server) = (servers.customer_side(), servers.office_side());
         let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
-        let admin = chimpassist_e2e::admin_cookie(&server).await;
-        create_attendant(&server, &admin, "ana@example.com", "Ana").await;
+        let admin = chimpassist_e2e::admin_cookie(server).await;
+        create_attendant(server, &admin, "ana@example.com", "Ana").await;
         let response = reqwest::Client::new()
             .put(server.url("/api/queues/default"))
             .header("cookie", &admin)
@@ -38,7 +67,13 @@ impl Desk {
             .expect("PUT /api/queues/default");
         assert_eq!(response.status(), 200);
         let office = Browser::with_fake_media().await;
-        sign_in(&office, &server, "ana@example.com", ATTENDANT_PASSWORD).await;
+        sign_in(
+            &office,
+            office_server,
+            "ana@example.com",
+            ATTENDANT_PASSWORD,
+        )
+        .await;
         office.wait_for("[data-testid=lists]").await;
         go_online(&office).await;
         let customer = if customer_media {
@@ -51,7 +86,7 @@ impl Desk {
             .wait_text("[data-testid=chat-customer-name]", "Lia")
             .await;
         Self {
-            _server: server,
+            _servers: servers,
             _host: host,
             office,
             customer,
@@ -71,6 +106,30 @@ impl Desk {
             .await;
         self.customer
             .wait_shadow_text(W, "[data-testid=call-title]", "Ana is calling")
+            .await;
+    }
+}
+
+impl Desk {
+    /// Both cards in the call and media flowing into both (`kinds`); returns the last
+    /// samples (Ana's, Lia's).
+    async fn talking(&self, kinds: &[&str]) -> (Value, Value) {
+        let mut samples = Vec::new();
+        for (browser, card) in [(&self.office, OFFICE_CARD), (&self.customer, WIDGET_CARD)] {
+            browser
+                .wait_until(&format!("{card}.dataset.state === 'active'"))
+                .await;
+            samples.push(media_flows(browser, card, kinds).await);
+        }
+        let lia = samples.pop().expect("Lia's sample");
+        (samples.pop().expect("Ana's sample"), lia)
+    }
+
+    /// Both cards say the call ended, with `why`.
+    async fn both_told(&self, why: &str) {
+        self.office.wait_text("[data-testid=call-ended]", why).await;
+        self.customer
+            .wait_shadow_text(W, "[data-testid=call-ended]", why)
             .await;
     }
 }
@@ -125,11 +184,8 @@ async fn ana_video_calls_from_the_chat_pane_the_visitor_accepts_and_hangs_up() {
     desk.customer
         .shadow_click(W, "[data-testid=call-accept]")
         .await;
-    for (browser, card) in [(&desk.office, OFFICE_CARD), (&desk.customer, WIDGET_CARD)] {
-        browser
-            .wait_until(&format!("{card}.dataset.state === 'active'"))
-            .await;
-        let stats = media_flows(browser, card, &["audio", "video"]).await;
+    let (ana, lia) = desk.talking(&["audio", "video"]).await;
+    for stats in [ana, lia] {
         assert!(stats["video"]["frames"].as_u64() > Some(0), "{stats}");
     }
     desk.customer
@@ -138,6 +194,8 @@ async fn ana_video_calls_from_the_chat_pane_the_visitor_accepts_and_hangs_up() {
     desk.office
         .wait_text("[data-testid=call-title]", "Lia")
         .await;
+    desk.office.screenshot("backoffice-call").await;
+    desk.customer.screenshot("widget-call").await;
     // Mute and camera are toggles a screen reader hears as pressed.
     desk.office.click("[data-testid=call-mute]").await;
     desk.office
@@ -157,15 +215,21 @@ async fn ana_video_calls_from_the_chat_pane_the_visitor_accepts_and_hangs_up() {
             .unwrap_or(false),
         "muted and camera off: nothing is sent"
     );
+    // Ana shares her screen: the customer's video now comes from a display capture.
+    desk.office.click("[data-testid=call-share]").await;
+    desk.office
+        .wait_for("[data-testid=call-share][aria-pressed=true]")
+        .await;
+    desk.office
+        .wait_until(&format!(
+            "{OFFICE_CARD}.pc.getSenders().some(s => s.track && s.track.kind === 'video' \
+             && s.track.getSettings().displaySurface)"
+        ))
+        .await;
     desk.customer
         .shadow_click(W, "[data-testid=call-hangup]")
         .await;
-    desk.office
-        .wait_text("[data-testid=call-ended]", "Call ended")
-        .await;
-    desk.customer
-        .wait_shadow_text(W, "[data-testid=call-ended]", "Call ended")
-        .await;
+    desk.both_told("Call ended").await;
     // Both transcripts keep the call; the chat goes on.
     desk.office
         .wait_text("[data-testid=call-record]", "Video call")
@@ -188,11 +252,8 @@ async fn a_visitor_asks_for_a_voice_call_and_ana_accepts_then_hangs_up() {
         .wait_text("[data-testid=call-title]", "Lia is calling")
         .await;
     desk.office.click("[data-testid=call-accept]").await;
-    for (browser, card) in [(&desk.office, OFFICE_CARD), (&desk.customer, WIDGET_CARD)] {
-        browser
-            .wait_until(&format!("{card}.dataset.state === 'active'"))
-            .await;
-        let stats = media_flows(browser, card, &["audio"]).await;
+    let (ana, lia) = desk.talking(&["audio"]).await;
+    for stats in [ana, lia] {
         assert!(
             stats.get("video").is_none(),
             "a voice call sends no video: {stats}"
@@ -234,12 +295,7 @@ async fn a_call_nobody_answered_stops_ringing_and_is_missed_in_both_transcripts(
             .wait_until(&format!("{card}.dataset.state === 'ended'"))
             .await;
     }
-    desk.office
-        .wait_text("[data-testid=call-ended]", "No answer")
-        .await;
-    desk.customer
-        .wait_shadow_text(W, "[data-testid=call-ended]", "No answer")
-        .await;
+    desk.both_told("No answer").await;
     desk.office
         .wait_text("[data-testid=call-record]", "Video call · missed")
         .await;
@@ -274,4 +330,44 @@ async fn a_visitor_without_camera_or_microphone_is_told_so_and_the_chat_goes_on(
     desk.office
         .wait_text("[data-testid=history]", "Let's just chat then")
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_connects_across_two_nodes_of_a_cluster() {
+    let cluster = TwoNodes::start(|_| {}).await;
+    let desk = Desk::on(
+        Servers::Cluster(Box::new(cluster)),
+        "attendant_starts",
+        true,
+    )
+    .await;
+    desk.ana_calls("video").await;
+    desk.customer
+        .shadow_click(W, "[data-testid=call-accept]")
+        .await;
+    desk.talking(&["audio", "video"]).await;
+    desk.office.click("[data-testid=call-hangup]").await;
+    desk.customer
+        .wait_shadow_text(W, "[data-testid=call-ended]", "Call ended")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_connection_is_restarted_then_the_call_ends_with_a_clear_message() {
+    let desk = Desk::open("attendant_starts", 30, true).await;
+    desk.ana_calls("video").await;
+    desk.customer
+        .shadow_click(W, "[data-testid=call-accept]")
+        .await;
+    desk.talking(&["audio", "video"]).await;
+    // The visitor's media path dies (its connection is closed under the call): Ana's side
+    // sees it drop and, having called, tries an ICE restart; nothing answers, so the call
+    // ends as failed on both sides.
+    desk.customer
+        .execute(&format!("{WIDGET_CARD}.pc.close();"), vec![])
+        .await;
+    desk.office
+        .wait_until(&format!("{OFFICE_CARD}.dataset.restarts >= 1"))
+        .await;
+    desk.both_told("The connection was lost").await;
 }

@@ -21,7 +21,7 @@
 #[cfg(any(test, feature = "bus-conformance"))]
 pub mod conformance;
 mod local;
-#[cfg(any(test, feature = "bus-conformance"))]
+#[cfg(any(test, feature = "test-services"))]
 pub mod mosquitto;
 mod mqtt;
 mod mqtt_settings;
