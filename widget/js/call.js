@@ -137,6 +137,7 @@ export function calls(root, role, lang, hooks) {
     }
     if (!call) { delete card.dataset.state; return; }
     var mine = call.started_by === role;
+    card.dataset.call = call.id;
     card.dataset.state = call.state === "ringing" ? (mine ? "calling" : "incoming") : "active";
     card.setAttribute("role", call.state === "ringing" && !mine ? "alertdialog" : "region");
     var head = el("p", { "data-testid": "call-title" });

@@ -4,7 +4,7 @@
 
 use chimpassist_e2e::cluster::TwoNodes;
 use chimpassist_e2e::{
-    ATTENDANT_PASSWORD, Browser, ChimpServer, HostPage, create_attendant, snippet,
+    ATTENDANT_PASSWORD, Attendant, Browser, ChimpServer, HostPage, create_attendant, snippet,
 };
 use serde_json::{Value, json};
 
@@ -41,7 +41,7 @@ impl Servers {
 /// Ana signed in and online, and Lia chatting with her from the widget; both browsers have
 /// a fake camera and microphone unless `customer_media` is false (nothing to call with).
 struct Desk {
-    _servers: Servers,
+    servers: Servers,
     _host: HostPage,
     office: Browser,
     customer: Browser,
@@ -86,7 +86,7 @@ impl Desk {
             .wait_text("[data-testid=chat-customer-name]", "Lia")
             .await;
         Self {
-            _servers: servers,
+            servers: servers,
             _host: host,
             office,
             customer,
@@ -269,9 +269,32 @@ async fn a_visitor_asks_for_a_voice_call_and_ana_accepts_then_hangs_up() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_declined_call_is_told_to_ana_and_kept_in_both_transcripts() {
+async fn a_declined_call_is_told_to_ana_and_kept_in_both_transcripts_and_nobody_else_can_touch_it()
+{
     let desk = Desk::open("attendant_starts", 30, true).await;
     desk.ana_calls("voice").await;
+    // Bo, another attendant, forges frames for the call: refused, and it still rings.
+    let call = desk
+        .customer
+        .eval(&format!("{WIDGET_CARD}.dataset.call"))
+        .await;
+    let server = desk.servers.customer_side();
+    let admin = chimpassist_e2e::admin_cookie(server).await;
+    create_attendant(server, &admin, "bo@example.com", "Bo").await;
+    let mut bo = Attendant::login(server, "bo@example.com", ATTENDANT_PASSWORD).await;
+    for forged in [
+        json!({"type": "call_accept", "call_id": call}),
+        json!({"type": "call_hangup", "call_id": call}),
+    ] {
+        bo.send_frame(forged).await;
+        assert_eq!(bo.next_frame_of_type("error").await["code"], "forbidden");
+    }
+    assert_eq!(
+        desk.customer
+            .eval(&format!("{WIDGET_CARD}.dataset.state"))
+            .await,
+        "incoming"
+    );
     desk.customer
         .shadow_click(W, "[data-testid=call-decline]")
         .await;
