@@ -86,7 +86,7 @@ impl Desk {
             .wait_text("[data-testid=chat-customer-name]", "Lia")
             .await;
         Self {
-            servers: servers,
+            servers,
             _host: host,
             office,
             customer,
