@@ -106,9 +106,9 @@ export function calls(root, role, lang, hooks) {
   function signal(s) { send({ type: "call_signal", call_id: call.id, signal: s }); }
   function other() { return call.started_by === role ? call.callee_name : call.caller_name; }
   function kind() { return call.media === "video" ? t.video : t.voice; }
-  function fill(s, name) { return s.replace("{}", name); }
+  // (A function, so a name with `$&` in it is not read as a replacement pattern.)
+  function fill(s, name) { return s.replace("{}", function () { return name; }); }
 
-  // The card for where the call is. Live text is announced (role=status / alertdialog).
   // Where the card goes: docked where `hooks.dock()` says (the widget's open panel, under its
   // header), else floating over the page.
   function place() {
@@ -118,6 +118,7 @@ export function calls(root, role, lang, hooks) {
     else if (!at && card.parentNode !== root) root.appendChild(card);
   }
 
+  // The card for where the call is. Live text is announced (role=status / alertdialog).
   function render(focus) {
     place();
     var now = root.getRootNode().activeElement;
@@ -234,6 +235,8 @@ export function calls(root, role, lang, hooks) {
     var id = call.id;
     media().then(function () {
       if (call && call.id === id) send({ type: "call_accept", call_id: id });
+      // The call ended while the browser asked for the camera: let go of it.
+      else if (!call) reset();
     }, function () {
       send({ type: "call_decline", call_id: id });
       refused();
