@@ -37,3 +37,11 @@ export function chime() {
     osc.stop(t + 0.3);
   } catch (e) {}
 }
+
+// `fetch` for the chat's two REST calls; a body makes it a JSON POST. Resolves to
+// [status, text], or [0, ""] when the request could not be made (never rejects).
+export function fetchText(url, body) {
+  return fetch(url, body == null ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: body })
+    .then(function (r) { return r.text().then(function (t) { return [r.status, t]; }); })
+    .catch(function () { return [0, ""]; });
+}

@@ -7,8 +7,10 @@
   if (!cfg.backendEndpoint) cfg.backendEndpoint = new URL(s.src).origin;
   function go() {
     window.ChimpAssist = caMount(cfg, function () {
-      return import(base + "widget/__CHAT_JS__").then(function (m) {
-        return m.default({ module_or_path: base + "widget/__CHAT_WASM__" }).then(function () { return m; });
+      // `__CHAT__`: the chat's content-hashed name, shared by its .js and .wasm.
+      var chat = base + "widget/__CHAT__.";
+      return import(chat + "js").then(function (m) {
+        return m.default({ module_or_path: chat + "wasm" }).then(function () { return m; });
       });
     });
   }

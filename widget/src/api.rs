@@ -1,25 +1,27 @@
 //! The two REST calls the widget makes: is anyone serving the queue, and "call me back".
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::config::Config;
-use crate::env;
 use crate::i18n::Texts;
 use crate::wire::{Json, Value, js, number, string};
 
-async fn fetch_text(request: web_sys::Request) -> Result<(u16, String), ()> {
-    let response: web_sys::Response = JsFuture::from(env::window().fetch_with_request(&request))
-        .await
-        .map_err(|_| ())?
-        .dyn_into()
-        .map_err(|_| ())?;
-    let text = JsFuture::from(response.text().map_err(|_| ())?)
-        .await
-        .map_err(|_| ())?
-        .as_string()
-        .unwrap_or_default();
-    Ok((response.status(), text))
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/js/page.js")]
+extern "C" {
+    /// `fetch` in plain JS (`widget/js/page.js`): fewer bytes than the web-sys request,
+    /// headers and response bindings. Resolves to `[status, text]`, `[0, ""]` on failure.
+    #[wasm_bindgen(js_name = fetchText)]
+    fn fetch_js(url: &str, body: Option<String>) -> js_sys::Promise;
+}
+
+/// GET `url` (or POST `body` as JSON): the status and the body; `None` when the request could
+/// not be made.
+async fn fetch_text(url: &str, body: Option<String>) -> Option<(u16, String)> {
+    let answer = JsFuture::from(fetch_js(url, body)).await.ok()?;
+    let status = js_sys::Reflect::get_u32(&answer, 0).ok()?.as_f64()? as u16;
+    let text = js_sys::Reflect::get_u32(&answer, 1).ok()?.as_string()?;
+    (status != 0).then_some((status, text))
 }
 
 /// Asks the public stats route whether anyone serves the queue; `None` when unknown.
@@ -29,8 +31,7 @@ pub(crate) async fn queue_has_attendants(config: &Config) -> Option<bool> {
         "/api/stats/{}",
         js_sys::encode_uri_component(queue)
     ));
-    let request = web_sys::Request::new_with_str(&url).ok()?;
-    let (status, body) = fetch_text(request).await.ok()?;
+    let (status, body) = fetch_text(&url, None).await?;
     if status != 200 {
         return None;
     }
@@ -48,8 +49,6 @@ pub(crate) async fn request_callback(
     body: &chimpassist_protocol::rest::CallbackRequest,
 ) -> Result<(), String> {
     let failed = || t.error.to_owned();
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
     let json = Json::<JsValue>::new()
         .s("name", &body.name)
         .opt("phone", body.phone.as_deref())
@@ -57,17 +56,16 @@ pub(crate) async fn request_callback(
         .opt("preferred_time", body.preferred_time.as_deref())
         .opt("queue", body.queue.as_ref().map(|q| q.as_str()))
         .opt("note", body.note.as_deref());
-    init.set_body(&JsValue::from_str(&js::stringify(&json.value())));
-    let headers = web_sys::Headers::new().map_err(|_| failed())?;
-    let _ = headers.set("content-type", "application/json");
-    init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(&config.api_url("/api/callback"), &init)
-        .map_err(|_| failed())?;
-    match fetch_text(request).await {
-        Ok((status, _)) if (200..300).contains(&status) => Ok(()),
-        Ok((_, body)) => Err(js::parse(&body)
+    let sent = fetch_text(
+        &config.api_url("/api/callback"),
+        Some(js::stringify(&json.value())),
+    )
+    .await;
+    match sent {
+        Some((status, _)) if (200..300).contains(&status) => Ok(()),
+        Some((_, body)) => Err(js::parse(&body)
             .and_then(|e| string(&e, "message"))
             .unwrap_or(body)),
-        Err(()) => Err(failed()),
+        None => Err(failed()),
     }
 }

@@ -206,15 +206,20 @@ impl Chat {
             identity::forget_token(self.config);
             self.forget();
         }
-        net::start(self.config.socket_url(), root, move |event| match event {
-            SocketEvent::Connecting => self.step(State::connecting),
-            SocketEvent::Open => {
-                let resume = self.step(|s| s.resume());
-                net::send(&identity::hello(self.config, resume));
-            }
-            SocketEvent::Frame(frame) => self.on_frame(frame),
-            SocketEvent::Closed => self.step(State::closed),
-        });
+        net::start(
+            self.config.socket_url(),
+            root,
+            self.t,
+            move |event| match event {
+                SocketEvent::Connecting => self.step(State::connecting),
+                SocketEvent::Open => {
+                    let resume = self.step(|s| s.resume());
+                    net::send(&identity::hello(self.config, resume));
+                }
+                SocketEvent::Frame(frame) => self.on_frame(frame),
+                SocketEvent::Closed => self.step(State::closed),
+            },
+        );
     }
 
     fn on_frame(&self, frame: ServerToCustomer) {

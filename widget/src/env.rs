@@ -37,7 +37,11 @@ pub(crate) fn remove(key: &str) {
 }
 
 pub(crate) fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("[chimpassist] {message}")));
+    // Two arguments, no `format!`: the console joins them with a space.
+    web_sys::console::warn_2(
+        &JsValue::from_str("[chimpassist]"),
+        &JsValue::from_str(message),
+    );
 }
 
 /// `HH:MM` in the visitor's time zone.

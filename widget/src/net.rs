@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{MessageEvent, WebSocket};
 
 use crate::env;
+use crate::i18n::Texts;
 use crate::wire::{self, js};
 
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/js/page.js")]
@@ -49,6 +50,8 @@ struct Net {
     url: String,
     /// Where the call chunk draws (the chat's mount point).
     root: Option<web_sys::HtmlElement>,
+    /// The visitor's language, for what frames say in words (a call's record).
+    texts: Option<&'static Texts>,
     handler: Option<Handler>,
     ws: Option<WebSocket>,
     generation: u32,
@@ -66,11 +69,13 @@ thread_local! {
 pub(crate) fn start(
     url: String,
     root: web_sys::HtmlElement,
+    texts: &'static Texts,
     handler: impl Fn(SocketEvent) + 'static,
 ) {
     NET.with_borrow_mut(|n| {
         n.url = url;
         n.root = Some(root);
+        n.texts = Some(texts);
         n.handler = Some(Rc::new(handler));
     });
     connect();
@@ -154,7 +159,8 @@ fn connect() {
         else {
             return;
         };
-        match js::parse(&text).and_then(|v| wire::server_frame(&v)) {
+        let texts = NET.with_borrow(|n| n.texts).unwrap_or(&crate::i18n::EN);
+        match js::parse(&text).and_then(|v| wire::server_frame(&v, texts)) {
             Some(frame) => report(SocketEvent::Frame(frame)),
             None => env::warn("unreadable frame from the server"),
         }

@@ -49,13 +49,29 @@ struct Desk {
 
 impl Desk {
     async fn open(calls: &str, ring_seconds: u64, customer_media: bool) -> Self {
-        let server = ChimpServer::start_with(move |c| c.call_ring_seconds = ring_seconds).await;
-        Self::on(Servers::One(Box::new(server)), calls, customer_media).await
+        Self::open_with(calls, ring_seconds, customer_media, json!({})).await
     }
 
-    async fn on(servers: Servers, calls: &str, customer_media: bool) -> Self {
+    /// [`Desk::open`] with the widget configured by `widget` (e.g. its locale).
+    async fn open_with(
+        calls: &str,
+        ring_seconds: u64,
+        customer_media: bool,
+        widget: Value,
+    ) -> Self {
+        let server = ChimpServer::start_with(move |c| c.call_ring_seconds = ring_seconds).await;
+        Self::on(
+            Servers::One(Box::new(server)),
+            calls,
+            customer_media,
+            widget,
+        )
+        .await
+    }
+
+    async fn on(servers: Servers, calls: &str, customer_media: bool, widget: Value) -> Self {
         let (server, office_server) = (servers.customer_side(), servers.office_side());
-        let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+        let host = HostPage::serve(snippet(&server.origin(), widget)).await;
         let admin = chimpassist_e2e::admin_cookie(server).await;
         create_attendant(server, &admin, "ana@example.com", "Ana").await;
         let response = reqwest::Client::new()
@@ -235,7 +251,7 @@ async fn ana_video_calls_from_the_chat_pane_the_visitor_accepts_and_hangs_up() {
         .wait_text("[data-testid=call-record]", "Video call")
         .await;
     desk.customer
-        .wait_shadow_text(W, ".ca-log", "Video call,")
+        .wait_shadow_text(W, ".ca-log", "Video call · 0:")
         .await;
 }
 
@@ -305,20 +321,27 @@ async fn a_declined_call_is_told_to_ana_and_kept_in_both_transcripts_and_nobody_
         .wait_text("[data-testid=call-record]", "Voice call · declined")
         .await;
     desk.customer
-        .wait_shadow_text(W, ".ca-log", "Declined voice call")
+        .wait_shadow_text(W, ".ca-log", "Voice call · declined")
         .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_call_nobody_answered_stops_ringing_and_is_missed_in_both_transcripts() {
-    let desk = Desk::open("attendant_starts", 1, true).await;
+async fn a_call_nobody_answered_stops_ringing_and_is_missed_in_both_transcripts_in_each_side_s_language()
+ {
+    // Lia's widget speaks Portuguese; Ana's desk, English.
+    let desk = Desk::open_with("attendant_starts", 1, true, json!({"locale": "pt-BR"})).await;
     desk.office.click("[data-testid=call-video]").await;
     for (browser, card) in [(&desk.office, OFFICE_CARD), (&desk.customer, WIDGET_CARD)] {
         browser
             .wait_until(&format!("{card}.dataset.state === 'ended'"))
             .await;
     }
-    desk.both_told("No answer").await;
+    desk.office
+        .wait_text("[data-testid=call-ended]", "No answer")
+        .await;
+    desk.customer
+        .wait_shadow_text(W, "[data-testid=call-ended]", "Sem resposta")
+        .await;
     desk.office
         .wait_text("[data-testid=call-record]", "Video call · missed")
         .await;
@@ -326,7 +349,7 @@ async fn a_call_nobody_answered_stops_ringing_and_is_missed_in_both_transcripts(
         .wait_text("[data-testid=call-record]", "Ana")
         .await;
     desk.customer
-        .wait_shadow_text(W, ".ca-log", "Missed video call")
+        .wait_shadow_text(W, ".ca-log", "Chamada de vídeo · perdida")
         .await;
 }
 
@@ -362,6 +385,7 @@ async fn a_call_connects_across_two_nodes_of_a_cluster_and_ends_when_the_visitor
         Servers::Cluster(Box::new(cluster)),
         "attendant_starts",
         true,
+        json!({}),
     )
     .await;
     desk.ana_calls("video").await;

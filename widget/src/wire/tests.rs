@@ -12,6 +12,7 @@ use chimpassist_protocol::{
 };
 
 use super::{client_frame, server_frame};
+use crate::i18n::{EN, PT_BR};
 
 fn customer(full: bool) -> CustomerView {
     CustomerView {
@@ -209,7 +210,7 @@ fn every_server_frame_reads_back_as_serde_wrote_it() {
     for frame in frames {
         let text = serde_json::to_string(&frame).unwrap();
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(server_frame(&&parsed).as_ref(), Some(&frame), "{text}");
+        assert_eq!(server_frame(&&parsed, &EN).as_ref(), Some(&frame), "{text}");
     }
 }
 
@@ -223,7 +224,7 @@ fn unknown_or_broken_frames_are_dropped_not_guessed() {
         r#""welcome""#,
     ] {
         let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
-        assert_eq!(server_frame(&&parsed), None, "{text}");
+        assert_eq!(server_frame(&&parsed, &EN), None, "{text}");
     }
 }
 
@@ -344,26 +345,42 @@ fn every_client_frame_is_what_serde_reads() {
     }
 }
 
-/// The chat shows a call's record as the text it comes with (the call code, loaded when a
-/// call starts, is what knows calls).
+/// The chat says a call's record in the visitor's language, from the record (its English
+/// text is for exports); it keeps no record of its own.
 #[test]
-fn a_call_record_reads_as_its_text() {
-    let mut with_call = message(Party::Attendant, 9);
-    with_call.text = MessageText::parse("Video call, 2:30", 100).unwrap();
-    with_call.call = Some(Box::new(chimpassist_protocol::CallRecord {
+fn a_call_record_is_said_in_the_visitor_s_language() {
+    let record = |answered_at: Option<i64>, reason| chimpassist_protocol::CallRecord {
         call_id: chimpassist_protocol::CallId::new(),
         media: chimpassist_protocol::CallMedia::Video,
         started_by: Party::Attendant,
         invited_at: 1_764_000_000_000,
-        answered_at: Some(1_764_000_004_000),
+        answered_at,
         ended_at: 1_764_000_154_000,
-        reason: chimpassist_protocol::CallEndReason::HungUp,
-    }));
-    let frame = ServerToCustomer::Message {
-        message: with_call.clone(),
+        reason,
     };
-    let value: serde_json::Value = serde_json::to_value(&frame).unwrap();
-    let read = server_frame(&&value);
-    with_call.call = None;
-    assert_eq!(read, Some(ServerToCustomer::Message { message: with_call }));
+    let said = |record: chimpassist_protocol::CallRecord, t| {
+        let mut message = message(Party::Attendant, 9);
+        message.text = MessageText::parse(record.summary(), 100).unwrap();
+        message.call = Some(Box::new(record));
+        let value = serde_json::to_value(ServerToCustomer::Message { message }).unwrap();
+        match server_frame(&&value, t) {
+            Some(ServerToCustomer::Message { message }) => {
+                assert_eq!(message.call, None);
+                message.text.as_str().to_owned()
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    use chimpassist_protocol::CallEndReason::{Declined, HungUp, Missed};
+    let talked = record(Some(1_764_000_004_000), HungUp);
+    assert_eq!(said(talked.clone(), &EN), "Video call · 2:30");
+    assert_eq!(said(talked, &PT_BR), "Chamada de vídeo · 2:30");
+    assert_eq!(
+        said(record(None, Missed), &PT_BR),
+        "Chamada de vídeo · perdida"
+    );
+    assert_eq!(said(record(None, Declined), &EN), "Video call · declined");
+    assert_eq!(said(record(None, HungUp), &EN), "Video call · cancelled");
+    let short = record(Some(1_764_000_150_000), HungUp);
+    assert_eq!(said(short, &EN), "Video call · 0:04");
 }
