@@ -27,7 +27,9 @@ var TEXTS = {
       transferred: "The conversation was transferred: call ended"
     },
     errors: { call_in_progress: "A call is already going on in this conversation",
-      calls_not_allowed: "Calls are not available here" }
+      calls_not_allowed: "Calls are not available here",
+      rate_limited: "You asked a moment ago: try again in a little while",
+      other: "The call could not be made" }
   },
   "pt-BR": {
     video: "Chamada de vídeo", voice: "Chamada de voz", calling: "Chamando {}…",
@@ -44,7 +46,9 @@ var TEXTS = {
       transferred: "A conversa foi transferida: chamada encerrada"
     },
     errors: { call_in_progress: "Já há uma chamada nesta conversa",
-      calls_not_allowed: "Chamadas não estão disponíveis aqui" }
+      calls_not_allowed: "Chamadas não estão disponíveis aqui",
+      rate_limited: "Você pediu há pouco: tente de novo daqui a pouco",
+      other: "Não foi possível fazer a chamada" }
   }
 };
 
@@ -224,12 +228,16 @@ export function calls(root, role, lang, hooks) {
       return s;
     });
   }
-  function refused() {
-    ended = t.refused;
+  // The call is over here: said with `why`. A side that hangs up, declines or gives up ends
+  // its call at once rather than on the server's `call_ended`, so a call the server lost
+  // (its coordinator failed over) still ends when the user says so.
+  function finish(why) {
+    ended = why;
     call = null;
     reset();
     render();
   }
+  function refused() { finish(t.refused); }
 
   function accept() {
     var id = call.id;
@@ -242,8 +250,14 @@ export function calls(root, role, lang, hooks) {
       refused();
     });
   }
-  function decline() { send({ type: "call_decline", call_id: call.id }); }
-  function hangUp() { send({ type: "call_hangup", call_id: call.id }); }
+  function decline() {
+    send({ type: "call_decline", call_id: call.id });
+    finish(t.ended.declined);
+  }
+  function hangUp() {
+    send({ type: "call_hangup", call_id: call.id });
+    finish(t.ended.hung_up);
+  }
   function toggleMute() {
     local && local.getAudioTracks().forEach(function (a) { a.enabled = !a.enabled; });
     render(false);
@@ -324,7 +338,9 @@ export function calls(root, role, lang, hooks) {
     } else if ((state === "failed" || state === "disconnected") && !lost) {
       var id = call.id;
       lost = setTimeout(function () {
-        if (call && call.id === id) send({ type: "call_hangup", call_id: id, reason: "failed" });
+        if (!call || call.id !== id) return;
+        send({ type: "call_hangup", call_id: id, reason: "failed" });
+        finish(t.ended.failed);
       }, RESTORE_MS);
       if (call.started_by === role) {
         setTimeout(function () {
@@ -382,11 +398,12 @@ export function calls(root, role, lang, hooks) {
         f.conversation && (f.conversation.id || f.conversation));
       return;
     }
-    if (type === "error" && call && call.pendingInvite && t.errors[f.code]) {
-      ended = t.errors[f.code];
-      call = null;
-      reset();
-      render();
+    // An error answering one of my call frames: a call not yet going on (my request, my
+    // accept) ends with why; one going on carries on (a late signal), and one over is over.
+    if (type === "error") {
+      if (f.call_id && call && call.id === f.call_id && call.state !== "active") {
+        finish(t.errors[f.code] || t.errors.other);
+      }
       return;
     }
     if (type === "call") {
@@ -414,10 +431,7 @@ export function calls(root, role, lang, hooks) {
     } else if (type === "call_signal" && call && call.id === f.call_id) {
       Promise.resolve(onSignal(f.signal)).catch(function () {});
     } else if (type === "call_ended" && call && call.id === f.call_id) {
-      ended = t.ended[f.reason] || t.ended.hung_up;
-      call = null;
-      reset();
-      render();
+      finish(t.ended[f.reason] || t.ended.hung_up);
     }
   }
 

@@ -9,7 +9,8 @@
 var queued, chunk;
 export function callPort(ws, root) {
   ws.addEventListener("message", function (e) {
-    var text = e.data, call = /^\{"type":"call/.test(text);
+    // Call frames, and errors answering one (they name its `call_id`).
+    var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text);
     if (call) e.stopImmediatePropagation();
     if (chunk) chunk.frame(ws, text);
     else if (queued) queued.push([ws, text]);

@@ -152,6 +152,10 @@ impl Desk {
                     self.load_history(conversation, false, &mut fx);
                 }
             }
+            // A call's error is the call card's to show (`crate::calls`).
+            ServerToAttendant::Error {
+                call_id: Some(_), ..
+            } => {}
             ServerToAttendant::Error {
                 message, client_id, ..
             } => match client_id {
@@ -167,9 +171,8 @@ impl Desk {
                 None => fx.push(Effect::Toast(Toast::Server(message))),
             },
             ServerToAttendant::Pong { .. } => {}
-            // Calls have no controls in the back-office yet: nothing here starts or accepts
-            // one, so these arrive only when a customer asks in a queue that lets them, and
-            // that call rings out as missed.
+            // The call card (`crate::calls`) hears these on the socket itself; the desk
+            // keeps no call state.
             ServerToAttendant::Call { .. }
             | ServerToAttendant::CallIce { .. }
             | ServerToAttendant::CallSignal { .. }

@@ -92,6 +92,7 @@ fn a_pending_message_is_resent_with_the_same_id_after_a_reconnect() {
             message: "slow".into(),
             client_id: Some(refused),
             retry_after_seconds: None,
+            call_id: None,
         },
         &env(&me),
     );
@@ -126,6 +127,7 @@ fn retry_sends_a_failed_message_again_as_a_new_one() {
             message: "slow".into(),
             client_id: Some(failed),
             retry_after_seconds: None,
+            call_id: None,
         },
         &env(&me),
     );

@@ -276,6 +276,7 @@ fn an_error_about_our_message_marks_it_failed_and_others_are_shown() {
             message: "too long".into(),
             client_id: Some(id),
             retry_after_seconds: None,
+            call_id: None,
         },
         &env(&me),
     );
@@ -288,10 +289,23 @@ fn an_error_about_our_message_marks_it_failed_and_others_are_shown() {
             message: "slow down".into(),
             client_id: None,
             retry_after_seconds: Some(3),
+            call_id: None,
         },
         &env(&me),
     );
     assert_eq!(fx, [Effect::Toast(Toast::Server("slow down".into()))]);
+    // A call's error is the call card's to say: no toast.
+    let fx = d.on_frame(
+        ServerToAttendant::Error {
+            code: ErrorCode::Forbidden,
+            message: "this call or conversation is not yours".into(),
+            client_id: None,
+            retry_after_seconds: None,
+            call_id: Some(chimpassist_protocol::CallId::new()),
+        },
+        &env(&me),
+    );
+    assert!(fx.is_empty());
 }
 
 #[test]

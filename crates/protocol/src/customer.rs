@@ -191,6 +191,10 @@ pub enum ServerToCustomer {
         /// With `rate_limited`: seconds to wait before trying again.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_seconds: Option<u64>,
+        /// Set when the error answers a call frame (invite, accept, decline, hang-up,
+        /// signal) of this call: the call code's to show, not the chat's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call_id: Option<CallId>,
     },
     /// A call of one of my conversations started or changed (ringing → active).
     Call {
@@ -228,6 +232,7 @@ impl ServerToCustomer {
             message: body.message,
             client_id: None,
             retry_after_seconds: body.retry_after_seconds,
+            call_id: None,
         }
     }
 }

@@ -425,3 +425,27 @@ async fn a_dropped_connection_is_restarted_then_the_call_ends_with_a_clear_messa
         .await;
     desk.both_told("The connection was lost").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visitor_who_asks_again_right_after_a_decline_is_told_to_wait_by_the_call_card() {
+    let desk = Desk::open("either_side", 30, true).await;
+    desk.customer
+        .shadow_click(W, "[data-testid=ask-video]")
+        .await;
+    desk.office
+        .wait_until(&format!("{OFFICE_CARD}.dataset.state === 'incoming'"))
+        .await;
+    desk.office.click("[data-testid=call-decline]").await;
+    desk.customer
+        .wait_shadow_text(W, "[data-testid=call-ended]", "Call declined")
+        .await;
+    // Asking again at once is refused (rate_limited, naming the call): the card says so, in
+    // words; the chat shows no error of its own.
+    desk.customer
+        .shadow_click(W, "[data-testid=ask-video]")
+        .await;
+    desk.customer
+        .wait_shadow_text(W, "[data-testid=call-ended]", "try again in a little while")
+        .await;
+    assert!(!desk.customer.shadow_query(W, ".ca-banner.error").await);
+}

@@ -155,14 +155,36 @@ impl From<ServerToAttendant> for Outbound {
     }
 }
 
+/// The frame an error answers, so the client knows whose it is: a `send` (by its client
+/// id) or a call frame (by its call id, for the call code rather than the chat).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answers {
+    Send(ClientMessageId),
+    Call(CallId),
+}
+
+impl Answers {
+    /// What a raw frame answers to, read from its `client_id` or `call_id` (for errors raised
+    /// before the frame could be decoded: a rate limit, a malformed field).
+    pub fn of_raw(frame: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(frame).ok()?;
+        if let Some(id) = value.get("client_id").and_then(|v| v.as_str()) {
+            return ClientMessageId::parse(id).ok().map(Self::Send);
+        }
+        let id = value.get("call_id")?.as_str()?;
+        CallId::parse(id).ok().map(Self::Call)
+    }
+}
+
 /// The frames both sockets send alike, written once for both sides.
 pub trait ServerFrame: serde::Serialize + Into<Outbound> + Send + 'static {
     /// A replayed or live chat message.
     fn message_frame(message: MessageView) -> Self;
     /// "Too far behind: page the history instead."
     fn resync_frame(conversation: ConversationId, latest_seq: Seq) -> Self;
-    /// An error, with the client id of the `send` it answers (that message was not stored).
-    fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Self;
+    /// An error, with the frame it answers: a `send` (that message was not stored) or a
+    /// call frame.
+    fn error_frame(body: ErrorBody, answers: Option<Answers>) -> Self;
     /// The answer to a `send` whose message is stored.
     fn ack_frame(stored: &chimpassist_store::StoredMessage) -> Self;
     /// The ICE servers for this connection's side of a call.
@@ -184,12 +206,19 @@ macro_rules! server_frame {
                 }
             }
 
-            fn error_frame(body: ErrorBody, client_id: Option<ClientMessageId>) -> Self {
+            fn error_frame(body: ErrorBody, answers: Option<Answers>) -> Self {
                 Self::Error {
                     code: body.code,
                     message: body.message,
-                    client_id,
+                    client_id: match answers {
+                        Some(Answers::Send(id)) => Some(id),
+                        _ => None,
+                    },
                     retry_after_seconds: body.retry_after_seconds,
+                    call_id: match answers {
+                        Some(Answers::Call(id)) => Some(id),
+                        _ => None,
+                    },
                 }
             }
 

@@ -41,7 +41,7 @@ use crate::bus::{Bus, BusEvent, RecvError};
 use crate::coordinator::Coordinator;
 use crate::metrics::Metrics;
 
-pub use frame::{Frame, MAX_BATCH, Outbound, ServerFrame, StateKey, batch_text};
+pub use frame::{Answers, Frame, MAX_BATCH, Outbound, ServerFrame, StateKey, batch_text};
 pub use hub::{Desk, Hub, Kill, Registration};
 pub use send::{Author, Found, Sent, Submitted, find_route, publish, record_receipt};
 

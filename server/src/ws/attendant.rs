@@ -29,7 +29,7 @@ use crate::bus::BusEvent;
 use crate::coordinator::{Caller, Route};
 use crate::delivery::outbox::OutboxTx;
 use crate::delivery::{
-    Author, Desk, Found, Sent, Submitted, enrich, find_route, publish, record_receipt,
+    Answers, Author, Desk, Found, Sent, Submitted, enrich, find_route, publish, record_receipt,
 };
 use crate::error::{AppError, AppResult};
 use crate::revoke::CloseReason;
@@ -238,7 +238,7 @@ impl Peer for AttendantPeer {
                     .await
                     .map_err(|error| Failure {
                         error,
-                        client_id: Some(client_id),
+                        answers: Some(Answers::Send(client_id)),
                     })?;
                 return Ok(Step::Committing(submitted));
             }

@@ -14,10 +14,10 @@ use chimpassist_protocol::{
     CallEndReason, CallId, CallMedia, CallSignal, ConversationId, Hangup, IceServer, Party,
 };
 
-use super::peer::reply;
+use super::peer::{Failure, reply};
 use crate::coordinator::Caller;
-use crate::delivery::ServerFrame;
 use crate::delivery::outbox::OutboxTx;
+use crate::delivery::{Answers, ServerFrame};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -42,6 +42,19 @@ pub(super) enum CallFrame {
         call_id: CallId,
         signal: CallSignal,
     },
+}
+
+impl CallFrame {
+    /// The call it concerns.
+    pub(super) fn id(&self) -> CallId {
+        match self {
+            Self::Invite { call_id, .. }
+            | Self::Accept { call_id }
+            | Self::Decline { call_id }
+            | Self::Hangup { call_id, .. }
+            | Self::Signal { call_id, .. } => *call_id,
+        }
+    }
 }
 
 /// The call frames of both sockets' enums, which carry the same fields.
@@ -100,6 +113,22 @@ impl CallsHere {
 /// Handles a call frame of `by`, who speaks through `tx`: an invitation or acceptance gets
 /// this connection its ICE servers (`call_ice`).
 pub(super) async fn handle<F: ServerFrame>(
+    state: &AppState,
+    by: Caller,
+    here: &CallsHere,
+    tx: &OutboxTx,
+    frame: CallFrame,
+) -> Result<(), Failure> {
+    let id = frame.id();
+    run::<F>(state, by, here, tx, frame)
+        .await
+        .map_err(|error| Failure {
+            error,
+            answers: Some(Answers::Call(id)),
+        })
+}
+
+async fn run<F: ServerFrame>(
     state: &AppState,
     by: Caller,
     here: &CallsHere,

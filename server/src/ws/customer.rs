@@ -20,7 +20,9 @@ use super::peer::{Failure, Greeted, Peer, Step, await_hello, reply, run};
 use crate::bus::BusEvent;
 use crate::coordinator::Caller;
 use crate::delivery::outbox::OutboxTx;
-use crate::delivery::{Author, Found, Sent, Submitted, find_route, publish, record_receipt};
+use crate::delivery::{
+    Answers, Author, Found, Sent, Submitted, find_route, publish, record_receipt,
+};
 use crate::domain;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
@@ -298,7 +300,7 @@ impl Peer for CustomerPeer {
                     .await
                     .map_err(|error| Failure {
                         error,
-                        client_id: Some(client_id),
+                        answers: Some(Answers::Send(client_id)),
                     })?;
                 return Ok(Step::Committing(submitted));
             }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chimpassist_protocol::{ClientFrame, ClientMessageId, ErrorBody, Limits, decode};
+use chimpassist_protocol::{ClientFrame, ErrorBody, Limits, decode};
 
 use chimpassist_store::{Appended, StoreResult};
 use futures_util::StreamExt;
@@ -12,22 +12,22 @@ use futures_util::stream::FuturesOrdered;
 
 use super::connection::{Incoming, Throttle, WsStream, next_frame};
 use crate::delivery::outbox::{OutboxRx, OutboxTx};
-use crate::delivery::{Kill, Outbound, Registration, Sent, ServerFrame, Submitted};
+use crate::delivery::{Answers, Kill, Outbound, Registration, Sent, ServerFrame, Submitted};
 use crate::error::{AppError, AppResult};
 use crate::revoke::CloseReason;
 use crate::state::AppState;
 
-/// A failed frame: the error, and the client id when it was a `send` (not stored).
+/// A failed frame: the error, and what it answers (a `send`, not stored; a call frame).
 pub(super) struct Failure {
     pub error: AppError,
-    pub client_id: Option<ClientMessageId>,
+    pub answers: Option<Answers>,
 }
 
 impl From<AppError> for Failure {
     fn from(error: AppError) -> Self {
         Self {
             error,
-            client_id: None,
+            answers: None,
         }
     }
 }
@@ -66,10 +66,9 @@ pub(super) trait Peer: Send {
     async fn recheck(&mut self) -> Result<(), CloseReason> {
         Ok(())
     }
-    /// The client id a frame carries, for errors raised before `handle` (rate limit).
-    fn client_id(frame: &str) -> Option<ClientMessageId> {
-        let value: serde_json::Value = serde_json::from_str(frame).ok()?;
-        ClientMessageId::parse(value.get("client_id")?.as_str()?).ok()
+    /// What a raw frame answers to, for errors raised before `handle` (rate limit).
+    fn answers(frame: &str) -> Option<Answers> {
+        Answers::of_raw(frame)
     }
 }
 
@@ -85,8 +84,8 @@ pub(super) struct LoopContext<'a> {
 }
 
 /// An error frame for `P`'s side.
-fn error_frame<P: Peer>(body: ErrorBody, client_id: Option<ClientMessageId>) -> Outbound {
-    P::Out::error_frame(body, client_id).into()
+fn error_frame<P: Peer>(body: ErrorBody, answers: Option<Answers>) -> Outbound {
+    P::Out::error_frame(body, answers).into()
 }
 
 /// Most sends of one connection committing at once. Enough that a client sending a burst
@@ -101,8 +100,8 @@ type InFlight = FuturesOrdered<BoxFuture<'static, Answer>>;
 /// A send's outcome: the store's answer, or why it was refused before reaching the store.
 type Answer = Result<(StoreResult<Appended>, Sent), Refusal>;
 
-/// An error to answer, and the client id of the `send` it refuses.
-type Refusal = (ErrorBody, Option<ClientMessageId>);
+/// An error to answer, and the frame it refuses.
+type Refusal = (ErrorBody, Option<Answers>);
 
 /// Reads frames until the socket closes, goes idle, is cut, or the server stops. Every bad
 /// frame gets a typed error and the loop goes on.
@@ -146,13 +145,13 @@ pub(super) async fn read_loop<P: Peer>(peer: &mut P, stream: &mut WsStream, cx: 
             Incoming::Text(text) => text,
         };
         if let Err(body) = throttle.check() {
-            refuse::<P>(&cx, &mut inflight, (body, P::client_id(&text))).await;
+            refuse::<P>(&cx, &mut inflight, (body, P::answers(&text))).await;
             continue;
         }
         let frame = match decode::<P::In>(&text, &cx.limits) {
             Ok(frame) => frame,
             Err(e) => {
-                refuse::<P>(&cx, &mut inflight, (e.body(), P::client_id(&text))).await;
+                refuse::<P>(&cx, &mut inflight, (e.body(), P::answers(&text))).await;
                 continue;
             }
         };
@@ -165,7 +164,7 @@ pub(super) async fn read_loop<P: Peer>(peer: &mut P, stream: &mut WsStream, cx: 
                 inflight.push_back(Box::pin(async move { Ok((commit.await, sent)) }));
             }
             Err(failure) => {
-                let refusal = (failure.error.body(), failure.client_id);
+                let refusal = (failure.error.body(), failure.answers);
                 refuse::<P>(&cx, &mut inflight, refusal).await;
             }
         }
@@ -184,7 +183,7 @@ async fn drain<P: Peer>(peer: &mut P, cx: &LoopContext<'_>, inflight: &mut InFli
 async fn finish<P: Peer>(peer: &mut P, cx: &LoopContext<'_>, answer: Answer) {
     let refusal = match answer {
         Ok((result, sent)) => {
-            let client_id = Some(sent.client_id);
+            let answers = Some(Answers::Send(sent.client_id));
             let outcome = match result {
                 Ok(appended) => {
                     let stored = sent.deliver(&cx.state.delivery, appended).await;
@@ -195,7 +194,7 @@ async fn finish<P: Peer>(peer: &mut P, cx: &LoopContext<'_>, answer: Answer) {
             };
             match outcome {
                 Ok(()) => return,
-                Err(error) => (error.body(), client_id),
+                Err(error) => (error.body(), answers),
             }
         }
         Err(refusal) => refusal,
@@ -214,9 +213,9 @@ async fn refuse<P: Peer>(cx: &LoopContext<'_>, inflight: &mut InFlight, refusal:
 }
 
 /// Answers a failed frame with its error.
-async fn report<P: Peer>(cx: &LoopContext<'_>, (body, client_id): Refusal) {
+async fn report<P: Peer>(cx: &LoopContext<'_>, (body, answers): Refusal) {
     cx.state.metrics.rejected(body.code);
-    reply(&cx.tx, error_frame::<P>(body, client_id)).await;
+    reply(&cx.tx, error_frame::<P>(body, answers)).await;
 }
 
 /// Waits for the opening `hello` (at most 10 frames), answering anything else with a typed

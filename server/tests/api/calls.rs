@@ -287,7 +287,12 @@ async fn the_holder_calls_the_customer_accepts_and_their_browsers_signal_through
     chat.customer
         .send(json!({"type": "call_signal", "call_id": call, "signal": offer}))
         .await;
-    assert_eq!(error_of(&mut chat.customer).await["code"], "conflict");
+    // Errors answering a call frame name the call (they are the call code's, not the chat's).
+    let refused = error_of(&mut chat.customer).await;
+    assert_eq!(
+        (refused["code"].as_str(), refused["call_id"].as_str()),
+        (Some("conflict"), Some(call.as_str()))
+    );
     chat.alice
         .send(json!({"type": "call_signal", "call_id": call, "signal": answer}))
         .await;
@@ -296,7 +301,12 @@ async fn the_holder_calls_the_customer_accepts_and_their_browsers_signal_through
     chat.alice
         .send(json!({"type": "call_signal", "call_id": call, "signal": {"kind": "offer", "sdp": "<img src=x>"}}))
         .await;
-    assert_eq!(error_of(&mut chat.alice).await["code"], "invalid_field");
+    // Even refused before it could be read (a malformed field), the error names the call.
+    let malformed = error_of(&mut chat.alice).await;
+    assert_eq!(
+        (malformed["code"].as_str(), malformed["call_id"].as_str()),
+        (Some("invalid_field"), Some(call.as_str()))
+    );
 
     chat.customer
         .send(json!({"type": "call_hangup", "call_id": call}))
@@ -451,9 +461,11 @@ async fn customers_ask_for_calls_only_where_the_queue_lets_them_and_may_be_decli
     }
 
     // Declined: the customer may not ring again at once; the attendant may call back.
-    chat.customer.send(ask(&call_id())).await;
+    let again = call_id();
+    chat.customer.send(ask(&again)).await;
     let paused = error_of(&mut chat.customer).await;
     assert_eq!(paused["code"], "rate_limited");
+    assert_eq!(paused["call_id"], again.as_str());
     let wait = paused["retry_after_seconds"].as_u64().expect("a wait");
     assert!((1..=30).contains(&wait), "{paused}");
     let back = call_id();

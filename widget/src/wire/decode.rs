@@ -194,6 +194,8 @@ pub(crate) fn server_frame<V: Value>(o: &V, t: &Texts) -> Option<ServerToCustome
             client_id: string(o, "client_id").and_then(|c| ClientMessageId::parse(&c).ok()),
             // Not read: the widget does not retry on a timer.
             retry_after_seconds: None,
+            // Never seen: the call chunk's port takes the errors of call frames.
+            call_id: None,
         },
         "pong" => ServerToCustomer::Pong {
             nonce: u64_of(o, "nonce").unwrap_or(0),

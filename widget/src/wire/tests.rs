@@ -93,6 +93,7 @@ fn every_server_frame() -> Vec<ServerToCustomer> {
             client_id: full.then(ClientMessageId::new),
             // Not read by the widget (see decode.rs).
             retry_after_seconds: None,
+            call_id: None,
         });
         frames.push(ServerToCustomer::History {
             conversation: c,
@@ -124,6 +125,7 @@ fn every_server_frame() -> Vec<ServerToCustomer> {
             message: code.as_str().into(),
             client_id: None,
             retry_after_seconds: None,
+            call_id: None,
         });
     }
     frames.extend([

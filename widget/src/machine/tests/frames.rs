@@ -323,6 +323,7 @@ fn a_refused_message_stays_visible_marked_and_is_never_resent() {
         message: "too long".into(),
         client_id: Some(id),
         retry_after_seconds: None,
+        call_id: None,
     });
     assert_eq!(lines(&s), [("too long really".into(), Some(Tick::Failed))]);
     assert!(saves_outbox(&fx));
@@ -338,6 +339,7 @@ fn a_refusal_at_hello_stops_reconnecting_for_good() {
         message: "verify".into(),
         client_id: None,
         retry_after_seconds: None,
+        call_id: None,
     });
     assert_eq!(fx, [Effect::Stop]);
     assert_eq!(s.conn, Conn::Refused("verify".into()));
@@ -353,6 +355,7 @@ fn other_errors_become_a_notice_until_the_next_welcome() {
         message: "slow down".into(),
         client_id: None,
         retry_after_seconds: Some(3),
+        call_id: None,
     });
     assert_eq!(fx, [Effect::Warn("rate_limited: slow down".into())]);
     assert_eq!(s.session.notice.as_deref(), Some("slow down"));
