@@ -16,6 +16,7 @@
 pub mod access;
 pub mod api;
 pub mod assets;
+pub mod attachments;
 pub mod auth;
 pub mod backoff;
 pub mod bus;
