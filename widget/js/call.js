@@ -18,6 +18,7 @@ var TEXTS = {
     mute: "Mute", unmute: "Unmute", cameraOff: "Turn camera off", cameraOn: "Turn camera on",
     share: "Share screen", stopShare: "Stop sharing", connecting: "Connecting…",
     reconnecting: "Reconnecting…", close: "Close", call: "Call",
+    elsewhere: "The call goes on in another window",
     askVoice: "Ask for a voice call", askVideo: "Ask for a video call",
     refused: "Your camera or microphone is blocked. Allow it in the browser to call; the chat goes on.",
     ended: {
@@ -37,6 +38,7 @@ var TEXTS = {
     hangUp: "Desligar", mute: "Silenciar", unmute: "Ativar som", cameraOff: "Desligar câmera",
     cameraOn: "Ligar câmera", share: "Compartilhar tela", stopShare: "Parar de compartilhar",
     connecting: "Conectando…", reconnecting: "Reconectando…", close: "Fechar", call: "Chamada",
+    elsewhere: "A chamada continua em outra janela",
     askVoice: "Pedir uma chamada de voz", askVideo: "Pedir uma chamada de vídeo",
     refused: "Sua câmera ou microfone está bloqueado. Permita no navegador para chamar; o chat continua.",
     ended: {
@@ -79,8 +81,10 @@ export function calls(root, role, lang, hooks) {
   var t = TEXTS[lang] || TEXTS.en, doc = root.ownerDocument;
   hooks = hooks || {};
   var ws = null, call = null, ice = null, pc = null, local = null, screen = null;
-  var pending = [], lost = null, timer = null, startedAt = 0, ended = null;
-  var mayCall = null;
+  var pending = [], early = [], lost = null, timer = null, startedAt = 0, ended = null;
+  // `joined`: the call this window invited or accepted (the others of the same person only
+  // watch it); `queueLets`: the conversation's queue lets the visitor ask for calls.
+  var joined = null, queueLets = false;
 
   var style = doc.createElement("style");
   style.textContent = CSS;
@@ -104,8 +108,11 @@ export function calls(root, role, lang, hooks) {
     b.onclick = onclick;
     return b;
   }
+  // Whether the frame went out (the socket may be between reconnects).
   function send(frame) {
-    if (ws && ws.readyState === 1) ws.send(JSON.stringify(frame));
+    if (!ws || ws.readyState !== 1) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
   }
   function signal(s) { send({ type: "call_signal", call_id: call.id, signal: s }); }
   function other() { return call.started_by === role ? call.callee_name : call.caller_name; }
@@ -153,13 +160,16 @@ export function calls(root, role, lang, hooks) {
     if (call.state === "active") {
       var status = lost ? t.reconnecting : pc && pc.connectionState === "connected" ? "" : t.connecting;
       if (status) sub.textContent = kind() + " · " + status;
-      sub.appendChild(el("span", { class: "time", "data-testid": "call-time" }, clock()));
+      // A timer, not announced every second (`aria-live` off inside the live line).
+      sub.appendChild(el("span", { class: "time", role: "timer", "aria-live": "off",
+        "data-testid": "call-time" }, clock()));
     }
     card.appendChild(sub);
     if (call.state === "active") card.appendChild(videos());
     var row = el("div", { class: "row" }), first;
     if (call.state === "ringing" && !mine) {
       row.appendChild(first = button(t.accept, "call-accept", accept, "go"));
+      first.disabled = !!call.accepting;
       row.appendChild(button(t.decline, "call-decline", decline, "stop"));
     } else if (call.state === "ringing") {
       row.appendChild(first = button(t.cancel, "call-hangup", hangUp, "stop"));
@@ -185,7 +195,7 @@ export function calls(root, role, lang, hooks) {
     }
     card.appendChild(row);
     if (had) focusOn(had);
-    else if (focus && first && !typing(now)) first.focus();
+    else if (focus && first && !typing(now) && !typing(doc.activeElement)) first.focus();
   }
   // Someone typing (the attendant in the composer) keeps their focus: a ring must not turn
   // their next Enter into an answer. The card is announced (alertdialog) either way.
@@ -240,11 +250,16 @@ export function calls(root, role, lang, hooks) {
   function refused() { finish(t.refused); }
 
   function accept() {
+    if (call.accepting) return;
+    call.accepting = true;
+    render(false);
     var id = call.id;
     media().then(function () {
-      if (call && call.id === id) send({ type: "call_accept", call_id: id });
+      if (call && call.id === id) {
+        joined = id;
+        if (!send({ type: "call_accept", call_id: id })) finish(t.errors.other);
       // The call ended while the browser asked for the camera: let go of it.
-      else if (!call) reset();
+      } else if (!call) reset();
     }, function () {
       send({ type: "call_decline", call_id: id });
       refused();
@@ -273,7 +288,10 @@ export function calls(root, role, lang, hooks) {
     var sender = videoSender();
     if (!sender) return;
     if (screen) return unshare();
+    var id = call.id;
     navigator.mediaDevices.getDisplayMedia({ video: true }).then(function (s) {
+      // The call ended while the picker was open: stop the capture at once.
+      if (!call || call.id !== id || !pc) return s.getTracks().forEach(function (x) { x.stop(); });
       screen = s;
       var track = s.getVideoTracks()[0];
       track.onended = unshare;
@@ -296,15 +314,27 @@ export function calls(root, role, lang, hooks) {
   // Asks the other side for a call (the customer) or calls them (the attendant).
   function invite(conversation, kindOfMedia) {
     if (call) return;
-    call = { id: crypto.randomUUID(), media: kindOfMedia, pendingInvite: true };
+    var id = crypto.randomUUID();
+    call = { id: id, media: kindOfMedia, pendingInvite: true };
+    joined = id;
     media().then(function () {
-      send({ type: "call_invite", conversation: conversation, call_id: call.id, media: kindOfMedia });
-    }, refused);
+      if (call && call.id === id) {
+        var sent = send({ type: "call_invite", conversation: conversation, call_id: id, media: kindOfMedia });
+        if (!sent) finish(t.errors.other);
+      } else if (!call) reset();
+    }, function () {
+      if (call && call.id === id) refused();
+    });
   }
 
   function connect() {
     if (pc || !ice || !call || call.state !== "active" || !local) return;
-    pc = new RTCPeerConnection({ iceServers: ice });
+    try {
+      pc = new RTCPeerConnection({ iceServers: ice });
+    } catch (e) {
+      send({ type: "call_hangup", call_id: call.id, reason: "failed" });
+      return finish(t.ended.failed);
+    }
     local.getTracks().forEach(function (track) { pc.addTrack(track, local); });
     pc.ontrack = function (e) {
       if (remoteVideo && e.streams[0] && remoteVideo.srcObject !== e.streams[0]) remoteVideo.srcObject = e.streams[0];
@@ -317,7 +347,24 @@ export function calls(root, role, lang, hooks) {
     };
     pc.onconnectionstatechange = watchConnection;
     if (call.started_by === role) offer(false);
+    // A connection that never comes up ends like one that was lost.
+    giveUpIn(2 * RESTORE_MS);
+    // Signals that came before the connection existed (the offer may beat `call_ice`).
+    var before = early;
+    early = [];
+    before.reduce(function (done, sig) {
+      return done.then(function () { return onSignal(sig); });
+    }, Promise.resolve()).catch(function () {});
     render(false);
+  }
+  function giveUpIn(ms) {
+    var id = call.id;
+    clearTimeout(lost);
+    lost = setTimeout(function () {
+      if (!call || call.id !== id) return;
+      send({ type: "call_hangup", call_id: id, reason: "failed" });
+      finish(t.ended.failed);
+    }, ms);
   }
   function offer(restart) {
     return pc.createOffer({ iceRestart: restart }).then(function (o) {
@@ -336,12 +383,7 @@ export function calls(root, role, lang, hooks) {
       clearTimeout(lost);
       lost = null;
     } else if ((state === "failed" || state === "disconnected") && !lost) {
-      var id = call.id;
-      lost = setTimeout(function () {
-        if (!call || call.id !== id) return;
-        send({ type: "call_hangup", call_id: id, reason: "failed" });
-        finish(t.ended.failed);
-      }, RESTORE_MS);
+      giveUpIn(RESTORE_MS);
       if (call.started_by === role) {
         setTimeout(function () {
           if (!pc || !lost || pc.connectionState === "connected") return;
@@ -353,7 +395,7 @@ export function calls(root, role, lang, hooks) {
     render(false);
   }
   function onSignal(s) {
-    if (!pc) return;
+    if (!pc) return void early.push(s);
     if (s.kind === "offer" || s.kind === "answer") {
       var done = pc.setRemoteDescription({ type: s.kind, sdp: s.sdp });
       if (s.kind === "offer") {
@@ -382,6 +424,7 @@ export function calls(root, role, lang, hooks) {
     pc = local = screen = ice = lost = timer = null;
     remoteVideo = localVideo = null;
     pending = [];
+    early = [];
     startedAt = 0;
     delete card.dataset.restarts;
   }
@@ -394,8 +437,10 @@ export function calls(root, role, lang, hooks) {
     if (type === "welcome" || type === "assigned" || type === "conversation") {
       var st = f.conversation && f.conversation.status;
       var open = type === "assigned" || st === "assigned" || st === "active";
-      tell(open && (type === "conversation" ? mayCall : !!f.may_call),
-        f.conversation && (f.conversation.id || f.conversation));
+      // `conversation` frames say whether it is open; the queue's word comes with the others
+      // (and stays through a resolve and a reopen).
+      if (type !== "conversation") queueLets = !!f.may_call;
+      tell(open && queueLets, f.conversation && (f.conversation.id || f.conversation));
       return;
     }
     // An error answering one of my call frames: a call not yet going on (my request, my
@@ -408,7 +453,19 @@ export function calls(root, role, lang, hooks) {
     }
     if (type === "call") {
       var fresh = !call || call.id !== f.call.id;
-      if (fresh && call && !call.pendingInvite) reset();
+      // Busy with another call (another conversation of the attendant's): a new one ringing
+      // at me is declined, and nothing of mine is touched.
+      if (fresh && call && !call.pendingInvite) {
+        if (f.call.state === "ringing" && f.call.started_by !== role) {
+          send({ type: "call_decline", call_id: f.call.id });
+        }
+        return;
+      }
+      // Answered or made in another window of mine: that window has the call.
+      if (f.call.state === "active" && joined !== f.call.id) {
+        if (call && call.id === f.call.id) finish(t.elsewhere);
+        return;
+      }
       var wasRinging = call && call.state === "ringing";
       call = f.call;
       ended = null;
@@ -433,12 +490,12 @@ export function calls(root, role, lang, hooks) {
     } else if (type === "call_ended" && call && call.id === f.call_id) {
       finish(t.ended[f.reason] || t.ended.hung_up);
     }
+    if (type === "call_ended" && joined === f.call_id) joined = null;
   }
 
   // Whether the visitor may ask for a call now, told to the widget's hook.
   var conversation = null;
   function tell(may, conv) {
-    mayCall = may;
     if (conv) conversation = conv;
     if (hooks.mayCall) hooks.mayCall(may, conversation);
   }

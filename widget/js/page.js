@@ -7,20 +7,25 @@
 // on the chunk hears every frame of every socket. `__CALL_JS__` is the chunk's file name,
 // next to this module.
 var queued, chunk;
+// One frame to the chunk; a frame it chokes on does not stop the next.
+function hand(ws, text) {
+  try { chunk.frame(ws, text); } catch (e) { console.warn("[chimpassist]", e); }
+}
 export function callPort(ws, root) {
   ws.addEventListener("message", function (e) {
     // Call frames, and errors answering one (they name its `call_id`).
     var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text);
     if (call) e.stopImmediatePropagation();
-    if (chunk) chunk.frame(ws, text);
+    if (chunk) hand(ws, text);
     else if (queued) queued.push([ws, text]);
     else if (call || /"may_call":true/.test(text)) {
       queued = [[ws, text]];
       import("./__CALL_JS__").then(function (m) {
         chunk = m.widgetCalls(root, root.querySelector(".ca-panel").lang);
-        queued.forEach(function (q) { chunk.frame(q[0], q[1]); });
-        queued = null;
-      }, function () { queued = null; });
+        queued.forEach(function (q) { hand(q[0], q[1]); });
+      }).catch(function (e) {
+        console.warn("[chimpassist] the call code did not load", e);
+      }).finally(function () { queued = null; });
     }
   });
 }

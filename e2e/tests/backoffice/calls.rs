@@ -42,7 +42,7 @@ impl Servers {
 /// a fake camera and microphone unless `customer_media` is false (nothing to call with).
 struct Desk {
     servers: Servers,
-    _host: HostPage,
+    host: HostPage,
     office: Browser,
     customer: Browser,
 }
@@ -103,7 +103,7 @@ impl Desk {
             .await;
         Self {
             servers,
-            _host: host,
+            host,
             office,
             customer,
         }
@@ -398,7 +398,7 @@ async fn a_call_connects_across_two_nodes_of_a_cluster_and_ends_when_the_visitor
         office,
         customer,
         servers: _servers,
-        _host,
+        host: _host,
     } = desk;
     customer.close().await;
     office
@@ -448,4 +448,29 @@ async fn a_visitor_who_asks_again_right_after_a_decline_is_told_to_wait_by_the_c
         .wait_shadow_text(W, "[data-testid=call-ended]", "try again in a little while")
         .await;
     assert!(!desk.customer.shadow_query(W, ".ca-banner.error").await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visitor_who_asks_while_the_attendant_is_in_another_call_is_declined_and_that_call_goes_on()
+ {
+    let desk = Desk::open("either_side", 30, true).await;
+    desk.ana_calls("video").await;
+    desk.customer
+        .shadow_click(W, "[data-testid=call-accept]")
+        .await;
+    desk.talking(&["audio", "video"]).await;
+    // Bea, another visitor Ana serves, asks for a call meanwhile: Ana is busy, so it is
+    // declined at once, and Ana's call with Lia is untouched.
+    let bea = Browser::with_fake_media().await;
+    customer_starts_chat(&bea, &desk.host, "Bea", "Me too").await;
+    bea.shadow_click(W, "[data-testid=ask-voice]").await;
+    bea.wait_shadow_text(W, "[data-testid=call-ended]", "Call declined")
+        .await;
+    assert_eq!(
+        desk.office
+            .eval(&format!("{OFFICE_CARD}.dataset.state"))
+            .await,
+        "active"
+    );
+    media_flows(&desk.office, OFFICE_CARD, &["audio", "video"]).await;
 }
