@@ -51,6 +51,9 @@ impl TwoNodes {
 }
 
 /// Polls `/readyz` until it answers 200 with what `wanted` looks for; returns that answer.
+/// Polling is the event here: a node's readiness (store reached, bus subscribed, leader
+/// known) is published only through this probe, as a load balancer sees it; a node asked
+/// for anything before it answers `503`.
 async fn ready(node: &ChimpServer, wanted: impl Fn(&Value) -> bool) -> Value {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
