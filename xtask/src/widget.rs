@@ -108,17 +108,7 @@ pub(crate) fn build() -> Result {
     let min_path = work.join("glue.js");
     write(&min_path, glue.as_bytes())?;
     let glue_path = work.join("chat.js");
-    cmd::run(&mut cmd::new(
-        &terser(),
-        [
-            &min_path.display().to_string(),
-            "--module",
-            "--compress",
-            "--mangle",
-            "--output",
-            &glue_path.display().to_string(),
-        ],
-    ))?;
+    minify(&min_path, &glue_path, Kind::Module)?;
     let wasm = fs::read(&opt).map_err(io("reading", &opt))?;
     let glue = fs::read_to_string(&glue_path).map_err(io("reading", &glue_path))?;
 
@@ -138,16 +128,7 @@ pub(crate) fn build() -> Result {
     // hand-written loader is what every visitor downloads, and its budget had no room left.
     let squeezed = work.join("loader.js");
     write(&squeezed, loader.as_bytes())?;
-    cmd::run(&mut cmd::new(
-        &terser(),
-        [
-            &squeezed.display().to_string(),
-            "--compress",
-            "--mangle",
-            "--output",
-            &out.join("widget.js").display().to_string(),
-        ],
-    ))?;
+    minify(&squeezed, &out.join("widget.js"), Kind::Script)?;
 
     let rows = [
         ("loader widget.js", out.join("widget.js")),
@@ -169,20 +150,28 @@ pub(crate) fn build() -> Result {
     report(&sizes, call)
 }
 
+/// An ES module (the chat's glue, the call chunk) or a classic script (the loader).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Module,
+    Script,
+}
+
+/// terser, compressing and mangling local names (properties, the page-facing API, are kept).
+fn minify(from: &std::path::Path, to: &std::path::Path, kind: Kind) -> Result {
+    let (from, to) = (from.display().to_string(), to.display().to_string());
+    let mut args = vec![from.as_str()];
+    if kind == Kind::Module {
+        args.push("--module");
+    }
+    args.extend(["--compress", "--mangle", "--output", to.as_str()]);
+    cmd::run(&mut cmd::new(&terser(), args)).map(|_| ())
+}
+
 /// Minifies the call chunk into `out` under a content-hashed name, which it returns.
 fn call_chunk(work: &std::path::Path, out: &std::path::Path) -> Result<String> {
     let min = work.join("call.js");
-    cmd::run(&mut cmd::new(
-        &terser(),
-        [
-            "widget/js/call.js",
-            "--module",
-            "--compress",
-            "--mangle",
-            "--output",
-            &min.display().to_string(),
-        ],
-    ))?;
+    minify(std::path::Path::new("widget/js/call.js"), &min, Kind::Module)?;
     let js = fs::read(&min).map_err(io("reading", &min))?;
     let name = format!("call-{}.js", content_hash(&js));
     write(&out.join(&name), &js)?;
