@@ -171,7 +171,11 @@ fn minify(from: &std::path::Path, to: &std::path::Path, kind: Kind) -> Result {
 /// Minifies the call chunk into `out` under a content-hashed name, which it returns.
 fn call_chunk(work: &std::path::Path, out: &std::path::Path) -> Result<String> {
     let min = work.join("call.js");
-    minify(std::path::Path::new("widget/js/call.js"), &min, Kind::Module)?;
+    minify(
+        std::path::Path::new("widget/js/call.js"),
+        &min,
+        Kind::Module,
+    )?;
     let js = fs::read(&min).map_err(io("reading", &min))?;
     let name = format!("call-{}.js", content_hash(&js));
     write(&out.join(&name), &js)?;

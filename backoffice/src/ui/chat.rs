@@ -87,8 +87,7 @@ fn Conversation(entry: Entry) -> impl IntoView {
             </div>
             <div class="ba-actions">
                 <Show when=mine>
-                    <CallButtons entry=entry />
-                    <Transfer entry=entry />
+                    <HolderTools entry=entry />
                     <button type="button" class="ba-resolve" data-testid="resolve"
                         on:click=move |_| { socket::send(&AttendantToServer::Resolve { conversation: entry.id }); }>
                         {t.resolve}
@@ -341,23 +340,34 @@ fn Bubble(
     }
 }
 
+/// What the holder of a conversation may do besides resolving it: call, transfer. The
+/// queues are read once for both (are the queue's calls off? where may it go?).
+#[component]
+fn HolderTools(entry: Entry) -> impl IntoView {
+    let queues = LocalResource::new(|| async {
+        api::get::<Vec<QueueView>>("/api/queues")
+            .await
+            .unwrap_or_default()
+    });
+    view! {
+        <CallButtons entry=entry queues=queues />
+        <Transfer entry=entry queues=queues />
+    }
+}
+
 /// "Voice call" and "Video call" for a conversation I hold, unless its queue has calls off
 /// (the call itself is `crate::calls`' card).
 #[component]
-fn CallButtons(entry: Entry) -> impl IntoView {
+fn CallButtons(entry: Entry, queues: LocalResource<Vec<QueueView>>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().desk;
-    let queue = entry.view.with_untracked(|v| v.queue.clone());
-    let allowed = LocalResource::new(move || {
-        let queue = queue.clone();
-        async move {
-            api::get::<Vec<QueueView>>("/api/queues")
-                .await
-                .ok()
-                .and_then(|qs| qs.into_iter().find(|q| q.id == queue))
-                .is_some_and(|q| q.calls != CallPolicy::Off)
-        }
-    });
+    let allowed = move || {
+        let queue = entry.view.with(|v| v.queue.clone());
+        queues
+            .get()
+            .and_then(|qs| qs.into_iter().find(|q| q.id == queue))
+            .is_some_and(|q| q.calls != CallPolicy::Off)
+    };
     let button = move |media: CallMedia, label: &'static str, testid: &'static str| {
         view! {
             <button type="button" class="ba-call" data-testid=testid
@@ -367,7 +377,7 @@ fn CallButtons(entry: Entry) -> impl IntoView {
         }
     };
     view! {
-        <Show when=move || allowed.get().unwrap_or(false)>
+        <Show when=allowed>
             {button(CallMedia::Voice, t.voice_call, "call-voice")}
             {button(CallMedia::Video, t.video_call, "call-video")}
         </Show>
@@ -376,13 +386,10 @@ fn CallButtons(entry: Entry) -> impl IntoView {
 
 /// Transfer to a queue or to another attendant (online ones first).
 #[component]
-fn Transfer(entry: Entry) -> impl IntoView {
+fn Transfer(entry: Entry, queues: LocalResource<Vec<QueueView>>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().desk;
-    let data = LocalResource::new(|| async {
-        let queues = api::get::<Vec<QueueView>>("/api/queues")
-            .await
-            .unwrap_or_default();
+    let directory = LocalResource::new(|| async {
         let mut people = api::get::<Vec<AttendantDirectoryEntry>>("/api/attendants/directory")
             .await
             .unwrap_or_default();
@@ -392,8 +399,9 @@ fn Transfer(entry: Entry) -> impl IntoView {
                 a.name.clone(),
             )
         });
-        (queues, people)
+        people
     });
+    let data = move || Some((queues.get()?, directory.get()?));
     let me = ctx.me.with_untracked(|m| m.as_ref().map(|m| m.id.clone()));
     let on_change = move |ev| {
         let value = event_target_value(&ev);
@@ -418,7 +426,7 @@ fn Transfer(entry: Entry) -> impl IntoView {
     view! {
         <select class="ba-transfer" data-testid="transfer" aria-label=t.transfer on:change=on_change>
             <option value="" selected>{t.transfer_to}</option>
-            {move || data.get().map(|(queues, people)| {
+            {move || data().map(|(queues, people)| {
                 let me = me.clone();
                 view! {
                     <optgroup label=t.to_queue>
