@@ -156,6 +156,7 @@ mod tests {
             text: MessageText::parse(format!("m{seq}"), 100).unwrap(),
             timestamp: seq as i64 * 1000,
             call: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -102,6 +102,7 @@ async fn seed(
                         text: text.clone(),
                         timestamp: n as i64,
                         call: None,
+                        attachments: Vec::new(),
                     })
                     .await?;
                 n += SEEDERS;

@@ -140,6 +140,28 @@ pub struct Config {
     #[arg(long, env = "MAX_TEXT_BYTES", default_value_t = 4096)]
     pub max_text_bytes: usize,
 
+    /// Largest file a message may carry, bytes (10 MiB by default). Larger uploads are
+    /// answered `413 file_too_large`; the widget and the back-office say so before sending.
+    #[arg(long, env = "MAX_ATTACHMENT_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_attachment_bytes: u64,
+
+    /// Which files may be sent, by kind (read from the bytes, never the name): a
+    /// comma-separated list of `image` (PNG, JPEG, GIF, WebP, SVG), `pdf`, `text`, `office`
+    /// (Word, Excel, PowerPoint, OpenDocument, RTF) and `zip`. Programs never are.
+    #[arg(long, env = "ATTACHMENT_TYPES", default_value = "image,pdf,text,office,zip",
+        value_parser = parse_groups)]
+    pub attachment_types: Groups,
+
+    /// File uploads per minute per client network, for customers (attendants are signed in
+    /// and only limited by `REQUESTS_PER_MINUTE_PER_IP`).
+    #[arg(long, env = "UPLOADS_PER_MINUTE_PER_IP", default_value_t = 30)]
+    pub uploads_per_minute_per_ip: u32,
+
+    /// Seconds a file upload may take, its body included (`REQUEST_TIMEOUT_SECONDS` is for
+    /// everything else): 10 MiB over a slow mobile uplink takes minutes.
+    #[arg(long, env = "UPLOAD_TIMEOUT_SECONDS", default_value_t = 300)]
+    pub upload_timeout_seconds: u64,
+
     /// Largest WebSocket frame or JSON body, bytes.
     #[arg(long, env = "MAX_FRAME_BYTES", default_value_t = 16 * 1024)]
     pub max_frame_bytes: usize,
@@ -389,6 +411,7 @@ impl Config {
         self.max_open_conversations_per_ip = u32::MAX;
         self.callbacks_per_minute_per_ip = u32::MAX;
         self.logins_per_minute_per_ip = u32::MAX;
+        self.uploads_per_minute_per_ip = u32::MAX;
     }
 
     pub fn session_keep_alive(&self) -> Duration {
@@ -417,6 +440,8 @@ impl Config {
             chats_per_minute_per_ip: self.chats_per_minute_per_ip,
             callbacks_per_minute_per_ip: self.callbacks_per_minute_per_ip,
             logins_per_minute_per_ip: self.logins_per_minute_per_ip,
+            uploads_per_minute_per_ip: self.uploads_per_minute_per_ip,
+            upload_timeout: Duration::from_secs(self.upload_timeout_seconds.max(1)),
             header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds.max(1)),
             request_timeout: Duration::from_secs(self.request_timeout_seconds.max(1)),
         }
@@ -479,12 +504,25 @@ impl Config {
             .transpose()
     }
 
+    /// The file checks of this deployment.
+    pub fn attachment_checks(&self) -> crate::attachments::Checks {
+        crate::attachments::Checks::new(self.max_attachment_bytes, self.attachment_types.0.clone())
+    }
+
     pub fn limits(&self) -> chimpassist_protocol::Limits {
         chimpassist_protocol::Limits {
             max_frame_bytes: self.max_frame_bytes,
             max_text_bytes: self.max_text_bytes,
         }
     }
+}
+
+/// The kinds of file `ATTACHMENT_TYPES` allows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Groups(pub Vec<crate::attachments::FileGroup>);
+
+fn parse_groups(raw: &str) -> Result<Groups, String> {
+    crate::attachments::FileGroup::parse_list(raw).map(Groups)
 }
 
 #[cfg(test)]

@@ -110,7 +110,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         MalformedJson | UnknownType | MissingField | InvalidField | TextTooLong | EmptyText
         | UnsupportedVersion | HelloRequired | DuplicateClientId => StatusCode::BAD_REQUEST,
-        FrameTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FrameTooLarge | FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        FileRefused => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         RateLimited | TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
         Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
         Forbidden | VerificationRequired | PasswordChangeRequired | CallsNotAllowed => {

@@ -128,6 +128,13 @@ impl Running {
         let secret = dyn_store
             .setting_or_init("customer_token_secret", tokens::random_token())
             .await?;
+        let link_key = dyn_store
+            .setting_or_init("file_link_key", tokens::random_token())
+            .await?;
+        let attachments = crate::attachments::Attachments::new(
+            config.attachment_checks(),
+            crate::attachments::Links::new(link_key.as_bytes()),
+        );
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .build()
@@ -175,9 +182,11 @@ impl Running {
             Arc::clone(&bus),
             coordinator.clone(),
             &metrics,
+            attachments.links.clone(),
         );
         let deliveries = delivery.spawn();
         let state = Arc::new(AppState {
+            attachments,
             ice,
             edge,
             config,
@@ -207,6 +216,7 @@ impl Running {
             .layer(RequestBodyLimitLayer::new(
                 state.config.max_frame_bytes.max(64 * 1024),
             ))
+            .merge(crate::api::upload_router(Arc::clone(state)))
             .layer(cors(&state.config))
             // Merged after the CORS layer, which would answer a listed origin instead of the
             // widget files' own `*` (see assets.rs).

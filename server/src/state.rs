@@ -29,6 +29,8 @@ pub struct AppState {
     pub upstream: Caches,
     /// Client addresses, connection slots, rate limits.
     pub edge: Arc<Edge>,
+    /// File rules and download links.
+    pub attachments: crate::attachments::Attachments,
     /// The STUN and TURN servers calls use, and their credentials.
     pub ice: crate::calls::IceSettings,
     /// Fires when the server begins shutting down.

@@ -1,5 +1,6 @@
 //! Store records → protocol views, in one place.
 
+use crate::attachments::Links;
 use chimpassist_protocol::{
     AttendantPublic, AttendantView, ConversationView, CustomerPresence, CustomerView, MessageView,
     Sender, TimestampMs,
@@ -86,7 +87,23 @@ pub fn conversation_view_of(
     }
 }
 
-pub fn message_view(m: &StoredMessage) -> MessageView {
+/// A message as sent to someone allowed to see it now, with fresh links to its files.
+pub fn message_view(m: &StoredMessage, links: &Links) -> MessageView {
+    let now = now_ms();
+    MessageView {
+        attachments: m.attachments.iter().map(|f| links.view(f, now)).collect(),
+        ..bare_view(m)
+    }
+}
+
+/// A message that carries no files (a call's record, written by the coordinator, which mints
+/// no links): the same view without attachments.
+pub fn message_view_without_files(m: &StoredMessage) -> MessageView {
+    debug_assert!(m.attachments.is_empty(), "a message with files needs links");
+    bare_view(m)
+}
+
+fn bare_view(m: &StoredMessage) -> MessageView {
     MessageView {
         conversation: m.conversation,
         seq: m.seq,
@@ -99,5 +116,6 @@ pub fn message_view(m: &StoredMessage) -> MessageView {
         text: m.text.clone(),
         timestamp: m.timestamp,
         call: m.call.clone().map(Box::new),
+        attachments: Vec::new(),
     }
 }

@@ -149,6 +149,7 @@ impl Timeline {
                 text: p.text,
                 timestamp: at,
                 call: None,
+                attachments: Vec::new(),
             });
         }
     }
@@ -251,6 +252,7 @@ mod tests {
             text: MessageText::parse(format!("m{seq}"), 100).unwrap(),
             timestamp: seq as i64,
             call: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -157,6 +157,7 @@ impl Desk {
             conversation,
             client_id,
             text,
+            attachments: Vec::new(),
         }));
     }
 
@@ -185,6 +186,7 @@ impl Desk {
                     conversation: c.view.id,
                     client_id: p.client_id,
                     text: p.text.clone(),
+                    attachments: Vec::new(),
                 }));
             }
         }

@@ -95,6 +95,7 @@ pub(super) fn from_customer(c: &ConversationView, seq: Seq) -> MessageView {
         text: MessageText::parse(format!("hello {seq}"), 4096).unwrap(),
         timestamp: seq as i64 * 1000,
         call: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -87,6 +87,7 @@ impl Desk {
                         text,
                         timestamp,
                         call: None,
+                        attachments: Vec::new(),
                     });
                 }
             }

@@ -34,7 +34,8 @@ fn a_sent_message_is_pending_until_its_ack_then_stored_as_mine() {
         [&AttendantToServer::Send {
             conversation: c.id,
             client_id: id,
-            text: text("hi there")
+            text: text("hi there"),
+            attachments: Vec::new()
         }]
     );
     let t = &d.conversation(&c.id).unwrap().thread;
@@ -109,7 +110,8 @@ fn a_pending_message_is_resent_with_the_same_id_after_a_reconnect() {
         [&AttendantToServer::Send {
             conversation: c.id,
             client_id: id,
-            text: text("are you there?")
+            text: text("are you there?"),
+            attachments: Vec::new()
         }]
     );
     assert_eq!(d.conversation(&c.id).unwrap().thread.pending.len(), 2);
@@ -145,7 +147,8 @@ fn retry_sends_a_failed_message_again_as_a_new_one() {
         [&AttendantToServer::Send {
             conversation: c.id,
             client_id: fresh,
-            text: text("again")
+            text: text("again"),
+            attachments: Vec::new()
         }]
     );
     let pending = &d.conversation(&c.id).unwrap().thread.pending;

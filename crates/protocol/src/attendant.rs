@@ -12,7 +12,7 @@ use crate::model::{
     QueueObservations, ReceiptKind, Receipts, TypingState,
 };
 use crate::workspace::Note;
-use crate::{ErrorBody, ErrorCode};
+use crate::{ErrorBody, ErrorCode, FileId};
 
 /// Where a conversation goes on transfer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,7 +47,13 @@ pub enum AttendantToServer {
     Send {
         conversation: ConversationId,
         client_id: ClientMessageId,
+        /// May be left out when the message carries files (never sent blank).
+        #[serde(default, skip_serializing_if = "MessageText::is_empty")]
         text: MessageText,
+        /// Files uploaded beforehand (`POST /api/attachments`) to this conversation by the
+        /// same side, at most [`crate::MAX_ATTACHMENTS`].
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<FileId>,
     },
     Receipt {
         conversation: ConversationId,

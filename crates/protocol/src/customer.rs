@@ -8,7 +8,7 @@ use crate::model::{
     AttendantPublic, ConversationView, CustomerPresence, CustomerView, MessageText, MessageView,
     Party, Rating, ReceiptKind, Receipts, TypingState, UserClaim,
 };
-use crate::{ErrorBody, ErrorCode};
+use crate::{ErrorBody, ErrorCode, FileId};
 
 /// Where a reconnecting client left off in one conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +59,13 @@ pub enum CustomerToServer {
     Send {
         conversation: ConversationId,
         client_id: ClientMessageId,
+        /// May be left out when the message carries files (never sent blank).
+        #[serde(default, skip_serializing_if = "MessageText::is_empty")]
         text: MessageText,
+        /// Files uploaded beforehand (`POST /api/attachments`) to this conversation by the
+        /// same side, at most [`crate::MAX_ATTACHMENTS`].
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<FileId>,
     },
     Receipt {
         conversation: ConversationId,

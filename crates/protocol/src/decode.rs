@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::attendant::AttendantToServer;
 use crate::customer::CustomerToServer;
 use crate::error::{ErrorCode, ProtocolError};
+use crate::file::MAX_ATTACHMENTS;
 use crate::model::{DEFAULT_MAX_TEXT_BYTES, EMPTY_TEXT, MessageText};
 
 /// Size limits applied while decoding.
@@ -33,8 +34,9 @@ impl Default for Limits {
 pub trait ClientFrame: DeserializeOwned {
     /// Every accepted `type` value.
     const TYPES: &'static [&'static str];
-    /// The message text carried, if any, for the length check.
-    fn text(&self) -> Option<&MessageText>;
+    /// The message text and how many files a `send` carries, for the checks every message
+    /// gets (length, not empty, not too many files).
+    fn content(&self) -> Option<(&MessageText, usize)>;
 }
 
 impl ClientFrame for CustomerToServer {
@@ -55,9 +57,11 @@ impl ClientFrame for CustomerToServer {
         "call_signal",
         "ping",
     ];
-    fn text(&self) -> Option<&MessageText> {
+    fn content(&self) -> Option<(&MessageText, usize)> {
         match self {
-            Self::Send { text, .. } => Some(text),
+            Self::Send {
+                text, attachments, ..
+            } => Some((text, attachments.len())),
             _ => None,
         }
     }
@@ -83,9 +87,11 @@ impl ClientFrame for AttendantToServer {
         "call_signal",
         "ping",
     ];
-    fn text(&self) -> Option<&MessageText> {
+    fn content(&self) -> Option<(&MessageText, usize)> {
         match self {
-            Self::Send { text, .. } => Some(text),
+            Self::Send {
+                text, attachments, ..
+            } => Some((text, attachments.len())),
             _ => None,
         }
     }
@@ -112,9 +118,21 @@ pub fn decode<T: ClientFrame>(frame: &str, limits: &Limits) -> Result<T, Protoco
         Some(message) => message,
         None => explain::<T>(frame)?,
     };
-    if let Some(text) = message.text() {
-        // The deserializer refused blank text; the length limit is this server's.
+    if let Some((text, files)) = message.content() {
+        // The deserializer refused blank text (an absent one is empty); the length limit is
+        // this server's.
         text.within(limits.max_text_bytes)?;
+        if text.is_empty() && files == 0 {
+            return Err(ProtocolError::new(
+                ErrorCode::EmptyText,
+                "a message needs text or at least one file",
+            ));
+        }
+        if files > MAX_ATTACHMENTS {
+            return Err(ProtocolError::invalid(format!(
+                "a message carries at most {MAX_ATTACHMENTS} files; this one has {files}"
+            )));
+        }
     }
     Ok(message)
 }

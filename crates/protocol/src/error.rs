@@ -68,11 +68,16 @@ pub enum ErrorCode {
     CallInProgress,
     /// The conversation's queue does not let this side start a call.
     CallsNotAllowed,
+    /// The file is over this server's size limit (`MAX_ATTACHMENT_BYTES`).
+    FileTooLarge,
+    /// The file's type (read from its bytes) is not one this server accepts, or it is a
+    /// program whatever its name says.
+    FileRefused,
 }
 
 impl ErrorCode {
     /// Every code, for lookups by wire name.
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::MalformedJson,
         Self::UnknownType,
         Self::MissingField,
@@ -101,6 +106,8 @@ impl ErrorCode {
         Self::Timeout,
         Self::CallInProgress,
         Self::CallsNotAllowed,
+        Self::FileTooLarge,
+        Self::FileRefused,
     ];
 
     /// The code with this wire name (for clients that read frames without serde).
@@ -139,6 +146,8 @@ impl ErrorCode {
             Self::Timeout => "timeout",
             Self::CallInProgress => "call_in_progress",
             Self::CallsNotAllowed => "calls_not_allowed",
+            Self::FileTooLarge => "file_too_large",
+            Self::FileRefused => "file_refused",
         }
     }
 }

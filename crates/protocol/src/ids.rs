@@ -211,6 +211,10 @@ mod tests {
     }
 }
 uuid_id!(
+    /// A stored file (an attachment), chosen by the server when it is uploaded.
+    FileId
+);
+uuid_id!(
     /// A voice or video call, chosen by the side that starts it.
     CallId
 );

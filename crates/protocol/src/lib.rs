@@ -38,6 +38,7 @@ pub mod close;
 pub mod customer;
 pub mod decode;
 pub mod error;
+pub mod file;
 pub mod forms;
 pub mod ids;
 pub mod model;
@@ -54,6 +55,7 @@ pub use call::{
 pub use customer::{CustomerToServer, PreChat, ResumePoint, ServerToCustomer, SessionGrant};
 pub use decode::{ClientFrame, Limits, decode, encode};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
+pub use file::{AttachmentView, FileInfo, FileName, MAX_ATTACHMENTS};
 pub use forms::UnknownForm;
 pub use ids::*;
 pub use model::*;

@@ -48,12 +48,36 @@ impl MessageText {
         Ok(())
     }
 
+    /// Text read back from a store: it passed its checks when it was sent (a later, lower
+    /// limit must not make history unreadable), and it is empty on a message that carries
+    /// only files.
+    pub fn stored(raw: impl Into<String>) -> Self {
+        Self(raw.into())
+    }
+
+    /// The text of a message that is only files (a `send` without `text`).
+    pub fn none() -> Self {
+        Self(String::new())
+    }
+
+    /// True only for [`MessageText::none`]: a text that was sent is never blank.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+impl Default for MessageText {
+    /// [`MessageText::none`]: what a `send` that carries only files has.
+    fn default() -> Self {
+        Self::none()
     }
 }
 
@@ -320,12 +344,17 @@ pub struct MessageView {
     pub seq: Seq,
     pub client_id: ClientMessageId,
     pub from: Sender,
+    /// Absent on a message that is only files.
+    #[serde(default, skip_serializing_if = "MessageText::is_empty")]
     pub text: MessageText,
     pub timestamp: TimestampMs,
     /// Set on the message that records a call: what happened (its text says it in words).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     // Boxed: most messages have none, and every copy of a message would carry its room.
     pub call: Option<Box<crate::call::CallRecord>>,
+    /// The files the message carries, with links minted for whoever receives this copy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::file::AttachmentView>,
 }
 
 /// "Up to seq" receipts of one conversation, as stored.

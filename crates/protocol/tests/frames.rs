@@ -39,6 +39,7 @@ fn customer_frames_round_trip() {
             conversation: ConversationId::new(),
             client_id: ClientMessageId::new(),
             text: MessageText::parse("olá 👋 <b>", 4096).unwrap(),
+            attachments: vec![FileId::new()],
         },
         CustomerToServer::Receipt {
             conversation: ConversationId::new(),
@@ -240,6 +241,43 @@ fn oversized_text_is_a_typed_error_not_a_panic() {
 fn blank_text_is_rejected() {
     assert_eq!(
         customer(&send_frame("   \n")).unwrap_err().code,
+        ErrorCode::EmptyText
+    );
+}
+
+#[test]
+fn a_send_needs_text_or_files_and_at_most_ten_files() {
+    let conversation = ConversationId::new();
+    let frame = |extra: &str| {
+        format!(
+            r#"{{"type":"send","conversation":"{conversation}","client_id":"{}"{extra}}}"#,
+            ClientMessageId::new()
+        )
+    };
+    assert_eq!(customer(&frame("")).unwrap_err().code, ErrorCode::EmptyText);
+    let ids = |n: usize| {
+        let ids: Vec<String> = (0..n).map(|_| format!("\"{}\"", FileId::new())).collect();
+        format!(r#","attachments":[{}]"#, ids.join(","))
+    };
+    match attendant(&frame(&ids(2))).unwrap() {
+        AttendantToServer::Send {
+            text, attachments, ..
+        } => {
+            assert!(text.is_empty());
+            assert_eq!(attachments.len(), 2);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(
+        customer(&frame(&ids(MAX_ATTACHMENTS + 1)))
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidField
+    );
+    // Blank text is still refused when files come with it: a client leaves it out instead.
+    let blank = format!(r#","text":" "{}"#, ids(1));
+    assert_eq!(
+        customer(&frame(&blank)).unwrap_err().code,
         ErrorCode::EmptyText
     );
 }

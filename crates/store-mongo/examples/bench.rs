@@ -97,6 +97,7 @@ async fn run(
                     text: text.clone(),
                     timestamp: n as i64,
                     call: None,
+                    attachments: Vec::new(),
                 };
                 let sent = Instant::now();
                 store.append_message(message).await?;

@@ -8,7 +8,8 @@
 
 use chimpassist_protocol::{
     AttendantId, CallPolicy, CallRecord, CallbackId, ConversationId, ConversationStatus,
-    CustomerId, MessageText, QueueId, Rating, Receipts, Seq, UnknownForm,
+    CustomerId, FileId, FileInfo, FileName, MessageText, QueueId, Rating, Receipts, Seq,
+    UnknownForm,
 };
 use chimpassist_store::{
     Attendant, AuthSession, Callback, Conversation, Customer, Queue, StoreError, StoreResult,
@@ -393,6 +394,50 @@ pub(crate) struct MessageDoc {
     /// On a message that records a call only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) call: Option<CallRecord>,
+    /// On a message that carries files only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) attachments: Vec<AttachmentDoc>,
+}
+
+/// What a message keeps of a file it carries (`FileInfo` in the stored shape).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AttachmentDoc {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+    pub(crate) size: i64,
+    pub(crate) content_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) width: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) height: Option<i64>,
+}
+
+impl AttachmentDoc {
+    pub(crate) fn new(f: &FileInfo) -> Self {
+        Self {
+            id: uuid(f.id.as_uuid()),
+            name: f.name.as_str().to_owned(),
+            size: int(f.size),
+            content_type: f.content_type.clone(),
+            width: f.width.map(i64::from),
+            height: f.height.map(i64::from),
+        }
+    }
+
+    pub(crate) fn into_model(self) -> StoreResult<FileInfo> {
+        let pixels = |v: Option<i64>, what: &str| {
+            v.map(|v| u32::try_from(v).map_err(|_| bad_document(format!("{what} is {v}"))))
+                .transpose()
+        };
+        Ok(FileInfo {
+            id: from_uuid::<FileId>(self.id),
+            name: parse("file name", FileName::parse(self.name))?,
+            size: uint(self.size, "file size")?,
+            content_type: self.content_type,
+            width: pixels(self.width, "width")?,
+            height: pixels(self.height, "height")?,
+        })
+    }
 }
 
 impl MessageDoc {
@@ -405,11 +450,16 @@ impl MessageDoc {
             sender_party: form(&self.sender_party)?,
             sender_id: self.sender_id,
             sender_name: self.sender_name,
-            // Stored text passed the limit when it was sent; a later, lower limit must not
-            // make history unreadable.
-            text: parse("message text", MessageText::parse(self.text, usize::MAX))?,
+            // Stored text passed the limit when it was sent (a later, lower limit must not
+            // make history unreadable); it is empty on a message of files only.
+            text: MessageText::stored(self.text),
             timestamp: self.timestamp,
             call: self.call,
+            attachments: self
+                .attachments
+                .into_iter()
+                .map(AttachmentDoc::into_model)
+                .collect::<StoreResult<_>>()?,
         })
     }
 }

@@ -61,6 +61,8 @@
 //! | `notes` | note UUID | `notes_by_conversation`: `conversation_id, created_at, _id` | a conversation's notes, oldest first |
 //! | `leases` | lease name | — | `claim_lease`, `release_lease`: by `_id` only |
 //! | `receipts` | conversation UUID | — | a conversation's receipts, apart from its counter |
+//! | `files` | file UUID | `files_client_id`: `conversation_id, uploader_id, client_id` unique; `files_by_customer`: `customer_id` | idempotent uploads; deleting a customer's files |
+//! | `attachments.files`, `attachments.chunks` | GridFS (`<file id>`, `<file id>.thumb`) | the driver's GridFS indexes | a file's bytes, readable from any node |
 
 mod accounts;
 mod batch;
@@ -69,6 +71,7 @@ mod codec;
 mod combine;
 mod conversations;
 mod error;
+mod files;
 mod leases;
 mod messages;
 mod receipts;

@@ -13,7 +13,7 @@ use mongodb::options::ReturnDocument;
 use serde::Deserialize;
 
 use crate::MongoStore;
-use crate::codec::{MessageDoc, int, uuid};
+use crate::codec::{AttachmentDoc, MessageDoc, int, uuid};
 use crate::error::{OrStore, is_duplicate_key};
 use crate::schema::{CONVERSATIONS, MESSAGES};
 use crate::transaction;
@@ -74,6 +74,7 @@ fn draft(m: &NewMessage) -> MessageDoc {
         text: m.text.as_str().to_owned(),
         timestamp: m.timestamp,
         call: m.call.clone(),
+        attachments: m.attachments.iter().map(AttachmentDoc::new).collect(),
     }
 }
 

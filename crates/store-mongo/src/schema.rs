@@ -29,10 +29,12 @@ pub(crate) const LEASES: &str = "leases";
 /// Read receipts, one document per conversation (`_id`: its UUID). Apart from the
 /// conversation's document on purpose: see `conversations::record_receipt`.
 pub(crate) const RECEIPTS: &str = "receipts";
+/// Records of uploaded files; their bytes are in the GridFS bucket `attachments`.
+pub(crate) const FILES: &str = "files";
 
 /// Every collection, so each exists before a transaction writes to it (servers before 4.4
 /// cannot create a collection inside a transaction).
-const ALL: [&str; 12] = [
+const ALL: [&str; 13] = [
     SETTINGS,
     CUSTOMERS,
     ATTENDANTS,
@@ -45,6 +47,7 @@ const ALL: [&str; 12] = [
     NOTES,
     LEASES,
     RECEIPTS,
+    FILES,
 ];
 
 /// "Collection already exists", harmless for [`ensure`].
@@ -163,6 +166,17 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                 "notes_by_conversation",
                 doc! {"conversation_id": 1, "created_at": 1, "_id": 1},
             )],
+        ),
+        (
+            FILES,
+            vec![
+                unique(
+                    "files_client_id",
+                    doc! {"conversation_id": 1, "uploader_id": 1, "client_id": 1},
+                    None,
+                ),
+                index("files_by_customer", doc! {"customer_id": 1}),
+            ],
         ),
     ]
 }

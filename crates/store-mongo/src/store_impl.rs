@@ -2,17 +2,19 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, Party, QueueId, Rating,
+    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating,
     ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 use chimpassist_store::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
-    Conversation, Customer, Lease, MessageCursor, NewConversation, NewMessage, Pending, Queue,
-    SearchMatch, Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition,
-    Visibility,
+    Conversation, Customer, FilePart, FileRecord, Lease, MessageCursor, NewConversation, NewFile,
+    NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreResult, StoredCanned,
+    StoredMessage, StoredNote, Transition, Visibility,
 };
 
-use crate::{MongoStore, accounts, callbacks, conversations, leases, messages, search, workspace};
+use crate::{
+    MongoStore, accounts, callbacks, conversations, files, leases, messages, search, workspace,
+};
 
 #[async_trait]
 impl Store for MongoStore {
@@ -259,6 +261,22 @@ impl Store for MongoStore {
         ttl_ms: u64,
     ) -> StoreResult<Lease> {
         leases::claim(self, name, holder, now, ttl_ms).await
+    }
+
+    async fn put_file(&self, file: NewFile) -> StoreResult<PutFile> {
+        files::put(self, file).await
+    }
+
+    async fn get_file(&self, id: &FileId) -> StoreResult<Option<FileRecord>> {
+        files::get(self, id).await
+    }
+
+    async fn file_bytes(&self, id: &FileId, part: FilePart) -> StoreResult<Option<Vec<u8>>> {
+        files::bytes(self, id, part).await
+    }
+
+    async fn delete_customer_files(&self, customer: &CustomerId) -> StoreResult<u64> {
+        files::delete_of(self, customer).await
     }
 
     async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()> {

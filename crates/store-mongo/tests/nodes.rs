@@ -84,6 +84,7 @@ async fn appends_from_several_nodes_keep_seqs_dense() {
                         text: MessageText::parse(format!("m{n}"), usize::MAX).expect("text"),
                         timestamp: 1,
                         call: None,
+                        attachments: Vec::new(),
                     };
                     // A resend from another node of the same message must not add one.
                     let first = node.append_message(message.clone()).await.expect("append");
@@ -253,6 +254,7 @@ async fn batches_over_the_same_conversations_from_two_nodes_all_commit() {
                         text: MessageText::parse(format!("m{n}"), usize::MAX).expect("text"),
                         timestamp: 1,
                         call: None,
+                        attachments: Vec::new(),
                     };
                     pending.push((*conversation, node.submit_message(message)));
                 }

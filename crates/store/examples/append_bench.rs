@@ -100,6 +100,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     text: text.clone(),
                     timestamp: n as i64,
                     call: None,
+                    attachments: Vec::new(),
                 };
                 let sent = Instant::now();
                 store.append_message(message).await?;

@@ -17,6 +17,7 @@
 mod attendants;
 mod conversations;
 mod customers;
+mod files;
 mod leases;
 mod lists;
 mod messages;
@@ -35,6 +36,7 @@ use crate::Store;
 pub use attendants::*;
 pub use conversations::*;
 pub use customers::*;
+pub use files::*;
 pub use leases::*;
 pub use lists::*;
 pub use messages::*;
@@ -89,6 +91,12 @@ macro_rules! conformance_suite {
             append_to_unknown_conversation_is_not_found,
             a_mixed_burst_answers_each_append_alone,
             a_call_record_is_kept_with_its_message,
+            a_file_reads_back_whole_with_its_thumbnail,
+            a_file_needs_its_conversation,
+            a_retried_upload_keeps_one_file,
+            concurrent_retries_keep_one_file,
+            deleting_a_customers_files_leaves_the_others,
+            a_message_keeps_what_its_files_were,
             submitted_messages_keep_their_order,
             messages_before_pages_newest_first,
             messages_after_resumes_oldest_first,

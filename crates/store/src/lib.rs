@@ -21,11 +21,17 @@
 //! - **Search** takes its text literally (`%`, `_`, `.`, `*`, `\` match themselves) and
 //!   compares ASCII letters case-insensitively on every backend (MongoDB also folds other
 //!   letters; SQLite does not).
+//! - **Files:** `put_file` returns only once the bytes (and thumbnail) are durable, and the
+//!   record becomes visible only then: no read ever finds a record whose bytes are missing or
+//!   partial. A second put with the same `(conversation, uploader_id, client_id)` returns the
+//!   original with `duplicate: true` and keeps nothing new. `delete_customer_files` removes
+//!   records and bytes; a read afterwards finds neither.
 //! - **Leases:** of concurrent `claim_lease`s on a free or expired lease exactly one wins, also
 //!   across nodes; every fresh grant raises `term` by one (a fencing token), a renewal keeps it.
 //! - Reads see every write that returned before they started.
 
 mod error;
+pub mod files;
 pub mod model;
 pub mod sqlite;
 pub mod workspace;
@@ -35,11 +41,12 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, Party, QueueId, Rating,
+    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating,
     ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 
 pub use error::StoreError;
+pub use files::*;
 pub use model::*;
 pub use sqlite::SqliteStore;
 pub use workspace::*;
@@ -276,6 +283,20 @@ pub trait Store: Send + Sync + 'static {
         visible: &Visibility,
         limit: u64,
     ) -> StoreResult<Vec<SearchMatch>>;
+
+    // --- files ---------------------------------------------------------------------------------
+
+    /// Keeps a file (see the crate docs: durable before `Ok`, visible only whole, idempotent
+    /// by key). The server has checked it already; the store only keeps it.
+    async fn put_file(&self, file: NewFile) -> StoreResult<PutFile>;
+    async fn get_file(&self, id: &FileId) -> StoreResult<Option<FileRecord>>;
+    /// The bytes of a file or of its thumbnail; `None` when there is no such file (or it has
+    /// no thumbnail).
+    async fn file_bytes(&self, id: &FileId, part: FilePart) -> StoreResult<Option<Vec<u8>>>;
+    /// Deletes every file of the customer's conversations, records and bytes; returns how
+    /// many. Messages that carried them keep their [`chimpassist_protocol::FileInfo`], and
+    /// a download of one then finds nothing.
+    async fn delete_customer_files(&self, customer: &CustomerId) -> StoreResult<u64>;
 
     // --- leases --------------------------------------------------------------------------------
 

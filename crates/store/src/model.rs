@@ -2,8 +2,8 @@
 
 use chimpassist_protocol::{
     AssignmentMode, AttendantId, CallPolicy, CallRecord, CallbackId, ClientMessageId,
-    ConversationId, ConversationStatus, CustomerId, MessageText, Party, QueueId, Rating, Role, Seq,
-    TimestampMs,
+    ConversationId, ConversationStatus, CustomerId, FileInfo, MessageText, Party, QueueId, Rating,
+    Role, Seq, TimestampMs,
 };
 use serde::{Deserialize, Serialize};
 
@@ -227,6 +227,9 @@ pub struct NewMessage {
     pub timestamp: TimestampMs,
     /// Set on a message that records a call (written by the coordinator when it ends).
     pub call: Option<CallRecord>,
+    /// The files it carries (uploaded to the same conversation beforehand), as they were
+    /// when it was sent.
+    pub attachments: Vec<FileInfo>,
 }
 
 /// A stored message with its sequence number.
@@ -242,6 +245,9 @@ pub struct StoredMessage {
     pub timestamp: TimestampMs,
     /// Set on a message that records a call (written by the coordinator when it ends).
     pub call: Option<CallRecord>,
+    /// The files it carries (uploaded to the same conversation beforehand), as they were
+    /// when it was sent.
+    pub attachments: Vec<FileInfo>,
 }
 
 /// Result of [`crate::Store::append_message`].

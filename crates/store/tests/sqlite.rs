@@ -28,6 +28,7 @@ fn message(conversation: ConversationId, customer: &CustomerId, n: u64) -> NewMe
         text: MessageText::parse(format!("message {n}"), usize::MAX).expect("text"),
         timestamp: 1_700_000_000_000 + n as i64,
         call: None,
+        attachments: Vec::new(),
     }
 }
 

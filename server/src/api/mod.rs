@@ -7,6 +7,7 @@ mod backoffice;
 mod callbacks;
 mod canned;
 pub mod extract;
+mod files;
 mod health;
 mod notes;
 mod search;
@@ -68,6 +69,8 @@ use crate::state::AppState;
         notes::list_notes,
         notes::create_note,
         search::search,
+        files::upload,
+        files::download,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -154,6 +157,22 @@ async fn fallback() -> AppError {
     AppError::not_found("route")
 }
 
+/// Where files are uploaded: outside the small-body limit, with its own size check and
+/// timeout (see `edge::guard`).
+pub const UPLOAD_PATH: &str = "/api/attachments";
+
+/// The upload route alone: its body may be `MAX_ATTACHMENT_BYTES` (plus the form around it),
+/// so it is kept out of the router the JSON body limit wraps.
+pub fn upload_router(state: Arc<AppState>) -> Router {
+    let limit = state.config.max_attachment_bytes + files::FORM_OVERHEAD;
+    Router::new()
+        .route(UPLOAD_PATH, post(files::upload))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            usize::try_from(limit).unwrap_or(usize::MAX),
+        ))
+        .with_state(state)
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -190,6 +209,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/callbacks", get(callbacks::list_callbacks))
         .route("/api/callbacks/{id}/done", post(callbacks::mark_done))
         .route("/api/stats/{queue_id}", get(stats::queue_stats))
+        .route("/api/files/{id}", get(files::download))
         // The literal `conversations` wins over the statistics proxy's `{kind}`.
         .route(
             "/api/customers/{id}/conversations",

@@ -53,7 +53,14 @@ pub(super) async fn search(
     // customer record is gone; pair the views back with their matching messages by id.
     let mut messages: HashMap<ConversationId, Option<MessageView>> = matches
         .iter()
-        .map(|m| (m.conversation.id, m.message.as_ref().map(message_view)))
+        .map(|m| {
+            (
+                m.conversation.id,
+                m.message
+                    .as_ref()
+                    .map(|m| message_view(m, &state.attachments.links)),
+            )
+        })
         .collect();
     let conversations = matches.into_iter().map(|m| m.conversation).collect();
     let hits = views(&state, conversations)

@@ -125,7 +125,10 @@ pub(super) async fn session_messages(
         .then(|| messages.last().map(|m| m.seq.to_string()))
         .flatten();
     Ok(Json(MessagesPage {
-        messages: messages.iter().map(message_view).collect(),
+        messages: messages
+            .iter()
+            .map(|m| message_view(m, &state.attachments.links))
+            .collect(),
         next,
     }))
 }
@@ -176,7 +179,10 @@ pub(super) async fn customer_messages(
         messages.retain(|m| visible.get(&m.conversation).copied().unwrap_or(false));
     }
     Ok(Json(MessagesPage {
-        messages: messages.iter().map(message_view).collect(),
+        messages: messages
+            .iter()
+            .map(|m| message_view(m, &state.attachments.links))
+            .collect(),
         next,
     }))
 }

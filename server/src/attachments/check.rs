@@ -6,7 +6,7 @@
 //! office documents, zip by default). Only raster images are ever shown inline; SVG, HTML and
 //! XML are kept as downloads (an SVG or a web page opened from our origin could run script).
 
-use super::name::FileName;
+use chimpassist_protocol::FileName;
 
 /// The groups a deployment allows, by name (a future `ATTACHMENT_TYPES=image,pdf,…`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -164,15 +164,20 @@ impl Refused {
     pub fn message(&self) -> String {
         match self {
             Self::Empty => "the file is empty".into(),
-            Self::TooLarge { limit } => {
-                format!(
-                    "the file is larger than {} MiB",
-                    limit.div_ceil(1024 * 1024)
-                )
-            }
+            Self::TooLarge { limit } => format!("the file is larger than {}", size(*limit)),
             Self::Program => "programs cannot be sent".into(),
             Self::NotAllowed { what } => format!("files of this type ({what}) cannot be sent"),
         }
+    }
+}
+
+/// A limit in words: `10 MiB`, `64 KiB`.
+pub fn size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) || bytes >= 10 * MIB {
+        format!("{} MiB", bytes.div_ceil(MIB))
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
     }
 }
 

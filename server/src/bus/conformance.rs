@@ -79,6 +79,7 @@ pub fn samples() -> Vec<BusEvent> {
         text: MessageText::parse("héllo \"world\" <b>not bold</b> 🐒", 4096).expect("valid text"),
         timestamp: 1_700_000_000_123,
         call: None,
+        attachments: Vec::new(),
     };
     let view = ConversationView {
         id: conversation,

@@ -15,7 +15,7 @@ use super::actor::Actor;
 use super::calls::{Answered, Call, Caller, Ended, Refusal, Scene};
 use super::error::{CoordError, CoordResult};
 use crate::bus::BusEvent;
-use crate::views::{message_view, now_ms};
+use crate::views::{message_view_without_files, now_ms};
 
 impl Actor {
     pub(super) fn call_invite(
@@ -235,6 +235,7 @@ impl Actor {
             text,
             timestamp: record.ended_at,
             call: Some(record),
+            attachments: Vec::new(),
         };
         let mut attendants = vec![call.attendant.clone()];
         if let Some(holder) = self
@@ -250,7 +251,9 @@ impl Actor {
         let (store, bus) = (Arc::clone(&self.store), Arc::clone(&self.bus));
         tokio::spawn(async move {
             let stored = match store.append_message(message).await {
-                Ok(appended) if !appended.duplicate => message_view(&appended.message),
+                Ok(appended) if !appended.duplicate => {
+                    message_view_without_files(&appended.message)
+                }
                 Ok(_) => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "a call's record was not written");

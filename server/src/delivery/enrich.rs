@@ -44,7 +44,7 @@ async fn with_detail(delivery: &Delivery, mut view: ConversationView) -> Convers
     );
     match last {
         Ok(messages) => {
-            view.last_message = messages.first().map(message_view);
+            view.last_message = messages.first().map(|m| message_view(m, &delivery.links));
             if let Some(m) = &view.last_message {
                 view.last_seq = view.last_seq.max(m.seq);
             }

@@ -299,6 +299,7 @@ pub(super) mod tests_support {
                 text: MessageText::parse(format!("message {seq}"), 4096).expect("text"),
                 timestamp: 0,
                 call: None,
+                attachments: Vec::new(),
             },
         })
     }

@@ -33,6 +33,7 @@ mod send;
 
 use std::sync::Arc;
 
+use crate::attachments::Links;
 use chimpassist_store::Store;
 use prometheus_client::metrics::counter::Counter;
 use tokio::task::JoinHandle;
@@ -43,7 +44,7 @@ use crate::metrics::Metrics;
 
 pub use frame::{Answers, Frame, MAX_BATCH, Outbound, ServerFrame, StateKey, batch_text};
 pub use hub::{Desk, Hub, Kill, Registration};
-pub use send::{Author, Found, Sent, Submitted, find_route, publish, record_receipt};
+pub use send::{Author, Found, Sent, Submitted, attached, find_route, publish, record_receipt};
 
 /// What the message path needs, and nothing else: the edges hold one (in the app state) and
 /// pass it down, so this module never reaches back up for the whole state.
@@ -54,6 +55,8 @@ pub struct Delivery {
     pub coordinator: Coordinator,
     /// This node's connections.
     pub hub: Arc<Hub>,
+    /// Mints the links of the files messages carry.
+    pub links: Links,
     metrics: Counters,
 }
 
@@ -71,8 +74,10 @@ impl Delivery {
         bus: Arc<dyn Bus>,
         coordinator: Coordinator,
         metrics: &Metrics,
+        links: Links,
     ) -> Self {
         Self {
+            links,
             store,
             bus,
             coordinator,

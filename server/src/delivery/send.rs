@@ -4,8 +4,8 @@
 //! finds it in the store when it resumes.
 
 use chimpassist_protocol::{
-    AttendantId, ClientMessageId, ConversationId, CustomerId, MessageText, MessageView, Party,
-    ReceiptKind, Seq, ServerToAttendant, ServerToCustomer,
+    AttendantId, ClientMessageId, ConversationId, CustomerId, ErrorCode, FileId, FileInfo,
+    MessageText, MessageView, Party, ReceiptKind, Seq, ServerToAttendant, ServerToCustomer,
 };
 use chimpassist_store::{Appended, Conversation, NewMessage, Pending, StoredMessage};
 
@@ -14,6 +14,37 @@ use crate::bus::BusEvent;
 use crate::coordinator::Route;
 use crate::error::{AppError, AppResult};
 use crate::views::{message_view, now_ms};
+
+/// The files a `send` names, each uploaded by `author` to `conversation` beforehand, in the
+/// order named (a repeated id once). Only stored files can be named, so a message is never
+/// acked or delivered with a link to a file that is not there. `404` for any other id (another
+/// conversation's or another sender's file is not told apart from none).
+pub async fn attached(
+    delivery: &Delivery,
+    conversation: &ConversationId,
+    author: &str,
+    ids: Vec<FileId>,
+) -> AppResult<Vec<FileInfo>> {
+    let mut files: Vec<FileInfo> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if files.iter().any(|f| f.id == id) {
+            continue;
+        }
+        let record = delivery
+            .store
+            .get_file(&id)
+            .await?
+            .filter(|r| r.conversation == *conversation && r.uploader_id == author)
+            .ok_or_else(|| {
+                AppError::client(
+                    ErrorCode::NotFound,
+                    format!("file {id} not found: upload it to this conversation first"),
+                )
+            })?;
+        files.push(record.info);
+    }
+    Ok(files)
+}
 
 /// Who writes.
 #[derive(Debug)]
@@ -129,7 +160,14 @@ impl Sent {
     }
 
     /// Queues the message in the store (idempotently). Returns at once; see [`Submitted`].
-    pub fn submit(self, delivery: &Delivery, author: Author, text: MessageText) -> Submitted {
+    /// `attachments` come from [`attached`].
+    pub fn submit(
+        self,
+        delivery: &Delivery,
+        author: Author,
+        text: MessageText,
+        attachments: Vec<FileInfo>,
+    ) -> Submitted {
         let commit = delivery.store.submit_message(NewMessage {
             conversation: self.conversation,
             client_id: self.client_id,
@@ -139,6 +177,7 @@ impl Sent {
             text,
             timestamp: now_ms(),
             call: None,
+            attachments,
         });
         Submitted { commit, sent: self }
     }
@@ -151,7 +190,7 @@ impl Sent {
             return appended.message;
         }
         delivery.metrics.messages_stored.inc();
-        let view = message_view(&appended.message);
+        let view = message_view(&appended.message, &delivery.links);
         deliver(delivery, view, &self.customer, self.attendant.as_ref()).await;
         appended.message
     }

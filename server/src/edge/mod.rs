@@ -36,6 +36,8 @@ pub struct Limits {
     pub chats_per_minute_per_ip: u32,
     pub callbacks_per_minute_per_ip: u32,
     pub logins_per_minute_per_ip: u32,
+    pub uploads_per_minute_per_ip: u32,
+    pub upload_timeout: Duration,
     pub header_read_timeout: Duration,
     pub request_timeout: Duration,
 }
@@ -53,6 +55,8 @@ pub struct Throttles {
     pub callbacks: KeyedLimit,
     /// `POST /api/login`, counted before any password is hashed.
     pub logins: KeyedLimit,
+    /// Customers' `POST /api/attachments`.
+    pub uploads: KeyedLimit,
     /// Failed logins per account.
     pub accounts: LoginBackoff,
 }
@@ -81,6 +85,11 @@ impl Throttles {
                 config.logins_per_minute_per_ip,
                 refused,
             ),
+            uploads: KeyedLimit::per_minute(
+                "file uploads",
+                config.uploads_per_minute_per_ip,
+                refused,
+            ),
             accounts: LoginBackoff::default(),
         }
     }
@@ -93,6 +102,7 @@ impl Throttles {
             &self.chats,
             &self.callbacks,
             &self.logins,
+            &self.uploads,
         ] {
             limit.forget_idle();
         }
@@ -108,6 +118,8 @@ pub struct Edge {
     pub throttles: Throttles,
     pub header_read_timeout: Duration,
     pub request_timeout: Duration,
+    /// For `POST /api/attachments` instead of `request_timeout`.
+    pub upload_timeout: Duration,
     /// Requests refused per limit (exported as `chimpassist_throttled`).
     pub throttled: KindCounters,
 }
@@ -127,6 +139,7 @@ impl Edge {
             throttled,
             header_read_timeout: limits.header_read_timeout,
             request_timeout: limits.request_timeout,
+            upload_timeout: limits.upload_timeout,
         })
     }
 
@@ -163,13 +176,19 @@ pub async fn guard(State(edge): State<Arc<Edge>>, mut request: Request, next: Ne
     if let Err(refused) = edge.throttles.requests.check(ip) {
         return refused.into_response();
     }
-    match tokio::time::timeout(edge.request_timeout, next.run(request)).await {
+    // An upload's body is large; everything else is small and must come quickly.
+    let limit = if request.uri().path() == crate::api::UPLOAD_PATH {
+        edge.upload_timeout
+    } else {
+        edge.request_timeout
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => AppError::client(
             ErrorCode::Timeout,
             format!(
                 "the request took longer than {} s (a body sent too slowly?)",
-                edge.request_timeout.as_secs()
+                limit.as_secs()
             ),
         )
         .into_response(),

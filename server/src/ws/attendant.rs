@@ -29,7 +29,8 @@ use crate::bus::BusEvent;
 use crate::coordinator::{Caller, Route};
 use crate::delivery::outbox::OutboxTx;
 use crate::delivery::{
-    Answers, Author, Desk, Found, Sent, Submitted, enrich, find_route, publish, record_receipt,
+    Answers, Author, Desk, Found, Sent, Submitted, attached, enrich, find_route, publish,
+    record_receipt,
 };
 use crate::error::{AppError, AppResult};
 use crate::revoke::CloseReason;
@@ -193,6 +194,7 @@ impl AttendantPeer {
         conversation: ConversationId,
         client_id: ClientMessageId,
         text: chimpassist_protocol::MessageText,
+        attachments: Vec<chimpassist_protocol::FileId>,
     ) -> AppResult<Submitted> {
         let customer = self.held(&conversation).await?;
         let author = Author {
@@ -200,8 +202,9 @@ impl AttendantPeer {
             id: self.me.id.to_string(),
             name: self.me.name.clone(),
         };
+        let files = attached(&self.state.delivery, &conversation, &author.id, attachments).await?;
         let sent = Sent::new(conversation, client_id, true, &customer, Some(&self.me.id));
-        Ok(sent.submit(&self.state.delivery, author, text))
+        Ok(sent.submit(&self.state.delivery, author, text, files))
     }
 }
 
@@ -232,9 +235,10 @@ impl Peer for AttendantPeer {
                 conversation,
                 client_id,
                 text,
+                attachments,
             } => {
                 let submitted = self
-                    .send_message(conversation, client_id, text)
+                    .send_message(conversation, client_id, text, attachments)
                     .await
                     .map_err(|error| Failure {
                         error,

@@ -21,7 +21,7 @@ use crate::bus::BusEvent;
 use crate::coordinator::Caller;
 use crate::delivery::outbox::OutboxTx;
 use crate::delivery::{
-    Answers, Author, Found, Sent, Submitted, find_route, publish, record_receipt,
+    Answers, Author, Found, Sent, Submitted, attached, find_route, publish, record_receipt,
 };
 use crate::domain;
 use crate::edge::ClientIp;
@@ -205,6 +205,7 @@ impl CustomerPeer {
         conversation: ConversationId,
         client_id: ClientMessageId,
         text: chimpassist_protocol::MessageText,
+        attachments: Vec<chimpassist_protocol::FileId>,
     ) -> AppResult<Submitted> {
         let me = &self.customer.id;
         // One read at most: the replica's route, else the store's record, open or not.
@@ -222,8 +223,9 @@ impl CustomerPeer {
             id: self.customer.id.to_string(),
             name: self.customer.name.clone(),
         };
+        let files = attached(&self.state.delivery, &conversation, &author.id, attachments).await?;
         let sent = Sent::new(conversation, client_id, open, me, attendant.as_ref());
-        Ok(sent.submit(&self.state.delivery, author, text))
+        Ok(sent.submit(&self.state.delivery, author, text, files))
     }
 
     /// Asks for a conversation. Limited per client network: `CHATS_PER_MINUTE_PER_IP`
@@ -294,9 +296,10 @@ impl Peer for CustomerPeer {
                 conversation,
                 client_id,
                 text,
+                attachments,
             } => {
                 let submitted = self
-                    .send_message(conversation, client_id, text)
+                    .send_message(conversation, client_id, text, attachments)
                     .await
                     .map_err(|error| Failure {
                         error,

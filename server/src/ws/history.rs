@@ -47,7 +47,12 @@ pub(super) async fn replay<F: ServerFrame>(
             Replay::Messages(messages) => {
                 let mut last = point.last_seq;
                 for m in &messages {
-                    if !send_text(sink, encode(&F::message_frame(message_view(m)))).await {
+                    if !send_text(
+                        sink,
+                        encode(&F::message_frame(message_view(m, &state.attachments.links))),
+                    )
+                    .await
+                    {
                         break;
                     }
                     last = m.seq;
@@ -82,5 +87,10 @@ pub(super) async fn history_page(
         .await?;
     let more = page.len() as u64 > limit;
     page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok((page.iter().map(message_view).collect(), more))
+    Ok((
+        page.iter()
+            .map(|m| message_view(m, &state.attachments.links))
+            .collect(),
+        more,
+    ))
 }

@@ -7,6 +7,7 @@ mod backoffice;
 mod calls;
 mod chat;
 mod errors;
+mod files;
 mod fuzz;
 mod health;
 mod helpers;

@@ -48,6 +48,7 @@ impl State {
             conversation,
             client_id,
             text: text.clone(),
+            attachments: Vec::new(),
         };
         Ok(self.saving_outbox(|s, fx| {
             s.timeline_mut().add_pending(Pending {

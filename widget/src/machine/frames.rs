@@ -229,6 +229,7 @@ impl State {
                 conversation: p.conversation,
                 client_id: p.client_id,
                 text: p.text.clone(),
+                attachments: Vec::new(),
             })
         }));
     }

@@ -94,6 +94,7 @@ fn view(c: ConversationId, seq: Seq, party: Party, client_id: ClientMessageId) -
         text: MessageText::parse(format!("m{seq}"), 100).unwrap(),
         timestamp: seq as i64,
         call: None,
+        attachments: Vec::new(),
     }
 }
 

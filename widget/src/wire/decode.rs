@@ -89,6 +89,7 @@ fn message<V: Value>(o: &V, t: &Texts) -> Option<MessageView> {
         timestamp: i64_of(o, "timestamp").unwrap_or(0),
         // Not kept: what the chat shows of a call is the text above.
         call: None,
+        attachments: Vec::new(),
     })
 }
 

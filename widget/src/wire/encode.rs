@@ -71,9 +71,18 @@ pub(crate) fn client_frame<O: Out>(frame_: &CustomerToServer) -> O {
             conversation,
             client_id,
             text,
-        } => conv("send", conversation)
-            .s("client_id", &client_id.to_string())
-            .s("text", text.as_str()),
+            attachments,
+        } => {
+            let j = conv("send", conversation)
+                .s("client_id", &client_id.to_string())
+                .opt("text", Some(text.as_str()).filter(|t| !t.is_empty()));
+            if attachments.is_empty() {
+                j
+            } else {
+                let ids = attachments.iter().map(|id| O::text(&id.to_string()));
+                j.v("attachments", O::list(ids.collect()))
+            }
+        }
         F::Receipt {
             conversation,
             kind,

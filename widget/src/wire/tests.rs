@@ -71,6 +71,7 @@ fn message(party: Party, seq: u64) -> MessageView {
         text: MessageText::parse("olá 👋 <script>\n\"quoted\"", 4096).unwrap(),
         timestamp: 1_764_000_002_345,
         call: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -282,6 +283,7 @@ fn every_client_frame() -> Vec<CustomerToServer> {
             conversation: c,
             client_id: ClientMessageId::new(),
             text: MessageText::parse("line one\nline \"two\" \u{1F600}", 4096).unwrap(),
+            attachments: Vec::new(),
         },
         CustomerToServer::EndChat { conversation: c },
         CustomerToServer::Rate {

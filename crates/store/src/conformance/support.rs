@@ -169,6 +169,7 @@ pub(super) fn customer_message(
         text: text(body),
         timestamp,
         call: None,
+        attachments: Vec::new(),
     }
 }
 

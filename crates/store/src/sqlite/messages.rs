@@ -3,12 +3,13 @@
 use chimpassist_protocol::{ConversationId, CustomerId, MessageText, Party, Seq};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::codec::{enum_col, int, parsed, parsed_opt, uuid_bytes, uuid_id};
+use super::codec::{enum_col, int, parsed_opt, uuid_bytes, uuid_id};
 use crate::{Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage};
 
 macro_rules! message_cols {
     () => {
-        "conversation_id, seq, client_id, sender_party, sender_id, sender_name, text, timestamp, call"
+        "conversation_id, seq, client_id, sender_party, sender_id, sender_name, text, timestamp, call, \
+         attachments"
     };
 }
 
@@ -52,9 +53,10 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         sender_name: row.get(5)?,
         // Stored text passed the limit when it was sent; a later, lower limit must not
         // make history unreadable.
-        text: parsed(row, 6, |raw| MessageText::parse(raw, usize::MAX))?,
+        text: MessageText::stored(row.get::<_, String>(6)?),
         timestamp: row.get(7)?,
         call: parsed_opt(row, 8, |json| serde_json::from_str(&json))?,
+        attachments: parsed_opt(row, 9, |json| serde_json::from_str(&json))?.unwrap_or_default(),
     })
 }
 
@@ -99,10 +101,14 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
         .map(serde_json::to_string)
         .transpose()
         .map_err(StoreError::internal)?;
+    let attachments = (!m.attachments.is_empty())
+        .then(|| serde_json::to_string(&m.attachments))
+        .transpose()
+        .map_err(StoreError::internal)?;
     conn.prepare_cached(concat!(
         "INSERT INTO messages (",
         message_cols!(),
-        ", customer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ", customer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
     ))?
     .execute(params![
         conversation,
@@ -114,6 +120,7 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
         m.text.as_str(),
         m.timestamp,
         call,
+        attachments,
         customer_id
     ])?;
     conn.prepare_cached("UPDATE conversations SET last_seq = ?2 WHERE id = ?1")?
@@ -129,6 +136,7 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
             text: m.text,
             timestamp: m.timestamp,
             call: m.call,
+            attachments: m.attachments,
         },
         duplicate: false,
     })

@@ -10,6 +10,7 @@ mod accounts;
 mod callbacks;
 mod codec;
 mod conversations;
+mod files;
 mod leases;
 mod messages;
 mod readers;
@@ -64,6 +65,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     readers: Readers,
+    blobs: files::Blobs,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -90,6 +92,7 @@ impl SqliteStore {
             path: path.to_owned(),
             writer,
             readers: Readers::new(path.to_owned(), READERS),
+            blobs: files::Blobs::beside(path),
         })
     }
 
@@ -118,6 +121,18 @@ impl SqliteStore {
     {
         let reply = self.writer.submit(work)?;
         reply.await.map_err(|_| writer::stopped())?
+    }
+
+    /// Runs blocking file work off the async threads.
+    async fn on_disk<R, F>(&self, work: F) -> StoreResult<R>
+    where
+        F: FnOnce(&files::Blobs) -> StoreResult<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let blobs = self.blobs.clone();
+        tokio::task::spawn_blocking(move || work(&blobs))
+            .await
+            .map_err(StoreError::internal)?
     }
 
     /// Runs `work` on a read connection, off the async threads.

@@ -198,6 +198,31 @@ ALTER TABLE queues ADD COLUMN calls TEXT NOT NULL DEFAULT 'attendant_starts'
     r#"
 ALTER TABLE messages ADD COLUMN call TEXT;
 "#,
+    // 7: files. Their bytes live beside the database (`files.rs`); a row appears only once
+    // they are durable. A message keeps what its files were (JSON; NULL when none), so a
+    // transcript needs no second read.
+    r#"
+ALTER TABLE messages ADD COLUMN attachments TEXT;
+CREATE TABLE files (
+    id              BLOB PRIMARY KEY,
+    conversation_id BLOB NOT NULL REFERENCES conversations (id),
+    customer_id     TEXT NOT NULL,
+    uploader_party  TEXT NOT NULL CHECK (uploader_party IN ('customer', 'attendant')),
+    uploader_id     TEXT NOT NULL,
+    client_id       BLOB NOT NULL,
+    name            TEXT NOT NULL,
+    size            INTEGER NOT NULL CHECK (size >= 0),
+    content_type    TEXT NOT NULL,
+    width           INTEGER,
+    height          INTEGER,
+    thumbnail_type  TEXT,
+    created_at      INTEGER NOT NULL
+) STRICT;
+-- Idempotent uploads: one file per key.
+CREATE UNIQUE INDEX files_client_id ON files (conversation_id, uploader_id, client_id);
+-- Deleting a customer's data.
+CREATE INDEX files_by_customer ON files (customer_id);
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

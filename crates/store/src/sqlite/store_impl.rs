@@ -3,18 +3,19 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, Party, QueueId, Rating,
+    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating,
     ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 
 use super::{
-    SqliteStore, accounts, callbacks, conversations, leases, messages, search, workspace, writer,
+    SqliteStore, accounts, callbacks, conversations, files, leases, messages, search, workspace,
+    writer,
 };
 use crate::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
-    Conversation, ConversationWrite, Customer, Lease, MessageCursor, NewConversation, NewMessage,
-    Pending, Queue, SearchMatch, Store, StoreResult, StoredCanned, StoredMessage, StoredNote,
-    Transition, Visibility,
+    Conversation, ConversationWrite, Customer, FilePart, FileRecord, Lease, MessageCursor,
+    NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreError,
+    StoreResult, StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
 
 #[async_trait]
@@ -358,6 +359,78 @@ impl Store for SqliteStore {
         let (query, visible) = (query.clone(), visible.clone());
         self.read(move |c| search::search(c, &query, &visible, limit))
             .await
+    }
+
+    // --- files -------------------------------------------------------------------------------
+
+    async fn put_file(&self, file: NewFile) -> StoreResult<PutFile> {
+        let record = file.record;
+        let key = record.clone();
+        if let Some(original) = self.read(move |c| files::by_key(c, &key)).await? {
+            return Ok(PutFile {
+                file: original,
+                duplicate: true,
+            });
+        }
+        let id = record.info.id;
+        let (bytes, thumbnail) = (file.bytes, file.thumbnail);
+        self.on_disk(move |blobs| {
+            blobs.write(&id, FilePart::Original, &bytes)?;
+            match thumbnail {
+                Some(thumbnail) => blobs.write(&id, FilePart::Thumbnail, &thumbnail),
+                None => Ok(()),
+            }
+        })
+        .await?;
+        let row = record.clone();
+        let inserted = self.write(move |c| files::insert(c, &row)).await;
+        match inserted {
+            Ok(None) => Ok(PutFile {
+                file: record,
+                duplicate: false,
+            }),
+            // The same key won a race meanwhile, or nothing was kept: these bytes are no one's.
+            Ok(Some(_)) | Err(_) => {
+                if let Err(e) = self.on_disk(move |blobs| blobs.remove(&id)).await {
+                    tracing::warn!(error = %e, file = %id, "could not remove an unused file");
+                }
+                inserted.map(|original| PutFile {
+                    file: original.unwrap_or(record),
+                    duplicate: true,
+                })
+            }
+        }
+    }
+
+    async fn get_file(&self, id: &FileId) -> StoreResult<Option<FileRecord>> {
+        let id = *id;
+        self.read(move |c| files::get(c, &id)).await
+    }
+
+    async fn file_bytes(&self, id: &FileId, part: FilePart) -> StoreResult<Option<Vec<u8>>> {
+        let Some(record) = self.get_file(id).await? else {
+            return Ok(None);
+        };
+        if part == FilePart::Thumbnail && record.thumbnail_type.is_none() {
+            return Ok(None);
+        }
+        let id = *id;
+        match self.on_disk(move |blobs| blobs.read(&id, part)).await? {
+            Some(bytes) => Ok(Some(bytes)),
+            // A record is committed only after its bytes: they cannot be missing.
+            None => Err(StoreError::internal(format!(
+                "the bytes of file {id} are missing"
+            ))),
+        }
+    }
+
+    async fn delete_customer_files(&self, customer: &CustomerId) -> StoreResult<u64> {
+        let customer = customer.clone();
+        let ids = self.write(move |c| files::delete_of(c, &customer)).await?;
+        let count = ids.len() as u64;
+        self.on_disk(move |blobs| ids.iter().try_for_each(|id| blobs.remove(id)))
+            .await?;
+        Ok(count)
     }
 
     // --- leases ------------------------------------------------------------------------------

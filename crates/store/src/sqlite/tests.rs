@@ -109,6 +109,7 @@ fn new_message(conversation: ConversationId, customer: &CustomerId, body: &str) 
         text: MessageText::parse(body, usize::MAX).expect("text"),
         timestamp: 1,
         call: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -30,7 +30,7 @@ pub(crate) fn test_config(dir: &std::path::Path) -> Config {
 
 /// The same for a server process, as its environment.
 #[allow(dead_code)] // used by the tests that include this file, not all of them
-pub(crate) const UNTHROTTLED: [(&str, &str); 7] = [
+pub(crate) const UNTHROTTLED: [(&str, &str); 8] = [
     ("MAX_CONNECTIONS_PER_IP", "1000000"),
     ("REQUESTS_PER_MINUTE_PER_IP", "1000000"),
     ("NEW_CUSTOMERS_PER_MINUTE_PER_IP", "1000000"),
@@ -38,6 +38,7 @@ pub(crate) const UNTHROTTLED: [(&str, &str); 7] = [
     ("MAX_OPEN_CONVERSATIONS_PER_IP", "1000000"),
     ("CALLBACKS_PER_MINUTE_PER_IP", "1000000"),
     ("LOGINS_PER_MINUTE_PER_IP", "1000000"),
+    ("UPLOADS_PER_MINUTE_PER_IP", "1000000"),
 ];
 
 pub(crate) async fn spawn_app() -> TestApp {

@@ -23,6 +23,7 @@ fn a_pending_message_is_resent_after_a_reconnect_with_the_same_client_id() {
             conversation: c,
             client_id: id,
             text: MessageText::parse("sent while offline", 100).unwrap(),
+            attachments: Vec::new(),
         }]
     );
     assert_eq!(s.conn, Conn::Online);
@@ -44,6 +45,7 @@ fn sending_queues_a_pending_line_saves_it_and_ends_our_typing() {
                 conversation: c,
                 client_id: id,
                 text: MessageText::parse("hi", 100).unwrap(),
+                attachments: Vec::new(),
             }
         ]
     );
