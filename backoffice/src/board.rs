@@ -60,6 +60,7 @@ pub(crate) struct Board {
     pub selected: RwSignal<Option<ConversationId>>,
     pub observations: RwSignal<BTreeMap<QueueId, QueueObservations>>,
     pub max_text: RwSignal<u32>,
+    pub max_file: RwSignal<u64>,
     /// Private notes per conversation, fetched when a conversation is first opened and
     /// kept current by `note` frames.
     pub notes: RwSignal<HashMap<ConversationId, Vec<Note>>>,
@@ -77,6 +78,7 @@ impl Board {
             selected: RwSignal::new(None),
             observations: RwSignal::new(BTreeMap::new()),
             max_text: RwSignal::new(desk.max_text),
+            max_file: RwSignal::new(desk.max_file),
             notes: RwSignal::new(HashMap::new()),
             now: RwSignal::new(crate::env::now_ms()),
         }
@@ -93,6 +95,7 @@ impl Board {
         set_if_changed(self.presence, &desk.presence);
         set_if_changed(self.selected, &desk.selected);
         set_if_changed(self.max_text, &desk.max_text);
+        set_if_changed(self.max_file, &desk.max_file);
         set_if_changed(self.observations, &desk.observations);
         let mut added = Vec::new();
         let mut removed = Vec::new();

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use chimpassist_protocol::{
-    AttendantToServer, AttendantView, ClientMessageId, ConversationId, ConversationView,
+    AttendantToServer, AttendantView, ClientMessageId, ConversationId, ConversationView, FileInfo,
     MessageText, Note, PROTOCOL_VERSION, ServerToAttendant, TypingState,
 };
 use leptos::prelude::*;
@@ -89,7 +89,12 @@ pub(crate) fn open(ctx: Ctx, view: ConversationView) {
     command(ctx, Command::Open(view));
 }
 
-pub(crate) fn send_message(ctx: Ctx, conversation: ConversationId, text: MessageText) {
+pub(crate) fn send_message(
+    ctx: Ctx,
+    conversation: ConversationId,
+    text: MessageText,
+    attachments: Vec<FileInfo>,
+) {
     let client_id = ClientMessageId::new();
     command(
         ctx,
@@ -97,6 +102,7 @@ pub(crate) fn send_message(ctx: Ctx, conversation: ConversationId, text: Message
             conversation,
             client_id,
             text,
+            attachments,
         },
     );
 }

@@ -3,7 +3,7 @@
 //! and the receipts. Plain data, so the ordering rules are unit-tested natively.
 
 use chimpassist_protocol::{
-    ClientMessageId, MessageText, MessageView, Party, Receipts, Seq, TimestampMs,
+    ClientMessageId, FileInfo, MessageText, MessageView, Party, Receipts, Seq, TimestampMs,
 };
 
 /// A message we sent that the server has not acknowledged yet.
@@ -12,6 +12,8 @@ pub struct Pending {
     pub client_id: ClientMessageId,
     /// Kept parsed: the ack turns it into the stored message, a reconnect resends it.
     pub text: MessageText,
+    /// Its files, uploaded already: a resend names them again.
+    pub attachments: Vec<FileInfo>,
     pub at: TimestampMs,
     /// The server refused it (the reason is shown); it is not resent automatically.
     pub failed: Option<String>,
@@ -40,10 +42,15 @@ pub struct Thread {
 }
 
 impl Thread {
-    /// Adds a stored message; returns false when it was already held.
+    /// Adds a stored message; returns false when it was already held. The server's copy of
+    /// one of ours replaces the one made from its ack, which has no links to its files.
     pub fn insert(&mut self, message: MessageView) -> bool {
         self.pending.retain(|p| p.client_id != message.client_id);
         match self.messages.binary_search_by_key(&message.seq, |m| m.seq) {
+            Ok(at) if self.messages[at].attachments.len() < message.attachments.len() => {
+                self.messages[at] = message;
+                true
+            }
             Ok(_) => false,
             Err(at) => {
                 self.messages.insert(at, message);
@@ -188,6 +195,7 @@ mod tests {
         t.pending.push(Pending {
             client_id: m.client_id,
             text: m.text.clone(),
+            attachments: Vec::new(),
             at: 0,
             failed: None,
         });

@@ -2,7 +2,8 @@
 //! with the steps both halves share: selecting, reading, paging, sending, typing.
 
 use chimpassist_protocol::{
-    AttendantToServer, ClientMessageId, ConversationId, MessageText, ReceiptKind, TypingState,
+    AttendantToServer, ClientMessageId, ConversationId, FileInfo, MessageText, ReceiptKind,
+    TypingState,
 };
 
 use super::{Command, Conn, Desk, Effect, Env, HISTORY_PAGE, Toast};
@@ -25,7 +26,8 @@ impl Desk {
                 conversation,
                 client_id,
                 text,
-            } => self.send(conversation, client_id, text, env, &mut fx),
+                attachments,
+            } => self.send(conversation, client_id, text, attachments, env, &mut fx),
             Command::Retry {
                 conversation,
                 failed,
@@ -36,7 +38,7 @@ impl Desk {
                 };
                 let at = c.thread.pending.iter().position(|p| p.client_id == failed);
                 if let Some(p) = at.map(|i| c.thread.pending.remove(i)) {
-                    self.send(conversation, client_id, p.text, env, &mut fx);
+                    self.send(conversation, client_id, p.text, p.attachments, env, &mut fx);
                 }
             }
             Command::Typing {
@@ -141,13 +143,16 @@ impl Desk {
         conversation: ConversationId,
         client_id: ClientMessageId,
         text: MessageText,
+        attachments: Vec<FileInfo>,
         env: &Env<'_>,
         fx: &mut Vec<Effect>,
     ) {
+        let ids = attachments.iter().map(|f| f.id).collect();
         if let Some(c) = self.conversation_mut(&conversation) {
             c.thread.pending.push(Pending {
                 client_id,
                 text: text.clone(),
+                attachments,
                 at: env.now,
                 failed: None,
             });
@@ -157,7 +162,7 @@ impl Desk {
             conversation,
             client_id,
             text,
-            attachments: Vec::new(),
+            attachments: ids,
         }));
     }
 
@@ -186,7 +191,7 @@ impl Desk {
                     conversation: c.view.id,
                     client_id: p.client_id,
                     text: p.text.clone(),
-                    attachments: Vec::new(),
+                    attachments: p.attachments.iter().map(|f| f.id).collect(),
                 }));
             }
         }

@@ -2,7 +2,7 @@
 //! ([`Effect`]): the vocabulary between the pure desk and the browser that drives it.
 
 use chimpassist_protocol::{
-    AttendantToServer, AttendantView, ClientMessageId, ConversationId, ConversationView,
+    AttendantToServer, AttendantView, ClientMessageId, ConversationId, ConversationView, FileInfo,
     MessageText, Note, TimestampMs, TypingState,
 };
 
@@ -71,7 +71,10 @@ pub enum Command {
     Send {
         conversation: ConversationId,
         client_id: ClientMessageId,
+        /// Empty when the message is only files.
         text: MessageText,
+        /// Files uploaded already (the tray sends only when every upload is done).
+        attachments: Vec<FileInfo>,
     },
     /// Send a refused message again, as a new one (`client_id`: the new id).
     Retry {

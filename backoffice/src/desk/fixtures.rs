@@ -106,6 +106,7 @@ pub(super) fn welcome(conversations: Vec<ConversationView>) -> ServerToAttendant
         presence: Presence::Online,
         conversations,
         max_text_bytes: 2000,
+        max_attachment_bytes: 10 << 20,
     }
 }
 

@@ -19,12 +19,14 @@ impl Desk {
                 presence,
                 conversations,
                 max_text_bytes,
+                max_attachment_bytes,
                 ..
             } => {
                 fx.push(Effect::Welcomed);
                 fx.push(Effect::Me(me));
                 self.presence = presence;
                 self.max_text = max_text_bytes;
+                self.max_file = max_attachment_bytes;
                 let listed: Vec<ConversationId> = conversations.iter().map(|c| c.id).collect();
                 for c in conversations {
                     self.upsert(c);

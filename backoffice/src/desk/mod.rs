@@ -112,6 +112,8 @@ pub struct Desk {
     pub selected: Option<ConversationId>,
     pub observations: BTreeMap<QueueId, QueueObservations>,
     pub max_text: u32,
+    /// Largest file the server keeps (bytes): the composer refuses larger ones itself.
+    pub max_file: u64,
     conversations: HashMap<ConversationId, Conversation>,
     /// Private notes per conversation, oldest first. A key without notes means they were
     /// asked for (fetched once; `note` frames keep them current).
@@ -128,6 +130,7 @@ impl Default for Desk {
             selected: None,
             observations: BTreeMap::new(),
             max_text: 4096,
+            max_file: 10 << 20,
             conversations: HashMap::new(),
             notes: HashMap::new(),
             composing: ComposingSent::default(),

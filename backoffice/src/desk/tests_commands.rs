@@ -17,6 +17,7 @@ fn send(d: &mut Desk, c: &ConversationView, words: &str) -> (ClientMessageId, Ve
             conversation: c.id,
             client_id: id,
             text: text(words),
+            attachments: Vec::new(),
         },
         &env(&me),
     );
@@ -115,6 +116,61 @@ fn a_pending_message_is_resent_with_the_same_id_after_a_reconnect() {
         }]
     );
     assert_eq!(d.conversation(&c.id).unwrap().thread.pending.len(), 2);
+}
+
+#[test]
+fn files_go_with_their_message_again_after_a_reconnect_and_show_once_stored() {
+    use chimpassist_protocol::{AttachmentView, FileId, FileInfo, FileName, MessageText};
+    let me = me();
+    let c = mine("Bia");
+    let mut d = desk_with(vec![c.clone()]);
+    let file = FileInfo {
+        id: FileId::new(),
+        name: FileName::parse("invoice.pdf").unwrap(),
+        size: 1234,
+        content_type: "application/pdf".into(),
+        width: None,
+        height: None,
+    };
+    let id = ClientMessageId::new();
+    let command = Command::Send {
+        conversation: c.id,
+        client_id: id,
+        text: MessageText::none(),
+        attachments: vec![file.clone()],
+    };
+    let expected = AttendantToServer::Send {
+        conversation: c.id,
+        client_id: id,
+        text: MessageText::none(),
+        attachments: vec![file.id],
+    };
+    let fx = d.on_command(command, &env(&me));
+    assert_eq!(sent(&fx), [&expected]);
+    d.on_command(Command::Lost, &env(&me));
+    let fx = d.on_frame(welcome(vec![c.clone()]), &env(&me));
+    assert_eq!(sent(&fx), [&expected], "the same files, under the same id");
+    // The ack makes the message stored; the server's copy brings the links to its files.
+    d.on_frame(
+        ServerToAttendant::Ack {
+            conversation: c.id,
+            client_id: id,
+            seq: 1,
+            timestamp: 5,
+        },
+        &env(&me),
+    );
+    let mut echo = d.conversation(&c.id).unwrap().thread.messages[0].clone();
+    assert!(echo.attachments.is_empty());
+    echo.attachments = vec![AttachmentView {
+        file,
+        url: "/api/files/x?sig=y".into(),
+        thumbnail_url: None,
+    }];
+    d.on_frame(ServerToAttendant::Message { message: echo }, &env(&me));
+    let t = &d.conversation(&c.id).unwrap().thread;
+    assert_eq!(t.messages.len(), 1);
+    assert_eq!(t.messages[0].attachments[0].url, "/api/files/x?sig=y");
 }
 
 #[test]

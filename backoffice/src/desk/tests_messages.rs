@@ -267,6 +267,7 @@ fn an_error_about_our_message_marks_it_failed_and_others_are_shown() {
             conversation: c.id,
             client_id: id,
             text: text("too much"),
+            attachments: Vec::new(),
         },
         &env(&me),
     );

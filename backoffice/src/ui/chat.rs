@@ -3,7 +3,7 @@
 
 use chimpassist_protocol::rest::{AttendantDirectoryEntry, QueueView};
 use chimpassist_protocol::{
-    AttendantToServer, CallMedia, CallPolicy, ClientMessageId, ConversationStatus,
+    AttachmentView, AttendantToServer, CallMedia, CallPolicy, ClientMessageId, ConversationStatus,
     CustomerPresence, MessageView, Note, NoteId, Party, Seq, TransferTarget,
 };
 use leptos::html::Div;
@@ -182,14 +182,14 @@ fn History(entry: Entry) -> impl IntoView {
         }
         Row::Message { m, first, tick } => view! {
             <Bubble ours=tick.is_some() first=first name=m.from.name.clone() text=m.text.as_str().to_owned()
-                time=format::clock(m.timestamp, offset) tick=tick seq=m.seq />
+                time=format::clock(m.timestamp, offset) tick=tick seq=m.seq files=m.attachments.clone() />
         }
         .into_any(),
         Row::Pending(p) => {
             let tick = Some(if p.failed.is_some() { Tick::Failed } else { Tick::Sending });
             view! {
-                <Bubble ours=true first=false name=String::new() text=p.text.as_str().to_owned()
-                    time=format::clock(p.at, offset) tick=tick seq=0 />
+                <Bubble ours=true first=false name=String::new() text=pending_text(&p)
+                    time=format::clock(p.at, offset) tick=tick seq=0 files=Vec::new() />
             }
             .into_any()
         }
@@ -218,6 +218,17 @@ fn History(entry: Entry) -> impl IntoView {
     }
 }
 
+/// A pending message's text, with the names of the files it carries (their links come with
+/// the server's copy).
+fn pending_text(p: &Pending) -> String {
+    let names: Vec<&str> = p.attachments.iter().map(|f| f.name.as_str()).collect();
+    match (p.text.as_str(), names.is_empty()) {
+        (text, true) => text.to_owned(),
+        ("", false) => format!("📎 {}", names.join(", ")),
+        (text, false) => format!("{text}\n📎 {}", names.join(", ")),
+    }
+}
+
 /// One line of the history, in the order drawn: stored messages with the notes written
 /// between them, then our messages still pending, each refused one followed by its reason.
 #[derive(Clone)]
@@ -240,7 +251,8 @@ enum Row {
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum RowKey {
     Note(NoteId),
-    Message(Seq, bool, Option<Tick>),
+    /// With how many files it shows: the server's copy of ours brings their links.
+    Message(Seq, bool, Option<Tick>, usize),
     Pending(ClientMessageId, bool),
     Failed(ClientMessageId),
 }
@@ -249,7 +261,9 @@ impl Row {
     fn key(&self) -> RowKey {
         match self {
             Row::Note(n) => RowKey::Note(n.id),
-            Row::Message { m, first, tick } => RowKey::Message(m.seq, *first, *tick),
+            Row::Message { m, first, tick } => {
+                RowKey::Message(m.seq, *first, *tick, m.attachments.len())
+            }
             Row::Pending(p) => RowKey::Pending(p.client_id, p.failed.is_some()),
             Row::Failed { client_id, .. } => RowKey::Failed(*client_id),
         }
@@ -305,7 +319,16 @@ fn Bubble(
     time: String,
     tick: Option<Tick>,
     seq: u64,
+    /// Drawn by the shared files code: thumbnails that open full size, download cards.
+    files: Vec<AttachmentView>,
 ) -> impl IntoView {
+    let files_el = NodeRef::<leptos::html::Div>::new();
+    let has_files = !files.is_empty();
+    Effect::new(move |_| {
+        if let Some(el) = files_el.get() {
+            crate::files::show(&el, &files);
+        }
+    });
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().desk;
     let (mark, label) = match tick {
@@ -331,7 +354,8 @@ fn Bubble(
         <div class=class data-seq=seq data-testid={if ours { "message-ours" } else { "message-theirs" }}>
             {(first && !name.is_empty()).then(|| view! { <span class="ba-msg-name">{name}</span> })}
             // Text node, never markup: whatever the customer typed is shown as typed.
-            <p class="ba-text" data-testid="message-text">{text}</p>
+            {(!text.is_empty()).then(|| view! { <p class="ba-text" data-testid="message-text">{text}</p> })}
+            {has_files.then(|| view! { <div class="ba-files" data-testid="message-files" node_ref=files_el></div> })}
             <span class="ba-msg-meta">
                 <time>{time}</time>
                 {tick.map(|_| view! { <span class=tick_class data-testid="tick" title=label aria-label=label>{mark}</span> })}

@@ -3,11 +3,12 @@
 //! typing state goes to the customer while we type.
 
 use chimpassist_protocol::{CannedResponse, MessageText, TypingState};
-use leptos::html::Textarea;
+use leptos::html::{Div, Form, Textarea};
 use leptos::prelude::*;
 
 use crate::board::Entry;
 use crate::ctx::Ctx;
+use crate::files::{self, Tray, TrayState};
 use crate::live;
 
 /// Canned responses whose shortcut starts with what follows the `/`.
@@ -35,6 +36,36 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let note_mode = RwSignal::new(false);
     let area = NodeRef::<Textarea>::new();
+    let form = NodeRef::<Form>::new();
+    let tray_el = NodeRef::<Div>::new();
+    // Files being attached: the tray uploads them; `files_now` follows its state.
+    let tray: StoredValue<Option<Tray>, LocalStorage> = StoredValue::new_local(None);
+    let files_now = RwSignal::new(TrayState::Empty);
+    Effect::new(move |_| {
+        let (Some(area), Some(form), Some(el)) = (area.get(), form.get(), tray_el.get()) else {
+            return;
+        };
+        if tray.with_value(Option::is_some) {
+            return;
+        }
+        let refresh = move || {
+            let now = tray.with_value(|t| t.as_ref().map_or(TrayState::Empty, |t| t.now()));
+            files_now.set(now);
+        };
+        let made = files::tray(
+            &el,
+            &area,
+            &form,
+            entry.id.to_string(),
+            ctx.desk.max_file.get_untracked(),
+            refresh,
+        );
+        tray.set_value(Some(made));
+    });
+    on_cleanup(move || {
+        tray.with_value(|t| t.as_ref().map(|t| t.clear()))
+            .unwrap_or(())
+    });
     let options = Memo::new(move |_| text.with(|s| suggestions(ctx, s)));
     let too_long = move || text.with(|s| s.len() > ctx.desk.max_text.get() as usize);
     let pick = move |r: CannedResponse| {
@@ -45,17 +76,28 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
     };
     let submit = move || {
         let raw = text.get_untracked();
-        let Ok(parsed) =
-            MessageText::parse(raw.clone(), ctx.desk.max_text.get_untracked() as usize)
-        else {
+        let max = ctx.desk.max_text.get_untracked() as usize;
+        if note_mode.get_untracked() {
+            if MessageText::parse(raw.clone(), max).is_ok() {
+                text.set(String::new());
+                live::post_note(ctx, entry.id, raw);
+            }
             return;
+        }
+        // Files go with the text once every upload is done; text alone goes at once.
+        let attached = match files_now.get_untracked() {
+            TrayState::Busy => return,
+            TrayState::Ready => tray.with_value(|t| t.as_ref().map(|t| t.files())),
+            TrayState::Empty => None,
+        }
+        .unwrap_or_default();
+        let parsed = match MessageText::parse(raw, max) {
+            Ok(parsed) => parsed,
+            Err(_) if !attached.is_empty() => MessageText::none(),
+            Err(_) => return,
         };
         text.set(String::new());
-        if note_mode.get_untracked() {
-            live::post_note(ctx, entry.id, raw);
-        } else {
-            live::send_message(ctx, entry.id, parsed);
-        }
+        live::send_message(ctx, entry.id, parsed, attached);
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -84,7 +126,7 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
         text.set(value);
     };
     view! {
-        <form class="ba-composer" class:note=move || note_mode.get()
+        <form class="ba-composer" class:note=move || note_mode.get() node_ref=form
             on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <div class="ba-mode" role="group">
                 <button type="button" aria-pressed=move || (!note_mode.get()).to_string()
@@ -114,14 +156,22 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
                     }}
                 </ul>
             </Show>
+            <div class="ba-tray" node_ref=tray_el hidden=move || note_mode.get()></div>
             <textarea node_ref=area data-testid="composer" rows="3" aria-label=t.composer
                 placeholder=move || if note_mode.get() { t.note_placeholder } else { t.composer }
                 prop:value=move || text.get() on:input=on_input on:keydown=on_key
                 on:blur=move |_| live::typing(ctx, entry.id, TypingState::Paused)></textarea>
             <div class="ba-composer-bar">
+                <button type="button" class="ba-attach" data-testid="attach" aria-label=t.attach title=t.attach
+                    disabled=move || note_mode.get()
+                    on:click=move |_| tray.with_value(|t| if let Some(t) = t { t.pick() })>"📎"</button>
                 <span class="ba-hint">{t.composer_hint}</span>
                 <button class="ba-primary ba-send" type="submit"
-                    disabled=move || text.with(|s| s.trim().is_empty()) || too_long()>
+                    disabled=move || {
+                        let files = files_now.get();
+                        let empty = text.with(|s| s.trim().is_empty());
+                        files == TrayState::Busy || (empty && files != TrayState::Ready) || too_long()
+                    }>
                     {t.send}
                 </button>
             </div>

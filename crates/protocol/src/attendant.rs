@@ -132,6 +132,9 @@ pub enum ServerToAttendant {
         /// they hold.
         conversations: Vec<ConversationView>,
         max_text_bytes: u32,
+        /// Largest file an upload may be, so the composer can say so before sending.
+        #[serde(default)]
+        max_attachment_bytes: u64,
     },
     /// A conversation was given to me.
     Assigned {

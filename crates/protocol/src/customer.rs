@@ -132,6 +132,9 @@ pub enum ServerToCustomer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation: Option<ConversationView>,
         max_text_bytes: u32,
+        /// Largest file an upload may be, so the widget can say so before sending.
+        #[serde(default)]
+        max_attachment_bytes: u64,
         /// The visitor may ask for a call in `conversation` (open, held by an attendant, and
         /// its queue lets customers call). Read by the widget's call code, not the chat.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]

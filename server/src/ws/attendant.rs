@@ -85,6 +85,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, session: Sign
                     presence,
                     conversations: enrich::with_details(&state.delivery, conversations).await,
                     max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
+                    max_attachment_bytes: state.config.max_attachment_bytes,
                 },
                 true,
             )

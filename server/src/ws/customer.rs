@@ -136,6 +136,7 @@ async fn welcome(
         token,
         conversation,
         max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
+        max_attachment_bytes: state.config.max_attachment_bytes,
         may_call,
     })
 }

@@ -61,6 +61,7 @@ fn welcome(conv: Option<ConversationView>) -> ServerToCustomer {
         token: "tok".into(),
         conversation: conv,
         max_text_bytes: 100,
+        max_attachment_bytes: 1 << 20,
         may_call: false,
     }
 }

@@ -132,6 +132,7 @@ pub(crate) fn server_frame<V: Value>(o: &V, t: &Texts) -> Option<ServerToCustome
             token: string(o, "token")?,
             conversation: object(o, "conversation").and_then(|c| conversation(&c)),
             max_text_bytes: number(o, "max_text_bytes").unwrap_or(4096.0) as u32,
+            max_attachment_bytes: number(o, "max_attachment_bytes").unwrap_or(0.0) as u64,
             // The call chunk's (see `net::call_port`), not the chat's.
             may_call: false,
         },

@@ -85,6 +85,7 @@ fn every_server_frame() -> Vec<ServerToCustomer> {
             token: "tok.en".into(),
             conversation: full.then(|| conversation(true, ConversationStatus::Assigned)),
             max_text_bytes: 2000,
+            max_attachment_bytes: 10 << 20,
             // The chat does not read it: the call chunk does (see `net::call_port`).
             may_call: false,
         });
