@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use chimpassist_protocol::{ErrorBody, ErrorCode, ProtocolError};
 use chimpassist_store::StoreError;
 
+use crate::attachments::{KeepError, Refused};
 use crate::coordinator::CoordError;
 
 /// An error answered to a client. Internal details are logged, never sent.
@@ -221,6 +222,20 @@ impl From<axum::extract::rejection::PathRejection> for AppError {
 impl From<axum::extract::rejection::QueryRejection> for AppError {
     fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
         Self::invalid(rejection.body_text())
+    }
+}
+
+impl From<KeepError> for AppError {
+    fn from(e: KeepError) -> Self {
+        let message = e.to_string();
+        let code = match e {
+            KeepError::Store(store) => return store.into(),
+            KeepError::Internal(why) => return Self::Internal(anyhow::anyhow!(why)),
+            KeepError::Refused(Refused::Empty) => ErrorCode::InvalidField,
+            KeepError::Refused(Refused::TooLarge { .. }) => ErrorCode::FileTooLarge,
+            KeepError::Refused(_) | KeepError::TooManyPixels => ErrorCode::FileRefused,
+        };
+        Self::client(code, message)
     }
 }
 

@@ -15,6 +15,7 @@ export function callPort(ws, root) {
   ws.addEventListener("message", function (e) {
     // Call frames, and errors answering one (they name its `call_id`).
     var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text);
+    if (text.indexOf('"attachments":[') > 0) noteFiles(text, ws, root);
     if (call) e.stopImmediatePropagation();
     if (chunk) hand(ws, text);
     else if (queued) queued.push([ws, text]);
@@ -50,4 +51,79 @@ export function fetchText(url, body) {
   return fetch(url, body == null ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: body })
     .then(function (r) { return r.text().then(function (t) { return [r.status, t]; }); })
     .catch(function () { return [0, ""]; });
+}
+
+// Files: the tray and the message files live in a chunk (`__FILES_JS__`, widget/js/files.js)
+// fetched when a file first concerns the visitor: one picked, pasted or dropped, or a message
+// that carries one. Until then only these few lines wait for a file.
+var files, tray, trayOptions;
+function withFiles(then) {
+  (files = files || import("./__FILES_JS__")).then(then).catch(function (e) {
+    files = null;
+    console.warn("[chimpassist] the file code did not load", e);
+  });
+}
+function withTray(then) {
+  withFiles(function (m) { then(tray = tray || m.fileTray(trayOptions)); });
+}
+// `form` is the composer (its `data-conversation` names the conversation); the tray goes in
+// `box`; `tokenKey` is where the visitor's token is kept (localStorage).
+export function filesOpen(form, box, max, lang, base, tokenKey) {
+  var text = form.querySelector("textarea");
+  trayOptions = {
+    tray: box, paste: text, drop: form, base: base, max: max, lang: lang,
+    token: function () { try { return JSON.parse(localStorage.getItem(tokenKey)).token; } catch (e) { return null; } },
+    conversation: function () { return form.dataset.conversation; }
+  };
+  tray = null;
+  function grab(e) {
+    var dt = e.clipboardData || e.dataTransfer, list = dt && dt.files;
+    if (tray || !list || !list.length) return;
+    e.preventDefault();
+    withTray(function (t) { t.add(list); });
+  }
+  text.addEventListener("paste", grab);
+  form.addEventListener("drop", grab);
+  form.addEventListener("dragover", function (e) { if (!tray) e.preventDefault(); });
+}
+export function filesPick() {
+  withTray(function (t) { t.pick(); });
+}
+// "empty", "busy" or "ready"; `filesTake` then gives the uploaded files (JSON text).
+export function filesState() {
+  return tray ? tray.state() : "empty";
+}
+export function filesTake() {
+  return tray ? tray.take() : "[]";
+}
+// A message's files, noted from its frame (live, replayed or a history page) by seq, for the
+// conversation shown: the chat does not read them; they are drawn into the message's line
+// (`.ca-msg[data-seq]`) once it is there, and into lines drawn later.
+var shown = {}, shownIn, watching;
+function noteFiles(text, ws, root) {
+  var f = JSON.parse(text), list = f.messages || (f.message ? [f.message] : []);
+  list.forEach(function (m) {
+    if (m.conversation != shownIn) {
+      shown = {};
+      shownIn = m.conversation;
+    }
+    if (m.attachments) shown[m.seq] = m.attachments;
+  });
+  var base = ws.url.replace(/^ws/, "http").replace(/\/ws\/customer.*$/, "");
+  function draw() {
+    root.querySelectorAll(".ca-msg[data-seq]").forEach(function (line) {
+      var files = shown[line.dataset.seq];
+      if (files && !line.querySelector(".ca-files")) {
+        var box = document.createElement("div");
+        box.className = "ca-files";
+        line.insertBefore(box, line.querySelector(".ca-meta"));
+        withFiles(function (m) { m.showFiles(box, files, base, root.querySelector(".ca-panel").lang); });
+      }
+    });
+  }
+  draw();
+  if (!watching) {
+    watching = new MutationObserver(draw);
+    watching.observe(root, { childList: true, subtree: true });
+  }
 }

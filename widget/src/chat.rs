@@ -10,7 +10,9 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use chimpassist_protocol::{ClientMessageId, PreChat, QueueId, ServerToCustomer, TypingState};
+use chimpassist_protocol::{
+    ClientMessageId, FileId, PreChat, QueueId, ServerToCustomer, TypingState,
+};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -257,10 +259,16 @@ impl Chat {
         self.run(|s| s.start_chat(queue, prechat));
     }
 
-    /// Queues a message (see [`State::send_text`]); the reason shown when it cannot be.
-    pub(crate) fn send_text(&self, raw: &str) -> Result<(), String> {
+    /// Queues a message (see [`State::send_text`]) with the files uploaded so far; the
+    /// reason shown when it cannot be.
+    pub(crate) fn send_text(
+        &self,
+        raw: &str,
+        files: Vec<FileId>,
+        names: String,
+    ) -> Result<(), String> {
         let now = env::now_ms();
-        match self.step(|s| s.send_text(raw, ClientMessageId::new(), now)) {
+        match self.step(|s| s.send_text(raw, files, names, ClientMessageId::new(), now)) {
             Ok(effects) => {
                 self.apply(effects);
                 Ok(())

@@ -54,6 +54,9 @@ pub struct Texts {
     pub powered_by: &'static str,
     pub you: &'static str,
     pub error: &'static str,
+    pub attach: &'static str,
+    /// Send pressed while a file is still uploading (or failed).
+    pub files_busy: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -106,6 +109,8 @@ pub static EN: Texts = Texts {
     powered_by: "Powered by Chimp Assist",
     you: "You",
     error: "Something went wrong",
+    attach: "Attach a file",
+    files_busy: "Wait for the files to finish uploading, or remove them",
 };
 
 pub static PT_BR: Texts = Texts {
@@ -158,6 +163,8 @@ pub static PT_BR: Texts = Texts {
     powered_by: "Feito com Chimp Assist",
     you: "Você",
     error: "Algo deu errado",
+    attach: "Anexar arquivo",
+    files_busy: "Espere os arquivos terminarem de enviar, ou remova-os",
 };
 
 /// The texts for a forced locale, or for the browser's language list.

@@ -29,6 +29,26 @@ extern "C" {
 
     /// Plays a short two-tone chime (WebAudio; no audio file to download).
     pub(crate) fn chime();
+
+    /// The composer's file tray (`widget/js/page.js`): waits for a file picked, pasted or
+    /// dropped, then fetches the files chunk, which uploads it with progress.
+    #[wasm_bindgen(js_name = filesOpen)]
+    pub(crate) fn files_open(
+        form: &web_sys::HtmlElement,
+        tray: &web_sys::HtmlElement,
+        max: f64,
+        lang: &str,
+        base: &str,
+        token_key: &str,
+    );
+    #[wasm_bindgen(js_name = filesPick)]
+    pub(crate) fn files_pick();
+    /// `empty`, `busy` (an upload goes on or failed) or `ready`.
+    #[wasm_bindgen(js_name = filesState)]
+    pub(crate) fn files_state() -> String;
+    /// The uploaded files (JSON text of the server's descriptions); empties the tray.
+    #[wasm_bindgen(js_name = filesTake)]
+    pub(crate) fn files_take() -> String;
 }
 
 /// What the socket tells its handler.

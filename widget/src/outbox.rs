@@ -6,12 +6,13 @@
 //! The machine asks for a save (`Effect::SaveOutbox`) only when the pending list changed,
 //! not on every inbound message.
 
-use chimpassist_protocol::{ClientMessageId, ConversationId, MessageText};
+use chimpassist_protocol::{ClientMessageId, ConversationId, FileId, MessageText};
 
 use crate::timeline::Pending;
 use crate::wire::{Json, Out, Value, number, string};
 
-/// The stored form: a JSON array of `{conversation, client_id, text, at, failed?}`.
+/// The stored form: a JSON array of `{conversation, client_id, text, at, failed?, files?,
+/// names?}`.
 pub(crate) fn encode<O: Out>(pending: &[Pending]) -> O {
     O::list(
         pending
@@ -23,6 +24,11 @@ pub(crate) fn encode<O: Out>(pending: &[Pending]) -> O {
                     .s("text", p.text.as_str())
                     .n("at", p.at as f64)
                     .opt("failed", p.failed.as_deref())
+                    .v(
+                        "files",
+                        O::list(p.files.iter().map(|f| O::text(&f.to_string())).collect()),
+                    )
+                    .s("names", &p.names)
                     .value()
             })
             .collect(),
@@ -37,7 +43,14 @@ pub(crate) fn decode<V: Value>(list: &V) -> Vec<Pending> {
             Some(Pending {
                 conversation: ConversationId::parse(&string(p, "conversation")?).ok()?,
                 client_id: ClientMessageId::parse(&string(p, "client_id")?).ok()?,
-                text: MessageText::parse(string(p, "text")?, usize::MAX).ok()?,
+                text: MessageText::stored(string(p, "text")?),
+                files: p
+                    .get("files")
+                    .items()
+                    .iter()
+                    .filter_map(|f| FileId::parse(&f.string()?).ok())
+                    .collect(),
+                names: string(p, "names").unwrap_or_default(),
                 at: number(p, "at").unwrap_or(0.0) as i64,
                 failed: string(p, "failed"),
             })
@@ -57,6 +70,8 @@ mod tests {
                 conversation: c,
                 client_id: ClientMessageId::new(),
                 text: MessageText::parse("first \"quoted\"\nline", 100).unwrap(),
+                files: Vec::new(),
+                names: String::new(),
                 at: 1_764_000_000_123,
                 failed: None,
             },
@@ -64,6 +79,8 @@ mod tests {
                 conversation: c,
                 client_id: ClientMessageId::new(),
                 text: MessageText::parse("too long", 100).unwrap(),
+                files: vec![FileId::new()],
+                names: "scan.pdf".into(),
                 at: 2,
                 failed: Some("text_too_long".into()),
             },

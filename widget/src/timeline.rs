@@ -8,7 +8,8 @@
 //!   echo of the stored message arrives, whichever comes first; then they become stored.
 
 use chimpassist_protocol::{
-    ClientMessageId, ConversationId, MessageText, MessageView, Party, Receipts, Seq, TimestampMs,
+    ClientMessageId, ConversationId, FileId, MessageText, MessageView, Party, Receipts, Seq,
+    TimestampMs,
 };
 
 /// One of our messages the server has not acknowledged yet.
@@ -16,7 +17,12 @@ use chimpassist_protocol::{
 pub struct Pending {
     pub conversation: ConversationId,
     pub client_id: ClientMessageId,
+    /// Empty when it is only files.
     pub text: MessageText,
+    /// Files uploaded already, named again on every resend.
+    pub files: Vec<FileId>,
+    /// Their names, shown until the stored message brings the files themselves.
+    pub names: String,
     pub at: TimestampMs,
     /// Set when the server refused it (e.g. too long); it will not be resent.
     pub failed: Option<String>,
@@ -216,7 +222,13 @@ impl Timeline {
             key: format!("p{}", p.client_id.as_uuid()),
             mine: true,
             author: String::new(),
-            text: p.text.as_str().to_owned(),
+            text: if p.names.is_empty() {
+                p.text.as_str().to_owned()
+            } else {
+                format!("{}\n📎 {}", p.text.as_str(), p.names)
+                    .trim_start()
+                    .to_owned()
+            },
             at: p.at,
             seq: None,
             tick: Some(if p.failed.is_some() {
@@ -298,6 +310,8 @@ mod tests {
             conversation: c,
             client_id: id,
             text: MessageText::parse("hello", 100).unwrap(),
+            files: Vec::new(),
+            names: String::new(),
             at: 1,
             failed: None,
         };
@@ -344,6 +358,8 @@ mod tests {
             conversation: c,
             client_id: id,
             text: MessageText::parse("x".repeat(10), 100).unwrap(),
+            files: Vec::new(),
+            names: String::new(),
             at: 1,
             failed: None,
         });

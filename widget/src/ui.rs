@@ -1,7 +1,7 @@
 //! The chat panel. Text from people is only ever put in text nodes (or an `href` checked to
 //! be http/https), never parsed as HTML.
 
-use chimpassist_protocol::{ConversationStatus, PreChat};
+use chimpassist_protocol::{ConversationStatus, FileId, PreChat};
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -10,8 +10,10 @@ use wasm_bindgen::JsCast;
 use crate::api;
 use crate::chat::{Chat, Conn, Screen};
 use crate::env;
+use crate::net;
 use crate::text::{Segment, segments};
 use crate::timeline::{Line, Tick};
+use crate::wire::{Value, js, string};
 
 pub(crate) fn panel(chat: Chat) -> impl IntoView {
     let c = chat.config;
@@ -378,17 +380,57 @@ fn line_view(chat: Chat, line: Line) -> impl IntoView {
     }
 }
 
+/// The uploaded files the tray gives up: their ids, and their names for the pending line.
+fn take_files() -> (Vec<FileId>, String) {
+    let list = js::parse(&net::files_take())
+        .map(|l| l.items())
+        .unwrap_or_default();
+    let names: Vec<String> = list.iter().filter_map(|f| string(f, "name")).collect();
+    let ids = list
+        .iter()
+        .filter_map(|f| FileId::parse(&string(f, "id")?).ok())
+        .collect();
+    (ids, names.join(", "))
+}
+
 fn composer(chat: Chat) -> impl IntoView {
     let t = chat.t;
     let input = NodeRef::<html::Textarea>::new();
+    let form = NodeRef::<html::Form>::new();
+    let tray = NodeRef::<html::Div>::new();
     let error = RwSignal::new(None::<String>);
+    // Files picked, pasted or dropped go to the tray, which uploads them at once.
+    Effect::new(move |_| {
+        if let (Some(f), Some(b)) = (form.get(), tray.get()) {
+            let config = chat.config;
+            let max = chat.session.with_untracked(|s| s.max_file) as f64;
+            net::files_open(
+                &f,
+                &b,
+                max,
+                t.lang,
+                &config.api_url(""),
+                &config.storage_key("token"),
+            );
+        }
+    });
     let send = move || {
         if let Some(el) = input.get() {
             let text = el.value();
-            if text.trim().is_empty() {
+            let files = net::files_state();
+            if files == "busy" {
+                error.set(Some(t.files_busy.into()));
                 return;
             }
-            match chat.send_text(&text) {
+            if text.trim().is_empty() && files != "ready" {
+                return;
+            }
+            let (ids, names) = if files == "ready" {
+                take_files()
+            } else {
+                Default::default()
+            };
+            match chat.send_text(&text, ids, names) {
                 Ok(()) => {
                     el.set_value("");
                     error.set(None);
@@ -413,7 +455,11 @@ fn composer(chat: Chat) -> impl IntoView {
     });
     view! {
         {move || error.get().map(|e| view! { <p class="ca-error" role="alert">{e}</p> })}
-        <form class="ca-composer" on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); send(); }>
+        <div class="ca-tray" node_ref=tray></div>
+        <form class="ca-composer" node_ref=form
+            data-conversation=move || chat.session.with(|s| s.conversation.as_ref().map(|c| c.id.to_string()))
+            on:submit=move |e: ev::SubmitEvent| { e.prevent_default(); send(); }>
+            <button type="button" class="ca-attach" aria-label=t.attach title=t.attach on:click=|_| net::files_pick()><svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M16.5 6.5v9a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10a1.5 1.5 0 0 1-3 0V6.5"/></svg></button>
             <textarea
                 rows="2"
                 placeholder=t.placeholder

@@ -64,26 +64,38 @@ mod tests {
 
 /// wasm-bindgen leaves each `#[wasm_bindgen(module = "/…")]` file as a module of its own
 /// under `<work>/snippets/`, imported by the glue (`import * as importN from "./snippets/…"`
-/// or `import { a, b } from './snippets/…';`). A front end ships its glue as one file, so each
-/// such line becomes the file itself, wrapped in a function whose exported functions are
-/// bound to the imported names.
+/// or `import { a, b } from './snippets/…';`), often by several lines. A front end ships its
+/// glue as one file, so each file is put in once, wrapped in a function whose exported
+/// functions it returns, and every line importing it binds its names to that one copy: a
+/// module is one instance, its state shared by all who import it, as in the browser.
 pub(crate) fn inline_snippets(work: &Path, glue: &str) -> Result<String> {
     let mut out = String::with_capacity(glue.len());
+    let mut inlined: Vec<PathBuf> = Vec::new();
     for line in glue.lines() {
         match snippet_import(line) {
             Some((binding, path)) => {
-                let file = work.join("snippets").join(normalize(path));
-                let code = read(&file.display().to_string())?;
-                let exports: Vec<&str> = code
-                    .split("export function ")
-                    .skip(1)
-                    .filter_map(|rest| rest.split_once('(').map(|(f, _)| f.trim()))
-                    .collect();
-                out.push_str(&format!(
-                    "const {binding} = (() => {{\n{}\nreturn {{ {} }};\n}})();",
-                    code.replace("export function ", "function "),
-                    exports.join(", ")
-                ));
+                let path = normalize(path);
+                let index = match inlined.iter().position(|p| *p == path) {
+                    Some(index) => index,
+                    None => {
+                        let file = work.join("snippets").join(&path);
+                        let code = read(&file.display().to_string())?;
+                        let exports: Vec<&str> = code
+                            .split("export function ")
+                            .skip(1)
+                            .filter_map(|rest| rest.split_once('(').map(|(f, _)| f.trim()))
+                            .collect();
+                        out.push_str(&format!(
+                            "const __snippet{} = (() => {{\n{}\nreturn {{ {} }};\n}})();\n",
+                            inlined.len(),
+                            code.replace("export function ", "function "),
+                            exports.join(", ")
+                        ));
+                        inlined.push(path);
+                        inlined.len() - 1
+                    }
+                };
+                out.push_str(&format!("const {binding} = __snippet{index};"));
             }
             None => out.push_str(line),
         }
@@ -144,5 +156,25 @@ mod snippet_tests {
             normalize("b-2/../widget/js/call.js"),
             PathBuf::from("widget/js/call.js")
         );
+    }
+
+    #[test]
+    fn a_snippet_imported_by_several_lines_is_one_module() {
+        let work = std::env::temp_dir().join(format!("xtask-snippets-{}", std::process::id()));
+        let dir = work.join("snippets/w-1/js");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("page.js"),
+            "var n = 0;\nexport function bump() { return ++n; }\nexport function seen() { return n; }\n",
+        )
+        .unwrap();
+        let glue = "import { bump } from './snippets/w-1/js/page.js';\n\
+                    import * as import1 from \"./snippets/w-1/js/page.js\"\nrest();";
+        let out = inline_snippets(&work, glue).expect("inlined");
+        let _ = std::fs::remove_dir_all(&work);
+        assert_eq!(out.matches("var n = 0;").count(), 1, "{out}");
+        assert!(out.contains("const { bump } = __snippet0;"), "{out}");
+        assert!(out.contains("const import1 = __snippet0;"), "{out}");
+        assert!(out.ends_with("rest();\n"), "{out}");
     }
 }

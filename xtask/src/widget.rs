@@ -6,7 +6,8 @@
 //! filled in (then the loader minified by terser too), brotli siblings (`.br`, which the server sends as-is), and the npm package.
 //! Output: `dist/widget/` (served by the server) and `dist/npm/chimpassist-widget/`.
 //!
-//! The budget (loader ≤ 2 KB, everything ≤ 100 KB, brotli) fails the step when exceeded.
+//! The budget (loader ≤ 2 KB, everything ≤ 105 KB, brotli; each lazy chunk its own) fails the
+//! step when exceeded.
 
 use std::fs;
 use std::path::PathBuf;
@@ -18,14 +19,36 @@ use crate::wasm_min;
 
 const LOADER_BUDGET: u64 = 2 * 1024;
 
-const TOTAL_BUDGET: u64 = 100 * 1024;
+/// Raised from 100 KB by the files issue (16): the chat reads and shows messages' files.
+const TOTAL_BUDGET: u64 = 105 * 1024;
 
-/// The call chunk (`widget/js/call.js`), fetched only when a call first concerns the visitor;
-/// not part of [`TOTAL_BUDGET`], budgeted on its own.
-const CALL_BUDGET: u64 = 25 * 1024;
+/// A plain-JS chunk the chat fetches only when it is needed; not part of [`TOTAL_BUDGET`],
+/// budgeted on its own.
+struct Chunk {
+    /// `call` → `call-<hash>.js` in `dist/widget/`, `chat/call.js` in the npm package.
+    name: &'static str,
+    source: &'static str,
+    /// Where the chat's glue names the chunk (`widget/js/page.js`).
+    placeholder: &'static str,
+    budget: u64,
+}
 
-/// Where the chat's glue names the call chunk (`widget/js/page.js`).
-const CALL_PLACEHOLDER: &str = "__CALL_JS__";
+const CHUNKS: [Chunk; 2] = [
+    // Fetched when a call first concerns the visitor.
+    Chunk {
+        name: "call",
+        source: "widget/js/call.js",
+        placeholder: "__CALL_JS__",
+        budget: 25 * 1024,
+    },
+    // Fetched when a file first does: one attached, or a message carrying one.
+    Chunk {
+        name: "files",
+        source: "widget/js/files.js",
+        placeholder: "__FILES_JS__",
+        budget: 6 * 1024,
+    },
+];
 
 /// Drops comment-only lines, indentation and blank lines. Enough for our hand-written
 /// loader (no `//` inside strings at line starts); no JS toolchain needed.
@@ -83,14 +106,16 @@ pub(crate) fn build() -> Result {
     let out = PathBuf::from("dist/widget");
     let _ = fs::remove_dir_all(&out);
     fs::create_dir_all(&out).map_err(io("creating", &out))?;
-    let call_name = call_chunk(&work, &out)?;
+    let bindgen_glue = work.join("chimpassist_widget.js").display().to_string();
+    let mut glue = inline_snippets(&work, &read(&bindgen_glue)?)?;
+    let mut chunks = Vec::new();
+    for chunk in &CHUNKS {
+        let file = lazy_chunk(chunk, &work, &out)?;
+        glue = glue.replace(chunk.placeholder, &file);
+        chunks.push((chunk, file));
+    }
     let bg = work.join("chimpassist_widget_bg.wasm");
-    let glue_path = work.join("chimpassist_widget.js");
-    let (small, glue) = wasm_min::shrink(
-        &fs::read(&bg).map_err(io("reading", &bg))?,
-        &inline_snippets(&work, &read(&glue_path.display().to_string())?)?
-            .replace(CALL_PLACEHOLDER, &call_name),
-    )?;
+    let (small, glue) = wasm_min::shrink(&fs::read(&bg).map_err(io("reading", &bg))?, &glue)?;
     let small_path = work.join("small.wasm");
     write(&small_path, &small)?;
     let opt = work.join("chat.wasm");
@@ -139,15 +164,15 @@ pub(crate) fn build() -> Result {
     for (label, path) in &rows {
         sizes.push((*label, size(path)?, brotli(path)?));
     }
-    let call_path = out.join(&call_name);
-    let call = (size(&call_path)?, brotli(&call_path)?);
-    npm_package(
-        &core,
-        &glue.replace(&call_name, "call.js"),
-        &wasm,
-        &call_path,
-    )?;
-    report(&sizes, call)
+    let mut lazy = Vec::new();
+    let mut npm_glue = glue.clone();
+    for (chunk, file) in &chunks {
+        let path = out.join(file);
+        lazy.push((*chunk, size(&path)?, brotli(&path)?));
+        npm_glue = npm_glue.replace(file.as_str(), &format!("{}.js", chunk.name));
+    }
+    npm_package(&core, &npm_glue, &wasm, &out, &chunks)?;
+    report(&sizes, &lazy)
 }
 
 /// An ES module (the chat's glue, the call chunk) or a classic script (the loader).
@@ -168,21 +193,17 @@ fn minify(from: &std::path::Path, to: &std::path::Path, kind: Kind) -> Result {
     cmd::run(&mut cmd::new(&terser(), args)).map(|_| ())
 }
 
-/// Minifies the call chunk into `out` under a content-hashed name, which it returns.
-fn call_chunk(work: &std::path::Path, out: &std::path::Path) -> Result<String> {
-    let min = work.join("call.js");
-    minify(
-        std::path::Path::new("widget/js/call.js"),
-        &min,
-        Kind::Module,
-    )?;
+/// Minifies a lazy chunk into `out` under a content-hashed name, which it returns.
+fn lazy_chunk(chunk: &Chunk, work: &std::path::Path, out: &std::path::Path) -> Result<String> {
+    let min = work.join(format!("{}.js", chunk.name));
+    minify(std::path::Path::new(chunk.source), &min, Kind::Module)?;
     let js = fs::read(&min).map_err(io("reading", &min))?;
-    let name = format!("call-{}.js", content_hash(&js));
+    let name = format!("{}-{}.js", chunk.name, content_hash(&js));
     write(&out.join(&name), &js)?;
     Ok(name)
 }
 
-fn report(sizes: &[(&str, u64, u64)], call: (u64, u64)) -> Result {
+fn report(sizes: &[(&str, u64, u64)], lazy: &[(&Chunk, u64, u64)]) -> Result {
     println!("\nwidget sizes (bytes)");
     println!("{:<20} {:>9} {:>9}", "asset", "raw", "brotli");
     for (label, raw, br) in sizes {
@@ -192,7 +213,12 @@ fn report(sizes: &[(&str, u64, u64)], call: (u64, u64)) -> Result {
     let total: u64 = sizes.iter().map(|s| s.2).sum();
     let total_raw: u64 = sizes.iter().map(|s| s.1).sum();
     println!("{:<20} {total_raw:>9} {total:>9}", "total");
-    println!("{:<20} {:>9} {:>9}", "call chunk (lazy)", call.0, call.1);
+    for (chunk, raw, br) in lazy {
+        println!(
+            "{:<20} {raw:>9} {br:>9}",
+            format!("{} chunk (lazy)", chunk.name)
+        );
+    }
     println!(
         "budget: loader {loader} / {LOADER_BUDGET} B brotli, whole widget {total} / {TOTAL_BUDGET} B brotli"
     );
@@ -207,12 +233,17 @@ fn report(sizes: &[(&str, u64, u64)], call: (u64, u64)) -> Result {
             "widget is {total} B brotli (budget {TOTAL_BUDGET})"
         ));
     }
-    println!("budget: call chunk {} / {CALL_BUDGET} B brotli", call.1);
-    if call.1 > CALL_BUDGET {
-        over.push(format!(
-            "call chunk is {} B brotli (budget {CALL_BUDGET})",
-            call.1
-        ));
+    for (chunk, _, br) in lazy {
+        println!(
+            "budget: {} chunk {br} / {} B brotli",
+            chunk.name, chunk.budget
+        );
+        if *br > chunk.budget {
+            over.push(format!(
+                "{} chunk is {br} B brotli (budget {})",
+                chunk.name, chunk.budget
+            ));
+        }
     }
     if over.is_empty() {
         println!("budget: ok");
@@ -224,7 +255,13 @@ fn report(sizes: &[(&str, u64, u64)], call: (u64, u64)) -> Result {
 
 /// `dist/npm/chimpassist-widget`: ESM `mount(config)` (the same loader core) with the chat
 /// module imported lazily, so bundlers split it out and fetch it only when opened.
-fn npm_package(core: &str, glue: &str, wasm: &[u8], call: &std::path::Path) -> Result {
+fn npm_package(
+    core: &str,
+    glue: &str,
+    wasm: &[u8],
+    out: &std::path::Path,
+    chunks: &[(&Chunk, String)],
+) -> Result {
     let dir = PathBuf::from("dist/npm/chimpassist-widget");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("chat")).map_err(io("creating", &dir))?;
@@ -239,7 +276,11 @@ fn npm_package(core: &str, glue: &str, wasm: &[u8], call: &std::path::Path) -> R
     )?;
     write(&dir.join("chat/chimpassist_widget.js"), glue.as_bytes())?;
     write(&dir.join("chat/chimpassist_widget_bg.wasm"), wasm)?;
-    fs::copy(call, dir.join("chat/call.js")).map_err(io("copying", call))?;
+    for (chunk, file) in chunks {
+        let from = out.join(file);
+        fs::copy(&from, dir.join(format!("chat/{}.js", chunk.name)))
+            .map_err(io("copying", &from))?;
+    }
     println!("npm package: {}", dir.display());
     Ok(())
 }

@@ -164,7 +164,7 @@ pub(crate) fn Composer(entry: Entry) -> impl IntoView {
             <div class="ba-composer-bar">
                 <button type="button" class="ba-attach" data-testid="attach" aria-label=t.attach title=t.attach
                     disabled=move || note_mode.get()
-                    on:click=move |_| tray.with_value(|t| if let Some(t) = t { t.pick() })>"📎"</button>
+                    on:click=move |_| tray.with_value(|t| if let Some(t) = t { t.pick() })><svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M16.5 6.5v9a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10a1.5 1.5 0 0 1-3 0V6.5"/></svg></button>
                 <span class="ba-hint">{t.composer_hint}</span>
                 <button class="ba-primary ba-send" type="submit"
                     disabled=move || {

@@ -6,13 +6,15 @@
 //! - `session`: signing in (locally, through the hook, throttled) and sessions that end or
 //!   change while open;
 //! - `admin`: the admin pages;
-//! - `calls`: calls in the transcripts.
+//! - `calls`: calls in the transcripts;
+//! - `files`: files both ways (paste, picker, drop), thumbnails, downloads, a cut upload retried.
 //!
 //! Screenshots of the main screens go to docs/screenshots/backoffice-*.png.
 
 mod admin;
 mod calls;
 mod chat;
+mod files;
 mod panel;
 mod session;
 mod support;

@@ -107,8 +107,8 @@ pub(super) async fn upload(
 }
 
 fn too_large(max: u64) -> AppError {
-    let refused = crate::attachments::Refused::TooLarge { limit: max };
-    AppError::client(ErrorCode::FileTooLarge, refused.message())
+    crate::attachments::KeepError::Refused(crate::attachments::Refused::TooLarge { limit: max })
+        .into()
 }
 
 /// The form's fields, read whole (the file at most `max` bytes).

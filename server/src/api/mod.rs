@@ -157,16 +157,12 @@ async fn fallback() -> AppError {
     AppError::not_found("route")
 }
 
-/// Where files are uploaded: outside the small-body limit, with its own size check and
-/// timeout (see `edge::guard`).
-pub const UPLOAD_PATH: &str = "/api/attachments";
-
 /// The upload route alone: its body may be `MAX_ATTACHMENT_BYTES` (plus the form around it),
 /// so it is kept out of the router the JSON body limit wraps.
 pub fn upload_router(state: Arc<AppState>) -> Router {
     let limit = state.config.max_attachment_bytes + files::FORM_OVERHEAD;
     Router::new()
-        .route(UPLOAD_PATH, post(files::upload))
+        .route(crate::attachments::UPLOAD_PATH, post(files::upload))
         .layer(axum::extract::DefaultBodyLimit::max(
             usize::try_from(limit).unwrap_or(usize::MAX),
         ))

@@ -9,15 +9,32 @@ pub mod picture;
 
 use std::sync::Arc;
 
-use chimpassist_protocol::{ClientMessageId, ErrorCode, FileId, FileInfo, Party, TimestampMs};
-use chimpassist_store::{Conversation, FileRecord, NewFile, PutFile, Store};
+use chimpassist_protocol::{ClientMessageId, FileId, FileInfo, Party, TimestampMs};
+use chimpassist_store::{Conversation, FileRecord, NewFile, PutFile, Store, StoreError};
 use tokio::sync::Semaphore;
 
 pub use check::{Checked, Checks, FileGroup, Refused};
 pub use links::{LinkError, Links};
 use picture::Unpictured;
 
-use crate::error::{AppError, AppResult};
+/// Where files are uploaded (`api::files`): outside the small-body limit, with its own size
+/// check and timeout (see `edge::guard`).
+pub const UPLOAD_PATH: &str = "/api/attachments";
+
+/// Why a file was not kept (mapped to HTTP once, in `crate::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum KeepError {
+    #[error("{}", .0.message())]
+    Refused(Refused),
+    /// A picture past the decode limits (a decompression bomb, or simply too large).
+    #[error("the image has too many pixels (at most 12,000 a side and 64 megapixels)")]
+    TooManyPixels,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The picture's task could not run (the runtime is shutting down).
+    #[error("picturing the file failed: {0}")]
+    Internal(String),
+}
 
 /// Who uploads.
 #[derive(Clone, Debug)]
@@ -63,11 +80,11 @@ impl Attachments {
         store: &dyn Store,
         upload: Upload<'_>,
         now: TimestampMs,
-    ) -> AppResult<PutFile> {
+    ) -> Result<PutFile, KeepError> {
         let checked = self
             .checks
             .check(&upload.claimed_name, &upload.bytes)
-            .map_err(refusal)?;
+            .map_err(KeepError::Refused)?;
         let mut info = FileInfo {
             id: FileId::new(),
             name: checked.name,
@@ -105,17 +122,17 @@ impl Attachments {
         &self,
         bytes: Vec<u8>,
         info: &mut FileInfo,
-    ) -> AppResult<(Vec<u8>, Option<(Vec<u8>, &'static str)>)> {
+    ) -> Result<(Vec<u8>, Option<(Vec<u8>, &'static str)>), KeepError> {
         let _permit = Arc::clone(&self.pictures)
             .acquire_owned()
             .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+            .map_err(|e| KeepError::Internal(e.to_string()))?;
         let (bytes, pictured) = tokio::task::spawn_blocking(move || {
             let pictured = picture::picture(&bytes);
             (bytes, pictured)
         })
         .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        .map_err(|e| KeepError::Internal(e.to_string()))?;
         match pictured {
             Ok(p) => {
                 info.width = Some(p.width);
@@ -123,20 +140,7 @@ impl Attachments {
                 Ok((bytes, Some((p.thumbnail, p.thumbnail_type))))
             }
             Err(Unpictured::Unreadable) => Ok((bytes, None)),
-            Err(Unpictured::TooLarge) => Err(AppError::client(
-                ErrorCode::FileRefused,
-                "the image has too many pixels (at most 12,000 a side and 64 megapixels)",
-            )),
+            Err(Unpictured::TooLarge) => Err(KeepError::TooManyPixels),
         }
     }
-}
-
-/// The answer to a refused file.
-fn refusal(refused: Refused) -> AppError {
-    let code = match refused {
-        Refused::Empty => ErrorCode::InvalidField,
-        Refused::TooLarge { .. } => ErrorCode::FileTooLarge,
-        Refused::Program | Refused::NotAllowed { .. } => ErrorCode::FileRefused,
-    };
-    AppError::client(code, refused.message())
 }

@@ -177,7 +177,7 @@ pub async fn guard(State(edge): State<Arc<Edge>>, mut request: Request, next: Ne
         return refused.into_response();
     }
     // An upload's body is large; everything else is small and must come quickly.
-    let limit = if request.uri().path() == crate::api::UPLOAD_PATH {
+    let limit = if request.uri().path() == crate::attachments::UPLOAD_PATH {
         edge.upload_timeout
     } else {
         edge.request_timeout

@@ -3,6 +3,7 @@
 //!
 //! - `calls`: a call across nodes;
 //! - `chat`: a chat across nodes, 50 concurrent chat requests over both;
+//! - `files`: a file uploaded through one node, downloaded through the other;
 //! - `failover`: the coordinating node killed mid-chat, a dead follower, a broker outage;
 //! - `security`: revocation across nodes, and what crosses the broker (`wiretap`).
 //!
@@ -11,6 +12,7 @@
 mod calls;
 mod chat;
 mod failover;
+mod files;
 mod security;
 mod wiretap;
 

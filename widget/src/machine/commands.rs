@@ -2,8 +2,8 @@
 //! socket's own events mean for the state.
 
 use chimpassist_protocol::{
-    ClientMessageId, CustomerPresence, CustomerToServer, MessageText, PreChat, QueueId, Rating,
-    ReceiptKind, ResumePoint, TimestampMs, TypingState,
+    ClientMessageId, CustomerPresence, CustomerToServer, FileId, MessageText, PreChat, QueueId,
+    Rating, ReceiptKind, ResumePoint, TimestampMs, TypingState,
 };
 
 use super::{Conn, Effect, Screen, State};
@@ -31,10 +31,13 @@ impl State {
     }
 
     /// Queues a message: shown at once as pending, persisted so a reload cannot lose it,
-    /// and sent now or after the next reconnect with the same client id.
+    /// and sent now or after the next reconnect with the same client id. `files` (uploaded
+    /// already, with their `names`) may stand in for the text.
     pub(crate) fn send_text(
         &mut self,
         raw: &str,
+        files: Vec<FileId>,
+        names: String,
         client_id: ClientMessageId,
         now: TimestampMs,
     ) -> Result<Vec<Effect>, SendError> {
@@ -42,19 +45,24 @@ impl State {
             .session
             .conversation_id()
             .ok_or(SendError::NoConversation)?;
-        let text = MessageText::parse(raw, self.session.max_text)
-            .map_err(|e| SendError::Invalid(e.message))?;
+        let text = match MessageText::parse(raw, self.session.max_text) {
+            Ok(text) => text,
+            Err(_) if raw.trim().is_empty() && !files.is_empty() => MessageText::none(),
+            Err(e) => return Err(SendError::Invalid(e.message)),
+        };
         let frame = CustomerToServer::Send {
             conversation,
             client_id,
             text: text.clone(),
-            attachments: Vec::new(),
+            attachments: files.clone(),
         };
         Ok(self.saving_outbox(|s, fx| {
             s.timeline_mut().add_pending(Pending {
                 conversation,
                 client_id,
                 text,
+                files,
+                names,
                 at: now,
                 failed: None,
             });

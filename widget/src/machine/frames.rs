@@ -21,11 +21,13 @@ impl State {
                 token,
                 conversation,
                 max_text_bytes,
+                max_attachment_bytes,
                 ..
             } => {
                 fx.push(Effect::Welcomed(token));
                 let s = self.session_mut();
                 s.max_text = max_text_bytes as usize;
+                s.max_file = max_attachment_bytes;
                 s.customer = Some(customer);
                 s.notice = None;
                 self.conn = Conn::Online;
@@ -229,7 +231,7 @@ impl State {
                 conversation: p.conversation,
                 client_id: p.client_id,
                 text: p.text.clone(),
-                attachments: Vec::new(),
+                attachments: p.files.clone(),
             })
         }));
     }

@@ -62,6 +62,8 @@ pub(crate) struct Session {
     /// The server's last complaint that is not about one message.
     pub(crate) notice: Option<String>,
     pub(crate) max_text: usize,
+    /// Largest file the server keeps, bytes (the tray refuses larger ones itself).
+    pub(crate) max_file: u64,
 }
 
 impl Default for Session {
@@ -74,6 +76,7 @@ impl Default for Session {
             screen: Screen::Home,
             notice: None,
             max_text: DEFAULT_MAX_TEXT_BYTES,
+            max_file: 0,
         }
     }
 }

@@ -158,6 +158,8 @@ fn events(fx: &[Effect]) -> Vec<&Event> {
 /// Sends `text` now and returns its client id.
 fn send(s: &mut State, text: &str) -> (ClientMessageId, Vec<Effect>) {
     let id = ClientMessageId::new();
-    let fx = s.send_text(text, id, 10).expect("queued");
+    let fx = s
+        .send_text(text, Vec::new(), String::new(), id, 10)
+        .expect("queued");
     (id, fx)
 }

@@ -78,17 +78,20 @@ fn message<V: Value>(o: &V, t: &Texts) -> Option<MessageView> {
             id: string(&from, "id").unwrap_or_default(),
             name: string(&from, "name").unwrap_or_default(),
         },
-        // A call's record is said in the visitor's language (its text is English).
-        text: MessageText::parse(
+        // A call's record is said in the visitor's language (its text is English); a message
+        // of files only has none.
+        text: MessageText::stored(
             object(o, "call")
                 .and_then(|c| call_text(&c, t))
-                .or_else(|| string(o, "text"))?,
-            usize::MAX,
-        )
-        .ok()?,
+                .or_else(|| string(o, "text"))
+                .unwrap_or_default(),
+        ),
         timestamp: i64_of(o, "timestamp").unwrap_or(0),
         // Not kept: what the chat shows of a call is the text above.
         call: None,
+        // Not read here: the page port (`widget/js/page.js`) hands a message's files to the
+        // files chunk, which draws them into its line (reading them here cost the chat ~5 KB
+        // it does not have; see docs/widget.md).
         attachments: Vec::new(),
     })
 }

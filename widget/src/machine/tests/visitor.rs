@@ -30,6 +30,36 @@ fn a_pending_message_is_resent_after_a_reconnect_with_the_same_client_id() {
 }
 
 #[test]
+fn files_go_with_or_without_words_and_again_after_a_reconnect() {
+    use chimpassist_protocol::FileId;
+    let (mut s, c) = chatting();
+    let files = vec![FileId::new(), FileId::new()];
+    let id = ClientMessageId::new();
+    let names = "a.png, b.pdf".to_owned();
+    let fx = s
+        .send_text("  ", files.clone(), names, id, 5)
+        .expect("files need no words");
+    let expected = CustomerToServer::Send {
+        conversation: c,
+        client_id: id,
+        text: MessageText::none(),
+        attachments: files.clone(),
+    };
+    assert_eq!(sent(&fx), [&expected]);
+    assert_eq!(lines(&s), [("📎 a.png, b.pdf".into(), Some(Tick::Pending))]);
+    // Saved with its files, so a reload sends them too.
+    let Some(Effect::SaveOutbox(saved)) = fx.iter().find(|e| matches!(e, Effect::SaveOutbox(_)))
+    else {
+        panic!("the outbox is saved");
+    };
+    assert_eq!(saved[0].files, files);
+    s.closed();
+    s.connecting();
+    let fx = s.on_frame(welcome(Some(conversation(c, ConversationStatus::Assigned))));
+    assert_eq!(sent(&fx), [&expected], "the same files, under the same id");
+}
+
+#[test]
 fn sending_queues_a_pending_line_saves_it_and_ends_our_typing() {
     let (mut s, c) = chatting();
     s.typing(TypingState::Composing, 1);
@@ -60,17 +90,17 @@ fn sending_queues_a_pending_line_saves_it_and_ends_our_typing() {
 fn text_that_cannot_be_sent_is_refused_before_it_is_queued() {
     let mut s = State::default();
     assert_eq!(
-        s.send_text("hi", ClientMessageId::new(), 1),
+        s.send_text("hi", Vec::new(), String::new(), ClientMessageId::new(), 1),
         Err(SendError::NoConversation)
     );
     let (mut s, _) = chatting();
     let long = "x".repeat(101);
     assert!(matches!(
-        s.send_text(&long, ClientMessageId::new(), 1),
+        s.send_text(&long, Vec::new(), String::new(), ClientMessageId::new(), 1),
         Err(SendError::Invalid(_))
     ));
     assert!(matches!(
-        s.send_text("   ", ClientMessageId::new(), 1),
+        s.send_text("   ", Vec::new(), String::new(), ClientMessageId::new(), 1),
         Err(SendError::Invalid(_))
     ));
     assert!(texts(&s).is_empty());
