@@ -221,8 +221,8 @@ async fn participant(
 /// A link's query (see `attachments::links`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct LinkQuery {
-    expires: TimestampMs,
-    sig: String,
+    expires: Option<TimestampMs>,
+    sig: Option<String>,
     /// `thumb` for the thumbnail.
     part: Option<String>,
 }
@@ -230,7 +230,9 @@ pub(super) struct LinkQuery {
 /// # GET /api/files/{id}
 ///
 /// A file, through a link the server minted when it sent the message (the only way to get
-/// one). An expired or altered link → `403`. Raster images are served inline; everything
+/// one). An expired or altered link → `403`, unless the request carries the session of an
+/// attendant who may see the file's conversation now (the back-office stays open for hours;
+/// its rights are read from current state). Raster images are served inline; everything
 /// else as a download (`Content-Disposition: attachment`), always with
 /// `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy. Answers single
 /// byte ranges (`206`).
@@ -249,30 +251,40 @@ pub(super) async fn download(
         Some(_) => return Err(AppError::invalid("`part` is `thumb` or absent")),
     };
     let now = now_ms();
-    state
-        .attachments
-        .links
-        .verify(&id, part, link.expires, &link.sig, now)
-        .map_err(|e| {
-            AppError::client(
-                ErrorCode::Forbidden,
-                match e {
-                    LinkError::Expired => "this link has expired; reopen the conversation",
-                    LinkError::Tampered => "this link is not valid",
-                },
-            )
-        })?;
-    let record = state
-        .store
-        .get_file(&id)
-        .await?
-        .ok_or_else(|| AppError::not_found("file"))?;
+    let expires = link.expires.unwrap_or_default();
+    let checked = state.attachments.links.verify(
+        &id,
+        part,
+        expires,
+        link.sig.as_deref().unwrap_or_default(),
+        now,
+    );
+    let record = match checked {
+        Ok(()) => state
+            .store
+            .get_file(&id)
+            .await?
+            .ok_or_else(|| AppError::not_found("file"))?,
+        Err(e) => match seen_by_attendant(&state, &headers, &id).await? {
+            Some(record) => record,
+            None => {
+                return Err(AppError::client(
+                    ErrorCode::Forbidden,
+                    match e {
+                        LinkError::Expired => "this link has expired; reopen the conversation",
+                        LinkError::Tampered => "this link is not valid",
+                    },
+                ));
+            }
+        },
+    };
     let bytes = state
         .store
         .file_bytes(&id, part)
         .await?
         .ok_or_else(|| AppError::not_found("file"))?;
-    let max_age = (link.expires - now) / 1000;
+    // A file served on a session is not cached beyond it (`max-age=0`).
+    let max_age = (expires - now) / 1000;
     Ok(serve(
         &record,
         part,
@@ -280,6 +292,33 @@ pub(super) async fn download(
         headers.get(header::RANGE),
         max_age,
     ))
+}
+
+/// The file, if the request carries the session of an attendant who may see its
+/// conversation now (`None` otherwise, whether or not the file exists: no probing).
+async fn seen_by_attendant(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &FileId,
+) -> AppResult<Option<FileRecord>> {
+    let jar = axum_extra::extract::CookieJar::from_headers(headers);
+    let Some(token) = jar.get(crate::auth::SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Ok(signed_in) = state.auth.session(token.value()).await else {
+        return Ok(None);
+    };
+    if signed_in.require_settled().is_err() {
+        return Ok(None);
+    }
+    let Some(record) = state.store.get_file(id).await? else {
+        return Ok(None);
+    };
+    let Some(conversation) = state.store.get_conversation(&record.conversation).await? else {
+        return Ok(None);
+    };
+    let sees = crate::access::may_see(state, &signed_in.me, &conversation).await?;
+    Ok(sees.then_some(record))
 }
 
 /// The response for a file's bytes: its headers, and the range asked for.

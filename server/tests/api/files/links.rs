@@ -4,6 +4,8 @@
 use chimpassist_server::attachments::Links;
 use chimpassist_store::FilePart;
 
+use serde_json::json;
+
 use super::*;
 
 /// A chat where the customer sent a PDF; returns its file description and link.
@@ -42,7 +44,7 @@ async fn an_altered_link_is_refused() {
     refused(&chat.app, &format!("{later}&sig={sig}")).await;
     // Without a signature at all.
     let response = fetch(&chat.app, &format!("/api/files/{id}")).await;
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 403);
 }
 
 #[tokio::test]
@@ -65,6 +67,33 @@ async fn an_expired_link_is_refused() {
     assert!(
         body["message"].as_str().unwrap().contains("expired"),
         "{body}"
+    );
+    // The back-office stays open for hours: an attendant who may see the conversation now
+    // still opens it on their session; one of another queue, or a customer, does not.
+    let with = |auth: &Auth| {
+        let request = reqwest::Client::new().get(chat.app.url(&old));
+        match auth {
+            Auth::Cookie(c) => request.header("cookie", c),
+            Auth::Bearer(t) => request.bearer_auth(t),
+            Auth::None => request,
+        }
+    };
+    let alice = with(&chat.alice_auth).send().await.unwrap();
+    assert_eq!(alice.status(), 200);
+    assert_eq!(alice.bytes().await.unwrap().as_ref(), pdf().as_slice());
+    chat.app.put_queue(&chat.admin, "sales", "auto").await;
+    let (_, bob) = chat
+        .app
+        .create_attendant_with(
+            &chat.admin,
+            "Bob",
+            json!({"queues": ["sales"], "capacity": 1}),
+        )
+        .await;
+    assert_eq!(with(&bob).send().await.unwrap().status(), 403);
+    assert_eq!(
+        with(&chat.customer_auth).send().await.unwrap().status(),
+        403
     );
     // The same key now mints a link that works: the key is the one in use.
     let fresh = Links::new(key.as_bytes()).mint(
