@@ -29,6 +29,7 @@ pub mod domain;
 pub mod edge;
 pub mod error;
 pub mod metrics;
+pub mod reports;
 pub mod revoke;
 #[cfg(any(test, feature = "test-services"))]
 pub mod services;
