@@ -101,7 +101,10 @@ export function filesTake() {
 // (`.ca-msg[data-seq]`) once it is there, and into lines drawn later.
 var shown = {}, shownIn, watching;
 function noteFiles(text, ws, root) {
-  var f = JSON.parse(text), list = f.messages || (f.message ? [f.message] : []);
+  var f;
+  // A frame the chat cannot read is the chat's to report; it must not stop the call port.
+  try { f = JSON.parse(text); } catch (e) { return; }
+  var list = f.messages || (f.message ? [f.message] : []);
   list.forEach(function (m) {
     if (m.conversation != shownIn) {
       shown = {};
