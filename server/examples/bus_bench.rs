@@ -18,6 +18,11 @@ use chimpassist_server::bus::conformance::{next_event, numbered, origin};
 use chimpassist_server::bus::mosquitto::Mosquitto;
 use chimpassist_server::bus::{Bus, Link, LocalBus, MqttBus, MqttSettings};
 
+#[path = "support/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod support;
+use support::percentile;
+
 /// Events a subscriber may hold unread: as in the server, so nothing lags.
 const CAPACITY: usize = 1 << 16;
 /// Round trips for the latency run.
@@ -82,11 +87,6 @@ async fn node(broker: &Mosquitto, base_topic: &str) -> anyhow::Result<Arc<MqttBu
     .await??;
     drop(link);
     Ok(Arc::new(bus))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(index).copied().unwrap_or_default()
 }
 
 #[tokio::main]

@@ -24,29 +24,14 @@ use chimpassist_server::startup::Application;
 use chimpassist_store::{Customer, NewConversation, NewMessage, SqliteStore, Store};
 use serde_json::json;
 
+#[path = "support/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod support;
+use support::{local_config, ms, percentile, setting};
+
 const ADMIN_PASSWORD: &str = "bench-admin-password";
 /// Appends in flight while seeding.
 const SEEDERS: usize = 128;
-
-/// `--name N`, else `default`.
-fn setting(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = format!("--{name}");
-    args.iter()
-        .position(|a| *a == flag)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|raw| raw.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 async fn conversation(store: &SqliteStore, name: &str) -> anyhow::Result<ConversationId> {
     let customer = store
@@ -117,12 +102,7 @@ async fn seed(
 }
 
 fn config(dir: &Path) -> anyhow::Result<Config> {
-    let mut config = Config::from_env_defaults();
-    config.host = "127.0.0.1".parse()?;
-    config.port = 0;
-    config.data_dir = dir.to_path_buf();
-    config.mongo_connection_url = None;
-    config.log = "off".into();
+    let mut config = local_config(dir)?;
     config.admin_email = Some("admin".into());
     config.admin_password = Some(ADMIN_PASSWORD.to_owned().into());
     config.lift_network_limits();

@@ -9,15 +9,14 @@
 
 use std::time::{Duration, Instant};
 
-use chimpassist_server::config::Config;
 use chimpassist_server::edge::{ClientIp, Edge};
 use chimpassist_server::startup::Application;
 use serde_json::json;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
+#[path = "support/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod support;
+use support::{local_config, percentile};
 
 async fn logins(
     client: &reqwest::Client,
@@ -49,12 +48,7 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100);
     let dir = tempfile::tempdir()?;
-    let mut config = Config::from_env_defaults();
-    config.host = "127.0.0.1".parse()?;
-    config.port = 0;
-    config.data_dir = dir.path().to_path_buf();
-    config.mongo_connection_url = None;
-    config.log = "off".into();
+    let mut config = local_config(dir.path())?;
     config.admin_email = Some("admin".into());
     config.admin_password = Some("bench-admin-password".to_owned().into());
     // The checks run as always; only the numbers are raised, so the loop is not refused.

@@ -14,7 +14,6 @@ use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use chimpassist_server::attachments::picture::picture;
-use chimpassist_server::config::Config;
 use chimpassist_server::startup::Application;
 use futures_util::{SinkExt, StreamExt};
 use image::{DynamicImage, ImageFormat, RgbImage};
@@ -22,20 +21,10 @@ use rand::RngCore;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-/// `--name N`, else `default`.
-fn setting(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = format!("--{name}");
-    args.iter()
-        .position(|a| *a == flag)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|raw| raw.parse().ok())
-        .unwrap_or(default)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
+#[path = "support/mod.rs"]
+#[allow(dead_code)] // each example uses part of it
+mod support;
+use support::{local_config, ms, setting};
 
 fn noise(width: u32, height: u32) -> RgbImage {
     let mut pixels = vec![0u8; (width * height * 3) as usize];
@@ -143,12 +132,7 @@ fn summary(label: &str, bytes: usize, mut times: Vec<Duration>) {
 async fn main() -> anyhow::Result<()> {
     let runs = setting("runs", 5).max(1);
     let dir = tempfile::tempdir()?;
-    let mut config = Config::from_env_defaults();
-    config.host = "127.0.0.1".parse()?;
-    config.port = 0;
-    config.data_dir = dir.path().to_path_buf();
-    config.mongo_connection_url = None;
-    config.log = "off".into();
+    let mut config = local_config(dir.path())?;
     config.lift_network_limits();
     let app = Application::build(config).await?;
     let port = app.port();
