@@ -44,15 +44,14 @@ async fn a_chat(tweak: impl FnOnce(&mut chimpassist_server::config::Config)) -> 
         tweak(config);
     })
     .await;
-    let admin = app.admin().await;
-    let (alice_id, login) = app.create_attendant(&admin, "Alice", 3).await;
-    let mut alice = app.attendant(&login).await;
-    let mut customer = app
-        .customer(Some(json!({"id": "ana-1", "name": "Ana"})))
-        .await;
-    let conversation = start_chat(&mut customer).await;
-    customer.expect("assigned").await;
-    alice.expect("assigned").await;
+    let AnaAndAlice {
+        admin,
+        alice_id,
+        alice,
+        customer,
+        conversation,
+        ..
+    } = app.ana_with_alice().await;
     Chat {
         app,
         admin,

@@ -40,26 +40,22 @@ async fn a_chat() -> Chat {
 
 async fn a_chat_with(tweak: impl FnOnce(&mut chimpassist_server::config::Config)) -> Chat {
     let app = spawn_app_with(tweak).await;
-    let admin = app.admin().await;
-    let (_, alice_auth) = app.create_attendant(&admin, "Alice", 3).await;
-    let mut alice = app.attendant(&alice_auth).await;
-    let mut customer = app
-        .customer(Some(json!({"id": "ana-1", "name": "Ana"})))
-        .await;
-    let token = customer.welcome["token"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
-    let conversation = start_chat(&mut customer).await;
-    customer.expect("assigned").await;
-    alice.expect("assigned").await;
+    let AnaAndAlice {
+        admin,
+        alice,
+        alice_auth,
+        customer,
+        customer_auth,
+        conversation,
+        ..
+    } = app.ana_with_alice().await;
     Chat {
         app,
         admin,
         alice,
         alice_auth,
         customer,
-        customer_auth: Auth::Bearer(token),
+        customer_auth,
         conversation,
     }
 }

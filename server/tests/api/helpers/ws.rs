@@ -237,3 +237,46 @@ pub(crate) async fn message_seq(ws: &mut Ws, seq: u64) -> Value {
     })
     .await
 }
+
+/// Ana (a customer) chatting with Alice, who holds the conversation: where the tests of what
+/// happens inside a chat (calls, files) start.
+#[allow(dead_code)] // used by the tests that include this file, not all of them
+pub(crate) struct AnaAndAlice {
+    pub(crate) admin: Auth,
+    pub(crate) alice_id: String,
+    pub(crate) alice_auth: Auth,
+    pub(crate) alice: Ws,
+    pub(crate) customer: Ws,
+    /// The customer's token, for REST calls as them.
+    pub(crate) customer_auth: Auth,
+    pub(crate) conversation: String,
+}
+
+impl TestApp {
+    /// Alice (capacity 3) online, then Ana starting a chat that is given to her.
+    #[allow(dead_code)] // used by the tests that include this file, not all of them
+    pub(crate) async fn ana_with_alice(&self) -> AnaAndAlice {
+        let admin = self.admin().await;
+        let (alice_id, alice_auth) = self.create_attendant(&admin, "Alice", 3).await;
+        let mut alice = self.attendant(&alice_auth).await;
+        let mut customer = self
+            .customer(Some(json!({"id": "ana-1", "name": "Ana"})))
+            .await;
+        let token = customer.welcome["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned();
+        let conversation = start_chat(&mut customer).await;
+        customer.expect("assigned").await;
+        alice.expect("assigned").await;
+        AnaAndAlice {
+            admin,
+            alice_id,
+            alice_auth,
+            alice,
+            customer,
+            customer_auth: Auth::Bearer(token),
+            conversation,
+        }
+    }
+}
