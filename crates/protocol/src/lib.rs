@@ -43,6 +43,7 @@ pub mod forms;
 pub mod ids;
 pub mod model;
 pub mod party;
+pub mod report;
 pub mod rest;
 pub mod time;
 pub mod workspace;

@@ -345,6 +345,36 @@ pub(crate) struct ConversationDoc {
     /// a transfer (multikey index with `requested_at`).
     #[serde(default)]
     pub(crate) attendants: Vec<String>,
+    #[serde(flatten)]
+    pub(crate) facts: FactsDoc,
+}
+
+/// The report facts kept on a conversation's document (see `ConversationFacts`). The two
+/// "first" times are absent, never null, until they happen: they are kept with `$min`, and
+/// null sorts below every number.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct FactsDoc {
+    /// Absent only on documents from before reports, until `schema::backfill_facts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) created_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) first_assigned_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) first_response_at: Option<i64>,
+    #[serde(default)]
+    pub(crate) reopened: i64,
+    #[serde(default)]
+    pub(crate) customer_messages: i64,
+    #[serde(default)]
+    pub(crate) attendant_messages: i64,
+    #[serde(default)]
+    pub(crate) calls: i64,
+    #[serde(default)]
+    pub(crate) calls_answered: i64,
+    #[serde(default)]
+    pub(crate) calls_missed: i64,
+    #[serde(default)]
+    pub(crate) talk_ms: i64,
 }
 
 impl ConversationDoc {

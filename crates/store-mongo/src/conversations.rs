@@ -6,6 +6,7 @@ use chimpassist_protocol::{
 };
 use chimpassist_store::{
     AttendantChange, Conversation, NewConversation, StoreError, StoreResult, Transition,
+    TransitionMarks,
 };
 use futures_util::TryStreamExt;
 use mongodb::Collection;
@@ -13,7 +14,9 @@ use mongodb::bson::{Bson, Document, doc};
 use serde::Deserialize;
 
 use crate::MongoStore;
-use crate::codec::{ConversationDoc, HELD, RatingDoc, ReceiptsDoc, int, is_open, opt, uuid};
+use crate::codec::{
+    ConversationDoc, FactsDoc, HELD, RatingDoc, ReceiptsDoc, int, is_open, opt, uuid,
+};
 use crate::error::{OrStore, is_duplicate_key, store_error};
 use crate::schema::{ATTENDANTS, CONVERSATIONS, RECEIPTS};
 use crate::transaction;
@@ -40,6 +43,10 @@ pub(crate) async fn create(store: &MongoStore, new: NewConversation) -> StoreRes
         receipts: ReceiptsDoc::default(),
         open_customer: Some(new.customer_id.as_str().to_owned()),
         attendants: Vec::new(),
+        facts: FactsDoc {
+            created_at: Some(new.requested_at),
+            ..FactsDoc::default()
+        },
     };
     conversations(store).insert_one(&doc).await.or_store()?;
     doc.into_model()
@@ -68,8 +75,9 @@ fn refused(current: ConversationStatus, from: &[ConversationStatus]) -> StoreErr
     ))
 }
 
-/// The update that turns the stored document into `next`.
-fn update_for(next: &Conversation, t: &Transition) -> Document {
+/// The update that turns the stored document into `next`, with the report facts the
+/// transition adds (`marks`).
+fn update_for(next: &Conversation, t: &Transition, marks: TransitionMarks) -> Document {
     let mut set = doc! {
         "status": next.status.as_str(),
         "attendant_id": opt(next.attendant_id.as_ref().map(|a| a.as_str().to_owned())),
@@ -89,6 +97,12 @@ fn update_for(next: &Conversation, t: &Transition) -> Document {
     if let AttendantChange::Set(a) = &t.attendant {
         // Remember every holder, so a transfer keeps it in the first one's history.
         update.insert("$addToSet", doc! {"attendants": a.as_str()});
+    }
+    if let Some(at) = marks.assigned_at {
+        update.insert("$min", doc! {"first_assigned_at": at});
+    }
+    if marks.reopened {
+        update.insert("$inc", doc! {"reopened": 1});
     }
     update
 }
@@ -156,11 +170,12 @@ pub(crate) async fn transition(store: &MongoStore, t: Transition) -> StoreResult
                 }
             }
             let mut next = current.clone();
+            let marks = t.marks(&current);
             t.apply(&mut next);
             let written = conversations
                 .update_one(
                     doc! {"_id": id, "status": current.status.as_str()},
-                    update_for(&next, &t),
+                    update_for(&next, &t, marks),
                 )
                 .session(&mut *session)
                 .await;

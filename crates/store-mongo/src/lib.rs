@@ -54,7 +54,7 @@
 //! | `attendants` | attendant id | `attendants_email`: `email` unique (stored lower-case) | login lookup; case-insensitive uniqueness |
 //! | `auth_sessions` | token hash | `auth_sessions_attendant`: `attendant_id` | revoke all of an attendant's sessions |
 //! | `queues` | queue id | — | lookups by id, listed by id |
-//! | `conversations` | conversation UUID | `conversations_one_open`: `open_customer` unique, partial; `conversations_by_customer`: `customer_id, requested_at↓, _id↓`; `conversations_by_attendant`: `attendants, requested_at↓, _id↓` (multikey); `conversations_open`: `requested_at, _id`, partial on `open_customer`; `conversations_attendant_load`: `attendant_id, status` | one open per customer; customer and attendant histories; open list at start; capacity count |
+//! | `conversations` | conversation UUID | `conversations_one_open`: `open_customer` unique, partial; `conversations_by_customer`: `customer_id, requested_at↓, _id↓`; `conversations_by_attendant`: `attendants, requested_at↓, _id↓` (multikey); `conversations_open`: `requested_at, _id`, partial on `open_customer`; `conversations_attendant_load`: `attendant_id, status`; `conversations_created`: `created_at, _id` | one open per customer; customer and attendant histories; open list at start; capacity count; a report's period |
 //! | `messages` | ObjectId | `messages_seq`: `conversation_id, seq` unique; `messages_client_id`: `conversation_id, client_id` unique; `messages_by_customer`: `customer_id, timestamp↓, conversation_id↓, seq↓` | paging and resume by seq; idempotent resends; a customer's history |
 //! | `callbacks` | callback UUID | `callbacks_newest`: `created_at↓, _id↓`; `callbacks_open`: `done_at, created_at↓, _id↓` | all, or open ones, newest first |
 //! | `canned_responses` | canned UUID | `canned_responses_shortcut`: `shortcut` unique | one response per shortcut; listed by shortcut |
@@ -75,6 +75,7 @@ mod files;
 mod leases;
 mod messages;
 mod receipts;
+mod reports;
 mod schema;
 mod search;
 mod store_impl;
@@ -185,7 +186,12 @@ impl MongoStore {
     /// Creates the collections and indexes that are missing (see the crate docs). Idempotent;
     /// `Unavailable` while the server cannot be reached.
     pub async fn ensure_schema(&self) -> StoreResult<()> {
-        schema::ensure(&self.db).await
+        schema::ensure(&self.db).await?;
+        let backfilled = reports::backfill_facts(self).await?;
+        if backfilled > 0 {
+            tracing::info!(backfilled, "report facts given to older conversations");
+        }
+        Ok(())
     }
 
     /// The servers named by the connection string, `host:port` comma-separated.

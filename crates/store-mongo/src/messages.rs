@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chimpassist_protocol::{ConversationId, CustomerId, Seq};
 use chimpassist_store::{
-    Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage,
+    Appended, MessageCursor, MessageTally, NewMessage, StoreError, StoreResult, StoredMessage,
 };
 use futures_util::TryStreamExt;
 use mongodb::Collection;
@@ -89,8 +89,11 @@ pub(crate) async fn append_batch(
     retry: bool,
 ) -> StoreResult<Option<Vec<StoredMessage>>> {
     let mut groups: BTreeMap<ConversationId, Vec<usize>> = BTreeMap::new();
+    let mut tallies: BTreeMap<ConversationId, MessageTally> = BTreeMap::new();
     for (i, m) in batch.iter().enumerate() {
         groups.entry(m.conversation).or_default().push(i);
+        let tally = tallies.entry(m.conversation).or_default();
+        *tally = tally.plus(m.tally());
     }
     let counters = store.db.collection::<Counter>(CONVERSATIONS);
     let messages = messages(store);
@@ -101,8 +104,10 @@ pub(crate) async fn append_batch(
         let messages = messages.clone();
         let mut docs = drafts.clone();
         let groups = groups.clone();
+        let tallies = tallies.clone();
         Box::pin(async move {
-            let Some(counters) = count_up(&db, &counters, &groups, &mut *session).await? else {
+            let counted = count_up(&db, &counters, &groups, &tallies, &mut *session).await?;
+            let Some(counters) = counted else {
                 return Ok(Err(StoreError::NotFound));
             };
             for ((_, indexes), counter) in groups.iter().zip(&counters) {
@@ -246,8 +251,28 @@ pub(crate) async fn of_customer(
     .await
 }
 
-/// Raises each conversation's counter by its number of messages and answers the counters
-/// after it, in `groups` order; `None` when a conversation does not exist.
+/// The update of one conversation's document for `count` new messages: its seq counter and
+/// the report facts they add.
+fn counter_update(count: usize, tally: &MessageTally) -> Document {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let mut update = doc! {"$inc": {
+        "last_seq": i64::try_from(count).unwrap_or(i64::MAX),
+        "customer_messages": n(tally.customer_messages),
+        "attendant_messages": n(tally.attendant_messages),
+        "calls": i64::from(tally.calls),
+        "calls_answered": i64::from(tally.calls_answered),
+        "calls_missed": i64::from(tally.calls_missed),
+        "talk_ms": tally.talk_ms,
+    }};
+    if let Some(at) = tally.first_response_at {
+        update.insert("$min", doc! {"first_response_at": at});
+    }
+    update
+}
+
+/// Raises each conversation's counter by its number of messages (and its report facts by
+/// what they add) and answers the counters after it, in `groups` order; `None` when a
+/// conversation does not exist.
 ///
 /// One conversation: one `findAndModify`. Several: one `update` command with a statement per
 /// conversation, then one `find` of them all (the transaction reads its own writes), so a
@@ -256,14 +281,22 @@ async fn count_up(
     db: &mongodb::Database,
     counters: &Collection<Counter>,
     groups: &BTreeMap<ConversationId, Vec<usize>>,
+    tallies: &BTreeMap<ConversationId, MessageTally>,
     session: &mut mongodb::ClientSession,
 ) -> Result<Option<Vec<Counter>>, mongodb::error::Error> {
-    let count = |indexes: &Vec<usize>| i64::try_from(indexes.len()).unwrap_or(i64::MAX);
+    let update = |conversation: &ConversationId, indexes: &Vec<usize>| {
+        counter_update(
+            indexes.len(),
+            tallies
+                .get(conversation)
+                .unwrap_or(&MessageTally::default()),
+        )
+    };
     if let [(conversation, indexes)] = groups.iter().collect::<Vec<_>>()[..] {
         let counter = counters
             .find_one_and_update(
                 doc! {"_id": uuid(conversation.as_uuid())},
-                doc! {"$inc": {"last_seq": count(indexes)}},
+                update(conversation, indexes),
             )
             .projection(doc! {"last_seq": 1, "customer_id": 1})
             .return_document(ReturnDocument::After)
@@ -276,7 +309,7 @@ async fn count_up(
         .map(|(conversation, indexes)| {
             doc! {
                 "q": {"_id": uuid(conversation.as_uuid())},
-                "u": {"$inc": {"last_seq": count(indexes)}},
+                "u": update(conversation, indexes),
             }
         })
         .collect();

@@ -124,6 +124,8 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                     "conversations_attendant_load",
                     doc! {"attendant_id": 1, "status": 1},
                 ),
+                // A report's period, in order.
+                index("conversations_created", doc! {"created_at": 1, "_id": 1}),
             ],
         ),
         (

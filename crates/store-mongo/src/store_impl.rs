@@ -7,13 +7,14 @@ use chimpassist_protocol::{
 };
 use chimpassist_store::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
-    Conversation, Customer, FilePart, FileRecord, Lease, MessageCursor, NewConversation, NewFile,
-    NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreResult, StoredCanned,
-    StoredMessage, StoredNote, Transition, Visibility,
+    Conversation, ConversationFacts, Customer, FactsCursor, FilePart, FileRecord, Lease,
+    MessageCursor, NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch,
+    Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
 
 use crate::{
-    MongoStore, accounts, callbacks, conversations, files, leases, messages, search, workspace,
+    MongoStore, accounts, callbacks, conversations, files, leases, messages, reports, search,
+    workspace,
 };
 
 #[async_trait]
@@ -147,6 +148,16 @@ impl Store for MongoStore {
 
     async fn set_rating(&self, id: &ConversationId, rating: Rating) -> StoreResult<()> {
         conversations::set_rating(self, id, rating).await
+    }
+
+    async fn conversation_facts(
+        &self,
+        from: TimestampMs,
+        to: TimestampMs,
+        after: Option<FactsCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<ConversationFacts>> {
+        reports::facts(self, from, to, after, limit).await
     }
 
     fn submit_message(&self, message: NewMessage) -> Pending<Appended> {

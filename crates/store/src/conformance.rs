@@ -22,6 +22,7 @@ mod leases;
 mod lists;
 mod messages;
 mod misc;
+mod reports;
 mod support;
 mod transitions;
 mod workspace;
@@ -41,6 +42,7 @@ pub use leases::*;
 pub use lists::*;
 pub use messages::*;
 pub use misc::*;
+pub use reports::*;
 pub use transitions::*;
 pub use workspace::*;
 
@@ -83,6 +85,8 @@ macro_rules! conformance_suite {
             customer_conversations_newest_first_paged,
             attendant_conversations_newest_first_paged,
             rating_set_replaced_and_not_found,
+            report_facts_follow_a_constructed_timeline,
+            report_facts_page_a_period_by_cursor,
             seqs_are_dense_under_concurrent_appends,
             duplicate_client_id_returns_original,
             concurrent_duplicates_store_one_message,

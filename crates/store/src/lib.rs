@@ -13,6 +13,10 @@
 //!   conversation; `create_conversation` fails with `Conflict` otherwise. `transition` is an
 //!   atomic compare-and-set on the status, and with `capacity` set it also atomically refuses
 //!   to give an attendant more open conversations than that.
+//! - **Report facts** (`conversation_facts`) move with the writes that cause them, atomically:
+//!   a conversation's first assignment and first attendant message are kept once, its
+//!   reopens and message and call counts go up exactly once per transition and per message
+//!   stored (a resend adds nothing).
 //! - **Receipts** only move forward: recording a lower `up_to` keeps the higher one.
 //! - **Canned responses** have unique shortcuts: a create or update that would repeat one
 //!   fails with `Conflict` and writes nothing.
@@ -174,6 +178,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Conversation>>;
     /// Stores (or replaces) the rating. `NotFound` when the conversation does not exist.
     async fn set_rating(&self, id: &ConversationId, rating: Rating) -> StoreResult<()>;
+    /// Up to `limit` conversations first requested in `[from, to)` (by
+    /// [`ConversationFacts::created_at`]), with their report facts, in `(created_at, id)`
+    /// order, strictly after `after`. A range of one index; paging by the cursor never skips
+    /// or repeats one. The facts are kept by `create_conversation`, `transition` and the
+    /// message appends ([`Transition::marks`], [`MessageTally`]), in the same atomic writes.
+    async fn conversation_facts(
+        &self,
+        from: TimestampMs,
+        to: TimestampMs,
+        after: Option<FactsCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<ConversationFacts>>;
 
     // --- messages ------------------------------------------------------------------------------
 

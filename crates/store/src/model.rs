@@ -1,7 +1,7 @@
 //! Records as stored. The server turns them into protocol views.
 
 use chimpassist_protocol::{
-    AssignmentMode, AttendantId, CallPolicy, CallRecord, CallbackId, ClientMessageId,
+    AssignmentMode, AttendantId, CallOutcome, CallPolicy, CallRecord, CallbackId, ClientMessageId,
     ConversationId, ConversationStatus, CustomerId, FileInfo, MessageText, Party, QueueId, Rating,
     Role, Seq, TimestampMs,
 };
@@ -176,6 +176,27 @@ impl Transition {
     }
 }
 
+impl Transition {
+    /// What this transition of `current` adds to the conversation's report facts (see
+    /// [`ConversationFacts`]). Every backend applies it the same way, inside the same atomic
+    /// write as the transition.
+    pub fn marks(&self, current: &Conversation) -> TransitionMarks {
+        TransitionMarks {
+            assigned_at: (self.to == ConversationStatus::Assigned).then_some(self.at),
+            reopened: !current.status.is_open() && self.to.is_open(),
+        }
+    }
+}
+
+/// See [`Transition::marks`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TransitionMarks {
+    /// Kept as `first_assigned_at` when the conversation has none yet.
+    pub assigned_at: Option<TimestampMs>,
+    /// An ended conversation taken back: `reopened` goes up by one.
+    pub reopened: bool,
+}
+
 impl From<NewConversation> for Conversation {
     /// The record a new conversation starts as: queued, nobody assigned, no messages. Every
     /// backend stores exactly this, so a caller can know the record before the write returns.
@@ -230,6 +251,108 @@ pub struct NewMessage {
     /// The files it carries (uploaded to the same conversation beforehand), as they were
     /// when it was sent.
     pub attachments: Vec<FileInfo>,
+}
+
+/// What one stored message adds to its conversation's report facts (see
+/// [`ConversationFacts`]), computed by every backend with [`MessageTally::of`] inside the
+/// append's atomic write, so a resend (which writes nothing) adds nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MessageTally {
+    pub customer_messages: u64,
+    pub attendant_messages: u64,
+    /// Kept as `first_response_at` when the conversation has none yet (the earliest wins).
+    pub first_response_at: Option<TimestampMs>,
+    pub calls: u32,
+    pub calls_answered: u32,
+    pub calls_missed: u32,
+    pub talk_ms: i64,
+}
+
+impl MessageTally {
+    /// A message from `party` at `timestamp`, recording `call` if set. A call's record is
+    /// counted as a call, not as a message nor as a response: it is written when the call
+    /// ends, so its time is not when anyone answered.
+    pub fn of(party: Party, timestamp: TimestampMs, call: Option<&CallRecord>) -> Self {
+        let Some(call) = call else {
+            return match party {
+                Party::Customer => Self {
+                    customer_messages: 1,
+                    ..Self::default()
+                },
+                Party::Attendant => Self {
+                    attendant_messages: 1,
+                    first_response_at: Some(timestamp),
+                    ..Self::default()
+                },
+            };
+        };
+        let mut tally = Self {
+            calls: 1,
+            ..Self::default()
+        };
+        match call.outcome() {
+            CallOutcome::Answered { duration_ms } => {
+                tally.calls_answered = 1;
+                tally.talk_ms = duration_ms;
+            }
+            CallOutcome::Missed => tally.calls_missed = 1,
+            CallOutcome::Declined | CallOutcome::Cancelled => {}
+        }
+        tally
+    }
+
+    /// Both together (a batch of messages to one conversation).
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            customer_messages: self.customer_messages + other.customer_messages,
+            attendant_messages: self.attendant_messages + other.attendant_messages,
+            first_response_at: match (self.first_response_at, other.first_response_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            calls: self.calls + other.calls,
+            calls_answered: self.calls_answered + other.calls_answered,
+            calls_missed: self.calls_missed + other.calls_missed,
+            talk_ms: self.talk_ms + other.talk_ms,
+        }
+    }
+}
+
+impl NewMessage {
+    pub fn tally(&self) -> MessageTally {
+        MessageTally::of(self.sender_party, self.timestamp, self.call.as_ref())
+    }
+}
+
+/// What reports know of one conversation: its record and the facts the store keeps beside it
+/// as it changes (never recomputed from a node's memory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationFacts {
+    pub conversation: Conversation,
+    pub customer_name: String,
+    /// When it was first requested. `conversation.requested_at` moves when a customer reopens
+    /// an ended conversation (so it queues as a new request); this never does.
+    pub created_at: TimestampMs,
+    /// The first time it entered `assigned` (`conversation.assigned_at` moves with transfers
+    /// and re-queues).
+    pub first_assigned_at: Option<TimestampMs>,
+    /// Its first message from the attendant side (not counting call records).
+    pub first_response_at: Option<TimestampMs>,
+    /// How many times it was taken back after it ended.
+    pub reopened: u32,
+    pub customer_messages: u64,
+    pub attendant_messages: u64,
+    pub calls: u32,
+    pub calls_answered: u32,
+    pub calls_missed: u32,
+    pub talk_ms: i64,
+}
+
+/// Where a page of [`ConversationFacts`] ends: the `(created_at, id)` of its last row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FactsCursor {
+    pub created_at: TimestampMs,
+    pub id: ConversationId,
 }
 
 /// A stored message with its sequence number.

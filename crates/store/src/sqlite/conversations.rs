@@ -84,8 +84,9 @@ fn list(
 /// the same customer into a `Conflict`.
 pub(crate) fn create(conn: &Connection, new: NewConversation) -> StoreResult<Conversation> {
     conn.prepare_cached(
-        "INSERT INTO conversations (id, customer_id, queue_id, status, requested_at, subject) \
-         VALUES (?1, ?2, ?3, 'queued', ?4, ?5)",
+        "INSERT INTO conversations \
+         (id, customer_id, queue_id, status, requested_at, subject, created_at) \
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?4)",
     )?
     .execute(params![
         uuid_bytes(new.id.as_uuid()),
@@ -183,11 +184,13 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
         )?
         .execute(params![id, requested_at])?;
     }
+    let marks = t.marks(&conv);
     t.apply(&mut conv);
     conn.prepare_cached(
         "UPDATE conversations SET status = ?2, attendant_id = ?3, assigned_at = ?4, \
          ended_at = ?5, rating_score = ?6, rating_comment = ?7, queue_id = ?8, \
-         requested_at = ?9 WHERE id = ?1",
+         requested_at = ?9, first_assigned_at = coalesce(min(first_assigned_at, ?10), first_assigned_at, ?10), \
+         reopened = reopened + ?11 WHERE id = ?1",
     )?
     .execute(params![
         id,
@@ -198,7 +201,9 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
         conv.rating.as_ref().map(|r| r.score),
         conv.rating.as_ref().and_then(|r| r.comment.as_deref()),
         conv.queue_id.as_str(),
-        conv.requested_at
+        conv.requested_at,
+        marks.assigned_at,
+        i64::from(marks.reopened)
     ])?;
     Ok(conv)
 }

@@ -123,8 +123,26 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
         attachments,
         customer_id
     ])?;
-    conn.prepare_cached("UPDATE conversations SET last_seq = ?2 WHERE id = ?1")?
-        .execute(params![conversation, int(seq)])?;
+    let tally = m.tally();
+    conn.prepare_cached(
+        "UPDATE conversations SET last_seq = ?2, \
+         customer_messages = customer_messages + ?3, \
+         attendant_messages = attendant_messages + ?4, \
+         first_response_at = coalesce(min(first_response_at, ?5), first_response_at, ?5), \
+         calls = calls + ?6, calls_answered = calls_answered + ?7, \
+         calls_missed = calls_missed + ?8, talk_ms = talk_ms + ?9 WHERE id = ?1",
+    )?
+    .execute(params![
+        conversation,
+        int(seq),
+        int(tally.customer_messages),
+        int(tally.attendant_messages),
+        tally.first_response_at,
+        tally.calls,
+        tally.calls_answered,
+        tally.calls_missed,
+        tally.talk_ms
+    ])?;
     Ok(Appended {
         message: StoredMessage {
             conversation: m.conversation,

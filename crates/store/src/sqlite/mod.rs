@@ -14,6 +14,7 @@ mod files;
 mod leases;
 mod messages;
 mod readers;
+mod reports;
 mod schema;
 mod search;
 mod store_impl;

@@ -223,6 +223,49 @@ CREATE UNIQUE INDEX files_client_id ON files (conversation_id, uploader_id, clie
 -- Deleting a customer's data.
 CREATE INDEX files_by_customer ON files (customer_id);
 "#,
+    // 8: what reports count, kept as each conversation changes (see `ConversationFacts`).
+    // Existing conversations get theirs from what is stored: their request and assignment
+    // times (a reopen or transfer before this release moved those), their messages and calls.
+    r#"
+ALTER TABLE conversations ADD COLUMN created_at INTEGER;
+ALTER TABLE conversations ADD COLUMN first_assigned_at INTEGER;
+ALTER TABLE conversations ADD COLUMN first_response_at INTEGER;
+ALTER TABLE conversations ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN customer_messages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN attendant_messages INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN calls_answered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN calls_missed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN talk_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE conversations SET
+    created_at = requested_at,
+    first_assigned_at = assigned_at,
+    first_response_at = (SELECT min(m.timestamp) FROM messages m
+        WHERE m.conversation_id = conversations.id AND m.sender_party = 'attendant'
+          AND m.call IS NULL),
+    customer_messages = (SELECT count(*) FROM messages m
+        WHERE m.conversation_id = conversations.id AND m.sender_party = 'customer'
+          AND m.call IS NULL),
+    attendant_messages = (SELECT count(*) FROM messages m
+        WHERE m.conversation_id = conversations.id AND m.sender_party = 'attendant'
+          AND m.call IS NULL),
+    calls = (SELECT count(*) FROM messages m
+        WHERE m.conversation_id = conversations.id AND m.call IS NOT NULL),
+    calls_answered = (SELECT count(*) FROM messages m
+        WHERE m.conversation_id = conversations.id
+          AND json_extract(m.call, '$.answered_at') IS NOT NULL),
+    calls_missed = (SELECT count(*) FROM messages m
+        WHERE m.conversation_id = conversations.id
+          AND json_extract(m.call, '$.answered_at') IS NULL
+          AND json_extract(m.call, '$.reason') = 'missed'),
+    talk_ms = (SELECT coalesce(sum(max(0, json_extract(m.call, '$.ended_at')
+                                      - json_extract(m.call, '$.answered_at'))), 0)
+        FROM messages m
+        WHERE m.conversation_id = conversations.id
+          AND json_extract(m.call, '$.answered_at') IS NOT NULL);
+-- A period's conversations, in order: one range.
+CREATE INDEX conversations_created ON conversations (created_at, id);
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

@@ -8,14 +8,15 @@ use chimpassist_protocol::{
 };
 
 use super::{
-    SqliteStore, accounts, callbacks, conversations, files, leases, messages, search, workspace,
-    writer,
+    SqliteStore, accounts, callbacks, conversations, files, leases, messages, reports, search,
+    workspace, writer,
 };
 use crate::{
     Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
-    Conversation, ConversationWrite, Customer, FilePart, FileRecord, Lease, MessageCursor,
-    NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreError,
-    StoreResult, StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
+    Conversation, ConversationFacts, ConversationWrite, Customer, FactsCursor, FilePart,
+    FileRecord, Lease, MessageCursor, NewConversation, NewFile, NewMessage, Pending, PutFile,
+    Queue, SearchMatch, Store, StoreError, StoreResult, StoredCanned, StoredMessage, StoredNote,
+    Transition, Visibility,
 };
 
 #[async_trait]
@@ -218,6 +219,17 @@ impl Store for SqliteStore {
     async fn set_rating(&self, id: &ConversationId, rating: Rating) -> StoreResult<()> {
         let id = *id;
         self.write(move |c| conversations::set_rating(c, &id, rating))
+            .await
+    }
+
+    async fn conversation_facts(
+        &self,
+        from: TimestampMs,
+        to: TimestampMs,
+        after: Option<FactsCursor>,
+        limit: u64,
+    ) -> StoreResult<Vec<ConversationFacts>> {
+        self.read(move |c| reports::facts(c, from, to, after, limit))
             .await
     }
 

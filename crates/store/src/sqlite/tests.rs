@@ -9,7 +9,7 @@ use chimpassist_protocol::{
 use rusqlite::{Connection, ffi};
 use tempfile::TempDir;
 
-use super::{SqliteStore, accounts, callbacks, conversations, messages, schema};
+use super::{SqliteStore, accounts, callbacks, conversations, messages, reports, schema};
 use crate::{Customer, NewConversation, NewMessage, Store, StoreError};
 
 fn migrated() -> Connection {
@@ -66,6 +66,8 @@ fn hot_lookups_are_index_ranges() {
         "SEARCH h USING PRIMARY KEY",
     );
     assert_index_range(&conn, messages::OF_CUSTOMER, "messages_by_customer");
+    // A report's period: a range of its index, then each customer by primary key.
+    assert_index_range(&conn, reports::FACTS, "conversations_created");
     assert_index_range(
         &conn,
         conversations::ATTENDANT_LOAD,
@@ -330,5 +332,42 @@ fn sqlite_errors_map_to_store_errors() {
     assert!(
         matches!(undecodable, Err(StoreError::Internal(_))),
         "{undecodable:?}"
+    );
+}
+
+#[test]
+fn conversations_of_older_files_get_their_report_facts_from_what_is_stored() {
+    let mut conn = Connection::open_in_memory().expect("open");
+    schema::create_at(&conn, 7);
+    conn.execute_batch(
+        "INSERT INTO customers (id, verified, name, created_at) VALUES ('c1', 0, 'Old', 1);
+         INSERT INTO conversations (id, customer_id, queue_id, status, requested_at,
+             assigned_at, ended_at, last_seq)
+         VALUES (x'00000000000000000000000000000001', 'c1', 'default', 'resolved', 1000,
+             3000, 90000, 5);
+         INSERT INTO messages (conversation_id, seq, client_id, sender_party, sender_id,
+             sender_name, text, timestamp, customer_id, call) VALUES
+         (x'00000000000000000000000000000001', 1, x'01', 'customer', 'c1', 'Old', 'hi', 2000, 'c1', NULL),
+         (x'00000000000000000000000000000001', 2, x'02', 'attendant', 'a', 'A', 'yes', 4000, 'c1', NULL),
+         (x'00000000000000000000000000000001', 3, x'03', 'attendant', 'a', 'A', 'and', 5000, 'c1', NULL),
+         (x'00000000000000000000000000000001', 4, x'04', 'attendant', 'a', 'A', 'Voice call, 1:00', 70000, 'c1',
+          '{\"answered_at\": 10000, \"ended_at\": 70000, \"reason\": \"hung_up\"}'),
+         (x'00000000000000000000000000000001', 5, x'05', 'attendant', 'a', 'A', 'Missed voice call', 80000, 'c1',
+          '{\"ended_at\": 80000, \"reason\": \"missed\"}');",
+    )
+    .expect("a conversation of schema 7");
+    schema::migrate(&mut conn).expect("migrate");
+    let facts = reports::facts(&conn, 0, 10_000, None, 0).expect("facts");
+    assert_eq!(facts.len(), 1);
+    let f = &facts[0];
+    assert_eq!(f.customer_name, "Old");
+    assert_eq!(
+        (f.created_at, f.first_assigned_at, f.first_response_at, f.reopened),
+        (1000, Some(3000), Some(4000), 0)
+    );
+    assert_eq!((f.customer_messages, f.attendant_messages), (1, 2));
+    assert_eq!(
+        (f.calls, f.calls_answered, f.calls_missed, f.talk_ms),
+        (2, 1, 1, 60_000)
     );
 }
