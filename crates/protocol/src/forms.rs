@@ -57,6 +57,7 @@ use crate::model::{
     AssignmentMode, ConversationStatus, CustomerPresence, Party, Presence, ReceiptKind, Role,
     TypingState,
 };
+use crate::report::{GroupBy, MeasureKind};
 
 string_forms!(Party, "party" { Customer => "customer", Attendant => "attendant" });
 string_forms!(ConversationStatus, "status" {
@@ -87,6 +88,14 @@ string_forms!(CallEndReason, "call end reason" {
     Disconnected => "disconnected",
     ConversationEnded => "conversation_ended",
     Transferred => "transferred",
+});
+string_forms!(GroupBy, "group" { Hour => "hour", Day => "day", Week => "week" });
+string_forms!(MeasureKind, "measure" {
+    Wait => "wait",
+    FirstResponse => "first_response",
+    FirstResponseAfterAssignment => "first_response_after_assignment",
+    Resolution => "resolution",
+    Handle => "handle",
 });
 string_forms!(CallPolicy, "call policy" {
     Off => "off",

@@ -20,25 +20,6 @@ pub enum GroupBy {
     Week,
 }
 
-impl GroupBy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Hour => "hour",
-            Self::Day => "day",
-            Self::Week => "week",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "hour" => Some(Self::Hour),
-            "day" => Some(Self::Day),
-            "week" => Some(Self::Week),
-            _ => None,
-        }
-    }
-}
-
 /// The time measure a drill-down narrows by (`measure=` with `min_ms`/`max_ms`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,19 +30,6 @@ pub enum MeasureKind {
     FirstResponseAfterAssignment,
     Resolution,
     Handle,
-}
-
-impl MeasureKind {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "wait" => Some(Self::Wait),
-            "first_response" => Some(Self::FirstResponse),
-            "first_response_after_assignment" => Some(Self::FirstResponseAfterAssignment),
-            "resolution" => Some(Self::Resolution),
-            "handle" => Some(Self::Handle),
-            _ => None,
-        }
-    }
 }
 
 /// One time measure over a set of conversations: how many have it, and its statistics.

@@ -1,5 +1,6 @@
 //! Each enum's `as_str` is exactly what serde writes, and `parse` reads it back.
 
+use chimpassist_protocol::report::{GroupBy, MeasureKind};
 use chimpassist_protocol::{
     AssignmentMode, CallEndReason, CallMedia, CallPolicy, ConversationStatus, CustomerPresence,
     Hangup, Party, Presence, ReceiptKind, Role, TypingState,
@@ -35,4 +36,6 @@ fn every_string_form_is_the_serde_form_and_reads_back() {
     check(CallMedia::ALL, CallMedia::as_str);
     check(CallEndReason::ALL, CallEndReason::as_str);
     check(Hangup::ALL, Hangup::as_str);
+    check(GroupBy::ALL, GroupBy::as_str);
+    check(MeasureKind::ALL, MeasureKind::as_str);
 }

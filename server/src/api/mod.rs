@@ -10,6 +10,7 @@ pub mod extract;
 mod files;
 mod health;
 mod notes;
+mod reports;
 mod search;
 mod session;
 mod stats;
@@ -71,6 +72,10 @@ use crate::state::AppState;
         search::search,
         files::upload,
         files::download,
+        reports::report_overview,
+        reports::report_conversations,
+        reports::report_csv,
+        reports::report_live,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -188,6 +193,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/me/password", post(account::change_password))
         .route("/api/me/conversations", get(backoffice::my_conversations))
         .route("/api/conversations/{id}", get(backoffice::conversation))
+        .route("/api/reports/overview", get(reports::report_overview))
+        .route(
+            "/api/reports/conversations",
+            get(reports::report_conversations),
+        )
+        .route("/api/reports/conversations.csv", get(reports::report_csv))
+        .route("/api/reports/live", get(reports::report_live))
         .route(
             "/api/attendants",
             get(admin::list_attendants).post(admin::create_attendant),

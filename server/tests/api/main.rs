@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod keepalive;
 mod limits;
+mod reports;
 mod revocation;
 mod rush;
 mod upstream;
