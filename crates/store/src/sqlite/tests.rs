@@ -362,7 +362,12 @@ fn conversations_of_older_files_get_their_report_facts_from_what_is_stored() {
     let f = &facts[0];
     assert_eq!(f.customer_name, "Old");
     assert_eq!(
-        (f.created_at, f.first_assigned_at, f.first_response_at, f.reopened),
+        (
+            f.created_at,
+            f.first_assigned_at,
+            f.first_response_at,
+            f.reopened
+        ),
         (1000, Some(3000), Some(4000), 0)
     );
     assert_eq!((f.customer_messages, f.attendant_messages), (1, 2));
