@@ -69,7 +69,10 @@ fn start(ctx: Ctx) {
         }
     });
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
-        if matches!(ctx.page.get_untracked(), Page::Desk | Page::Admin(_)) {
+        if matches!(
+            ctx.page.get_untracked(),
+            Page::Desk | Page::Admin(_) | Page::Reports
+        ) {
             ctx.page.set(page_from_hash());
         }
     });

@@ -3,6 +3,8 @@
 
 use chimpassist_protocol::rest::CallbackView;
 
+use crate::format::query_component;
+
 /// Callbacks asked for per page.
 pub const PAGE: u32 = 50;
 
@@ -52,19 +54,6 @@ pub fn append(list: &mut Vec<CallbackView>, page: Vec<CallbackView>) {
             list.push(c);
         }
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn query_component(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

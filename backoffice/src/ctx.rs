@@ -13,15 +13,20 @@ use crate::board::Board;
 use crate::i18n::{Lang, Texts};
 use crate::{api, env};
 
-/// The pages. Admin pages have their own URL fragment (`#/admin/…`) so they can be linked
-/// and reloaded; the server enforces the admin role on every admin call regardless.
+/// The pages. Admin pages and reports have their own URL fragment (`#/admin/…`,
+/// `#/reports`) so they can be linked and reloaded; the server enforces the admin role on
+/// every admin call, and limits an attendant's reports to their own numbers, regardless.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Page {
     Loading,
     Login,
-    ChangePassword { forced: bool },
+    ChangePassword {
+        forced: bool,
+    },
     Desk,
     Admin(AdminTab),
+    /// "Reports" for admins, "My numbers" for attendants: the same page.
+    Reports,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +107,7 @@ impl Ctx {
 pub(crate) fn go(page: Page) {
     let hash = match page {
         Page::Admin(tab) => format!("#/admin/{}", tab.slug()),
+        Page::Reports => "#/reports".to_owned(),
         _ => String::new(),
     };
     let loc = env::window().location();
@@ -118,6 +124,7 @@ pub(crate) fn page_from_hash() -> Page {
     match hash.strip_prefix("#/admin/").and_then(AdminTab::parse) {
         Some(tab) => Page::Admin(tab),
         None if hash == "#/admin" => Page::Admin(AdminTab::Attendants),
+        None if hash == "#/reports" => Page::Reports,
         None => Page::Desk,
     }
 }

@@ -19,6 +19,24 @@ pub(crate) fn tz_offset_min() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
+/// Minutes east of UTC at the instant `ts`: a period's midnights each take the offset of
+/// their own day (a daylight saving change may fall inside the period).
+pub(crate) fn tz_offset_at(ts: i64) -> i32 {
+    -(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64)).get_timezone_offset() as i32)
+}
+
+/// The browser's IANA time zone (`America/Sao_Paulo`), which reports are bucketed in;
+/// `UTC` if the browser does not say.
+pub(crate) fn time_zone() -> String {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|z| !z.is_empty())
+        .unwrap_or_else(|| "UTC".to_owned())
+}
+
 pub(crate) fn browser_languages() -> Vec<String> {
     let nav = window().navigator();
     let mut out: Vec<String> = nav

@@ -82,6 +82,20 @@ pub fn preview(text: &str, max: usize) -> String {
     }
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters (one query component;
+/// plain Rust, so the pure modules that build paths can be tested natively).
+pub fn query_component(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,20 +3,23 @@
 //! The server serves it at `/` and authenticates it with its HttpOnly login cookie; nothing
 //! secret is kept in the browser's storage. Everything live (assignments, messages, typing,
 //! receipts, presence, queue numbers) arrives over one attendant WebSocket that reconnects and
-//! resumes from the last sequence number held per conversation, so nothing is polled. REST is
-//! used for what is not live: login, settings, admin pages, search and the customer panel.
+//! resumes from the last sequence number held per conversation, so nothing of the desk is
+//! polled. REST is used for what is not live: login, settings, admin pages, search, the
+//! customer panel and reports (whose desk-wide "right now" strip is read every 15 seconds).
 //!
 //! Text from customers and attendants is always rendered as text, never as HTML.
 //!
 //! The modules without browser dependencies (i18n, statistics shapes and chart geometry,
-//! formatting, the message thread, the desk and its reducer, what a closed connection means, how much of a customer's
-//! identity is proven, the paged callbacks list) are plain Rust and are unit-tested natively.
+//! formatting, the message thread, the desk and its reducer, what a closed connection means,
+//! how much of a customer's identity is proven, the paged callbacks list, the reports page's
+//! periods, queries and chart geometry) are plain Rust and are unit-tested natively.
 
 pub mod callbacks;
 pub mod desk;
 pub mod format;
 pub mod i18n;
 pub mod identity;
+pub mod reports;
 pub mod session;
 pub mod stats;
 pub mod thread;

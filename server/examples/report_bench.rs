@@ -378,11 +378,28 @@ async fn main() -> anyhow::Result<()> {
         let _ = stopped.await;
     }));
     let http = reqwest::Client::new();
+    // A MongoDB store is connected in the background: wait until the server says ready.
+    for _ in 0..600 {
+        let ready = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await?;
+        if ready.status() == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let login = http
         .post(format!("http://127.0.0.1:{port}/api/login"))
         .json(&json!({"email": "admin", "password": ADMIN_PASSWORD}))
         .send()
         .await?;
+    anyhow::ensure!(
+        login.status() == 200,
+        "login: {} {}",
+        login.status(),
+        login.text().await.unwrap_or_default()
+    );
     let cookie = login
         .headers()
         .get_all("set-cookie")

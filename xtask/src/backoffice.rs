@@ -20,6 +20,7 @@ const STYLES: &[&str] = &[
     "backoffice/style.css",
     "backoffice/panel.css",
     "backoffice/admin.css",
+    "backoffice/reports.css",
 ];
 const OUT: &str = "dist/backoffice";
 const WORK: &str = "target/backoffice-build";

@@ -7,11 +7,13 @@ mod admin;
 mod desk;
 mod login;
 mod panel;
+mod reports;
 
 pub use admin::AdminTexts;
 pub use desk::DeskTexts;
 pub use login::LoginTexts;
 pub use panel::PanelTexts;
+pub use reports::ReportsTexts;
 
 /// A supported language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +69,7 @@ pub struct Texts {
     pub desk: DeskTexts,
     pub panel: PanelTexts,
     pub admin: AdminTexts,
+    pub reports: ReportsTexts,
 }
 
 pub static EN: Texts = Texts {
@@ -74,6 +77,7 @@ pub static EN: Texts = Texts {
     desk: desk::EN,
     panel: panel::EN,
     admin: admin::EN,
+    reports: reports::EN,
 };
 
 pub static PT_BR: Texts = Texts {
@@ -81,6 +85,7 @@ pub static PT_BR: Texts = Texts {
     desk: desk::PT_BR,
     panel: panel::PT_BR,
     admin: admin::PT_BR,
+    reports: reports::PT_BR,
 };
 
 /// Replaces `{}` in `template` by `value` (our strings have at most one placeholder).

@@ -1,4 +1,5 @@
-//! The line chart's geometry: scales, nice ticks, labels and point positions.
+//! The line chart's geometry: scales, nice ticks, labels and point positions. The ticks,
+//! scale and label helpers are shared with the reports' bar charts (`reports::chart`).
 
 use super::{Series, format_number, trim_zeros};
 
@@ -6,7 +7,7 @@ use super::{Series, format_number, trim_zeros};
 pub const CHART_WIDTH: f64 = 300.0;
 pub const CHART_HEIGHT: f64 = 150.0;
 /// Average width of a tick label character at the chart's font size, for margins.
-const CHAR_WIDTH: f64 = 5.4;
+pub(crate) const CHAR_WIDTH: f64 = 5.4;
 /// Longest x tick label, in characters, before it is cut.
 pub(super) const MAX_X_LABEL: usize = 10;
 
@@ -136,7 +137,7 @@ pub struct ChartLayout {
     pub line: String,
 }
 
-fn round1(v: f64) -> f64 {
+pub(crate) fn round1(v: f64) -> f64 {
     if v.is_finite() {
         (v * 10.0).round() / 10.0
     } else {
@@ -144,7 +145,7 @@ fn round1(v: f64) -> f64 {
     }
 }
 
-fn cut(label: &str, max: usize) -> String {
+pub(crate) fn cut(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
         label.to_owned()
     } else {
@@ -154,7 +155,7 @@ fn cut(label: &str, max: usize) -> String {
 }
 
 /// A linear scale from `lo..hi` onto `a..b`; the middle when the domain is empty.
-fn scale(v: f64, lo: f64, hi: f64, a: f64, b: f64) -> f64 {
+pub(crate) fn scale(v: f64, lo: f64, hi: f64, a: f64, b: f64) -> f64 {
     let span = hi - lo;
     if span.is_finite() && span.abs() > 0.0 {
         round1(a + (v - lo) / span * (b - a))

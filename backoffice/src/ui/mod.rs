@@ -12,6 +12,7 @@ mod composer;
 mod list;
 mod login;
 mod panel;
+mod reports;
 mod search;
 mod shell;
 
@@ -36,6 +37,7 @@ pub(crate) fn App() -> impl IntoView {
         Page::Admin(tab) => {
             view! { <shell::Shell><admin::Admin tab=tab /></shell::Shell> }.into_any()
         }
+        Page::Reports => view! { <shell::Shell><reports::Reports /></shell::Shell> }.into_any(),
     };
     view! {
         {body}

@@ -1,5 +1,6 @@
 //! The side menu around every signed-in page: logo, who is signed in, availability,
-//! navigation, logout; and the banner shown while the live connection is down.
+//! navigation (the desk, reports, administration), logout; and the banner shown while the
+//! live connection is down.
 
 use chimpassist_protocol::{AttendantToServer, Presence};
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ use crate::{api, env, live, socket};
 pub(crate) fn Shell(children: Children) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().desk;
+    let r = &ctx.t().reports;
     let logo = ctx.config.with_value(|c| c.logo_small_url.clone());
     let default_avatar = ctx
         .config
@@ -61,6 +63,11 @@ pub(crate) fn Shell(children: Children) -> impl IntoView {
                 </div>
                 <a href="#" class="ba-nav" class:active=on_desk
                     on:click=move |ev| { ev.prevent_default(); go(Page::Desk) }>{t.conversations}</a>
+                <a href="#/reports" class="ba-nav ba-nav-reports" data-testid="nav-reports"
+                    class:active=move || ctx.page.get() == Page::Reports
+                    on:click=move |ev| { ev.prevent_default(); go(Page::Reports) }>
+                    {move || if ctx.is_admin() { r.nav_all } else { r.nav_mine }}
+                </a>
                 <Show when=move || ctx.is_admin()>
                     <a href="#/admin/attendants" class="ba-nav ba-nav-admin" data-testid="nav-admin"
                         class:active=move || matches!(ctx.page.get(), Page::Admin(_))

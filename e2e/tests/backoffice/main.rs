@@ -7,14 +7,17 @@
 //!   change while open;
 //! - `admin`: the admin pages;
 //! - `calls`: calls in the transcripts;
-//! - `files`: files both ways (paste, picker, drop), thumbnails, downloads, a cut upload retried.
+//! - `files`: files both ways (paste, picker, drop), thumbnails, downloads, a cut upload retried;
+//! - `reports`: the reports page over constructed data, its drill-down, CSV and "My numbers".
 //!
-//! Screenshots of the main screens go to docs/screenshots/backoffice-*.png.
+//! Screenshots of the main screens go to docs/screenshots/backoffice-*.png (the reports page
+//! to docs/screenshots/reports.png).
 
 mod admin;
 mod calls;
 mod chat;
 mod files;
 mod panel;
+mod reports;
 mod session;
 mod support;

@@ -51,6 +51,10 @@ pub(super) struct ReportParams {
     rating: Option<u8>,
     /// Only those reopened at least once (`true`) or never (`false`).
     reopened: Option<bool>,
+    /// Only those rated (`true`: behind the CSAT numbers) or not.
+    rated: Option<bool>,
+    /// Only those with a call (`true`) or without.
+    calls: Option<bool>,
     /// Only those requested on this local day of the week (0 = Monday … 6).
     weekday: Option<u8>,
     /// Only those requested in this local hour (0–23).
@@ -79,6 +83,8 @@ fn scoped(me: &Attendant, params: &ReportParams) -> AppResult<ReportQuery> {
         status: params.status.clone(),
         rating: params.rating,
         reopened: params.reopened,
+        rated: params.rated,
+        calls: params.calls,
         weekday: params.weekday,
         hour: params.hour,
         measure: params.measure.clone(),

@@ -42,6 +42,10 @@ pub struct Narrow {
     pub status: Option<ConversationStatus>,
     pub rating: Option<u8>,
     pub reopened: Option<bool>,
+    /// Rated (`true`) or not (`false`).
+    pub rated: Option<bool>,
+    /// With at least one call (`true`) or none.
+    pub calls: Option<bool>,
     /// 0 = Monday … 6 = Sunday, in the period's zone.
     pub weekday: Option<u8>,
     pub hour: Option<u8>,
@@ -61,6 +65,8 @@ pub struct RawQuery {
     pub status: Option<String>,
     pub rating: Option<u8>,
     pub reopened: Option<bool>,
+    pub rated: Option<bool>,
+    pub calls: Option<bool>,
     pub weekday: Option<u8>,
     pub hour: Option<u8>,
     pub measure: Option<String>,
@@ -140,6 +146,8 @@ impl ReportQuery {
                 })
                 .transpose()?,
             reopened: raw.reopened,
+            rated: raw.rated,
+            calls: raw.calls,
             weekday: raw
                 .weekday
                 .map(|d| {
@@ -196,6 +204,8 @@ impl ReportQuery {
             && narrow.status.is_none_or(|s| s == c.status)
             && narrow.rating.is_none_or(|r| rating(f) == Some(r))
             && narrow.reopened.is_none_or(|r| r == (f.reopened > 0))
+            && narrow.rated.is_none_or(|r| r == rating(f).is_some())
+            && narrow.calls.is_none_or(|c| c == (f.calls > 0))
             && narrow
                 .weekday
                 .is_none_or(|d| weekday(local()) == usize::from(d))

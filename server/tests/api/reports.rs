@@ -630,6 +630,8 @@ async fn the_drill_down_lists_the_conversations_behind_a_number() {
         [c(0), c(4), c(5)]
     );
     assert_eq!(ids(&list("&reopened=true").await), [c(2)]);
+    assert_eq!(ids(&list("&rated=true").await), [c(0), c(1), c(2)]);
+    assert_eq!(ids(&list("&calls=true").await), [c(5)]);
     let wednesday = MONDAY + 2 * 24 * HOUR;
     let day = json_of(
         &w.app,
