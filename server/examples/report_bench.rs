@@ -16,16 +16,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chimpassist_protocol::{
-    AttendantId, ClientMessageId, ConversationId, ConversationStatus, CustomerId, MessageText,
-    Party, QueueId, Rating, Role,
-};
+use chimpassist_protocol::{AttendantId, ConversationStatus, QueueId, Role};
 use chimpassist_server::config::Config;
 use chimpassist_server::startup::Application;
-use chimpassist_store::{
-    Attendant, AttendantChange, Customer, NewConversation, NewMessage, Queue, SqliteStore, Store,
-    Transition,
-};
+use chimpassist_store::{Attendant, Queue, SqliteStore, Store, Story};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -107,113 +101,28 @@ fn plan(rng: &mut StdRng, start: i64, days: i64) -> Plan {
     }
 }
 
-fn message(conversation: ConversationId, party: Party, at: i64) -> NewMessage {
-    NewMessage {
-        conversation,
-        client_id: ClientMessageId::new(),
-        sender_party: party,
-        sender_id: "someone".into(),
-        sender_name: "Someone".into(),
-        text: MessageText::parse("Thanks, that helps.", 4096).expect("text"),
-        timestamp: at,
-        call: None,
-        attachments: Vec::new(),
-    }
-}
-
-/// Writes one conversation as the server would.
-async fn write(
-    store: &dyn Store,
-    attendants: &[AttendantId],
-    n: usize,
-    p: Plan,
-) -> anyhow::Result<()> {
-    use ConversationStatus::*;
-    let customer = store
-        .create_customer(Customer {
-            id: CustomerId::parse(format!("bench-{n}"))?,
-            external_id: None,
-            verified: false,
-            profile_verified: false,
-            name: format!("Visitor {n}"),
-            avatar_url: None,
-            email: None,
-            created_at: p.at,
-        })
-        .await?;
-    let id = ConversationId::new();
-    store
-        .create_conversation(NewConversation {
-            id,
-            customer_id: customer.id,
-            queue_id: QueueId::parse(QUEUES[p.queue])?,
-            requested_at: p.at,
-            subject: None,
-        })
-        .await?;
-    let change = |from: &[ConversationStatus], to, attendant, at| Transition {
-        id,
-        from: from.to_vec(),
-        to,
-        attendant,
-        at,
-        capacity: None,
-        queue: None,
-        requested_at: None,
+/// The story of a plan, as the server would have written it.
+fn story(p: Plan, n: usize, attendants: &[AttendantId]) -> anyhow::Result<Story> {
+    let mut story = Story {
+        queue: QueueId::parse(QUEUES[p.queue])?,
+        customer_messages: vec![1_000],
+        rating: p.rating,
+        ..Story::new(format!("Visitor {n}"), p.at)
     };
-    store
-        .append_message(message(id, Party::Customer, p.at + 1_000))
-        .await?;
-    if p.status == Abandoned {
-        store
-            .transition(change(
-                &[Queued],
-                Abandoned,
-                AttendantChange::Keep,
-                p.at + p.wait,
-            ))
-            .await?;
-        return Ok(());
+    if p.status == ConversationStatus::Abandoned {
+        story.end = Some((p.status, p.wait));
+        return Ok(story);
     }
-    let assigned = p.at + p.wait;
-    let who = AttendantChange::Set(attendants[p.attendant].clone());
-    store
-        .transition(change(&[Queued], Assigned, who, assigned))
-        .await?;
-    let answered = assigned + p.first_response;
-    let mut pending = Vec::new();
-    for i in 0..p.attendant_messages {
-        let at = answered + i as i64 * 40_000;
-        pending.push(store.submit_message(message(id, Party::Attendant, at)));
-    }
-    for i in 1..p.customer_messages {
-        let at = answered + 20_000 + i as i64 * 40_000;
-        pending.push(store.submit_message(message(id, Party::Customer, at)));
-    }
-    for written in pending {
-        written.await?;
-    }
-    let end = answered + p.handle;
-    store
-        .transition(change(
-            &[Assigned, Active],
-            p.status,
-            AttendantChange::Keep,
-            end,
-        ))
-        .await?;
-    if let Some(score) = p.rating {
-        store
-            .set_rating(
-                &id,
-                Rating {
-                    score,
-                    comment: None,
-                },
-            )
-            .await?;
-    }
-    Ok(())
+    story.assigned = Some((attendants[p.attendant].clone(), p.wait));
+    let answered = p.wait + p.first_response;
+    story.answers = (0..p.attendant_messages)
+        .map(|i| answered + i as i64 * 40_000)
+        .collect();
+    story
+        .customer_messages
+        .extend((1..p.customer_messages).map(|i| answered + 20_000 + i as i64 * 40_000));
+    story.end = Some((p.status, answered + p.handle));
+    Ok(story)
 }
 
 /// The attendants and queues, then `count` conversations from `SEEDERS` writers.
@@ -287,7 +196,9 @@ async fn seed(
         workers.spawn(async move {
             let mut rng = StdRng::seed_from_u64(worker as u64);
             for n in (worker..count).step_by(SEEDERS) {
-                write(&*store, &attendants, n, plan(&mut rng, start, days)).await?;
+                story(plan(&mut rng, start, days), n, &attendants)?
+                    .tell(&*store)
+                    .await?;
             }
             Ok::<_, anyhow::Error>(())
         });

@@ -1,10 +1,9 @@
-//! The report facts of a period: one range of `conversations_created`, then the customers'
-//! names in one `find` (no `$lookup`: one indexed read per page is cheaper and every server
-//! speaking the protocol has it).
+//! The report facts of a period: one range of `conversations_created`; and the names of a
+//! page of rows' customers, in one `find`.
 
 use std::collections::HashMap;
 
-use chimpassist_protocol::TimestampMs;
+use chimpassist_protocol::{CustomerId, TimestampMs};
 use chimpassist_store::{ConversationFacts, FactsCursor, MessageTally, StoreResult};
 use futures_util::TryStreamExt;
 use mongodb::bson::doc;
@@ -47,31 +46,37 @@ pub(crate) async fn facts(
         find = find.limit(int(limit));
     }
     let docs: Vec<ConversationDoc> = find.await.or_store()?.try_collect().await.or_store()?;
-    let mut ids: Vec<&str> = docs.iter().map(|d| d.customer_id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names: HashMap<String, String> = store
+    docs.into_iter().map(into_facts).collect()
+}
+
+/// One `find` of them all.
+pub(crate) async fn customer_names(
+    store: &MongoStore,
+    ids: &[CustomerId],
+) -> StoreResult<HashMap<CustomerId, String>> {
+    let ids: Vec<&str> = ids.iter().map(CustomerId::as_str).collect();
+    let found: Vec<Name> = store
         .db
         .collection::<Name>(CUSTOMERS)
         .find(doc! {"_id": {"$in": ids}})
         .projection(doc! {"name": 1})
         .await
         .or_store()?
-        .try_collect::<Vec<Name>>()
+        .try_collect()
         .await
-        .or_store()?
+        .or_store()?;
+    found
         .into_iter()
-        .map(|n| (n.id, n.name))
-        .collect();
-    docs.into_iter()
-        .map(|d| {
-            let customer_name = names.get(&d.customer_id).cloned().unwrap_or_default();
-            into_facts(d, customer_name)
+        .map(|n| {
+            let id = CustomerId::parse(n.id).map_err(|e| {
+                chimpassist_store::StoreError::internal(format!("customer id: {e}"))
+            })?;
+            Ok((id, n.name))
         })
         .collect()
 }
 
-fn into_facts(d: ConversationDoc, customer_name: String) -> StoreResult<ConversationFacts> {
+fn into_facts(d: ConversationDoc) -> StoreResult<ConversationFacts> {
     let f = d.facts.clone();
     let count = |v: i64| u64::try_from(v).unwrap_or(0);
     let small = |v: i64| u32::try_from(v).unwrap_or(0);
@@ -79,7 +84,6 @@ fn into_facts(d: ConversationDoc, customer_name: String) -> StoreResult<Conversa
     Ok(ConversationFacts {
         created_at: f.created_at.unwrap_or(conversation.requested_at),
         conversation,
-        customer_name,
         first_assigned_at: f.first_assigned_at,
         first_response_at: f.first_response_at,
         reopened: small(f.reopened),

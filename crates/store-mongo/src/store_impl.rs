@@ -150,6 +150,13 @@ impl Store for MongoStore {
         conversations::set_rating(self, id, rating).await
     }
 
+    async fn customer_names(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<std::collections::HashMap<CustomerId, String>> {
+        reports::customer_names(self, ids).await
+    }
+
     async fn conversation_facts(
         &self,
         from: TimestampMs,

@@ -38,6 +38,7 @@ mod error;
 pub mod files;
 pub mod model;
 pub mod sqlite;
+pub mod story;
 pub mod workspace;
 
 #[cfg(feature = "conformance")]
@@ -53,6 +54,7 @@ pub use error::StoreError;
 pub use files::*;
 pub use model::*;
 pub use sqlite::SqliteStore;
+pub use story::Story;
 pub use workspace::*;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -82,6 +84,11 @@ pub trait Store: Send + Sync + 'static {
     /// Concurrent calls yield one record.
     async fn upsert_verified_customer(&self, customer: Customer) -> StoreResult<Customer>;
     async fn get_customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>>;
+    /// The display names of those of `ids` that exist (one read for a page of report rows).
+    async fn customer_names(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<std::collections::HashMap<CustomerId, String>>;
     /// Updates display name, avatar and e-mail. `NotFound` when absent.
     async fn update_customer_profile(
         &self,
@@ -181,7 +188,8 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` conversations first requested in `[from, to)` (by
     /// [`ConversationFacts::created_at`]), with their report facts, in `(created_at, id)`
     /// order, strictly after `after`. A range of one index; paging by the cursor never skips
-    /// or repeats one. The facts are kept by `create_conversation`, `transition` and the
+    /// or repeats one. No customer is read (names, when wanted, come from
+    /// [`Store::customer_names`] for the rows shown). The facts are kept by `create_conversation`, `transition` and the
     /// message appends ([`Transition::marks`], [`MessageTally`]), in the same atomic writes.
     async fn conversation_facts(
         &self,

@@ -329,7 +329,6 @@ impl NewMessage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConversationFacts {
     pub conversation: Conversation,
-    pub customer_name: String,
     /// When it was first requested. `conversation.requested_at` moves when a customer reopens
     /// an ended conversation (so it queues as a new request); this never does.
     pub created_at: TimestampMs,

@@ -5,114 +5,13 @@
 //! period.
 
 use chimpassist_e2e::{ADMIN_PASSWORD, ATTENDANT_PASSWORD, Browser, ChimpServer, create_attendant};
-use chimpassist_protocol::{
-    AttendantId, ClientMessageId, ConversationId, ConversationStatus, CustomerId, MessageText,
-    Party, QueueId, Rating,
-};
-use chimpassist_store::{
-    AttendantChange, Customer, NewConversation, NewMessage, SqliteStore, Store, Transition,
-};
+use chimpassist_protocol::{AttendantId, ConversationStatus};
+use chimpassist_store::{SqliteStore, Story};
 use serde_json::{Value, json};
 
 use crate::support::*;
 
 const MIN: i64 = 60_000;
-
-/// One conversation, in minutes after its request.
-struct Story {
-    customer: &'static str,
-    at: i64,
-    /// Assigned to Ana at this minute, answered by her at the second.
-    handled: Option<(i64, i64)>,
-    /// Resolved (or, unhandled, abandoned) at this minute.
-    end: i64,
-    rating: Option<u8>,
-}
-
-async fn tell(store: &SqliteStore, ana: &AttendantId, story: &Story) -> ConversationId {
-    use ConversationStatus::*;
-    let customer = store
-        .create_customer(Customer {
-            id: CustomerId::parse(format!("c-{}", uuid::Uuid::new_v4())).expect("customer id"),
-            external_id: None,
-            verified: false,
-            profile_verified: false,
-            name: story.customer.to_owned(),
-            avatar_url: None,
-            email: None,
-            created_at: story.at,
-        })
-        .await
-        .expect("customer");
-    let id = ConversationId::new();
-    store
-        .create_conversation(NewConversation {
-            id,
-            customer_id: customer.id,
-            queue_id: QueueId::default_queue(),
-            requested_at: story.at,
-            subject: None,
-        })
-        .await
-        .expect("conversation");
-    let t = |minutes: i64| story.at + minutes * MIN;
-    let move_to = |to, attendant, at| Transition {
-        id,
-        from: vec![Queued, Assigned, Active],
-        to,
-        attendant,
-        at,
-        capacity: None,
-        queue: None,
-        requested_at: None,
-    };
-    let say = |party: Party, text: &str, at: i64| NewMessage {
-        conversation: id,
-        client_id: ClientMessageId::new(),
-        sender_party: party,
-        sender_id: "someone".into(),
-        sender_name: "Someone".into(),
-        text: MessageText::parse(text, 4096).expect("text"),
-        timestamp: at,
-        call: None,
-        attachments: Vec::new(),
-    };
-    store
-        .append_message(say(
-            Party::Customer,
-            &format!("Help, {}", story.customer),
-            t(0),
-        ))
-        .await
-        .expect("customer message");
-    let end = match story.handled {
-        Some((assigned, answered)) => {
-            let set = AttendantChange::Set(ana.clone());
-            store
-                .transition(move_to(Assigned, set, t(assigned)))
-                .await
-                .expect("assign");
-            store
-                .append_message(say(Party::Attendant, "On it", t(answered)))
-                .await
-                .expect("answer");
-            Resolved
-        }
-        None => Abandoned,
-    };
-    store
-        .transition(move_to(end, AttendantChange::Keep, t(story.end)))
-        .await
-        .expect("end");
-    if let Some(score) = story.rating {
-        let rating = Rating {
-            score,
-            comment: None,
-        };
-        store.set_rating(&id, rating).await.expect("rating");
-    }
-    id
-}
 
 /// The constructed data, in the browser's zone.
 struct Seeded {
@@ -153,12 +52,25 @@ async fn seeded() -> Seeded {
 
     server.pause().await;
     let store = SqliteStore::open_in(server.data_dir()).expect("the server's store");
-    let story = |customer, at, handled, end, rating| Story {
-        customer,
-        at,
-        handled,
-        end,
+    // Assigned to Ana and answered by her at the minutes `handled` gives, then resolved; or,
+    // never handled, abandoned.
+    let story = |customer: &str, at, handled: Option<(i64, i64)>, end: i64, rating| Story {
+        customer_messages: vec![0],
+        assigned: handled.map(|(assigned, _)| (ana.clone(), assigned * MIN)),
+        answers: handled
+            .map(|(_, answered)| answered * MIN)
+            .into_iter()
+            .collect(),
+        end: Some((
+            if handled.is_some() {
+                ConversationStatus::Resolved
+            } else {
+                ConversationStatus::Abandoned
+            },
+            end * MIN,
+        )),
         rating,
+        ..Story::new(customer, at)
     };
     let mut day_a = Vec::new();
     for s in [
@@ -166,7 +78,7 @@ async fn seeded() -> Seeded {
         story("Bruno", a + 30 * MIN, Some((3, 4)), 30, Some(2)),
         story("Carla", a + 60 * MIN, None, 5, None),
     ] {
-        day_a.push(tell(&store, &ana, &s).await.to_string());
+        day_a.push(s.tell(&store).await.expect("a story").to_string());
     }
     for s in [
         story("Davi", b, Some((2, 3)), 20, Some(4)),
@@ -174,7 +86,7 @@ async fn seeded() -> Seeded {
         story("Fábio", before, Some((1, 2)), 5, None),
         story("Gil", before + 30 * MIN, None, 2, None),
     ] {
-        tell(&store, &ana, &s).await;
+        s.tell(&store).await.expect("a story");
     }
     store.close().await;
     drop(store);

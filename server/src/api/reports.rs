@@ -2,6 +2,7 @@
 //! `crate::reports`; this module only asks the store for a period's facts, scopes them to the
 //! caller and answers.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -10,7 +11,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chimpassist_protocol::report::{LiveSnapshot, ReportConversationsPage, ReportOverview};
-use chimpassist_protocol::{ConversationId, ConversationStatus, Presence, Role, TimestampMs};
+use chimpassist_protocol::{
+    ConversationId, ConversationStatus, CustomerId, Presence, Role, TimestampMs,
+};
 use chimpassist_store::{Attendant, ConversationFacts, FactsCursor};
 use serde::Deserialize;
 
@@ -122,6 +125,20 @@ async fn attendant_names(state: &AppState) -> AppResult<Names> {
         .collect())
 }
 
+/// The names of the customers of `rows` (the rows shown: a page, a CSV chunk).
+async fn customer_names(
+    state: &AppState,
+    rows: &[ConversationFacts],
+) -> AppResult<HashMap<CustomerId, String>> {
+    let mut ids: Vec<CustomerId> = rows
+        .iter()
+        .map(|f| f.conversation.customer_id.clone())
+        .collect();
+    ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    ids.dedup();
+    Ok(state.store.customer_names(&ids).await?)
+}
+
 /// # GET /api/reports/overview
 ///
 /// The period's numbers (see `docs/reports.md` for each definition), the previous period's
@@ -194,13 +211,17 @@ pub(super) async fn report_conversations(
     });
     let page = &matching[start.min(matching.len())..(start + limit).min(matching.len())];
     let attendants = attendant_names(&state).await?;
+    let customers = customer_names(&state, page).await?;
     let next_cursor = (start + page.len() < matching.len())
         .then(|| page.last())
         .flatten()
         .map(|f| format!("{}.{}", f.created_at, f.conversation.id));
     Ok(Json(ReportConversationsPage {
         total: matching.len() as u64,
-        conversations: page.iter().map(|f| row(f, &attendants)).collect(),
+        conversations: page
+            .iter()
+            .map(|f| row(f, &attendants, &customers))
+            .collect(),
         next_cursor,
     }))
 }
@@ -220,30 +241,37 @@ async fn next_chunk(mut s: CsvState) -> Option<(Result<Bytes, std::io::Error>, C
     if s.done {
         return None;
     }
-    let (from, to) = (s.query.period.from, s.query.period.to);
-    let page = match s
-        .state
-        .store
-        .conversation_facts(from, to, s.after, CSV_PAGE)
-        .await
-    {
-        Ok(page) => page,
+    match chunk(&mut s).await {
+        Ok(lines) => Some((Ok(Bytes::from(lines)), s)),
         Err(e) => {
             tracing::warn!(error = %e, "the reports CSV stopped: the store failed");
             s.done = true;
-            return Some((Err(std::io::Error::other("store failed")), s));
+            Some((Err(std::io::Error::other("store failed")), s))
         }
-    };
+    }
+}
+
+/// The lines of the next store page, moving the cursor past it.
+async fn chunk(s: &mut CsvState) -> AppResult<String> {
+    let (from, to) = (s.query.period.from, s.query.period.to);
+    let page = s
+        .state
+        .store
+        .conversation_facts(from, to, s.after, CSV_PAGE)
+        .await?;
     s.done = (page.len() as u64) < CSV_PAGE;
     s.after = page.last().map(|f| FactsCursor {
         created_at: f.created_at,
         id: f.conversation.id,
     });
-    let mut chunk = String::new();
-    for f in page.iter().filter(|f| s.query.keeps(f)) {
-        chunk.push_str(&csv_line(&row(f, &s.attendants), &s.query.period));
+    let kept: Vec<ConversationFacts> = page.into_iter().filter(|f| s.query.keeps(f)).collect();
+    let customers = customer_names(&s.state, &kept).await?;
+    let mut lines = String::new();
+    for f in &kept {
+        let row = row(f, &s.attendants, &customers);
+        lines.push_str(&csv_line(&row, &s.query.period));
     }
-    Some((Ok(Bytes::from(chunk)), s))
+    Ok(lines)
 }
 
 /// # GET /api/reports/conversations.csv

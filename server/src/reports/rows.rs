@@ -1,6 +1,9 @@
 //! One conversation as a report row: the drill-down's JSON and the CSV's line. Both come from
 //! the same [`row`], so the list a chart opens and the CSV say the same.
 
+use std::collections::HashMap;
+
+use chimpassist_protocol::CustomerId;
 use chimpassist_protocol::report::{MeasureKind, ReportConversation};
 use chimpassist_store::ConversationFacts as Facts;
 
@@ -8,12 +11,17 @@ use super::overview::Names;
 use super::period::Period;
 use super::summary::{measure, rating, resolved_at};
 
-pub fn row(f: &Facts, attendants: &Names) -> ReportConversation {
+/// `customers`: the names of (at least) this row's customer; one that is gone shows empty.
+pub fn row(
+    f: &Facts,
+    attendants: &Names,
+    customers: &HashMap<CustomerId, String>,
+) -> ReportConversation {
     let c = &f.conversation;
     ReportConversation {
         id: c.id,
         customer_id: c.customer_id.clone(),
-        customer_name: f.customer_name.clone(),
+        customer_name: customers.get(&c.customer_id).cloned().unwrap_or_default(),
         queue: c.queue_id.clone(),
         attendant: c.attendant_id.clone(),
         attendant_name: c

@@ -140,7 +140,6 @@ mod tests {
                 rating: None,
                 subject: None,
             },
-            customer_name: "Alice".into(),
             created_at: at * MIN,
             first_assigned_at: None,
             first_response_at: None,

@@ -3,13 +3,8 @@
 
 use std::collections::HashMap;
 
-use chimpassist_protocol::{
-    AttendantId, CallEndReason, CallId, CallMedia, CallRecord, ClientMessageId, ConversationId,
-    ConversationStatus, MessageText, Party, QueueId, Rating,
-};
-use chimpassist_store::{
-    AttendantChange, Customer, NewConversation, NewMessage, SqliteStore, Store, Transition,
-};
+use chimpassist_protocol::{AttendantId, ConversationId, ConversationStatus, QueueId};
+use chimpassist_store::{SqliteStore, Story};
 use serde_json::{Value, json};
 
 use crate::helpers::{Auth, TestApp, spawn_app, start, start_chat, test_config};
@@ -20,151 +15,9 @@ const HOUR: i64 = 60 * MIN;
 const MONDAY: i64 = 1_793_577_600_000;
 const WEEK: i64 = 7 * 24 * HOUR;
 
-/// One conversation's timeline, in minutes after its request.
-#[derive(Default)]
-struct Story {
-    at: i64,
-    queue: Option<&'static str>,
-    customer_messages: usize,
-    assigned: Option<(usize, i64)>,
-    answers: Vec<i64>,
-    call_seconds: Option<i64>,
-    /// `Resolved`, `Abandoned` or `Expired`, and when.
-    end: Option<(ConversationStatus, i64)>,
-    /// Reopened at this minute, then assigned to the same attendant a minute later and
-    /// resolved at the second minute given.
-    reopen: Option<(i64, i64)>,
-    rating: Option<u8>,
-}
-
-async fn tell(store: &SqliteStore, attendants: &[AttendantId], story: Story) -> ConversationId {
-    use ConversationStatus::*;
-    let customer = store
-        .create_customer(Customer {
-            id: chimpassist_protocol::CustomerId::parse(format!("c-{}", uuid::Uuid::new_v4()))
-                .expect("id"),
-            external_id: None,
-            verified: false,
-            profile_verified: false,
-            name: format!("Visitor {}", (story.at - MONDAY) / MIN),
-            avatar_url: None,
-            email: None,
-            created_at: story.at,
-        })
-        .await
-        .expect("customer");
-    let id = ConversationId::new();
-    store
-        .create_conversation(NewConversation {
-            id,
-            customer_id: customer.id.clone(),
-            queue_id: QueueId::parse(story.queue.unwrap_or("default")).expect("queue"),
-            requested_at: story.at,
-            subject: None,
-        })
-        .await
-        .expect("conversation");
-    let t = |minutes: i64| story.at + minutes * MIN;
-    let move_to = |to, attendant, at, from: &[ConversationStatus]| Transition {
-        id,
-        from: from.to_vec(),
-        to,
-        attendant,
-        at,
-        capacity: None,
-        queue: None,
-        requested_at: None,
-    };
-    let say = |party: Party, at: i64, call: Option<CallRecord>| NewMessage {
-        conversation: id,
-        client_id: ClientMessageId::new(),
-        sender_party: party,
-        sender_id: "someone".into(),
-        sender_name: "Someone".into(),
-        text: MessageText::parse("words", 4096).expect("text"),
-        timestamp: at,
-        call,
-        attachments: Vec::new(),
-    };
-    for i in 0..story.customer_messages {
-        store
-            .append_message(say(Party::Customer, t(1) + i as i64, None))
-            .await
-            .expect("customer message");
-    }
-    let holder = story.assigned.map(|(who, _)| attendants[who].clone());
-    if let Some((who, minute)) = story.assigned {
-        let set = AttendantChange::Set(attendants[who].clone());
-        store
-            .transition(move_to(Assigned, set, t(minute), &[Queued]))
-            .await
-            .expect("assign");
-    }
-    for minute in &story.answers {
-        store
-            .append_message(say(Party::Attendant, t(*minute), None))
-            .await
-            .expect("answer");
-    }
-    if let Some(seconds) = story.call_seconds {
-        let answered = t(story.answers[0]) + 1_000;
-        let record = CallRecord {
-            call_id: CallId::new(),
-            media: CallMedia::Voice,
-            started_by: Party::Attendant,
-            invited_at: answered - 1_000,
-            answered_at: Some(answered),
-            ended_at: answered + seconds * 1_000,
-            reason: CallEndReason::HungUp,
-        };
-        store
-            .append_message(say(Party::Attendant, record.ended_at, Some(record)))
-            .await
-            .expect("call");
-    }
-    if let Some((status, minute)) = story.end {
-        store
-            .transition(move_to(
-                status,
-                AttendantChange::Keep,
-                t(minute),
-                &[Queued, Assigned, Active],
-            ))
-            .await
-            .expect("end");
-    }
-    if let Some((again, done)) = story.reopen {
-        let mut reopen = move_to(Queued, AttendantChange::Clear, t(again), &[Resolved]);
-        reopen.requested_at = Some(t(again));
-        store.transition(reopen).await.expect("reopen");
-        let set = AttendantChange::Set(holder.clone().expect("an attendant"));
-        store
-            .transition(move_to(Assigned, set, t(again + 1), &[Queued]))
-            .await
-            .expect("assign again");
-        store
-            .transition(move_to(
-                Resolved,
-                AttendantChange::Keep,
-                t(done),
-                &[Assigned],
-            ))
-            .await
-            .expect("resolve again");
-    }
-    if let Some(score) = story.rating {
-        store
-            .set_rating(
-                &id,
-                Rating {
-                    score,
-                    comment: None,
-                },
-            )
-            .await
-            .expect("rating");
-    }
-    id
+/// A request at `at` from a visitor named after its minute of the week.
+fn told(at: i64) -> Story {
+    Story::new(format!("Visitor {}", (at - MONDAY) / MIN), at)
 }
 
 /// The server with Ana and Bob (attendants) and the constructed week (plus one conversation
@@ -189,86 +42,73 @@ async fn constructed_week() -> Week {
     let (bob_id, _) = app.create_attendant(&admin, "Bob", 5).await;
     let dir = app.stop().await;
     let store = SqliteStore::open_in(dir.path()).expect("the server's store");
-    let people = [
-        AttendantId::parse(ana_id.clone()).expect("id"),
-        AttendantId::parse(bob_id.clone()).expect("id"),
-    ];
+    let ana = AttendantId::parse(ana_id.clone()).expect("id");
+    let bob = AttendantId::parse(bob_id.clone()).expect("id");
     let stories = vec![
         // Monday 10:00 UTC: Ana, answered in 3 min, resolved, rated 5.
         Story {
-            at: MONDAY + 10 * HOUR,
-            customer_messages: 2,
-            assigned: Some((0, 2)),
-            answers: vec![3, 5],
-            end: Some((Resolved, 20)),
+            customer_messages: vec![MIN, MIN + 1],
+            assigned: Some((ana.clone(), 2 * MIN)),
+            answers: vec![3 * MIN, 5 * MIN],
+            end: Some((Resolved, 20 * MIN)),
             rating: Some(5),
-            ..Story::default()
+            ..told(MONDAY + 10 * HOUR)
         },
         // Tuesday 01:30 UTC (Monday 22:30 in São Paulo): Bob, rated 4.
         Story {
-            at: MONDAY + 25 * HOUR + 30 * MIN,
-            customer_messages: 1,
-            assigned: Some((1, 6)),
-            answers: vec![8],
-            end: Some((Resolved, 40)),
+            customer_messages: vec![MIN],
+            assigned: Some((bob.clone(), 6 * MIN)),
+            answers: vec![8 * MIN],
+            end: Some((Resolved, 40 * MIN)),
             rating: Some(4),
-            ..Story::default()
+            ..told(MONDAY + 25 * HOUR + 30 * MIN)
         },
         // Wednesday 15:00: Ana, resolved, reopened an hour later, resolved again; rated 2.
         Story {
-            at: MONDAY + 2 * 24 * HOUR + 15 * HOUR,
-            customer_messages: 1,
-            assigned: Some((0, 4)),
-            answers: vec![10],
-            end: Some((Resolved, 30)),
-            reopen: Some((60, 90)),
+            customer_messages: vec![MIN],
+            assigned: Some((ana.clone(), 4 * MIN)),
+            answers: vec![10 * MIN],
+            end: Some((Resolved, 30 * MIN)),
+            reopen: Some((60 * MIN, 90 * MIN)),
             rating: Some(2),
-            ..Story::default()
+            ..told(MONDAY + 2 * 24 * HOUR + 15 * HOUR)
         },
         // Thursday 09:00: gave up in the queue.
         Story {
-            at: MONDAY + 3 * 24 * HOUR + 9 * HOUR,
-            customer_messages: 1,
-            end: Some((Abandoned, 5)),
-            ..Story::default()
+            customer_messages: vec![MIN],
+            end: Some((Abandoned, 5 * MIN)),
+            ..told(MONDAY + 3 * 24 * HOUR + 9 * HOUR)
         },
         // Friday 12:00: Bob never answered; the customer went away.
         Story {
-            at: MONDAY + 4 * 24 * HOUR + 12 * HOUR,
-            assigned: Some((1, 2)),
-            end: Some((Expired, 30)),
-            ..Story::default()
+            assigned: Some((bob.clone(), 2 * MIN)),
+            end: Some((Expired, 30 * MIN)),
+            ..told(MONDAY + 4 * 24 * HOUR + 12 * HOUR)
         },
         // Saturday 18:00, sales: Ana, a 90-second call, resolved, not rated.
         Story {
-            at: MONDAY + 5 * 24 * HOUR + 18 * HOUR,
-            queue: Some("sales"),
-            customer_messages: 1,
-            assigned: Some((0, 1)),
-            answers: vec![1],
-            call_seconds: Some(90),
-            end: Some((Resolved, 5)),
-            ..Story::default()
+            queue: QueueId::parse("sales").expect("queue"),
+            customer_messages: vec![MIN],
+            assigned: Some((ana.clone(), MIN)),
+            answers: vec![MIN],
+            call: Some((MIN + 1_000, 90_000)),
+            end: Some((Resolved, 5 * MIN)),
+            ..told(MONDAY + 5 * 24 * HOUR + 18 * HOUR)
         },
     ];
     let mut conversations = Vec::new();
     for story in stories {
-        conversations.push(tell(&store, &people, story).await);
+        conversations.push(story.tell(&store).await.expect("a story"));
     }
     // The week before (for "previous") and the first instant after the week.
     for at in [MONDAY - 2 * 24 * HOUR, MONDAY + WEEK] {
-        tell(
-            &store,
-            &people,
-            Story {
-                at,
-                assigned: Some((0, 1)),
-                answers: vec![2],
-                end: Some((Resolved, 10)),
-                ..Story::default()
-            },
-        )
-        .await;
+        let story = Story {
+            assigned: Some((ana.clone(), MIN)),
+            answers: vec![2 * MIN],
+            end: Some((Resolved, 10 * MIN)),
+            ..told(at)
+        };
+        story.tell(&store).await.expect("a story");
     }
     drop(store);
     let config = test_config(dir.path());

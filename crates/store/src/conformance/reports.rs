@@ -85,7 +85,15 @@ pub async fn report_facts_follow_a_constructed_timeline(store: Arc<dyn Store>) {
     let fresh = facts_of(&*store, t, t + 1).await;
     assert_eq!(fresh.len(), 1);
     assert_eq!(fresh[0].created_at, t);
-    assert_eq!(fresh[0].customer_name, customer.name);
+    let names = store
+        .customer_names(&[
+            customer.id.clone(),
+            chimpassist_protocol::CustomerId::parse("no-such-customer").expect("an id"),
+        ])
+        .await
+        .expect("customer_names");
+    assert_eq!(names.len(), 1, "only those that exist");
+    assert_eq!(names.get(&customer.id), Some(&customer.name));
     assert_eq!(
         (
             fresh[0].first_assigned_at,

@@ -222,6 +222,14 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn customer_names(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<std::collections::HashMap<CustomerId, String>> {
+        let ids = ids.to_vec();
+        self.read(move |c| reports::customer_names(c, &ids)).await
+    }
+
     async fn conversation_facts(
         &self,
         from: TimestampMs,
