@@ -360,8 +360,8 @@ fn conversations_of_older_files_get_their_report_facts_from_what_is_stored() {
     let facts = reports::facts(&conn, 0, 10_000, None, 0).expect("facts");
     assert_eq!(facts.len(), 1);
     let f = &facts[0];
-    let names =
-        reports::customer_names(&conn, &[f.conversation.customer_id.clone()]).expect("names");
+    let names = reports::customer_names(&conn, std::slice::from_ref(&f.conversation.customer_id))
+        .expect("names");
     assert_eq!(names.values().collect::<Vec<_>>(), ["Old"]);
     assert_eq!(
         (
