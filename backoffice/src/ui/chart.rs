@@ -5,16 +5,11 @@
 
 use leptos::prelude::*;
 
-use crate::stats::{self, Series};
+use crate::stats::{self, Series, Tick};
 
-#[component]
-pub(crate) fn LineChart(label: String, series: Series) -> impl IntoView {
-    let l = stats::layout(&series);
-    let hovered = RwSignal::new(None::<usize>);
-    let view_box = format!("0 0 {} {}", l.width, l.height);
-    let (left, right, top, bottom) = (l.left, l.right, l.top, l.bottom);
-    let grid = l
-        .y_ticks
+/// The horizontal grid lines and their labels, left of the plot (every chart has them).
+pub(crate) fn y_grid(left: f64, right: f64, ticks: &[Tick]) -> impl IntoView + use<> {
+    ticks
         .iter()
         .map(|t| {
             view! {
@@ -24,7 +19,16 @@ pub(crate) fn LineChart(label: String, series: Series) -> impl IntoView {
                 </text>
             }
         })
-        .collect_view();
+        .collect_view()
+}
+
+#[component]
+pub(crate) fn LineChart(label: String, series: Series) -> impl IntoView {
+    let l = stats::layout(&series);
+    let hovered = RwSignal::new(None::<usize>);
+    let view_box = format!("0 0 {} {}", l.width, l.height);
+    let (left, right, top, bottom) = (l.left, l.right, l.top, l.bottom);
+    let grid = y_grid(left, right, &l.y_ticks);
     let x_ticks = l
         .x_ticks
         .iter()

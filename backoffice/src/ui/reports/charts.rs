@@ -13,6 +13,7 @@ use crate::i18n::fill;
 use crate::reports::chart::{BarLayout, axis_label, bars, full_label};
 use crate::reports::heat;
 use crate::reports::query::Drill;
+use crate::ui::chart::y_grid;
 
 /// One bar as the chart needs it beyond its geometry.
 pub(super) struct BarInfo {
@@ -37,18 +38,7 @@ fn BarChart(
     let l = layout;
     let view_box = format!("0 0 {} {}", l.width, l.height);
     let (left, right, top, bottom) = (l.left, l.right, l.top, l.bottom);
-    let grid = l
-        .y_ticks
-        .iter()
-        .map(|t| {
-            view! {
-                <line class="ba-chart-grid" x1=left x2=right y1=t.at y2=t.at />
-                <text class="ba-chart-tick" x={left - 4.0} y={t.at + 3.0} text-anchor=t.anchor>
-                    {t.label.clone()}
-                </text>
-            }
-        })
-        .collect_view();
+    let grid = y_grid(left, right, &l.y_ticks);
     let x_ticks = l
         .x_ticks
         .iter()
