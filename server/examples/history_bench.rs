@@ -22,12 +22,11 @@ use chimpassist_protocol::{
 use chimpassist_server::config::Config;
 use chimpassist_server::startup::Application;
 use chimpassist_store::{Customer, NewConversation, NewMessage, SqliteStore, Store};
-use serde_json::json;
 
 #[path = "support/mod.rs"]
 #[allow(dead_code)] // each example uses part of it
 mod support;
-use support::{local_config, ms, percentile, setting};
+use support::{admin_cookie, local_config, ms, percentile, setting};
 
 const ADMIN_PASSWORD: &str = "bench-admin-password";
 /// Appends in flight while seeding.
@@ -211,20 +210,7 @@ async fn main() -> anyhow::Result<()> {
         );
         if run == runs {
             let http = reqwest::Client::new();
-            let login = http
-                .post(format!("http://127.0.0.1:{port}/api/login"))
-                .json(&json!({"email": "admin", "password": ADMIN_PASSWORD}))
-                .send()
-                .await?;
-            let cookie = login
-                .headers()
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .find(|v| v.starts_with("chimp_session="))
-                .and_then(|v| v.split(';').next())
-                .expect("a session cookie")
-                .to_owned();
+            let cookie = admin_cookie(&http, port, ADMIN_PASSWORD).await?;
             let url = format!("http://127.0.0.1:{port}/session/{long}/messages?limit=50");
             let mut times = Vec::new();
             for _ in 0..1000 {

@@ -22,12 +22,12 @@ use chimpassist_server::startup::Application;
 use chimpassist_store::{Attendant, Queue, SqliteStore, Store, Story};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[path = "support/mod.rs"]
 #[allow(dead_code)] // each example uses part of it
 mod support;
-use support::{local_config, ms, percentile, setting};
+use support::{admin_cookie, local_config, ms, percentile, setting};
 
 const ADMIN_PASSWORD: &str = "bench-admin-password";
 const MIN: i64 = 60_000;
@@ -300,26 +300,7 @@ async fn main() -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let login = http
-        .post(format!("http://127.0.0.1:{port}/api/login"))
-        .json(&json!({"email": "admin", "password": ADMIN_PASSWORD}))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        login.status() == 200,
-        "login: {} {}",
-        login.status(),
-        login.text().await.unwrap_or_default()
-    );
-    let cookie = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("chimp_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_owned();
+    let cookie = admin_cookie(&http, port, ADMIN_PASSWORD).await?;
 
     let query = format!("from={}&to={end}&tz=America/Sao_Paulo", end - 30 * DAY);
     let base = format!("http://127.0.0.1:{port}/api/reports");

@@ -28,6 +28,35 @@ pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// Signs in as `admin` with `password` on the server at `port`; answers the session cookie
+/// (`chimp_session=…`) to send with each request.
+pub(crate) async fn admin_cookie(
+    http: &reqwest::Client,
+    port: u16,
+    password: &str,
+) -> anyhow::Result<String> {
+    let login = http
+        .post(format!("http://127.0.0.1:{port}/api/login"))
+        .json(&serde_json::json!({"email": "admin", "password": password}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        login.status() == 200,
+        "login: {} {}",
+        login.status(),
+        login.text().await.unwrap_or_default()
+    );
+    login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("chimp_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no session cookie"))
+}
+
 /// A server on 127.0.0.1 (a port of the system's choosing), the embedded store in `dir`, no
 /// logs: the example sets whatever else it measures.
 pub(crate) fn local_config(dir: &Path) -> anyhow::Result<Config> {
