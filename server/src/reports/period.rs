@@ -136,34 +136,12 @@ impl ReportQuery {
                         .ok_or_else(|| AppError::invalid(format!("unknown status `{s}`")))
                 })
                 .transpose()?,
-            rating: raw
-                .rating
-                .map(|r| {
-                    (1..=5)
-                        .contains(&r)
-                        .then_some(r)
-                        .ok_or_else(|| AppError::invalid("`rating` is 1 to 5"))
-                })
-                .transpose()?,
+            rating: within(raw.rating, 1..=5, "`rating` is 1 to 5")?,
             reopened: raw.reopened,
             rated: raw.rated,
             calls: raw.calls,
-            weekday: raw
-                .weekday
-                .map(|d| {
-                    (d < 7)
-                        .then_some(d)
-                        .ok_or_else(|| AppError::invalid("`weekday` is 0 (Monday) to 6"))
-                })
-                .transpose()?,
-            hour: raw
-                .hour
-                .map(|h| {
-                    (h < 24)
-                        .then_some(h)
-                        .ok_or_else(|| AppError::invalid("`hour` is 0 to 23"))
-                })
-                .transpose()?,
+            weekday: within(raw.weekday, 0..=6, "`weekday` is 0 (Monday) to 6")?,
+            hour: within(raw.hour, 0..=23, "`hour` is 0 to 23")?,
             measure: match raw.measure {
                 None if raw.min_ms.is_some() || raw.max_ms.is_some() => {
                     return Err(AppError::invalid("`min_ms`/`max_ms` need a `measure`"));
@@ -215,6 +193,18 @@ impl ReportQuery {
                     min.is_none_or(|min| v >= min) && max.is_none_or(|max| v < max)
                 })
             })
+    }
+}
+
+/// `value` when it is absent or in `range`; otherwise `400` saying so.
+fn within(
+    value: Option<u8>,
+    range: std::ops::RangeInclusive<u8>,
+    message: &str,
+) -> AppResult<Option<u8>> {
+    match value {
+        Some(v) if !range.contains(&v) => Err(AppError::invalid(message)),
+        _ => Ok(value),
     }
 }
 
