@@ -57,20 +57,36 @@ const TEST_STEPS: &[Step] = &[
         },
     },
     Step {
-        // Release assets and their sizes against the budget; the browser tests load these.
-        name: "widget",
-        run: || crate::widget::build(),
-    },
-    Step {
-        // The back-office's release assets (and their sizes); the browser tests load these.
-        name: "backoffice",
-        run: || crate::backoffice::build(),
+        // Release assets and their sizes (the widget's against its budget); the browser
+        // tests load these.
+        name: "front ends",
+        run: front_ends,
     },
     Step {
         name: "test",
         run: || cargo(&["test", "--workspace", "--locked"]),
     },
 ];
+
+/// The widget's and the back-office's release builds, side by side. Each ends in a long
+/// single-threaded stretch (whole-program LTO with one codegen unit, then `wasm-opt`), and
+/// they share nothing (the widget builds into its own target directory), so on two cores
+/// running them together overlaps those stretches instead of queueing them.
+fn front_ends() -> Result {
+    let (widget, backoffice) = std::thread::scope(|s| {
+        let widget = s.spawn(crate::widget::build);
+        let backoffice = s.spawn(crate::backoffice::build);
+        (join(widget), join(backoffice))
+    });
+    widget.map_err(|e| format!("widget: {e}"))?;
+    backoffice.map_err(|e| format!("back-office: {e}"))
+}
+
+fn join(handle: std::thread::ScopedJoinHandle<'_, Result>) -> Result {
+    handle
+        .join()
+        .unwrap_or_else(|_| Err("the build thread panicked".to_owned()))
+}
 
 fn cargo(args: &[&str]) -> Result {
     cmd::run(&mut cmd::cargo(args)).map(drop)
@@ -83,8 +99,7 @@ pub(crate) fn run(server_args: &[String]) -> Result {
          ./data; Ctrl-C stops it. The first run compiles in release mode (a few minutes)."
     );
     setup::ensure(Scope::Run)?;
-    crate::widget::build()?;
-    crate::backoffice::build()?;
+    front_ends()?;
     let mut cmd = cmd::cargo([
         "run",
         "--release",
@@ -103,8 +118,7 @@ pub(crate) fn run(server_args: &[String]) -> Result {
 /// server binary — with only the prerequisites building needs (no browsers, no test servers).
 pub(crate) fn dist() -> Result {
     setup::ensure(Scope::Run)?;
-    crate::widget::build()?;
-    crate::backoffice::build()?;
+    front_ends()?;
     cargo(&[
         "build",
         "--release",
