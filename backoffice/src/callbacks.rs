@@ -1,8 +1,6 @@
 //! The callbacks list of the admin pages: which requests to show, the paged
 //! `GET /api/callbacks` query, and pages put together.
 
-use chimpassist_protocol::rest::CallbackView;
-
 use crate::format::query_component;
 
 /// Callbacks asked for per page.
@@ -46,36 +44,9 @@ pub fn path(filter: Filter, before: Option<&str>) -> String {
     path
 }
 
-/// Appends an older page: a request already listed (it may have moved between two pages'
-/// reads) is not listed twice.
-pub fn append(list: &mut Vec<CallbackView>, page: Vec<CallbackView>) {
-    for c in page {
-        if !list.iter().any(|held| held.id == c.id) {
-            list.push(c);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chimpassist_protocol::{CallbackId, QueueId};
-
-    fn callback(id: CallbackId, created_at: i64) -> CallbackView {
-        CallbackView {
-            id,
-            queue: QueueId::default_queue(),
-            customer: None,
-            name: "Rui".into(),
-            phone: Some("+55 61 5555 0101".into()),
-            email: None,
-            preferred_time: None,
-            note: None,
-            created_at,
-            done_at: None,
-            done_by: None,
-        }
-    }
 
     #[test]
     fn filters_round_trip_and_default_to_open() {
@@ -100,14 +71,5 @@ mod tests {
             path(Filter::Done, Some("a&b=c d/é")),
             "/api/callbacks?state=done&limit=50&before=a%26b%3Dc%20d%2F%C3%A9"
         );
-    }
-
-    #[test]
-    fn pages_are_appended_without_repeats() {
-        let (a, b, c) = (CallbackId::new(), CallbackId::new(), CallbackId::new());
-        let mut list = vec![callback(a, 3), callback(b, 2)];
-        append(&mut list, vec![callback(b, 2), callback(c, 1)]);
-        let ids: Vec<CallbackId> = list.iter().map(|v| v.id).collect();
-        assert_eq!(ids, [a, b, c]);
     }
 }

@@ -36,15 +36,19 @@ pub(crate) enum AdminTab {
     Canned,
     Callbacks,
     Widget,
+    Webhooks,
+    Audit,
 }
 
 impl AdminTab {
-    pub(crate) const ALL: [AdminTab; 5] = [
+    pub(crate) const ALL: [AdminTab; 7] = [
         AdminTab::Attendants,
         AdminTab::Queues,
         AdminTab::Canned,
         AdminTab::Callbacks,
         AdminTab::Widget,
+        AdminTab::Webhooks,
+        AdminTab::Audit,
     ];
 
     pub(crate) fn slug(self) -> &'static str {
@@ -54,6 +58,8 @@ impl AdminTab {
             AdminTab::Canned => "canned",
             AdminTab::Callbacks => "callbacks",
             AdminTab::Widget => "widget",
+            AdminTab::Webhooks => "webhooks",
+            AdminTab::Audit => "audit",
         }
     }
 

@@ -12,17 +12,21 @@
 //! The modules without browser dependencies (i18n, statistics shapes and chart geometry,
 //! formatting, the message thread, the desk and its reducer, what a closed connection means,
 //! how much of a customer's identity is proven, the paged callbacks list, the reports page's
-//! periods, queries and chart geometry) are plain Rust and are unit-tested natively.
+//! periods, queries and chart geometry, the webhooks tab's forms, badges and delivery log,
+//! the audit log's labels and queries) are plain Rust and are unit-tested natively.
 
+pub mod audit;
 pub mod callbacks;
 pub mod desk;
 pub mod format;
 pub mod i18n;
 pub mod identity;
+pub mod paging;
 pub mod reports;
 pub mod session;
 pub mod stats;
 pub mod thread;
+pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 mod api;

@@ -297,6 +297,41 @@ pub struct Config {
     #[arg(long, env = "CALL_RING_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub call_ring_seconds: u64,
 
+    /// Let webhook endpoints be loopback, private or link-local addresses (`10.…`,
+    /// `192.168.…`, `127.…`, `169.254.…`, `fc00::/7`…). Off: such destinations are refused,
+    /// so an admin account cannot be used to reach the server's own network (SSRF). Turn it
+    /// on for a closed network whose receivers live there, and in tests.
+    #[arg(
+        long,
+        env = "WEBHOOK_ALLOW_PRIVATE_DESTINATIONS",
+        default_value_t = false
+    )]
+    pub webhook_allow_private_destinations: bool,
+
+    /// Delays before each webhook attempt, comma-separated (`ms`, `s`, `m`, `h`); the number
+    /// of delays is the number of attempts. Svix's schedule by default (eight attempts over
+    /// about 27 hours).
+    #[arg(long, env = "WEBHOOK_RETRY_SCHEDULE", default_value = crate::webhooks::policy::DEFAULT_SCHEDULE, value_parser = parse_schedule)]
+    pub webhook_retry_schedule: Schedule,
+
+    /// Seconds a webhook receiver has to answer.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout_seconds: u64,
+
+    /// Hours of nothing but failed deliveries after which an endpoint is disabled (its
+    /// undelivered events wait until an admin enables it again).
+    #[arg(long, env = "WEBHOOK_DISABLE_AFTER_HOURS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub webhook_disable_after_hours: u64,
+
+    /// Milliseconds between a node's looks for new events and due retries: the most an event
+    /// waits before its first attempt.
+    #[arg(long, env = "WEBHOOK_POLL_MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_ms: u64,
+
+    /// Days delivered webhook events and the delivery log are kept (for redelivery).
+    #[arg(long, env = "WEBHOOK_KEEP_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u64).range(2..=365))]
+    pub webhook_keep_days: u64,
+
     /// STUN servers the browsers of a call use to find their public addresses
     /// (comma-separated `stun:host:port` URLs). None by default: a STUN server learns every
     /// caller's address, so choose it. Without STUN or TURN, calls connect only where the two
@@ -474,6 +509,18 @@ impl Config {
                 .any(|o| o.trim().trim_end_matches('/') == origin.trim_end_matches('/'))
     }
 
+    /// The webhook dispatcher's settings.
+    pub fn webhooks(&self) -> crate::webhooks::Settings {
+        crate::webhooks::Settings {
+            schedule: self.webhook_retry_schedule.0.clone(),
+            timeout: Duration::from_secs(self.webhook_timeout_seconds),
+            disable_after: Duration::from_secs(self.webhook_disable_after_hours * 3600),
+            allow_private: self.webhook_allow_private_destinations,
+            poll: Duration::from_millis(self.webhook_poll_ms),
+            keep_events: Duration::from_secs(self.webhook_keep_days * 86_400),
+        }
+    }
+
     pub fn call_ring(&self) -> Duration {
         Duration::from_secs(self.call_ring_seconds)
     }
@@ -523,6 +570,14 @@ pub struct Groups(pub Vec<crate::attachments::FileGroup>);
 
 fn parse_groups(raw: &str) -> Result<Groups, String> {
     crate::attachments::FileGroup::parse_list(raw).map(Groups)
+}
+
+/// `WEBHOOK_RETRY_SCHEDULE`: the delay before each attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedule(pub Vec<Duration>);
+
+fn parse_schedule(raw: &str) -> Result<Schedule, String> {
+    crate::webhooks::policy::parse_schedule(raw).map(Schedule)
 }
 
 #[cfg(test)]

@@ -111,6 +111,7 @@ struct Running {
     backend: Backend,
     coordinator: JoinHandle<()>,
     deliveries: JoinHandle<()>,
+    webhooks: JoinHandle<()>,
 }
 
 impl Running {
@@ -185,6 +186,9 @@ impl Running {
             attachments.links.clone(),
         );
         let deliveries = delivery.spawn();
+        let webhooks = crate::webhooks::Dispatcher::new(Arc::clone(&dyn_store), config.webhooks())
+            .context("building the webhook client")?
+            .spawn(stop.clone());
         let state = Arc::new(AppState {
             attachments,
             ice,
@@ -205,6 +209,7 @@ impl Running {
             backend,
             coordinator: coordinator_task,
             deliveries,
+            webhooks,
         })
     }
 
@@ -227,6 +232,9 @@ impl Running {
     async fn stop(self) {
         self.state.stop.cancel();
         self.deliveries.abort();
+        // Stopped between attempts (cancelled) or in one (its claim runs out and the
+        // delivery is tried again: at least once).
+        self.webhooks.abort();
         let _ = self.coordinator.await;
         self.backend.close().await;
     }

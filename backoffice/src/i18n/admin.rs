@@ -1,4 +1,5 @@
-//! The administration pages: attendants, queues, canned responses, callbacks, widget.
+//! The administration pages: attendants, queues, canned responses, callbacks, widget (the
+//! webhooks and audit log tabs' own strings are in `webhooks` and `audit`).
 
 #[derive(Debug)]
 pub struct AdminTexts {
@@ -9,6 +10,8 @@ pub struct AdminTexts {
     pub canned: &'static str,
     pub callbacks: &'static str,
     pub widget: &'static str,
+    pub webhooks: &'static str,
+    pub audit: &'static str,
     pub forbidden: &'static str,
     pub unreachable: &'static str,
     pub loading: &'static str,
@@ -124,6 +127,8 @@ pub(super) const EN: AdminTexts = AdminTexts {
     canned: "Canned responses",
     callbacks: "Callbacks",
     widget: "Widget",
+    webhooks: "Webhooks",
+    audit: "Audit log",
     forbidden: "Only administrators can open this page.",
     unreachable: "The server cannot be reached. Try again in a moment.",
     loading: "Loading…",
@@ -233,6 +238,8 @@ pub(super) const PT_BR: AdminTexts = AdminTexts {
     canned: "Respostas prontas",
     callbacks: "Retornos",
     widget: "Widget",
+    webhooks: "Webhooks",
+    audit: "Registro de auditoria",
     forbidden: "Somente administradores podem abrir esta página.",
     unreachable: "Não foi possível falar com o servidor. Tente de novo em instantes.",
     loading: "Carregando…",

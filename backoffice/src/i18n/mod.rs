@@ -4,16 +4,20 @@
 //! (a missing field does not build).
 
 mod admin;
+mod audit;
 mod desk;
 mod login;
 mod panel;
 mod reports;
+mod webhooks;
 
 pub use admin::AdminTexts;
+pub use audit::AuditTexts;
 pub use desk::DeskTexts;
 pub use login::LoginTexts;
 pub use panel::PanelTexts;
 pub use reports::ReportsTexts;
+pub use webhooks::WebhookTexts;
 
 /// A supported language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +74,8 @@ pub struct Texts {
     pub panel: PanelTexts,
     pub admin: AdminTexts,
     pub reports: ReportsTexts,
+    pub webhooks: WebhookTexts,
+    pub audit: AuditTexts,
 }
 
 pub static EN: Texts = Texts {
@@ -78,6 +84,8 @@ pub static EN: Texts = Texts {
     panel: panel::EN,
     admin: admin::EN,
     reports: reports::EN,
+    webhooks: webhooks::EN,
+    audit: audit::EN,
 };
 
 pub static PT_BR: Texts = Texts {
@@ -86,6 +94,8 @@ pub static PT_BR: Texts = Texts {
     panel: panel::PT_BR,
     admin: admin::PT_BR,
     reports: reports::PT_BR,
+    webhooks: webhooks::PT_BR,
+    audit: audit::PT_BR,
 };
 
 /// Replaces `{}` in `template` by `value` (our strings have at most one placeholder).

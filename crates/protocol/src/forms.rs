@@ -52,12 +52,14 @@ macro_rules! string_forms {
     };
 }
 
+use crate::audit::AuditAction;
 use crate::call::{CallEndReason, CallMedia, CallPolicy, Hangup};
 use crate::model::{
     AssignmentMode, ConversationStatus, CustomerPresence, Party, Presence, ReceiptKind, Role,
     TypingState,
 };
 use crate::report::{GroupBy, MeasureKind};
+use crate::webhook::WebhookEventType;
 
 string_forms!(Party, "party" { Customer => "customer", Attendant => "attendant" });
 string_forms!(ConversationStatus, "status" {
@@ -96,6 +98,32 @@ string_forms!(MeasureKind, "measure" {
     FirstResponseAfterAssignment => "first_response_after_assignment",
     Resolution => "resolution",
     Handle => "handle",
+});
+string_forms!(WebhookEventType, "event type" {
+    ConversationCreated => "conversation.created",
+    ConversationAssigned => "conversation.assigned",
+    ConversationTransferred => "conversation.transferred",
+    ConversationResolved => "conversation.resolved",
+    ConversationEnded => "conversation.ended",
+    ConversationReopened => "conversation.reopened",
+    MessageCreated => "message.created",
+    CsatSubmitted => "csat.submitted",
+    CallbackRequested => "callback.requested",
+    CallEnded => "call.ended",
+});
+string_forms!(AuditAction, "audit action" {
+    AttendantCreated => "attendant.created",
+    AttendantUpdated => "attendant.updated",
+    AttendantPasswordReset => "attendant.password_reset",
+    QueueSaved => "queue.saved",
+    CannedCreated => "canned.created",
+    CannedUpdated => "canned.updated",
+    CannedDeleted => "canned.deleted",
+    WebhookCreated => "webhook.created",
+    WebhookUpdated => "webhook.updated",
+    WebhookDeleted => "webhook.deleted",
+    WebhookSecretRotated => "webhook.secret_rotated",
+    WebhookRedelivered => "webhook.redelivered",
 });
 string_forms!(CallPolicy, "call policy" {
     Off => "off",

@@ -181,6 +181,25 @@ uuid_id!(
     NoteId
 );
 
+uuid_id!(
+    /// An outgoing webhook endpoint.
+    WebhookId
+);
+uuid_id!(
+    /// An event in the outbox; sent as `webhook-id`, the same on every attempt, so a receiver
+    /// can drop repeats.
+    WebhookEventId
+);
+uuid_id!(
+    /// One attempt to deliver an event to an endpoint (the delivery log's rows).
+    AttemptId
+);
+
+uuid_id!(
+    /// An entry of the audit log (UUIDv7: newest last in id order).
+    AuditId
+);
+
 /// Position of a message in its conversation: 1, 2, 3, … with no gaps.
 pub type Seq = u64;
 

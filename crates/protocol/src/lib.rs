@@ -33,6 +33,7 @@
 //!   the newest always arrives, and never out of order with the other frames. Every other
 //!   frame (messages, acks, receipts, assignments, errors…) arrives, each one.
 pub mod attendant;
+pub mod audit;
 pub mod call;
 pub mod close;
 pub mod customer;
@@ -46,6 +47,7 @@ pub mod party;
 pub mod report;
 pub mod rest;
 pub mod time;
+pub mod webhook;
 pub mod workspace;
 
 pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};

@@ -5,17 +5,18 @@
 //! messages per second as its database commits transactions. Appends that arrive while a
 //! batch is being written wait for it and then go together: one `update` command raising
 //! each conversation's counter by its number of messages, one `find` of those counters, one
-//! `insertMany`, one commit — four round trips however many conversations the batch spans
-//! (`messages::count_up`). Under load a batch grows with the load; alone a message goes at
-//! once.
+//! `insertMany` of the messages and one of their webhook events, one commit — five round
+//! trips however many conversations the batch spans (`messages::count_up`). Under load a
+//! batch grows with the load; alone a message goes at once.
 //!
 //! How: flat combining (`combine.rs`): one batch at a time per process, in queue order.
 //!
 //! # Guarantees
 //! - **The same as one append each** (see `messages::append`): seqs dense and in queue order
-//!   per conversation, a resend returns the original, every answer only after the commit. A
-//!   batch that a resend (duplicate client id) or a missing conversation would abort is
-//!   written again message by message, so one bad job never fails the others.
+//!   per conversation, a resend returns the original (and records no event: see
+//!   `webhooks.rs`), every answer only after the commit. A batch that a resend (duplicate
+//!   client id) or a missing conversation would abort is written again message by message,
+//!   so one bad job never fails the others; each message's event goes with it.
 //! - **Conflicts with other nodes** (both write the same conversation's counter) abort the
 //!   batch's transaction. A batch of one conversation is retried with jittered backoff
 //!   (`transaction::run`); a batch of several is split in halves until the parts commit

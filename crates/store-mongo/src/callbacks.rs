@@ -1,26 +1,44 @@
 //! Callback requests left while nobody was available.
 
 use chimpassist_protocol::{AttendantId, CallbackId, TimestampMs};
-use chimpassist_store::{Callback, CallbackCursor, CallbackFilter, StoreError, StoreResult};
+use chimpassist_store::{
+    Callback, CallbackCursor, CallbackFilter, StoreError, StoreResult, events,
+};
 use futures_util::TryStreamExt;
 use mongodb::Collection;
 use mongodb::bson::{Bson, Document, doc};
 
 use crate::MongoStore;
 use crate::codec::{CallbackDoc, int, uuid};
-use crate::error::OrStore;
+use crate::error::{OrStore, is_duplicate_key, store_error};
 use crate::schema::CALLBACKS;
+use crate::transaction;
+use crate::webhooks::{self, EventDoc};
 
 fn callbacks(store: &MongoStore) -> Collection<CallbackDoc> {
     store.db.collection(CALLBACKS)
 }
 
+/// The callback and its `callback.requested` event in one transaction (see `webhooks.rs`);
+/// a taken id is a `Conflict` and records nothing.
 pub(crate) async fn create(store: &MongoStore, c: &Callback) -> StoreResult<()> {
-    callbacks(store)
-        .insert_one(CallbackDoc::new(c))
-        .await
-        .or_store()?;
-    Ok(())
+    let doc = CallbackDoc::new(c);
+    let event = EventDoc::new(&events::callback(c));
+    let (callbacks, outbox) = (callbacks(store), webhooks::outbox(store));
+    transaction::run(&store.client, |session| {
+        let (callbacks, outbox) = (callbacks.clone(), outbox.clone());
+        let (doc, event) = (doc.clone(), event.clone());
+        Box::pin(async move {
+            match callbacks.insert_one(&doc).session(&mut *session).await {
+                Ok(_) => {}
+                Err(e) if is_duplicate_key(&e) => return Ok(Err(store_error(e))),
+                Err(e) => return Err(e),
+            }
+            webhooks::record(&outbox, &[event], &mut *session).await?;
+            Ok(Ok(()))
+        })
+    })
+    .await
 }
 
 /// The documents `filter` lets through. Open ones (`done_at: null`) are a prefix of

@@ -45,7 +45,7 @@ pub(crate) fn opt<T: Into<Bson>>(value: Option<T>) -> Bson {
     value.map_or(Bson::Null, Into::into)
 }
 
-fn parse<T, E: std::fmt::Display>(what: &str, parsed: Result<T, E>) -> StoreResult<T> {
+pub(crate) fn parse<T, E: std::fmt::Display>(what: &str, parsed: Result<T, E>) -> StoreResult<T> {
     parsed.map_err(|e| bad_document(format!("{what}: {e}")))
 }
 
@@ -496,7 +496,7 @@ impl MessageDoc {
 
 // --- callbacks -------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CallbackDoc {
     #[serde(rename = "_id")]
     pub(crate) id: Uuid,

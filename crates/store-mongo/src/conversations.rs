@@ -2,11 +2,11 @@
 
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationStatus, CustomerId, Party, Rating, ReceiptKind,
-    Receipts,
+    Receipts, TimestampMs,
 };
 use chimpassist_store::{
     AttendantChange, Conversation, NewConversation, StoreError, StoreResult, Transition,
-    TransitionMarks,
+    TransitionMarks, events,
 };
 use futures_util::TryStreamExt;
 use mongodb::Collection;
@@ -20,13 +20,16 @@ use crate::codec::{
 use crate::error::{OrStore, is_duplicate_key, store_error};
 use crate::schema::{ATTENDANTS, CONVERSATIONS, RECEIPTS};
 use crate::transaction;
+use crate::webhooks::{self, EventDoc};
 
 fn conversations(store: &MongoStore) -> Collection<ConversationDoc> {
     store.db.collection(CONVERSATIONS)
 }
 
-/// The unique partial index `conversations_one_open` turns a second open conversation of the
-/// same customer into a `Conflict` (as does an id that is taken).
+/// The conversation and its `conversation.created` event in one transaction (see
+/// `webhooks.rs`). The unique partial index `conversations_one_open` turns a second open
+/// conversation of the same customer into a `Conflict` (as does an id that is taken), which
+/// aborts the transaction with the event unwritten.
 pub(crate) async fn create(store: &MongoStore, new: NewConversation) -> StoreResult<Conversation> {
     let doc = ConversationDoc {
         id: uuid(new.id.as_uuid()),
@@ -48,8 +51,24 @@ pub(crate) async fn create(store: &MongoStore, new: NewConversation) -> StoreRes
             ..FactsDoc::default()
         },
     };
-    conversations(store).insert_one(&doc).await.or_store()?;
-    doc.into_model()
+    let conversation = doc.clone().into_model()?;
+    let event = EventDoc::new(&events::created(&conversation));
+    let (conversations, outbox) = (conversations(store), webhooks::outbox(store));
+    transaction::run(&store.client, |session| {
+        let (conversations, outbox) = (conversations.clone(), outbox.clone());
+        let (doc, event) = (doc.clone(), event.clone());
+        Box::pin(async move {
+            match conversations.insert_one(&doc).session(&mut *session).await {
+                Ok(_) => {}
+                Err(e) if is_duplicate_key(&e) => return Ok(Err(store_error(e))),
+                Err(e) => return Err(e),
+            }
+            webhooks::record(&outbox, &[event], &mut *session).await?;
+            Ok(Ok(()))
+        })
+    })
+    .await?;
+    Ok(conversation)
 }
 
 pub(crate) async fn get(
@@ -121,12 +140,17 @@ fn update_for(next: &Conversation, t: &Transition, marks: TransitionMarks) -> Do
 ///
 /// Racing transitions of one conversation write the same document too, so exactly one of
 /// them commits; the others' retries see the new status and answer `Conflict`.
+///
+/// The transition's webhook event (if it makes one, see `chimpassist_store::events`) is
+/// inserted after the update, in the same transaction: a refused transition aborts before it.
 pub(crate) async fn transition(store: &MongoStore, t: Transition) -> StoreResult<Conversation> {
     let conversations = conversations(store);
     let attendants = store.db.collection::<Document>(ATTENDANTS);
+    let outbox = webhooks::outbox(store);
     transaction::run(&store.client, |session| {
         let conversations = conversations.clone();
         let attendants = attendants.clone();
+        let outbox = outbox.clone();
         let t = t.clone();
         Box::pin(async move {
             let id = uuid(t.id.as_uuid());
@@ -180,7 +204,12 @@ pub(crate) async fn transition(store: &MongoStore, t: Transition) -> StoreResult
                 .session(&mut *session)
                 .await;
             match written {
-                Ok(r) if r.matched_count == 1 => Ok(Ok(next)),
+                Ok(r) if r.matched_count == 1 => {
+                    let event = events::transitioned(&current, &next, t.at);
+                    let event: Vec<EventDoc> = event.iter().map(EventDoc::new).collect();
+                    webhooks::record(&outbox, &event, &mut *session).await?;
+                    Ok(Ok(next))
+                }
                 Ok(_) => Ok(Err(refused(current.status, &t.from))),
                 // Re-opening while the customer has another open conversation.
                 Err(e) if is_duplicate_key(&e) => Ok(Err(store_error(e))),
@@ -255,22 +284,41 @@ pub(crate) async fn of_attendant(
     .await
 }
 
+/// The rating and its `csat.submitted` event in one transaction. The update returns the
+/// conversation as it was (`findAndModify`), which is what the event describes (who held it,
+/// for whom), so the read costs no round trip of its own.
 pub(crate) async fn set_rating(
     store: &MongoStore,
     id: &ConversationId,
     rating: Rating,
+    at: TimestampMs,
 ) -> StoreResult<()> {
-    let result = conversations(store)
-        .update_one(
-            doc! {"_id": uuid(id.as_uuid())},
-            doc! {"$set": {"rating": RatingDoc::new(&rating).to_bson()}},
-        )
-        .await
-        .or_store()?;
-    if result.matched_count == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    let id = uuid(id.as_uuid());
+    let (conversations, outbox) = (conversations(store), webhooks::outbox(store));
+    transaction::run(&store.client, |session| {
+        let (conversations, outbox) = (conversations.clone(), outbox.clone());
+        let rating = rating.clone();
+        Box::pin(async move {
+            let rated = conversations
+                .find_one_and_update(
+                    doc! {"_id": id},
+                    doc! {"$set": {"rating": RatingDoc::new(&rating).to_bson()}},
+                )
+                .session(&mut *session)
+                .await?;
+            let Some(rated) = rated else {
+                return Ok(Err(StoreError::NotFound));
+            };
+            let conversation = match rated.into_model() {
+                Ok(c) => c,
+                Err(e) => return Ok(Err(e)),
+            };
+            let event = EventDoc::new(&events::rated(&conversation, &rating, at));
+            webhooks::record(&outbox, &[event], &mut *session).await?;
+            Ok(Ok(()))
+        })
+    })
+    .await
 }
 
 // --- receipts --------------------------------------------------------------------------------

@@ -40,6 +40,20 @@ pub(crate) fn is_duplicate_key(err: &Error) -> bool {
     code_of(err) == Some(DUPLICATE_KEY)
 }
 
+/// Whether every document an unordered `insertMany` refused was refused for a duplicate key
+/// (and nothing else went wrong): the others were inserted, so an idempotent insert is done.
+pub(crate) fn only_duplicate_keys(err: &Error) -> bool {
+    match err.kind.as_ref() {
+        ErrorKind::InsertMany(e) => {
+            e.write_concern_error.is_none()
+                && e.write_errors.as_ref().is_some_and(|errors| {
+                    !errors.is_empty() && errors.iter().all(|w| w.code == DUPLICATE_KEY)
+                })
+        }
+        _ => is_duplicate_key(err),
+    }
+}
+
 /// Maps a driver error (see the module docs for the rule).
 pub(crate) fn store_error(err: Error) -> StoreError {
     if is_duplicate_key(&err) {

@@ -34,6 +34,14 @@
 //!   the conversation's own document, which every append's transaction writes (see
 //!   `conversations::record_receipt`); **settings** and **verified customers** are upserts
 //!   under unique keys, retried once when two inserts race.
+//! - **Webhook events** are inserted into `webhook_events` inside the transaction of the
+//!   write that causes them (creations, ratings and callbacks, single inserts before, are
+//!   transactions for it), so a change and its event commit together or not at all; a resend
+//!   or refused transition aborts before its event. See `webhooks.rs`.
+//! - **Deliveries** are keyed `{event}:{endpoint}`, so concurrent fan-outs insert each once
+//!   (duplicate keys ignored); a claim is a `findAndModify` whose filter requires the
+//!   previous claim to have run out, so of concurrent claimers one gets each delivery; only
+//!   the holder moves it on. See `deliveries.rs`.
 //! - **Leases** are claimed without a transaction, by conditional single-document writes
 //!   (renew if ours and live, take over if run out, else insert; see `leases::claim`): of
 //!   racing claims at most one write can match, so exactly one is granted.
@@ -62,14 +70,20 @@
 //! | `leases` | lease name | — | `claim_lease`, `release_lease`: by `_id` only |
 //! | `receipts` | conversation UUID | — | a conversation's receipts, apart from its counter |
 //! | `files` | file UUID | `files_client_id`: `conversation_id, uploader_id, client_id` unique; `files_by_customer`: `customer_id` | idempotent uploads; deleting a customer's files |
+//! | `webhooks` | webhook UUID (text) | `webhooks_created`: `created_at, _id` | endpoints, oldest first |
+//! | `webhook_events` | event UUIDv7 (text) | `webhook_events_order`: `fanned, at, _id` | the outbox: unfanned oldest first (fan-out), fanned and old (pruning) |
+//! | `webhook_deliveries` | `{event}:{endpoint}` | `webhook_deliveries_due`: `state, due_at, event_at, event_id`; `webhook_deliveries_event`: `event_id, state`; `webhook_deliveries_endpoint`: `endpoint_id` | one delivery per pair; claims, earliest due first; pruning; deleting an endpoint |
+//! | `webhook_attempts` | attempt UUIDv7 (text) | `webhook_attempts_log`: `endpoint_id, _id`; `webhook_attempts_at`: `at` | an endpoint's log, newest first; pruning |
 //! | `attachments.files`, `attachments.chunks` | GridFS (`<file id>`, `<file id>.thumb`) | the driver's GridFS indexes | a file's bytes, readable from any node |
 
 mod accounts;
+mod audit;
 mod batch;
 mod callbacks;
 mod codec;
 mod combine;
 mod conversations;
+mod deliveries;
 mod error;
 mod files;
 mod leases;
@@ -80,6 +94,7 @@ mod schema;
 mod search;
 mod store_impl;
 mod transaction;
+mod webhooks;
 mod workspace;
 
 #[cfg(feature = "test-support")]

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chimpassist_protocol::{ConversationId, CustomerId, Seq};
 use chimpassist_store::{
     Appended, MessageCursor, MessageTally, NewMessage, StoreError, StoreResult, StoredMessage,
+    events,
 };
 use futures_util::TryStreamExt;
 use mongodb::Collection;
@@ -17,6 +18,7 @@ use crate::codec::{AttachmentDoc, MessageDoc, int, uuid};
 use crate::error::{OrStore, is_duplicate_key};
 use crate::schema::{CONVERSATIONS, MESSAGES};
 use crate::transaction;
+use crate::webhooks::{self, EventDoc};
 
 /// The part of a conversation an append reads back from its counter update.
 #[derive(Debug, Deserialize)]
@@ -79,7 +81,8 @@ fn draft(m: &NewMessage) -> MessageDoc {
 }
 
 /// Appends messages in one transaction: per conversation, one `$inc` by its number of
-/// messages (seqs given in `batch` order), then one `insertMany` of them all. Answers the
+/// messages (seqs given in `batch` order), then one `insertMany` of them all, then one of
+/// their webhook events (`message.created` or `call.ended`, see `webhooks.rs`). Answers the
 /// stored messages in `batch` order, or `DuplicateClientId` / `NotFound` when one of them is
 /// a resend or has no conversation (nothing is written then). A write conflict is retried
 /// when `retry` is set; otherwise the answer is `None` and nothing is written.
@@ -97,11 +100,13 @@ pub(crate) async fn append_batch(
     }
     let counters = store.db.collection::<Counter>(CONVERSATIONS);
     let messages = messages(store);
+    let outbox = webhooks::outbox(store);
     let drafts: Vec<MessageDoc> = batch.iter().map(|m| draft(m)).collect();
     let body = transaction::body(|session| {
         let db = store.db.clone();
         let counters = counters.clone();
         let messages = messages.clone();
+        let outbox = outbox.clone();
         let mut docs = drafts.clone();
         let groups = groups.clone();
         let tallies = tallies.clone();
@@ -119,20 +124,33 @@ pub(crate) async fn append_batch(
                 }
             }
             match messages.insert_many(&docs).session(&mut *session).await {
-                Ok(_) => Ok(Ok(docs)),
-                Err(e) if is_duplicate_key(&e) => Ok(Err(StoreError::DuplicateClientId)),
-                Err(e) => Err(e),
+                Ok(_) => {}
+                Err(e) if is_duplicate_key(&e) => return Ok(Err(StoreError::DuplicateClientId)),
+                Err(e) => return Err(e),
             }
+            let stored = match docs
+                .into_iter()
+                .map(MessageDoc::into_model)
+                .collect::<StoreResult<Vec<_>>>()
+            {
+                Ok(stored) => stored,
+                Err(e) => return Ok(Err(e)),
+            };
+            // Each message's event, after the insert a resend fails at: a duplicate aborts
+            // the transaction before any event is written.
+            let recorded: Vec<EventDoc> = stored
+                .iter()
+                .map(|m| EventDoc::new(&events::message(m)))
+                .collect();
+            webhooks::record(&outbox, &recorded, &mut *session).await?;
+            Ok(Ok(stored))
         })
     });
-    let written = if retry {
-        Some(transaction::run(&store.client, body).await?)
+    if retry {
+        Ok(Some(transaction::run(&store.client, body).await?))
     } else {
-        transaction::run_once(&store.client, body).await?
-    };
-    written
-        .map(|docs| docs.into_iter().map(MessageDoc::into_model).collect())
-        .transpose()
+        transaction::run_once(&store.client, body).await
+    }
 }
 
 /// The message a resend collided with: returned as a duplicate when it came from the same

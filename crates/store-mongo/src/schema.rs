@@ -31,10 +31,20 @@ pub(crate) const LEASES: &str = "leases";
 pub(crate) const RECEIPTS: &str = "receipts";
 /// Records of uploaded files; their bytes are in the GridFS bucket `attachments`.
 pub(crate) const FILES: &str = "files";
+/// Webhook endpoints (`webhooks.rs`).
+pub(crate) const WEBHOOKS: &str = "webhooks";
+/// The outbox: events recorded by the writes that cause them (`webhooks.rs`).
+pub(crate) const WEBHOOK_EVENTS: &str = "webhook_events";
+/// One document per `(event, endpoint)` (`deliveries.rs`).
+pub(crate) const WEBHOOK_DELIVERIES: &str = "webhook_deliveries";
+/// The delivery log: one document per attempt (`deliveries.rs`).
+pub(crate) const WEBHOOK_ATTEMPTS: &str = "webhook_attempts";
+/// What admins did (`audit.rs`); newest first is the `_id` index read backwards.
+pub(crate) const AUDIT_LOG: &str = "audit_log";
 
 /// Every collection, so each exists before a transaction writes to it (servers before 4.4
 /// cannot create a collection inside a transaction).
-const ALL: [&str; 13] = [
+const ALL: [&str; 18] = [
     SETTINGS,
     CUSTOMERS,
     ATTENDANTS,
@@ -48,6 +58,11 @@ const ALL: [&str; 13] = [
     LEASES,
     RECEIPTS,
     FILES,
+    WEBHOOKS,
+    WEBHOOK_EVENTS,
+    WEBHOOK_DELIVERIES,
+    WEBHOOK_ATTEMPTS,
+    AUDIT_LOG,
 ];
 
 /// "Collection already exists", harmless for [`ensure`].
@@ -178,6 +193,42 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                     None,
                 ),
                 index("files_by_customer", doc! {"customer_id": 1}),
+            ],
+        ),
+        (
+            WEBHOOKS,
+            vec![index("webhooks_created", doc! {"created_at": 1, "_id": 1})],
+        ),
+        (
+            WEBHOOK_EVENTS,
+            // Both outbox scans are ranges of this one index, in `(at, _id)` order: fan-out
+            // reads `fanned: false` oldest first, pruning `fanned: true` older than a time.
+            vec![index(
+                "webhook_events_order",
+                doc! {"fanned": 1, "at": 1, "_id": 1},
+            )],
+        ),
+        (
+            WEBHOOK_DELIVERIES,
+            vec![
+                // Claims: pending ones, earliest due first, then in event order.
+                index(
+                    "webhook_deliveries_due",
+                    doc! {"state": 1, "due_at": 1, "event_at": 1, "event_id": 1},
+                ),
+                // Pruning: does an event still have a pending delivery; its deliveries.
+                index("webhook_deliveries_event", doc! {"event_id": 1, "state": 1}),
+                // Deleting an endpoint's deliveries.
+                index("webhook_deliveries_endpoint", doc! {"endpoint_id": 1}),
+            ],
+        ),
+        (
+            WEBHOOK_ATTEMPTS,
+            vec![
+                // An endpoint's log, newest first (`_id` is a UUIDv7: it sorts by time).
+                index("webhook_attempts_log", doc! {"endpoint_id": 1, "_id": 1}),
+                // Pruning old entries.
+                index("webhook_attempts_at", doc! {"at": 1}),
             ],
         ),
     ]

@@ -2,19 +2,21 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating,
-    ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
+    AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
+    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs, WebhookEventId,
+    WebhookId,
 };
 use chimpassist_store::{
-    Appended, Attendant, AttendantUpdate, AuthSession, Callback, CallbackCursor, CallbackFilter,
-    Conversation, ConversationFacts, Customer, FactsCursor, FilePart, FileRecord, Lease,
-    MessageCursor, NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch,
-    Store, StoreResult, StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
+    Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback, CallbackCursor,
+    CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts, Customer, DeliveryAttempt,
+    FactsCursor, FilePart, FileRecord, HealthChange, Lease, MessageCursor, NewConversation,
+    NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreResult, StoredCanned,
+    StoredMessage, StoredNote, Subscription, Transition, Visibility, WebhookEndpoint,
 };
 
 use crate::{
-    MongoStore, accounts, callbacks, conversations, files, leases, messages, reports, search,
-    workspace,
+    MongoStore, accounts, audit, callbacks, conversations, deliveries, files, leases, messages,
+    reports, search, webhooks, workspace,
 };
 
 #[async_trait]
@@ -146,8 +148,13 @@ impl Store for MongoStore {
         conversations::of_attendant(self, attendant, offset, limit).await
     }
 
-    async fn set_rating(&self, id: &ConversationId, rating: Rating) -> StoreResult<()> {
-        conversations::set_rating(self, id, rating).await
+    async fn set_rating(
+        &self,
+        id: &ConversationId,
+        rating: Rating,
+        at: TimestampMs,
+    ) -> StoreResult<()> {
+        conversations::set_rating(self, id, rating, at).await
     }
 
     async fn customer_names(
@@ -271,6 +278,18 @@ impl Store for MongoStore {
         search::search(self, query, visible, limit).await
     }
 
+    async fn record_audit(&self, entry: AuditRecord) -> StoreResult<()> {
+        audit::record(self, &entry).await
+    }
+
+    async fn audit_log(
+        &self,
+        before: Option<AuditId>,
+        limit: u64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        audit::page(self, before, limit).await
+    }
+
     async fn claim_lease(
         &self,
         name: &str,
@@ -295,6 +314,71 @@ impl Store for MongoStore {
 
     async fn delete_customer_files(&self, customer: &CustomerId) -> StoreResult<u64> {
         files::delete_of(self, customer).await
+    }
+
+    async fn create_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
+        webhooks::create(self, &endpoint).await
+    }
+
+    async fn update_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
+        webhooks::update(self, &endpoint).await
+    }
+
+    async fn get_webhook(&self, id: &WebhookId) -> StoreResult<Option<WebhookEndpoint>> {
+        webhooks::get(self, id).await
+    }
+
+    async fn list_webhooks(&self) -> StoreResult<Vec<WebhookEndpoint>> {
+        webhooks::list(self).await
+    }
+
+    async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<()> {
+        webhooks::delete(self, id).await
+    }
+
+    async fn webhook_health(&self, id: &WebhookId, change: HealthChange) -> StoreResult<()> {
+        webhooks::health(self, id, &change).await
+    }
+
+    async fn fan_out_events(&self, subscriptions: &[Subscription], limit: u64) -> StoreResult<u64> {
+        deliveries::fan_out(self, subscriptions, limit).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        holder: &str,
+        endpoints: &[WebhookId],
+        now: TimestampMs,
+        lease_ms: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        deliveries::claim(self, holder, endpoints, now, lease_ms, limit).await
+    }
+
+    async fn finish_attempt(&self, holder: &str, attempt: DeliveryAttempt) -> StoreResult<bool> {
+        deliveries::finish(self, holder, &attempt).await
+    }
+
+    async fn delivery_log(
+        &self,
+        endpoint: &WebhookId,
+        before: Option<AttemptId>,
+        limit: u64,
+    ) -> StoreResult<Vec<DeliveryAttempt>> {
+        deliveries::log(self, endpoint, before, limit).await
+    }
+
+    async fn redeliver(
+        &self,
+        endpoint: &WebhookId,
+        event: &WebhookEventId,
+        now: TimestampMs,
+    ) -> StoreResult<()> {
+        deliveries::redeliver(self, endpoint, event, now).await
+    }
+
+    async fn prune_webhook_events(&self, before: TimestampMs) -> StoreResult<u64> {
+        deliveries::prune(self, before).await
     }
 
     async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()> {

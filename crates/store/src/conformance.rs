@@ -15,6 +15,7 @@
 //! crate needs `tokio` (with the `macros` and `rt-multi-thread` features).
 
 mod attendants;
+mod audit;
 mod conversations;
 mod customers;
 mod files;
@@ -25,6 +26,7 @@ mod misc;
 mod reports;
 mod support;
 mod transitions;
+mod webhooks;
 mod workspace;
 
 use std::any::Any;
@@ -35,6 +37,7 @@ use std::sync::Arc;
 use crate::Store;
 
 pub use attendants::*;
+pub use audit::*;
 pub use conversations::*;
 pub use customers::*;
 pub use files::*;
@@ -44,6 +47,7 @@ pub use messages::*;
 pub use misc::*;
 pub use reports::*;
 pub use transitions::*;
+pub use webhooks::*;
 pub use workspace::*;
 
 /// Expands to one `#[tokio::test]` per conformance check, each running against a fresh
@@ -122,6 +126,14 @@ macro_rules! conformance_suite {
             leases_with_different_names_are_independent,
             concurrent_claims_on_a_free_lease_grant_exactly_one,
             concurrent_claims_on_an_expired_lease_grant_exactly_one,
+            webhook_endpoints_lifecycle,
+            every_change_records_its_event_once,
+            fan_out_is_once_per_event_and_endpoint,
+            claims_hand_each_delivery_to_one_holder,
+            delivery_log_pages_and_redeliver_restarts,
+            pruning_keeps_what_is_still_owed,
+            deleting_an_endpoint_drops_its_deliveries,
+            audit_entries_page_newest_first,
         );
     };
 }

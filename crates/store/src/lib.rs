@@ -30,15 +30,23 @@
 //!   partial. A second put with the same `(conversation, uploader_id, client_id)` returns the
 //!   original with `duplicate: true` and keeps nothing new. `delete_customer_files` removes
 //!   records and bytes; a read afterwards finds neither.
+//! - **Webhook events** are recorded by the writes that cause them ([`events`] says which),
+//!   in the same atomic write: a change is never stored without its event, nor an event
+//!   without its change; a resend, a refused transition or a failed write records none.
+//!   A fan-out makes one delivery per `(event, endpoint)` however often it runs; a claimed
+//!   delivery is handed to no one else until its claim runs out (see [`webhooks`]).
 //! - **Leases:** of concurrent `claim_lease`s on a free or expired lease exactly one wins, also
 //!   across nodes; every fresh grant raises `term` by one (a fencing token), a renewal keeps it.
 //! - Reads see every write that returned before they started.
 
+pub mod audit;
 mod error;
+pub mod events;
 pub mod files;
 pub mod model;
 pub mod sqlite;
 pub mod story;
+pub mod webhooks;
 pub mod workspace;
 
 #[cfg(feature = "conformance")]
@@ -46,15 +54,18 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttendantId, CallbackId, CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating,
-    ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
+    AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
+    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs, WebhookEventId,
+    WebhookId,
 };
 
+pub use audit::AuditRecord;
 pub use error::StoreError;
 pub use files::*;
 pub use model::*;
 pub use sqlite::SqliteStore;
 pub use story::Story;
+pub use webhooks::*;
 pub use workspace::*;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -183,8 +194,14 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         limit: u64,
     ) -> StoreResult<Vec<Conversation>>;
-    /// Stores (or replaces) the rating. `NotFound` when the conversation does not exist.
-    async fn set_rating(&self, id: &ConversationId, rating: Rating) -> StoreResult<()>;
+    /// Stores (or replaces) the rating given at `at`. `NotFound` when the conversation does
+    /// not exist.
+    async fn set_rating(
+        &self,
+        id: &ConversationId,
+        rating: Rating,
+        at: TimestampMs,
+    ) -> StoreResult<()>;
     /// Up to `limit` conversations first requested in `[from, to)` (by
     /// [`ConversationFacts::created_at`]), with their report facts, in `(created_at, id)`
     /// order, strictly after `after`. A range of one index; paging by the cursor never skips
@@ -321,6 +338,72 @@ pub trait Store: Send + Sync + 'static {
     /// many. Messages that carried them keep their [`chimpassist_protocol::FileInfo`], and
     /// a download of one then finds nothing.
     async fn delete_customer_files(&self, customer: &CustomerId) -> StoreResult<u64>;
+
+    // --- webhooks (see [`webhooks`]) -----------------------------------------------------------
+
+    /// `Conflict` when the id is taken.
+    async fn create_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()>;
+    /// Replaces the stored endpoint `endpoint.id` (an admin's edit; `created_at` is kept).
+    /// `NotFound` when absent.
+    async fn update_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()>;
+    async fn get_webhook(&self, id: &WebhookId) -> StoreResult<Option<WebhookEndpoint>>;
+    /// Every endpoint, oldest first.
+    async fn list_webhooks(&self) -> StoreResult<Vec<WebhookEndpoint>>;
+    /// Deletes the endpoint with its deliveries and their log. `NotFound` when absent.
+    async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<()>;
+    /// Applies `change` to the stored endpoint and to nothing else (see [`HealthChange`]).
+    /// Not an error when absent (deleted meanwhile).
+    async fn webhook_health(&self, id: &WebhookId, change: HealthChange) -> StoreResult<()>;
+    /// Takes up to `limit` recorded events not yet fanned out, oldest first, and gives each
+    /// one delivery, due at the event's time, per subscription that takes its type; returns
+    /// how many events it took. Safe to run concurrently and again: a delivery's key is
+    /// `(event, endpoint)`.
+    async fn fan_out_events(&self, subscriptions: &[Subscription], limit: u64) -> StoreResult<u64>;
+    /// Claims for `holder`, until `now + lease_ms`, up to `limit` pending deliveries to
+    /// `endpoints` that are due (`due_at <= now`) and unclaimed (or whose claim has run out),
+    /// earliest due first. Atomic: of concurrent claims, also across nodes, no two get the
+    /// same delivery while its claim runs.
+    async fn claim_deliveries(
+        &self,
+        holder: &str,
+        endpoints: &[WebhookId],
+        now: TimestampMs,
+        lease_ms: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Adds `attempt` to its endpoint's log and, if `holder` still holds the delivery's claim,
+    /// moves the delivery on as `attempt.next` says (done; due again at a time, the claim
+    /// released; failed for good) and answers `true`. `false`: someone else claimed it since
+    /// (the attempt is logged, the delivery left to them).
+    async fn finish_attempt(&self, holder: &str, attempt: DeliveryAttempt) -> StoreResult<bool>;
+    /// One endpoint's log, newest first, strictly older than the attempt `before`.
+    async fn delivery_log(
+        &self,
+        endpoint: &WebhookId,
+        before: Option<AttemptId>,
+        limit: u64,
+    ) -> StoreResult<Vec<DeliveryAttempt>>;
+    /// Makes the delivery of `event` to `endpoint` pending again, due at `now`, with a fresh
+    /// schedule (creating it if the event never went there). `NotFound` when the endpoint or
+    /// the event (pruned) is gone.
+    async fn redeliver(
+        &self,
+        endpoint: &WebhookId,
+        event: &WebhookEventId,
+        now: TimestampMs,
+    ) -> StoreResult<()>;
+    /// Forgets deliveries to endpoints that no longer exist (a fan-out can race a delete);
+    /// then events recorded before `before` that are fanned out and wait for no delivery,
+    /// with their deliveries, and log entries older than `before`. Returns how many events.
+    async fn prune_webhook_events(&self, before: TimestampMs) -> StoreResult<u64>;
+
+    // --- the audit log -------------------------------------------------------------------------
+
+    /// Keeps an entry. `Conflict` when its id is taken.
+    async fn record_audit(&self, entry: AuditRecord) -> StoreResult<()>;
+    /// Up to `limit` entries newest first (by id: UUIDv7), strictly older than `before`.
+    async fn audit_log(&self, before: Option<AuditId>, limit: u64)
+    -> StoreResult<Vec<AuditRecord>>;
 
     // --- leases --------------------------------------------------------------------------------
 

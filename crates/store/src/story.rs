@@ -187,6 +187,8 @@ impl Story {
                         score,
                         comment: None,
                     },
+                    // Rated when it ended (the offsets are from the request).
+                    self.at + self.end.map_or(0, |(_, after)| after),
                 )
                 .await?;
         }

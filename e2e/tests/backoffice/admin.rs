@@ -144,3 +144,32 @@ async fn an_admin_lets_customers_ask_for_calls_in_a_queue() {
     assert_eq!(default["mode"], "auto");
     office.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_log_shows_what_admins_changed() {
+    let server = ChimpServer::start().await;
+    let admin_cookie = chimpassist_e2e::admin_cookie(&server).await;
+    create_attendant(&server, &admin_cookie, "eve@example.com", "Eve").await;
+    let office = Browser::new().await;
+    sign_in(&office, &server, "admin", ADMIN_PASSWORD).await;
+    office.wait_for("[data-testid=lists]").await;
+    office.goto(&server.url("/#/admin/audit")).await;
+    let created = "tr.audit-row[data-action=\"attendant.created\"]";
+    office.wait_for(created).await;
+    office
+        .wait_text(&format!("{created} .audit-actor"), "Administrator")
+        .await;
+    office
+        .wait_text(&format!("{created} .audit-summary"), "role: attendant")
+        .await;
+    let target = office
+        .eval(&format!(
+            "document.querySelector('{created} .audit-target').textContent"
+        ))
+        .await;
+    assert!(
+        target.as_str().is_some_and(|t| t.starts_with("a-")),
+        "{target}"
+    );
+    office.close().await;
+}

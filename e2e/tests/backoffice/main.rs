@@ -8,7 +8,8 @@
 //! - `admin`: the admin pages;
 //! - `calls`: calls in the transcripts;
 //! - `files`: files both ways (paste, picker, drop), thumbnails, downloads, a cut upload retried;
-//! - `reports`: the reports page over constructed data, its drill-down, CSV and "My numbers".
+//! - `reports`: the reports page over constructed data, its drill-down, CSV and "My numbers";
+//! - `webhooks`: an endpoint added, its secret shown once, its deliveries followed live.
 //!
 //! Screenshots of the main screens go to docs/screenshots/backoffice-*.png (the reports page
 //! to docs/screenshots/reports.png).
@@ -21,3 +22,4 @@ mod panel;
 mod reports;
 mod session;
 mod support;
+mod webhooks;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chimpassist_protocol::audit::AuditAction;
 use chimpassist_protocol::rest::{
     NewAttendantRequest, QueueView, ResetPasswordRequest, UpdateAttendantRequest,
 };
@@ -14,6 +15,7 @@ use secrecy::SecretString;
 
 use super::account::revoke;
 use super::extract::{Admin, AppJson, AppPath, CurrentAttendant};
+use crate::audit;
 use crate::auth::password;
 use crate::domain;
 use crate::error::{AppError, AppResult};
@@ -47,7 +49,7 @@ pub(super) async fn list_attendants(
     responses((status = 201, body = AttendantView)))]
 pub(super) async fn create_attendant(
     State(state): State<Arc<AppState>>,
-    _: Admin,
+    Admin(me): Admin,
     AppJson(body): AppJson<NewAttendantRequest>,
 ) -> AppResult<(StatusCode, Json<AttendantView>)> {
     let email = domain::login(&body.email)?;
@@ -72,6 +74,15 @@ pub(super) async fn create_attendant(
         created_at: now_ms(),
     };
     let created = state.store.create_attendant(attendant).await?;
+    let role = format!("role: {}", created.role.as_str());
+    audit::record(
+        &state,
+        &me,
+        AuditAction::AttendantCreated,
+        &created.id,
+        Some(role),
+    )
+    .await;
     state.coordinator.attendant_changed(created.clone()).await;
     Ok((StatusCode::CREATED, Json(attendant_view(&created))))
 }
@@ -113,6 +124,8 @@ pub(super) async fn update_attendant(
         .await?
         .ok_or_else(|| AppError::not_found("attendant"))?;
     let updated = state.store.update_attendant(&id, update).await?;
+    let changes = audit::attendant_changes(&before, &updated);
+    audit::record(&state, &me, AuditAction::AttendantUpdated, &id, changes).await;
     state.coordinator.attendant_changed(updated.clone()).await;
     if updated.disabled {
         state.store.delete_auth_sessions_of(&id, None).await?;
@@ -131,7 +144,7 @@ pub(super) async fn update_attendant(
     responses((status = 204)))]
 pub(super) async fn reset_password(
     State(state): State<Arc<AppState>>,
-    _: Admin,
+    Admin(me): Admin,
     AppPath(id): AppPath<AttendantId>,
     AppJson(body): AppJson<ResetPasswordRequest>,
 ) -> AppResult<StatusCode> {
@@ -149,6 +162,7 @@ pub(super) async fn reset_password(
         )
         .await?;
     state.store.delete_auth_sessions_of(&id, None).await?;
+    audit::record(&state, &me, AuditAction::AttendantPasswordReset, &id, None).await;
     revoke(&state, id, Sessions::All, CloseReason::SessionEnded).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -190,7 +204,7 @@ pub(super) async fn list_queues(
     responses((status = 200, body = QueueView)))]
 pub(super) async fn put_queue(
     State(state): State<Arc<AppState>>,
-    _: Admin,
+    Admin(me): Admin,
     AppPath(id): AppPath<QueueId>,
     AppJson(body): AppJson<QueueView>,
 ) -> AppResult<Json<QueueView>> {
@@ -213,6 +227,8 @@ pub(super) async fn put_queue(
         calls: body.calls,
     };
     state.store.upsert_queue(queue.clone()).await?;
+    let mode = format!("mode: {}", queue.mode.as_str());
+    audit::record(&state, &me, AuditAction::QueueSaved, &queue.id, Some(mode)).await;
     state.coordinator.queue_changed(queue.clone()).await;
     Ok(Json(queue_view(&queue)))
 }

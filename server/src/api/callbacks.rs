@@ -11,6 +11,7 @@ use chimpassist_store::{Callback, CallbackCursor, CallbackFilter};
 use serde::Deserialize;
 
 use super::extract::{AppJson, AppPath, AppQuery, CurrentAttendant};
+use super::paging;
 use crate::domain;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
@@ -114,16 +115,13 @@ pub(super) async fn create_callback(
     Ok((StatusCode::CREATED, Json(view(callback))))
 }
 
-/// Most callbacks one page holds.
-const MAX_PAGE: u64 = 100;
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct ListQuery {
     /// `open` (the default: not yet done), `done`, or `all`.
     state: Option<String>,
     /// The `next` of the previous page.
     before: Option<String>,
-    /// At most this many (1–100, default 50).
+    /// At most this many (1–200, default 50).
     limit: Option<u64>,
 }
 
@@ -163,11 +161,9 @@ pub(super) async fn list_callbacks(
 ) -> AppResult<Json<CallbacksPage>> {
     let filter = filter(query.state.as_deref())?;
     let before = query.before.as_deref().map(parse_cursor).transpose()?;
-    let limit = query.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let limit = paging::limit(query.limit);
     let list = state.store.list_callbacks(filter, before, limit).await?;
-    let next = (list.len() as u64 == limit)
-        .then(|| list.last().map(cursor_of))
-        .flatten();
+    let next = paging::next(&list, limit, cursor_of);
     Ok(Json(CallbacksPage {
         callbacks: list.into_iter().map(view).collect(),
         next,

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chimpassist_protocol::audit::AuditAction;
 use chimpassist_protocol::{CannedId, CannedRequest, CannedResponse, MessageText};
 use chimpassist_store::StoredCanned;
 
 use super::extract::{Admin, AppJson, AppPath, CurrentAttendant};
+use crate::audit;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::views::now_ms;
@@ -53,11 +55,13 @@ pub(super) async fn list_canned(
     responses((status = 201, body = CannedResponse)))]
 pub(super) async fn create_canned(
     State(state): State<Arc<AppState>>,
-    _: Admin,
+    Admin(me): Admin,
     AppJson(body): AppJson<CannedRequest>,
 ) -> AppResult<(StatusCode, Json<CannedResponse>)> {
     let canned = record(&state, CannedId::new(), body)?;
     state.store.create_canned(canned.clone()).await?;
+    let shortcut = Some(format!("shortcut {}", canned.shortcut.as_str()));
+    audit::record(&state, &me, AuditAction::CannedCreated, canned.id, shortcut).await;
     Ok((StatusCode::CREATED, Json(view(canned))))
 }
 
@@ -69,12 +73,14 @@ pub(super) async fn create_canned(
     responses((status = 200, body = CannedResponse)))]
 pub(super) async fn update_canned(
     State(state): State<Arc<AppState>>,
-    _: Admin,
+    Admin(me): Admin,
     AppPath(id): AppPath<CannedId>,
     AppJson(body): AppJson<CannedRequest>,
 ) -> AppResult<Json<CannedResponse>> {
     let canned = record(&state, id, body)?;
     state.store.update_canned(canned.clone()).await?;
+    let shortcut = Some(format!("shortcut {}", canned.shortcut.as_str()));
+    audit::record(&state, &me, AuditAction::CannedUpdated, id, shortcut).await;
     Ok(Json(view(canned)))
 }
 
@@ -83,9 +89,10 @@ pub(super) async fn update_canned(
     responses((status = 204, description = "deleted")))]
 pub(super) async fn delete_canned(
     State(state): State<Arc<AppState>>,
-    _: Admin,
+    Admin(me): Admin,
     AppPath(id): AppPath<CannedId>,
 ) -> AppResult<StatusCode> {
     state.store.delete_canned(&id).await?;
+    audit::record(&state, &me, AuditAction::CannedDeleted, id, None).await;
     Ok(StatusCode::NO_CONTENT)
 }

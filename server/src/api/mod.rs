@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod backoffice;
 mod callbacks;
 mod canned;
@@ -10,11 +11,14 @@ pub mod extract;
 mod files;
 mod health;
 mod notes;
+mod paging;
 mod reports;
 mod search;
 mod session;
 mod stats;
+mod stats_stream;
 pub mod upstream;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -57,6 +61,7 @@ use crate::state::AppState;
         callbacks::list_callbacks,
         callbacks::mark_done,
         stats::queue_stats,
+        stats_stream::queue_stats_stream,
         upstream::customer_info,
         backoffice::backoffice_config,
         backoffice::customer_conversations,
@@ -76,6 +81,14 @@ use crate::state::AppState;
         reports::report_conversations,
         reports::report_csv,
         reports::report_live,
+        webhooks::list_webhooks,
+        webhooks::create_webhook,
+        webhooks::update_webhook,
+        webhooks::delete_webhook,
+        webhooks::rotate_secret,
+        webhooks::delivery_log,
+        webhooks::redeliver,
+        audit::audit_log,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -84,6 +97,7 @@ use crate::state::AppState;
         chimpassist_protocol::ServerToAttendant,
         chimpassist_protocol::ErrorCode,
         chimpassist_protocol::ErrorBody,
+        chimpassist_protocol::webhook::WebhookEvent,
     ))
 )]
 struct ApiDoc;
@@ -217,6 +231,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/callbacks", get(callbacks::list_callbacks))
         .route("/api/callbacks/{id}/done", post(callbacks::mark_done))
         .route("/api/stats/{queue_id}", get(stats::queue_stats))
+        .route(
+            "/api/stats/{queue_id}/stream",
+            get(stats_stream::queue_stats_stream),
+        )
         .route("/api/files/{id}", get(files::download))
         // The literal `conversations` wins over the statistics proxy's `{kind}`.
         .route(
@@ -237,6 +255,21 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(notes::list_notes).post(notes::create_note),
         )
         .route("/api/search", get(search::search))
+        .route(
+            "/api/webhooks",
+            get(webhooks::list_webhooks).post(webhooks::create_webhook),
+        )
+        .route(
+            "/api/webhooks/{id}",
+            patch(webhooks::update_webhook).delete(webhooks::delete_webhook),
+        )
+        .route("/api/audit", get(audit::audit_log))
+        .route("/api/webhooks/{id}/rotate", post(webhooks::rotate_secret))
+        .route("/api/webhooks/{id}/deliveries", get(webhooks::delivery_log))
+        .route(
+            "/api/webhooks/{id}/deliveries/{event_id}/redeliver",
+            post(webhooks::redeliver),
+        )
         .fallback(fallback)
         .with_state(state)
 }

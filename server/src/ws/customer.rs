@@ -367,7 +367,7 @@ impl Peer for CustomerPeer {
                 }
                 self.state
                     .store
-                    .set_rating(&conversation, rating)
+                    .set_rating(&conversation, rating, crate::views::now_ms())
                     .await
                     .map_err(AppError::from)?;
                 self.state.coordinator.rated(conversation).await;

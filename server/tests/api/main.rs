@@ -2,6 +2,7 @@
 
 mod assets;
 mod assignment;
+mod audit;
 mod authorization;
 mod backoffice;
 mod calls;
@@ -13,9 +14,11 @@ mod health;
 mod helpers;
 mod keepalive;
 mod limits;
+mod live_stats;
 mod reports;
 mod revocation;
 mod rush;
 mod upstream;
 mod visibility;
+mod webhooks;
 mod workspace;

@@ -14,6 +14,7 @@ mod chat;
 mod failover;
 mod files;
 mod security;
+mod webhooks;
 mod wiretap;
 
 #[path = "../api/helpers/mod.rs"]

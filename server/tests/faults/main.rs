@@ -7,6 +7,7 @@ mod client;
 mod helpers;
 mod idle;
 mod proxy;
+mod webhooks;
 
 use client::{ChatClient, percentiles};
 use helpers::*;

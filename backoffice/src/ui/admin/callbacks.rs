@@ -6,28 +6,13 @@ use chimpassist_protocol::rest::{CallbackView, CallbacksPage, QueueView};
 use chimpassist_protocol::{AttendantId, AttendantView};
 use leptos::prelude::*;
 
+use super::paged::{self, ListedSignal, Shown, settle};
 use super::{Outcome, Said, failure, not_loaded};
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::callbacks::{self, Filter};
 use crate::ctx::Ctx;
 use crate::i18n::fill;
 use crate::{env, format};
-
-/// What the list area shows.
-#[derive(Clone, Debug, PartialEq)]
-enum Shown {
-    Loading,
-    Failed(ApiError),
-    Empty,
-    Rows,
-}
-
-/// The requests listed so far for one filter, and the cursor of the next page.
-#[derive(Clone, Debug, Default)]
-struct Listed {
-    items: Vec<CallbackView>,
-    next: Option<String>,
-}
 
 #[component]
 pub(super) fn Callbacks() -> impl IntoView {
@@ -35,7 +20,7 @@ pub(super) fn Callbacks() -> impl IntoView {
     let t = &ctx.t().admin;
     let filter = RwSignal::new(Filter::Open);
     // `None` until the first page of the current filter is in.
-    let listed = RwSignal::new(None::<Result<Listed, ApiError>>);
+    let listed: ListedSignal<CallbackView, String> = RwSignal::new(None);
     let more_busy = RwSignal::new(false);
     let more_error = RwSignal::new(None::<String>);
     // Answers for an earlier filter (changed while loading) are dropped.
@@ -48,20 +33,10 @@ pub(super) fn Callbacks() -> impl IntoView {
             if generation.get_value() != mine {
                 return;
             }
-            match (answer, before.is_some()) {
-                (Ok(page), false) => listed.set(Some(Ok(Listed {
-                    items: page.callbacks,
-                    next: page.next,
-                }))),
-                (Ok(page), true) => listed.update(|l| {
-                    if let Some(Ok(l)) = l {
-                        callbacks::append(&mut l.items, page.callbacks);
-                        l.next = page.next;
-                    }
-                }),
-                (Err(e), false) => listed.set(Some(Err(e))),
-                (Err(e), true) => more_error.set(Some(failure(ctx, &e))),
-            }
+            let answer = answer.map(|page| (page.callbacks, page.next));
+            settle(ctx, listed, more_error, answer, before.is_some(), |item| {
+                item.id
+            });
             more_busy.set(false);
         });
     };
@@ -106,23 +81,11 @@ pub(super) fn Callbacks() -> impl IntoView {
         );
         out
     });
-    let has_more = move || listed.with(|l| matches!(l, Some(Ok(l)) if l.next.is_some()));
+    let has_more = move || paged::has_more(listed);
     // Rows are keyed: a page more adds rows and leaves the others (and what was done in
     // them) as they are.
-    let shown = Memo::new(move |_| {
-        listed.with(|l| match l {
-            None => Shown::Loading,
-            Some(Err(e)) => Shown::Failed(e.clone()),
-            Some(Ok(l)) if l.items.is_empty() => Shown::Empty,
-            Some(Ok(_)) => Shown::Rows,
-        })
-    });
-    let rows = move || {
-        listed.with(|l| match l {
-            Some(Ok(l)) => l.items.clone(),
-            _ => Vec::new(),
-        })
-    };
+    let shown = paged::shown(listed);
+    let rows = move || paged::items(listed);
     let table = move || match shown.get() {
         Shown::Loading => not_loaded(ctx, None),
         Shown::Failed(e) => not_loaded(ctx, Some(&e)),

@@ -1,12 +1,16 @@
-//! The administration pages: attendants, queues, canned responses, callbacks and the widget
-//! snippet, one tab each (`#/admin/<tab>`). Only administrators get them: anyone else sees a
-//! message and no admin call is made (the server refuses those calls regardless).
+//! The administration pages: attendants, queues, canned responses, callbacks, the widget
+//! snippet, outgoing webhooks and the audit log, one tab each (`#/admin/<tab>`). Only
+//! administrators get them: anyone else sees a message and no admin call is made (the server
+//! refuses those calls regardless).
 
 mod attendant_row;
 mod attendants;
+mod audit;
 mod callbacks;
 mod canned;
+mod paged;
 mod queues;
+mod webhooks;
 mod widget;
 
 use chimpassist_protocol::ErrorCode;
@@ -62,6 +66,8 @@ fn tabs(ctx: Ctx, tab: AdminTab) -> AnyView {
         AdminTab::Canned => view! { <canned::Canned /> }.into_any(),
         AdminTab::Callbacks => view! { <callbacks::Callbacks /> }.into_any(),
         AdminTab::Widget => view! { <widget::Widget /> }.into_any(),
+        AdminTab::Webhooks => view! { <webhooks::Webhooks /> }.into_any(),
+        AdminTab::Audit => view! { <audit::Audit /> }.into_any(),
     };
     view! {
         <section class="ba-admin" aria-label=t.title>
@@ -80,6 +86,8 @@ fn tab_label(t: &'static AdminTexts, tab: AdminTab) -> &'static str {
         AdminTab::Canned => t.canned,
         AdminTab::Callbacks => t.callbacks,
         AdminTab::Widget => t.widget,
+        AdminTab::Webhooks => t.webhooks,
+        AdminTab::Audit => t.audit,
     }
 }
 

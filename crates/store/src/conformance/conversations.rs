@@ -167,7 +167,7 @@ pub async fn rating_set_replaced_and_not_found(store: Arc<dyn Store>) {
         comment: Some("great".to_owned()),
     };
     store
-        .set_rating(&conv.id, first.clone())
+        .set_rating(&conv.id, first.clone(), T0 + 1)
         .await
         .expect("set_rating");
     let got = store
@@ -181,7 +181,7 @@ pub async fn rating_set_replaced_and_not_found(store: Arc<dyn Store>) {
         comment: None,
     };
     store
-        .set_rating(&conv.id, second.clone())
+        .set_rating(&conv.id, second.clone(), T0 + 2)
         .await
         .expect("set_rating again");
     let got = store
@@ -198,6 +198,7 @@ pub async fn rating_set_replaced_and_not_found(store: Arc<dyn Store>) {
                     score: 3,
                     comment: None,
                 },
+                T0,
             )
             .await,
         "NotFound",

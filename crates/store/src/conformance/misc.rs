@@ -89,6 +89,7 @@ pub async fn reads_see_acknowledged_writes(store: Arc<dyn Store>) {
                 score: 4,
                 comment: None,
             },
+            T0,
         )
         .await
         .expect("set_rating");

@@ -167,6 +167,7 @@ pub async fn report_facts_follow_a_constructed_timeline(store: Arc<dyn Store>) {
                 score: 4,
                 comment: None,
             },
+            T0,
         )
         .await
         .expect("rate");

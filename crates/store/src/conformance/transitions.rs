@@ -212,7 +212,7 @@ pub async fn requeue_clears_assignment_and_keeps_request_time(store: Arc<dyn Sto
         comment: Some("great".to_owned()),
     };
     store
-        .set_rating(&conv.id, rating)
+        .set_rating(&conv.id, rating, T0)
         .await
         .expect("set_rating");
 

@@ -4,7 +4,8 @@ use chimpassist_protocol::{AttendantId, CallbackId, CustomerId, QueueId, Timesta
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{int, parsed, parsed_opt, uuid_bytes, uuid_id};
-use crate::{Callback, CallbackCursor, CallbackFilter, StoreError, StoreResult};
+use super::webhooks;
+use crate::{Callback, CallbackCursor, CallbackFilter, StoreError, StoreResult, events};
 
 macro_rules! callback_cols {
     () => {
@@ -48,7 +49,7 @@ pub(crate) fn create(conn: &Connection, c: &Callback) -> StoreResult<()> {
         c.done_at,
         c.done_by.as_ref().map(AttendantId::as_str)
     ])?;
-    Ok(())
+    webhooks::record(conn, &events::callback(c))
 }
 
 /// A page newest first, strictly below the cursor `(?1, ?2)` in `(created_at, id)` order, at

@@ -2,15 +2,16 @@
 
 use chimpassist_protocol::{
     AttendantId, ConversationId, ConversationStatus, CustomerId, Party, QueueId, Rating,
-    ReceiptKind, Receipts, Seq,
+    ReceiptKind, Receipts, Seq, TimestampMs,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::accounts::found;
 use super::codec::{enum_col, int, parsed, parsed_opt, uuid_bytes, uuid_id};
+use super::webhooks;
 use crate::{
     AttendantChange, Conversation, ConversationWrite, NewConversation, StoreError, StoreResult,
-    Transition,
+    Transition, events,
 };
 
 /// Columns of [`conversation_from_row`], for a query naming the table `c`.
@@ -95,7 +96,9 @@ pub(crate) fn create(conn: &Connection, new: NewConversation) -> StoreResult<Con
         new.requested_at,
         new.subject
     ])?;
-    Ok(Conversation::from(new))
+    let conv = Conversation::from(new);
+    webhooks::record(conn, &events::created(&conv))?;
+    Ok(conv)
 }
 
 /// Runs `writes` in order inside the writer's job, each in its own savepoint so a failing
@@ -185,6 +188,7 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
         .execute(params![id, requested_at])?;
     }
     let marks = t.marks(&conv);
+    let before = conv.clone();
     t.apply(&mut conv);
     conn.prepare_cached(
         "UPDATE conversations SET status = ?2, attendant_id = ?3, assigned_at = ?4, \
@@ -205,6 +209,9 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
         marks.assigned_at,
         i64::from(marks.reopened)
     ])?;
+    if let Some(event) = events::transitioned(&before, &conv, t.at) {
+        webhooks::record(conn, &event)?;
+    }
     Ok(conv)
 }
 
@@ -242,7 +249,10 @@ pub(crate) fn set_rating(
     conn: &Connection,
     id: &ConversationId,
     rating: Rating,
+    at: TimestampMs,
 ) -> StoreResult<()> {
+    let conv = get(conn, id)?.ok_or(StoreError::NotFound)?;
+    let event = events::rated(&conv, &rating, at);
     let changed = conn
         .prepare_cached(
             "UPDATE conversations SET rating_score = ?2, rating_comment = ?3 WHERE id = ?1",
@@ -252,7 +262,8 @@ pub(crate) fn set_rating(
             rating.score,
             rating.comment
         ])?;
-    found(changed)
+    found(changed)?;
+    webhooks::record(conn, &event)
 }
 
 // --- receipts --------------------------------------------------------------------------------

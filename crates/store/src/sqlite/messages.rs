@@ -4,7 +4,8 @@ use chimpassist_protocol::{ConversationId, CustomerId, MessageText, Party, Seq};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{enum_col, int, parsed_opt, uuid_bytes, uuid_id};
-use crate::{Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage};
+use super::webhooks;
+use crate::{Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage, events};
 
 macro_rules! message_cols {
     () => {
@@ -143,19 +144,21 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
         tally.calls_missed,
         tally.talk_ms
     ])?;
+    let message = StoredMessage {
+        conversation: m.conversation,
+        seq,
+        client_id: m.client_id,
+        sender_party: m.sender_party,
+        sender_id: m.sender_id,
+        sender_name: m.sender_name,
+        text: m.text,
+        timestamp: m.timestamp,
+        call: m.call,
+        attachments: m.attachments,
+    };
+    webhooks::record(conn, &events::message(&message))?;
     Ok(Appended {
-        message: StoredMessage {
-            conversation: m.conversation,
-            seq,
-            client_id: m.client_id,
-            sender_party: m.sender_party,
-            sender_id: m.sender_id,
-            sender_name: m.sender_name,
-            text: m.text,
-            timestamp: m.timestamp,
-            call: m.call,
-            attachments: m.attachments,
-        },
+        message,
         duplicate: false,
     })
 }

@@ -7,6 +7,7 @@
 //! Reads run on a small pool of read connections beside the writer, which WAL allows.
 
 mod accounts;
+mod audit;
 mod callbacks;
 mod codec;
 mod conversations;
@@ -18,6 +19,7 @@ mod reports;
 mod schema;
 mod search;
 mod store_impl;
+mod webhooks;
 mod workspace;
 mod writer;
 

@@ -266,6 +266,79 @@ UPDATE conversations SET
 -- A period's conversations, in order: one range.
 CREATE INDEX conversations_created ON conversations (created_at, id);
 "#,
+    // 9: outgoing webhooks — endpoints, the outbox, deliveries and their log.
+    r#"
+CREATE TABLE webhooks (
+    id                    TEXT PRIMARY KEY NOT NULL,
+    url                   TEXT NOT NULL,
+    -- JSON array of event types: always read with the endpoint, never searched.
+    events                TEXT NOT NULL,
+    enabled               INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    description           TEXT,
+    created_at            INTEGER NOT NULL,
+    secret                TEXT NOT NULL,
+    previous_secret       TEXT,
+    previous_secret_until INTEGER,
+    disabled_reason       TEXT,
+    failing_since         INTEGER
+) STRICT;
+
+-- The outbox: each row written in the same transaction as the change it reports.
+-- `seq` (the rowid) is the order they were recorded in.
+CREATE TABLE webhook_events (
+    seq    INTEGER PRIMARY KEY,
+    id     TEXT NOT NULL UNIQUE,
+    type   TEXT NOT NULL,
+    at     INTEGER NOT NULL,
+    data   TEXT NOT NULL,
+    fanned INTEGER NOT NULL DEFAULT 0 CHECK (fanned IN (0, 1))
+) STRICT;
+CREATE INDEX webhook_events_unfanned ON webhook_events (seq) WHERE fanned = 0;
+CREATE INDEX webhook_events_at ON webhook_events (at);
+
+-- One per (event, endpoint subscribed when it was fanned out).
+CREATE TABLE webhook_deliveries (
+    event_id      TEXT NOT NULL,
+    endpoint_id   TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+    due_at        INTEGER NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    claimed_by    TEXT,
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (event_id, endpoint_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id);
+
+-- The delivery log. Ids are UUIDv7 text: an endpoint's newest first is one index range.
+CREATE TABLE webhook_attempts (
+    id          TEXT PRIMARY KEY NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    at          INTEGER NOT NULL,
+    status      INTEGER,
+    duration_ms INTEGER NOT NULL,
+    error       TEXT,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('done', 'retry', 'failed')),
+    next_at     INTEGER
+) STRICT;
+CREATE INDEX webhook_attempts_by_endpoint ON webhook_attempts (endpoint_id, id);
+CREATE INDEX webhook_attempts_at ON webhook_attempts (at);
+"#,
+    // 10: the audit log. Ids are UUIDv7 text: newest first is the key read backwards.
+    r#"
+CREATE TABLE audit_log (
+    id         TEXT PRIMARY KEY NOT NULL,
+    at         INTEGER NOT NULL,
+    actor_id   TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    summary    TEXT
+) STRICT;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

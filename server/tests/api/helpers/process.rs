@@ -50,6 +50,17 @@ impl ServerLog {
         self.find(after, &says).expect("just seen")["fields"].clone()
     }
 
+    /// The `fields` of every entry so far after `after` that satisfies `says`.
+    pub(crate) fn entries(&self, after: usize, says: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        lines
+            .iter()
+            .skip(after)
+            .filter(|l| says(&l["fields"]))
+            .map(|l| l["fields"].clone())
+            .collect()
+    }
+
     /// The first entry after `after` with this message.
     pub(crate) async fn said(&self, after: usize, message: &str) -> Value {
         self.wait(after, message, |f| f["message"] == message).await

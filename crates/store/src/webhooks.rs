@@ -1,0 +1,145 @@
+//! Records of outgoing webhooks: endpoints, the outbox of events, deliveries and their log.
+//!
+//! # The outbox
+//! Every write that causes an event records it in the same atomic write (see
+//! [`crate::events`] for which write records what), so an event exists exactly when its
+//! change does: a crash between the change and the delivery loses nothing, and a write that
+//! fails or is a duplicate records nothing.
+//!
+//! Delivery then goes in two steps, both safe to run on every node at once:
+//! 1. **Fan-out** ([`crate::Store::fan_out_events`]): each recorded event becomes one delivery
+//!    per endpoint subscribed to it at that moment (a delivery's key is `(event, endpoint)`,
+//!    so two nodes fanning out the same event make one delivery).
+//! 2. **Claims** ([`crate::Store::claim_deliveries`]): a node claims due deliveries for a
+//!    while; a claimed delivery is not handed to anyone else until the claim runs out, so in
+//!    a cluster each attempt is made once. A node that dies mid-attempt leaves a claim that
+//!    runs out, and the delivery is tried again (at least once, never lost).
+
+use chimpassist_protocol::webhook::{AttemptOutcome, WebhookEventType};
+use chimpassist_protocol::{AttemptId, TimestampMs, WebhookEventId, WebhookId};
+
+/// An endpoint as stored, secrets included (they never leave the server but in the one
+/// answer that creates or rotates them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub id: WebhookId,
+    pub url: String,
+    pub events: Vec<WebhookEventType>,
+    pub enabled: bool,
+    pub description: Option<String>,
+    pub created_at: TimestampMs,
+    /// `whsec_…`: signs every delivery.
+    pub secret: String,
+    /// A rotated-out secret that also signs until its time is up (zero-downtime rotation).
+    pub previous_secret: Option<PreviousSecret>,
+    /// Why the server disabled it (`410 Gone`, failing for days); `None` when an admin did,
+    /// or when enabled.
+    pub disabled_reason: Option<String>,
+    /// Since when every attempt has failed; `None` after a success.
+    pub failing_since: Option<TimestampMs>,
+}
+
+/// See [`WebhookEndpoint::previous_secret`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviousSecret {
+    pub secret: String,
+    pub until: TimestampMs,
+}
+
+/// A change of an endpoint's health, from a delivery's outcome
+/// ([`crate::Store::webhook_health`]): applied to the stored record alone, so it never
+/// undoes an admin's concurrent edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HealthChange {
+    /// A delivery succeeded: the failure streak ends.
+    Succeeded,
+    /// A delivery failed at `at`: the streak starts there unless it already runs.
+    Failed { at: TimestampMs },
+    /// Stop delivering (`enabled` off) and say why.
+    Disable { reason: String },
+}
+
+/// An event as the outbox keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedEvent {
+    pub id: WebhookEventId,
+    pub kind: WebhookEventType,
+    /// When the change happened.
+    pub at: TimestampMs,
+    /// The event's `data`, as JSON text (see [`chimpassist_protocol::webhook::WebhookEvent`]).
+    pub data: String,
+}
+
+/// Which events an endpoint takes, for [`crate::Store::fan_out_events`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub endpoint: WebhookId,
+    pub events: Vec<WebhookEventType>,
+}
+
+impl Subscription {
+    /// The subscriptions of the enabled endpoints among `endpoints`.
+    pub fn of_enabled(endpoints: &[WebhookEndpoint]) -> Vec<Self> {
+        endpoints
+            .iter()
+            .filter(|e| e.enabled)
+            .map(|e| Self {
+                endpoint: e.id,
+                events: e.events.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A delivery handed to one node by [`crate::Store::claim_deliveries`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedDelivery {
+    pub endpoint: WebhookId,
+    pub event: RecordedEvent,
+    /// The number this attempt will have: 1 for the first.
+    pub attempt: u32,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryNext {
+    /// Delivered: never tried again (unless redelivered).
+    Done,
+    /// Try again at this time.
+    RetryAt(TimestampMs),
+    /// Failed for good: not tried again (unless redelivered).
+    GiveUp,
+}
+
+impl DeliveryNext {
+    /// The log's word for it.
+    pub fn outcome(self) -> AttemptOutcome {
+        match self {
+            Self::Done => AttemptOutcome::Delivered,
+            Self::RetryAt(_) => AttemptOutcome::Retrying,
+            Self::GiveUp => AttemptOutcome::Failed,
+        }
+    }
+
+    pub fn retry_at(self) -> Option<TimestampMs> {
+        match self {
+            Self::RetryAt(at) => Some(at),
+            _ => None,
+        }
+    }
+}
+
+/// One attempt, as the delivery log keeps it ([`crate::Store::finish_attempt`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    pub id: AttemptId,
+    pub endpoint: WebhookId,
+    pub event: WebhookEventId,
+    pub kind: WebhookEventType,
+    pub attempt: u32,
+    pub at: TimestampMs,
+    pub status: Option<u16>,
+    pub duration_ms: u64,
+    pub error: Option<String>,
+    pub next: DeliveryNext,
+}
