@@ -84,10 +84,14 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
-    // One at a time: the latency of each.
+    // One at a time: the latency of each. Each change comes at a random moment of the
+    // dispatcher's cycle (a change made just after a delivery would otherwise always wait a
+    // whole cycle, and one made just before its next look hardly at all).
     let mut latencies = Vec::with_capacity(events);
     for i in 0..events {
         let name = format!("one-{i}");
+        let pause = rand::random::<u64>() % (poll_ms + 1);
+        tokio::time::sleep(Duration::from_millis(pause)).await;
         let sent = Instant::now();
         ask(name.clone()).await?;
         loop {

@@ -186,9 +186,14 @@ impl Running {
             attachments.links.clone(),
         );
         let deliveries = delivery.spawn();
-        let webhooks = crate::webhooks::Dispatcher::new(Arc::clone(&dyn_store), config.webhooks())
-            .context("building the webhook client")?
-            .spawn(stop.clone());
+        let recorder = crate::webhooks::Recorder::default();
+        let webhooks = crate::webhooks::Dispatcher::new(
+            Arc::clone(&dyn_store),
+            config.webhooks(),
+            recorder.clone(),
+        )
+        .context("building the webhook client")?
+        .spawn(stop.clone());
         let state = Arc::new(AppState {
             attachments,
             ice,
@@ -202,6 +207,7 @@ impl Running {
             metrics,
             http,
             upstream: Default::default(),
+            webhooks: recorder,
             stop,
         });
         Ok(Self {

@@ -33,6 +33,8 @@ pub struct AppState {
     pub attachments: crate::attachments::Attachments,
     /// The STUN and TURN servers calls use, and their credentials.
     pub ice: crate::calls::IceSettings,
+    /// Which webhook events this node's writes record.
+    pub webhooks: crate::webhooks::Recorder,
     /// Fires when the server begins shutting down.
     pub stop: CancellationToken,
 }

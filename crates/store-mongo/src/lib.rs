@@ -152,6 +152,8 @@ pub struct MongoStore {
     appends: Arc<Batcher>,
     /// This process's receipts, written in batches (see `receipts.rs`).
     receipts: Arc<Receipter>,
+    /// Which webhook events this process's writes record.
+    recording: chimpassist_store::Recording,
 }
 
 impl fmt::Debug for MongoStore {
@@ -195,6 +197,7 @@ impl MongoStore {
             hosts,
             appends: Arc::new(batch::batcher()),
             receipts: Arc::new(receipts::receipter()),
+            recording: chimpassist_store::Recording::default(),
         })
     }
 

@@ -101,12 +101,14 @@ pub(crate) async fn append_batch(
     let counters = store.db.collection::<Counter>(CONVERSATIONS);
     let messages = messages(store);
     let outbox = webhooks::outbox(store);
+    let recording = store.recording.clone();
     let drafts: Vec<MessageDoc> = batch.iter().map(|m| draft(m)).collect();
     let body = transaction::body(|session| {
         let db = store.db.clone();
         let counters = counters.clone();
         let messages = messages.clone();
         let outbox = outbox.clone();
+        let recording = recording.clone();
         let mut docs = drafts.clone();
         let groups = groups.clone();
         let tallies = tallies.clone();
@@ -140,6 +142,7 @@ pub(crate) async fn append_batch(
             // the transaction before any event is written.
             let recorded: Vec<EventDoc> = stored
                 .iter()
+                .filter(|m| recording.wants(events::message_kind(m)))
                 .map(|m| EventDoc::new(&events::message(m)))
                 .collect();
             webhooks::record(&outbox, &recorded, &mut *session).await?;

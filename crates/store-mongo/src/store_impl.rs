@@ -316,6 +316,10 @@ impl Store for MongoStore {
         files::delete_of(self, customer).await
     }
 
+    fn record_events(&self, types: &[chimpassist_protocol::webhook::WebhookEventType]) {
+        self.recording.set(types);
+    }
+
     async fn create_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
         webhooks::create(self, &endpoint).await
     }

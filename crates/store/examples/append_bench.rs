@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! cargo run --release -p chimpassist-store --example append_bench -- \
-//!     [--tasks 256] [--messages 100000] [--conversations 200]
+//!     [--tasks 256] [--messages 100000] [--conversations 200] [--webhook-events 1]
 //! ```
+//! With `--webhook-events 1` each message also records its `message.created` event in the
+//! outbox, as when a webhook endpoint takes that event; by default none is recorded, as on a
+//! server without such an endpoint.
 //! The same settings can come from `TASKS`, `MESSAGES` and `CONVERSATIONS`. Every append is
 //! fsynced before it is acknowledged, so this measures group commit, not a write cache.
 
@@ -43,6 +46,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let dir = tempfile::TempDir::new()?;
     let store = Arc::new(SqliteStore::open_in(dir.path())?);
+    if setting("webhook-events", "WEBHOOK_EVENTS", 0) == 0 {
+        store.record_events(&[]);
+    }
     let mut conversations = Vec::with_capacity(conversation_count);
     for i in 0..conversation_count {
         let customer = store

@@ -133,6 +133,7 @@ macro_rules! conformance_suite {
             delivery_log_pages_and_redeliver_restarts,
             pruning_keeps_what_is_still_owed,
             deleting_an_endpoint_drops_its_deliveries,
+            only_the_event_types_asked_for_are_recorded,
             audit_entries_page_newest_first,
         );
     };

@@ -15,7 +15,7 @@
 
 use chimpassist_protocol::webhook::{
     CallEventData, CallbackEventData, ConversationEventData, CsatEventData, MessageEventData,
-    WebhookConversation, WebhookEvent, WebhookSender,
+    WebhookConversation, WebhookEvent, WebhookEventType, WebhookSender,
 };
 use chimpassist_protocol::{ConversationStatus, Rating, TimestampMs, WebhookEventId};
 
@@ -96,6 +96,14 @@ pub fn transitioned(
 
 fn moved_queue(before: &Conversation, after: &Conversation) -> bool {
     before.queue_id != after.queue_id
+}
+
+/// The type of [`message`]'s event.
+pub fn message_kind(msg: &StoredMessage) -> WebhookEventType {
+    match msg.call {
+        Some(_) => WebhookEventType::CallEnded,
+        None => WebhookEventType::MessageCreated,
+    }
 }
 
 /// `message.created`, or `call.ended` for the message that records a call.

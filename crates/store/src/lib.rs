@@ -34,7 +34,8 @@
 //!   in the same atomic write: a change is never stored without its event, nor an event
 //!   without its change; a resend, a refused transition or a failed write records none.
 //!   A fan-out makes one delivery per `(event, endpoint)` however often it runs; a claimed
-//!   delivery is handed to no one else until its claim runs out (see [`webhooks`]).
+//!   delivery is handed to no one else until its claim runs out (see [`webhooks`]). Only
+//!   the types last given to `record_events` are recorded (all, until it is called).
 //! - **Leases:** of concurrent `claim_lease`s on a free or expired lease exactly one wins, also
 //!   across nodes; every fresh grant raises `term` by one (a fencing token), a renewal keeps it.
 //! - Reads see every write that returned before they started.
@@ -340,6 +341,11 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_customer_files(&self, customer: &CustomerId) -> StoreResult<u64>;
 
     // --- webhooks (see [`webhooks`]) -----------------------------------------------------------
+
+    /// From now on, the writes of this store (this process's handle on it) record only
+    /// events of these types; until this is called, every type (see [`Recording`]). The
+    /// dispatcher gives it the types the enabled endpoints take, on every round.
+    fn record_events(&self, types: &[chimpassist_protocol::webhook::WebhookEventType]);
 
     /// `Conflict` when the id is taken.
     async fn create_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()>;

@@ -85,6 +85,7 @@ pub(super) async fn create_webhook(
         failing_since: None,
     };
     state.store.create_webhook(record.clone()).await?;
+    state.webhooks.refresh(&*state.store).await?;
     let summary = Some(events_summary(&record));
     audit::record(&state, &me, AuditAction::WebhookCreated, record.id, summary).await;
     Ok((
@@ -129,6 +130,7 @@ pub(super) async fn update_webhook(
     }
     state.store.update_webhook(record.clone()).await?;
     let summary = changes(&before, &record);
+    state.webhooks.refresh(&*state.store).await?;
     audit::record(&state, &me, AuditAction::WebhookUpdated, id, summary).await;
     Ok(Json(view(&record, now_ms())))
 }
@@ -144,6 +146,7 @@ pub(super) async fn delete_webhook(
     AppPath(id): AppPath<WebhookId>,
 ) -> AppResult<StatusCode> {
     state.store.delete_webhook(&id).await?;
+    state.webhooks.refresh(&*state.store).await?;
     audit::record(&state, &me, AuditAction::WebhookDeleted, id, None).await;
     Ok(StatusCode::NO_CONTENT)
 }

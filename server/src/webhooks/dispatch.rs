@@ -38,6 +38,7 @@ pub struct Dispatcher {
     store: Arc<dyn Store>,
     http: reqwest::Client,
     settings: Arc<Settings>,
+    recorder: super::Recorder,
     /// This node, as claims name it.
     holder: String,
 }
@@ -51,12 +52,17 @@ impl std::fmt::Debug for Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(store: Arc<dyn Store>, settings: Settings) -> reqwest::Result<Self> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        settings: Settings,
+        recorder: super::Recorder,
+    ) -> reqwest::Result<Self> {
         let http = super::guard::client(settings.allow_private, settings.timeout)?;
         Ok(Self {
             store,
             http,
             settings: Arc::new(settings),
+            recorder,
             holder: format!("node-{}", uuid::Uuid::new_v4().simple()),
         })
     }
@@ -101,7 +107,7 @@ impl Dispatcher {
 
     /// One round: fan out, then claim and send until nothing is due.
     pub async fn round(&self) -> StoreResult<()> {
-        let endpoints = self.store.list_webhooks().await?;
+        let endpoints = self.recorder.refresh(&*self.store).await?;
         let subscriptions = Subscription::of_enabled(&endpoints);
         while self
             .store

@@ -18,6 +18,29 @@ use std::time::Duration;
 
 pub use dispatch::Dispatcher;
 
+use std::sync::Arc;
+
+use chimpassist_store::{Store, StoreResult, Subscription, WebhookEndpoint};
+
+/// Keeps the event types this node's writes record (`Store::record_events`) in step with
+/// the enabled endpoints. The dispatcher refreshes it every round (so an endpoint saved on
+/// another node counts here within `WEBHOOK_POLL_MS`), the admin API right after saving or
+/// deleting one (so the next change on this node is recorded). One refresh at a time: a
+/// refresh that read the endpoints before a save cannot overwrite one that read them after.
+#[derive(Clone, Debug, Default)]
+pub struct Recorder(Arc<tokio::sync::Mutex<()>>);
+
+impl Recorder {
+    /// Reads the endpoints, records what the enabled ones take, and returns them.
+    pub async fn refresh(&self, store: &dyn Store) -> StoreResult<Vec<WebhookEndpoint>> {
+        let _one_at_a_time = self.0.lock().await;
+        let endpoints = store.list_webhooks().await?;
+        let subscriptions = Subscription::of_enabled(&endpoints);
+        store.record_events(&chimpassist_store::subscribed_types(&subscriptions));
+        Ok(endpoints)
+    }
+}
+
 /// The dispatcher's settings (from `Config::webhooks`).
 #[derive(Clone, Debug)]
 pub struct Settings {

@@ -602,3 +602,30 @@ pub async fn deleting_an_endpoint_drops_its_deliveries(store: Arc<dyn Store>) {
         "not kept for a ghost; the ones still owed to `kept` stay"
     );
 }
+
+/// A store records the event types it was last told to (all, until told), and no others.
+pub async fn only_the_event_types_asked_for_are_recorded(store: Arc<dyn Store>) {
+    let hook = add_endpoint(&*store, T::ALL).await;
+    store.record_events(&[T::MessageCreated]);
+    two_events(&*store, T0).await; // the conversation's creation is not recorded
+    store.record_events(&[]);
+    two_events(&*store, T0 + 10).await; // nothing is
+    store.record_events(T::ALL);
+    store
+        .create_callback(callback(T0 + 20))
+        .await
+        .expect("callback");
+    assert_eq!(
+        store
+            .fan_out_events(&subscribed(&[&hook]), 100)
+            .await
+            .unwrap(),
+        2
+    );
+    let kinds: Vec<T> = claim(&*store, "n", &[&hook], LATER)
+        .await
+        .iter()
+        .map(|d| d.event.kind)
+        .collect();
+    assert_eq!(kinds, [T::MessageCreated, T::CallbackRequested]);
+}

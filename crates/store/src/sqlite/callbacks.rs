@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{int, parsed, parsed_opt, uuid_bytes, uuid_id};
 use super::webhooks;
-use crate::{Callback, CallbackCursor, CallbackFilter, StoreError, StoreResult, events};
+use crate::{Callback, CallbackCursor, CallbackFilter, Recording, StoreError, StoreResult, events};
 
 macro_rules! callback_cols {
     () => {
@@ -30,7 +30,7 @@ fn callback_from_row(row: &Row<'_>) -> rusqlite::Result<Callback> {
     })
 }
 
-pub(crate) fn create(conn: &Connection, c: &Callback) -> StoreResult<()> {
+pub(crate) fn create(conn: &Connection, c: &Callback, recording: &Recording) -> StoreResult<()> {
     conn.prepare_cached(concat!(
         "INSERT INTO callbacks (",
         callback_cols!(),
@@ -49,7 +49,10 @@ pub(crate) fn create(conn: &Connection, c: &Callback) -> StoreResult<()> {
         c.done_at,
         c.done_by.as_ref().map(AttendantId::as_str)
     ])?;
-    webhooks::record(conn, &events::callback(c))
+    match recording.keep(events::callback(c)) {
+        Some(event) => webhooks::record(conn, &event),
+        None => Ok(()),
+    }
 }
 
 /// A page newest first, strictly below the cursor `(?1, ?2)` in `(created_at, id)` order, at

@@ -10,8 +10,8 @@ use super::accounts::found;
 use super::codec::{enum_col, int, parsed, parsed_opt, uuid_bytes, uuid_id};
 use super::webhooks;
 use crate::{
-    AttendantChange, Conversation, ConversationWrite, NewConversation, StoreError, StoreResult,
-    Transition, events,
+    AttendantChange, Conversation, ConversationWrite, NewConversation, Recording, StoreError,
+    StoreResult, Transition, events,
 };
 
 /// Columns of [`conversation_from_row`], for a query naming the table `c`.
@@ -83,7 +83,11 @@ fn list(
 
 /// The partial unique index `conversations_one_open` turns a second open conversation of
 /// the same customer into a `Conflict`.
-pub(crate) fn create(conn: &Connection, new: NewConversation) -> StoreResult<Conversation> {
+pub(crate) fn create(
+    conn: &Connection,
+    new: NewConversation,
+    recording: &Recording,
+) -> StoreResult<Conversation> {
     conn.prepare_cached(
         "INSERT INTO conversations \
          (id, customer_id, queue_id, status, requested_at, subject, created_at) \
@@ -97,7 +101,9 @@ pub(crate) fn create(conn: &Connection, new: NewConversation) -> StoreResult<Con
         new.subject
     ])?;
     let conv = Conversation::from(new);
-    webhooks::record(conn, &events::created(&conv))?;
+    if let Some(event) = recording.keep(events::created(&conv)) {
+        webhooks::record(conn, &event)?;
+    }
     Ok(conv)
 }
 
@@ -107,13 +113,14 @@ pub(crate) fn create(conn: &Connection, new: NewConversation) -> StoreResult<Con
 pub(crate) fn write_all(
     conn: &Connection,
     writes: Vec<ConversationWrite>,
+    recording: &Recording,
 ) -> StoreResult<Vec<StoreResult<Conversation>>> {
     let mut answers = Vec::with_capacity(writes.len());
     for write in writes {
         exec(conn, "SAVEPOINT item")?;
         let answer = match write {
-            ConversationWrite::Create(new) => create(conn, new),
-            ConversationWrite::Transition(t) => transition(conn, t),
+            ConversationWrite::Create(new) => create(conn, new, recording),
+            ConversationWrite::Transition(t) => transition(conn, t, recording),
         };
         if conn.is_autocommit() {
             return Err(StoreError::Unavailable(
@@ -150,7 +157,11 @@ pub(crate) fn get(conn: &Connection, id: &ConversationId) -> StoreResult<Option<
 
 /// Check, count and change all happen in the writer's transaction, so nothing can slip in
 /// between: that is what makes this a compare-and-set and the capacity limit exact.
-pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conversation> {
+pub(crate) fn transition(
+    conn: &Connection,
+    t: Transition,
+    recording: &Recording,
+) -> StoreResult<Conversation> {
     let mut conv = get(conn, &t.id)?.ok_or(StoreError::NotFound)?;
     if !t.from.contains(&conv.status) {
         return Err(StoreError::Conflict(format!(
@@ -209,7 +220,8 @@ pub(crate) fn transition(conn: &Connection, t: Transition) -> StoreResult<Conver
         marks.assigned_at,
         i64::from(marks.reopened)
     ])?;
-    if let Some(event) = events::transitioned(&before, &conv, t.at) {
+    if let Some(event) = events::transitioned(&before, &conv, t.at).and_then(|e| recording.keep(e))
+    {
         webhooks::record(conn, &event)?;
     }
     Ok(conv)
@@ -250,6 +262,7 @@ pub(crate) fn set_rating(
     id: &ConversationId,
     rating: Rating,
     at: TimestampMs,
+    recording: &Recording,
 ) -> StoreResult<()> {
     let conv = get(conn, id)?.ok_or(StoreError::NotFound)?;
     let event = events::rated(&conv, &rating, at);
@@ -263,7 +276,10 @@ pub(crate) fn set_rating(
             rating.comment
         ])?;
     found(changed)?;
-    webhooks::record(conn, &event)
+    match recording.keep(event) {
+        Some(event) => webhooks::record(conn, &event),
+        None => Ok(()),
+    }
 }
 
 // --- receipts --------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::codec::{enum_col, int, parsed_opt, uuid_bytes, uuid_id};
 use super::webhooks;
-use crate::{Appended, MessageCursor, NewMessage, StoreError, StoreResult, StoredMessage, events};
+use crate::{
+    Appended, MessageCursor, NewMessage, Recording, StoreError, StoreResult, StoredMessage, events,
+};
 
 macro_rules! message_cols {
     () => {
@@ -74,7 +76,11 @@ fn list(
 /// Runs in the writer's transaction, so reading `last_seq` and writing `last_seq + 1` cannot
 /// interleave with another append: seqs are dense by construction, and the unique index on
 /// `(conversation_id, client_id)` backs the idempotency check.
-pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> {
+pub(crate) fn append(
+    conn: &Connection,
+    m: NewMessage,
+    recording: &Recording,
+) -> StoreResult<Appended> {
     let conversation = uuid_bytes(m.conversation.as_uuid());
     let client_id = uuid_bytes(m.client_id.as_uuid());
     let original = conn
@@ -156,7 +162,10 @@ pub(crate) fn append(conn: &Connection, m: NewMessage) -> StoreResult<Appended> 
         call: m.call,
         attachments: m.attachments,
     };
-    webhooks::record(conn, &events::message(&message))?;
+    // Checked before the event is built: most messages go to no endpoint.
+    if recording.wants(events::message_kind(&message)) {
+        webhooks::record(conn, &events::message(&message))?;
+    }
     Ok(Appended {
         message,
         duplicate: false,

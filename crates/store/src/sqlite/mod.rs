@@ -69,6 +69,8 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Readers,
     blobs: files::Blobs,
+    /// Which webhook events the writes record.
+    recording: crate::Recording,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -96,6 +98,7 @@ impl SqliteStore {
             writer,
             readers: Readers::new(path.to_owned(), READERS),
             blobs: files::Blobs::beside(path),
+            recording: crate::Recording::default(),
         })
     }
 

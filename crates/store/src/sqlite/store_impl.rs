@@ -2,6 +2,7 @@
 //! The SQL itself lives in the sibling modules.
 
 use async_trait::async_trait;
+use chimpassist_protocol::webhook::WebhookEventType;
 use chimpassist_protocol::{
     AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
     Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs, WebhookEventId,
@@ -164,7 +165,8 @@ impl Store for SqliteStore {
         &self,
         conversation: NewConversation,
     ) -> StoreResult<Conversation> {
-        self.write(move |c| conversations::create(c, conversation))
+        let recording = self.recording.clone();
+        self.write(move |c| conversations::create(c, conversation, &recording))
             .await
     }
 
@@ -174,7 +176,8 @@ impl Store for SqliteStore {
     }
 
     async fn transition(&self, transition: Transition) -> StoreResult<Conversation> {
-        self.write(move |c| conversations::transition(c, transition))
+        let recording = self.recording.clone();
+        self.write(move |c| conversations::transition(c, transition, &recording))
             .await
     }
 
@@ -183,8 +186,9 @@ impl Store for SqliteStore {
         writes: Vec<ConversationWrite>,
     ) -> Vec<StoreResult<Conversation>> {
         let count = writes.len();
+        let recording = self.recording.clone();
         match self
-            .write(move |c| conversations::write_all(c, writes))
+            .write(move |c| conversations::write_all(c, writes, &recording))
             .await
         {
             Ok(answers) => answers,
@@ -225,7 +229,8 @@ impl Store for SqliteStore {
         at: TimestampMs,
     ) -> StoreResult<()> {
         let id = *id;
-        self.write(move |c| conversations::set_rating(c, &id, rating, at))
+        let recording = self.recording.clone();
+        self.write(move |c| conversations::set_rating(c, &id, rating, at, &recording))
             .await
     }
 
@@ -253,7 +258,11 @@ impl Store for SqliteStore {
     fn submit_message(&self, message: NewMessage) -> Pending<Appended> {
         // The writer's queue is FIFO and it runs jobs in queue order: submission order is
         // commit order.
-        match self.writer.submit(move |c| messages::append(c, message)) {
+        let recording = self.recording.clone();
+        match self
+            .writer
+            .submit(move |c| messages::append(c, message, &recording))
+        {
             Ok(reply) => Box::pin(async move { reply.await.map_err(|_| writer::stopped())? }),
             Err(e) => Box::pin(std::future::ready(Err(e))),
         }
@@ -315,7 +324,9 @@ impl Store for SqliteStore {
     // --- callbacks ---------------------------------------------------------------------------
 
     async fn create_callback(&self, callback: Callback) -> StoreResult<()> {
-        self.write(move |c| callbacks::create(c, &callback)).await
+        let recording = self.recording.clone();
+        self.write(move |c| callbacks::create(c, &callback, &recording))
+            .await
     }
 
     async fn list_callbacks(
@@ -463,6 +474,10 @@ impl Store for SqliteStore {
     // --- leases ------------------------------------------------------------------------------
 
     // --- webhooks ------------------------------------------------------------------------------
+
+    fn record_events(&self, types: &[WebhookEventType]) {
+        self.recording.set(types);
+    }
 
     async fn create_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
         self.write(move |c| webhooks::create(c, &endpoint)).await

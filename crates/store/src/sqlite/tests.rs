@@ -151,9 +151,10 @@ async fn close_finishes_every_queued_write() {
     let pending: Vec<_> = (0..500)
         .map(|i| {
             let m = new_message(conv, &customer, &format!("m{i}"));
+            let recording = store.recording.clone();
             store
                 .writer
-                .submit(move |c| messages::append(c, m))
+                .submit(move |c| messages::append(c, m, &recording))
                 .expect("submit")
         })
         .collect();
