@@ -59,8 +59,9 @@ impl Recording {
 }
 
 /// An endpoint as stored, secrets included (they never leave the server but in the one
-/// answer that creates or rotates them).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// answer that creates or rotates them, and `Debug` leaves them out, so no log line can
+/// carry one).
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebhookEndpoint {
     pub id: WebhookId,
     pub url: String,
@@ -79,11 +80,33 @@ pub struct WebhookEndpoint {
     pub failing_since: Option<TimestampMs>,
 }
 
+impl std::fmt::Debug for WebhookEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookEndpoint")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("enabled", &self.enabled)
+            .field("created_at", &self.created_at)
+            .field("disabled_reason", &self.disabled_reason)
+            .field("failing_since", &self.failing_since)
+            .finish_non_exhaustive()
+    }
+}
+
 /// See [`WebhookEndpoint::previous_secret`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PreviousSecret {
     pub secret: String,
     pub until: TimestampMs,
+}
+
+impl std::fmt::Debug for PreviousSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviousSecret")
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A change of an endpoint's health, from a delivery's outcome
@@ -193,4 +216,45 @@ pub struct DeliveryAttempt {
     pub duration_ms: u64,
     pub error: Option<String>,
     pub next: DeliveryNext,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_debug_form_never_shows_a_secret() {
+        let endpoint = WebhookEndpoint {
+            id: WebhookId::new(),
+            url: "https://crm.example.com/in".into(),
+            events: vec![WebhookEventType::MessageCreated],
+            enabled: true,
+            description: None,
+            created_at: 0,
+            secret: "whsec_current".into(),
+            previous_secret: Some(PreviousSecret {
+                secret: "whsec_previous".into(),
+                until: 1,
+            }),
+            disabled_reason: None,
+            failing_since: None,
+        };
+        let shown = format!("{endpoint:?} {:?}", endpoint.previous_secret);
+        assert!(!shown.contains("whsec_"), "{shown}");
+        assert!(shown.contains("crm.example.com"));
+    }
+
+    #[test]
+    fn recording_follows_the_last_types_given() {
+        let recording = Recording::default();
+        assert!(
+            WebhookEventType::ALL.iter().all(|k| recording.wants(*k)),
+            "all at first"
+        );
+        recording.set(&[WebhookEventType::CsatSubmitted]);
+        assert!(recording.wants(WebhookEventType::CsatSubmitted));
+        assert!(!recording.wants(WebhookEventType::MessageCreated));
+        recording.set(&[]);
+        assert!(!recording.wants(WebhookEventType::CsatSubmitted));
+    }
 }
