@@ -36,6 +36,8 @@ pub fn label(t: &AuditTexts, action: AuditAction) -> &'static str {
         AuditAction::WebhookDeleted => t.webhook_deleted,
         AuditAction::WebhookSecretRotated => t.webhook_secret_rotated,
         AuditAction::WebhookRedelivered => t.webhook_redelivered,
+        AuditAction::TokenCreated => t.token_created,
+        AuditAction::TokenRevoked => t.token_revoked,
     }
 }
 

@@ -37,17 +37,19 @@ pub(crate) enum AdminTab {
     Callbacks,
     Widget,
     Webhooks,
+    Tokens,
     Audit,
 }
 
 impl AdminTab {
-    pub(crate) const ALL: [AdminTab; 7] = [
+    pub(crate) const ALL: [AdminTab; 8] = [
         AdminTab::Attendants,
         AdminTab::Queues,
         AdminTab::Canned,
         AdminTab::Callbacks,
         AdminTab::Widget,
         AdminTab::Webhooks,
+        AdminTab::Tokens,
         AdminTab::Audit,
     ];
 
@@ -59,6 +61,7 @@ impl AdminTab {
             AdminTab::Callbacks => "callbacks",
             AdminTab::Widget => "widget",
             AdminTab::Webhooks => "webhooks",
+            AdminTab::Tokens => "tokens",
             AdminTab::Audit => "audit",
         }
     }

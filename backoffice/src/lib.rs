@@ -26,6 +26,7 @@ pub mod reports;
 pub mod session;
 pub mod stats;
 pub mod thread;
+pub mod tokens;
 pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]

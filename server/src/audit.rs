@@ -9,13 +9,14 @@ use chimpassist_protocol::AuditId;
 use chimpassist_protocol::audit::AuditAction;
 use chimpassist_store::{Attendant, AuditRecord};
 
+use crate::auth::Actor;
 use crate::state::AppState;
 use crate::views::now_ms;
 
 /// Records that `actor` did `action` to `target`.
 pub async fn record(
     state: &AppState,
-    actor: &Attendant,
+    actor: &Actor,
     action: AuditAction,
     target: impl ToString,
     summary: Option<String>,
@@ -23,7 +24,8 @@ pub async fn record(
     let entry = AuditRecord {
         id: AuditId::new(),
         at: now_ms(),
-        actor_id: actor.id.clone(),
+        actor_kind: actor.kind(),
+        actor_id: actor.id_for_log(),
         actor_name: actor.name.clone(),
         action,
         target: target.to_string(),

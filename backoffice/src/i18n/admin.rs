@@ -1,5 +1,6 @@
 //! The administration pages: attendants, queues, canned responses, callbacks, widget (the
-//! webhooks and audit log tabs' own strings are in `webhooks` and `audit`).
+//! webhooks, API tokens and audit log tabs' own strings are in `webhooks`, `tokens` and
+//! `audit`).
 
 #[derive(Debug)]
 pub struct AdminTexts {
@@ -11,6 +12,7 @@ pub struct AdminTexts {
     pub callbacks: &'static str,
     pub widget: &'static str,
     pub webhooks: &'static str,
+    pub tokens: &'static str,
     pub audit: &'static str,
     pub forbidden: &'static str,
     pub unreachable: &'static str,
@@ -128,6 +130,7 @@ pub(super) const EN: AdminTexts = AdminTexts {
     callbacks: "Callbacks",
     widget: "Widget",
     webhooks: "Webhooks",
+    tokens: "API tokens",
     audit: "Audit log",
     forbidden: "Only administrators can open this page.",
     unreachable: "The server cannot be reached. Try again in a moment.",
@@ -239,6 +242,7 @@ pub(super) const PT_BR: AdminTexts = AdminTexts {
     callbacks: "Retornos",
     widget: "Widget",
     webhooks: "Webhooks",
+    tokens: "Tokens de API",
     audit: "Registro de auditoria",
     forbidden: "Somente administradores podem abrir esta página.",
     unreachable: "Não foi possível falar com o servidor. Tente de novo em instantes.",

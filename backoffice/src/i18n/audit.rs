@@ -14,6 +14,10 @@ pub struct AuditTexts {
     pub col_summary: &'static str,
     /// The actor cell's tooltip: their attendant id.
     pub actor_id: &'static str,
+    /// The actor cell's tooltip when an API token acted: its id.
+    pub token_id: &'static str,
+    /// The badge beside a token's name.
+    pub token_badge: &'static str,
     // What each action is.
     pub attendant_created: &'static str,
     pub attendant_updated: &'static str,
@@ -27,10 +31,12 @@ pub struct AuditTexts {
     pub webhook_deleted: &'static str,
     pub webhook_secret_rotated: &'static str,
     pub webhook_redelivered: &'static str,
+    pub token_created: &'static str,
+    pub token_revoked: &'static str,
 }
 
 pub(super) const EN: AuditTexts = AuditTexts {
-    intro: "What admins changed: accounts, queues, canned responses, webhooks… Newest first: who did it, to what, and when.",
+    intro: "What admins changed: accounts, queues, canned responses, webhooks, API tokens… Newest first: who did it, to what, and when.",
     refresh: "Refresh",
     load_older: "Load older",
     empty: "Nothing recorded yet.",
@@ -40,6 +46,8 @@ pub(super) const EN: AuditTexts = AuditTexts {
     col_target: "Target",
     col_summary: "Details",
     actor_id: "Attendant id {}",
+    token_id: "API token id {}",
+    token_badge: "API token",
     attendant_created: "Attendant created",
     attendant_updated: "Attendant changed",
     attendant_password_reset: "Password reset",
@@ -52,10 +60,12 @@ pub(super) const EN: AuditTexts = AuditTexts {
     webhook_deleted: "Webhook endpoint deleted",
     webhook_secret_rotated: "Webhook secret rotated",
     webhook_redelivered: "Webhook event redelivered",
+    token_created: "API token created",
+    token_revoked: "API token revoked",
 };
 
 pub(super) const PT_BR: AuditTexts = AuditTexts {
-    intro: "O que os administradores alteraram: contas, filas, respostas prontas, webhooks… Do mais recente ao mais antigo: quem fez, em quê e quando.",
+    intro: "O que os administradores alteraram: contas, filas, respostas prontas, webhooks, tokens de API… Do mais recente ao mais antigo: quem fez, em quê e quando.",
     refresh: "Atualizar",
     load_older: "Carregar anteriores",
     empty: "Nada registrado ainda.",
@@ -65,6 +75,8 @@ pub(super) const PT_BR: AuditTexts = AuditTexts {
     col_target: "Alvo",
     col_summary: "Detalhes",
     actor_id: "Id do atendente {}",
+    token_id: "Id do token de API {}",
+    token_badge: "Token de API",
     attendant_created: "Atendente criado",
     attendant_updated: "Atendente alterado",
     attendant_password_reset: "Senha redefinida",
@@ -77,4 +89,6 @@ pub(super) const PT_BR: AuditTexts = AuditTexts {
     webhook_deleted: "Endpoint de webhook excluído",
     webhook_secret_rotated: "Segredo de webhook trocado",
     webhook_redelivered: "Evento de webhook reenviado",
+    token_created: "Token de API criado",
+    token_revoked: "Token de API revogado",
 };

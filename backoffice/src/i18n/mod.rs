@@ -9,6 +9,7 @@ mod desk;
 mod login;
 mod panel;
 mod reports;
+mod tokens;
 mod webhooks;
 
 pub use admin::AdminTexts;
@@ -17,6 +18,7 @@ pub use desk::DeskTexts;
 pub use login::LoginTexts;
 pub use panel::PanelTexts;
 pub use reports::ReportsTexts;
+pub use tokens::TokenTexts;
 pub use webhooks::WebhookTexts;
 
 /// A supported language.
@@ -75,6 +77,7 @@ pub struct Texts {
     pub admin: AdminTexts,
     pub reports: ReportsTexts,
     pub webhooks: WebhookTexts,
+    pub tokens: TokenTexts,
     pub audit: AuditTexts,
 }
 
@@ -85,6 +88,7 @@ pub static EN: Texts = Texts {
     admin: admin::EN,
     reports: reports::EN,
     webhooks: webhooks::EN,
+    tokens: tokens::EN,
     audit: audit::EN,
 };
 
@@ -95,6 +99,7 @@ pub static PT_BR: Texts = Texts {
     admin: admin::PT_BR,
     reports: reports::PT_BR,
     webhooks: webhooks::PT_BR,
+    tokens: tokens::PT_BR,
     audit: audit::PT_BR,
 };
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AttendantId, AuditId, TimestampMs};
+use crate::ids::{AuditId, TimestampMs};
 
 /// What an admin did. The wire form (`attendant.created`, …) is [`AuditAction::as_str`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -34,13 +34,30 @@ pub enum AuditAction {
     WebhookSecretRotated,
     #[serde(rename = "webhook.redelivered")]
     WebhookRedelivered,
+    #[serde(rename = "token.created")]
+    TokenCreated,
+    #[serde(rename = "token.revoked")]
+    TokenRevoked,
+}
+
+/// Who acted: a signed-in attendant, or an integration with an API token (`admin` scope).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ActorKind {
+    #[default]
+    Attendant,
+    Token,
 }
 
 /// Who acted: their id and their name as it was then.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditActor {
-    pub id: AttendantId,
+    #[serde(default)]
+    pub kind: ActorKind,
+    /// An attendant id, or an API token's id.
+    pub id: String,
     pub name: String,
 }
 

@@ -52,13 +52,14 @@ macro_rules! string_forms {
     };
 }
 
-use crate::audit::AuditAction;
+use crate::audit::{ActorKind, AuditAction};
 use crate::call::{CallEndReason, CallMedia, CallPolicy, Hangup};
 use crate::model::{
     AssignmentMode, ConversationStatus, CustomerPresence, Party, Presence, ReceiptKind, Role,
     TypingState,
 };
 use crate::report::{GroupBy, MeasureKind};
+use crate::token::ApiScope;
 use crate::webhook::WebhookEventType;
 
 string_forms!(Party, "party" { Customer => "customer", Attendant => "attendant" });
@@ -124,6 +125,17 @@ string_forms!(AuditAction, "audit action" {
     WebhookDeleted => "webhook.deleted",
     WebhookSecretRotated => "webhook.secret_rotated",
     WebhookRedelivered => "webhook.redelivered",
+    TokenCreated => "token.created",
+    TokenRevoked => "token.revoked",
+});
+string_forms!(ApiScope, "API scope" {
+    ConversationsRead => "conversations:read",
+    ReportsRead => "reports:read",
+    Admin => "admin",
+});
+string_forms!(ActorKind, "actor kind" {
+    Attendant => "attendant",
+    Token => "token",
 });
 string_forms!(CallPolicy, "call policy" {
     Off => "off",

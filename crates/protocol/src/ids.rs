@@ -199,6 +199,10 @@ uuid_id!(
     /// An entry of the audit log (UUIDv7: newest last in id order).
     AuditId
 );
+uuid_id!(
+    /// An API token (its id, shown in lists and the audit log; never the token itself).
+    ApiTokenId
+);
 
 /// Position of a message in its conversation: 1, 2, 3, … with no gaps.
 pub type Seq = u64;

@@ -47,6 +47,7 @@ pub mod party;
 pub mod report;
 pub mod rest;
 pub mod time;
+pub mod token;
 pub mod webhook;
 pub mod workspace;
 

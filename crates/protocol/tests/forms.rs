@@ -1,7 +1,8 @@
 //! Each enum's `as_str` is exactly what serde writes, and `parse` reads it back.
 
-use chimpassist_protocol::audit::AuditAction;
+use chimpassist_protocol::audit::{ActorKind, AuditAction};
 use chimpassist_protocol::report::{GroupBy, MeasureKind};
+use chimpassist_protocol::token::ApiScope;
 use chimpassist_protocol::webhook::WebhookEventType;
 use chimpassist_protocol::{
     AssignmentMode, CallEndReason, CallMedia, CallPolicy, ConversationStatus, CustomerPresence,
@@ -42,4 +43,6 @@ fn every_string_form_is_the_serde_form_and_reads_back() {
     check(MeasureKind::ALL, MeasureKind::as_str);
     check(WebhookEventType::ALL, WebhookEventType::as_str);
     check(AuditAction::ALL, AuditAction::as_str);
+    check(ApiScope::ALL, ApiScope::as_str);
+    check(ActorKind::ALL, ActorKind::as_str);
 }

@@ -1,8 +1,8 @@
 //! The audit log: `audit_log`, keyed by the entry's UUIDv7 as text (which sorts by time), so
 //! newest first is the `_id` index read backwards.
 
-use chimpassist_protocol::audit::AuditAction;
-use chimpassist_protocol::{AttendantId, AuditId};
+use chimpassist_protocol::AuditId;
+use chimpassist_protocol::audit::{ActorKind, AuditAction};
 use chimpassist_store::{AuditRecord, StoreResult};
 use futures_util::TryStreamExt;
 use mongodb::Collection;
@@ -19,6 +19,9 @@ struct AuditDoc {
     #[serde(rename = "_id")]
     id: String,
     at: i64,
+    /// Absent on entries written before tokens could act: attendants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    actor_kind: Option<String>,
     actor_id: String,
     actor_name: String,
     action: String,
@@ -32,7 +35,12 @@ impl AuditDoc {
         Ok(AuditRecord {
             id: parse("audit id", AuditId::parse(&self.id))?,
             at: self.at,
-            actor_id: parse("attendant id", AttendantId::parse(self.actor_id))?,
+            actor_kind: match self.actor_kind.as_deref() {
+                None => ActorKind::Attendant,
+                Some(kind) => ActorKind::parse(kind)
+                    .ok_or_else(|| bad_document(format!("audit actor kind {kind:?}")))?,
+            },
+            actor_id: self.actor_id,
             actor_name: self.actor_name,
             action: AuditAction::parse(&self.action)
                 .ok_or_else(|| bad_document(format!("audit action {:?}", self.action)))?,
@@ -50,7 +58,8 @@ pub(crate) async fn record(store: &MongoStore, e: &AuditRecord) -> StoreResult<(
     let doc = AuditDoc {
         id: e.id.to_string(),
         at: e.at,
-        actor_id: e.actor_id.as_str().to_owned(),
+        actor_kind: Some(e.actor_kind.as_str().to_owned()),
+        actor_id: e.actor_id.clone(),
         actor_name: e.actor_name.clone(),
         action: e.action.as_str().to_owned(),
         target: e.target.clone(),

@@ -74,6 +74,8 @@
 //! | `webhook_events` | event UUIDv7 (text) | `webhook_events_order`: `fanned, at, _id` | the outbox: unfanned oldest first (fan-out), fanned and old (pruning) |
 //! | `webhook_deliveries` | `{event}:{endpoint}` | `webhook_deliveries_due`: `state, due_at, event_at, event_id`; `webhook_deliveries_event`: `event_id, state`; `webhook_deliveries_endpoint`: `endpoint_id` | one delivery per pair; claims, earliest due first; pruning; deleting an endpoint |
 //! | `webhook_attempts` | attempt UUIDv7 (text) | `webhook_attempts_log`: `endpoint_id, _id`; `webhook_attempts_at`: `at` | an endpoint's log, newest first; pruning |
+//! | `audit_log` | entry UUIDv7 (text) | — | the log, newest first (`_id` read backwards) |
+//! | `api_tokens` | token UUIDv7 (text) | `api_tokens_hash`: `token_hash` unique | a presented token, by its hash; the list, oldest first |
 //! | `attachments.files`, `attachments.chunks` | GridFS (`<file id>`, `<file id>.thumb`) | the driver's GridFS indexes | a file's bytes, readable from any node |
 
 mod accounts;
@@ -93,6 +95,7 @@ mod reports;
 mod schema;
 mod search;
 mod store_impl;
+mod tokens;
 mod transaction;
 mod webhooks;
 mod workspace;

@@ -41,10 +41,12 @@ pub(crate) const WEBHOOK_DELIVERIES: &str = "webhook_deliveries";
 pub(crate) const WEBHOOK_ATTEMPTS: &str = "webhook_attempts";
 /// What admins did (`audit.rs`); newest first is the `_id` index read backwards.
 pub(crate) const AUDIT_LOG: &str = "audit_log";
+/// API tokens, by their hash (`tokens.rs`).
+pub(crate) const API_TOKENS: &str = "api_tokens";
 
 /// Every collection, so each exists before a transaction writes to it (servers before 4.4
 /// cannot create a collection inside a transaction).
-const ALL: [&str; 18] = [
+const ALL: [&str; 19] = [
     SETTINGS,
     CUSTOMERS,
     ATTENDANTS,
@@ -63,6 +65,7 @@ const ALL: [&str; 18] = [
     WEBHOOK_DELIVERIES,
     WEBHOOK_ATTEMPTS,
     AUDIT_LOG,
+    API_TOKENS,
 ];
 
 /// "Collection already exists", harmless for [`ensure`].
@@ -194,6 +197,10 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                 ),
                 index("files_by_customer", doc! {"customer_id": 1}),
             ],
+        ),
+        (
+            API_TOKENS,
+            vec![unique("api_tokens_hash", doc! {"token_hash": 1}, None)],
         ),
         (
             WEBHOOKS,

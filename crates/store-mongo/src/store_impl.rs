@@ -2,21 +2,21 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
-    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs, WebhookEventId,
-    WebhookId,
+    ApiTokenId, AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
+    FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
+    WebhookEventId, WebhookId,
 };
 use chimpassist_store::{
-    Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback, CallbackCursor,
-    CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts, Customer, DeliveryAttempt,
-    FactsCursor, FilePart, FileRecord, HealthChange, Lease, MessageCursor, NewConversation,
-    NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreResult, StoredCanned,
-    StoredMessage, StoredNote, Subscription, Transition, Visibility, WebhookEndpoint,
+    ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
+    CallbackCursor, CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts, Customer,
+    DeliveryAttempt, FactsCursor, FilePart, FileRecord, HealthChange, Lease, MessageCursor,
+    NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreResult,
+    StoredCanned, StoredMessage, StoredNote, Subscription, Transition, Visibility, WebhookEndpoint,
 };
 
 use crate::{
     MongoStore, accounts, audit, callbacks, conversations, deliveries, files, leases, messages,
-    reports, search, webhooks, workspace,
+    reports, search, tokens, webhooks, workspace,
 };
 
 #[async_trait]
@@ -288,6 +288,30 @@ impl Store for MongoStore {
         limit: u64,
     ) -> StoreResult<Vec<AuditRecord>> {
         audit::page(self, before, limit).await
+    }
+
+    async fn create_api_token(&self, token: ApiTokenRecord) -> StoreResult<()> {
+        tokens::create(self, &token).await
+    }
+
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiTokenRecord>> {
+        tokens::list(self).await
+    }
+
+    async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiTokenRecord>> {
+        tokens::by_hash(self, token_hash).await
+    }
+
+    async fn revoke_api_token(
+        &self,
+        id: &ApiTokenId,
+        at: TimestampMs,
+    ) -> StoreResult<Option<ApiTokenRecord>> {
+        tokens::revoke(self, id, at).await
+    }
+
+    async fn touch_api_token(&self, id: &ApiTokenId, at: TimestampMs) -> StoreResult<()> {
+        tokens::touch(self, id, at).await
     }
 
     async fn claim_lease(

@@ -25,6 +25,7 @@ mod messages;
 mod misc;
 mod reports;
 mod support;
+mod tokens;
 mod transitions;
 mod webhooks;
 mod workspace;
@@ -46,6 +47,7 @@ pub use lists::*;
 pub use messages::*;
 pub use misc::*;
 pub use reports::*;
+pub use tokens::*;
 pub use transitions::*;
 pub use webhooks::*;
 pub use workspace::*;
@@ -135,6 +137,8 @@ macro_rules! conformance_suite {
             deleting_an_endpoint_drops_its_deliveries,
             only_the_event_types_asked_for_are_recorded,
             audit_entries_page_newest_first,
+            api_tokens_are_found_by_hash_and_listed_oldest_first,
+            api_tokens_revoke_once_and_last_use_moves_forward,
         );
     };
 }

@@ -47,6 +47,7 @@ pub mod files;
 pub mod model;
 pub mod sqlite;
 pub mod story;
+pub mod tokens;
 pub mod webhooks;
 pub mod workspace;
 
@@ -55,9 +56,9 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
-    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs, WebhookEventId,
-    WebhookId,
+    ApiTokenId, AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
+    FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
+    WebhookEventId, WebhookId,
 };
 
 pub use audit::AuditRecord;
@@ -66,6 +67,7 @@ pub use files::*;
 pub use model::*;
 pub use sqlite::SqliteStore;
 pub use story::Story;
+pub use tokens::ApiTokenRecord;
 pub use webhooks::*;
 pub use workspace::*;
 
@@ -410,6 +412,24 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` entries newest first (by id: UUIDv7), strictly older than `before`.
     async fn audit_log(&self, before: Option<AuditId>, limit: u64)
     -> StoreResult<Vec<AuditRecord>>;
+
+    // --- API tokens ----------------------------------------------------------------------------
+
+    /// Keeps a new token. `Conflict` when its id or hash is taken.
+    async fn create_api_token(&self, token: ApiTokenRecord) -> StoreResult<()>;
+    /// Every token, revoked ones too, oldest first.
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiTokenRecord>>;
+    /// The token whose hash is `token_hash`, live or not (the caller decides).
+    async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiTokenRecord>>;
+    /// Marks a token revoked at `at`. Returns it as it now stands; `None` when there is no
+    /// such token. Revoking twice keeps the first time.
+    async fn revoke_api_token(
+        &self,
+        id: &ApiTokenId,
+        at: TimestampMs,
+    ) -> StoreResult<Option<ApiTokenRecord>>;
+    /// Records a use at `at` (a later use than the one stored; an earlier one is ignored).
+    async fn touch_api_token(&self, id: &ApiTokenId, at: TimestampMs) -> StoreResult<()>;
 
     // --- leases --------------------------------------------------------------------------------
 

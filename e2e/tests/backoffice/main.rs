@@ -9,7 +9,8 @@
 //! - `calls`: calls in the transcripts;
 //! - `files`: files both ways (paste, picker, drop), thumbnails, downloads, a cut upload retried;
 //! - `reports`: the reports page over constructed data, its drill-down, CSV and "My numbers";
-//! - `webhooks`: an endpoint added, its secret shown once, its deliveries followed live.
+//! - `webhooks`: an endpoint added, its secret shown once, its deliveries followed live;
+//! - `tokens`: an API token made, shown once, used, revoked.
 //!
 //! Screenshots of the main screens go to docs/screenshots/backoffice-*.png (the reports page
 //! to docs/screenshots/reports.png).
@@ -22,4 +23,5 @@ mod panel;
 mod reports;
 mod session;
 mod support;
+mod tokens;
 mod webhooks;

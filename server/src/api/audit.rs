@@ -27,6 +27,7 @@ fn view(r: AuditRecord) -> AuditEntry {
         id: r.id,
         at: r.at,
         actor: AuditActor {
+            kind: r.actor_kind,
             id: r.actor_id,
             name: r.actor_name,
         },

@@ -8,7 +8,7 @@ use axum::extract::State;
 use chimpassist_protocol::rest::{AttendantDirectoryEntry, BackofficeConfig};
 use chimpassist_protocol::{ConversationId, ConversationView, CustomerId};
 
-use super::extract::{AppPath, AppQuery, CurrentAttendant};
+use super::extract::{AppPath, AppQuery, ConversationsRead, CurrentAttendant, Reader};
 use super::session::{OffsetPage, limit, views};
 use crate::access;
 use crate::error::{AppError, AppResult};
@@ -57,7 +57,7 @@ pub(super) async fn backoffice_config(
     responses((status = 200, body = [ConversationView])))]
 pub(super) async fn customer_conversations(
     State(state): State<Arc<AppState>>,
-    CurrentAttendant(me): CurrentAttendant,
+    Reader(me, _): Reader<ConversationsRead>,
     AppPath(id): AppPath<CustomerId>,
     AppQuery(page): AppQuery<OffsetPage>,
 ) -> AppResult<Json<Vec<ConversationView>>> {
@@ -99,7 +99,7 @@ pub(super) async fn my_conversations(
         (status = 404, body = chimpassist_protocol::ErrorBody)))]
 pub(super) async fn conversation(
     State(state): State<Arc<AppState>>,
-    CurrentAttendant(me): CurrentAttendant,
+    Reader(me, _): Reader<ConversationsRead>,
     AppPath(id): AppPath<ConversationId>,
 ) -> AppResult<Json<ConversationView>> {
     let found = access::conversation(&state, &me, &id).await?;

@@ -1,17 +1,20 @@
 //! Who is asking, as extractors: every handler names the caller it accepts.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
+use chimpassist_protocol::token::ApiScope;
 use chimpassist_protocol::{ErrorCode, Role};
 use chimpassist_store::{Attendant, Customer};
 use serde::de::DeserializeOwned;
 
-use crate::auth::SESSION_COOKIE;
-pub use crate::auth::SignedIn;
+pub use crate::auth::{Actor, SignedIn};
+use crate::auth::{SESSION_COOKIE, api_tokens};
+use crate::edge::ClientIp;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -22,9 +25,60 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct CurrentAttendant(pub Attendant);
 
-/// A logged-in admin.
+/// A logged-in admin, or an API token with the `admin` scope.
 #[derive(Debug, Clone)]
-pub struct Admin(pub Attendant);
+pub struct Admin(pub Actor);
+
+/// A logged-in admin, by session only: for what a token must not do (manage tokens).
+#[derive(Debug, Clone)]
+pub struct SessionAdmin(pub Attendant);
+
+/// The scope a [`Reader`] route needs, as a type.
+pub trait RouteScope {
+    const SCOPE: ApiScope;
+}
+
+/// `conversations:read`.
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationsRead;
+impl RouteScope for ConversationsRead {
+    const SCOPE: ApiScope = ApiScope::ConversationsRead;
+}
+
+/// `reports:read`.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportsRead;
+impl RouteScope for ReportsRead {
+    const SCOPE: ApiScope = ApiScope::ReportsRead;
+}
+
+/// A logged-in attendant (seeing what they may), or an API token holding `S` (seeing what an
+/// admin sees): for read routes integrations may use.
+#[derive(Debug, Clone)]
+pub struct Reader<S>(pub Actor, pub PhantomData<S>);
+
+/// The API token on the request, if its bearer credential is one, checked for `scope`.
+async fn api_token_actor(
+    parts: &Parts,
+    app: &AppState,
+    scope: ApiScope,
+) -> Option<Result<Actor, AppError>> {
+    let token = bearer(parts).filter(|t| api_tokens::is_api_token(t))?;
+    let client = match parts.extensions.get::<ClientIp>() {
+        Some(client) => *client,
+        None => return Some(Err(AppError::unauthenticated())),
+    };
+    Some(
+        async {
+            let record = app.auth.api_token(client, token, scope).await?;
+            Ok(Actor {
+                attendant: api_tokens::acting_as(&record)?,
+                token: Some(record.id),
+            })
+        }
+        .await,
+    )
+}
 
 /// Either kind of caller, for routes both may use (each then scopes what it sees).
 #[derive(Debug, Clone)]
@@ -77,7 +131,7 @@ where
     }
 }
 
-impl<S> FromRequestParts<S> for Admin
+impl<S> FromRequestParts<S> for SessionAdmin
 where
     Arc<AppState>: FromRef<S>,
     S: Send + Sync,
@@ -90,6 +144,41 @@ where
             return Err(AppError::client(ErrorCode::Forbidden, "admins only"));
         }
         Ok(Self(me))
+    }
+}
+
+impl<S> FromRequestParts<S> for Admin
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = Arc::<AppState>::from_ref(state);
+        if let Some(actor) = api_token_actor(parts, &app, ApiScope::Admin).await {
+            return actor.map(Self);
+        }
+        let SessionAdmin(me) = SessionAdmin::from_request_parts(parts, state).await?;
+        Ok(Self(Actor::from(me)))
+    }
+}
+
+impl<S, R> FromRequestParts<S> for Reader<R>
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+    R: RouteScope + Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = Arc::<AppState>::from_ref(state);
+        if let Some(actor) = api_token_actor(parts, &app, R::SCOPE).await {
+            return actor.map(|a| Self(a, PhantomData));
+        }
+        let CurrentAttendant(me) = CurrentAttendant::from_request_parts(parts, state).await?;
+        Ok(Self(Actor::from(me), PhantomData))
     }
 }
 
@@ -110,6 +199,28 @@ where
             return Ok(Self::Attendant(me));
         }
         Err(AppError::unauthenticated())
+    }
+}
+
+/// A [`Caller`], or an API token with `conversations:read` (reading as an admin would): for
+/// the read routes customers and attendants share. Kept apart from [`Caller`] so a read
+/// scope never reaches a route that writes (uploads take [`Caller`]).
+#[derive(Debug, Clone)]
+pub struct ReadingCaller(pub Caller);
+
+impl<S> FromRequestParts<S> for ReadingCaller
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = Arc::<AppState>::from_ref(state);
+        if let Some(actor) = api_token_actor(parts, &app, ApiScope::ConversationsRead).await {
+            return Ok(Self(Caller::Attendant(actor?.attendant)));
+        }
+        Caller::from_request_parts(parts, state).await.map(Self)
     }
 }
 

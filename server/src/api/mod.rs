@@ -17,6 +17,7 @@ mod search;
 mod session;
 mod stats;
 mod stats_stream;
+mod tokens;
 pub mod upstream;
 mod webhooks;
 
@@ -24,7 +25,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
+use chimpassist_protocol::token::ApiScope;
 use utoipa::OpenApi;
 
 use crate::error::AppError;
@@ -89,6 +91,9 @@ use crate::state::AppState;
         webhooks::delivery_log,
         webhooks::redeliver,
         audit::audit_log,
+        tokens::list_tokens,
+        tokens::create_token,
+        tokens::revoke_token,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -105,14 +110,60 @@ struct ApiDoc;
 /// What holds for every operation, written once instead of on each handler: every path
 /// parameter is a string in the path, and any other outcome is an error body (`{code,
 /// message}`, its status from the code; `429`/`503` with `Retry-After`). So a generated client
-/// (or the API fuzzer) knows every answer the server may give.
+/// (or the API fuzzer) knows every answer the server may give. Also who may call each: the
+/// `session` cookie, and on the routes [`token_scope`] names, an `api_token` with that scope.
 struct Conventions;
+
+/// The API-token scope an operation takes, as its extractor decides ([`extract::Admin`],
+/// [`extract::Reader`], [`extract::ReadingCaller`]); `None`: no token. Written here for the
+/// OpenAPI document; the API tests check every operation of the document against the server.
+fn token_scope(method: &str, path: &str, tag: Option<&str>) -> Option<ApiScope> {
+    match (method, path, tag) {
+        (_, p, _) if p.starts_with("/api/tokens") => None,
+        (_, _, Some("admin")) => Some(ApiScope::Admin),
+        (_, _, Some("reports")) => Some(ApiScope::ReportsRead),
+        (
+            "get",
+            "/api/conversations/{id}"
+            | "/api/customers/{id}/conversations"
+            | "/api/search"
+            | "/session/{id}/messages"
+            | "/customer/{id}/messages"
+            | "/customer/{id}/sessions/last",
+            _,
+        ) => Some(ApiScope::ConversationsRead),
+        _ => None,
+    }
+}
 
 impl utoipa::Modify for Conventions {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
         use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
         use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "A back-office session (POST /api/login)",
+            ))),
+        );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token (`chimp_…`, created by an admin: POST /api/tokens). \
+                         Each operation lists the scope it needs; `admin` implies every scope.",
+                    ))
+                    .build(),
+            ),
+        );
         let error = ResponseBuilder::new()
             .description(
                 "An error: `{code, message}` (codes in ErrorCode); `rate_limited` and some \
@@ -131,16 +182,25 @@ impl utoipa::Modify for Conventions {
                 .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
                 .map(str::to_owned)
                 .collect();
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for (method, operation) in [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ] {
+                let Some(operation) = operation else { continue };
+                let tag = operation
+                    .tags
+                    .as_ref()
+                    .and_then(|t| t.first())
+                    .map(String::as_str);
+                if let Some(scope) = token_scope(method, path, tag) {
+                    operation.security = Some(vec![
+                        SecurityRequirement::new("session", Vec::<String>::new()),
+                        SecurityRequirement::new("api_token", [scope.as_str()]),
+                    ]);
+                }
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);
                 for name in &names {
                     let declared = parameters
@@ -264,6 +324,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             patch(webhooks::update_webhook).delete(webhooks::delete_webhook),
         )
         .route("/api/audit", get(audit::audit_log))
+        .route(
+            "/api/tokens",
+            get(tokens::list_tokens).post(tokens::create_token),
+        )
+        .route("/api/tokens/{id}", delete(tokens::revoke_token))
         .route("/api/webhooks/{id}/rotate", post(webhooks::rotate_secret))
         .route("/api/webhooks/{id}/deliveries", get(webhooks::delivery_log))
         .route(

@@ -17,7 +17,7 @@ use chimpassist_protocol::{
 use chimpassist_store::{Attendant, ConversationFacts, FactsCursor};
 use serde::Deserialize;
 
-use super::extract::{AppQuery, CurrentAttendant};
+use super::extract::{AppQuery, Reader, ReportsRead};
 use crate::error::{AppError, AppResult};
 use crate::reports::overview::{Names, overview};
 use crate::reports::rows::{CSV_HEADER, csv_line, row};
@@ -149,7 +149,7 @@ async fn customer_names(
     responses((status = 200, body = ReportOverview)))]
 pub(super) async fn report_overview(
     State(state): State<Arc<AppState>>,
-    CurrentAttendant(me): CurrentAttendant,
+    Reader(me, _): Reader<ReportsRead>,
     AppQuery(params): AppQuery<ReportParams>,
 ) -> AppResult<Json<ReportOverview>> {
     let mut query = scoped(&me, &params)?;
@@ -196,7 +196,7 @@ fn parse_cursor(raw: &str) -> AppResult<FactsCursor> {
     responses((status = 200, body = ReportConversationsPage)))]
 pub(super) async fn report_conversations(
     State(state): State<Arc<AppState>>,
-    CurrentAttendant(me): CurrentAttendant,
+    Reader(me, _): Reader<ReportsRead>,
     AppQuery(params): AppQuery<ReportParams>,
 ) -> AppResult<Json<ReportConversationsPage>> {
     let query = scoped(&me, &params)?;
@@ -284,7 +284,7 @@ async fn chunk(s: &mut CsvState) -> AppResult<String> {
     responses((status = 200, content_type = "text/csv", body = String)))]
 pub(super) async fn report_csv(
     State(state): State<Arc<AppState>>,
-    CurrentAttendant(me): CurrentAttendant,
+    Reader(me, _): Reader<ReportsRead>,
     AppQuery(params): AppQuery<ReportParams>,
 ) -> AppResult<Response> {
     let query = scoped(&me, &params)?;
@@ -338,7 +338,7 @@ pub(super) async fn report_csv(
     responses((status = 200, body = LiveSnapshot)))]
 pub(super) async fn report_live(
     State(state): State<Arc<AppState>>,
-    _: CurrentAttendant,
+    _: Reader<ReportsRead>,
 ) -> AppResult<Json<LiveSnapshot>> {
     let now = now_ms();
     let open = state.store.list_open_conversations().await?;

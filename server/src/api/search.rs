@@ -9,7 +9,7 @@ use chimpassist_protocol::{ConversationId, MessageView, SearchHit, SearchQuery};
 use chimpassist_store::Visibility;
 use serde::Deserialize;
 
-use super::extract::{AppQuery, CurrentAttendant};
+use super::extract::{AppQuery, ConversationsRead, Reader};
 use super::session::views;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -39,7 +39,7 @@ pub(super) struct SearchParams {
     responses((status = 200, body = [SearchHit])))]
 pub(super) async fn search(
     State(state): State<Arc<AppState>>,
-    CurrentAttendant(me): CurrentAttendant,
+    Reader(me, _): Reader<ConversationsRead>,
     AppQuery(params): AppQuery<SearchParams>,
 ) -> AppResult<Json<Vec<SearchHit>>> {
     let query = SearchQuery::parse(&params.q)?;

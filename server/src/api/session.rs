@@ -13,7 +13,7 @@ use chimpassist_protocol::{
 use chimpassist_store::{Attendant, Conversation, Customer, MessageCursor};
 use serde::Deserialize;
 
-use super::extract::{AppJson, AppPath, AppQuery, Caller, CurrentAttendant};
+use super::extract::{AppJson, AppPath, AppQuery, Caller, CurrentAttendant, ReadingCaller};
 use crate::access;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
@@ -114,7 +114,7 @@ fn may_read_customer(caller: &Caller, customer: &CustomerId) -> AppResult<()> {
     responses((status = 200, body = MessagesPage)))]
 pub(super) async fn session_messages(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    ReadingCaller(caller): ReadingCaller,
     AppPath(id): AppPath<ConversationId>,
     AppQuery(page): AppQuery<SeqPage>,
 ) -> AppResult<Json<MessagesPage>> {
@@ -158,7 +158,7 @@ fn parse_cursor(raw: &str) -> AppResult<MessageCursor> {
     responses((status = 200, body = MessagesPage)))]
 pub(super) async fn customer_messages(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    ReadingCaller(caller): ReadingCaller,
     AppPath(id): AppPath<CustomerId>,
     AppQuery(page): AppQuery<CursorPage>,
 ) -> AppResult<Json<MessagesPage>> {
@@ -232,7 +232,7 @@ pub(super) async fn views(
     responses((status = 200, body = [ConversationView])))]
 pub(super) async fn last_session(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    ReadingCaller(caller): ReadingCaller,
     AppPath(id): AppPath<CustomerId>,
 ) -> AppResult<Json<Vec<ConversationView>>> {
     may_read_customer(&caller, &id)?;

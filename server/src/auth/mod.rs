@@ -1,13 +1,17 @@
 //! Who is asking: customers (server-issued tokens, optionally verified identities) and
 //! attendants (accounts, argon2 passwords or the external hook, cookie sessions).
 
+pub mod api_tokens;
 pub mod password;
 pub mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chimpassist_protocol::{AttendantId, CustomerId, ErrorCode, QueueId, Role, UserClaim};
+use chimpassist_protocol::audit::ActorKind;
+use chimpassist_protocol::{
+    ApiTokenId, AttendantId, CustomerId, ErrorCode, QueueId, Role, UserClaim,
+};
 use chimpassist_store::{Attendant, AuthSession, Customer, Store};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -19,6 +23,50 @@ use crate::error::{AppError, AppResult};
 use crate::revoke::SessionRef;
 use crate::views::now_ms;
 use tokens::{CustomerTokens, Proof};
+
+/// Who acts on a route that a session or an API token may use: the attendant (for a token,
+/// an admin's view named after it: [`api_tokens::acting_as`]) and which of the two it is,
+/// for the audit log. Reads as the attendant.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub attendant: Attendant,
+    /// Set when an API token acts.
+    pub token: Option<ApiTokenId>,
+}
+
+impl From<Attendant> for Actor {
+    fn from(attendant: Attendant) -> Self {
+        Self {
+            attendant,
+            token: None,
+        }
+    }
+}
+
+impl Actor {
+    pub fn kind(&self) -> ActorKind {
+        if self.token.is_some() {
+            ActorKind::Token
+        } else {
+            ActorKind::Attendant
+        }
+    }
+
+    /// The attendant's id, or the token's.
+    pub fn id_for_log(&self) -> String {
+        match &self.token {
+            Some(token) => token.to_string(),
+            None => self.attendant.id.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::ops::Deref for Actor {
+    type Target = Attendant;
+    fn deref(&self) -> &Attendant {
+        &self.attendant
+    }
+}
 
 /// Name of the back-office session cookie.
 pub const SESSION_COOKIE: &str = "chimp_session";

@@ -18,6 +18,7 @@ mod live_stats;
 mod reports;
 mod revocation;
 mod rush;
+mod tokens;
 mod upstream;
 mod visibility;
 mod webhooks;

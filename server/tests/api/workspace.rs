@@ -4,10 +4,6 @@ use crate::helpers::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.expect("json body")
-}
-
 /// Creates an attendant who is a member of `billing` only (not of the default queue).
 async fn billing_attendant(app: &TestApp, admin: &Auth, name: &str) -> Auth {
     let (id, login) = app.create_attendant(admin, name, 2).await;

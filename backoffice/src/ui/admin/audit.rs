@@ -2,7 +2,7 @@
 //! ("Load older"), with a Refresh. Read-only; every cell is text.
 
 use chimpassist_protocol::AuditId;
-use chimpassist_protocol::audit::{AuditEntry, AuditPage};
+use chimpassist_protocol::audit::{ActorKind, AuditEntry, AuditPage};
 use leptos::prelude::*;
 
 use super::not_loaded;
@@ -108,12 +108,17 @@ fn Entry(item: AuditEntry) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let a = &ctx.t().audit;
     let wire = item.action.as_str();
+    let by_token = item.actor.kind == ActorKind::Token;
+    let tooltip = if by_token { a.token_id } else { a.actor_id };
     // To the second, in the admin's zone as it was then (the delivery log's format).
     let when = crate::webhooks::log::time(item.at, env::now_ms(), env::tz_offset_at(item.at));
     view! {
         <tr class="audit-row" data-id=item.id.to_string() data-action=wire>
             <td class="audit-time">{when}</td>
-            <td class="audit-actor" title=fill(a.actor_id, &item.actor.id)>{item.actor.name}</td>
+            <td class="audit-actor" data-kind=item.actor.kind.as_str() title=fill(tooltip, &item.actor.id)>
+                {item.actor.name}
+                {by_token.then(|| view! { <span class="ba-badge audit-token">{a.token_badge}</span> })}
+            </td>
             <td class="audit-action" title=wire>
                 <span class="audit-action-label">{label(a, item.action)}</span>
                 <code>{wire}</code>

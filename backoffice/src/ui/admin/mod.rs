@@ -1,5 +1,5 @@
 //! The administration pages: attendants, queues, canned responses, callbacks, the widget
-//! snippet, outgoing webhooks and the audit log, one tab each (`#/admin/<tab>`). Only
+//! snippet, outgoing webhooks, API tokens and the audit log, one tab each (`#/admin/<tab>`). Only
 //! administrators get them: anyone else sees a message and no admin call is made (the server
 //! refuses those calls regardless).
 
@@ -10,6 +10,8 @@ mod callbacks;
 mod canned;
 mod paged;
 mod queues;
+mod secret;
+mod tokens;
 mod webhooks;
 mod widget;
 
@@ -67,6 +69,7 @@ fn tabs(ctx: Ctx, tab: AdminTab) -> AnyView {
         AdminTab::Callbacks => view! { <callbacks::Callbacks /> }.into_any(),
         AdminTab::Widget => view! { <widget::Widget /> }.into_any(),
         AdminTab::Webhooks => view! { <webhooks::Webhooks /> }.into_any(),
+        AdminTab::Tokens => view! { <tokens::Tokens /> }.into_any(),
         AdminTab::Audit => view! { <audit::Audit /> }.into_any(),
     };
     view! {
@@ -87,6 +90,7 @@ fn tab_label(t: &'static AdminTexts, tab: AdminTab) -> &'static str {
         AdminTab::Callbacks => t.callbacks,
         AdminTab::Widget => t.widget,
         AdminTab::Webhooks => t.webhooks,
+        AdminTab::Tokens => t.tokens,
         AdminTab::Audit => t.audit,
     }
 }

@@ -1,5 +1,6 @@
-//! A signing secret, shown the one time the server sends it (a new endpoint, a rotation):
-//! read-only, with a Copy button, until the admin dismisses it.
+//! A secret shown the one time the server sends it (a webhook's signing secret, a new API
+//! token): read-only, with a Copy button, until the admin dismisses it. `kind` prefixes its
+//! classes (`webhook-secret`, `token-secret`, …).
 
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -10,11 +11,16 @@ use crate::env;
 #[component]
 pub(super) fn OneTimeSecret(
     secret: String,
+    /// The field's label.
+    label: &'static str,
+    /// Why it must be copied now.
+    warning: &'static str,
+    dismiss: &'static str,
+    kind: &'static str,
     #[prop(into)] on_dismiss: Callback<()>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let t = &ctx.t().admin;
-    let w = &ctx.t().webhooks;
     let field = NodeRef::<Input>::new();
     let copied = RwSignal::new(false);
     let text = StoredValue::new(secret.clone());
@@ -25,20 +31,20 @@ pub(super) fn OneTimeSecret(
         }
     };
     view! {
-        <div class="ba-webhook-secret-box" role="group" aria-label=w.secret>
-            <p class="ba-webhook-secret-warning" role="alert">{w.secret_once}</p>
-            <label><span>{w.secret}</span>
-                <input node_ref=field class="webhook-secret" type="text" readonly value=secret
+        <div class="ba-webhook-secret-box" role="group" aria-label=label>
+            <p class="ba-webhook-secret-warning" role="alert">{warning}</p>
+            <label><span>{label}</span>
+                <input node_ref=field class=format!("{kind}-secret") type="text" readonly value=secret
                     spellcheck="false" autocomplete="off" on:focus=move |_| select() /></label>
             <div class="ba-webhook-actions">
-                <button type="button" class="webhook-secret-copy"
+                <button type="button" class=format!("{kind}-secret-copy")
                     on:click=move |_| {
                         select();
                         env::copy_to_clipboard(&text.get_value());
                         copied.set(true);
                     }>{t.copy}</button>
-                <button type="button" class="webhook-secret-dismiss"
-                    on:click=move |_| on_dismiss.run(())>{w.secret_dismiss}</button>
+                <button type="button" class=format!("{kind}-secret-dismiss")
+                    on:click=move |_| on_dismiss.run(())>{dismiss}</button>
                 <Show when=move || copied.get()>
                     <span class="ba-ok" role="status">{t.copied}</span>
                 </Show>

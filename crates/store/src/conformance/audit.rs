@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use chimpassist_protocol::audit::AuditAction;
-use chimpassist_protocol::{AttendantId, AuditId};
+use chimpassist_protocol::AuditId;
+use chimpassist_protocol::audit::{ActorKind, AuditAction};
 
 use super::support::*;
 use crate::{AuditRecord, Store};
@@ -12,7 +12,13 @@ fn entry(n: i64, action: AuditAction) -> AuditRecord {
     AuditRecord {
         id: AuditId::new(),
         at: T0 + n,
-        actor_id: AttendantId::parse("admin").expect("id"),
+        // Every third entry by an API token: the kind reads back too.
+        actor_kind: if n % 3 == 0 {
+            ActorKind::Token
+        } else {
+            ActorKind::Attendant
+        },
+        actor_id: "admin".to_owned(),
         actor_name: "Administrator".to_owned(),
         action,
         target: format!("a-{n}"),

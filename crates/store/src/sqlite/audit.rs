@@ -1,7 +1,7 @@
 //! The audit log: one table, paged by its key (UUIDv7 text sorts by time).
 
-use chimpassist_protocol::audit::AuditAction;
-use chimpassist_protocol::{AttendantId, AuditId};
+use chimpassist_protocol::AuditId;
+use chimpassist_protocol::audit::{ActorKind, AuditAction};
 use rusqlite::{Connection, Row, params};
 
 use super::codec::{enum_col, int, parsed};
@@ -9,17 +9,18 @@ use crate::{AuditRecord, StoreResult};
 
 pub(crate) fn record(conn: &Connection, e: &AuditRecord) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target, summary) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target, summary, \
+         actor_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         e.id.to_string(),
         e.at,
-        e.actor_id.as_str(),
+        e.actor_id,
         e.actor_name,
         e.action.as_str(),
         e.target,
-        e.summary
+        e.summary,
+        e.actor_kind.as_str()
     ])?;
     Ok(())
 }
@@ -28,7 +29,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
     Ok(AuditRecord {
         id: parsed(row, 0, |raw: String| AuditId::parse(&raw))?,
         at: row.get(1)?,
-        actor_id: parsed(row, 2, AttendantId::parse)?,
+        actor_kind: enum_col(row, 7, ActorKind::parse)?,
+        actor_id: row.get(2)?,
         actor_name: row.get(3)?,
         action: enum_col(row, 4, AuditAction::parse)?,
         target: row.get(5)?,
@@ -44,7 +46,7 @@ pub(crate) fn page(
     // No cursor: above every UUID's text ('g' sorts after every hex digit).
     let before = before.map_or_else(|| "g".to_owned(), |b| b.to_string());
     let mut stmt = conn.prepare_cached(
-        "SELECT id, at, actor_id, actor_name, action, target, summary FROM audit_log \
+        "SELECT id, at, actor_id, actor_name, action, target, summary, actor_kind FROM audit_log \
          WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![before, int(limit)], from_row)?;

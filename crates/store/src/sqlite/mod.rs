@@ -19,6 +19,7 @@ mod reports;
 mod schema;
 mod search;
 mod store_impl;
+mod tokens;
 mod webhooks;
 mod workspace;
 mod writer;

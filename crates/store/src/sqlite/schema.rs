@@ -339,6 +339,23 @@ CREATE TABLE audit_log (
     summary    TEXT
 ) STRICT;
 "#,
+    // 11: API tokens (found by their hash), and who acted in the audit log: an attendant or
+    // a token.
+    r#"
+CREATE TABLE api_tokens (
+    id           TEXT PRIMARY KEY NOT NULL,
+    name         TEXT NOT NULL,
+    scopes       TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    hint         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    created_by   TEXT NOT NULL,
+    last_used_at INTEGER,
+    expires_at   INTEGER,
+    revoked_at   INTEGER
+) STRICT;
+ALTER TABLE audit_log ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'attendant';
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

@@ -4,22 +4,22 @@
 use async_trait::async_trait;
 use chimpassist_protocol::webhook::WebhookEventType;
 use chimpassist_protocol::{
-    AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
-    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs, WebhookEventId,
-    WebhookId,
+    ApiTokenId, AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
+    FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
+    WebhookEventId, WebhookId,
 };
 
 use super::{
     SqliteStore, accounts, audit, callbacks, conversations, files, leases, messages, reports,
-    search, webhooks, workspace, writer,
+    search, tokens, webhooks, workspace, writer,
 };
 use crate::{
-    Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback, CallbackCursor,
-    CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts, ConversationWrite, Customer,
-    DeliveryAttempt, FactsCursor, FilePart, FileRecord, HealthChange, Lease, MessageCursor,
-    NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreError,
-    StoreResult, StoredCanned, StoredMessage, StoredNote, Subscription, Transition, Visibility,
-    WebhookEndpoint,
+    ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
+    CallbackCursor, CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts,
+    ConversationWrite, Customer, DeliveryAttempt, FactsCursor, FilePart, FileRecord, HealthChange,
+    Lease, MessageCursor, NewConversation, NewFile, NewMessage, Pending, PutFile, Queue,
+    SearchMatch, Store, StoreError, StoreResult, StoredCanned, StoredMessage, StoredNote,
+    Subscription, Transition, Visibility, WebhookEndpoint,
 };
 
 #[async_trait]
@@ -569,6 +569,35 @@ impl Store for SqliteStore {
         limit: u64,
     ) -> StoreResult<Vec<AuditRecord>> {
         self.read(move |c| audit::page(c, before, limit)).await
+    }
+
+    // --- API tokens ----------------------------------------------------------------------------
+
+    async fn create_api_token(&self, token: ApiTokenRecord) -> StoreResult<()> {
+        self.write(move |c| tokens::create(c, &token)).await
+    }
+
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiTokenRecord>> {
+        self.read(tokens::list).await
+    }
+
+    async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiTokenRecord>> {
+        let hash = token_hash.to_owned();
+        self.read(move |c| tokens::by_hash(c, &hash)).await
+    }
+
+    async fn revoke_api_token(
+        &self,
+        id: &ApiTokenId,
+        at: TimestampMs,
+    ) -> StoreResult<Option<ApiTokenRecord>> {
+        let id = *id;
+        self.write(move |c| tokens::revoke(c, &id, at)).await
+    }
+
+    async fn touch_api_token(&self, id: &ApiTokenId, at: TimestampMs) -> StoreResult<()> {
+        let id = *id;
+        self.write(move |c| tokens::touch(c, &id, at)).await
     }
 
     async fn claim_lease(

@@ -259,6 +259,11 @@ impl Drop for TestApp {
     }
 }
 
+/// A response's JSON body, whatever its status.
+pub(crate) async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("json body")
+}
+
 /// Credentials for a REST call.
 #[derive(Clone, Debug)]
 pub(crate) enum Auth {

@@ -1,7 +1,7 @@
 //! Webhooks: the endpoints events are sent to (`/api/webhooks`). The list, oldest first,
 //! each endpoint editing itself (`row`: edit, enable or disable, rotate its secret, delete,
 //! and its delivery log, `log`), and the form that adds one (`new`). A secret is shown once,
-//! when the server makes it (`secret`).
+//! when the server makes it (`super::secret`).
 
 mod edit;
 mod events;
@@ -9,7 +9,6 @@ mod log;
 mod new;
 mod rotate;
 mod row;
-mod secret;
 
 use chimpassist_protocol::WebhookId;
 use chimpassist_protocol::webhook::WebhookView;

@@ -6,9 +6,9 @@ use chimpassist_protocol::webhook::{WebhookEventType, WebhookView, WebhookWithSe
 use leptos::prelude::*;
 
 use super::events::EventPicks;
-use super::secret::OneTimeSecret;
 use crate::api;
 use crate::ctx::Ctx;
+use crate::ui::admin::secret::OneTimeSecret;
 use crate::ui::admin::{Outcome, Said, failure};
 use crate::webhooks::form;
 
@@ -58,7 +58,10 @@ pub(super) fn NewWebhook(added: Callback<WebhookView>) -> impl IntoView {
     };
     let once = move || {
         secret.get().map(|s| {
-            view! { <OneTimeSecret secret=s on_dismiss=move |()| secret.set(None) /> }
+            view! {
+                <OneTimeSecret secret=s label=w.secret warning=w.secret_once
+                    dismiss=w.secret_dismiss kind="webhook" on_dismiss=move |()| secret.set(None) />
+            }
         })
     };
     view! {

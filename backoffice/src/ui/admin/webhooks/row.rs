@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use super::edit::Edit;
 use super::log::DeliveryLog;
 use super::rotate::Rotate;
-use super::secret::OneTimeSecret;
 use crate::ctx::Ctx;
 use crate::i18n::fill;
+use crate::ui::admin::secret::OneTimeSecret;
 use crate::ui::admin::{Confirm, Outcome, Said, failure};
 use crate::webhooks::events;
 use crate::webhooks::status::{Status, previous_secret};
@@ -169,7 +169,10 @@ pub(super) fn Row(item: WebhookView, removed: Callback<WebhookId>) -> impl IntoV
     };
     let once = move || {
         secret.get().map(|s| {
-            view! { <OneTimeSecret secret=s on_dismiss=move |()| secret.set(None) /> }
+            view! {
+                <OneTimeSecret secret=s label=w.secret warning=w.secret_once
+                    dismiss=w.secret_dismiss kind="webhook" on_dismiss=move |()| secret.set(None) />
+            }
         })
     };
     let log_id = format!("webhook-log-{id}");
