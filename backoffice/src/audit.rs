@@ -38,6 +38,7 @@ pub fn label(t: &AuditTexts, action: AuditAction) -> &'static str {
         AuditAction::WebhookRedelivered => t.webhook_redelivered,
         AuditAction::TokenCreated => t.token_created,
         AuditAction::TokenRevoked => t.token_revoked,
+        AuditAction::ContactExported => t.contact_exported,
     }
 }
 

@@ -29,6 +29,7 @@ pub mod delivery;
 pub mod domain;
 pub mod edge;
 pub mod error;
+pub mod export;
 pub mod metrics;
 pub mod reports;
 pub mod revoke;

@@ -33,6 +33,7 @@ pub struct AuditTexts {
     pub webhook_redelivered: &'static str,
     pub token_created: &'static str,
     pub token_revoked: &'static str,
+    pub contact_exported: &'static str,
 }
 
 pub(super) const EN: AuditTexts = AuditTexts {
@@ -62,6 +63,7 @@ pub(super) const EN: AuditTexts = AuditTexts {
     webhook_redelivered: "Webhook event redelivered",
     token_created: "API token created",
     token_revoked: "API token revoked",
+    contact_exported: "Customer data exported",
 };
 
 pub(super) const PT_BR: AuditTexts = AuditTexts {
@@ -91,4 +93,5 @@ pub(super) const PT_BR: AuditTexts = AuditTexts {
     webhook_redelivered: "Evento de webhook reenviado",
     token_created: "Token de API criado",
     token_revoked: "Token de API revogado",
+    contact_exported: "Dados do cliente exportados",
 };

@@ -116,6 +116,7 @@ fn Header(customer: Memo<Option<CustomerView>>) -> impl IntoView {
             };
             let email = c.email.filter(|e| !e.trim().is_empty());
             let site_id = c.external_id.filter(|e| !e.trim().is_empty());
+            let admin = ctx.is_admin();
             view! {
                 <header class="ba-panel-head">
                     <Avatar name=c.name.clone() url=c.avatar_url.clone() />
@@ -135,6 +136,14 @@ fn Header(customer: Memo<Option<CustomerView>>) -> impl IntoView {
                                     " " <span class="ba-id verified" role="img" title=t.site_id_verified
                                         aria-label=t.site_id_verified>"✓"</span>
                                 })}
+                            </p>
+                        })}
+                        {admin.then(|| view! {
+                            <p class="ba-panel-export">
+                                <a class="panel-export" download title=t.export_hint
+                                    href=format!("/api/contacts/{}/export", format::query_component(c.id.as_str()))>
+                                    {t.export}
+                                </a>
                             </p>
                         })}
                     </div>

@@ -38,6 +38,9 @@ pub enum AuditAction {
     TokenCreated,
     #[serde(rename = "token.revoked")]
     TokenRevoked,
+    /// A customer's data was exported (`summary`: how much, never what).
+    #[serde(rename = "contact.exported")]
+    ContactExported,
 }
 
 /// Who acted: a signed-in attendant, or an integration with an API token (`admin` scope).

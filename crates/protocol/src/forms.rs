@@ -127,6 +127,7 @@ string_forms!(AuditAction, "audit action" {
     WebhookRedelivered => "webhook.redelivered",
     TokenCreated => "token.created",
     TokenRevoked => "token.revoked",
+    ContactExported => "contact.exported",
 });
 string_forms!(ApiScope, "API scope" {
     ConversationsRead => "conversations:read",

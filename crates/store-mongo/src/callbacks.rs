@@ -1,6 +1,6 @@
 //! Callback requests left while nobody was available.
 
-use chimpassist_protocol::{AttendantId, CallbackId, TimestampMs};
+use chimpassist_protocol::{AttendantId, CallbackId, CustomerId, TimestampMs};
 use chimpassist_store::{
     Callback, CallbackCursor, CallbackFilter, StoreError, StoreResult, events,
 };
@@ -87,6 +87,22 @@ pub(crate) async fn list(
         .find(query)
         .sort(doc! {"created_at": -1, "_id": -1})
         .limit(int(limit))
+        .await
+        .or_store()?
+        .try_collect()
+        .await
+        .or_store()?;
+    docs.into_iter().map(CallbackDoc::into_model).collect()
+}
+
+/// A customer's callbacks, newest first (`callbacks_by_customer`).
+pub(crate) async fn of_customer(
+    store: &MongoStore,
+    customer: &CustomerId,
+) -> StoreResult<Vec<Callback>> {
+    let docs: Vec<CallbackDoc> = callbacks(store)
+        .find(doc! {"customer_id": customer.as_str()})
+        .sort(doc! {"created_at": -1, "_id": -1})
         .await
         .or_store()?
         .try_collect()

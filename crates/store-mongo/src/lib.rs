@@ -64,7 +64,7 @@
 //! | `queues` | queue id | — | lookups by id, listed by id |
 //! | `conversations` | conversation UUID | `conversations_one_open`: `open_customer` unique, partial; `conversations_by_customer`: `customer_id, requested_at↓, _id↓`; `conversations_by_attendant`: `attendants, requested_at↓, _id↓` (multikey); `conversations_open`: `requested_at, _id`, partial on `open_customer`; `conversations_attendant_load`: `attendant_id, status`; `conversations_created`: `created_at, _id` | one open per customer; customer and attendant histories; open list at start; capacity count; a report's period |
 //! | `messages` | ObjectId | `messages_seq`: `conversation_id, seq` unique; `messages_client_id`: `conversation_id, client_id` unique; `messages_by_customer`: `customer_id, timestamp↓, conversation_id↓, seq↓` | paging and resume by seq; idempotent resends; a customer's history |
-//! | `callbacks` | callback UUID | `callbacks_newest`: `created_at↓, _id↓`; `callbacks_open`: `done_at, created_at↓, _id↓` | all, or open ones, newest first |
+//! | `callbacks` | callback UUID | `callbacks_newest`: `created_at↓, _id↓`; `callbacks_open`: `done_at, created_at↓, _id↓`; `callbacks_by_customer`: `customer_id, created_at↓, _id↓` | all, or open ones, newest first; a customer's (data export) |
 //! | `canned_responses` | canned UUID | `canned_responses_shortcut`: `shortcut` unique | one response per shortcut; listed by shortcut |
 //! | `notes` | note UUID | `notes_by_conversation`: `conversation_id, created_at, _id` | a conversation's notes, oldest first |
 //! | `leases` | lease name | — | `claim_lease`, `release_lease`: by `_id` only |

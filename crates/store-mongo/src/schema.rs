@@ -170,6 +170,11 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                     "callbacks_open",
                     doc! {"done_at": 1, "created_at": -1, "_id": -1},
                 ),
+                // A customer's callbacks, for their data export.
+                index(
+                    "callbacks_by_customer",
+                    doc! {"customer_id": 1, "created_at": -1, "_id": -1},
+                ),
             ],
         ),
         (

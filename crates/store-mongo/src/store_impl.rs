@@ -232,6 +232,10 @@ impl Store for MongoStore {
         callbacks::list(self, filter, before, limit).await
     }
 
+    async fn customer_callbacks(&self, customer: &CustomerId) -> StoreResult<Vec<Callback>> {
+        callbacks::of_customer(self, customer).await
+    }
+
     async fn mark_callback_done(
         &self,
         id: &CallbackId,

@@ -287,6 +287,8 @@ pub trait Store: Send + Sync + 'static {
         before: Option<CallbackCursor>,
         limit: u64,
     ) -> StoreResult<Vec<Callback>>;
+    /// Every callback linked to `customer`, newest first (`created_at`, then id).
+    async fn customer_callbacks(&self, customer: &CustomerId) -> StoreResult<Vec<Callback>>;
     /// `NotFound` when absent; marking twice keeps the first `done_at`/`done_by`.
     async fn mark_callback_done(
         &self,

@@ -173,6 +173,15 @@ async fn a_whole_chat_from_login_to_rating() {
     customer.shadow_click(W, "button.ca-rate").await;
     office.wait_text(".ba-csat", "★★★★").await;
     office.wait_text(".ba-csat", "Quick and kind").await;
+    // An admin may export the customer's data from the panel (a download of the zip).
+    let export = office
+        .eval("[document.querySelector('.panel-export').getAttribute('href'), document.querySelector('.panel-export').hasAttribute('download')]")
+        .await;
+    let href = export[0].as_str().expect("the export link");
+    assert!(
+        href.starts_with("/api/contacts/") && href.ends_with("/export") && export[1] == true,
+        "{export}"
+    );
 
     // Resolved conversations stay findable: by message text, and in my recent ones.
     office.type_into("[data-testid=search]", "you there").await;

@@ -166,6 +166,11 @@ async fn the_customer_panel_renders_every_statistic_shape() {
         .await;
     office.wait_for(".ba-panel-site .ba-id.verified").await;
     assert_eq!(office.count(".ba-panel-name .ba-id").await, 0);
+    assert_eq!(
+        office.count(".panel-export").await,
+        0,
+        "exports are for admins"
+    );
 
     // Contact and additional info: values shown, empty ones hidden.
     office

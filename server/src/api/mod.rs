@@ -7,6 +7,7 @@ mod audit;
 mod backoffice;
 mod callbacks;
 mod canned;
+mod contacts;
 pub mod extract;
 mod files;
 mod health;
@@ -94,6 +95,7 @@ use crate::state::AppState;
         tokens::list_tokens,
         tokens::create_token,
         tokens::revoke_token,
+        contacts::export_contact,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -329,6 +331,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(tokens::list_tokens).post(tokens::create_token),
         )
         .route("/api/tokens/{id}", delete(tokens::revoke_token))
+        .route("/api/contacts/{id}/export", get(contacts::export_contact))
         .route("/api/webhooks/{id}/rotate", post(webhooks::rotate_secret))
         .route("/api/webhooks/{id}/deliveries", get(webhooks::delivery_log))
         .route(

@@ -257,8 +257,26 @@ pub async fn callbacks_lifecycle(store: Arc<dyn Store>) {
     let all = list_callbacks(&*store, CallbackFilter::All).await;
     assert_eq!(
         all,
-        vec![third, again, first],
+        vec![third.clone(), again.clone(), first],
         "All lists done ones too, newest first"
+    );
+
+    // A customer's own, done or not, newest first; nobody else's.
+    let mut later = callback(T0 + 5, "later");
+    later.customer_id = Some(customer.id.clone());
+    store.create_callback(later.clone()).await.expect("create");
+    assert_eq!(
+        store.customer_callbacks(&customer.id).await.unwrap(),
+        vec![later, again],
+        "customer_callbacks"
+    );
+    let stranger = new_customer(&*store).await;
+    assert!(
+        store
+            .customer_callbacks(&stranger.id)
+            .await
+            .unwrap()
+            .is_empty()
     );
 
     assert_err(

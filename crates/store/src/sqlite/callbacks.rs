@@ -102,6 +102,17 @@ pub(crate) fn list(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A customer's callbacks, newest first (`callbacks_by_customer`).
+pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> StoreResult<Vec<Callback>> {
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT ",
+        callback_cols!(),
+        " FROM callbacks WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC"
+    ))?;
+    let rows = stmt.query_map([customer.as_str()], callback_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Only an open callback is changed, so the first attendant to mark it stays on record.
 pub(crate) fn mark_done(
     conn: &Connection,

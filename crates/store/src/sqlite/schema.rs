@@ -339,8 +339,8 @@ CREATE TABLE audit_log (
     summary    TEXT
 ) STRICT;
 "#,
-    // 11: API tokens (found by their hash), and who acted in the audit log: an attendant or
-    // a token.
+    // 11: API tokens (found by their hash), who acted in the audit log (an attendant or a
+    // token), and a customer's callbacks (for their data export).
     r#"
 CREATE TABLE api_tokens (
     id           TEXT PRIMARY KEY NOT NULL,
@@ -355,6 +355,8 @@ CREATE TABLE api_tokens (
     revoked_at   INTEGER
 ) STRICT;
 ALTER TABLE audit_log ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'attendant';
+CREATE INDEX callbacks_by_customer ON callbacks (customer_id, created_at)
+    WHERE customer_id IS NOT NULL;
 "#,
 ];
 

@@ -339,6 +339,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn customer_callbacks(&self, customer: &CustomerId) -> StoreResult<Vec<Callback>> {
+        let customer = customer.clone();
+        self.read(move |c| callbacks::of_customer(c, &customer))
+            .await
+    }
+
     async fn mark_callback_done(
         &self,
         id: &CallbackId,

@@ -6,12 +6,14 @@
 //!   what a `send` may not name;
 //! - `checks`: size, type, programs, SVG, decompression bombs, strangers;
 //! - `links`: tampered and expired links, ranges, headers;
-//! - `durability`: retried and interrupted uploads.
+//! - `durability`: retried and interrupted uploads;
+//! - `export`: a customer's data export, their files included.
 //!
 //! This file: a chat ready for files, uploads, and test files made on the spot.
 
 mod checks;
 mod durability;
+mod export;
 mod links;
 mod sending;
 
