@@ -39,6 +39,7 @@ pub fn label(t: &AuditTexts, action: AuditAction) -> &'static str {
         AuditAction::TokenCreated => t.token_created,
         AuditAction::TokenRevoked => t.token_revoked,
         AuditAction::ContactExported => t.contact_exported,
+        AuditAction::ContactErased => t.contact_erased,
     }
 }
 

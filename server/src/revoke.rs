@@ -56,6 +56,8 @@ pub enum CloseReason {
     SessionEnded,
     /// The attendant's role or queues changed ([`close::RIGHTS_CHANGED`]).
     RightsChanged,
+    /// The customer's data was erased ([`close::ERASED`]).
+    Erased,
 }
 
 impl CloseReason {
@@ -65,6 +67,7 @@ impl CloseReason {
             Self::TooSlow | Self::Stale => 1013,
             Self::SessionEnded => close::SESSION_ENDED,
             Self::RightsChanged => close::RIGHTS_CHANGED,
+            Self::Erased => close::ERASED,
         }
     }
 
@@ -74,6 +77,7 @@ impl CloseReason {
             Self::Stale => "events may have been missed; reconnect and resume",
             Self::SessionEnded => "your session ended; sign in again",
             Self::RightsChanged => "your role or queues changed; reconnect",
+            Self::Erased => "your data was erased; start afresh",
         }
     }
 }

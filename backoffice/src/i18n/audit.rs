@@ -34,6 +34,7 @@ pub struct AuditTexts {
     pub token_created: &'static str,
     pub token_revoked: &'static str,
     pub contact_exported: &'static str,
+    pub contact_erased: &'static str,
 }
 
 pub(super) const EN: AuditTexts = AuditTexts {
@@ -64,6 +65,7 @@ pub(super) const EN: AuditTexts = AuditTexts {
     token_created: "API token created",
     token_revoked: "API token revoked",
     contact_exported: "Customer data exported",
+    contact_erased: "Customer data erased",
 };
 
 pub(super) const PT_BR: AuditTexts = AuditTexts {
@@ -94,4 +96,5 @@ pub(super) const PT_BR: AuditTexts = AuditTexts {
     token_created: "Token de API criado",
     token_revoked: "Token de API revogado",
     contact_exported: "Dados do cliente exportados",
+    contact_erased: "Dados do cliente apagados",
 };

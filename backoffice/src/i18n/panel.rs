@@ -13,6 +13,11 @@ pub struct PanelTexts {
     /// Admins' link to the customer's data export (a zip).
     pub export: &'static str,
     pub export_hint: &'static str,
+    /// Admins' button that erases the customer's data (asked first).
+    pub erase: &'static str,
+    /// `{}` is the customer's name.
+    pub confirm_erase: &'static str,
+    pub erased: &'static str,
     pub claimed: &'static str,
     pub claimed_hint: &'static str,
     pub contact: &'static str,
@@ -64,6 +69,9 @@ pub(super) const EN: PanelTexts = PanelTexts {
     site_id_verified: "Site id verified by the site",
     export: "Export data",
     export_hint: "Everything stored about this customer, as a zip (their right of access)",
+    erase: "Erase data",
+    confirm_erase: "Erase everything stored about {}? Their messages, files, callbacks and the notes about them are deleted for good, and their open chat ends. The reports keep counting the conversations, without them.",
+    erased: "The customer's data was erased.",
     claimed: "(unverified)",
     claimed_hint: "As the visitor's page gave it: the site did not sign it",
     contact: "Contact",
@@ -115,6 +123,9 @@ pub(super) const PT_BR: PanelTexts = PanelTexts {
     site_id_verified: "Id no site verificado pelo site",
     export: "Exportar dados",
     export_hint: "Tudo o que está guardado sobre este cliente, em um zip (o direito de acesso dele)",
+    erase: "Apagar dados",
+    confirm_erase: "Apagar tudo o que está guardado sobre {}? As mensagens, arquivos, pedidos de retorno e as notas sobre essa pessoa são apagados de vez, e o chat aberto termina. Os relatórios continuam contando as conversas, sem ela.",
+    erased: "Os dados do cliente foram apagados.",
     claimed: "(não verificado)",
     claimed_hint: "Como a página do visitante informou: o site não o assinou",
     contact: "Contato",

@@ -90,6 +90,7 @@ pub struct WebhookTexts {
     pub ev_csat_submitted: &'static str,
     pub ev_callback_requested: &'static str,
     pub ev_call_ended: &'static str,
+    pub ev_contact_erased: &'static str,
 }
 
 pub(super) const EN: WebhookTexts = WebhookTexts {
@@ -170,6 +171,7 @@ pub(super) const EN: WebhookTexts = WebhookTexts {
     ev_csat_submitted: "A customer rated a conversation.",
     ev_callback_requested: "A visitor asked to be called back.",
     ev_call_ended: "A voice or video call ended.",
+    ev_contact_erased: "A customer's data was erased: drop what you keep about them.",
 };
 
 pub(super) const PT_BR: WebhookTexts = WebhookTexts {
@@ -250,4 +252,5 @@ pub(super) const PT_BR: WebhookTexts = WebhookTexts {
     ev_csat_submitted: "Um cliente avaliou uma conversa.",
     ev_callback_requested: "Um visitante pediu retorno.",
     ev_call_ended: "Uma chamada de voz ou vídeo terminou.",
+    ev_contact_erased: "Os dados de um cliente foram apagados: descarte o que você guarda sobre ele.",
 };

@@ -138,18 +138,49 @@ fn Header(customer: Memo<Option<CustomerView>>) -> impl IntoView {
                                 })}
                             </p>
                         })}
-                        {admin.then(|| view! {
-                            <p class="ba-panel-export">
-                                <a class="panel-export" download title=t.export_hint
-                                    href=format!("/api/contacts/{}/export", format::query_component(c.id.as_str()))>
-                                    {t.export}
-                                </a>
-                            </p>
-                        })}
+                        {admin.then(|| view! { <DataRights id=c.id.clone() name=c.name.clone() /> })}
                     </div>
                 </header>
             }
         })
+    }
+}
+
+/// Admins' data-rights actions on the customer: export (a download) and erase (asked first).
+#[component]
+fn DataRights(id: CustomerId, name: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().panel;
+    let path = format!("/api/contacts/{}", format::query_component(id.as_str()));
+    let asking = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let target = StoredValue::new(path.clone());
+    let question = StoredValue::new(fill(t.confirm_erase, &name));
+    let erase = move |()| {
+        asking.set(false);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = api::delete(&target.get_value()).await;
+            busy.set(false);
+            ctx.notice.set(Some(match answer {
+                Ok(()) => t.erased.to_owned(),
+                Err(e) => e.message,
+            }));
+        });
+    };
+    view! {
+        <p class="ba-panel-export">
+            <a class="panel-export" download title=t.export_hint href=format!("{path}/export")>
+                {t.export}
+            </a>
+            " · "
+            <button type="button" class="ba-link panel-erase"
+                disabled=move || busy.get() on:click=move |_| asking.set(true)>{t.erase}</button>
+        </p>
+        <Show when=move || asking.get()>
+            <super::admin::Confirm question=question.get_value() yes=t.erase
+                on_yes=erase on_no=move |()| asking.set(false) />
+        </Show>
     }
 }
 

@@ -59,5 +59,6 @@ pub fn hint(t: &WebhookTexts, event: WebhookEventType) -> &'static str {
         E::CsatSubmitted => t.ev_csat_submitted,
         E::CallbackRequested => t.ev_callback_requested,
         E::CallEnded => t.ev_call_ended,
+        E::ContactErased => t.ev_contact_erased,
     }
 }

@@ -41,6 +41,9 @@ pub enum AuditAction {
     /// A customer's data was exported (`summary`: how much, never what).
     #[serde(rename = "contact.exported")]
     ContactExported,
+    /// A customer's data was erased (`target`: their former id; `summary`: how much).
+    #[serde(rename = "contact.erased")]
+    ContactErased,
 }
 
 /// Who acted: a signed-in attendant, or an integration with an API token (`admin` scope).

@@ -12,3 +12,7 @@ pub const SESSION_ENDED: u16 = 4401;
 /// The attendant's rights changed (role or queues): the session itself is still valid, so the
 /// back-office reads `/api/me` again and reconnects, and the new socket acts on the new rights.
 pub const RIGHTS_CHANGED: u16 = 4403;
+
+/// The customer's data was erased (their right to erasure): their token names no one any
+/// more, so a widget that reconnects starts afresh as a new visitor.
+pub const ERASED: u16 = 4410;

@@ -111,6 +111,7 @@ string_forms!(WebhookEventType, "event type" {
     CsatSubmitted => "csat.submitted",
     CallbackRequested => "callback.requested",
     CallEnded => "call.ended",
+    ContactErased => "contact.erased",
 });
 string_forms!(AuditAction, "audit action" {
     AttendantCreated => "attendant.created",
@@ -128,6 +129,7 @@ string_forms!(AuditAction, "audit action" {
     TokenCreated => "token.created",
     TokenRevoked => "token.revoked",
     ContactExported => "contact.exported",
+    ContactErased => "contact.erased",
 });
 string_forms!(ApiScope, "API scope" {
     ConversationsRead => "conversations:read",

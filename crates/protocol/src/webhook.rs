@@ -44,6 +44,9 @@ pub enum WebhookEventType {
     /// A voice or video call ended (its record: who started it, answered or not, how long).
     #[serde(rename = "call.ended")]
     CallEnded,
+    /// A customer's data was erased (their right to erasure): drop what you keep about them.
+    #[serde(rename = "contact.erased")]
+    ContactErased,
 }
 
 /// A conversation as events carry it.
@@ -144,6 +147,18 @@ pub struct CallEventData {
     pub call: CallRecord,
 }
 
+/// `data` of `contact.erased`: who, in the ids a receiver knows them by. Nothing else is left
+/// to say about them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactErasedData {
+    pub customer_id: CustomerId,
+    /// The site's own id for them (`userData.id`), when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
+    pub erased_at: TimestampMs,
+}
+
 /// An event: `type` and `data` of a delivery's body (the body adds `timestamp`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
@@ -169,6 +184,8 @@ pub enum WebhookEvent {
     CallbackRequested(CallbackEventData),
     #[serde(rename = "call.ended")]
     CallEnded(CallEventData),
+    #[serde(rename = "contact.erased")]
+    ContactErased(ContactErasedData),
 }
 
 impl WebhookEvent {
@@ -185,6 +202,7 @@ impl WebhookEvent {
             Self::CsatSubmitted(_) => T::CsatSubmitted,
             Self::CallbackRequested(_) => T::CallbackRequested,
             Self::CallEnded(_) => T::CallEnded,
+            Self::ContactErased(_) => T::ContactErased,
         }
     }
 

@@ -86,6 +86,7 @@ mod codec;
 mod combine;
 mod conversations;
 mod deliveries;
+mod erasure;
 mod error;
 mod files;
 mod leases;

@@ -9,14 +9,14 @@ use chimpassist_protocol::{
 use chimpassist_store::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
     CallbackCursor, CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts, Customer,
-    DeliveryAttempt, FactsCursor, FilePart, FileRecord, HealthChange, Lease, MessageCursor,
+    DeliveryAttempt, Erased, FactsCursor, FilePart, FileRecord, HealthChange, Lease, MessageCursor,
     NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreResult,
     StoredCanned, StoredMessage, StoredNote, Subscription, Transition, Visibility, WebhookEndpoint,
 };
 
 use crate::{
-    MongoStore, accounts, audit, callbacks, conversations, deliveries, files, leases, messages,
-    reports, search, tokens, webhooks, workspace,
+    MongoStore, accounts, audit, callbacks, conversations, deliveries, erasure, files, leases,
+    messages, reports, search, tokens, webhooks, workspace,
 };
 
 #[async_trait]
@@ -280,6 +280,10 @@ impl Store for MongoStore {
         limit: u64,
     ) -> StoreResult<Vec<SearchMatch>> {
         search::search(self, query, visible, limit).await
+    }
+
+    async fn erase_customer(&self, customer: &CustomerId, at: TimestampMs) -> StoreResult<Erased> {
+        erasure::erase(self, customer, at).await
     }
 
     async fn record_audit(&self, entry: AuditRecord) -> StoreResult<()> {

@@ -18,6 +18,7 @@ mod attendants;
 mod audit;
 mod conversations;
 mod customers;
+mod erasure;
 mod files;
 mod leases;
 mod lists;
@@ -41,6 +42,7 @@ pub use attendants::*;
 pub use audit::*;
 pub use conversations::*;
 pub use customers::*;
+pub use erasure::*;
 pub use files::*;
 pub use leases::*;
 pub use lists::*;
@@ -139,6 +141,7 @@ macro_rules! conformance_suite {
             audit_entries_page_newest_first,
             api_tokens_are_found_by_hash_and_listed_oldest_first,
             api_tokens_revoke_once_and_last_use_moves_forward,
+            erasing_a_customer_leaves_nothing_of_them,
         );
     };
 }

@@ -12,14 +12,15 @@
 //! | `append_message` (new, not a resend) | `message.created`, or `call.ended` for a call's record |
 //! | `set_rating` | `csat.submitted` |
 //! | `create_callback` | `callback.requested` |
+//! | `erase_customer` | `contact.erased` |
 
 use chimpassist_protocol::webhook::{
-    CallEventData, CallbackEventData, ConversationEventData, CsatEventData, MessageEventData,
-    WebhookConversation, WebhookEvent, WebhookEventType, WebhookSender,
+    CallEventData, CallbackEventData, ContactErasedData, ConversationEventData, CsatEventData,
+    MessageEventData, WebhookConversation, WebhookEvent, WebhookEventType, WebhookSender,
 };
 use chimpassist_protocol::{ConversationStatus, Rating, TimestampMs, WebhookEventId};
 
-use crate::{Callback, Conversation, RecordedEvent, StoredMessage};
+use crate::{Callback, Conversation, Customer, RecordedEvent, StoredMessage};
 
 fn record(event: WebhookEvent, at: TimestampMs) -> RecordedEvent {
     RecordedEvent {
@@ -183,6 +184,18 @@ pub fn callback(cb: &Callback) -> RecordedEvent {
             created_at: cb.created_at,
         }),
         cb.created_at,
+    )
+}
+
+/// `contact.erased`.
+pub fn contact_erased(customer: &Customer, at: TimestampMs) -> RecordedEvent {
+    record(
+        WebhookEvent::ContactErased(ContactErasedData {
+            customer_id: customer.id.clone(),
+            site_id: customer.external_id.clone(),
+            erased_at: at,
+        }),
+        at,
     )
 }
 

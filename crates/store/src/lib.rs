@@ -41,6 +41,7 @@
 //! - Reads see every write that returned before they started.
 
 pub mod audit;
+pub mod erasure;
 mod error;
 pub mod events;
 pub mod files;
@@ -62,6 +63,7 @@ use chimpassist_protocol::{
 };
 
 pub use audit::AuditRecord;
+pub use erasure::{ERASED_CUSTOMER, Erased};
 pub use error::StoreError;
 pub use files::*;
 pub use model::*;
@@ -406,6 +408,16 @@ pub trait Store: Send + Sync + 'static {
     /// then events recorded before `before` that are fanned out and wait for no delivery,
     /// with their deliveries, and log entries older than `before`. Returns how many events.
     async fn prune_webhook_events(&self, before: TimestampMs) -> StoreResult<u64>;
+
+    // --- data rights ---------------------------------------------------------------------------
+
+    /// Erases a customer (their right to erasure): every message and note of their
+    /// conversations, their files (records and bytes), their callbacks and their record, and
+    /// records `contact.erased` in the same write. Their conversations stay for the reports,
+    /// with nothing of them: moved to the [`ERASED_CUSTOMER`] placeholder, subject and rating
+    /// comment cleared. `Conflict` while one of their conversations is open (end it first);
+    /// `NotFound` when there is no such customer (erasing twice finds nothing the second time).
+    async fn erase_customer(&self, customer: &CustomerId, at: TimestampMs) -> StoreResult<Erased>;
 
     // --- the audit log -------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@
 //! - `files`: files both ways (paste, picker, drop), thumbnails, downloads, a cut upload retried;
 //! - `reports`: the reports page over constructed data, its drill-down, CSV and "My numbers";
 //! - `webhooks`: an endpoint added, its secret shown once, its deliveries followed live;
-//! - `tokens`: an API token made, shown once, used, revoked.
+//! - `tokens`: an API token made, shown once, used, revoked;
+//! - `data_rights`: a customer exported and erased from the panel.
 //!
 //! Screenshots of the main screens go to docs/screenshots/backoffice-*.png (the reports page
 //! to docs/screenshots/reports.png).
@@ -18,6 +19,7 @@
 mod admin;
 mod calls;
 mod chat;
+mod data_rights;
 mod files;
 mod panel;
 mod reports;

@@ -96,6 +96,7 @@ use crate::state::AppState;
         tokens::create_token,
         tokens::revoke_token,
         contacts::export_contact,
+        contacts::erase_contact,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -331,6 +332,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(tokens::list_tokens).post(tokens::create_token),
         )
         .route("/api/tokens/{id}", delete(tokens::revoke_token))
+        .route("/api/contacts/{id}", delete(contacts::erase_contact))
         .route("/api/contacts/{id}/export", get(contacts::export_contact))
         .route("/api/webhooks/{id}/rotate", post(webhooks::rotate_secret))
         .route("/api/webhooks/{id}/deliveries", get(webhooks::delivery_log))

@@ -63,6 +63,11 @@ pub enum BusEvent {
         sessions: Sessions,
         reason: CloseReason,
     },
+    /// Cut every socket of one customer, wherever they are (their data was erased).
+    CutCustomer {
+        customer: CustomerId,
+        reason: CloseReason,
+    },
     /// The coordinators of the nodes (never to a connection).
     Cluster { message: ClusterPayload },
 }

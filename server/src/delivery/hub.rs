@@ -302,6 +302,11 @@ impl Hub {
                 sessions,
                 reason,
             } => self.cut_attendant(attendant, sessions, *reason),
+            BusEvent::CutCustomer { customer, reason } => {
+                if let Some(conns) = read(&self.customers).get(customer) {
+                    conns.iter().for_each(|c| c.kill.cut(*reason));
+                }
+            }
             BusEvent::Cluster { .. } => {}
         }
     }

@@ -73,14 +73,23 @@ async fn a_chat_reaches_a_receiver_as_signed_events_it_can_verify() {
         receiver.next().await,
         receiver.next().await,
     ];
-    // Attempts run side by side: arrival order is not event order (each carries its time).
-    got.sort_by_key(|r| r.json()["timestamp"].as_str().unwrap().to_owned());
+    // Attempts run side by side: arrival order is not event order (each carries its time, to
+    // the millisecond, so two may tie: the message is put last by its type, not its time).
+    let at = |r: &Received| {
+        let text = r.json()["timestamp"].as_str().unwrap().to_owned();
+        text.parse::<jiff::Timestamp>().expect("RFC 3339")
+    };
+    got.sort_by_key(|r| (r.json()["type"] == "message.created", at(r)));
     let types: Vec<Value> = got.iter().map(|r| r.json()["type"].clone()).collect();
     assert!(
         types.contains(&json!("conversation.created"))
             && types.contains(&json!("conversation.assigned"))
     );
     assert_eq!(types[2], "message.created");
+    assert!(
+        at(&got[2]) >= at(&got[0]) && at(&got[2]) >= at(&got[1]),
+        "the message came last"
+    );
     assert!(
         got.iter().all(|r| r.verified && r.status == 204),
         "signed with the secret"

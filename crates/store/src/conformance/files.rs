@@ -7,7 +7,7 @@ use chimpassist_protocol::{ClientMessageId, FileId, FileInfo, FileName, Party};
 use super::support::*;
 use crate::{Conversation, FilePart, FileRecord, NewFile, Store, StoredMessage};
 
-fn record(conv: &Conversation, name: &str) -> FileRecord {
+pub(super) fn record(conv: &Conversation, name: &str) -> FileRecord {
     FileRecord {
         info: FileInfo {
             id: FileId::new(),
@@ -28,7 +28,11 @@ fn record(conv: &Conversation, name: &str) -> FileRecord {
 }
 
 /// A file of `bytes` (its size set to match), with a thumbnail when `thumbnail` is given.
-fn new_file(mut record: FileRecord, bytes: Vec<u8>, thumbnail: Option<Vec<u8>>) -> NewFile {
+pub(super) fn new_file(
+    mut record: FileRecord,
+    bytes: Vec<u8>,
+    thumbnail: Option<Vec<u8>>,
+) -> NewFile {
     record.info.size = bytes.len() as u64;
     if thumbnail.is_none() {
         record.thumbnail_type = None;

@@ -182,7 +182,7 @@ pub async fn receipts_only_move_forward(store: Arc<dyn Store>) {
     );
 }
 
-fn callback(created_at: i64, name: &str) -> Callback {
+pub(super) fn callback(created_at: i64, name: &str) -> Callback {
     Callback {
         id: CallbackId::new(),
         queue_id: QueueId::default_queue(),

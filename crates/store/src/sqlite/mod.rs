@@ -11,6 +11,7 @@ mod audit;
 mod callbacks;
 mod codec;
 mod conversations;
+mod erasure;
 mod files;
 mod leases;
 mod messages;

@@ -10,15 +10,15 @@ use chimpassist_protocol::{
 };
 
 use super::{
-    SqliteStore, accounts, audit, callbacks, conversations, files, leases, messages, reports,
-    search, tokens, webhooks, workspace, writer,
+    SqliteStore, accounts, audit, callbacks, conversations, erasure, files, leases, messages,
+    reports, search, tokens, webhooks, workspace, writer,
 };
 use crate::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
     CallbackCursor, CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts,
-    ConversationWrite, Customer, DeliveryAttempt, FactsCursor, FilePart, FileRecord, HealthChange,
-    Lease, MessageCursor, NewConversation, NewFile, NewMessage, Pending, PutFile, Queue,
-    SearchMatch, Store, StoreError, StoreResult, StoredCanned, StoredMessage, StoredNote,
+    ConversationWrite, Customer, DeliveryAttempt, Erased, FactsCursor, FilePart, FileRecord,
+    HealthChange, Lease, MessageCursor, NewConversation, NewFile, NewMessage, Pending, PutFile,
+    Queue, SearchMatch, Store, StoreError, StoreResult, StoredCanned, StoredMessage, StoredNote,
     Subscription, Transition, Visibility, WebhookEndpoint,
 };
 
@@ -561,6 +561,19 @@ impl Store for SqliteStore {
 
     async fn prune_webhook_events(&self, before: TimestampMs) -> StoreResult<u64> {
         self.write(move |c| webhooks::prune(c, before)).await
+    }
+
+    // --- data rights ---------------------------------------------------------------------------
+
+    async fn erase_customer(&self, customer: &CustomerId, at: TimestampMs) -> StoreResult<Erased> {
+        let customer = customer.clone();
+        let recording = self.recording.clone();
+        let (erased, files) = self
+            .write(move |c| erasure::erase(c, &customer, at, &recording))
+            .await?;
+        self.on_disk(move |blobs| files.iter().try_for_each(|id| blobs.remove(id)))
+            .await?;
+        Ok(erased)
     }
 
     // --- the audit log -------------------------------------------------------------------------

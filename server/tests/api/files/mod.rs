@@ -7,12 +7,14 @@
 //! - `checks`: size, type, programs, SVG, decompression bombs, strangers;
 //! - `links`: tampered and expired links, ranges, headers;
 //! - `durability`: retried and interrupted uploads;
-//! - `export`: a customer's data export, their files included.
+//! - `export`: a customer's data export, their files included;
+//! - `erasure`: a customer erased, nothing of them left reachable.
 //!
 //! This file: a chat ready for files, uploads, and test files made on the spot.
 
 mod checks;
 mod durability;
+mod erasure;
 mod export;
 mod links;
 mod sending;
