@@ -12,6 +12,7 @@ use chimpassist_store::{
     DeliveryAttempt, Erased, FactsCursor, FilePart, FileRecord, HealthChange, Lease, MessageCursor,
     NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreResult,
     StoredCanned, StoredMessage, StoredNote, Subscription, Transition, Visibility, WebhookEndpoint,
+    WebhookStore,
 };
 
 use crate::{
@@ -348,6 +349,15 @@ impl Store for MongoStore {
         files::delete_of(self, customer).await
     }
 
+    async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()> {
+        leases::release(self, name, holder, now).await
+    }
+}
+
+/// The webhooks' part: endpoints (`webhooks.rs`), the outbox, deliveries and their log
+/// (`deliveries.rs`).
+#[async_trait]
+impl WebhookStore for MongoStore {
     fn record_events(&self, types: &[chimpassist_protocol::webhook::WebhookEventType]) {
         self.recording.set(types);
     }
@@ -415,9 +425,5 @@ impl Store for MongoStore {
 
     async fn prune_webhook_events(&self, before: TimestampMs) -> StoreResult<u64> {
         deliveries::prune(self, before).await
-    }
-
-    async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()> {
-        leases::release(self, name, holder, now).await
     }
 }

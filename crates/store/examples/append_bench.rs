@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use chimpassist_protocol::{
     ClientMessageId, ConversationId, CustomerId, MessageText, Party, QueueId,
 };
-use chimpassist_store::{Customer, NewConversation, NewMessage, SqliteStore, Store};
+use chimpassist_store::{Customer, NewConversation, NewMessage, SqliteStore, Store, WebhookStore};
 
 /// `--name N`, else the environment variable, else `default`.
 fn setting(name: &str, env: &str, default: usize) -> usize {

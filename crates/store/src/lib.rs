@@ -81,7 +81,7 @@ pub type Pending<T> =
 
 /// The persistence the server needs. See the crate docs for the guarantees.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: WebhookStore + Send + Sync + 'static {
     /// Cheap round trip proving the backend answers (readiness).
     async fn ping(&self) -> StoreResult<()>;
 
@@ -346,6 +346,72 @@ pub trait Store: Send + Sync + 'static {
     /// a download of one then finds nothing.
     async fn delete_customer_files(&self, customer: &CustomerId) -> StoreResult<u64>;
 
+    // --- data rights ---------------------------------------------------------------------------
+
+    /// Erases a customer (their right to erasure): every message and note of their
+    /// conversations, their files (records and bytes), their callbacks and their record, and
+    /// records `contact.erased` in the same write. Their conversations stay for the reports,
+    /// with nothing of them: moved to the [`ERASED_CUSTOMER`] placeholder, subject and rating
+    /// comment cleared. `Conflict` while one of their conversations is open (end it first);
+    /// `NotFound` when there is no such customer (erasing twice finds nothing the second time).
+    async fn erase_customer(&self, customer: &CustomerId, at: TimestampMs) -> StoreResult<Erased>;
+
+    // --- the audit log -------------------------------------------------------------------------
+
+    /// Keeps an entry. `Conflict` when its id is taken.
+    async fn record_audit(&self, entry: AuditRecord) -> StoreResult<()>;
+    /// Up to `limit` entries newest first (by id: UUIDv7), strictly older than `before`.
+    async fn audit_log(&self, before: Option<AuditId>, limit: u64)
+    -> StoreResult<Vec<AuditRecord>>;
+
+    // --- API tokens ----------------------------------------------------------------------------
+
+    /// Keeps a new token. `Conflict` when its id or hash is taken.
+    async fn create_api_token(&self, token: ApiTokenRecord) -> StoreResult<()>;
+    /// Every token, revoked ones too, oldest first.
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiTokenRecord>>;
+    /// The token whose hash is `token_hash`, live or not (the caller decides).
+    async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiTokenRecord>>;
+    /// Marks a token revoked at `at`. Returns it as it now stands; `None` when there is no
+    /// such token. Revoking twice keeps the first time.
+    async fn revoke_api_token(
+        &self,
+        id: &ApiTokenId,
+        at: TimestampMs,
+    ) -> StoreResult<Option<ApiTokenRecord>>;
+    /// Records a use at `at` (a later use than the one stored; an earlier one is ignored).
+    async fn touch_api_token(&self, id: &ApiTokenId, at: TimestampMs) -> StoreResult<()>;
+
+    // --- leases --------------------------------------------------------------------------------
+
+    /// Claims or renews lease `name` for `holder` until `now + ttl_ms`. Granted when nobody
+    /// holds it, when it has run out (`expires_at <= now`), or when `holder` holds it and it
+    /// has not run out (a renewal: same term). A fresh grant (first, after expiry — even to the
+    /// same holder — or after a release) sets `term` to the previous term + 1 (1 for the very
+    /// first). Otherwise the lease is left untouched. Either way returns the lease as it stands
+    /// afterwards, so the caller learns who holds it. Atomic: of any number of concurrent
+    /// claims on a free or expired lease, exactly one is granted, also across nodes.
+    ///
+    /// Time is the caller's: the store reads no clock, so nodes must agree on `now` to well
+    /// within `ttl_ms`. A `ttl_ms` of 0 grants a lease that has already run out.
+    async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: TimestampMs,
+        ttl_ms: u64,
+    ) -> StoreResult<Lease>;
+    /// Gives lease `name` up if `holder` holds it (it then expires at `now`, so the next claim
+    /// is granted at once, with a new term); otherwise (someone else holds it, or it has
+    /// already run out) does nothing. Not an error when absent.
+    async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()>;
+}
+
+/// Outgoing webhooks' part of the store (see [`webhooks`]): endpoints, the outbox, deliveries
+/// and their log. Every [`Store`] is one; a trait of its own so each backend keeps this area
+/// in a file of its own. Guarantees are in the crate docs.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
     // --- webhooks (see [`webhooks`]) -----------------------------------------------------------
 
     /// From now on, the writes of this store (this process's handle on it) record only
@@ -408,64 +474,4 @@ pub trait Store: Send + Sync + 'static {
     /// then events recorded before `before` that are fanned out and wait for no delivery,
     /// with their deliveries, and log entries older than `before`. Returns how many events.
     async fn prune_webhook_events(&self, before: TimestampMs) -> StoreResult<u64>;
-
-    // --- data rights ---------------------------------------------------------------------------
-
-    /// Erases a customer (their right to erasure): every message and note of their
-    /// conversations, their files (records and bytes), their callbacks and their record, and
-    /// records `contact.erased` in the same write. Their conversations stay for the reports,
-    /// with nothing of them: moved to the [`ERASED_CUSTOMER`] placeholder, subject and rating
-    /// comment cleared. `Conflict` while one of their conversations is open (end it first);
-    /// `NotFound` when there is no such customer (erasing twice finds nothing the second time).
-    async fn erase_customer(&self, customer: &CustomerId, at: TimestampMs) -> StoreResult<Erased>;
-
-    // --- the audit log -------------------------------------------------------------------------
-
-    /// Keeps an entry. `Conflict` when its id is taken.
-    async fn record_audit(&self, entry: AuditRecord) -> StoreResult<()>;
-    /// Up to `limit` entries newest first (by id: UUIDv7), strictly older than `before`.
-    async fn audit_log(&self, before: Option<AuditId>, limit: u64)
-    -> StoreResult<Vec<AuditRecord>>;
-
-    // --- API tokens ----------------------------------------------------------------------------
-
-    /// Keeps a new token. `Conflict` when its id or hash is taken.
-    async fn create_api_token(&self, token: ApiTokenRecord) -> StoreResult<()>;
-    /// Every token, revoked ones too, oldest first.
-    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiTokenRecord>>;
-    /// The token whose hash is `token_hash`, live or not (the caller decides).
-    async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiTokenRecord>>;
-    /// Marks a token revoked at `at`. Returns it as it now stands; `None` when there is no
-    /// such token. Revoking twice keeps the first time.
-    async fn revoke_api_token(
-        &self,
-        id: &ApiTokenId,
-        at: TimestampMs,
-    ) -> StoreResult<Option<ApiTokenRecord>>;
-    /// Records a use at `at` (a later use than the one stored; an earlier one is ignored).
-    async fn touch_api_token(&self, id: &ApiTokenId, at: TimestampMs) -> StoreResult<()>;
-
-    // --- leases --------------------------------------------------------------------------------
-
-    /// Claims or renews lease `name` for `holder` until `now + ttl_ms`. Granted when nobody
-    /// holds it, when it has run out (`expires_at <= now`), or when `holder` holds it and it
-    /// has not run out (a renewal: same term). A fresh grant (first, after expiry — even to the
-    /// same holder — or after a release) sets `term` to the previous term + 1 (1 for the very
-    /// first). Otherwise the lease is left untouched. Either way returns the lease as it stands
-    /// afterwards, so the caller learns who holds it. Atomic: of any number of concurrent
-    /// claims on a free or expired lease, exactly one is granted, also across nodes.
-    ///
-    /// Time is the caller's: the store reads no clock, so nodes must agree on `now` to well
-    /// within `ttl_ms`. A `ttl_ms` of 0 grants a lease that has already run out.
-    async fn claim_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: TimestampMs,
-        ttl_ms: u64,
-    ) -> StoreResult<Lease>;
-    /// Gives lease `name` up if `holder` holds it (it then expires at `now`, so the next claim
-    /// is granted at once, with a new term); otherwise (someone else holds it, or it has
-    /// already run out) does nothing. Not an error when absent.
-    async fn release_lease(&self, name: &str, holder: &str, now: TimestampMs) -> StoreResult<()>;
 }

@@ -77,11 +77,6 @@ fn write(g: &Gathered, now: i64) -> AppResult<Vec<u8>> {
     let doc = Document::of(g, now);
     let json = serde_json::to_vec_pretty(&doc)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("export document: {e}")))?;
-    let infos: Vec<&FileInfo> = g
-        .conversations
-        .iter()
-        .flat_map(|(_, messages, _)| messages.iter().flat_map(|m| &m.attachments))
-        .collect();
     let text = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
@@ -91,10 +86,7 @@ fn write(g: &Gathered, now: i64) -> AppResult<Vec<u8>> {
         .map_err(|e| fail(&e))?;
     zip.start_file("data.json", text).map_err(|e| fail(&e))?;
     zip.write_all(&json).map_err(|e| fail(&e))?;
-    for (id, bytes) in &g.files {
-        let Some(info) = infos.iter().find(|f| f.id == *id) else {
-            continue;
-        };
+    for (info, bytes) in &g.files {
         zip.start_file(file_path(info), stored)
             .map_err(|e| fail(&e))?;
         zip.write_all(bytes).map_err(|e| fail(&e))?;

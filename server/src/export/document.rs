@@ -121,7 +121,7 @@ conversations; they may concern other people (GDPR art. 15(4)).";
 
 impl Document {
     pub fn of(g: &Gathered, now: TimestampMs) -> Self {
-        let stored: Vec<_> = g.files.iter().map(|(id, _)| *id).collect();
+        let stored: Vec<_> = g.files.iter().map(|(info, _)| info.id).collect();
         let conversations = g
             .conversations
             .iter()

@@ -10,7 +10,9 @@
 pub mod archive;
 pub mod document;
 
-use chimpassist_protocol::{ConversationId, CustomerId, FileId};
+use std::collections::HashSet;
+
+use chimpassist_protocol::{ConversationId, CustomerId, FileInfo};
 use chimpassist_store::{Callback, Conversation, Customer, FilePart, StoredMessage};
 
 use crate::error::{AppError, AppResult};
@@ -26,8 +28,8 @@ pub struct Gathered {
     /// Newest request first, each with its messages in order and how many notes were left out.
     pub conversations: Vec<(Conversation, Vec<StoredMessage>, usize)>,
     pub callbacks: Vec<Callback>,
-    /// The bytes of every file the messages carry that is still stored, by id.
-    pub files: Vec<(FileId, Vec<u8>)>,
+    /// Every file the messages carry that is still stored, once each, with its bytes.
+    pub files: Vec<(FileInfo, Vec<u8>)>,
 }
 
 impl Gathered {
@@ -63,13 +65,14 @@ pub async fn gather(state: &AppState, customer: &CustomerId) -> AppResult<Gather
     }
     let callbacks = state.store.customer_callbacks(customer).await?;
     let mut files = Vec::new();
+    let mut seen = HashSet::new();
     for (_, messages, _) in &conversations {
         for info in messages.iter().flat_map(|m| &m.attachments) {
-            if files.iter().any(|(id, _)| *id == info.id) {
+            if !seen.insert(info.id) {
                 continue;
             }
             if let Some(bytes) = state.store.file_bytes(&info.id, FilePart::Original).await? {
-                files.push((info.id, bytes));
+                files.push((info.clone(), bytes));
             }
         }
     }

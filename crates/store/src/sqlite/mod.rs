@@ -21,6 +21,7 @@ mod schema;
 mod search;
 mod store_impl;
 mod tokens;
+mod webhook_impl;
 mod webhooks;
 mod workspace;
 mod writer;

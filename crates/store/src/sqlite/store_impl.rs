@@ -1,25 +1,22 @@
 //! [`Store`] for [`SqliteStore`]: each method sends its SQL to the writer or a reader.
-//! The SQL itself lives in the sibling modules.
+//! The SQL itself lives in the sibling modules; the webhooks' methods are in `webhook_impl`.
 
 use async_trait::async_trait;
-use chimpassist_protocol::webhook::WebhookEventType;
 use chimpassist_protocol::{
-    ApiTokenId, AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
-    FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
-    WebhookEventId, WebhookId,
+    ApiTokenId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
+    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
 };
 
 use super::{
     SqliteStore, accounts, audit, callbacks, conversations, erasure, files, leases, messages,
-    reports, search, tokens, webhooks, workspace, writer,
+    reports, search, tokens, workspace, writer,
 };
 use crate::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
-    CallbackCursor, CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts,
-    ConversationWrite, Customer, DeliveryAttempt, Erased, FactsCursor, FilePart, FileRecord,
-    HealthChange, Lease, MessageCursor, NewConversation, NewFile, NewMessage, Pending, PutFile,
-    Queue, SearchMatch, Store, StoreError, StoreResult, StoredCanned, StoredMessage, StoredNote,
-    Subscription, Transition, Visibility, WebhookEndpoint,
+    CallbackCursor, CallbackFilter, Conversation, ConversationFacts, ConversationWrite, Customer,
+    Erased, FactsCursor, FilePart, FileRecord, Lease, MessageCursor, NewConversation, NewFile,
+    NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreError, StoreResult, StoredCanned,
+    StoredMessage, StoredNote, Transition, Visibility,
 };
 
 #[async_trait]
@@ -475,92 +472,6 @@ impl Store for SqliteStore {
         self.on_disk(move |blobs| ids.iter().try_for_each(|id| blobs.remove(id)))
             .await?;
         Ok(count)
-    }
-
-    // --- leases ------------------------------------------------------------------------------
-
-    // --- webhooks ------------------------------------------------------------------------------
-
-    fn record_events(&self, types: &[WebhookEventType]) {
-        self.recording.set(types);
-    }
-
-    async fn create_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
-        self.write(move |c| webhooks::create(c, &endpoint)).await
-    }
-
-    async fn update_webhook(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
-        self.write(move |c| webhooks::update(c, &endpoint)).await
-    }
-
-    async fn get_webhook(&self, id: &WebhookId) -> StoreResult<Option<WebhookEndpoint>> {
-        let id = *id;
-        self.read(move |c| webhooks::get(c, &id)).await
-    }
-
-    async fn list_webhooks(&self) -> StoreResult<Vec<WebhookEndpoint>> {
-        self.read(webhooks::list).await
-    }
-
-    async fn delete_webhook(&self, id: &WebhookId) -> StoreResult<()> {
-        let id = *id;
-        self.write(move |c| webhooks::delete(c, &id)).await
-    }
-
-    async fn webhook_health(&self, id: &WebhookId, change: HealthChange) -> StoreResult<()> {
-        let id = *id;
-        self.write(move |c| webhooks::health(c, &id, &change)).await
-    }
-
-    async fn fan_out_events(&self, subscriptions: &[Subscription], limit: u64) -> StoreResult<u64> {
-        let subscriptions = subscriptions.to_vec();
-        self.write(move |c| webhooks::fan_out(c, &subscriptions, limit))
-            .await
-    }
-
-    async fn claim_deliveries(
-        &self,
-        holder: &str,
-        endpoints: &[WebhookId],
-        now: TimestampMs,
-        lease_ms: u64,
-        limit: u64,
-    ) -> StoreResult<Vec<ClaimedDelivery>> {
-        let (holder, endpoints) = (holder.to_owned(), endpoints.to_vec());
-        self.write(move |c| webhooks::claim(c, &holder, &endpoints, now, lease_ms, limit))
-            .await
-    }
-
-    async fn finish_attempt(&self, holder: &str, attempt: DeliveryAttempt) -> StoreResult<bool> {
-        let holder = holder.to_owned();
-        self.write(move |c| webhooks::finish(c, &holder, &attempt))
-            .await
-    }
-
-    async fn delivery_log(
-        &self,
-        endpoint: &WebhookId,
-        before: Option<AttemptId>,
-        limit: u64,
-    ) -> StoreResult<Vec<DeliveryAttempt>> {
-        let endpoint = *endpoint;
-        self.read(move |c| webhooks::log(c, &endpoint, before, limit))
-            .await
-    }
-
-    async fn redeliver(
-        &self,
-        endpoint: &WebhookId,
-        event: &WebhookEventId,
-        now: TimestampMs,
-    ) -> StoreResult<()> {
-        let (endpoint, event) = (*endpoint, *event);
-        self.write(move |c| webhooks::redeliver(c, &endpoint, &event, now))
-            .await
-    }
-
-    async fn prune_webhook_events(&self, before: TimestampMs) -> StoreResult<u64> {
-        self.write(move |c| webhooks::prune(c, before)).await
     }
 
     // --- data rights ---------------------------------------------------------------------------
