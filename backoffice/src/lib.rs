@@ -13,7 +13,7 @@
 //! formatting, the message thread, the desk and its reducer, what a closed connection means,
 //! how much of a customer's identity is proven, the paged callbacks list, the reports page's
 //! periods, queries and chart geometry, the webhooks tab's forms, badges and delivery log,
-//! the audit log's labels and queries) are plain Rust and are unit-tested natively.
+//! the audit log's labels and queries, the queue form's bot fields) are plain Rust and are unit-tested natively.
 
 pub mod audit;
 pub mod callbacks;
@@ -22,6 +22,7 @@ pub mod format;
 pub mod i18n;
 pub mod identity;
 pub mod paging;
+pub mod queues;
 pub mod reports;
 pub mod session;
 pub mod stats;

@@ -100,6 +100,8 @@ pub fn scope_label(t: &TokenTexts, scope: ApiScope) -> &'static str {
     match scope {
         ApiScope::ConversationsRead => t.conversations_read,
         ApiScope::ReportsRead => t.reports_read,
+        ApiScope::MessagesWrite => t.messages_write,
+        ApiScope::ConversationsManage => t.conversations_manage,
         ApiScope::Admin => t.admin,
     }
 }

@@ -143,6 +143,7 @@ async fn seed(
                 greeting: None,
                 away_message: None,
                 calls: chimpassist_protocol::CallPolicy::AttendantStarts,
+                bot: None,
             })
             .await?;
     }

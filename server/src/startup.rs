@@ -514,6 +514,7 @@ async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> Result<(), StartE
                 greeting: None,
                 away_message: None,
                 calls: Default::default(),
+                bot: None,
             })
             .await?;
     }

@@ -84,6 +84,7 @@ pub fn conversation_view_of(
         customer_presence: presence,
         last_message: None,
         receipts: None,
+        bot: None,
     }
 }
 

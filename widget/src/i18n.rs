@@ -53,6 +53,8 @@ pub struct Texts {
     pub older: &'static str,
     pub powered_by: &'static str,
     pub you: &'static str,
+    /// Marks a bot's messages.
+    pub bot: &'static str,
     pub error: &'static str,
     pub attach: &'static str,
     /// Send pressed while a file is still uploading (or failed).
@@ -108,6 +110,7 @@ pub static EN: Texts = Texts {
     older: "Load older messages",
     powered_by: "Powered by Chimp Assist",
     you: "You",
+    bot: " · bot",
     error: "Something went wrong",
     attach: "Attach a file",
     files_busy: "Wait for the files to finish uploading, or remove them",
@@ -162,6 +165,7 @@ pub static PT_BR: Texts = Texts {
     older: "Carregar mensagens anteriores",
     powered_by: "Feito com Chimp Assist",
     you: "Você",
+    bot: " · robô",
     error: "Algo deu errado",
     attach: "Anexar arquivo",
     files_busy: "Espere os arquivos terminarem de enviar, ou remova-os",

@@ -49,6 +49,8 @@ pub struct Line {
     /// Stable key for the list: `s<seq>` for stored, `p<client id>` for pending.
     pub key: String,
     pub mine: bool,
+    /// Written by a bot: shown with its name and a "bot" mark.
+    pub bot: bool,
     pub author: String,
     pub text: String,
     pub at: TimestampMs,
@@ -202,6 +204,7 @@ impl Timeline {
             Line {
                 key: format!("s{}", m.seq),
                 mine,
+                bot: m.from.party == Party::Bot,
                 author: m.from.name.clone(),
                 text: m.text.as_str().to_owned(),
                 at: m.timestamp,
@@ -221,6 +224,7 @@ impl Timeline {
         let pending = self.pending.iter().map(|p| Line {
             key: format!("p{}", p.client_id.as_uuid()),
             mine: true,
+            bot: false,
             author: String::new(),
             text: if p.names.is_empty() {
                 p.text.as_str().to_owned()

@@ -65,13 +65,21 @@ fn header(chat: Chat) -> impl IntoView {
     let t = chat.t;
     let subtitle = move || {
         chat.session.with(|s| match &s.conversation {
-            Some(conv) if conv.status.is_open() => match &conv.attendant {
-                Some(a) => c
-                    .active_text
-                    .clone()
-                    .unwrap_or_else(|| format!("{} {}", t.chatting_with, a.name)),
-                None => t.waiting.to_owned(),
-            },
+            // Whoever answers: the attendant, else the bot holding the conversation.
+            Some(conv) if conv.status.is_open() => {
+                match conv
+                    .attendant
+                    .as_ref()
+                    .map(|a| &a.name)
+                    .or(conv.bot.as_ref())
+                {
+                    Some(name) => c
+                        .active_text
+                        .clone()
+                        .unwrap_or_else(|| format!("{} {name}", t.chatting_with)),
+                    None => t.waiting.to_owned(),
+                }
+            }
             _ => c
                 .preview_text
                 .clone()
@@ -291,7 +299,9 @@ fn chat_view(chat: Chat) -> impl IntoView {
     };
     let queue = move || {
         chat.session.with(|s| {
-            let queued = s.conversation.as_ref()?.status == ConversationStatus::Queued;
+            // While a bot answers there is no line to show.
+            let c = s.conversation.as_ref()?;
+            let queued = c.status == ConversationStatus::Queued && c.bot.is_none();
             queued.then(|| s.queue.unwrap_or((0, 0)))
         }).map(|(pos, ewt)| {
             view! {
@@ -357,7 +367,10 @@ fn line_view(chat: Chat, line: Line) -> impl IntoView {
     };
     view! {
         <div class="ca-msg" class:me=line.mine data-seq=line.seq.map(|s| s.to_string())>
-            <span class="ca-sr">{author}": "</span>
+            // A bot is named in sight; anyone else for screen readers only.
+            <span class=if line.bot { "ca-bot" } else { "ca-sr" }>
+                {author}{if line.bot { t.bot } else { ": " }}
+            </span>
             <div class="ca-text">
                 {parts
                     .into_iter()

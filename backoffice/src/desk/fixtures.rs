@@ -70,6 +70,7 @@ pub(super) fn mine(name: &str) -> ConversationView {
         customer_presence: CustomerPresence::Active,
         last_message: None,
         receipts: None,
+        bot: None,
     }
 }
 

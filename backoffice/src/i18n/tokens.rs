@@ -38,6 +38,8 @@ pub struct TokenTexts {
     // What each scope opens.
     pub conversations_read: &'static str,
     pub reports_read: &'static str,
+    pub messages_write: &'static str,
+    pub conversations_manage: &'static str,
     pub admin: &'static str,
 }
 
@@ -71,6 +73,8 @@ pub(super) const EN: TokenTexts = TokenTexts {
     revoked_done: "Token revoked.",
     conversations_read: "Read conversations and transcripts",
     reports_read: "Read reports",
+    messages_write: "Post messages as a bot",
+    conversations_manage: "Hand over and resolve conversations",
     admin: "Administer (everything an admin can do, except tokens)",
 };
 
@@ -104,5 +108,7 @@ pub(super) const PT_BR: TokenTexts = TokenTexts {
     revoked_done: "Token revogado.",
     conversations_read: "Ler conversas e transcrições",
     reports_read: "Ler relatórios",
+    messages_write: "Enviar mensagens como bot",
+    conversations_manage: "Transferir e encerrar conversas",
     admin: "Administrar (tudo o que um administrador pode, exceto tokens)",
 };

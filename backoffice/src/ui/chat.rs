@@ -180,11 +180,19 @@ fn History(entry: Entry) -> impl IntoView {
             }
             .into_any()
         }
-        Row::Message { m, first, tick } => view! {
-            <Bubble ours=tick.is_some() first=first name=m.from.name.clone() text=m.text.as_str().to_owned()
-                time=format::clock(m.timestamp, offset) tick=tick seq=m.seq files=m.attachments.clone() />
+        Row::Message { m, first, tick } => {
+            // A bot speaks for the team: on our side, named as a bot, without receipts.
+            let name = if m.from.party == Party::Bot {
+                format!("{} · {}", m.from.name, t.bot)
+            } else {
+                m.from.name.clone()
+            };
+            view! {
+                <Bubble ours=m.from.party.is_team() first=first name=name text=m.text.as_str().to_owned()
+                    time=format::clock(m.timestamp, offset) tick=tick seq=m.seq files=m.attachments.clone() />
+            }
+            .into_any()
         }
-        .into_any(),
         Row::Pending(p) => {
             let tick = Some(if p.failed.is_some() { Tick::Failed } else { Tick::Sending });
             view! {

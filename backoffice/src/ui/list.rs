@@ -153,6 +153,10 @@ pub(crate) fn Item(entry: Entry, waiting: bool) -> impl IntoView {
                     <span class="ba-item-top">
                         <span class="ba-name" data-testid="customer-name" title=name_title>{move || v.with(|v| v.customer.name.clone())}</span>
                         {mark}
+                        // Waiting, but with a bot answering: not for people yet.
+                        {move || v.with(|v| v.bot.clone()).map(|bot| view! {
+                            <span class="ba-bot-tag" data-testid="bot-tag" title=bot.clone()>{t.bot}</span>
+                        })}
                         <span class="ba-time" data-testid="time">{time}</span>
                     </span>
                     <span class="ba-item-bottom">

@@ -62,7 +62,7 @@ use crate::report::{GroupBy, MeasureKind};
 use crate::token::ApiScope;
 use crate::webhook::WebhookEventType;
 
-string_forms!(Party, "party" { Customer => "customer", Attendant => "attendant" });
+string_forms!(Party, "party" { Customer => "customer", Attendant => "attendant", Bot => "bot" });
 string_forms!(ConversationStatus, "status" {
     Queued => "queued",
     Assigned => "assigned",
@@ -134,6 +134,8 @@ string_forms!(AuditAction, "audit action" {
 string_forms!(ApiScope, "API scope" {
     ConversationsRead => "conversations:read",
     ReportsRead => "reports:read",
+    MessagesWrite => "messages:write",
+    ConversationsManage => "conversations:manage",
     Admin => "admin",
 });
 string_forms!(ActorKind, "actor kind" {

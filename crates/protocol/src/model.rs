@@ -324,6 +324,10 @@ pub struct ConversationView {
     /// is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipts: Option<Receipts>,
+    /// The name of the bot answering it, while a bot holds it (queued, not yet offered to
+    /// people): the widget shows the bot instead of a queue position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<String>,
 }
 
 /// Who wrote a message, as shown to readers.
@@ -331,7 +335,7 @@ pub struct ConversationView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sender {
     pub party: Party,
-    /// Customer id or attendant id.
+    /// Customer id, attendant id, or for a bot the id of the API token it used.
     pub id: String,
     pub name: String,
 }

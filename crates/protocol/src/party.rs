@@ -4,11 +4,21 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Who wrote a message, or started a call.
+/// Who wrote a message, or started a call. `Bot` writes only messages: an integration
+/// answering through the REST API under a display name (a site's own FAQ bot or AI
+/// assistant); it never calls, types or sends receipts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Party {
     Customer,
     Attendant,
+    Bot,
+}
+
+impl Party {
+    /// Whether this side speaks for the site (an attendant or a bot), as readers group them.
+    pub fn is_team(self) -> bool {
+        matches!(self, Self::Attendant | Self::Bot)
+    }
 }

@@ -90,6 +90,70 @@ pub struct QueueView {
     /// Who may start a call in this queue's conversations (default: the attendant).
     #[serde(default)]
     pub calls: crate::CallPolicy,
+    /// A bot answers this queue's new conversations first (absent: people do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<QueueBot>,
+}
+
+/// A bot as a queue's first responder: new conversations wait for it, not for people, until
+/// it hands them over (`POST /api/conversations/{id}/handoff`) or `timeout_secs` pass; then
+/// they queue for people as usual. The bot itself is the site's integration: it learns of
+/// new conversations and messages by webhook and answers with an API token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueBot {
+    /// Shown to customers and attendants as the bot's name, 1 to 60 characters.
+    pub name: String,
+    /// Seconds the bot may hold a conversation before people get it, 1 to 86,400.
+    pub timeout_secs: u32,
+}
+
+/// Bounds of [`QueueBot`]'s fields.
+pub const MAX_BOT_NAME_LEN: usize = 60;
+pub const BOT_TIMEOUT_SECS: std::ops::RangeInclusive<u32> = 1..=86_400;
+
+impl QueueBot {
+    /// The settings with the name trimmed, or what is wrong with them.
+    pub fn checked(self) -> Result<Self, String> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > MAX_BOT_NAME_LEN {
+            return Err(format!(
+                "the bot's name must be 1 to {MAX_BOT_NAME_LEN} characters"
+            ));
+        }
+        if !BOT_TIMEOUT_SECS.contains(&self.timeout_secs) {
+            return Err(format!(
+                "the bot's timeout must be {} to {} seconds",
+                BOT_TIMEOUT_SECS.start(),
+                BOT_TIMEOUT_SECS.end()
+            ));
+        }
+        Ok(Self { name, ..self })
+    }
+}
+
+/// `POST /api/conversations/{id}/messages` (token with `messages:write`): a bot's message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BotMessageRequest {
+    pub text: crate::MessageText,
+    /// Makes a retry safe: the same id in the same conversation is stored once (a bot that
+    /// answers a webhook delivered twice posts once). A fresh one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<crate::ClientMessageId>,
+    /// The name shown (1 to 60 characters); by default the queue's bot name, else the
+    /// token's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `POST /api/conversations/{id}/handoff` (token with `conversations:manage`): the bot gives
+/// the conversation to people, in its queue or in `queue`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HandoffRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueId>,
 }
 
 /// `POST /api/callback` (public): someone wants to be called back.

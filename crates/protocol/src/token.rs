@@ -20,6 +20,13 @@ pub enum ApiScope {
     /// Read reports: the overview, the conversations behind a number, the CSV, the live board.
     #[serde(rename = "reports:read")]
     ReportsRead,
+    /// Post messages as a bot in open conversations (`POST /api/conversations/{id}/messages`).
+    #[serde(rename = "messages:write")]
+    MessagesWrite,
+    /// Hand a conversation over from the bot to people, or resolve it
+    /// (`POST /api/conversations/{id}/handoff`, `.../resolve`).
+    #[serde(rename = "conversations:manage")]
+    ConversationsManage,
     /// Everything an admin may do on the REST API (accounts, queues, canned responses,
     /// webhooks, the audit log) and every other scope. Not the tokens themselves: those are
     /// managed from a signed-in admin's session only, so a leaked token cannot mint its own

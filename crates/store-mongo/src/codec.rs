@@ -6,6 +6,7 @@
 //! when a model type gains a field. Reading back goes through the protocol's parsers, so a
 //! hand-edited document that breaks an id rule is reported instead of passed on.
 
+use chimpassist_protocol::rest::QueueBot;
 use chimpassist_protocol::{
     AttendantId, CallPolicy, CallRecord, CallbackId, ConversationId, ConversationStatus,
     CustomerId, FileId, FileInfo, FileName, MessageText, QueueId, Rating, Receipts, Seq,
@@ -241,6 +242,15 @@ pub(crate) struct QueueDoc {
     /// Absent on queues written before calls: the default policy.
     #[serde(default)]
     pub(crate) calls: Option<String>,
+    /// Absent on queues without a bot (and on those written before bots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) bot: Option<QueueBotDoc>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct QueueBotDoc {
+    pub(crate) name: String,
+    pub(crate) timeout_secs: i64,
 }
 
 impl QueueDoc {
@@ -253,6 +263,10 @@ impl QueueDoc {
             greeting: q.greeting.clone(),
             away_message: q.away_message.clone(),
             calls: Some(q.calls.as_str().to_owned()),
+            bot: q.bot.as_ref().map(|b| QueueBotDoc {
+                name: b.name.clone(),
+                timeout_secs: i64::from(b.timeout_secs),
+            }),
         }
     }
 
@@ -267,6 +281,13 @@ impl QueueDoc {
             calls: match self.calls {
                 Some(calls) => form(&calls)?,
                 None => CallPolicy::default(),
+            },
+            bot: match self.bot {
+                Some(b) => Some(QueueBot {
+                    name: b.name,
+                    timeout_secs: parse("bot timeout", u32::try_from(b.timeout_secs))?,
+                }),
+                None => None,
             },
         })
     }

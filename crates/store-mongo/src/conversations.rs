@@ -351,8 +351,9 @@ pub(crate) fn receipt_field(party: Party, kind: ReceiptKind) -> &'static str {
     match (party, kind) {
         (Party::Customer, ReceiptKind::Delivered) => "customer_delivered",
         (Party::Customer, ReceiptKind::Read) => "customer_read",
-        (Party::Attendant, ReceiptKind::Delivered) => "attendant_delivered",
-        (Party::Attendant, ReceiptKind::Read) => "attendant_read",
+        // The team's side has one set of receipts (bots send none; see `Party`).
+        (Party::Attendant | Party::Bot, ReceiptKind::Delivered) => "attendant_delivered",
+        (Party::Attendant | Party::Bot, ReceiptKind::Read) => "attendant_read",
     }
 }
 

@@ -98,6 +98,7 @@ macro_rules! conformance_suite {
             seqs_are_dense_under_concurrent_appends,
             duplicate_client_id_returns_original,
             concurrent_duplicates_store_one_message,
+            a_bot_message_keeps_its_party,
             client_id_from_another_sender_is_rejected,
             client_ids_are_per_conversation,
             append_to_unknown_conversation_is_not_found,

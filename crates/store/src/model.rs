@@ -1,5 +1,6 @@
 //! Records as stored. The server turns them into protocol views.
 
+pub use chimpassist_protocol::rest::QueueBot;
 use chimpassist_protocol::{
     AssignmentMode, AttendantId, CallOutcome, CallPolicy, CallRecord, CallbackId, ClientMessageId,
     ConversationId, ConversationStatus, CustomerId, FileInfo, MessageText, Party, QueueId, Rating,
@@ -79,6 +80,8 @@ pub struct Queue {
     pub away_message: Option<String>,
     /// Who may start a call in this queue's conversations.
     pub calls: CallPolicy,
+    /// A bot answers new conversations first (see [`QueueBot`]).
+    pub bot: Option<QueueBot>,
 }
 
 /// A conversation record.
@@ -284,6 +287,9 @@ impl MessageTally {
                     first_response_at: Some(timestamp),
                     ..Self::default()
                 },
+                // A bot's answer is not a person's: the reports measure how people answer
+                // (first response counts from the first person's message).
+                Party::Bot => Self::default(),
             };
         };
         let mut tally = Self {

@@ -57,6 +57,7 @@ impl Story {
         let text = match party {
             Party::Customer => format!("Help, {}", self.customer_name),
             Party::Attendant => "On it".to_owned(),
+            Party::Bot => "Let me find that for you".to_owned(),
         };
         NewMessage {
             conversation: id,

@@ -11,12 +11,14 @@
 //! - `reports`: the reports page over constructed data, its drill-down, CSV and "My numbers";
 //! - `webhooks`: an endpoint added, its secret shown once, its deliveries followed live;
 //! - `tokens`: an API token made, shown once, used, revoked;
-//! - `data_rights`: a customer exported and erased from the panel.
+//! - `data_rights`: a customer exported and erased from the panel;
+//! - `bots`: a site's bot answering first (webhooks in, REST out), then handing over.
 //!
 //! Screenshots of the main screens go to docs/screenshots/backoffice-*.png (the reports page
 //! to docs/screenshots/reports.png).
 
 mod admin;
+mod bots;
 mod calls;
 mod chat;
 mod data_rights;

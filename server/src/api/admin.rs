@@ -176,6 +176,7 @@ fn queue_view(q: &Queue) -> QueueView {
         greeting: q.greeting.clone(),
         away_message: q.away_message.clone(),
         calls: q.calls,
+        bot: q.bot.clone(),
     }
 }
 
@@ -199,7 +200,7 @@ pub(super) async fn list_queues(
 /// # PUT /api/queues/{id}
 ///
 /// Creates or replaces a queue (mode auto/manual, skill, greeting and away texts, who may
-/// start calls).
+/// start calls, a bot as first responder).
 #[utoipa::path(put, path = "/api/queues/{id}", tag = "admin", request_body = QueueView,
     responses((status = 200, body = QueueView)))]
 pub(super) async fn put_queue(
@@ -225,6 +226,11 @@ pub(super) async fn put_queue(
             .as_deref()
             .and_then(|t| domain::bounded_text(t, 1000)),
         calls: body.calls,
+        bot: body
+            .bot
+            .map(chimpassist_protocol::rest::QueueBot::checked)
+            .transpose()
+            .map_err(AppError::invalid)?,
     };
     state.store.upsert_queue(queue.clone()).await?;
     let mode = format!("mode: {}", queue.mode.as_str());

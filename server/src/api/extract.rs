@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use chimpassist_protocol::token::ApiScope;
 use chimpassist_protocol::{ErrorCode, Role};
-use chimpassist_store::{Attendant, Customer};
+use chimpassist_store::{ApiTokenRecord, Attendant, Customer};
 use serde::de::DeserializeOwned;
 
 pub use crate::auth::{Actor, SignedIn};
@@ -52,32 +52,57 @@ impl RouteScope for ReportsRead {
     const SCOPE: ApiScope = ApiScope::ReportsRead;
 }
 
+/// `messages:write`.
+#[derive(Debug, Clone, Copy)]
+pub struct MessagesWrite;
+impl RouteScope for MessagesWrite {
+    const SCOPE: ApiScope = ApiScope::MessagesWrite;
+}
+
+/// `conversations:manage`.
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationsManage;
+impl RouteScope for ConversationsManage {
+    const SCOPE: ApiScope = ApiScope::ConversationsManage;
+}
+
+/// An API token holding `S`, and nothing else (a session is refused): what an integration
+/// acting as a bot presents. People answer from the back-office, not as bots.
+#[derive(Debug, Clone)]
+pub struct Integration<S>(pub ApiTokenRecord, pub PhantomData<S>);
+
 /// A logged-in attendant (seeing what they may), or an API token holding `S` (seeing what an
 /// admin sees): for read routes integrations may use.
 #[derive(Debug, Clone)]
 pub struct Reader<S>(pub Actor, pub PhantomData<S>);
 
 /// The API token on the request, if its bearer credential is one, checked for `scope`.
-async fn api_token_actor(
+async fn api_token(
     parts: &Parts,
     app: &AppState,
     scope: ApiScope,
-) -> Option<Result<Actor, AppError>> {
+) -> Option<Result<ApiTokenRecord, AppError>> {
     let token = bearer(parts).filter(|t| api_tokens::is_api_token(t))?;
     let client = match parts.extensions.get::<ClientIp>() {
         Some(client) => *client,
         None => return Some(Err(AppError::unauthenticated())),
     };
-    Some(
-        async {
-            let record = app.auth.api_token(client, token, scope).await?;
-            Ok(Actor {
-                attendant: api_tokens::acting_as(&record)?,
-                token: Some(record.id),
-            })
-        }
-        .await,
-    )
+    Some(app.auth.api_token(client, token, scope).await)
+}
+
+/// [`api_token`] as the actor its record acts as.
+async fn api_token_actor(
+    parts: &Parts,
+    app: &AppState,
+    scope: ApiScope,
+) -> Option<Result<Actor, AppError>> {
+    let record = api_token(parts, app, scope).await?;
+    Some(record.and_then(|record| {
+        Ok(Actor {
+            attendant: api_tokens::acting_as(&record)?,
+            token: Some(record.id),
+        })
+    }))
 }
 
 /// Either kind of caller, for routes both may use (each then scopes what it sees).
@@ -179,6 +204,26 @@ where
         }
         let CurrentAttendant(me) = CurrentAttendant::from_request_parts(parts, state).await?;
         Ok(Self(Actor::from(me), PhantomData))
+    }
+}
+
+impl<S, R> FromRequestParts<S> for Integration<R>
+where
+    Arc<AppState>: FromRef<S>,
+    S: Send + Sync,
+    R: RouteScope + Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = Arc::<AppState>::from_ref(state);
+        match api_token(parts, &app, R::SCOPE).await {
+            Some(record) => Ok(Self(record?, PhantomData)),
+            None => Err(AppError::client(
+                ErrorCode::Unauthenticated,
+                format!("an API token with the `{}` scope is needed", R::SCOPE),
+            )),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod audit;
 mod backoffice;
+mod bots;
 mod callbacks;
 mod canned;
 mod contacts;
@@ -97,6 +98,9 @@ use crate::state::AppState;
         tokens::revoke_token,
         contacts::export_contact,
         contacts::erase_contact,
+        bots::post_message,
+        bots::hand_over,
+        bots::resolve,
     ),
     components(schemas(
         chimpassist_protocol::CustomerToServer,
@@ -118,13 +122,18 @@ struct ApiDoc;
 struct Conventions;
 
 /// The API-token scope an operation takes, as its extractor decides ([`extract::Admin`],
-/// [`extract::Reader`], [`extract::ReadingCaller`]); `None`: no token. Written here for the
+/// [`extract::Reader`], [`extract::ReadingCaller`], [`extract::Integration`]); `None`: no
+/// token. Written here for the
 /// OpenAPI document; the API tests check every operation of the document against the server.
 fn token_scope(method: &str, path: &str, tag: Option<&str>) -> Option<ApiScope> {
     match (method, path, tag) {
         (_, p, _) if p.starts_with("/api/tokens") => None,
         (_, _, Some("admin")) => Some(ApiScope::Admin),
         (_, _, Some("reports")) => Some(ApiScope::ReportsRead),
+        ("post", "/api/conversations/{id}/messages", _) => Some(ApiScope::MessagesWrite),
+        ("post", "/api/conversations/{id}/handoff" | "/api/conversations/{id}/resolve", _) => {
+            Some(ApiScope::ConversationsManage)
+        }
         (
             "get",
             "/api/conversations/{id}"
@@ -199,10 +208,16 @@ impl utoipa::Modify for Conventions {
                     .and_then(|t| t.first())
                     .map(String::as_str);
                 if let Some(scope) = token_scope(method, path, tag) {
-                    operation.security = Some(vec![
-                        SecurityRequirement::new("session", Vec::<String>::new()),
-                        SecurityRequirement::new("api_token", [scope.as_str()]),
-                    ]);
+                    let token = SecurityRequirement::new("api_token", [scope.as_str()]);
+                    // A bot's routes take a token only ([`extract::Integration`]).
+                    operation.security = Some(if tag == Some("bots") {
+                        vec![token]
+                    } else {
+                        vec![
+                            SecurityRequirement::new("session", Vec::<String>::new()),
+                            token,
+                        ]
+                    });
                 }
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);
                 for name in &names {
@@ -270,6 +285,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/me/password", post(account::change_password))
         .route("/api/me/conversations", get(backoffice::my_conversations))
         .route("/api/conversations/{id}", get(backoffice::conversation))
+        .route("/api/conversations/{id}/messages", post(bots::post_message))
+        .route("/api/conversations/{id}/handoff", post(bots::hand_over))
+        .route("/api/conversations/{id}/resolve", post(bots::resolve))
         .route("/api/reports/overview", get(reports::report_overview))
         .route(
             "/api/reports/conversations",

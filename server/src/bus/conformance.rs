@@ -108,6 +108,7 @@ pub fn samples() -> Vec<BusEvent> {
         customer_presence: CustomerPresence::Inactive,
         last_message: None,
         receipts: None,
+        bot: None,
     };
     let receipts = Receipts {
         customer_delivered: 7,

@@ -97,10 +97,13 @@ impl Actor {
                     }
                 }
             }
+            // A bot's hold lives in the leader's memory only: a new leader gives held
+            // conversations to people at once (never later than the bot would have).
             model.open_conversation(ConvState {
                 record,
                 customer,
                 client: None,
+                bot: None,
             });
         }
         let replica = ReplicaWriter::new(shared.replica.clone(), shared.clustered());
@@ -294,6 +297,7 @@ impl Actor {
         for customer in gone {
             self.customer_lapsed(&customer).await;
         }
+        self.release_due_bots(now);
     }
 
     async fn forget_silent_nodes(&mut self, now: Instant) {

@@ -221,7 +221,8 @@ impl Actor {
         };
         let sender_id = match view.started_by {
             Party::Customer => call.customer.to_string(),
-            Party::Attendant => call.attendant.to_string(),
+            // Only people call (a bot's call is refused before it rings).
+            Party::Attendant | Party::Bot => call.attendant.to_string(),
         };
         let Ok(text) = MessageText::parse(record.summary(), usize::MAX) else {
             return;

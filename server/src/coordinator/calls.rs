@@ -157,6 +157,8 @@ impl Calls {
         let (caller_name, callee_name) = match party {
             Party::Customer => (scene.customer_name, attendant_name),
             Party::Attendant => (attendant_name, scene.customer_name),
+            // Bots write messages only.
+            Party::Bot => return Err(Refusal::Stranger),
         };
         let view = CallView {
             id,

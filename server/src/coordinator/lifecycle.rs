@@ -52,12 +52,9 @@ impl Actor {
             .and_then(|a| self.model.attendants.get(a))
             .map(|a| a.record.public());
         let presence = self.customer_presence_now(&c.customer.id);
-        Some(conversation_view_of(
-            &c.record,
-            c.customer.clone(),
-            attendant,
-            presence,
-        ))
+        let mut view = conversation_view_of(&c.record, c.customer.clone(), attendant, presence);
+        view.bot = c.bot.as_ref().map(|b| b.name.clone());
+        Some(view)
     }
 
     /// A customer's presence as the model holds it (`gone` once forgotten).

@@ -13,6 +13,7 @@
 
 mod actor;
 mod announce;
+mod bots;
 mod call_ops;
 mod calls;
 mod cluster;
@@ -307,6 +308,27 @@ impl Coordinator {
 
     pub async fn resolve(&self, by: AttendantId, conversation: ConversationId) -> CoordResult<()> {
         self.call_done(Request::Resolve { by, conversation }).await
+    }
+
+    /// A bot hands the conversation it holds over to people, in `queue` or its own; a
+    /// conflict when no bot holds it (people have it already, or it is closed).
+    pub async fn hand_over(
+        &self,
+        conversation: ConversationId,
+        queue: Option<QueueId>,
+    ) -> CoordResult<()> {
+        self.call_done(Request::HandOver {
+            conversation,
+            queue,
+        })
+        .await
+    }
+
+    /// An integration (an API token's holder) resolves an open conversation, whoever holds
+    /// it; the scope was checked by the caller.
+    pub async fn resolve_for_integration(&self, conversation: ConversationId) -> CoordResult<()> {
+        self.call_done(Request::ResolveForIntegration { conversation })
+            .await
     }
 
     /// Takes a closed conversation back, assigned to `by`: only one they may see (see

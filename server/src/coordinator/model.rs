@@ -94,6 +94,15 @@ pub(crate) struct ConvState {
     /// The client network the chat request came from (`None`: loaded from the store, or
     /// reopened), counted against the cap on open conversations per network.
     pub(crate) client: Option<IpAddr>,
+    /// While a bot holds it (see [`super::bots`]): queued, but not offered to people.
+    pub(crate) bot: Option<BotHold>,
+}
+
+/// A queue's bot answering a new conversation, until it hands it over or `until` passes.
+#[derive(Debug)]
+pub(crate) struct BotHold {
+    pub(crate) name: String,
+    pub(crate) until: Instant,
 }
 
 #[derive(Debug)]
@@ -269,6 +278,7 @@ mod tests {
             greeting: None,
             away_message: None,
             calls: Default::default(),
+            bot: None,
         }
     }
 

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::actor::Actor;
 use super::error::{CoordError, CoordResult};
 use super::lifecycle::transition;
-use super::model::{AttendantState, ConvState, CustomerState};
+use super::model::{AttendantState, BotHold, ConvState, CustomerState};
 use super::wire::AttendantCard;
 use crate::bus::BusEvent;
 use crate::views::now_ms;
@@ -35,7 +35,7 @@ impl Actor {
                 .view(open)
                 .ok_or_else(|| CoordError::not_found("conversation"));
         }
-        self.queue_config(&queue)?;
+        let config = self.queue_config(&queue)?;
         let cap = self.shared.limits.open_conversations_per_ip;
         if let Some(client) = client
             && self.model.open_from(client) >= cap
@@ -59,7 +59,14 @@ impl Actor {
         let record = self.write_new(new);
         let id = record.id;
         tracing::info!(conversation = %id, customer = %customer.id, queue = %queue, "conversation requested");
-        self.enter_queue(&queue, record.requested_at, id);
+        // A queue with a bot: the bot answers first, people get it on handoff or timeout.
+        let bot = config.bot.map(|b| BotHold {
+            name: b.name,
+            until: Instant::now() + std::time::Duration::from_secs(b.timeout_secs.into()),
+        });
+        if bot.is_none() {
+            self.enter_queue(&queue, record.requested_at, id);
+        }
         self.model
             .customers
             .entry(customer.id.clone())
@@ -72,6 +79,7 @@ impl Actor {
             record,
             customer,
             client,
+            bot,
         });
         self.sync_route(id);
         if let Some(view) = self.view(id) {
@@ -93,7 +101,8 @@ impl Actor {
             .get(&id)
             .filter(|c| &c.record.customer_id == customer)
             .ok_or_else(|| conflict("the conversation is not open"))?;
-        let to = if c.record.status == ConversationStatus::Queued {
+        // Leaving while a bot answers is ending a conversation, not giving up on a queue.
+        let to = if c.record.status == ConversationStatus::Queued && c.bot.is_none() {
             ConversationStatus::Abandoned
         } else {
             ConversationStatus::Resolved
@@ -132,11 +141,10 @@ impl Actor {
     /// A customer gone longer than the session keep-alive: their conversation ends.
     pub(super) async fn customer_lapsed(&mut self, customer: &CustomerId) {
         if let Some(id) = self.model.open_of(customer) {
-            let queued = self
-                .model
-                .conversations
-                .get(&id)
-                .is_some_and(|c| c.record.status == ConversationStatus::Queued);
+            let queued =
+                self.model.conversations.get(&id).is_some_and(|c| {
+                    c.record.status == ConversationStatus::Queued && c.bot.is_none()
+                });
             let to = if queued {
                 ConversationStatus::Abandoned
             } else {
@@ -224,10 +232,12 @@ impl Actor {
             }
             _ => self.enter_queue(&record.queue_id.clone(), record.requested_at, id),
         }
+        // A conversation reopened goes to people: the customer has been answered before.
         self.model.open_conversation(ConvState {
             record,
             customer,
             client: None,
+            bot: None,
         });
         self.sync_route(id);
         let view = self

@@ -77,13 +77,27 @@ impl Actor {
             } => done(self.transfer(&by, conversation, to).await),
             Request::Resolve { by, conversation } => done(self.resolve(&by, conversation).await),
             Request::Reopen { by, conversation } => done(self.reopen(&by, conversation).await),
+            Request::HandOver {
+                conversation,
+                queue,
+            } => done(self.hand_over(conversation, queue)),
+            Request::ResolveForIntegration { conversation } => {
+                done(self.resolve_for_integration(conversation))
+            }
             Request::AttendantChanged { attendant } => {
                 self.attendant_changed(attendant).await;
                 Response::Done
             }
             Request::QueueChanged { queue } => {
                 match self.model.queues.get_mut(&queue.id) {
-                    Some(state) => state.config = queue,
+                    Some(state) => {
+                        let unbotted = queue.bot.is_none();
+                        let id = queue.id.clone();
+                        state.config = queue;
+                        if unbotted {
+                            self.release_bots_of(&id);
+                        }
+                    }
                     None => {
                         self.model
                             .queues

@@ -285,10 +285,12 @@ impl Actor {
                 gone_since: Some(Instant::now()),
                 presence: CustomerPresence::Gone,
             });
+        // Recovered from a failed round: people get it (as after a change of leader).
         self.model.open_conversation(ConvState {
             record,
             customer,
             client,
+            bot: None,
         });
         self.sync_route(id);
         if let Some(view) = self.view(id) {

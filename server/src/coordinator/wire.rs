@@ -146,6 +146,15 @@ pub enum Request {
         by: AttendantId,
         conversation: ConversationId,
     },
+    /// A bot gives the conversation it holds to people (in `queue`, else its own).
+    HandOver {
+        conversation: ConversationId,
+        queue: Option<QueueId>,
+    },
+    /// An integration resolves an open conversation.
+    ResolveForIntegration {
+        conversation: ConversationId,
+    },
     AttendantChanged {
         attendant: AttendantCard,
     },

@@ -280,6 +280,7 @@ pub(super) mod tests_support {
                 customer_presence: CustomerPresence::Active,
                 last_message: None,
                 receipts: None,
+                bot: None,
             },
         })
     }

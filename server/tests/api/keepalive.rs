@@ -49,6 +49,7 @@ async fn desk_with_a_chat() -> (Desk, Customer, ConversationId) {
             greeting: None,
             away_message: None,
             calls: Default::default(),
+            bot: None,
         })
         .await
         .expect("queue");

@@ -5,6 +5,7 @@ mod assignment;
 mod audit;
 mod authorization;
 mod backoffice;
+mod bots;
 mod calls;
 mod chat;
 mod errors;

@@ -9,20 +9,7 @@ use crate::helpers::*;
 
 /// Creates a token with `scopes`: `(its id, the bearer credential)`.
 async fn token(app: &TestApp, admin: &Auth, name: &str, scopes: Value) -> (String, Auth) {
-    let created = app
-        .post(
-            "/api/tokens",
-            admin,
-            json!({"name": name, "scopes": scopes}),
-        )
-        .await;
-    assert_eq!(created.status(), 201);
-    let body: Value = created.json().await.unwrap();
-    let secret = body["secret"].as_str().expect("the token, once").to_owned();
-    (
-        body["token"]["id"].as_str().unwrap().to_owned(),
-        Auth::Bearer(secret),
-    )
+    app.api_token(admin, name, scopes).await
 }
 
 async fn tokens(app: &TestApp, admin: &Auth) -> Vec<Value> {
@@ -245,6 +232,8 @@ async fn the_openapi_document_states_each_routes_scope() {
     )
     .await;
     let (_, all) = token(&app, &admin, "a", json!(["admin"])).await;
+    let (_, write) = token(&app, &admin, "w", json!(["messages:write"])).await;
+    let (_, manage) = token(&app, &admin, "m", json!(["conversations:manage"])).await;
     let doc = json_of(app.get("/api/openapi.json", &Auth::None).await).await;
     assert_eq!(
         doc["components"]["securitySchemes"]["api_token"]["scheme"],
@@ -278,6 +267,8 @@ async fn the_openapi_document_states_each_routes_scope() {
                         "conversations:read" => (&reports, &conversations),
                         "reports:read" => (&conversations, &reports),
                         "admin" => (&both, &all),
+                        "messages:write" => (&manage, &write),
+                        "conversations:manage" => (&write, &manage),
                         other => panic!("unknown scope {other} on {method} {path}"),
                     };
                     let refused = app.send(method.clone(), &url, without, json!({})).await;

@@ -51,6 +51,7 @@ fn conversation(id: ConversationId, status: ConversationStatus) -> ConversationV
         customer_presence: Default::default(),
         last_message: None,
         receipts: None,
+        bot: None,
     }
 }
 

@@ -63,6 +63,7 @@ fn conversation<V: Value>(o: &V) -> Option<ConversationView> {
         customer_presence: Default::default(),
         last_message: None,
         receipts: None,
+        bot: string(o, "bot"),
     })
 }
 

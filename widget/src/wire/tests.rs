@@ -55,6 +55,7 @@ fn conversation(full: bool, status: ConversationStatus) -> ConversationView {
         customer_presence: Default::default(),
         last_message: None,
         receipts: None,
+        bot: None,
     }
 }
 

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::{Outcome, Said, failure, form_of, not_loaded, optional};
 use crate::api;
 use crate::ctx::Ctx;
+use crate::queues::bot_of;
 use crate::ui::login::field;
 
 #[component]
@@ -84,6 +85,9 @@ fn QueueForm(
         let Some(name) = optional(&field(&ev, "name")) else {
             return outcome.set(Some(Err(t.name_empty.to_owned())));
         };
+        let Ok(bot) = bot_of(&field(&ev, "bot_name"), &field(&ev, "bot_timeout")) else {
+            return outcome.set(Some(Err(t.bot_timeout_invalid.to_owned())));
+        };
         let body = QueueView {
             id: id.clone(),
             name,
@@ -92,6 +96,7 @@ fn QueueForm(
             greeting: optional(&field(&ev, "greeting")),
             away_message: optional(&field(&ev, "away_message")),
             calls: CallPolicy::parse(&field(&ev, "calls")).unwrap_or_default(),
+            bot,
         };
         let form = form_of(&ev);
         busy.set(true);
@@ -119,6 +124,9 @@ fn QueueForm(
     let value =
         move |f: fn(&QueueView) -> Option<String>| q.as_ref().and_then(f).unwrap_or_default();
     let id_attr = queue.as_ref().map(|q| q.id.to_string());
+    let bot = queue.as_ref().and_then(|q| q.bot.clone());
+    let bot_timeout = bot.as_ref().map_or(60, |b| b.timeout_secs).to_string();
+    let bot_name = bot.map(|b| b.name).unwrap_or_default();
     let heading = queue.as_ref().map_or_else(
         || t.new_queue.to_owned(),
         |q| format!("{} ({})", q.name, q.id),
@@ -146,7 +154,12 @@ fn QueueForm(
                     </select></label>
                 <label><span>{t.skill}</span>
                     <input name="skill" type="text" placeholder=t.skill_hint value=value(|q| q.skill.clone()) /></label>
+                <label><span>{t.bot_name}</span>
+                    <input name="bot_name" type="text" maxlength="60" title=t.bot_name_hint value=bot_name /></label>
+                <label><span>{t.bot_timeout}</span>
+                    <input name="bot_timeout" type="number" min="1" max="86400" value=bot_timeout /></label>
             </div>
+            <p class="ba-hint">{t.bot_name_hint}</p>
             <p class="ba-hint ba-mode-hint">
                 {move || if mode.get() == AssignmentMode::Manual { t.mode_manual_hint } else { t.mode_auto_hint }}
             </p>

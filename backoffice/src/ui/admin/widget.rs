@@ -65,6 +65,7 @@ pub(super) fn Widget() -> impl IntoView {
                 greeting: None,
                 away_message: None,
                 calls: Default::default(),
+                bot: None,
             });
         }
         list.into_iter()

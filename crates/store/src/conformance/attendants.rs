@@ -363,6 +363,7 @@ pub async fn queues_upsert_replaces_and_lists_by_id(store: Arc<dyn Store>) {
         greeting: Some("Hi!".to_owned()),
         away_message: None,
         calls: CallPolicy::default(),
+        bot: None,
     };
     assert!(store.list_queues().await.expect("list_queues").is_empty());
     store
@@ -379,11 +380,23 @@ pub async fn queues_upsert_replaces_and_lists_by_id(store: Arc<dyn Store>) {
         greeting: None,
         away_message: Some("Back at 9".to_owned()),
         calls: CallPolicy::EitherSide,
+        bot: Some(crate::QueueBot {
+            name: "Billy".to_owned(),
+            timeout_secs: 90,
+        }),
         ..queue("billing", "Billing & invoices")
     };
     store.upsert_queue(replaced.clone()).await.expect("upsert");
     let got = store.get_queue(&replaced.id).await.expect("get_queue");
     assert_eq!(got.as_ref(), Some(&replaced), "upsert replaces every field");
+    let unbotted = Queue {
+        bot: None,
+        ..replaced.clone()
+    };
+    store.upsert_queue(unbotted.clone()).await.expect("upsert");
+    let got = store.get_queue(&replaced.id).await.expect("get_queue");
+    assert_eq!(got, Some(unbotted), "the bot can be taken off again");
+    store.upsert_queue(replaced.clone()).await.expect("upsert");
     let unknown = QueueId::parse("nope").expect("valid id");
     assert_eq!(store.get_queue(&unknown).await.expect("get_queue"), None);
     let all = store.list_queues().await.expect("list_queues");

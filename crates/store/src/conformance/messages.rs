@@ -183,6 +183,35 @@ pub async fn client_id_from_another_sender_is_rejected(store: Arc<dyn Store>) {
     assert_eq!(last_seq(&*store, &conv.id).await, 1);
 }
 
+/// A bot's message is kept as the bot's, and its client id is the bot's own: neither the
+/// customer nor an attendant can claim it.
+pub async fn a_bot_message_keeps_its_party(store: Arc<dyn Store>) {
+    let conv = queued_conversation(&*store, T0).await;
+    let by_bot = NewMessage {
+        sender_party: Party::Bot,
+        sender_id: "token-1".to_owned(),
+        sender_name: "Chimpbot".to_owned(),
+        ..customer_message(conv.id, &conv.customer_id, "Hi, I am a bot", T0)
+    };
+    store.append_message(by_bot.clone()).await.expect("append");
+    let stored = all_messages(&*store, &conv.id).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].sender_party, Party::Bot, "read back as the bot's");
+    assert_eq!(stored[0].sender_name, "Chimpbot");
+    let again = store.append_message(by_bot.clone()).await.expect("resend");
+    assert!(again.duplicate, "the bot's resend is the same message");
+    let as_customer = NewMessage {
+        sender_party: Party::Customer,
+        sender_id: conv.customer_id.to_string(),
+        ..by_bot
+    };
+    assert_err(
+        store.append_message(as_customer).await,
+        "DuplicateClientId",
+        "the bot's client id from the customer",
+    );
+}
+
 pub async fn client_ids_are_per_conversation(store: Arc<dyn Store>) {
     let one = queued_conversation(&*store, T0).await;
     let two = queued_conversation(&*store, T0).await;

@@ -3,6 +3,7 @@
 //! Each function runs on whatever connection it is given: the writer's transaction for
 //! writes, a read connection for reads.
 
+use chimpassist_protocol::rest::QueueBot;
 use chimpassist_protocol::{AssignmentMode, AttendantId, CallPolicy, CustomerId, QueueId, Role};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -338,7 +339,7 @@ pub(crate) fn delete_auth_sessions_of(
 
 macro_rules! queue_cols {
     () => {
-        "id, name, mode, skill, greeting, away_message, calls"
+        "id, name, mode, skill, greeting, away_message, calls, bot_name, bot_timeout_secs"
     };
 }
 
@@ -351,6 +352,13 @@ fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<Queue> {
         greeting: row.get(4)?,
         away_message: row.get(5)?,
         calls: enum_col(row, 6, CallPolicy::parse)?,
+        bot: match (
+            row.get::<_, Option<String>>(7)?,
+            row.get::<_, Option<u32>>(8)?,
+        ) {
+            (Some(name), Some(timeout_secs)) => Some(QueueBot { name, timeout_secs }),
+            _ => None,
+        },
     })
 }
 
@@ -358,10 +366,11 @@ pub(crate) fn upsert_queue(conn: &Connection, q: &Queue) -> StoreResult<()> {
     conn.prepare_cached(concat!(
         "INSERT INTO queues (",
         queue_cols!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET ",
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET ",
         "name = excluded.name, mode = excluded.mode, skill = excluded.skill, ",
         "greeting = excluded.greeting, away_message = excluded.away_message, ",
-        "calls = excluded.calls"
+        "calls = excluded.calls, bot_name = excluded.bot_name, ",
+        "bot_timeout_secs = excluded.bot_timeout_secs"
     ))?
     .execute(params![
         q.id.as_str(),
@@ -370,7 +379,9 @@ pub(crate) fn upsert_queue(conn: &Connection, q: &Queue) -> StoreResult<()> {
         q.skill,
         q.greeting,
         q.away_message,
-        q.calls.as_str()
+        q.calls.as_str(),
+        q.bot.as_ref().map(|b| &b.name),
+        q.bot.as_ref().map(|b| b.timeout_secs)
     ])?;
     Ok(())
 }

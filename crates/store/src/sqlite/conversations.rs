@@ -317,8 +317,11 @@ pub(crate) fn record_receipt(
     let sql = match (party, kind) {
         (Party::Customer, ReceiptKind::Delivered) => raise_receipt!("customer_delivered"),
         (Party::Customer, ReceiptKind::Read) => raise_receipt!("customer_read"),
-        (Party::Attendant, ReceiptKind::Delivered) => raise_receipt!("attendant_delivered"),
-        (Party::Attendant, ReceiptKind::Read) => raise_receipt!("attendant_read"),
+        // The team's side has one set of receipts (bots send none; see `Party`).
+        (Party::Attendant | Party::Bot, ReceiptKind::Delivered) => {
+            raise_receipt!("attendant_delivered")
+        }
+        (Party::Attendant | Party::Bot, ReceiptKind::Read) => raise_receipt!("attendant_read"),
     };
     conn.prepare_cached(sql)?
         .query_row(

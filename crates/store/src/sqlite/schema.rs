@@ -358,6 +358,35 @@ ALTER TABLE audit_log ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'attendant';
 CREATE INDEX callbacks_by_customer ON callbacks (customer_id, created_at)
     WHERE customer_id IS NOT NULL;
 "#,
+    // 12: a bot as a queue's first responder (both set or both null), and bots' messages:
+    // SQLite cannot change a CHECK in place, so `messages` is copied into a table that
+    // allows `bot` (the documented way: sqlite.org/lang_altertable.html#otheralter).
+    r#"
+ALTER TABLE queues ADD COLUMN bot_name TEXT;
+ALTER TABLE queues ADD COLUMN bot_timeout_secs INTEGER;
+CREATE TABLE messages_v12 (
+    conversation_id BLOB NOT NULL REFERENCES conversations (id),
+    seq             INTEGER NOT NULL CHECK (seq > 0),
+    client_id       BLOB NOT NULL,
+    customer_id     TEXT NOT NULL,
+    sender_party    TEXT NOT NULL CHECK (sender_party IN ('customer', 'attendant', 'bot')),
+    sender_id       TEXT NOT NULL,
+    sender_name     TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    timestamp       INTEGER NOT NULL,
+    call            TEXT,
+    attachments     TEXT,
+    PRIMARY KEY (conversation_id, seq)
+) STRICT;
+INSERT INTO messages_v12 (conversation_id, seq, client_id, customer_id, sender_party,
+    sender_id, sender_name, text, timestamp, call, attachments)
+    SELECT conversation_id, seq, client_id, customer_id, sender_party, sender_id,
+        sender_name, text, timestamp, call, attachments FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v12 RENAME TO messages;
+CREATE UNIQUE INDEX messages_client_id ON messages (client_id, conversation_id);
+CREATE INDEX messages_by_customer ON messages (customer_id, timestamp, conversation_id, seq);
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

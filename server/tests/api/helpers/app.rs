@@ -207,6 +207,30 @@ impl TestApp {
         (id, self.login(&email, "secret-pass").await)
     }
 
+    /// Creates an API token with `scopes` (as `admin`): `(its id, the bearer credential)`.
+    #[allow(dead_code)] // used by the tests that include this file, not all of them
+    pub(crate) async fn api_token(
+        &self,
+        admin: &Auth,
+        name: &str,
+        scopes: Value,
+    ) -> (String, Auth) {
+        let created = self
+            .post(
+                "/api/tokens",
+                admin,
+                json!({"name": name, "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(created.status(), 201, "creating the token");
+        let body: Value = created.json().await.expect("json");
+        let secret = body["secret"].as_str().expect("the token, once").to_owned();
+        (
+            body["token"]["id"].as_str().expect("an id").to_owned(),
+            Auth::Bearer(secret),
+        )
+    }
+
     /// Creates or replaces queue `id` (named after it) in `mode` (`auto` or `manual`).
     pub(crate) async fn put_queue(&self, admin: &Auth, id: &str, mode: &str) {
         self.put_queue_with(admin, id, json!({"mode": mode})).await;
