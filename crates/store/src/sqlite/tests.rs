@@ -379,3 +379,48 @@ fn conversations_of_older_files_get_their_report_facts_from_what_is_stored() {
         (2, 1, 1, 60_000)
     );
 }
+
+#[test]
+fn messages_of_older_files_survive_the_copy_that_lets_bots_write() {
+    let mut conn = Connection::open_in_memory().expect("open");
+    schema::create_at(&conn, 11);
+    conn.execute_batch(
+        "INSERT INTO customers (id, verified, name, created_at) VALUES ('c1', 0, 'Old', 1);
+         INSERT INTO conversations (id, customer_id, queue_id, status, requested_at, last_seq)
+         VALUES (x'00000000000000000000000000000001', 'c1', 'default', 'queued', 1000, 2);
+         INSERT INTO messages (conversation_id, seq, client_id, sender_party, sender_id,
+             sender_name, text, timestamp, customer_id, call, attachments) VALUES
+         (x'00000000000000000000000000000001', 1, x'00000000000000000000000000000001', 'customer', 'c1', 'Old', 'hi', 2000, 'c1', NULL, NULL),
+         (x'00000000000000000000000000000001', 2, x'00000000000000000000000000000002', 'attendant', 'a', 'A', 'yes', 4000, 'c1', NULL, NULL);",
+    )
+    .expect("messages of schema 11");
+    schema::migrate(&mut conn).expect("migrate");
+    conn.execute(
+        "INSERT INTO messages (conversation_id, seq, client_id, sender_party, sender_id, \
+         sender_name, text, timestamp, customer_id) VALUES \
+         (x'00000000000000000000000000000001', 3, x'00000000000000000000000000000003', 'bot', 't', 'Bot', 'hello', 5000, 'c1')",
+        [],
+    )
+    .expect("a bot may write now");
+    let id = ConversationId::from(uuid::Uuid::from_u128(1));
+    let kept = messages::after(&conn, &id, 0, 10).expect("messages");
+    let said: Vec<_> = kept
+        .iter()
+        .map(|m| (m.seq, m.sender_party, m.text.as_str().to_owned()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (1, Party::Customer, "hi".to_owned()),
+            (2, Party::Attendant, "yes".to_owned()),
+            (3, Party::Bot, "hello".to_owned())
+        ]
+    );
+    let unknown = conn.execute(
+        "INSERT INTO messages (conversation_id, seq, client_id, sender_party, sender_id, \
+         sender_name, text, timestamp, customer_id) VALUES \
+         (x'00000000000000000000000000000001', 4, x'00000000000000000000000000000004', 'robot', 't', 'Bot', 'x', 6000, 'c1')",
+        [],
+    );
+    assert!(unknown.is_err(), "the party is still checked");
+}
