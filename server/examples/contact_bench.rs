@@ -8,6 +8,8 @@
 //! conversations of `--messages` messages each, `--files` files of `--file-kib` KiB spread
 //! over them), then the server opens it as after a restart. The export is
 //! `GET /api/contacts/{id}/export` (the whole zip read), the erasure `DELETE /api/contacts/{id}`.
+//! Then the same history, written again, is emptied by the retention sweep
+//! (`Store::purge_ended_before` in batches of 200, as `CONVERSATION_RETENTION` runs it).
 
 use std::time::{Duration, Instant};
 
@@ -127,23 +129,15 @@ async fn seed(
 async fn main() -> anyhow::Result<()> {
     let conversations = setting("conversations", 100);
     let messages = setting("messages", 50);
-    let files = setting("files", 20);
+    let files = setting("files", 20).min(conversations);
     let file_kib = setting("file-kib", 256);
     let runs = setting("runs", 5).max(1);
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open_in(dir.path())?;
     let started = Instant::now();
-    seed(
-        &store,
-        conversations,
-        messages,
-        files.min(conversations),
-        file_kib,
-    )
-    .await?;
+    seed(&store, conversations, messages, files, file_kib).await?;
     println!(
-        "seeded {conversations} conversations × {messages} messages, {} files of {file_kib} KiB, in {:.1} s",
-        files.min(conversations),
+        "seeded {conversations} conversations × {messages} messages, {files} files of {file_kib} KiB, in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     store.close().await;
@@ -187,5 +181,26 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(erased.status() == 200, "erase: {}", erased.status());
     let body: serde_json::Value = erased.json().await?;
     println!("erase: {:.1} ms — {body}", ms(took));
+
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open_in(dir.path())?;
+    seed(&store, conversations, messages, files, file_kib).await?;
+    let t = Instant::now();
+    let mut swept = chimpassist_store::Purged::default();
+    loop {
+        let batch = store.purge_ended_before(i64::MAX, 0, 200).await?;
+        swept = swept.plus(batch);
+        if batch.conversations < 200 {
+            break;
+        }
+    }
+    println!(
+        "retention sweep: {:.1} ms — {} conversations, {} messages, {} files emptied",
+        ms(t.elapsed()),
+        swept.conversations,
+        swept.messages,
+        swept.files
+    );
+    store.close().await;
     Ok(())
 }

@@ -332,6 +332,16 @@ pub struct Config {
     #[arg(long, env = "WEBHOOK_KEEP_DAYS", default_value_t = 14, value_parser = clap::value_parser!(u64).range(2..=365))]
     pub webhook_keep_days: u64,
 
+    /// How long an ended conversation keeps its messages, notes and files (`365d`, `12h`…);
+    /// unset: kept until erased. One node at a time empties older ones; their records stay
+    /// for the reports.
+    #[arg(long, env = "CONVERSATION_RETENTION", value_parser = parse_retention)]
+    pub conversation_retention: Option<Duration>,
+
+    /// How often the retention sweep looks for conversations past the retention period.
+    #[arg(long, env = "RETENTION_SWEEP_EVERY", default_value = "1h", value_parser = parse_sweep_every)]
+    pub retention_sweep_every: Duration,
+
     /// STUN servers the browsers of a call use to find their public addresses
     /// (comma-separated `stun:host:port` URLs). None by default: a STUN server learns every
     /// caller's address, so choose it. Without STUN or TURN, calls connect only where the two
@@ -509,6 +519,15 @@ impl Config {
                 .any(|o| o.trim().trim_end_matches('/') == origin.trim_end_matches('/'))
     }
 
+    /// The retention sweep's settings, when a retention period is set.
+    pub fn retention(&self) -> Option<crate::retention::Settings> {
+        self.conversation_retention
+            .map(|keep| crate::retention::Settings {
+                keep,
+                every: self.retention_sweep_every,
+            })
+    }
+
     /// The webhook dispatcher's settings.
     pub fn webhooks(&self) -> crate::webhooks::Settings {
         crate::webhooks::Settings {
@@ -576,6 +595,21 @@ fn parse_groups(raw: &str) -> Result<Groups, String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Schedule(pub Vec<Duration>);
 
+fn parse_retention(raw: &str) -> Result<Duration, String> {
+    match crate::webhooks::policy::parse_duration(raw.trim())? {
+        Duration::ZERO => Err("a retention period of 0 would empty every conversation at once; leave it unset to keep them".into()),
+        period => Ok(period),
+    }
+}
+
+fn parse_sweep_every(raw: &str) -> Result<Duration, String> {
+    let every = crate::webhooks::policy::parse_duration(raw.trim())?;
+    if every < Duration::from_millis(10) || every > Duration::from_secs(86_400) {
+        return Err("the retention sweep runs every 10ms to 1d".into());
+    }
+    Ok(every)
+}
+
 fn parse_schedule(raw: &str) -> Result<Schedule, String> {
     crate::webhooks::policy::parse_schedule(raw).map(Schedule)
 }
@@ -589,6 +623,29 @@ mod tests {
         Cli::try_parse_from(argv).map(|cli| match cli.command {
             Command::Serve(config) => *config,
         })
+    }
+
+    #[test]
+    fn retention_is_off_by_default_and_takes_a_period_with_its_unit() {
+        let default = serve(&[]).expect("accepted");
+        assert!(
+            default.retention().is_none(),
+            "kept until erased by default"
+        );
+        let year = serve(&["--conversation-retention", "365d"]).expect("accepted");
+        let settings = year.retention().expect("on");
+        assert_eq!(settings.keep, Duration::from_secs(365 * 86_400));
+        assert_eq!(settings.every, Duration::from_secs(3600));
+        for refused in ["0", "1y", "365"] {
+            let error = serve(&["--conversation-retention", refused])
+                .expect_err(refused)
+                .to_string();
+            assert!(
+                error.contains("CONVERSATION_RETENTION") || error.contains("retention"),
+                "{error}"
+            );
+        }
+        assert!(serve(&["--retention-sweep-every", "2d"]).is_err());
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod error;
 pub mod export;
 pub mod metrics;
 pub mod reports;
+pub mod retention;
 pub mod revoke;
 #[cfg(any(test, feature = "test-services"))]
 pub mod services;

@@ -112,6 +112,8 @@ struct Running {
     coordinator: JoinHandle<()>,
     deliveries: JoinHandle<()>,
     webhooks: JoinHandle<()>,
+    /// The retention sweep, when a retention period is set.
+    retention: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -194,6 +196,9 @@ impl Running {
         )
         .context("building the webhook client")?
         .spawn(stop.clone());
+        let retention = config.retention().map(|settings| {
+            crate::retention::Sweeper::new(Arc::clone(&dyn_store), settings).spawn(stop.clone())
+        });
         let state = Arc::new(AppState {
             attachments,
             ice,
@@ -216,6 +221,7 @@ impl Running {
             coordinator: coordinator_task,
             deliveries,
             webhooks,
+            retention,
         })
     }
 
@@ -241,6 +247,9 @@ impl Running {
         // Stopped between attempts (cancelled) or in one (its claim runs out and the
         // delivery is tried again: at least once).
         self.webhooks.abort();
+        if let Some(retention) = &self.retention {
+            retention.abort();
+        }
         let _ = self.coordinator.await;
         self.backend.close().await;
     }

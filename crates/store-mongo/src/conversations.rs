@@ -114,6 +114,8 @@ fn update_for(next: &Conversation, t: &Transition, marks: TransitionMarks) -> Do
     let mut update = Document::new();
     if is_open(next.status) {
         set.insert("open_customer", next.customer_id.as_str());
+        // Reopened: the retention sweep takes what is written from now on in its time.
+        update.insert("$unset", doc! {"purged_at": ""});
     } else {
         update.insert("$unset", doc! {"open_customer": ""});
     }

@@ -73,12 +73,7 @@ pub(crate) async fn erase(
         let (db, outbox, id, ids) = (db.clone(), outbox.clone(), id.clone(), ids.clone());
         let (event, placeholder) = (event.clone(), placeholder.clone());
         Box::pin(async move {
-            let notes = db
-                .collection::<Document>(NOTES)
-                .delete_many(doc! {"conversation_id": {"$in": &ids}})
-                .session(&mut *session)
-                .await?
-                .deleted_count;
+            let notes = crate::retention::delete_of(&db, NOTES, &ids, session).await?;
             let messages = db
                 .collection::<Document>(MESSAGES)
                 .delete_many(doc! {"customer_id": &id})

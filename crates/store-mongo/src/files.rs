@@ -223,7 +223,18 @@ pub(crate) async fn bytes(
 }
 
 pub(crate) async fn delete_of(store: &MongoStore, customer: &CustomerId) -> StoreResult<u64> {
-    let filter = doc! {"customer_id": customer.as_str()};
+    delete_matching(store, doc! {"customer_id": customer.as_str()}).await
+}
+
+/// Deletes the files of these conversations (records and bytes); returns how many.
+pub(crate) async fn delete_in(
+    store: &MongoStore,
+    conversations: &[mongodb::bson::Bson],
+) -> StoreResult<u64> {
+    delete_matching(store, doc! {"conversation_id": {"$in": conversations}}).await
+}
+
+async fn delete_matching(store: &MongoStore, filter: mongodb::bson::Document) -> StoreResult<u64> {
     let docs: Vec<FileDoc> = records(store)
         .find(filter.clone())
         .await

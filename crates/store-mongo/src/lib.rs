@@ -93,6 +93,7 @@ mod leases;
 mod messages;
 mod receipts;
 mod reports;
+mod retention;
 mod schema;
 mod search;
 mod store_impl;

@@ -127,6 +127,11 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                     "conversations_by_attendant",
                     doc! {"attendants": 1, "requested_at": -1, "_id": -1},
                 ),
+                // The retention sweep: not emptied (absent reads as null), oldest end first.
+                index(
+                    "conversations_to_purge",
+                    doc! {"purged_at": 1, "ended_at": 1},
+                ),
                 // Partial on the same helper field as the uniqueness rule, so "every open
                 // conversation, oldest first" reads only open ones, already in order.
                 IndexModel::builder()

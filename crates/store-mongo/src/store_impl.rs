@@ -10,14 +10,14 @@ use chimpassist_store::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
     CallbackCursor, CallbackFilter, ClaimedDelivery, Conversation, ConversationFacts, Customer,
     DeliveryAttempt, Erased, FactsCursor, FilePart, FileRecord, HealthChange, Lease, MessageCursor,
-    NewConversation, NewFile, NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreResult,
-    StoredCanned, StoredMessage, StoredNote, Subscription, Transition, Visibility, WebhookEndpoint,
-    WebhookStore,
+    NewConversation, NewFile, NewMessage, Pending, Purged, PutFile, Queue, SearchMatch, Store,
+    StoreResult, StoredCanned, StoredMessage, StoredNote, Subscription, Transition, Visibility,
+    WebhookEndpoint, WebhookStore,
 };
 
 use crate::{
     MongoStore, accounts, audit, callbacks, conversations, deliveries, erasure, files, leases,
-    messages, reports, search, tokens, webhooks, workspace,
+    messages, reports, retention, search, tokens, webhooks, workspace,
 };
 
 #[async_trait]
@@ -285,6 +285,15 @@ impl Store for MongoStore {
 
     async fn erase_customer(&self, customer: &CustomerId, at: TimestampMs) -> StoreResult<Erased> {
         erasure::erase(self, customer, at).await
+    }
+
+    async fn purge_ended_before(
+        &self,
+        cutoff: TimestampMs,
+        at: TimestampMs,
+        limit: u32,
+    ) -> StoreResult<Purged> {
+        retention::purge(self, cutoff, at, limit).await
     }
 
     async fn record_audit(&self, entry: AuditRecord) -> StoreResult<()> {

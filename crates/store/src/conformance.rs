@@ -25,6 +25,7 @@ mod lists;
 mod messages;
 mod misc;
 mod reports;
+mod retention;
 mod support;
 mod tokens;
 mod transitions;
@@ -49,6 +50,7 @@ pub use lists::*;
 pub use messages::*;
 pub use misc::*;
 pub use reports::*;
+pub use retention::*;
 pub use tokens::*;
 pub use transitions::*;
 pub use webhooks::*;
@@ -143,6 +145,7 @@ macro_rules! conformance_suite {
             api_tokens_are_found_by_hash_and_listed_oldest_first,
             api_tokens_revoke_once_and_last_use_moves_forward,
             erasing_a_customer_leaves_nothing_of_them,
+            the_retention_sweep_empties_only_what_ended_before_the_cutoff,
         );
     };
 }

@@ -46,6 +46,7 @@ mod error;
 pub mod events;
 pub mod files;
 pub mod model;
+pub mod retention;
 pub mod sqlite;
 pub mod story;
 pub mod tokens;
@@ -67,6 +68,7 @@ pub use erasure::{ERASED_CUSTOMER, Erased};
 pub use error::StoreError;
 pub use files::*;
 pub use model::*;
+pub use retention::Purged;
 pub use sqlite::SqliteStore;
 pub use story::Story;
 pub use tokens::ApiTokenRecord;
@@ -355,6 +357,18 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
     /// comment cleared. `Conflict` while one of their conversations is open (end it first);
     /// `NotFound` when there is no such customer (erasing twice finds nothing the second time).
     async fn erase_customer(&self, customer: &CustomerId, at: TimestampMs) -> StoreResult<Erased>;
+    /// The retention period's sweep: empties up to `limit` conversations that ended (resolved,
+    /// expired, abandoned) before `cutoff`, oldest end first, and were not emptied since —
+    /// their messages, notes and files (records and bytes) are deleted, subject and rating
+    /// comment cleared, and each is marked emptied at `at`. The conversations and their report
+    /// facts stay. A conversation reopened loses the mark, so what is written after goes too
+    /// in its time. Fewer than `limit` conversations emptied: none is left before `cutoff`.
+    async fn purge_ended_before(
+        &self,
+        cutoff: TimestampMs,
+        at: TimestampMs,
+        limit: u32,
+    ) -> StoreResult<Purged>;
 
     // --- the audit log -------------------------------------------------------------------------
 

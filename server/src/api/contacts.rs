@@ -43,7 +43,7 @@ pub(super) async fn export_contact(
         gathered.message_count(),
         gathered.files.len()
     );
-    let zip = archive::build(gathered, now_ms()).await?;
+    let zip = archive::build(gathered, now_ms(), state.config.conversation_retention).await?;
     audit::record(
         &state,
         &me,

@@ -30,8 +30,30 @@ pub fn file_path(f: &FileInfo) -> String {
     format!("attachments/{}-{name}", f.id)
 }
 
-/// The cover page: what the archive holds, why it is kept, how long, what is left out.
-pub fn cover(doc: &Document, files: usize) -> String {
+/// How long the content is kept, in words: the retention period when the site set one.
+fn how_long(retention: Option<std::time::Duration>) -> String {
+    match retention {
+        Some(period) => {
+            let days = period.as_secs() / 86_400;
+            let period = if days >= 1 {
+                format!("{days} day(s)")
+            } else {
+                format!("{} hour(s)", (period.as_secs() / 3600).max(1))
+            };
+            format!(
+                "The messages, notes and files of a conversation are deleted {period} after it\n\
+                 ends. Your profile stays until the site erases it: when you ask it to, or under\n\
+                 its own rules."
+            )
+        }
+        None => "Until the site erases it: when you ask it to, or under its own retention rules."
+            .to_owned(),
+    }
+}
+
+/// The cover page: what the archive holds, why it is kept, how long (`retention`: the
+/// server's retention period), what is left out.
+pub fn cover(doc: &Document, files: usize, retention: Option<std::time::Duration>) -> String {
     let messages: usize = doc.conversations.iter().map(|c| c.messages.len()).sum();
     let notes = doc.excluded.iter().map(|e| e.count).sum::<usize>();
     format!(
@@ -54,7 +76,7 @@ pub fn cover(doc: &Document, files: usize) -> String {
          To answer you, and so that whoever helps you next can see what was said before.\n\
          \n\
          HOW LONG IT IS KEPT\n\
-         Until the site erases it: when you ask it to, or under its own retention rules.\n\
+         {how_long}\n\
          \n\
          WHAT IS NOT IN IT\n\
          - {notes} note(s) the support team wrote about your conversations. {why}\n",
@@ -63,17 +85,23 @@ pub fn cover(doc: &Document, files: usize) -> String {
         conversations = doc.conversations.len(),
         callbacks = doc.callbacks.len(),
         why = NOTES_WHY,
+        how_long = how_long(retention),
     )
 }
 
 /// The zip of `gathered`, exported at `now`.
-pub async fn build(gathered: Gathered, now: i64) -> AppResult<Vec<u8>> {
-    tokio::task::spawn_blocking(move || write(&gathered, now))
+/// `retention`: the server's retention period, which the cover page states.
+pub async fn build(
+    gathered: Gathered,
+    now: i64,
+    retention: Option<std::time::Duration>,
+) -> AppResult<Vec<u8>> {
+    tokio::task::spawn_blocking(move || write(&gathered, now, retention))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("the export task failed: {e}")))?
 }
 
-fn write(g: &Gathered, now: i64) -> AppResult<Vec<u8>> {
+fn write(g: &Gathered, now: i64, retention: Option<std::time::Duration>) -> AppResult<Vec<u8>> {
     let doc = Document::of(g, now);
     let json = serde_json::to_vec_pretty(&doc)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("export document: {e}")))?;
@@ -82,7 +110,7 @@ fn write(g: &Gathered, now: i64) -> AppResult<Vec<u8>> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let fail = |e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("export zip: {e}"));
     zip.start_file("README.txt", text).map_err(|e| fail(&e))?;
-    zip.write_all(cover(&doc, g.files.len()).as_bytes())
+    zip.write_all(cover(&doc, g.files.len(), retention).as_bytes())
         .map_err(|e| fail(&e))?;
     zip.start_file("data.json", text).map_err(|e| fail(&e))?;
     zip.write_all(&json).map_err(|e| fail(&e))?;
@@ -114,5 +142,16 @@ mod tests {
         let path = file_path(&info);
         assert_eq!(path, format!("attachments/{}-report.pdf", info.id));
         assert_eq!(path.matches('/').count(), 1);
+    }
+
+    #[test]
+    fn the_cover_states_the_retention_period_when_there_is_one() {
+        use std::time::Duration;
+        let year = how_long(Some(Duration::from_secs(365 * 86_400)));
+        assert!(year.contains("deleted 365 day(s) after it"), "{year}");
+        let hours = how_long(Some(Duration::from_secs(12 * 3600)));
+        assert!(hours.contains("deleted 12 hour(s) after it"), "{hours}");
+        let none = how_long(None);
+        assert!(none.starts_with("Until the site erases it"), "{none}");
     }
 }

@@ -26,13 +26,14 @@ pub fn parse_schedule(raw: &str) -> Result<Vec<Duration>, String> {
     Ok(delays)
 }
 
-fn parse_duration(raw: &str) -> Result<Duration, String> {
+/// A duration with its unit: `250ms`, `5s`, `30m`, `2h`, `365d` (or `0`).
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     if raw == "0" {
         return Ok(Duration::ZERO);
     }
     let split = raw
         .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("{raw:?} needs a unit (ms, s, m or h)"))?;
+        .ok_or_else(|| format!("{raw:?} needs a unit (ms, s, m, h or d)"))?;
     let (number, unit) = raw.split_at(split);
     let n: u64 = number
         .parse()
@@ -42,7 +43,8 @@ fn parse_duration(raw: &str) -> Result<Duration, String> {
         "s" => 1_000,
         "m" => 60_000,
         "h" => 3_600_000,
-        _ => return Err(format!("{raw:?}: the unit is ms, s, m or h")),
+        "d" => 86_400_000,
+        _ => return Err(format!("{raw:?}: the unit is ms, s, m, h or d")),
     };
     Ok(Duration::from_millis(n.saturating_mul(ms)))
 }

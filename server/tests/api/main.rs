@@ -17,6 +17,7 @@ mod keepalive;
 mod limits;
 mod live_stats;
 mod reports;
+mod retention;
 mod revocation;
 mod rush;
 mod tokens;

@@ -205,7 +205,9 @@ pub(crate) fn transition(
         "UPDATE conversations SET status = ?2, attendant_id = ?3, assigned_at = ?4, \
          ended_at = ?5, rating_score = ?6, rating_comment = ?7, queue_id = ?8, \
          requested_at = ?9, first_assigned_at = coalesce(min(first_assigned_at, ?10), first_assigned_at, ?10), \
-         reopened = reopened + ?11 WHERE id = ?1",
+         reopened = reopened + ?11, \
+         purged_at = CASE WHEN ?2 IN ('queued', 'assigned', 'active') THEN NULL ELSE purged_at END \
+         WHERE id = ?1",
     )?
     .execute(params![
         id,

@@ -17,6 +17,7 @@ mod leases;
 mod messages;
 mod readers;
 mod reports;
+mod retention;
 mod schema;
 mod search;
 mod store_impl;

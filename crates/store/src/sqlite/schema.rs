@@ -358,12 +358,16 @@ ALTER TABLE audit_log ADD COLUMN actor_kind TEXT NOT NULL DEFAULT 'attendant';
 CREATE INDEX callbacks_by_customer ON callbacks (customer_id, created_at)
     WHERE customer_id IS NOT NULL;
 "#,
-    // 12: a bot as a queue's first responder (both set or both null), and bots' messages:
+    // 12: a bot as a queue's first responder (both set or both null); when the retention
+    // sweep emptied a conversation (the sweep reads those not emptied, by end); bots' messages:
     // SQLite cannot change a CHECK in place, so `messages` is copied into a table that
     // allows `bot` (the documented way: sqlite.org/lang_altertable.html#otheralter).
     r#"
 ALTER TABLE queues ADD COLUMN bot_name TEXT;
 ALTER TABLE queues ADD COLUMN bot_timeout_secs INTEGER;
+ALTER TABLE conversations ADD COLUMN purged_at INTEGER;
+CREATE INDEX conversations_to_purge ON conversations (ended_at)
+    WHERE purged_at IS NULL AND ended_at IS NOT NULL;
 CREATE TABLE messages_v12 (
     conversation_id BLOB NOT NULL REFERENCES conversations (id),
     seq             INTEGER NOT NULL CHECK (seq > 0),

@@ -9,14 +9,14 @@ use chimpassist_protocol::{
 
 use super::{
     SqliteStore, accounts, audit, callbacks, conversations, erasure, files, leases, messages,
-    reports, search, tokens, workspace, writer,
+    reports, retention, search, tokens, workspace, writer,
 };
 use crate::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
     CallbackCursor, CallbackFilter, Conversation, ConversationFacts, ConversationWrite, Customer,
     Erased, FactsCursor, FilePart, FileRecord, Lease, MessageCursor, NewConversation, NewFile,
-    NewMessage, Pending, PutFile, Queue, SearchMatch, Store, StoreError, StoreResult, StoredCanned,
-    StoredMessage, StoredNote, Transition, Visibility,
+    NewMessage, Pending, Purged, PutFile, Queue, SearchMatch, Store, StoreError, StoreResult,
+    StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
 };
 
 #[async_trait]
@@ -485,6 +485,20 @@ impl Store for SqliteStore {
         self.on_disk(move |blobs| files.iter().try_for_each(|id| blobs.remove(id)))
             .await?;
         Ok(erased)
+    }
+
+    async fn purge_ended_before(
+        &self,
+        cutoff: TimestampMs,
+        at: TimestampMs,
+        limit: u32,
+    ) -> StoreResult<Purged> {
+        let (purged, files) = self
+            .write(move |c| retention::purge(c, cutoff, at, limit))
+            .await?;
+        self.on_disk(move |blobs| files.iter().try_for_each(|id| blobs.remove(id)))
+            .await?;
+        Ok(purged)
     }
 
     // --- the audit log -------------------------------------------------------------------------
