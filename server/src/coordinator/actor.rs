@@ -325,6 +325,7 @@ impl Actor {
             customer: c.record.customer_id.clone(),
             attendant: c.record.attendant_id.clone(),
             status: c.record.status,
+            bot: c.bot.as_ref().map(|b| b.name.clone()),
         });
         if self.replica.replica.route(&id) != route {
             self.replica.set(ReplicaUpdate::Route {

@@ -106,6 +106,7 @@ impl Actor {
         }
         let (queue, at) = (c.record.queue_id.clone(), c.record.requested_at);
         self.enter_queue(&queue, at, id);
+        self.sync_route(id);
         if let Some(view) = self.view(id) {
             self.announce(view);
         }

@@ -59,6 +59,9 @@ pub struct Route {
     pub customer: CustomerId,
     pub attendant: Option<AttendantId>,
     pub status: ConversationStatus,
+    /// The bot holding it, by name (see `bots`): every node's views show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<String>,
 }
 
 /// Timing settings of the coordinator.

@@ -210,6 +210,7 @@ mod tests {
             customer: CustomerId::parse(customer).unwrap(),
             attendant: Some(AttendantId::parse("ada").unwrap()),
             status: ConversationStatus::Assigned,
+            bot: None,
         }
     }
 

@@ -201,6 +201,7 @@ fn messages() -> Vec<ClusterMessage> {
                     customer: customer().id,
                     attendant: Some(attendant().id),
                     status: ConversationStatus::Active,
+                    bot: Some("Chimpbot".into()),
                 }),
             },
             ReplicaUpdate::Customer {

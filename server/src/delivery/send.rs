@@ -85,6 +85,8 @@ impl Found {
                 customer: c.customer_id,
                 attendant: c.attendant_id,
                 status: c.status,
+                // The store does not know of bots (the coordinator holds them).
+                bot: None,
             }),
             Self::Store(_) => None,
         }

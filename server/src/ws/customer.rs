@@ -164,12 +164,15 @@ async fn view_of(
         None => None,
     };
     let presence = state.coordinator.presence_of_customer(&customer.id);
-    Ok(conversation_view(
+    let mut view = conversation_view(
         c,
         customer,
         attendant.as_ref().map(attendant_public),
         presence,
-    ))
+    );
+    // A bot's hold is the coordinator's, not the store's: read from the replica.
+    view.bot = state.coordinator.route(&c.id).and_then(|r| r.bot);
+    Ok(view)
 }
 
 /// Keeps only resume points of conversations this customer owns.

@@ -98,6 +98,17 @@ async fn a_bot_answers_first_then_hands_the_customer_to_a_person() {
     let shown = message_seq(&mut customer, posted["seq"].as_u64().unwrap()).await;
     assert_eq!(shown["message"]["from"]["party"], "bot");
     assert_eq!(shown["message"]["from"]["name"], "Chimpbot");
+    // A page opened again (a second tab) shows the bot answering too.
+    let token = customer.welcome["token"].as_str().unwrap().to_owned();
+    let again = app
+        .customer_with(
+            Some(json!({"id": "ana-1", "name": "Ana"})),
+            Some(&token),
+            json!([]),
+        )
+        .await;
+    assert_eq!(again.welcome["conversation"]["id"], conversation.as_str());
+    assert_eq!(again.welcome["conversation"]["bot"], "Chimpbot");
     let held = status_of(&app, &admin, &conversation).await;
     assert_eq!(held["status"], "queued");
     assert_eq!(held["attendant"], Value::Null);
