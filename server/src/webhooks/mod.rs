@@ -20,6 +20,7 @@ pub use dispatch::Dispatcher;
 
 use std::sync::Arc;
 
+use chimpassist_protocol::webhook::WebhookEventType;
 use chimpassist_store::{Store, StoreResult, Subscription, WebhookEndpoint};
 
 /// Keeps the event types this node's writes record (`Store::record_events`) in step with
@@ -27,16 +28,24 @@ use chimpassist_store::{Store, StoreResult, Subscription, WebhookEndpoint};
 /// another node counts here within `WEBHOOK_POLL_MS`), the admin API right after saving or
 /// deleting one (so the next change on this node is recorded). One refresh at a time: a
 /// refresh that read the endpoints before a save cannot overwrite one that read them after.
+/// A change of what this node records is logged (`webhook event types recorded`), so an
+/// operator — or a test — sees when a node started recording an endpoint's events.
 #[derive(Clone, Debug, Default)]
-pub struct Recorder(Arc<tokio::sync::Mutex<()>>);
+pub struct Recorder(Arc<tokio::sync::Mutex<Option<Vec<WebhookEventType>>>>);
 
 impl Recorder {
     /// Reads the endpoints, records what the enabled ones take, and returns them.
     pub async fn refresh(&self, store: &dyn Store) -> StoreResult<Vec<WebhookEndpoint>> {
-        let _one_at_a_time = self.0.lock().await;
+        let mut recorded = self.0.lock().await;
         let endpoints = store.list_webhooks().await?;
         let subscriptions = Subscription::of_enabled(&endpoints);
-        store.record_events(&chimpassist_store::subscribed_types(&subscriptions));
+        let types = chimpassist_store::subscribed_types(&subscriptions);
+        store.record_events(&types);
+        if recorded.as_ref() != Some(&types) {
+            let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+            tracing::info!(types = %names.join(","), "webhook event types recorded");
+            *recorded = Some(types);
+        }
         Ok(endpoints)
     }
 }

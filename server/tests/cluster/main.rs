@@ -1,6 +1,7 @@
 //! Two server processes sharing one MongoDB (SecantusDB) and one MQTT broker (mosquitto).
 //! `cargo xtask setup` installs both engines; without them these tests fail, never skip.
 //!
+//! - `bots`: a bot answering and handing over through the node that does not coordinate;
 //! - `calls`: a call across nodes;
 //! - `chat`: a chat across nodes, 50 concurrent chat requests over both;
 //! - `files`: a file uploaded through one node, downloaded through the other;
@@ -9,6 +10,7 @@
 //!
 //! This file: the cluster a test runs (its engines, its nodes).
 
+mod bots;
 mod calls;
 mod chat;
 mod failover;

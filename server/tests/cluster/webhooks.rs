@@ -20,9 +20,17 @@ async fn two_nodes_deliver_each_event_once() {
     let (one, two) = cluster.pair_with(&settings).await;
     let mut receiver = Receiver::start().await;
     let admin = one.app.admin().await;
+    let before = two.log.mark();
     let (webhook, _) = one
         .app
         .subscribe(&admin, &receiver, json!(["callback.requested"]))
+        .await;
+    // Node two records the endpoint's events from its next round on (node one at once, as
+    // the endpoint was saved there): wait for it, or its first requests record nothing.
+    two.log
+        .wait(before, "node two recording callback.requested", |f| {
+            f["message"] == "webhook event types recorded" && f["types"] == "callback.requested"
+        })
         .await;
     let (mark_one, mark_two) = (one.log.mark(), two.log.mark());
     for i in 0..EVENTS {
