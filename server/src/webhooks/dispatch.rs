@@ -178,14 +178,17 @@ impl Dispatcher {
             error,
             next: decision.next,
         };
-        if let Err(error) = self.store.finish_attempt(&self.holder, attempt).await {
-            // The claim runs out and the delivery is tried again: at least once.
-            tracing::warn!(%error, "recording a webhook attempt failed");
-        }
+        // The endpoint's health before the attempt's record: whoever sees the attempt in the
+        // delivery log sees the endpoint as the attempt left it (a success has ended a
+        // failing streak, a `410` has disabled it).
         for change in decision.health {
             if let Err(error) = self.store.webhook_health(&endpoint.id, change).await {
                 tracing::warn!(%error, "recording an endpoint's health failed");
             }
+        }
+        if let Err(error) = self.store.finish_attempt(&self.holder, attempt).await {
+            // The claim runs out and the delivery is tried again: at least once.
+            tracing::warn!(%error, "recording a webhook attempt failed");
         }
         // After the records: a reader of the log knows the attempt is in the store.
         tracing::info!(

@@ -42,6 +42,26 @@ async fn log(app: &TestApp, admin: &Auth, id: &str) -> Vec<Value> {
     log["attempts"].as_array().expect("attempts").clone()
 }
 
+/// The delivery log once it holds `n` attempts. The receiver has a delivery as soon as it
+/// answers; the dispatcher records the attempt (and the endpoint's health, first) just after,
+/// so a test that read the log at once could find it a step behind.
+async fn log_of(app: &TestApp, admin: &Auth, id: &str, n: usize) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(20));
+    loop {
+        let attempts = log(app, admin, id).await;
+        if attempts.len() >= n {
+            return attempts;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {n} attempts recorded",
+            attempts.len()
+        );
+        every.tick().await;
+    }
+}
+
 async fn endpoint(app: &TestApp, admin: &Auth, id: &str) -> Value {
     let all: Value = app.get("/api/webhooks", admin).await.json().await.unwrap();
     all.as_array()
@@ -122,7 +142,7 @@ async fn a_chat_reaches_a_receiver_as_signed_events_it_can_verify() {
     // The admin sees the attempts, never the secret.
     let listed = app.get("/api/webhooks", &admin).await.text().await.unwrap();
     assert!(!listed.contains("whsec_"), "{listed}");
-    let attempts = log(&app, &admin, &id).await;
+    let attempts = log_of(&app, &admin, &id, 3).await;
     assert_eq!(attempts.len(), 3);
     assert!(
         attempts
@@ -178,7 +198,7 @@ async fn a_receiver_that_is_down_gets_the_event_when_it_is_back_and_retry_after_
         "Retry-After: 1 honoured: {waited:?}"
     );
 
-    let attempts = log(&app, &admin, &id).await; // newest first
+    let attempts = log_of(&app, &admin, &id, 4).await; // newest first
     let outcomes: Vec<(&Value, &Value, &Value)> = attempts
         .iter()
         .map(|a| (&a["attempt"], &a["status"], &a["outcome"]))
@@ -215,7 +235,7 @@ async fn a_spent_schedule_gives_up_and_gone_disables_the_endpoint() {
     for _ in 0..4 {
         assert_eq!(receiver.next().await.status, 500);
     }
-    let attempts = log(&app, &admin, &id).await;
+    let attempts = log_of(&app, &admin, &id, 4).await;
     assert_eq!(
         (attempts.len(), &attempts[0]["outcome"]),
         (4, &json!("failed")),
