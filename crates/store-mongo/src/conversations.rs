@@ -395,3 +395,36 @@ pub(crate) async fn receipts(store: &MongoStore, id: &ConversationId) -> StoreRe
         .unwrap_or_default();
     highest(before, kept).into_model()
 }
+
+#[derive(Deserialize)]
+struct IdOnly {
+    #[serde(rename = "_id")]
+    id: mongodb::bson::Uuid,
+}
+
+/// The ids of the conversations `filter` matches, in `sort` order, at most `limit` (`None`:
+/// all): what an erasure or a retention sweep then acts on in one transaction.
+pub(crate) async fn ids_where(
+    store: &MongoStore,
+    filter: Document,
+    sort: Document,
+    limit: Option<i64>,
+) -> StoreResult<Vec<Bson>> {
+    let collection = store.db.collection::<IdOnly>(CONVERSATIONS);
+    let mut find = collection
+        .find(filter)
+        .sort(sort)
+        .projection(doc! {"_id": 1});
+    if let Some(limit) = limit {
+        find = find.limit(limit);
+    }
+    Ok(find
+        .await
+        .or_store()?
+        .try_collect::<Vec<IdOnly>>()
+        .await
+        .or_store()?
+        .into_iter()
+        .map(|d| Bson::from(d.id))
+        .collect())
+}

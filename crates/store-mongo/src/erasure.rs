@@ -7,21 +7,14 @@
 use chimpassist_protocol::{CustomerId, TimestampMs};
 use chimpassist_store::erasure::{ERASED_CUSTOMER, placeholder};
 use chimpassist_store::{Erased, StoreError, StoreResult, events};
-use futures_util::TryStreamExt;
-use mongodb::bson::{Bson, Document, Uuid, doc};
+use mongodb::bson::{Document, doc};
 use mongodb::options::UpdateOptions;
 
 use crate::codec::CustomerDoc;
 use crate::error::OrStore;
 use crate::schema::{CALLBACKS, CONVERSATIONS, CUSTOMERS, MESSAGES, NOTES};
 use crate::webhooks::{self, EventDoc};
-use crate::{MongoStore, accounts, files, transaction};
-
-#[derive(serde::Deserialize)]
-struct IdOnly {
-    #[serde(rename = "_id")]
-    id: Uuid,
-}
+use crate::{MongoStore, accounts, conversations, files, transaction};
 
 pub(crate) async fn erase(
     store: &MongoStore,
@@ -48,19 +41,8 @@ pub(crate) async fn erase(
         ));
     }
     let files = files::delete_of(store, customer).await?;
-    let ids: Vec<Bson> = store
-        .db
-        .collection::<IdOnly>(CONVERSATIONS)
-        .find(doc! {"customer_id": &id})
-        .projection(doc! {"_id": 1})
-        .await
-        .or_store()?
-        .try_collect::<Vec<IdOnly>>()
-        .await
-        .or_store()?
-        .into_iter()
-        .map(|d| Bson::from(d.id))
-        .collect();
+    let ids =
+        conversations::ids_where(store, doc! {"customer_id": &id}, doc! {"_id": 1}, None).await?;
     let event = store
         .recording
         .keep(events::contact_erased(&record, at))

@@ -6,18 +6,10 @@
 use chimpassist_protocol::TimestampMs;
 use chimpassist_store::retention::ENDED;
 use chimpassist_store::{Purged, StoreResult};
-use futures_util::TryStreamExt;
-use mongodb::bson::{Bson, Document, Uuid, doc};
+use mongodb::bson::{Bson, Document, doc};
 
-use crate::error::OrStore;
 use crate::schema::{CONVERSATIONS, MESSAGES, NOTES};
-use crate::{MongoStore, files, transaction};
-
-#[derive(serde::Deserialize)]
-struct IdOnly {
-    #[serde(rename = "_id")]
-    id: Uuid,
-}
+use crate::{MongoStore, conversations, files, transaction};
 
 /// Deletes the documents of `collection` that belong to one of `conversations`, in the
 /// session's transaction; returns how many.
@@ -44,25 +36,13 @@ pub(crate) async fn purge(
     if limit == 0 {
         return Ok(Purged::default());
     }
-    let due: Vec<Bson> = store
-        .db
-        .collection::<IdOnly>(CONVERSATIONS)
-        .find(doc! {
-            "status": {"$in": ENDED.to_vec()},
-            "ended_at": {"$lt": cutoff},
-            "purged_at": {"$exists": false},
-        })
-        .sort(doc! {"ended_at": 1})
-        .limit(i64::from(limit))
-        .projection(doc! {"_id": 1})
-        .await
-        .or_store()?
-        .try_collect::<Vec<IdOnly>>()
-        .await
-        .or_store()?
-        .into_iter()
-        .map(|d| Bson::from(d.id))
-        .collect();
+    let filter = doc! {
+        "status": {"$in": ENDED.to_vec()},
+        "ended_at": {"$lt": cutoff},
+        "purged_at": {"$exists": false},
+    };
+    let due = conversations::ids_where(store, filter, doc! {"ended_at": 1}, Some(i64::from(limit)))
+        .await?;
     if due.is_empty() {
         return Ok(Purged::default());
     }
