@@ -52,6 +52,7 @@ pub(crate) fn mount() {
                 notice: RwSignal::new(None),
                 canned: RwSignal::new(Vec::new()),
                 session_ended: RwSignal::new(false),
+                visit: RwSignal::new(None),
             };
             provide_context(ctx);
             live::install(ctx);

@@ -6,7 +6,7 @@
 //! another one that imports it back.
 
 use chimpassist_protocol::rest::BackofficeConfig;
-use chimpassist_protocol::{AttendantView, CannedResponse, Role};
+use chimpassist_protocol::{AttendantView, CannedResponse, CustomerId, Role, VisitView};
 use leptos::prelude::*;
 
 use crate::board::Board;
@@ -85,6 +85,9 @@ pub(crate) struct Ctx {
     pub canned: RwSignal<Vec<CannedResponse>>,
     /// The session ended under us (revoked, expired): the sign-in page says so.
     pub session_ended: RwSignal<bool>,
+    /// The newest visit a `visit` frame brought, with its customer: the panel's visit
+    /// section takes it when it shows that customer.
+    pub visit: RwSignal<Option<(CustomerId, VisitView)>>,
 }
 
 impl Ctx {

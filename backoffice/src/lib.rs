@@ -28,6 +28,7 @@ pub mod session;
 pub mod stats;
 pub mod thread;
 pub mod tokens;
+pub mod visit;
 pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]

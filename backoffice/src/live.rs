@@ -157,6 +157,7 @@ fn apply(ctx: Ctx, effect: Effect) {
         }
         Effect::Me(me) => ctx.me.set(Some(me)),
         Effect::Welcomed => socket::welcomed(),
+        Effect::Visit { customer, visit } => ctx.visit.set(Some((customer, *visit))),
         Effect::ShowDesk => {
             if ctx.page.get_untracked() != Page::Desk {
                 go(Page::Desk);

@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use chimpassist_protocol::{ConversationId, ErrorCode};
-use chimpassist_store::{Attendant, Conversation, Visibility};
+use chimpassist_protocol::{ConversationId, CustomerId, ErrorCode, Role};
+use chimpassist_store::{Attendant, Conversation, Customer, Visibility};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -49,6 +49,29 @@ pub async fn conversation(
     } else {
         Err(not_yours())
     }
+}
+
+/// The customer `id`, if `me` is an admin or may see one of their 50 most recent
+/// conversations: `404`
+/// when there is no such customer, `403 forbidden` otherwise. For what belongs to the
+/// customer rather than a conversation (their visit, the site's statistics about them).
+pub async fn customer(state: &AppState, me: &Attendant, id: &CustomerId) -> AppResult<Customer> {
+    let customer = state
+        .store
+        .get_customer(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("customer"))?;
+    if me.role == Role::Admin {
+        return Ok(customer);
+    }
+    let recent = state.store.customer_conversations(id, 0, 50).await?;
+    if first_visible(state, me, recent).await?.is_none() {
+        return Err(AppError::client(
+            ErrorCode::Forbidden,
+            "none of this customer's conversations is in your queues or was yours",
+        ));
+    }
+    Ok(customer)
 }
 
 /// The conversations of `list` that `me` may see, in their order.

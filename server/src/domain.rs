@@ -11,15 +11,22 @@ pub const MAX_SUBJECT_CHARS: usize = 1000;
 /// A display name: control characters removed, whitespace collapsed, at most 100 chars.
 /// `None` when nothing printable is left.
 pub fn display_name(raw: &str) -> Option<String> {
-    let cleaned: String = raw
-        .chars()
+    let name = one_line(raw, MAX_NAME_CHARS);
+    (!name.is_empty()).then_some(name)
+}
+
+/// Text for one line (a name, a page title): control characters removed, whitespace
+/// collapsed, at most `max_chars` characters.
+pub fn one_line(raw: &str, max_chars: usize) -> String {
+    raw.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()
-        .join(" ");
-    let truncated: String = cleaned.chars().take(MAX_NAME_CHARS).collect();
-    (!truncated.is_empty()).then_some(truncated)
+        .join(" ")
+        .chars()
+        .take(max_chars)
+        .collect()
 }
 
 /// An `http(s)` URL (e.g. an avatar), or `None`: other schemes such as `javascript:` and

@@ -41,5 +41,6 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod views;
+pub mod visits;
 pub mod webhooks;
 pub mod ws;

@@ -15,6 +15,7 @@ export function callPort(ws, root) {
   ws.addEventListener("message", function (e) {
     // Call frames, and errors answering one (they name its `call_id`).
     var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text);
+    if (!text.indexOf('{"type":"welcome"')) pageWatch(ws, (/"page_tracking":"(\w+)"/.exec(text) || [])[1]);
     if (text.indexOf('"attachments":[') > 0) noteFiles(text, ws, root);
     if (call) e.stopImmediatePropagation();
     if (chunk) hand(ws, text);
@@ -29,6 +30,28 @@ export function callPort(ws, root) {
       }).finally(function () { queued = null; });
     }
   });
+}
+
+// The visitor's context for the desk: the page, title, referrer, language and clock, sent
+// on the chat's socket after each welcome and whenever the address or title changes while
+// the chat is loaded (checked each second: single-page sites change both without a
+// load). With `tracking` "off" no page goes, only the rest; unless it is "full" the
+// address leaves without its query string and fragment (tokens live there).
+var pageWs, pageLast, pageTimer;
+function pageWatch(ws, tracking) {
+  pageWs = ws;
+  pageLast = null;
+  clearInterval(pageTimer);
+  function tell() {
+    var l = location, off = tracking == "off", d = document, o = Intl.DateTimeFormat().resolvedOptions(),
+      url = off ? "" : tracking == "full" ? l.href : l.origin + l.pathname, title = off ? "" : d.title;
+    if (url + title == pageLast || pageWs.readyState != 1) return;
+    pageLast = url + title;
+    pageWs.send(JSON.stringify({ type: "page", url: url, title: title, referrer: off ? "" : d.referrer.split(/[?#]/)[0],
+      language: navigator.language, time_zone: o.timeZone, utc_offset: -new Date().getTimezoneOffset() }));
+  }
+  tell();
+  if (tracking != "off") pageTimer = setInterval(tell, 1000);
 }
 
 // A short two-tone chime (WebAudio: no audio file to download).

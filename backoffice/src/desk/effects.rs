@@ -2,8 +2,8 @@
 //! ([`Effect`]): the vocabulary between the pure desk and the browser that drives it.
 
 use chimpassist_protocol::{
-    AttendantToServer, AttendantView, ClientMessageId, ConversationId, ConversationView, FileInfo,
-    MessageText, Note, TimestampMs, TypingState,
+    AttendantToServer, AttendantView, ClientMessageId, ConversationId, ConversationView,
+    CustomerId, FileInfo, MessageText, Note, TimestampMs, TypingState, VisitView,
 };
 
 /// Messages asked for per history page.
@@ -44,6 +44,11 @@ pub enum Effect {
     Welcomed,
     /// A conversation was selected: the desk page must be the one showing.
     ShowDesk,
+    /// A customer's visit changed (a page, their clock): the panel shows it if it shows them.
+    Visit {
+        customer: CustomerId,
+        visit: Box<VisitView>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -127,6 +127,10 @@ impl Desk {
                     }
                 }
             }
+            ServerToAttendant::Visit { customer, visit } => fx.push(Effect::Visit {
+                customer,
+                visit: Box::new(visit),
+            }),
             ServerToAttendant::Presence { presence } => self.presence = presence,
             ServerToAttendant::Queue {
                 queue,

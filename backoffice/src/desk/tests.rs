@@ -4,7 +4,8 @@
 
 use chimpassist_protocol::{
     AttendantId, AttendantPublic, AttendantToServer, ConversationStatus, ConversationView,
-    CustomerPresence, Presence, QueueId, QueueObservations, Receipts, ServerToAttendant,
+    CustomerPresence, PageVisit, Presence, QueueId, QueueObservations, Receipts, ServerToAttendant,
+    VisitView,
 };
 
 use super::*;
@@ -243,6 +244,40 @@ fn customer_presence_changes_every_conversation_of_that_customer() {
         Section::Online
     );
     assert_eq!(d.take_changes().conversations, [a.id]);
+}
+
+#[test]
+fn a_visit_goes_to_the_panel_even_inside_a_batch_and_changes_no_conversation() {
+    let me = me();
+    let a = mine("Bia");
+    let mut d = desk_with(vec![a.clone()]);
+    let visit = VisitView {
+        pages: vec![PageVisit {
+            url: "https://shop.example/pricing".into(),
+            title: "Pricing".into(),
+            at: 5,
+        }],
+        updated_at: 5,
+        ..VisitView::default()
+    };
+    let frame = ServerToAttendant::Visit {
+        customer: a.customer.id.clone(),
+        visit: visit.clone(),
+    };
+    let fx = d.on_frame(
+        ServerToAttendant::Batch {
+            frames: vec![frame],
+        },
+        &env(&me),
+    );
+    assert_eq!(
+        fx,
+        [Effect::Visit {
+            customer: a.customer.id.clone(),
+            visit: Box::new(visit),
+        }]
+    );
+    assert!(d.take_changes().conversations.is_empty());
 }
 
 #[test]

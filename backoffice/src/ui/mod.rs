@@ -15,6 +15,7 @@ mod panel;
 mod reports;
 mod search;
 mod shell;
+mod visit;
 
 use leptos::prelude::*;
 

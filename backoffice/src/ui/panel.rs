@@ -77,8 +77,10 @@ fn Customer(id: CustomerId, customer: Memo<Option<CustomerView>>) -> impl IntoVi
         }
         .into_any(),
     };
+    let visit = id.clone();
     view! {
         <Header customer=customer />
+        <super::visit::VisitSection id=visit />
         {site}
         <Section class="ba-previous" title=t.previous><Previous id=id /></Section>
     }

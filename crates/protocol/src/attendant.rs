@@ -175,6 +175,12 @@ pub enum ServerToAttendant {
         customer: CustomerId,
         state: CustomerPresence,
     },
+    /// The visitor of a conversation I hold reported a page (or their context changed):
+    /// the whole visit as it is now.
+    Visit {
+        customer: CustomerId,
+        visit: crate::VisitView,
+    },
     /// My own presence as the server holds it (after `set_presence`, or set by the server).
     Presence {
         presence: Presence,

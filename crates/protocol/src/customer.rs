@@ -8,7 +8,7 @@ use crate::model::{
     AttendantPublic, ConversationView, CustomerPresence, CustomerView, MessageText, MessageView,
     Party, Rating, ReceiptKind, Receipts, TypingState, UserClaim,
 };
-use crate::{ErrorBody, ErrorCode, FileId};
+use crate::{ErrorBody, ErrorCode, FileId, PageReport, PageTracking};
 
 /// Where a reconnecting client left off in one conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +116,10 @@ pub enum CustomerToServer {
         #[serde(default)]
         nonce: u64,
     },
+    /// The page the visitor is on, at each welcome and each page change while the chat is
+    /// loaded (never its address when `welcome` said `page_tracking: off`). Kept with the
+    /// customer and shown to the desk; nothing is answered unless it is refused.
+    Page(PageReport),
 }
 
 /// Server → customer.
@@ -139,6 +143,10 @@ pub enum ServerToCustomer {
         /// its queue lets customers call). Read by the widget's call code, not the chat.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         may_call: bool,
+        /// How much of the visitor's page the widget reports in `page` frames (absent:
+        /// `path`). Read by the widget's page helper, not the chat.
+        #[serde(default, skip_serializing_if = "PageTracking::is_path")]
+        page_tracking: PageTracking,
     },
     /// The conversation changed state (queued, assigned, resolved, …).
     Conversation {

@@ -56,6 +56,7 @@ impl ClientFrame for CustomerToServer {
         "call_hangup",
         "call_signal",
         "ping",
+        "page",
     ];
     fn content(&self) -> Option<(&MessageText, usize)> {
         match self {

@@ -48,6 +48,7 @@ pub mod report;
 pub mod rest;
 pub mod time;
 pub mod token;
+pub mod visit;
 pub mod webhook;
 pub mod workspace;
 
@@ -63,6 +64,7 @@ pub use file::{AttachmentView, FileInfo, FileName, MAX_ATTACHMENTS};
 pub use forms::UnknownForm;
 pub use ids::*;
 pub use model::*;
+pub use visit::{PageReport, PageTracking, PageVisit, VisitView};
 pub use workspace::{
     CannedRequest, CannedResponse, Note, NoteRequest, SearchHit, SearchQuery, Shortcut,
 };

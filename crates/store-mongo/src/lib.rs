@@ -99,6 +99,7 @@ mod search;
 mod store_impl;
 mod tokens;
 mod transaction;
+mod visits;
 mod webhooks;
 mod workspace;
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chimpassist_protocol::{
     ApiTokenId, AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
     FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
-    WebhookEventId, WebhookId,
+    VisitView, WebhookEventId, WebhookId,
 };
 use chimpassist_store::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
@@ -17,7 +17,7 @@ use chimpassist_store::{
 
 use crate::{
     MongoStore, accounts, audit, callbacks, conversations, deliveries, erasure, files, leases,
-    messages, reports, retention, search, tokens, webhooks, workspace,
+    messages, reports, retention, search, tokens, visits, webhooks, workspace,
 };
 
 #[async_trait]
@@ -50,6 +50,14 @@ impl Store for MongoStore {
         email: Option<String>,
     ) -> StoreResult<()> {
         accounts::update_customer_profile(self, id, name, avatar_url, email).await
+    }
+
+    async fn customer_visit(&self, id: &CustomerId) -> StoreResult<Option<VisitView>> {
+        visits::customer_visit(self, id).await
+    }
+
+    async fn set_customer_visit(&self, id: &CustomerId, visit: &VisitView) -> StoreResult<()> {
+        visits::set_customer_visit(self, id, visit).await
     }
 
     async fn create_attendant(&self, attendant: Attendant) -> StoreResult<Attendant> {

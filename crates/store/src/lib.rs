@@ -60,7 +60,7 @@ use async_trait::async_trait;
 use chimpassist_protocol::{
     ApiTokenId, AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
     FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
-    WebhookEventId, WebhookId,
+    VisitView, WebhookEventId, WebhookId,
 };
 
 pub use audit::AuditRecord;
@@ -115,6 +115,13 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
         avatar_url: Option<String>,
         email: Option<String>,
     ) -> StoreResult<()>;
+
+    /// The visitor's context as the widget last reported it (pages, browser, language,
+    /// clock: [`VisitView`]); `None` before any report or for an unknown customer.
+    async fn customer_visit(&self, id: &CustomerId) -> StoreResult<Option<VisitView>>;
+    /// Replaces the customer's visit (the caller merges a report into what was kept). Goes
+    /// with the record: erasing the customer erases it. `NotFound` when absent.
+    async fn set_customer_visit(&self, id: &CustomerId, visit: &VisitView) -> StoreResult<()>;
 
     // --- attendants and their sessions -------------------------------------------------------
 

@@ -1,4 +1,4 @@
-//! The customer panel: contact info, statistics, identity marks.
+//! The customer panel: the visitor's pages live, contact info, statistics, identity marks.
 
 use chimpassist_e2e::{ATTENDANT_PASSWORD, Browser, ChimpServer, HostPage, create_attendant};
 use serde_json::{Value, json};
@@ -170,6 +170,31 @@ async fn the_customer_panel_renders_every_statistic_shape() {
         office.count(".panel-export").await,
         0,
         "exports are for admins"
+    );
+
+    // Where Maria is: the widget told the page she chats from, with her browser and clock.
+    office.wait_text(".ba-visit-now a", "Host shop").await;
+    office.wait_text(".ba-visit-agent", "Chrome").await;
+    office.wait_for(".ba-visit-clock").await;
+    // She moves on inside the (single-page) shop: the attendant sees it without a reload,
+    // and the coupon in the address never leaves her browser.
+    customer
+        .execute(
+            "history.pushState({}, '', '/maria/pricing?coupon=SECRET#plans'); document.title = 'Pricing';",
+            vec![],
+        )
+        .await;
+    office.wait_text(".ba-visit-now a", "Pricing").await;
+    let href = office
+        .eval("document.querySelector('.ba-visit-now a').getAttribute('href')")
+        .await;
+    assert!(
+        href.as_str().is_some_and(|h| h.ends_with("/maria/pricing")),
+        "{href}"
+    );
+    assert_eq!(
+        office.texts(".ba-visit-page .ba-visit-title").await,
+        ["Pricing", "Host shop"]
     );
 
     // Contact and additional info: values shown, empty ones hidden.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use chimpassist_protocol::rest::{AttendantDirectoryEntry, BackofficeConfig};
-use chimpassist_protocol::{ConversationId, ConversationView, CustomerId};
+use chimpassist_protocol::{ConversationId, ConversationView, CustomerId, VisitView};
 
 use super::extract::{AppPath, AppQuery, ConversationsRead, CurrentAttendant, Reader};
 use super::session::{OffsetPage, limit, views};
@@ -67,6 +67,26 @@ pub(super) async fn customer_conversations(
         .await?;
     let list = access::visible(&state, &me, list).await?;
     Ok(Json(views(&state, list).await?))
+}
+
+/// # GET /api/customers/{id}/visit
+///
+/// The visitor's context as their widget last reported it: the trail of pages (oldest
+/// first, at most 20), referrer, browser, OS, language, time zone and UTC offset. For an
+/// attendant who may see one of the customer's conversations; `null` before any report.
+/// Live changes come on the socket (`visit` frames) to whoever holds their conversation.
+#[utoipa::path(get, path = "/api/customers/{id}/visit", tag = "attendant",
+    params(("id" = String, Path, description = "customer id")),
+    responses((status = 200, body = Option<VisitView>),
+        (status = 403, body = chimpassist_protocol::ErrorBody),
+        (status = 404, body = chimpassist_protocol::ErrorBody)))]
+pub(super) async fn customer_visit(
+    State(state): State<Arc<AppState>>,
+    Reader(me, _): Reader<ConversationsRead>,
+    AppPath(id): AppPath<CustomerId>,
+) -> AppResult<Json<Option<VisitView>>> {
+    access::customer(&state, &me, &id).await?;
+    Ok(Json(state.store.customer_visit(&id).await?))
 }
 
 /// # GET /api/me/conversations

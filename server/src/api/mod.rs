@@ -69,6 +69,7 @@ use crate::state::AppState;
         upstream::customer_info,
         backoffice::backoffice_config,
         backoffice::customer_conversations,
+        backoffice::customer_visit,
         backoffice::my_conversations,
         backoffice::conversation,
         backoffice::attendant_directory,
@@ -138,6 +139,7 @@ fn token_scope(method: &str, path: &str, tag: Option<&str>) -> Option<ApiScope> 
             "get",
             "/api/conversations/{id}"
             | "/api/customers/{id}/conversations"
+            | "/api/customers/{id}/visit"
             | "/api/search"
             | "/session/{id}/messages"
             | "/customer/{id}/messages"
@@ -322,6 +324,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/customers/{id}/conversations",
             get(backoffice::customer_conversations),
         )
+        .route("/api/customers/{id}/visit", get(backoffice::customer_visit))
         .route("/api/customers/{id}/{kind}", get(upstream::customer_info))
         .route(
             "/api/canned",

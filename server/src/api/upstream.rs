@@ -151,18 +151,7 @@ pub async fn customer_info(
 /// attendant must see one of their conversations, and the id must be verified (or the
 /// operator accepts unverified ones).
 async fn site_id(state: &AppState, me: &Attendant, id: &CustomerId) -> AppResult<String> {
-    let customer = state
-        .store
-        .get_customer(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("customer"))?;
-    let recent = state.store.customer_conversations(id, 0, 50).await?;
-    if access::first_visible(state, me, recent).await?.is_none() {
-        return Err(AppError::client(
-            ErrorCode::Forbidden,
-            "none of this customer's conversations is in your queues or was yours",
-        ));
-    }
+    let customer = access::customer(state, me, id).await?;
     let external = customer
         .external_id
         .filter(|e| !e.is_empty())

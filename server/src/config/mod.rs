@@ -21,7 +21,9 @@ mod tests;
 mod values;
 
 pub use values::{Endpoint, Groups, Schedule, UiLanguage};
-use values::{parse_groups, parse_retention, parse_schedule, parse_sweep_every};
+use values::{
+    parse_groups, parse_page_tracking, parse_retention, parse_schedule, parse_sweep_every,
+};
 
 /// Chimp Assist: an open-source customer-service live chat.
 #[derive(Debug, Parser)]
@@ -348,6 +350,12 @@ pub struct Config {
     /// for the reports.
     #[arg(long, env = "CONVERSATION_RETENTION", value_parser = parse_retention)]
     pub conversation_retention: Option<Duration>,
+
+    /// What the widget reports of the visitor's page: `off` (nothing about pages), `path`
+    /// (origin and path: query strings and fragments often carry tokens, so they stay in the
+    /// browser) or `full`.
+    #[arg(long, env = "PAGE_TRACKING", default_value = "path", value_parser = parse_page_tracking)]
+    pub page_tracking: chimpassist_protocol::PageTracking,
 
     /// How often the retention sweep looks for conversations past the retention period.
     #[arg(long, env = "RETENTION_SWEEP_EVERY", default_value = "1h", value_parser = parse_sweep_every)]

@@ -82,6 +82,11 @@ pub(super) fn parse_retention(raw: &str) -> Result<Duration, String> {
     }
 }
 
+pub(super) fn parse_page_tracking(raw: &str) -> Result<chimpassist_protocol::PageTracking, String> {
+    chimpassist_protocol::PageTracking::parse(raw)
+        .ok_or_else(|| format!("PAGE_TRACKING is off, path or full, not {raw:?}"))
+}
+
 pub(super) fn parse_sweep_every(raw: &str) -> Result<Duration, String> {
     let every = crate::webhooks::policy::parse_duration(raw.trim())?;
     if every < Duration::from_millis(10) || every > Duration::from_secs(86_400) {

@@ -140,6 +140,11 @@ impl Coordinator {
         self.shared.replica.route(conversation)
     }
 
+    /// The attendant holding the customer's open conversation, as this node's replica knows.
+    pub fn holder_of_customer(&self, customer: &CustomerId) -> Option<AttendantId> {
+        self.shared.replica.holder_of_customer(customer)
+    }
+
     pub fn observations(&self, queue: &QueueId) -> Option<(QueueObservations, u32)> {
         self.shared.replica.observations(queue)
     }

@@ -48,6 +48,16 @@ impl Replica {
         self.read().routes.get(conversation).cloned()
     }
 
+    /// The attendant holding the customer's open conversation, if any (a scan of the open
+    /// conversations: called for rare events such as a page change, not per message).
+    pub fn holder_of_customer(&self, customer: &CustomerId) -> Option<AttendantId> {
+        self.read()
+            .routes
+            .values()
+            .find(|r| r.customer == *customer && r.attendant.is_some())
+            .and_then(|r| r.attendant.clone())
+    }
+
     pub fn observations(&self, queue: &QueueId) -> Option<(QueueObservations, u32)> {
         self.read().observations.get(queue).cloned()
     }

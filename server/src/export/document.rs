@@ -2,7 +2,7 @@
 //! and times both as milliseconds and as RFC 3339 (UTC), so it reads without our API's docs.
 
 use chimpassist_protocol::call::CallRecord;
-use chimpassist_protocol::{ConversationStatus, Party, TimestampMs};
+use chimpassist_protocol::{ConversationStatus, Party, TimestampMs, VisitView};
 use chimpassist_store::{Callback, Conversation, Customer, StoredMessage};
 use serde::Serialize;
 
@@ -35,6 +35,9 @@ pub struct Document {
     pub customer: Profile,
     pub conversations: Vec<ConversationOut>,
     pub callbacks: Vec<CallbackOut>,
+    /// The site's pages the widget saw the customer on (the last 20), their browser,
+    /// language and clock; `None` when it reported none.
+    pub visit: Option<VisitOut>,
     /// What is stored about the customer but not given here, and why.
     pub excluded: Vec<Excluded>,
 }
@@ -51,6 +54,25 @@ pub struct Profile {
     pub email: Option<String>,
     pub avatar_url: Option<String>,
     pub first_seen: Time,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VisitOut {
+    pub pages: Vec<PageOut>,
+    pub referrer: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub language: Option<String>,
+    pub time_zone: Option<String>,
+    pub utc_offset_minutes: Option<i16>,
+    pub updated_at: Time,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageOut {
+    pub url: String,
+    pub title: String,
+    pub at: Time,
 }
 
 #[derive(Debug, Serialize)]
@@ -134,6 +156,7 @@ impl Document {
             customer: profile(&g.customer),
             conversations,
             callbacks: g.callbacks.iter().map(callback).collect(),
+            visit: g.visit.as_ref().map(visit),
             excluded: vec![Excluded {
                 what: "notes attendants wrote about the conversations",
                 count: notes,
@@ -152,6 +175,27 @@ fn profile(c: &Customer) -> Profile {
         email: c.email.clone(),
         avatar_url: c.avatar_url.clone(),
         first_seen: Time::of(c.created_at),
+    }
+}
+
+fn visit(v: &VisitView) -> VisitOut {
+    VisitOut {
+        pages: v
+            .pages
+            .iter()
+            .map(|p| PageOut {
+                url: p.url.clone(),
+                title: p.title.clone(),
+                at: Time::of(p.at),
+            })
+            .collect(),
+        referrer: v.referrer.clone(),
+        browser: v.browser.clone(),
+        os: v.os.clone(),
+        language: v.language.clone(),
+        time_zone: v.time_zone.clone(),
+        utc_offset_minutes: v.utc_offset_minutes,
+        updated_at: Time::of(v.updated_at),
     }
 }
 

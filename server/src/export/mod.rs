@@ -12,7 +12,7 @@ pub mod document;
 
 use std::collections::HashSet;
 
-use chimpassist_protocol::{ConversationId, CustomerId, FileInfo};
+use chimpassist_protocol::{ConversationId, CustomerId, FileInfo, VisitView};
 use chimpassist_store::{Callback, Conversation, Customer, FilePart, StoredMessage};
 
 use crate::error::{AppError, AppResult};
@@ -28,6 +28,8 @@ pub struct Gathered {
     /// Newest request first, each with its messages in order and how many notes were left out.
     pub conversations: Vec<(Conversation, Vec<StoredMessage>, usize)>,
     pub callbacks: Vec<Callback>,
+    /// The pages, browser, language and clock the widget reported.
+    pub visit: Option<VisitView>,
     /// Every file the messages carry that is still stored, once each, with its bytes.
     pub files: Vec<(FileInfo, Vec<u8>)>,
 }
@@ -64,6 +66,7 @@ pub async fn gather(state: &AppState, customer: &CustomerId) -> AppResult<Gather
         }
     }
     let callbacks = state.store.customer_callbacks(customer).await?;
+    let visit = state.store.customer_visit(customer).await?;
     let mut files = Vec::new();
     let mut seen = HashSet::new();
     for (_, messages, _) in &conversations {
@@ -80,6 +83,7 @@ pub async fn gather(state: &AppState, customer: &CustomerId) -> AppResult<Gather
         customer: record,
         conversations,
         callbacks,
+        visit,
         files,
     })
 }

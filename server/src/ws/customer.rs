@@ -28,6 +28,7 @@ use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::views::{attendant_public, conversation_view, customer_view};
+use crate::visits::{self, Agent, Report};
 
 struct CustomerPeer {
     state: Arc<AppState>,
@@ -37,10 +38,12 @@ struct CustomerPeer {
     tx: OutboxTx,
     /// The calls this connection joined: hung up when it closes.
     calls: CallsHere,
+    /// The browser and OS its `User-Agent` names, for the visitor's context.
+    agent: Agent,
 }
 
 /// Runs one customer connection to its end.
-pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: ClientIp) {
+pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: ClientIp, agent: Agent) {
     let (mut sink, mut stream) = socket.split();
     let Some((token, user, resume)) =
         await_hello::<CustomerPeer, Hello>(&mut sink, &mut stream, &state, |frame| match frame {
@@ -100,6 +103,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: Clien
         client,
         tx,
         calls: joined.clone(),
+        agent: agent.clone(),
     })
     .await;
     joined
@@ -138,6 +142,7 @@ async fn welcome(
         max_text_bytes: u32::try_from(state.config.max_text_bytes).unwrap_or(u32::MAX),
         max_attachment_bytes: state.config.max_attachment_bytes,
         may_call,
+        page_tracking: state.config.page_tracking,
     })
 }
 
@@ -420,6 +425,10 @@ impl Peer for CustomerPeer {
                     calls::handle::<ServerToCustomer>(&self.state, by, &self.calls, &self.tx, call)
                         .await?;
                 }
+            }
+            CustomerToServer::Page(page) => {
+                let report = Report::parse(page, self.state.config.page_tracking)?;
+                visits::record(&self.state, &self.customer.id, report, &self.agent).await?;
             }
             CustomerToServer::Ping { nonce } => {
                 reply(&self.tx, ServerToCustomer::Pong { nonce }).await;

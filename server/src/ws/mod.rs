@@ -60,8 +60,14 @@ pub async fn customer_ws(
         return AppError::client(ErrorCode::Forbidden, "this origin may not open the chat")
             .into_response();
     }
+    // Named (browser, OS) once per connection, for the visitor's context.
+    let agent = crate::visits::Agent::parse(
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
     accept(upgrade, state, slot, move |socket, state| {
-        customer::serve(socket, state, client)
+        customer::serve(socket, state, client, agent)
     })
 }
 

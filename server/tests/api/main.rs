@@ -23,5 +23,6 @@ mod rush;
 mod tokens;
 mod upstream;
 mod visibility;
+mod visits;
 mod webhooks;
 mod workspace;

@@ -64,6 +64,7 @@ fn welcome(conv: Option<ConversationView>) -> ServerToCustomer {
         max_text_bytes: 100,
         max_attachment_bytes: 1 << 20,
         may_call: false,
+        page_tracking: Default::default(),
     }
 }
 

@@ -139,6 +139,8 @@ pub(crate) fn server_frame<V: Value>(o: &V, t: &Texts) -> Option<ServerToCustome
             max_attachment_bytes: number(o, "max_attachment_bytes").unwrap_or(0.0) as u64,
             // The call chunk's (see `net::call_port`), not the chat's.
             may_call: false,
+            // The page helper's (widget/js/page.js), not the chat's.
+            page_tracking: Default::default(),
         },
         "conversation" => ServerToCustomer::Conversation {
             conversation: conversation(&object(o, "conversation")?)?,

@@ -129,6 +129,8 @@ pub(crate) fn client_frame<O: Out>(frame_: &CustomerToServer) -> O {
         | F::CallDecline { .. }
         | F::CallHangup { .. }
         | F::CallSignal { .. } => frame("call"),
+        // Written by the page helper (widget/js/page.js) in JavaScript.
+        F::Page(_) => frame("page"),
     };
     json.value()
 }

@@ -89,6 +89,7 @@ fn every_server_frame() -> Vec<ServerToCustomer> {
             max_attachment_bytes: 10 << 20,
             // The chat does not read it: the call chunk does (see `net::call_port`).
             may_call: false,
+            page_tracking: Default::default(),
         });
         frames.push(ServerToCustomer::Error {
             code: ErrorCode::TextTooLong,

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chimpassist_protocol::CustomerId;
+use chimpassist_protocol::{CustomerId, PageVisit, VisitView};
 
 use super::support::*;
 use crate::{Customer, Store};
@@ -207,4 +207,75 @@ pub async fn customer_profile_update(store: Arc<dyn Store>) {
         "NotFound",
         "update_customer_profile of unknown",
     );
+}
+
+/// Stores `visit` and reads back exactly it.
+async fn keeps_visit(store: &dyn Store, id: &CustomerId, visit: &VisitView) {
+    store
+        .set_customer_visit(id, visit)
+        .await
+        .expect("set_customer_visit");
+    assert_eq!(
+        store.customer_visit(id).await.expect("customer_visit"),
+        Some(visit.clone())
+    );
+}
+
+pub async fn a_visit_is_kept_whole_with_its_customer(store: Arc<dyn Store>) {
+    let c = new_customer(&*store).await;
+    assert_eq!(
+        store.customer_visit(&c.id).await.expect("customer_visit"),
+        None,
+        "no visit before any report"
+    );
+    let page = |url: &str, at| PageVisit {
+        url: url.to_owned(),
+        title: format!("Title of {url}"),
+        at,
+    };
+    let mut visit = VisitView {
+        pages: vec![page("https://shop.example/", T0)],
+        referrer: Some("https://search.example/".to_owned()),
+        browser: Some("Chrome 156".to_owned()),
+        os: Some("Linux".to_owned()),
+        language: Some("pt-BR".to_owned()),
+        time_zone: Some("America/Sao_Paulo".to_owned()),
+        utc_offset_minutes: Some(-180),
+        updated_at: T0,
+    };
+    keeps_visit(&*store, &c.id, &visit).await;
+
+    // A later report replaces it whole (fields that went away are gone).
+    visit
+        .pages
+        .push(page("https://shop.example/pricing", T0 + 5));
+    visit.referrer = None;
+    visit.utc_offset_minutes = Some(330);
+    visit.updated_at = T0 + 5;
+    keeps_visit(&*store, &c.id, &visit).await;
+    // The profile is untouched by it, and a profile update leaves the visit.
+    store
+        .update_customer_profile(&c.id, "Dora".to_owned(), None, None)
+        .await
+        .expect("update_customer_profile");
+    assert_eq!(
+        store.customer_visit(&c.id).await.expect("customer_visit"),
+        Some(visit.clone())
+    );
+    assert_eq!(
+        store.get_customer(&c.id).await.unwrap().map(|c| c.name),
+        Some("Dora".to_owned())
+    );
+
+    let unknown = CustomerId::parse("nobody").expect("valid id");
+    assert_err(
+        store.set_customer_visit(&unknown, &visit).await,
+        "NotFound",
+        "set_customer_visit of unknown",
+    );
+    assert_eq!(store.customer_visit(&unknown).await.unwrap(), None);
+
+    // Erasing the customer erases their visit with the record.
+    store.erase_customer(&c.id, T0 + 9).await.expect("erase");
+    assert_eq!(store.customer_visit(&c.id).await.unwrap(), None);
 }

@@ -22,6 +22,7 @@ mod schema;
 mod search;
 mod store_impl;
 mod tokens;
+mod visits;
 mod webhook_impl;
 mod webhooks;
 mod workspace;

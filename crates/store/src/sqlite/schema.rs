@@ -391,6 +391,11 @@ ALTER TABLE messages_v12 RENAME TO messages;
 CREATE UNIQUE INDEX messages_client_id ON messages (client_id, conversation_id);
 CREATE INDEX messages_by_customer ON messages (customer_id, timestamp, conversation_id, seq);
 "#,
+    // 13: the visitor's context (pages, browser, language, clock) as JSON: read and written
+    // whole, never queried inside.
+    r#"
+ALTER TABLE customers ADD COLUMN visit TEXT;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

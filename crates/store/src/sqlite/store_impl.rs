@@ -4,12 +4,12 @@
 use async_trait::async_trait;
 use chimpassist_protocol::{
     ApiTokenId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
-    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
+    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs, VisitView,
 };
 
 use super::{
     SqliteStore, accounts, audit, callbacks, conversations, erasure, files, leases, messages,
-    reports, retention, search, tokens, workspace, writer,
+    reports, retention, search, tokens, visits, workspace, writer,
 };
 use crate::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
@@ -75,6 +75,17 @@ impl Store for SqliteStore {
             )
         })
         .await
+    }
+
+    async fn customer_visit(&self, id: &CustomerId) -> StoreResult<Option<VisitView>> {
+        let id = id.clone();
+        self.read(move |c| visits::customer_visit(c, &id)).await
+    }
+
+    async fn set_customer_visit(&self, id: &CustomerId, visit: &VisitView) -> StoreResult<()> {
+        let (id, visit) = (id.clone(), visit.clone());
+        self.write(move |c| visits::set_customer_visit(c, &id, &visit))
+            .await
     }
 
     // --- attendants and their sessions -------------------------------------------------------

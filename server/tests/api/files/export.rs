@@ -1,5 +1,6 @@
 //! A customer's data export (`GET /api/contacts/{id}/export`, admins): a zip whose
 //! `data.json` holds their profile, conversations with every message, rating and callback,
+//! the pages the widget saw them on,
 //! whose `attachments/` hold their files byte for byte, and whose cover page says what, why,
 //! how long and what was left out (attendants' notes, counted, never their text).
 
@@ -37,6 +38,10 @@ async fn an_admin_exports_everything_about_a_customer_but_the_notes() {
         .unwrap()
         .to_owned();
     customer.say(&conversation, "my order 123 is late").await;
+    customer
+        .send(json!({"type": "page", "url": "https://shop.example/orders/123", "title": "Order 123", "language": "pt-BR"}))
+        .await;
+    alice.wait_for("visit", |f| f["type"] == "visit").await;
     let invoice = pdf();
     let file = uploaded(
         &app,
@@ -124,6 +129,16 @@ async fn an_admin_exports_everything_about_a_customer_but_the_notes() {
         attached.as_str()
     );
     assert_eq!(data["callbacks"][0]["phone"], "+55 61 5555 0101");
+    let page = &data["visit"]["pages"][0];
+    assert_eq!(
+        (&page["url"], &page["title"], &data["visit"]["language"]),
+        (
+            &json!("https://shop.example/orders/123"),
+            &json!("Order 123"),
+            &json!("pt-BR")
+        )
+    );
+    assert!(page["at"]["utc"].as_str().unwrap().ends_with('Z'));
     assert_eq!(data["excluded"][0]["count"], 1);
 
     let cover = String::from_utf8(files[0].1.clone()).unwrap();
