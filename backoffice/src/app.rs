@@ -53,6 +53,7 @@ pub(crate) fn mount() {
                 canned: RwSignal::new(Vec::new()),
                 session_ended: RwSignal::new(false),
                 visit: RwSignal::new(None),
+                attributes: RwSignal::new(None),
             };
             provide_context(ctx);
             live::install(ctx);

@@ -6,7 +6,9 @@
 //! another one that imports it back.
 
 use chimpassist_protocol::rest::BackofficeConfig;
-use chimpassist_protocol::{AttendantView, CannedResponse, CustomerId, Role, VisitView};
+use chimpassist_protocol::{
+    AttendantView, Attributes, CannedResponse, CustomerId, Role, VisitView,
+};
 use leptos::prelude::*;
 
 use crate::board::Board;
@@ -88,6 +90,8 @@ pub(crate) struct Ctx {
     /// The newest visit a `visit` frame brought, with its customer: the panel's visit
     /// section takes it when it shows that customer.
     pub visit: RwSignal<Option<(CustomerId, VisitView)>>,
+    /// The newest attributes an `attributes` frame brought, with their customer.
+    pub attributes: RwSignal<Option<(CustomerId, Attributes)>>,
 }
 
 impl Ctx {

@@ -158,6 +158,10 @@ fn apply(ctx: Ctx, effect: Effect) {
         Effect::Me(me) => ctx.me.set(Some(me)),
         Effect::Welcomed => socket::welcomed(),
         Effect::Visit { customer, visit } => ctx.visit.set(Some((customer, *visit))),
+        Effect::Attributes {
+            customer,
+            attributes,
+        } => ctx.attributes.set(Some((customer, attributes))),
         Effect::ShowDesk => {
             if ctx.page.get_untracked() != Page::Desk {
                 go(Page::Desk);

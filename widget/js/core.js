@@ -39,15 +39,18 @@ function caClean(raw) {
 
 function caWarn(m) { console.warn("[chimpassist] " + m); }
 
-// Mounts the widget and returns its handle: open, close, toggle, setUser, resetUser, on.
+// Mounts the widget and returns its handle: open, close, toggle, setUser, resetUser,
+// setAttributes, on. Attributes wait on the chat's mount point (`caAttrs`) for the page
+// helper, which sends them after each welcome and when they change.
 // `load()` resolves to the chat module ({start}) and is called at most once.
 function caMount(raw, load) {
   var cfg = caClean(raw), id = cfg.containerEl || "chimpassist", doc = document;
   if (!cfg.backendEndpoint) caWarn("backendEndpoint is required");
-  var listeners = {}, fired = {}, open = false, app, loading, user, pending = [];
+  var listeners = {}, fired = {}, open = false, app, loading, user, pending = [], attrs = {};
   var handle = { open: show, close: hide, toggle: function () { open ? hide() : show(); }, on: on,
     setUser: function (u) { user = u || {}; call(function (a) { a.setUser(user); }); },
-    resetUser: function () { user = null; call(function (a) { a.resetUser(); }); } };
+    resetUser: function () { user = null; call(function (a) { a.resetUser(); }); },
+    setAttributes: function (a) { Object.assign(attrs, a); app && mountAt.dispatchEvent(new Event("ca-attrs")); } };
   if (doc.getElementById(id)) {
     caWarn("#" + id + " exists; not added twice");
     return handle;
@@ -63,6 +66,7 @@ function caMount(raw, load) {
     ".n[hidden]{display:none}.r{position:relative;z-index:2147483001}</style>" +
     "<div class=r></div><button class=b data-testid=launcher type=button aria-expanded=false><svg viewBox='0 0 24 24' aria-hidden=true><path d='M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-4 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'/></svg><span class=n hidden></span></button>";
   var bubble = root.querySelector(".b"), badge = root.querySelector(".n"), mountAt = root.querySelector(".r");
+  mountAt.caAttrs = attrs;
   bubble.style.background = cfg.backgroundColor || "#4498B4";
   bubble.style.color = cfg.color || "#F6F6F6";
   bubble.setAttribute("aria-label", cfg.defaultText || cfg.title || "Chat");
@@ -72,7 +76,7 @@ function caMount(raw, load) {
 
   var bridge = {
     emit: emit,
-    badge: function (n) { badge.hidden = !n; badge.textContent = n > 99 ? "99+" : n || ""; },
+    badge: function (n) { badge.hidden = !n; badge.textContent = n > 99 ? "99+" : n || ""; emit("unread", n); },
     close: hide
   };
   function emit(name, detail) {

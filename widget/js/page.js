@@ -15,7 +15,7 @@ export function callPort(ws, root) {
   ws.addEventListener("message", function (e) {
     // Call frames, and errors answering one (they name its `call_id`).
     var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text);
-    if (!text.indexOf('{"type":"welcome"')) pageWatch(ws, (/"page_tracking":"(\w+)"/.exec(text) || [])[1]);
+    if (!text.indexOf('{"type":"welcome"')) pageWatch(ws, (/"page_tracking":"(\w+)"/.exec(text) || [])[1], root);
     if (text.indexOf('"attachments":[') > 0) noteFiles(text, ws, root);
     if (call) e.stopImmediatePropagation();
     if (chunk) hand(ws, text);
@@ -36,12 +36,21 @@ export function callPort(ws, root) {
 // on the chat's socket after each welcome and whenever the address or title changes while
 // the chat is loaded (checked each second: single-page sites change both without a
 // load). With `tracking` "off" no page goes, only the rest; unless it is "full" the
-// address leaves without its query string and fragment (tokens live there).
-var pageWs, pageLast, pageTimer;
-function pageWatch(ws, tracking) {
+// address leaves without its query string and fragment (tokens live there). The site's
+// attributes (`setAttributes`, kept by the loader on `root.caAttrs`) go after each welcome
+// and whenever the loader says they changed.
+var pageWs, pageLast, pageTimer, attrRoot;
+function attrsTell() {
+  var a = attrRoot.caAttrs;
+  for (var k in a) return pageWs.readyState == 1 && pageWs.send(JSON.stringify({ type: "set_attributes", attributes: a }));
+}
+function pageWatch(ws, tracking, root) {
   pageWs = ws;
   pageLast = null;
   clearInterval(pageTimer);
+  if (!attrRoot) root.addEventListener("ca-attrs", attrsTell);
+  attrRoot = root;
+  attrsTell();
   function tell() {
     var l = location, off = tracking == "off", d = document, o = Intl.DateTimeFormat().resolvedOptions(),
       url = off ? "" : tracking == "full" ? l.href : l.origin + l.pathname, title = off ? "" : d.title;

@@ -59,7 +59,16 @@ export type ChimpAssistEvent =
   | "closed"
   | "message"
   | "conversation-started"
-  | "conversation-ended";
+  | "conversation-ended"
+  /** The unread count changed (the badge's number; 0 once read). */
+  | "unread";
+
+/**
+ * What your site knows about the visitor, shown to attendants: at most 50 names of 1–40
+ * letters, digits or `_` (a letter first); text (one line, ≤ 255 characters), numbers or
+ * booleans. `null` removes an attribute.
+ */
+export type ChimpAssistAttributes = Record<string, string | number | boolean | null>;
 
 export interface ChimpAssistHandle {
   open(): void;
@@ -69,6 +78,8 @@ export interface ChimpAssistHandle {
   setUser(user: ChimpAssistUser): void;
   /** Back to an anonymous guest; forgets the stored token. */
   resetUser(): void;
+  /** Adds or changes attributes (the others keep their value); sent when the chat is loaded. */
+  setAttributes(attributes: ChimpAssistAttributes): void;
   on(event: ChimpAssistEvent, listener: (detail: unknown) => void): ChimpAssistHandle;
 }
 

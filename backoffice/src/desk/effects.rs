@@ -2,8 +2,8 @@
 //! ([`Effect`]): the vocabulary between the pure desk and the browser that drives it.
 
 use chimpassist_protocol::{
-    AttendantToServer, AttendantView, ClientMessageId, ConversationId, ConversationView,
-    CustomerId, FileInfo, MessageText, Note, TimestampMs, TypingState, VisitView,
+    AttendantToServer, AttendantView, Attributes, ClientMessageId, ConversationId,
+    ConversationView, CustomerId, FileInfo, MessageText, Note, TimestampMs, TypingState, VisitView,
 };
 
 /// Messages asked for per history page.
@@ -48,6 +48,11 @@ pub enum Effect {
     Visit {
         customer: CustomerId,
         visit: Box<VisitView>,
+    },
+    /// A customer's attributes changed: the panel shows them if it shows that customer.
+    Attributes {
+        customer: CustomerId,
+        attributes: Attributes,
     },
 }
 

@@ -131,6 +131,13 @@ impl Desk {
                 customer,
                 visit: Box::new(visit),
             }),
+            ServerToAttendant::Attributes {
+                customer,
+                attributes,
+            } => fx.push(Effect::Attributes {
+                customer,
+                attributes,
+            }),
             ServerToAttendant::Presence { presence } => self.presence = presence,
             ServerToAttendant::Queue {
                 queue,

@@ -3,9 +3,9 @@
 //! attendant would notice: what is listed and shown, what is sent back, what pops up.
 
 use chimpassist_protocol::{
-    AttendantId, AttendantPublic, AttendantToServer, ConversationStatus, ConversationView,
-    CustomerPresence, PageVisit, Presence, QueueId, QueueObservations, Receipts, ServerToAttendant,
-    VisitView,
+    AttendantId, AttendantPublic, AttendantToServer, Attributes, ConversationStatus,
+    ConversationView, CustomerPresence, PageVisit, Presence, QueueId, QueueObservations, Receipts,
+    ServerToAttendant, VisitView,
 };
 
 use super::*;
@@ -247,7 +247,7 @@ fn customer_presence_changes_every_conversation_of_that_customer() {
 }
 
 #[test]
-fn a_visit_goes_to_the_panel_even_inside_a_batch_and_changes_no_conversation() {
+fn visits_and_attributes_go_to_the_panel_even_inside_a_batch_and_change_no_conversation() {
     let me = me();
     let a = mine("Bia");
     let mut d = desk_with(vec![a.clone()]);
@@ -264,18 +264,30 @@ fn a_visit_goes_to_the_panel_even_inside_a_batch_and_changes_no_conversation() {
         customer: a.customer.id.clone(),
         visit: visit.clone(),
     };
+    let attributes: Attributes =
+        serde_json::from_value(serde_json::json!({"plan": "pro"})).unwrap();
+    let said = ServerToAttendant::Attributes {
+        customer: a.customer.id.clone(),
+        attributes: attributes.clone(),
+    };
     let fx = d.on_frame(
         ServerToAttendant::Batch {
-            frames: vec![frame],
+            frames: vec![frame, said],
         },
         &env(&me),
     );
     assert_eq!(
         fx,
-        [Effect::Visit {
-            customer: a.customer.id.clone(),
-            visit: Box::new(visit),
-        }]
+        [
+            Effect::Visit {
+                customer: a.customer.id.clone(),
+                visit: Box::new(visit),
+            },
+            Effect::Attributes {
+                customer: a.customer.id.clone(),
+                attributes,
+            }
+        ]
     );
     assert!(d.take_changes().conversations.is_empty());
 }

@@ -91,6 +91,7 @@ pub struct WebhookTexts {
     pub ev_callback_requested: &'static str,
     pub ev_call_ended: &'static str,
     pub ev_contact_erased: &'static str,
+    pub ev_contact_updated: &'static str,
 }
 
 pub(super) const EN: WebhookTexts = WebhookTexts {
@@ -172,6 +173,7 @@ pub(super) const EN: WebhookTexts = WebhookTexts {
     ev_callback_requested: "A visitor asked to be called back.",
     ev_call_ended: "A voice or video call ended.",
     ev_contact_erased: "A customer's data was erased: drop what you keep about them.",
+    ev_contact_updated: "The site changed a customer's attributes (all of them are sent).",
 };
 
 pub(super) const PT_BR: WebhookTexts = WebhookTexts {
@@ -253,4 +255,5 @@ pub(super) const PT_BR: WebhookTexts = WebhookTexts {
     ev_callback_requested: "Um visitante pediu retorno.",
     ev_call_ended: "Uma chamada de voz ou vídeo terminou.",
     ev_contact_erased: "Os dados de um cliente foram apagados: descarte o que você guarda sobre ele.",
+    ev_contact_updated: "O site mudou os atributos de um cliente (todos são enviados).",
 };

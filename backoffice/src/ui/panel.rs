@@ -81,6 +81,7 @@ fn Customer(id: CustomerId, customer: Memo<Option<CustomerView>>) -> impl IntoVi
     view! {
         <Header customer=customer />
         <super::visit::VisitSection id=visit />
+        <super::visit::AttributesSection id=id.clone() />
         {site}
         <Section class="ba-previous" title=t.previous><Previous id=id /></Section>
     }

@@ -1,10 +1,11 @@
-//! The panel's visit section: where the visitor is on the site now, the trail of pages
-//! before, their clock, browser, language and where they came from. Read once over REST
-//! when the panel shows the customer, then kept current by `visit` frames (see
+//! The panel's visit and attributes sections. The visit: where the visitor is on the site
+//! now, the trail of pages before, their clock, browser, language and where they came from.
+//! The attributes: what the site says about them. Each is read once over REST when the
+//! panel shows the customer, then kept current by `visit` / `attributes` frames (see
 //! [`crate::visit`] for the rules). Addresses are shown as text and linked only as the
-//! server keeps them (`http(s)` addresses); titles are text, never markup.
+//! server keeps them (`http(s)` addresses); titles and values are text, never markup.
 
-use chimpassist_protocol::{CustomerId, VisitView};
+use chimpassist_protocol::{Attributes, CustomerId, VisitView};
 use leptos::prelude::*;
 
 use crate::ctx::Ctx;
@@ -94,5 +95,53 @@ fn Visit(visit: VisitView) -> impl IntoView {
                 </ol>
             </details>
         })}
+    }
+}
+
+/// What the site says about the customer (`setAttributes`, or its signed token), by name;
+/// hidden while there is nothing. Read once over REST, then kept by `attributes` frames (a
+/// frame that arrived first is not overwritten by the older read).
+#[component]
+pub(super) fn AttributesSection(id: CustomerId) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().panel;
+    let shown = RwSignal::new(Attributes::default());
+    let live = RwSignal::new(false);
+    let path = format!(
+        "/api/customers/{}/attributes",
+        format::query_component(id.as_str())
+    );
+    leptos::task::spawn_local(async move {
+        if let Ok(read) = api::get::<Attributes>(&path).await
+            && !live.get_untracked()
+        {
+            shown.try_set(read);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some((customer, attributes)) = ctx.attributes.get()
+            && customer == id
+        {
+            live.set(true);
+            shown.set(attributes);
+        }
+    });
+    move || {
+        let attributes = shown.get();
+        (!attributes.is_empty()).then(|| {
+            view! {
+                <section class="ba-panel-section ba-attributes" aria-label=t.attributes>
+                    <h3>{t.attributes}</h3>
+                    <dl class="ba-kv">
+                        {attributes.iter().map(|(name, value)| view! {
+                            <div class="ba-kv-row" data-attribute=name.clone()>
+                                <dt>{name.clone()}</dt>
+                                <dd class="ba-attribute-value">{Attributes::display(value)}</dd>
+                            </div>
+                        }).collect_view()}
+                    </dl>
+                </section>
+            }
+        })
     }
 }

@@ -60,5 +60,6 @@ pub fn hint(t: &WebhookTexts, event: WebhookEventType) -> &'static str {
         E::CallbackRequested => t.ev_callback_requested,
         E::CallEnded => t.ev_call_ended,
         E::ContactErased => t.ev_contact_erased,
+        E::ContactUpdated => t.ev_contact_updated,
     }
 }

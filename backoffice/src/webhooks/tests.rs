@@ -38,7 +38,7 @@ fn endpoint() -> WebhookView {
 
 #[test]
 fn events_keep_the_protocol_s_order_once_each() {
-    assert_eq!(all().len(), 11);
+    assert_eq!(all().len(), 12);
     assert_eq!(
         ordered(&[E::CallEnded, E::ConversationCreated, E::CallEnded]),
         [E::ConversationCreated, E::CallEnded]

@@ -181,6 +181,12 @@ pub enum ServerToAttendant {
         customer: CustomerId,
         visit: crate::VisitView,
     },
+    /// The site changed what it says about the customer of a conversation I hold: all
+    /// their attributes as they are now.
+    Attributes {
+        customer: CustomerId,
+        attributes: crate::Attributes,
+    },
     /// My own presence as the server holds it (after `set_presence`, or set by the server).
     Presence {
         presence: Presence,

@@ -8,7 +8,7 @@ use crate::model::{
     AttendantPublic, ConversationView, CustomerPresence, CustomerView, MessageText, MessageView,
     Party, Rating, ReceiptKind, Receipts, TypingState, UserClaim,
 };
-use crate::{ErrorBody, ErrorCode, FileId, PageReport, PageTracking};
+use crate::{AttributeChanges, ErrorBody, ErrorCode, FileId, PageReport, PageTracking};
 
 /// Where a reconnecting client left off in one conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +120,10 @@ pub enum CustomerToServer {
     /// loaded (never its address when `welcome` said `page_tracking: off`). Kept with the
     /// customer and shown to the desk; nothing is answered unless it is refused.
     Page(PageReport),
+    /// What the host site knows about the visitor (`ChimpAssist.setAttributes`): each key
+    /// set, or removed with `null`; keys not named keep their value. Nothing is answered
+    /// unless it is refused.
+    SetAttributes { attributes: AttributeChanges },
 }
 
 /// Server → customer.

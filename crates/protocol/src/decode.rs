@@ -57,6 +57,7 @@ impl ClientFrame for CustomerToServer {
         "call_signal",
         "ping",
         "page",
+        "set_attributes",
     ];
     fn content(&self) -> Option<(&MessageText, usize)> {
         match self {

@@ -112,6 +112,7 @@ string_forms!(WebhookEventType, "event type" {
     CallbackRequested => "callback.requested",
     CallEnded => "call.ended",
     ContactErased => "contact.erased",
+    ContactUpdated => "contact.updated",
 });
 string_forms!(AuditAction, "audit action" {
     AttendantCreated => "attendant.created",

@@ -33,6 +33,7 @@
 //!   the newest always arrives, and never out of order with the other frames. Every other
 //!   frame (messages, acks, receipts, assignments, errors…) arrives, each one.
 pub mod attendant;
+pub mod attributes;
 pub mod audit;
 pub mod call;
 pub mod close;
@@ -53,6 +54,7 @@ pub mod webhook;
 pub mod workspace;
 
 pub use attendant::{AttendantToServer, ServerToAttendant, TransferTarget};
+pub use attributes::{AttributeChanges, Attributes};
 pub use call::{
     CallEndReason, CallMedia, CallOutcome, CallPolicy, CallRecord, CallSignal, CallState, CallView,
     Hangup, IceCandidate, IceServer, Sdp,

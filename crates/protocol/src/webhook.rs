@@ -47,6 +47,9 @@ pub enum WebhookEventType {
     /// A customer's data was erased (their right to erasure): drop what you keep about them.
     #[serde(rename = "contact.erased")]
     ContactErased,
+    /// The site changed what it says about a customer (their attributes).
+    #[serde(rename = "contact.updated")]
+    ContactUpdated,
 }
 
 /// A conversation as events carry it.
@@ -159,6 +162,18 @@ pub struct ContactErasedData {
     pub erased_at: TimestampMs,
 }
 
+/// `data` of `contact.updated`: the customer's attributes as they are now (all of them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactUpdatedData {
+    pub customer_id: CustomerId,
+    /// The site's own id for them (`userData.id`), when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
+    pub attributes: crate::Attributes,
+    pub updated_at: TimestampMs,
+}
+
 /// An event: `type` and `data` of a delivery's body (the body adds `timestamp`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
@@ -186,6 +201,8 @@ pub enum WebhookEvent {
     CallEnded(CallEventData),
     #[serde(rename = "contact.erased")]
     ContactErased(ContactErasedData),
+    #[serde(rename = "contact.updated")]
+    ContactUpdated(ContactUpdatedData),
 }
 
 impl WebhookEvent {
@@ -203,6 +220,7 @@ impl WebhookEvent {
             Self::CallbackRequested(_) => T::CallbackRequested,
             Self::CallEnded(_) => T::CallEnded,
             Self::ContactErased(_) => T::ContactErased,
+            Self::ContactUpdated(_) => T::ContactUpdated,
         }
     }
 

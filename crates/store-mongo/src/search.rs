@@ -1,6 +1,6 @@
-//! Search by customer name and message text.
+//! Search by customer name, attribute values and message text.
 //!
-//! Three reads: the customers whose name matches; per conversation, the newest seq among
+//! Three reads: the customers whose name or an attribute value matches; per conversation, the newest seq among
 //! its matching messages (one `$group`); then the visible conversations among both, newest
 //! request first, limited. Each message hit is then one lookup in `messages_seq`. The text
 //! is matched with `$regex` and option `i`, its regular-expression characters escaped (see
@@ -63,7 +63,7 @@ pub(crate) async fn search(
     let customers: Vec<Document> = store
         .db
         .collection::<Document>(CUSTOMERS)
-        .find(doc! {"name": regex.clone()})
+        .find(doc! {"$or": [{"name": regex.clone()}, {"attribute_values": regex.clone()}]})
         .projection(doc! {"_id": 1})
         .await
         .or_store()?

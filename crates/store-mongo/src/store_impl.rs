@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    ApiTokenId, AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
-    FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
-    VisitView, WebhookEventId, WebhookId,
+    ApiTokenId, AttemptId, AttendantId, Attributes, AuditId, CallbackId, CannedId, ConversationId,
+    CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq,
+    TimestampMs, VisitView, WebhookEventId, WebhookId,
 };
 use chimpassist_store::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
@@ -58,6 +58,19 @@ impl Store for MongoStore {
 
     async fn set_customer_visit(&self, id: &CustomerId, visit: &VisitView) -> StoreResult<()> {
         visits::set_customer_visit(self, id, visit).await
+    }
+
+    async fn customer_attributes(&self, id: &CustomerId) -> StoreResult<Attributes> {
+        visits::customer_attributes(self, id).await
+    }
+
+    async fn set_customer_attributes(
+        &self,
+        id: &CustomerId,
+        attributes: &Attributes,
+        at: TimestampMs,
+    ) -> StoreResult<()> {
+        visits::set_customer_attributes(self, id, attributes, at).await
     }
 
     async fn create_attendant(&self, attendant: Attendant) -> StoreResult<Attendant> {

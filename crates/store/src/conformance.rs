@@ -124,6 +124,7 @@ macro_rules! conformance_suite {
             notes_are_ordered_kept_apart_and_never_messages,
             conversation_attendants_lists_every_holder,
             search_matches_names_and_newest_message_text,
+            search_finds_customers_by_their_attribute_values,
             search_takes_wildcards_and_regex_characters_literally,
             search_respects_visibility,
             a_free_lease_is_granted_with_term_one,

@@ -13,10 +13,12 @@
 //! | `set_rating` | `csat.submitted` |
 //! | `create_callback` | `callback.requested` |
 //! | `erase_customer` | `contact.erased` |
+//! | `set_customer_attributes` | `contact.updated` |
 
 use chimpassist_protocol::webhook::{
-    CallEventData, CallbackEventData, ContactErasedData, ConversationEventData, CsatEventData,
-    MessageEventData, WebhookConversation, WebhookEvent, WebhookEventType, WebhookSender,
+    CallEventData, CallbackEventData, ContactErasedData, ContactUpdatedData, ConversationEventData,
+    CsatEventData, MessageEventData, WebhookConversation, WebhookEvent, WebhookEventType,
+    WebhookSender,
 };
 use chimpassist_protocol::{ConversationStatus, Rating, TimestampMs, WebhookEventId};
 
@@ -194,6 +196,24 @@ pub fn contact_erased(customer: &Customer, at: TimestampMs) -> RecordedEvent {
             customer_id: customer.id.clone(),
             site_id: customer.external_id.clone(),
             erased_at: at,
+        }),
+        at,
+    )
+}
+
+/// `contact.updated`.
+pub fn contact_updated(
+    customer: &chimpassist_protocol::CustomerId,
+    site_id: Option<String>,
+    attributes: &chimpassist_protocol::Attributes,
+    at: TimestampMs,
+) -> RecordedEvent {
+    record(
+        WebhookEvent::ContactUpdated(ContactUpdatedData {
+            customer_id: customer.clone(),
+            site_id,
+            attributes: attributes.clone(),
+            updated_at: at,
         }),
         at,
     )

@@ -58,9 +58,9 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    ApiTokenId, AttemptId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
-    FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
-    VisitView, WebhookEventId, WebhookId,
+    ApiTokenId, AttemptId, AttendantId, Attributes, AuditId, CallbackId, CannedId, ConversationId,
+    CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq,
+    TimestampMs, VisitView, WebhookEventId, WebhookId,
 };
 
 pub use audit::AuditRecord;
@@ -122,6 +122,20 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
     /// Replaces the customer's visit (the caller merges a report into what was kept). Goes
     /// with the record: erasing the customer erases it. `NotFound` when absent.
     async fn set_customer_visit(&self, id: &CustomerId, visit: &VisitView) -> StoreResult<()>;
+
+    /// What the host site says about the customer ([`Attributes`]); empty before any, or
+    /// for an unknown customer.
+    async fn customer_attributes(&self, id: &CustomerId) -> StoreResult<Attributes>;
+    /// Replaces the customer's attributes (the caller merges changes into what was kept),
+    /// recording `contact.updated` in the same write. From then on [`Store::search`] finds
+    /// the customer's conversations by any of the values. Erased with the customer.
+    /// `NotFound` when absent.
+    async fn set_customer_attributes(
+        &self,
+        id: &CustomerId,
+        attributes: &Attributes,
+        at: TimestampMs,
+    ) -> StoreResult<()>;
 
     // --- attendants and their sessions -------------------------------------------------------
 
@@ -331,7 +345,8 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
     /// particular order. `NotFound` when the conversation does not exist.
     async fn conversation_attendants(&self, id: &ConversationId) -> StoreResult<Vec<AttendantId>>;
     /// Up to `limit` conversations that `visible` allows (see [`Visibility::allows`]) and
-    /// whose customer's name contains `query` or that have a message containing it, newest
+    /// whose customer's name or one of their attribute values contains `query`, or that have
+    /// a message containing it, newest
     /// request first (`requested_at`, then id). Each comes with its newest message that
     /// contains the text, if any. A scan of every message: no index serves a substring.
     async fn search(

@@ -1,4 +1,5 @@
-//! The customer panel: the visitor's pages live, contact info, statistics, identity marks.
+//! The customer panel: the visitor's pages and the site's attributes live, contact info,
+//! statistics, identity marks.
 
 use chimpassist_e2e::{ATTENDANT_PASSWORD, Browser, ChimpServer, HostPage, create_attendant};
 use serde_json::{Value, json};
@@ -196,6 +197,31 @@ async fn the_customer_panel_renders_every_statistic_shape() {
         office.texts(".ba-visit-page .ba-visit-title").await,
         ["Pricing", "Host shop"]
     );
+    // The shop tells what it knows about her through the JS API: shown live, by name.
+    customer
+        .execute(
+            "ChimpAssist.setAttributes({plan: 'Gold', orders: 12, vip: true});",
+            vec![],
+        )
+        .await;
+    office
+        .wait_text(".ba-attributes [data-attribute=plan] dd", "Gold")
+        .await;
+    customer
+        .execute(
+            "ChimpAssist.setAttributes({plan: 'Platinum', vip: null});",
+            vec![],
+        )
+        .await;
+    office
+        .wait_text(".ba-attributes [data-attribute=plan] dd", "Platinum")
+        .await;
+    assert_eq!(
+        office.texts(".ba-attributes dt").await,
+        ["orders", "plan"],
+        "vip removed"
+    );
+    assert_eq!(office.texts(".ba-attributes dd").await, ["12", "Platinum"]);
 
     // Contact and additional info: values shown, empty ones hidden.
     office

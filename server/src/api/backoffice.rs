@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use chimpassist_protocol::rest::{AttendantDirectoryEntry, BackofficeConfig};
-use chimpassist_protocol::{ConversationId, ConversationView, CustomerId, VisitView};
+use chimpassist_protocol::{Attributes, ConversationId, ConversationView, CustomerId, VisitView};
 
 use super::extract::{AppPath, AppQuery, ConversationsRead, CurrentAttendant, Reader};
 use super::session::{OffsetPage, limit, views};
@@ -87,6 +87,25 @@ pub(super) async fn customer_visit(
 ) -> AppResult<Json<Option<VisitView>>> {
     access::customer(&state, &me, &id).await?;
     Ok(Json(state.store.customer_visit(&id).await?))
+}
+
+/// # GET /api/customers/{id}/attributes
+///
+/// What the host site says about the customer (`ChimpAssist.setAttributes`, or the signed
+/// identity token's `attributes`): typed values by name, `{}` when none. For whoever may
+/// read the customer's visit. Live changes come on the socket (`attributes` frames).
+#[utoipa::path(get, path = "/api/customers/{id}/attributes", tag = "attendant",
+    params(("id" = String, Path, description = "customer id")),
+    responses((status = 200, body = Attributes),
+        (status = 403, body = chimpassist_protocol::ErrorBody),
+        (status = 404, body = chimpassist_protocol::ErrorBody)))]
+pub(super) async fn customer_attributes(
+    State(state): State<Arc<AppState>>,
+    Reader(me, _): Reader<ConversationsRead>,
+    AppPath(id): AppPath<CustomerId>,
+) -> AppResult<Json<Attributes>> {
+    access::customer(&state, &me, &id).await?;
+    Ok(Json(state.store.customer_attributes(&id).await?))
 }
 
 /// # GET /api/me/conversations

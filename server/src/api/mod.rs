@@ -70,6 +70,7 @@ use crate::state::AppState;
         backoffice::backoffice_config,
         backoffice::customer_conversations,
         backoffice::customer_visit,
+        backoffice::customer_attributes,
         backoffice::my_conversations,
         backoffice::conversation,
         backoffice::attendant_directory,
@@ -140,6 +141,7 @@ fn token_scope(method: &str, path: &str, tag: Option<&str>) -> Option<ApiScope> 
             "/api/conversations/{id}"
             | "/api/customers/{id}/conversations"
             | "/api/customers/{id}/visit"
+            | "/api/customers/{id}/attributes"
             | "/api/search"
             | "/session/{id}/messages"
             | "/customer/{id}/messages"
@@ -325,6 +327,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(backoffice::customer_conversations),
         )
         .route("/api/customers/{id}/visit", get(backoffice::customer_visit))
+        .route(
+            "/api/customers/{id}/attributes",
+            get(backoffice::customer_attributes),
+        )
         .route("/api/customers/{id}/{kind}", get(upstream::customer_info))
         .route(
             "/api/canned",

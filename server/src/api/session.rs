@@ -37,6 +37,9 @@ pub(super) async fn create_session(
         .auth
         .resolve_customer(body.token.as_deref(), body.user.as_ref(), client)
         .await?;
+    if let Some(changes) = &grant.attributes {
+        crate::visits::set_attributes(&state, &grant.customer.id, changes).await?;
+    }
     let open = state
         .store
         .customer_conversations(&grant.customer.id, 0, 1)

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chimpassist_protocol::audit::ActorKind;
 use chimpassist_protocol::{
-    ApiTokenId, AttendantId, CustomerId, ErrorCode, QueueId, Role, UserClaim,
+    ApiTokenId, AttendantId, AttributeChanges, CustomerId, ErrorCode, QueueId, Role, UserClaim,
 };
 use chimpassist_store::{Attendant, AuthSession, Customer, Store};
 use secrecy::{ExposeSecret, SecretString};
@@ -135,6 +135,8 @@ impl SignedIn {
 pub struct CustomerGrant {
     pub customer: Customer,
     pub token: String,
+    /// Attributes the site signed in its identity token, to apply once the socket is up.
+    pub attributes: Option<AttributeChanges>,
 }
 
 /// The user the authentication hook returns.
@@ -223,6 +225,7 @@ impl Auth {
             Some(id) => self.store.get_customer(&id).await?,
             None => None,
         };
+        let mut signed_attributes = None;
         let customer = match (proof, claimed_id.clone()) {
             (Some(proof), Some(id)) => {
                 let (name, avatar, email, profile_verified) = match proof {
@@ -231,12 +234,21 @@ impl Auth {
                         name,
                         email,
                         avatar,
-                    } => (
-                        name.as_deref().and_then(domain::display_name),
-                        avatar.as_deref().and_then(domain::web_url),
-                        email.as_deref().and_then(domain::email),
-                        true,
-                    ),
+                        attributes,
+                    } => {
+                        signed_attributes = attributes
+                            .map(serde_json::from_value::<AttributeChanges>)
+                            .transpose()
+                            .map_err(|e| {
+                                AppError::invalid(format!("the identity token's attributes: {e}"))
+                            })?;
+                        (
+                            name.as_deref().and_then(domain::display_name),
+                            avatar.as_deref().and_then(domain::web_url),
+                            email.as_deref().and_then(domain::email),
+                            true,
+                        )
+                    }
                 };
                 self.store
                     .upsert_verified_customer(Customer {
@@ -290,7 +302,11 @@ impl Auth {
             },
         };
         let token = self.tokens.issue(&customer.id, now);
-        Ok(CustomerGrant { customer, token })
+        Ok(CustomerGrant {
+            customer,
+            token,
+            attributes: signed_attributes,
+        })
     }
 
     /// The customer a bearer token names (REST routes of the widget).

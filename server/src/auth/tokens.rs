@@ -70,6 +70,10 @@ struct IdentityClaims {
     email: Option<String>,
     #[serde(default)]
     avatar: Option<String>,
+    /// Read as given; parsed into attribute changes by the caller, so that a bad one is
+    /// told as such rather than failing the proof.
+    #[serde(default)]
+    attributes: Option<serde_json::Value>,
 }
 
 /// How a host site proved that a visitor is who `userData.id` says.
@@ -78,11 +82,13 @@ pub enum Proof {
     /// `userData.hash` = hex HMAC-SHA256(secret, id): covers the id only.
     Hmac,
     /// `userData.token`: an HS256 JWT with `sub` = id and `exp`, and maybe the profile the
-    /// site vouches for (`name`, `email`, `avatar` claims, as given).
+    /// site vouches for (`name`, `email`, `avatar` claims, as given) and attributes of
+    /// theirs (`attributes`, an object, as given).
     Token {
         name: Option<String>,
         email: Option<String>,
         avatar: Option<String>,
+        attributes: Option<serde_json::Value>,
     },
 }
 
@@ -111,6 +117,7 @@ pub fn identity_proof(
                 name: claims.name,
                 email: claims.email,
                 avatar: claims.avatar,
+                attributes: claims.attributes,
             });
         }
     }
@@ -193,7 +200,8 @@ mod tests {
             Some(Proof::Token {
                 name: Some("Ana Lima".into()),
                 email: None,
-                avatar: None
+                avatar: None,
+                attributes: None,
             })
         );
         assert_eq!(identity_proof(secret, "43", None, Some(&good)), None);

@@ -69,7 +69,7 @@ pub fn cover(doc: &Document, files: usize, retention: Option<std::time::Duration
          \x20 for, answered and ended, and all {messages} message(s) with their times, who\n\
          \x20 wrote them, their files and any calls; your ratings; your {callbacks} callback\n\
          \x20 request(s); the last pages of this site the chat saw you on, with your browser,\n\
-         \x20 language and time zone.\n\
+         \x20 language and time zone; what the site told the chat about you (attributes).\n\
          - attachments/: the {files} file(s) sent in your conversations, by you or by the\n\
          \x20 support team.\n\
          \n\

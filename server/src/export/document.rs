@@ -2,7 +2,7 @@
 //! and times both as milliseconds and as RFC 3339 (UTC), so it reads without our API's docs.
 
 use chimpassist_protocol::call::CallRecord;
-use chimpassist_protocol::{ConversationStatus, Party, TimestampMs, VisitView};
+use chimpassist_protocol::{Attributes, ConversationStatus, Party, TimestampMs, VisitView};
 use chimpassist_store::{Callback, Conversation, Customer, StoredMessage};
 use serde::Serialize;
 
@@ -38,6 +38,8 @@ pub struct Document {
     /// The site's pages the widget saw the customer on (the last 20), their browser,
     /// language and clock; `None` when it reported none.
     pub visit: Option<VisitOut>,
+    /// What the site told the chat about them (`plan`, `orders`…), by name.
+    pub attributes: Attributes,
     /// What is stored about the customer but not given here, and why.
     pub excluded: Vec<Excluded>,
 }
@@ -157,6 +159,7 @@ impl Document {
             conversations,
             callbacks: g.callbacks.iter().map(callback).collect(),
             visit: g.visit.as_ref().map(visit),
+            attributes: g.attributes.clone(),
             excluded: vec![Excluded {
                 what: "notes attendants wrote about the conversations",
                 count: notes,

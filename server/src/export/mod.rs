@@ -12,7 +12,7 @@ pub mod document;
 
 use std::collections::HashSet;
 
-use chimpassist_protocol::{ConversationId, CustomerId, FileInfo, VisitView};
+use chimpassist_protocol::{Attributes, ConversationId, CustomerId, FileInfo, VisitView};
 use chimpassist_store::{Callback, Conversation, Customer, FilePart, StoredMessage};
 
 use crate::error::{AppError, AppResult};
@@ -30,6 +30,8 @@ pub struct Gathered {
     pub callbacks: Vec<Callback>,
     /// The pages, browser, language and clock the widget reported.
     pub visit: Option<VisitView>,
+    /// What the site said about them.
+    pub attributes: Attributes,
     /// Every file the messages carry that is still stored, once each, with its bytes.
     pub files: Vec<(FileInfo, Vec<u8>)>,
 }
@@ -67,6 +69,7 @@ pub async fn gather(state: &AppState, customer: &CustomerId) -> AppResult<Gather
     }
     let callbacks = state.store.customer_callbacks(customer).await?;
     let visit = state.store.customer_visit(customer).await?;
+    let attributes = state.store.customer_attributes(customer).await?;
     let mut files = Vec::new();
     let mut seen = HashSet::new();
     for (_, messages, _) in &conversations {
@@ -84,6 +87,7 @@ pub async fn gather(state: &AppState, customer: &CustomerId) -> AppResult<Gather
         conversations,
         callbacks,
         visit,
+        attributes,
         files,
     })
 }

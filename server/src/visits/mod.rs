@@ -1,6 +1,7 @@
 //! The visitor's context (see [`chimpassist_protocol::visit`]): a `page` frame from the
 //! widget is parsed ([`parse`]), merged into what the store keeps for the customer
-//! ([`merge`]) and shown live to the attendant holding their open conversation.
+//! ([`merge`]) and shown live to the attendant holding their open conversation. The site's
+//! attributes of the customer ([`set_attributes`]) travel the same way.
 //!
 //! Kept with the customer, not a conversation: the trail goes on across reloads and
 //! conversations, and the desk shows it for whichever conversation of theirs is open.
@@ -9,7 +10,9 @@
 mod parse;
 
 use chimpassist_protocol::visit::MAX_TRAIL;
-use chimpassist_protocol::{CustomerId, PageVisit, ServerToAttendant, TimestampMs, VisitView};
+use chimpassist_protocol::{
+    AttributeChanges, CustomerId, PageVisit, ServerToAttendant, TimestampMs, VisitView,
+};
 
 pub use parse::{Agent, Report};
 
@@ -72,6 +75,32 @@ pub async fn record(
         let frame = ServerToAttendant::Visit {
             customer: customer.clone(),
             visit,
+        };
+        publish(&state.delivery, BusEvent::Attendant { attendant, frame }).await;
+    }
+    Ok(())
+}
+
+/// Applies the site's changes to a customer's attributes, and tells the attendant holding
+/// their open conversation. Refused whole (`invalid_field`) past the limits.
+pub async fn set_attributes(
+    state: &AppState,
+    customer: &CustomerId,
+    changes: &AttributeChanges,
+) -> AppResult<()> {
+    let kept = state.store.customer_attributes(customer).await?;
+    let attributes = kept.merged(changes)?;
+    if attributes == kept {
+        return Ok(());
+    }
+    state
+        .store
+        .set_customer_attributes(customer, &attributes, now_ms())
+        .await?;
+    if let Some(attendant) = state.coordinator.holder_of_customer(customer) {
+        let frame = ServerToAttendant::Attributes {
+            customer: customer.clone(),
+            attributes,
         };
         publish(&state.delivery, BusEvent::Attendant { attendant, frame }).await;
     }

@@ -71,6 +71,13 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: Clien
         }
     };
     let customer = grant.customer;
+    // Attributes the site signed: kept before the welcome, so the desk sees them at once.
+    if let Some(changes) = &grant.attributes
+        && let Err(e) = visits::set_attributes(&state, &customer.id, changes).await
+    {
+        send_text(&mut sink, encode(&ServerToCustomer::error(e.body()))).await;
+        return;
+    }
     let (registration, rx) = state
         .delivery
         .hub
@@ -429,6 +436,9 @@ impl Peer for CustomerPeer {
             CustomerToServer::Page(page) => {
                 let report = Report::parse(page, self.state.config.page_tracking)?;
                 visits::record(&self.state, &self.customer.id, report, &self.agent).await?;
+            }
+            CustomerToServer::SetAttributes { attributes } => {
+                visits::set_attributes(&self.state, &self.customer.id, &attributes).await?;
             }
             CustomerToServer::Ping { nonce } => {
                 reply(&self.tx, ServerToCustomer::Pong { nonce }).await;

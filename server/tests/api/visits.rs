@@ -154,3 +154,130 @@ async fn with_page_tracking_off_no_page_is_kept_but_the_clock_is() {
     assert_eq!(frame["visit"].get("referrer"), None);
     assert_eq!(frame["visit"]["time_zone"], "America/Sao_Paulo");
 }
+
+#[tokio::test]
+async fn the_sites_attributes_reach_the_desk_live_are_searchable_and_refused_past_the_limits() {
+    let app = spawn_app().await;
+    let mut s = app.ana_with_alice().await;
+    let customer = s.customer.welcome["customer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/customers/{customer}/attributes");
+    assert_eq!(
+        json_of(app.get(&path, &s.alice_auth).await).await,
+        json!({})
+    );
+
+    s.customer
+        .send(json!({"type": "set_attributes", "attributes": {"plan": "Gold", "orders": 12, "trial": false}}))
+        .await;
+    let frame = s
+        .alice
+        .wait_for("attributes", |f| f["type"] == "attributes")
+        .await;
+    assert_eq!(frame["customer"], customer);
+    let all = json!({"orders": 12, "plan": "Gold", "trial": false});
+    assert_eq!(frame["attributes"], all);
+    // A change names only what changes; null removes.
+    s.customer
+        .send(json!({"type": "set_attributes", "attributes": {"plan": "Platinum", "trial": null}}))
+        .await;
+    let frame = s
+        .alice
+        .wait_for("changed", |f| {
+            f["type"] == "attributes" && f["attributes"]["plan"] == "Platinum"
+        })
+        .await;
+    assert_eq!(
+        frame["attributes"],
+        json!({"orders": 12, "plan": "Platinum"})
+    );
+    assert_eq!(
+        json_of(app.get(&path, &s.alice_auth).await).await,
+        frame["attributes"]
+    );
+
+    // Attendants find the customer's conversation by a value.
+    let hits = json_of(app.get("/api/search?q=platinum", &s.alice_auth).await).await;
+    assert_eq!(
+        hits[0]["conversation"]["id"],
+        s.conversation.as_str(),
+        "{hits}"
+    );
+
+    // Past the limits: refused whole, with a typed error; what was kept stays.
+    let many: serde_json::Map<String, Value> =
+        (0..49).map(|i| (format!("k{i}"), json!(i))).collect();
+    for (bad, says) in [
+        (json!({"nested": {"a": 1}}), "nested"),
+        (json!({"bad-name": 1}), "bad-name"),
+        (Value::Object(many), "at most 50"),
+    ] {
+        s.customer
+            .send(json!({"type": "set_attributes", "attributes": bad}))
+            .await;
+        let error = s.customer.expect("error").await;
+        assert_eq!(error["code"], "invalid_field");
+        assert!(error["message"].as_str().unwrap().contains(says), "{error}");
+    }
+    assert!(s.customer.answers().await);
+    assert_eq!(
+        json_of(app.get(&path, &s.admin).await).await,
+        json!({"orders": 12, "plan": "Platinum"})
+    );
+}
+
+#[tokio::test]
+async fn attributes_signed_in_the_identity_token_are_kept_at_hello() {
+    let app = spawn_app_with(|c| c.identity_secret = Some("site-secret".to_owned().into())).await;
+    #[derive(serde::Serialize)]
+    struct Claims {
+        sub: &'static str,
+        exp: i64,
+        attributes: Value,
+    }
+    let token = |attributes: Value| {
+        let exp = chimpassist_server::views::now_ms() / 1000 + 600;
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &Claims {
+                sub: "77",
+                exp,
+                attributes,
+            },
+            &jsonwebtoken::EncodingKey::from_secret(b"site-secret"),
+        )
+        .unwrap()
+    };
+    let ana = app
+        .customer(Some(
+            json!({"id": "77", "token": token(json!({"plan": "pro", "seats": 5}))}),
+        ))
+        .await;
+    let id = ana.welcome["customer"]["id"].as_str().unwrap().to_owned();
+    let admin = app.admin().await;
+    let read = json_of(
+        app.get(&format!("/api/customers/{id}/attributes"), &admin)
+            .await,
+    )
+    .await;
+    assert_eq!(read, json!({"plan": "pro", "seats": 5}));
+
+    // A signed token whose attributes break the rules is the site's bug: said, not ignored.
+    let url = format!("ws://127.0.0.1:{}/ws/customer", app.port);
+    let (stream, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut ws = Ws::new(stream);
+    let user = json!({"id": "77", "token": token(json!({"plan": ["pro"]}))});
+    ws.send(json!({"type": "hello", "protocol": 1, "user": user}))
+        .await;
+    let error = ws.expect("error").await;
+    assert_eq!(error["code"], "invalid_field");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("identity token"),
+        "{error}"
+    );
+}

@@ -131,6 +131,7 @@ pub(crate) fn client_frame<O: Out>(frame_: &CustomerToServer) -> O {
         | F::CallSignal { .. } => frame("call"),
         // Written by the page helper (widget/js/page.js) in JavaScript.
         F::Page(_) => frame("page"),
+        F::SetAttributes { .. } => frame("set_attributes"),
     };
     json.value()
 }

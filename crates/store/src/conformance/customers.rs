@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chimpassist_protocol::{CustomerId, PageVisit, VisitView};
+use chimpassist_protocol::{Attributes, CustomerId, PageVisit, VisitView};
 
 use super::support::*;
 use crate::{Customer, Store};
@@ -275,7 +275,17 @@ pub async fn a_visit_is_kept_whole_with_its_customer(store: Arc<dyn Store>) {
     );
     assert_eq!(store.customer_visit(&unknown).await.unwrap(), None);
 
-    // Erasing the customer erases their visit with the record.
+    // Erasing the customer erases their visit and attributes with the record.
+    let attributes: Attributes =
+        serde_json::from_value(serde_json::json!({"plan": "pro"})).expect("attributes");
+    store
+        .set_customer_attributes(&c.id, &attributes, T0 + 8)
+        .await
+        .expect("set_customer_attributes");
     store.erase_customer(&c.id, T0 + 9).await.expect("erase");
     assert_eq!(store.customer_visit(&c.id).await.unwrap(), None);
+    assert_eq!(
+        store.customer_attributes(&c.id).await.unwrap(),
+        Attributes::default()
+    );
 }

@@ -263,12 +263,18 @@ pub async fn every_change_records_its_event_once(store: Arc<dyn Store>) {
         .create_callback(callback(T0 + 11))
         .await
         .expect("callback");
+    let attributes: chimpassist_protocol::Attributes =
+        serde_json::from_value(serde_json::json!({"plan": "pro"})).expect("attributes");
+    store
+        .set_customer_attributes(&conv.customer_id, &attributes, T0 + 12)
+        .await
+        .expect("attributes");
 
     let fanned = store
         .fan_out_events(&subscribed(&[&hook]), 1_000)
         .await
         .unwrap();
-    assert_eq!(fanned, 10, "events recorded");
+    assert_eq!(fanned, 11, "events recorded");
     let claimed = claim(&*store, "node-a", &[&hook], LATER).await;
     let kinds: Vec<T> = claimed.iter().map(|d| d.event.kind).collect();
     assert_eq!(
@@ -284,9 +290,13 @@ pub async fn every_change_records_its_event_once(store: Arc<dyn Store>) {
             T::ConversationReopened,
             T::ConversationEnded,
             T::CallbackRequested,
+            T::ContactUpdated,
         ],
         "in the order they happened, each once"
     );
+    let updated: serde_json::Value = serde_json::from_str(&claimed[10].event.data).unwrap();
+    assert_eq!(updated["attributes"], serde_json::json!({"plan": "pro"}));
+    assert_eq!(updated["customer_id"], conv.customer_id.as_str());
     let message = &claimed[3].event;
     let data: MessageEventData = serde_json::from_str(&message.data).expect("message data");
     assert_eq!(

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use chimpassist_protocol::{
-    AttendantId, CannedId, ConversationId, ConversationStatus, NoteId, QueueId, SearchQuery,
-    Shortcut, TimestampMs,
+    AttendantId, Attributes, CannedId, ConversationId, ConversationStatus, CustomerId, NoteId,
+    QueueId, SearchQuery, Shortcut, TimestampMs,
 };
 
 use super::support::*;
@@ -288,6 +288,47 @@ pub async fn search_matches_names_and_newest_message_text(store: Arc<dyn Store>)
         limited[0].message.as_ref().map(|m| m.seq),
         Some(1),
         "the message comes whole"
+    );
+}
+
+pub async fn search_finds_customers_by_their_attribute_values(store: Arc<dyn Store>) {
+    let ana = conversation_of(&*store, "Ana", T0, "default").await;
+    let bruno = conversation_of(&*store, "Bruno", T0 + 1, "default").await;
+    let attributes: Attributes =
+        serde_json::from_value(serde_json::json!({"plan": "Enterprise Gold", "orders": 1234}))
+            .expect("attributes");
+    store
+        .set_customer_attributes(&ana.customer_id, &attributes, T0 + 5)
+        .await
+        .expect("set_customer_attributes");
+    assert_eq!(
+        store.customer_attributes(&ana.customer_id).await.unwrap(),
+        attributes,
+        "kept whole, numbers as numbers"
+    );
+    assert_eq!(
+        store.customer_attributes(&bruno.customer_id).await.unwrap(),
+        Attributes::default()
+    );
+    assert_eq!(find(&*store, "gold").await, vec![(ana.id, None)]);
+    assert_eq!(find(&*store, "1234").await, vec![(ana.id, None)]);
+    assert!(
+        find(&*store, "plan").await.is_empty(),
+        "names of attributes are not searched, only values"
+    );
+    // Replaced whole: the old value no longer finds her.
+    store
+        .set_customer_attributes(&ana.customer_id, &Attributes::default(), T0 + 6)
+        .await
+        .unwrap();
+    assert!(find(&*store, "gold").await.is_empty());
+    let unknown = CustomerId::parse("nobody").expect("an id");
+    assert_err(
+        store
+            .set_customer_attributes(&unknown, &attributes, T0 + 7)
+            .await,
+        "NotFound",
+        "set_customer_attributes of unknown",
     );
 }
 

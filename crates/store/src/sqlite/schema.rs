@@ -396,6 +396,11 @@ CREATE INDEX messages_by_customer ON messages (customer_id, timestamp, conversat
     r#"
 ALTER TABLE customers ADD COLUMN visit TEXT;
 "#,
+    // 14: the site's attributes of a customer as JSON, and their values as text for search.
+    r#"
+ALTER TABLE customers ADD COLUMN attributes TEXT;
+ALTER TABLE customers ADD COLUMN attribute_values TEXT;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

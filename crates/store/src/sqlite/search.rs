@@ -1,4 +1,4 @@
-//! Search by customer name and message text.
+//! Search by customer name, attribute values and message text.
 
 use chimpassist_protocol::{QueueId, SearchQuery, Seq};
 use rusqlite::{Connection, params};
@@ -24,7 +24,8 @@ const SEARCH: &str = concat!(
     ", h.seq FROM conversations c ",
     "JOIN customers cu ON cu.id = c.customer_id ",
     "LEFT JOIN matched h ON h.conversation_id = c.id ",
-    "WHERE (h.seq IS NOT NULL OR cu.name LIKE ?1 ESCAPE '\\') ",
+    "WHERE (h.seq IS NOT NULL OR cu.name LIKE ?1 ESCAPE '\\' ",
+    "  OR cu.attribute_values LIKE ?1 ESCAPE '\\') ",
     "AND (?2 OR c.queue_id IN (SELECT value FROM json_each(?4)) ",
     "  OR c.attendant_id = ?3 ",
     "  OR EXISTS (SELECT 1 FROM conversation_attendants a ",

@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    ApiTokenId, AttendantId, AuditId, CallbackId, CannedId, ConversationId, CustomerId, FileId,
-    Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs, VisitView,
+    ApiTokenId, AttendantId, Attributes, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
+    FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
+    VisitView,
 };
 
 use super::{
@@ -85,6 +86,24 @@ impl Store for SqliteStore {
     async fn set_customer_visit(&self, id: &CustomerId, visit: &VisitView) -> StoreResult<()> {
         let (id, visit) = (id.clone(), visit.clone());
         self.write(move |c| visits::set_customer_visit(c, &id, &visit))
+            .await
+    }
+
+    async fn customer_attributes(&self, id: &CustomerId) -> StoreResult<Attributes> {
+        let id = id.clone();
+        self.read(move |c| visits::customer_attributes(c, &id))
+            .await
+    }
+
+    async fn set_customer_attributes(
+        &self,
+        id: &CustomerId,
+        attributes: &Attributes,
+        at: TimestampMs,
+    ) -> StoreResult<()> {
+        let (id, attributes) = (id.clone(), attributes.clone());
+        let recording = self.recording.clone();
+        self.write(move |c| visits::set_customer_attributes(c, &id, &attributes, at, &recording))
             .await
     }
 

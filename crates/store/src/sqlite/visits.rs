@@ -1,10 +1,13 @@
-//! The visitor's context, kept as JSON in `customers.visit` (read and written whole).
+//! The visitor's context and the site's attributes of a customer, kept as JSON in
+//! `customers.visit` and `customers.attributes` (read and written whole; the attributes'
+//! values also as text in `attribute_values`, for search).
 
-use chimpassist_protocol::{CustomerId, VisitView};
+use chimpassist_protocol::{Attributes, CustomerId, TimestampMs, VisitView};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::accounts::found;
-use crate::{StoreError, StoreResult};
+use super::webhooks;
+use crate::{Recording, StoreError, StoreResult, events};
 
 pub(crate) fn customer_visit(conn: &Connection, id: &CustomerId) -> StoreResult<Option<VisitView>> {
     let json: Option<Option<String>> = conn
@@ -30,4 +33,44 @@ pub(crate) fn set_customer_visit(
         .prepare_cached("UPDATE customers SET visit = ?2 WHERE id = ?1")?
         .execute(params![id.as_str(), json])?;
     found(changed)
+}
+
+pub(crate) fn customer_attributes(conn: &Connection, id: &CustomerId) -> StoreResult<Attributes> {
+    let json: Option<Option<String>> = conn
+        .prepare_cached("SELECT attributes FROM customers WHERE id = ?1")?
+        .query_row(params![id.as_str()], |row| row.get(0))
+        .optional()?;
+    match json.flatten() {
+        None => Ok(Attributes::default()),
+        Some(j) => serde_json::from_str(&j)
+            .map_err(|e| StoreError::internal(format!("stored attributes do not read: {e}"))),
+    }
+}
+
+pub(crate) fn set_customer_attributes(
+    conn: &Connection,
+    id: &CustomerId,
+    attributes: &Attributes,
+    at: TimestampMs,
+    recording: &Recording,
+) -> StoreResult<()> {
+    let json = serde_json::to_string(attributes)
+        .map_err(|e| StoreError::internal(format!("attributes do not write: {e}")))?;
+    let site_id: Option<Option<String>> = conn
+        .prepare_cached(
+            "UPDATE customers SET attributes = ?2, attribute_values = ?3 WHERE id = ?1 \
+             RETURNING external_id",
+        )?
+        .query_row(
+            params![id.as_str(), json, attributes.search_text()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(site_id) = site_id else {
+        return Err(StoreError::NotFound);
+    };
+    if let Some(event) = recording.keep(events::contact_updated(id, site_id, attributes, at)) {
+        webhooks::record(conn, &event)?;
+    }
+    Ok(())
 }

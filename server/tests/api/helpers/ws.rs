@@ -89,7 +89,7 @@ pub(crate) struct Ws {
 }
 
 impl Ws {
-    fn new(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+    pub(crate) fn new(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
         Self {
             stream,
             pending: VecDeque::new(),
