@@ -1,6 +1,6 @@
 //! A customer's data export (`GET /api/contacts/{id}/export`, admins): a zip whose
 //! `data.json` holds their profile, conversations with every message, rating and callback,
-//! the pages the widget saw them on,
+//! the pages the widget saw them on, the site's attributes,
 //! whose `attachments/` hold their files byte for byte, and whose cover page says what, why,
 //! how long and what was left out (attendants' notes, counted, never their text).
 
@@ -42,6 +42,12 @@ async fn an_admin_exports_everything_about_a_customer_but_the_notes() {
         .send(json!({"type": "page", "url": "https://shop.example/orders/123", "title": "Order 123", "language": "pt-BR"}))
         .await;
     alice.wait_for("visit", |f| f["type"] == "visit").await;
+    customer
+        .send(json!({"type": "set_attributes", "attributes": {"plan": "pro", "orders": 3}}))
+        .await;
+    alice
+        .wait_for("attributes", |f| f["type"] == "attributes")
+        .await;
     let invoice = pdf();
     let file = uploaded(
         &app,
@@ -139,6 +145,7 @@ async fn an_admin_exports_everything_about_a_customer_but_the_notes() {
         )
     );
     assert!(page["at"]["utc"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(data["attributes"], json!({"orders": 3, "plan": "pro"}));
     assert_eq!(data["excluded"][0]["count"], 1);
 
     let cover = String::from_utf8(files[0].1.clone()).unwrap();
