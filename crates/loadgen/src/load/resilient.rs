@@ -1,5 +1,5 @@
 //! A chat client that survives its connection: the behaviour the server's fault tests
-//! (`server/tests/faults/client.rs`) give a good widget, at full size. It chats like the
+//! (`server/tests/ops/client.rs`) give a good widget, at full size. It chats like the
 //! `chat` scenario (a steady rate with `typing`, a `delivered` receipt per message, `read`
 //! every second), and when the socket drops it:
 //!

@@ -2,14 +2,10 @@
 //! installs it, and these tests fail — never skip — without it): a chat works, a database
 //! that is down at start is waited for, and one that goes down later costs acks, not data.
 
-#[path = "../api/helpers/mod.rs"]
-#[allow(dead_code)]
-mod helpers;
-
 use std::time::{Duration, Instant};
 
+use crate::helpers::*;
 use chimpassist_store_mongo::test_support::{self, SecantusServer, TestDatabase};
-use helpers::*;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -1,11 +1,19 @@
-//! Fault tests: a killed server, a cut network, a flooding client. Small sizes here; the
-//! load generator runs the same scenarios at full size.
+//! The server as operators run it, in one test binary (one link; the tests share the
+//! cores):
+//!
+//! - fault tests (here and `idle`, `proxy`, `webhooks`): a killed server, a cut network, a
+//!   flooding client. Small sizes here; the load generator runs the same scenarios at full
+//!   size;
+//! - `mongo`: the server on MongoDB (SecantusDB);
+//! - `deploy`: the deployment files checked against the flags the server reads.
 
 mod client;
+mod deploy;
 #[path = "../api/helpers/mod.rs"]
 #[allow(dead_code)]
 mod helpers;
 mod idle;
+mod mongo;
 mod proxy;
 mod webhooks;
 
