@@ -42,7 +42,10 @@ export function callPort(ws, root) {
 var pageWs, pageLast, pageTimer, attrRoot;
 function attrsTell() {
   var a = attrRoot.caAttrs;
-  for (var k in a) return pageWs.readyState == 1 && pageWs.send(JSON.stringify({ type: "set_attributes", attributes: a }));
+  // A value JSON cannot write (a BigInt, a cycle) is the site's to fix; pages still go.
+  try {
+    for (var k in a) return pageWs.readyState == 1 && pageWs.send(JSON.stringify({ type: "set_attributes", attributes: a }));
+  } catch (e) { console.warn("[chimpassist]", e); }
 }
 function pageWatch(ws, tracking, root) {
   pageWs = ws;

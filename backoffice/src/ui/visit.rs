@@ -118,8 +118,12 @@ pub(super) fn AttributesSection(id: CustomerId) -> impl IntoView {
             shown.try_set(read);
         }
     });
-    Effect::new(move |_| {
-        if let Some((customer, attributes)) = ctx.attributes.get()
+    // Only frames that arrive while the panel is open: the one kept from before may be
+    // older than the REST read.
+    Effect::new(move |opened: Option<()>| {
+        let newest = ctx.attributes.get();
+        if opened.is_some()
+            && let Some((customer, attributes)) = newest
             && customer == id
         {
             live.set(true);

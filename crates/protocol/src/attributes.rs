@@ -19,6 +19,8 @@ pub const MAX_ATTRIBUTES: usize = 50;
 pub const MAX_KEY_CHARS: usize = 40;
 /// Longest text value, in characters.
 pub const MAX_VALUE_CHARS: usize = 255;
+/// Largest number kept either way (JavaScript's `Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// A customer's attributes: typed scalar values by key, in key order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,7 +75,13 @@ fn key(k: &str) -> Result<(), ProtocolError> {
 fn value(k: &str, v: Value) -> Result<Scalar, ProtocolError> {
     match v {
         Value::Bool(b) => Ok(Scalar::Bool(b)),
-        Value::Number(n) => Ok(Scalar::Number(n)),
+        // Within what JavaScript (the widget, the desk) and every store read back exactly.
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.abs() <= MAX_SAFE_INTEGER) => {
+            Ok(Scalar::Number(n))
+        }
+        Value::Number(_) => Err(ProtocolError::invalid(format!(
+            "attribute {k}: numbers of at most 2^53 − 1 either way"
+        ))),
         Value::String(s) => {
             let line = s
                 .split(char::is_control)
@@ -165,10 +173,14 @@ impl From<Attributes> for BTreeMap<String, Value> {
 
 impl TryFrom<BTreeMap<String, Value>> for AttributeChanges {
     type Error = ProtocolError;
+    /// Up to twice [`MAX_ATTRIBUTES`] names, so that removals (`null`) fit beside a full
+    /// set: the widget sends everything the page ever set, removals included, after each
+    /// reconnect. The result of applying them is what [`Attributes::merged`] bounds.
     fn try_from(raw: BTreeMap<String, Value>) -> Result<Self, Self::Error> {
-        if raw.len() > MAX_ATTRIBUTES {
+        if raw.len() > 2 * MAX_ATTRIBUTES {
             return Err(ProtocolError::invalid(format!(
-                "at most {MAX_ATTRIBUTES} attributes per customer"
+                "at most {} attribute changes at once",
+                2 * MAX_ATTRIBUTES
             )));
         }
         let mut out = Vec::with_capacity(raw.len());
@@ -229,12 +241,21 @@ mod tests {
             json!({"plan": ["a"]}),
             json!({"plan": {"a": 1}}),
             json!({"plan": "x".repeat(256)}),
+            json!({"big": 18_446_744_073_709_551_615u64}),
+            json!({"big": -1e300}),
         ] {
             assert!(changes(bad.clone()).is_err(), "{bad}");
         }
         let many: serde_json::Map<String, Value> =
-            (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
+            (0..101).map(|i| (format!("k{i}"), json!(i))).collect();
         assert!(changes(Value::Object(many)).is_err());
+        let full_set_and_removals: serde_json::Map<String, Value> = (0..100)
+            .map(|i| (format!("k{i}"), if i < 50 { json!(i) } else { Value::Null }))
+            .collect();
+        let kept = Attributes::default()
+            .merged(&changes(Value::Object(full_set_and_removals)).unwrap())
+            .unwrap();
+        assert_eq!(kept.iter().count(), 50);
         // 40 kept + 11 new: refused whole on merge.
         let forty: serde_json::Map<String, Value> =
             (0..40).map(|i| (format!("a{i}"), json!(i))).collect();

@@ -104,7 +104,7 @@ pub struct VisitView {
     /// Minutes east of UTC when last reported, so the desk can show the visitor's local time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_offset_minutes: Option<i16>,
-    /// When the widget last reported (server time).
+    /// When it last changed (server time).
     pub updated_at: TimestampMs,
 }
 

@@ -167,7 +167,8 @@ pub struct ContactErasedData {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactUpdatedData {
     pub customer_id: CustomerId,
-    /// The site's own id for them (`userData.id`), when it gave one.
+    /// The site's own id for them (`userData.id`), only when the site proved it (a visitor
+    /// can claim any id, and set attributes from the page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_id: Option<String>,
     pub attributes: crate::Attributes,

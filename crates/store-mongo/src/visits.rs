@@ -87,14 +87,19 @@ pub(crate) async fn set_customer_attributes(
         Box::pin(async move {
             let before = customers
                 .find_one_and_update(doc! {"_id": id.as_str()}, update)
-                .projection(doc! {"external_id": 1})
+                .projection(doc! {"external_id": 1, "verified": 1})
                 .session(&mut *session)
                 .await?;
             let Some(before) = before else {
                 return Ok(Err(StoreError::NotFound));
             };
             if wanted {
-                let site_id = before.get_str("external_id").ok().map(str::to_owned);
+                // The site's id only when the site proved it: anyone can claim one.
+                let site_id = before
+                    .get_bool("verified")
+                    .unwrap_or(false)
+                    .then(|| before.get_str("external_id").ok().map(str::to_owned))
+                    .flatten();
                 let event = events::contact_updated(&id, site_id, &attributes, at);
                 webhooks::record(&outbox, &[EventDoc::new(&event)], &mut *session).await?;
             }

@@ -137,6 +137,7 @@ macro_rules! conformance_suite {
             concurrent_claims_on_an_expired_lease_grant_exactly_one,
             webhook_endpoints_lifecycle,
             every_change_records_its_event_once,
+            contact_updated_names_only_a_proven_site_id,
             fan_out_is_once_per_event_and_endpoint,
             claims_hand_each_delivery_to_one_holder,
             delivery_log_pages_and_redeliver_restarts,

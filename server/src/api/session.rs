@@ -37,8 +37,10 @@ pub(super) async fn create_session(
         .auth
         .resolve_customer(body.token.as_deref(), body.user.as_ref(), client)
         .await?;
-    if let Some(changes) = &grant.attributes {
-        crate::visits::set_attributes(&state, &grant.customer.id, changes).await?;
+    if let Some(changes) = &grant.attributes
+        && let Err(e) = crate::visits::set_attributes(&state, &grant.customer.id, changes).await
+    {
+        tracing::warn!(customer = %grant.customer.id, error = %e, "the identity token's attributes were not kept");
     }
     let open = state
         .store

@@ -147,9 +147,9 @@ pub async fn customer_info(
     Ok(Json(value))
 }
 
-/// The site id of customer `id` to ask the endpoints about: the customer must be stored, the
-/// attendant must see one of their conversations, and the id must be verified (or the
-/// operator accepts unverified ones).
+/// The site id of customer `id` to ask the endpoints about: the customer must be stored and
+/// visible to the attendant ([`access::customer`]: admins, or one of their conversations),
+/// and the id must be verified (or the operator accepts unverified ones).
 async fn site_id(state: &AppState, me: &Attendant, id: &CustomerId) -> AppResult<String> {
     let customer = access::customer(state, me, id).await?;
     let external = customer

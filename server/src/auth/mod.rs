@@ -236,12 +236,15 @@ impl Auth {
                         avatar,
                         attributes,
                     } => {
-                        signed_attributes = attributes
-                            .map(serde_json::from_value::<AttributeChanges>)
-                            .transpose()
-                            .map_err(|e| {
-                                AppError::invalid(format!("the identity token's attributes: {e}"))
-                            })?;
+                        // A malformed set is the site's bug: logged, and the visitor is let in
+                        // without it (refusing would lock them out until the site is fixed).
+                        signed_attributes = attributes.and_then(|a| {
+                            serde_json::from_value::<AttributeChanges>(a)
+                                .inspect_err(|e| {
+                                    tracing::warn!(site_id = %id, error = %e, "the identity token's attributes were not kept");
+                                })
+                                .ok()
+                        });
                         (
                             name.as_deref().and_then(domain::display_name),
                             avatar.as_deref().and_then(domain::web_url),

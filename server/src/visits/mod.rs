@@ -60,6 +60,13 @@ pub fn merge(
     v
 }
 
+fn same_but_time(a: &VisitView, b: &VisitView) -> bool {
+    VisitView {
+        updated_at: b.updated_at,
+        ..a.clone()
+    } == *b
+}
+
 /// Keeps a customer's report and tells the attendant holding their open conversation (on
 /// whichever node their socket is).
 pub async fn record(
@@ -69,7 +76,11 @@ pub async fn record(
     agent: &Agent,
 ) -> AppResult<()> {
     let kept = state.store.customer_visit(customer).await?;
-    let visit = merge(kept, report, agent, now_ms());
+    let visit = merge(kept.clone(), report, agent, now_ms());
+    // Nothing new (a reconnect on the same page): no write, nothing to tell.
+    if kept.is_some_and(|k| same_but_time(&k, &visit)) {
+        return Ok(());
+    }
     state.store.set_customer_visit(customer, &visit).await?;
     if let Some(attendant) = state.coordinator.holder_of_customer(customer) {
         let frame = ServerToAttendant::Visit {

@@ -8,7 +8,10 @@ use url::Url;
 use crate::domain;
 use crate::error::{AppError, AppResult};
 
+/// Longest address kept; a longer one (with `full`) loses its query and fragment first.
 const MAX_URL_BYTES: usize = 2048;
+/// Longest address read at all (the frame's own limit bounds it further).
+const MAX_RAW_URL_BYTES: usize = 8192;
 const MAX_TITLE_CHARS: usize = 200;
 const MAX_LANGUAGE_BYTES: usize = 35;
 const MAX_TIME_ZONE_BYTES: usize = 64;
@@ -30,15 +33,31 @@ pub struct Report {
 
 impl Report {
     /// Refuses (`invalid_field`) what no browser sends: an address that is not `http(s)`,
-    /// a malformed language or time zone, an offset beyond ±14 h. A referrer that does not
+    /// one on a site that may not open the chat (`on_site` says, from its origin), a
+    /// malformed language or time zone, an offset beyond ±14 h. A referrer that does not
     /// parse is left out (browsers send `""` for none).
-    pub fn parse(frame: PageReport, tracking: PageTracking) -> AppResult<Self> {
+    ///
+    /// Why the site check: the desk links the page, so a visitor must not be able to make
+    /// it a link to anywhere else ("Account – Shop" on another domain).
+    pub fn parse(
+        frame: PageReport,
+        tracking: PageTracking,
+        on_site: impl Fn(&str) -> bool,
+    ) -> AppResult<Self> {
         let page = match tracking {
             PageTracking::Off => None,
             _ => {
                 let url = web_page(&frame.url, tracking)
                     .ok_or_else(|| AppError::invalid("url must be an http(s) address"))?;
-                Some((url, domain::one_line(&frame.title, MAX_TITLE_CHARS)))
+                if !on_site(&origin_of(&url)) {
+                    return Err(AppError::invalid(
+                        "url must be a page of the site the chat runs on",
+                    ));
+                }
+                Some((
+                    url,
+                    domain::one_line(own_title(&frame.title), MAX_TITLE_CHARS),
+                ))
             }
         };
         let referrer = match (&page, frame.referrer.as_deref()) {
@@ -87,10 +106,10 @@ impl Report {
 }
 
 /// An `http(s)` address without credentials, cut to origin and path unless tracking is
-/// `full`.
+/// `full` (or the whole address would be longer than [`MAX_URL_BYTES`]).
 fn web_page(raw: &str, tracking: PageTracking) -> Option<String> {
     let raw = raw.trim();
-    if raw.len() > MAX_URL_BYTES {
+    if raw.len() > MAX_RAW_URL_BYTES {
         return None;
     }
     let mut url = Url::parse(raw).ok()?;
@@ -99,11 +118,34 @@ fn web_page(raw: &str, tracking: PageTracking) -> Option<String> {
     }
     let _ = url.set_username("");
     let _ = url.set_password(None);
-    if tracking != PageTracking::Full {
+    if tracking != PageTracking::Full || url.as_str().len() > MAX_URL_BYTES {
         url.set_query(None);
         url.set_fragment(None);
     }
-    Some(url.to_string())
+    (url.as_str().len() <= MAX_URL_BYTES).then(|| url.to_string())
+}
+
+/// `https://shop.example` (with its port when it is not the scheme's) of a parsed address.
+fn origin_of(url: &str) -> String {
+    Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+/// The page's own title: the widget's unread notice (`(2) New message – Shop`, see
+/// `widget/src/title.rs`) is taken off, so the desk is not told the visitor's page changed
+/// each time a reply arrives.
+fn own_title(title: &str) -> &str {
+    let notice = title
+        .strip_prefix('(')
+        .and_then(|t| t.split_once(") "))
+        .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        .and_then(|(_, rest)| {
+            ["New message – ", "Nova mensagem – "]
+                .iter()
+                .find_map(|label| rest.strip_prefix(label))
+        });
+    notice.unwrap_or(title)
 }
 
 fn same_host(a: &str, b: &str) -> bool {
@@ -159,6 +201,10 @@ impl Agent {
 mod tests {
     use super::*;
 
+    fn any(_: &str) -> bool {
+        true
+    }
+
     fn frame(url: &str) -> PageReport {
         PageReport {
             url: url.to_owned(),
@@ -173,7 +219,7 @@ mod tests {
     #[test]
     fn query_strings_and_fragments_stay_out_unless_tracking_is_full() {
         let url = "https://user:pw@shop.example/reset?token=s3cret#step-2";
-        let path = Report::parse(frame(url), PageTracking::Path).unwrap();
+        let path = Report::parse(frame(url), PageTracking::Path, any).unwrap();
         assert_eq!(
             path.page,
             Some((
@@ -181,13 +227,13 @@ mod tests {
                 "Pricing – Shop".to_owned()
             ))
         );
-        let full = Report::parse(frame(url), PageTracking::Full).unwrap();
+        let full = Report::parse(frame(url), PageTracking::Full, any).unwrap();
         assert_eq!(
             full.page.unwrap().0,
             "https://shop.example/reset?token=s3cret#step-2",
             "credentials never kept, even in full"
         );
-        let off = Report::parse(frame(url), PageTracking::Off).unwrap();
+        let off = Report::parse(frame(url), PageTracking::Off, any).unwrap();
         assert_eq!((off.page, off.language.as_deref()), (None, Some("pt-BR")));
     }
 
@@ -195,12 +241,15 @@ mod tests {
     fn only_another_sites_page_counts_as_referrer() {
         let mut f = frame("https://shop.example/a");
         f.referrer = Some("https://www.search.example/q?s=shoes".to_owned());
-        let r = Report::parse(f, PageTracking::Path).unwrap();
+        let r = Report::parse(f, PageTracking::Path, any).unwrap();
         assert_eq!(r.referrer.as_deref(), Some("https://www.search.example/q"));
         for same in ["https://shop.example/previous", "", "javascript:alert(1)"] {
             let mut f = frame("https://shop.example/a");
             f.referrer = Some(same.to_owned());
-            assert_eq!(Report::parse(f, PageTracking::Path).unwrap().referrer, None);
+            assert_eq!(
+                Report::parse(f, PageTracking::Path, any).unwrap().referrer,
+                None
+            );
         }
     }
 
@@ -208,25 +257,25 @@ mod tests {
     fn what_no_browser_sends_is_refused() {
         for url in ["javascript:alert(1)", "file:///etc/passwd", "not a url", ""] {
             assert!(
-                Report::parse(frame(url), PageTracking::Path).is_err(),
+                Report::parse(frame(url), PageTracking::Path, any).is_err(),
                 "{url}"
             );
         }
         let long = format!("https://shop.example/{}", "a".repeat(3000));
-        assert!(Report::parse(frame(&long), PageTracking::Path).is_err());
+        assert!(Report::parse(frame(&long), PageTracking::Path, any).is_err());
         let mut f = frame("https://shop.example/");
         f.language = Some("<script>".to_owned());
-        assert!(Report::parse(f, PageTracking::Path).is_err());
+        assert!(Report::parse(f, PageTracking::Path, any).is_err());
         let mut f = frame("https://shop.example/");
         f.time_zone = Some("Europe/Lisbon; DROP".to_owned());
-        assert!(Report::parse(f, PageTracking::Path).is_err());
+        assert!(Report::parse(f, PageTracking::Path, any).is_err());
         let mut f = frame("https://shop.example/");
         f.utc_offset = Some(900);
-        assert!(Report::parse(f, PageTracking::Path).is_err());
+        assert!(Report::parse(f, PageTracking::Path, any).is_err());
         let mut f = frame("https://shop.example/");
         f.title = "x".repeat(500);
         assert_eq!(
-            Report::parse(f, PageTracking::Path)
+            Report::parse(f, PageTracking::Path, any)
                 .unwrap()
                 .page
                 .unwrap()
@@ -234,6 +283,25 @@ mod tests {
                 .len(),
             200
         );
+    }
+
+    #[test]
+    fn only_pages_of_the_site_and_the_pages_own_title_are_kept() {
+        let shop = |o: &str| o == "https://shop.example";
+        let f = frame("https://evil.example/account");
+        assert!(Report::parse(f, PageTracking::Path, shop).is_err());
+        let mut f = frame("https://shop.example/a");
+        f.title = "(3) New message – Pricing".into();
+        let r = Report::parse(f, PageTracking::Path, shop).unwrap();
+        assert_eq!(r.page.unwrap().1, "Pricing");
+        let mut f = frame("https://shop.example/a");
+        f.title = "(3) Inbox".into();
+        let r = Report::parse(f, PageTracking::Path, shop).unwrap();
+        assert_eq!(r.page.unwrap().1, "(3) Inbox", "a page's own count stays");
+        // Too long with its query: kept without it.
+        let long = format!("https://shop.example/a?q={}", "x".repeat(3000));
+        let r = Report::parse(frame(&long), PageTracking::Full, shop).unwrap();
+        assert_eq!(r.page.unwrap().0, "https://shop.example/a");
     }
 
     #[test]

@@ -40,10 +40,18 @@ struct CustomerPeer {
     calls: CallsHere,
     /// The browser and OS its `User-Agent` names, for the visitor's context.
     agent: Agent,
+    /// The page's origin the socket came from (`Origin`), if a browser said it.
+    site: Option<String>,
 }
 
 /// Runs one customer connection to its end.
-pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: ClientIp, agent: Agent) {
+pub(super) async fn serve(
+    socket: WebSocket,
+    state: Arc<AppState>,
+    client: ClientIp,
+    agent: Agent,
+    site: Option<String>,
+) {
     let (mut sink, mut stream) = socket.split();
     let Some((token, user, resume)) =
         await_hello::<CustomerPeer, Hello>(&mut sink, &mut stream, &state, |frame| match frame {
@@ -72,11 +80,12 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: Clien
     };
     let customer = grant.customer;
     // Attributes the site signed: kept before the welcome, so the desk sees them at once.
+    // Past the limits they are the site's bug, logged for its developers; the visitor still
+    // chats (refusing the hello would lock them out until the site is fixed).
     if let Some(changes) = &grant.attributes
         && let Err(e) = visits::set_attributes(&state, &customer.id, changes).await
     {
-        send_text(&mut sink, encode(&ServerToCustomer::error(e.body()))).await;
-        return;
+        tracing::warn!(customer = %customer.id, error = %e, "the identity token's attributes were not kept");
     }
     let (registration, rx) = state
         .delivery
@@ -111,6 +120,7 @@ pub(super) async fn serve(socket: WebSocket, state: Arc<AppState>, client: Clien
         tx,
         calls: joined.clone(),
         agent: agent.clone(),
+        site: site.clone(),
     })
     .await;
     joined
@@ -434,7 +444,14 @@ impl Peer for CustomerPeer {
                 }
             }
             CustomerToServer::Page(page) => {
-                let report = Report::parse(page, self.state.config.page_tracking)?;
+                // A page of a site allowed to open the chat, and of the one this socket
+                // came from when the browser said which.
+                let config = &self.state.config;
+                let on_site = |origin: &str| {
+                    config.origin_allowed(origin)
+                        && self.site.as_deref().is_none_or(|site| site == origin)
+                };
+                let report = Report::parse(page, config.page_tracking, on_site)?;
                 visits::record(&self.state, &self.customer.id, report, &self.agent).await?;
             }
             CustomerToServer::SetAttributes { attributes } => {

@@ -60,14 +60,16 @@ pub async fn customer_ws(
         return AppError::client(ErrorCode::Forbidden, "this origin may not open the chat")
             .into_response();
     }
-    // Named (browser, OS) once per connection, for the visitor's context.
+    // Named (browser, OS) once per connection, for the visitor's context; the Origin ties
+    // the pages it reports to the site it runs on.
     let agent = crate::visits::Agent::parse(
         headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     );
+    let site = origin(&headers).map(|o| o.trim_end_matches('/').to_owned());
     accept(upgrade, state, slot, move |socket, state| {
-        customer::serve(socket, state, client, agent)
+        customer::serve(socket, state, client, agent, site)
     })
 }
 

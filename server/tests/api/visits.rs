@@ -142,6 +142,45 @@ async fn bad_reports_are_refused_with_a_typed_error_and_the_socket_goes_on() {
 }
 
 #[tokio::test]
+async fn a_page_must_be_on_the_site_the_chat_runs_on() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = spawn_app_with(|c| c.allowed_origins = vec!["https://shop.example".into()]).await;
+    let mut request = format!("ws://127.0.0.1:{}/ws/customer", app.port)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "https://shop.example".parse().unwrap());
+    let (stream, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut ws = Ws::new(stream);
+    ws.send(json!({"type": "hello", "protocol": 1})).await;
+    let id = ws.expect("welcome").await["customer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ws.send(page("https://evil.example/account", "Account – Shop"))
+        .await;
+    let error = ws.expect("error").await;
+    assert_eq!(error["code"], "invalid_field");
+    assert!(
+        error["message"].as_str().unwrap().contains("site"),
+        "{error}"
+    );
+    ws.send(page("https://shop.example/account", "Account – Shop"))
+        .await;
+    assert!(ws.answers().await);
+    let admin = app.admin().await;
+    let read = json_of(app.get(&format!("/api/customers/{id}/visit"), &admin).await).await;
+    assert_eq!(read["pages"][0]["url"], "https://shop.example/account");
+    assert_eq!(read["pages"].as_array().unwrap().len(), 1);
+
+    // Without an Origin (not a browser), still only a site that may open the chat.
+    let mut other = app.customer(None).await;
+    other.send(page("https://evil.example/", "Evil")).await;
+    assert_eq!(other.expect("error").await["code"], "invalid_field");
+}
+
+#[tokio::test]
 async fn with_page_tracking_off_no_page_is_kept_but_the_clock_is() {
     let app = spawn_app_with(|c| c.page_tracking = PageTracking::Off).await;
     let mut s = app.ana_with_alice().await;
@@ -264,20 +303,26 @@ async fn attributes_signed_in_the_identity_token_are_kept_at_hello() {
     .await;
     assert_eq!(read, json!({"plan": "pro", "seats": 5}));
 
-    // A signed token whose attributes break the rules is the site's bug: said, not ignored.
-    let url = format!("ws://127.0.0.1:{}/ws/customer", app.port);
-    let (stream, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let mut ws = Ws::new(stream);
-    let user = json!({"id": "77", "token": token(json!({"plan": ["pro"]}))});
-    ws.send(json!({"type": "hello", "protocol": 1, "user": user}))
-        .await;
-    let error = ws.expect("error").await;
-    assert_eq!(error["code"], "invalid_field");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("identity token"),
-        "{error}"
-    );
+    // A signed token whose attributes break the rules is the site's bug: logged, and the
+    // visitor chats without them (refusing the hello would lock them out).
+    let exp = chimpassist_server::views::now_ms() / 1000 + 600;
+    let bad = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &Claims {
+            sub: "78",
+            exp,
+            attributes: json!({"plan": ["pro"]}),
+        },
+        &jsonwebtoken::EncodingKey::from_secret(b"site-secret"),
+    )
+    .unwrap();
+    let bob = app.customer(Some(json!({"id": "78", "token": bad}))).await;
+    let bob_id = bob.welcome["customer"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(bob.welcome["customer"]["verified"], true);
+    let read = json_of(
+        app.get(&format!("/api/customers/{bob_id}/attributes"), &admin)
+            .await,
+    )
+    .await;
+    assert_eq!(read, json!({}));
 }

@@ -12,8 +12,8 @@ use chimpassist_protocol::{
 
 use super::support::*;
 use crate::{
-    AttendantChange, Callback, ClaimedDelivery, DeliveryAttempt, DeliveryNext, HealthChange,
-    PreviousSecret, Store, Subscription, WebhookEndpoint,
+    AttendantChange, Callback, ClaimedDelivery, Customer, DeliveryAttempt, DeliveryNext,
+    HealthChange, PreviousSecret, Store, Subscription, WebhookEndpoint,
 };
 
 const LEASE: u64 = 60_000;
@@ -297,6 +297,7 @@ pub async fn every_change_records_its_event_once(store: Arc<dyn Store>) {
     let updated: serde_json::Value = serde_json::from_str(&claimed[10].event.data).unwrap();
     assert_eq!(updated["attributes"], serde_json::json!({"plan": "pro"}));
     assert_eq!(updated["customer_id"], conv.customer_id.as_str());
+
     let message = &claimed[3].event;
     let data: MessageEventData = serde_json::from_str(&message.data).expect("message data");
     assert_eq!(
@@ -306,6 +307,51 @@ pub async fn every_change_records_its_event_once(store: Arc<dyn Store>) {
     assert!(claimed.iter().all(|d| d.attempt == 1), "first attempts");
     let ids: BTreeSet<WebhookEventId> = claimed.iter().map(|d| d.event.id).collect();
     assert_eq!(ids.len(), claimed.len(), "distinct event ids");
+}
+
+/// `contact.updated` names the site's id only when the site proved it.
+pub async fn contact_updated_names_only_a_proven_site_id(store: Arc<dyn Store>) {
+    let hook = add_endpoint(&*store, &[T::ContactUpdated]).await;
+    let claimed = store
+        .create_customer(Customer {
+            external_id: Some("claimed-1".to_owned()),
+            ..customer_record()
+        })
+        .await
+        .expect("create_customer");
+    let proven = store
+        .upsert_verified_customer(Customer {
+            external_id: Some("proven-2".to_owned()),
+            verified: true,
+            ..customer_record()
+        })
+        .await
+        .expect("upsert_verified_customer");
+    let attributes: chimpassist_protocol::Attributes =
+        serde_json::from_value(serde_json::json!({"plan": "pro"})).expect("attributes");
+    for (c, at) in [(&claimed, T0 + 1), (&proven, T0 + 2)] {
+        store
+            .set_customer_attributes(&c.id, &attributes, at)
+            .await
+            .expect("set_customer_attributes");
+    }
+    store
+        .fan_out_events(&subscribed(&[&hook]), 1_000)
+        .await
+        .unwrap();
+    let claimed_events = claim(&*store, "node-a", &[&hook], LATER).await;
+    let site_ids: Vec<serde_json::Value> = claimed_events
+        .iter()
+        .map(|d| {
+            let data: serde_json::Value = serde_json::from_str(&d.event.data).unwrap();
+            data.get("site_id").cloned().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        site_ids,
+        [serde_json::Value::Null, serde_json::json!("proven-2")],
+        "an unproven id is not named: anyone can claim one"
+    );
 }
 
 fn callback(created_at: i64) -> Callback {

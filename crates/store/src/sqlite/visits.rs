@@ -56,10 +56,11 @@ pub(crate) fn set_customer_attributes(
 ) -> StoreResult<()> {
     let json = serde_json::to_string(attributes)
         .map_err(|e| StoreError::internal(format!("attributes do not write: {e}")))?;
+    // The event names the site's id only when the site proved it: anyone can claim one.
     let site_id: Option<Option<String>> = conn
         .prepare_cached(
             "UPDATE customers SET attributes = ?2, attribute_values = ?3 WHERE id = ?1 \
-             RETURNING external_id",
+             RETURNING CASE WHEN verified THEN external_id END",
         )?
         .query_row(
             params![id.as_str(), json, attributes.search_text()],
