@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    ApiTokenId, AttemptId, AttendantId, Attributes, AuditId, CallbackId, CannedId, ConversationId,
-    CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq,
-    TimestampMs, VisitView, WebhookEventId, WebhookId,
+    ApiTokenId, AttemptId, AttendantId, AttributeChanges, Attributes, AuditId, CallbackId,
+    CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts,
+    SearchQuery, Seq, TimestampMs, VisitView, WebhookEventId, WebhookId,
 };
 use chimpassist_store::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
@@ -64,13 +64,13 @@ impl Store for MongoStore {
         visits::customer_attributes(self, id).await
     }
 
-    async fn set_customer_attributes(
+    async fn update_customer_attributes(
         &self,
         id: &CustomerId,
-        attributes: &Attributes,
+        changes: &AttributeChanges,
         at: TimestampMs,
-    ) -> StoreResult<()> {
-        visits::set_customer_attributes(self, id, attributes, at).await
+    ) -> StoreResult<Option<Attributes>> {
+        visits::update_customer_attributes(self, id, changes, at).await
     }
 
     async fn create_attendant(&self, attendant: Attendant) -> StoreResult<Attendant> {

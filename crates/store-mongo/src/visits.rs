@@ -3,7 +3,7 @@
 //! values also as text in `attribute_values`, for search).
 
 use chimpassist_protocol::webhook::WebhookEventType;
-use chimpassist_protocol::{Attributes, CustomerId, TimestampMs, VisitView};
+use chimpassist_protocol::{AttributeChanges, Attributes, CustomerId, TimestampMs, VisitView};
 use chimpassist_store::{StoreError, StoreResult, events};
 use mongodb::bson::{self, Document, doc};
 
@@ -66,44 +66,73 @@ pub(crate) async fn customer_attributes(
     }
 }
 
-/// One transaction: the attributes, their search text and `contact.updated` (with the
-/// site id the update reads back).
-pub(crate) async fn set_customer_attributes(
+/// One transaction: read, merge, write the attributes and their search text, and record
+/// `contact.updated` (a concurrent change makes one of the two transactions retry, so both
+/// land).
+pub(crate) async fn update_customer_attributes(
     store: &MongoStore,
     id: &CustomerId,
-    attributes: &Attributes,
+    changes: &AttributeChanges,
     at: TimestampMs,
-) -> StoreResult<()> {
-    let kept = bson::to_bson(attributes)
-        .map_err(|e| StoreError::internal(format!("attributes do not write: {e}")))?;
-    let update = doc! {"$set": {"attributes": kept, "attribute_values": attributes.search_text()}};
+) -> StoreResult<Option<Attributes>> {
     let wanted = store.recording.wants(WebhookEventType::ContactUpdated);
     let customers = store.db.collection::<Document>(CUSTOMERS);
     let outbox = webhooks::outbox(store);
-    let (id, attributes) = (id.clone(), attributes.clone());
+    let (id, changes) = (id.clone(), changes.clone());
     transaction::run(&store.client, |session| {
-        let (customers, outbox, update) = (customers.clone(), outbox.clone(), update.clone());
-        let (id, attributes) = (id.clone(), attributes.clone());
+        let (customers, outbox) = (customers.clone(), outbox.clone());
+        let (id, changes) = (id.clone(), changes.clone());
         Box::pin(async move {
-            let before = customers
-                .find_one_and_update(doc! {"_id": id.as_str()}, update)
-                .projection(doc! {"external_id": 1, "verified": 1})
+            let found = customers
+                .find_one(doc! {"_id": id.as_str()})
+                .projection(doc! {"attributes": 1, "external_id": 1, "verified": 1})
                 .session(&mut *session)
                 .await?;
-            let Some(before) = before else {
+            let Some(found) = found else {
                 return Ok(Err(StoreError::NotFound));
             };
+            let kept: Attributes = match found.get("attributes") {
+                None | Some(bson::Bson::Null) => Attributes::default(),
+                Some(a) => match bson::from_bson(a.clone()) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        return Ok(Err(StoreError::internal(format!(
+                            "stored attributes do not read: {e}"
+                        ))));
+                    }
+                },
+            };
+            let next = match kept.merged(&changes) {
+                Ok(next) if next == kept => return Ok(Ok(None)),
+                Ok(next) => next,
+                Err(e) => return Ok(Err(StoreError::Conflict(e.to_string()))),
+            };
+            let stored = match bson::to_bson(&next) {
+                Ok(b) => b,
+                Err(e) => {
+                    return Ok(Err(StoreError::internal(format!(
+                        "attributes do not write: {e}"
+                    ))));
+                }
+            };
+            customers
+                .update_one(
+                    doc! {"_id": id.as_str()},
+                    doc! {"$set": {"attributes": stored, "attribute_values": next.search_text()}},
+                )
+                .session(&mut *session)
+                .await?;
             if wanted {
                 // The site's id only when the site proved it: anyone can claim one.
-                let site_id = before
+                let site_id = found
                     .get_bool("verified")
                     .unwrap_or(false)
-                    .then(|| before.get_str("external_id").ok().map(str::to_owned))
+                    .then(|| found.get_str("external_id").ok().map(str::to_owned))
                     .flatten();
-                let event = events::contact_updated(&id, site_id, &attributes, at);
+                let event = events::contact_updated(&id, site_id, &next, at);
                 webhooks::record(&outbox, &[EventDoc::new(&event)], &mut *session).await?;
             }
-            Ok(Ok(()))
+            Ok(Ok(Some(next)))
         })
     })
     .await

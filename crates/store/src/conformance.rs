@@ -125,6 +125,7 @@ macro_rules! conformance_suite {
             conversation_attendants_lists_every_holder,
             search_matches_names_and_newest_message_text,
             search_finds_customers_by_their_attribute_values,
+            concurrent_attribute_changes_all_land_within_the_limit,
             search_takes_wildcards_and_regex_characters_literally,
             search_respects_visibility,
             a_free_lease_is_granted_with_term_one,

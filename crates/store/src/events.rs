@@ -13,7 +13,7 @@
 //! | `set_rating` | `csat.submitted` |
 //! | `create_callback` | `callback.requested` |
 //! | `erase_customer` | `contact.erased` |
-//! | `set_customer_attributes` | `contact.updated` |
+//! | `update_customer_attributes` (when something changed) | `contact.updated` |
 
 use chimpassist_protocol::webhook::{
     CallEventData, CallbackEventData, ContactErasedData, ContactUpdatedData, ConversationEventData,

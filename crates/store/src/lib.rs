@@ -58,9 +58,9 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    ApiTokenId, AttemptId, AttendantId, Attributes, AuditId, CallbackId, CannedId, ConversationId,
-    CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq,
-    TimestampMs, VisitView, WebhookEventId, WebhookId,
+    ApiTokenId, AttemptId, AttendantId, AttributeChanges, Attributes, AuditId, CallbackId,
+    CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts,
+    SearchQuery, Seq, TimestampMs, VisitView, WebhookEventId, WebhookId,
 };
 
 pub use audit::AuditRecord;
@@ -126,16 +126,18 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
     /// What the host site says about the customer ([`Attributes`]); empty before any, or
     /// for an unknown customer.
     async fn customer_attributes(&self, id: &CustomerId) -> StoreResult<Attributes>;
-    /// Replaces the customer's attributes (the caller merges changes into what was kept),
-    /// recording `contact.updated` in the same write. From then on [`Store::search`] finds
-    /// the customer's conversations by any of the values. Erased with the customer.
-    /// `NotFound` when absent.
-    async fn set_customer_attributes(
+    /// Applies `changes` to the customer's attributes in one atomic step (changes from two
+    /// tabs or two nodes at once both land), recording `contact.updated` in the same write
+    /// when anything changed. From then on [`Store::search`] finds the customer's
+    /// conversations by any of the values. Erased with the customer. Returns the attributes
+    /// after, or `None` when nothing changed. `Conflict` when the result would hold more
+    /// than [`chimpassist_protocol::attributes::MAX_ATTRIBUTES`]; `NotFound` when absent.
+    async fn update_customer_attributes(
         &self,
         id: &CustomerId,
-        attributes: &Attributes,
+        changes: &AttributeChanges,
         at: TimestampMs,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Option<Attributes>>;
 
     // --- attendants and their sessions -------------------------------------------------------
 

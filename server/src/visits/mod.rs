@@ -99,15 +99,19 @@ pub async fn set_attributes(
     customer: &CustomerId,
     changes: &AttributeChanges,
 ) -> AppResult<()> {
+    // The usual refusal, said clearly (`invalid_field`) before writing; the store merges
+    // again atomically, so changes from two tabs at once both land.
     let kept = state.store.customer_attributes(customer).await?;
-    let attributes = kept.merged(changes)?;
-    if attributes == kept {
+    if kept.merged(changes)? == kept {
         return Ok(());
     }
-    state
+    let Some(attributes) = state
         .store
-        .set_customer_attributes(customer, &attributes, now_ms())
-        .await?;
+        .update_customer_attributes(customer, changes, now_ms())
+        .await?
+    else {
+        return Ok(());
+    };
     if let Some(attendant) = state.coordinator.holder_of_customer(customer) {
         let frame = ServerToAttendant::Attributes {
             customer: customer.clone(),

@@ -276,12 +276,12 @@ pub async fn a_visit_is_kept_whole_with_its_customer(store: Arc<dyn Store>) {
     assert_eq!(store.customer_visit(&unknown).await.unwrap(), None);
 
     // Erasing the customer erases their visit and attributes with the record.
-    let attributes: Attributes =
+    let changes: chimpassist_protocol::AttributeChanges =
         serde_json::from_value(serde_json::json!({"plan": "pro"})).expect("attributes");
     store
-        .set_customer_attributes(&c.id, &attributes, T0 + 8)
+        .update_customer_attributes(&c.id, &changes, T0 + 8)
         .await
-        .expect("set_customer_attributes");
+        .expect("update_customer_attributes");
     store.erase_customer(&c.id, T0 + 9).await.expect("erase");
     assert_eq!(store.customer_visit(&c.id).await.unwrap(), None);
     assert_eq!(

@@ -263,10 +263,10 @@ pub async fn every_change_records_its_event_once(store: Arc<dyn Store>) {
         .create_callback(callback(T0 + 11))
         .await
         .expect("callback");
-    let attributes: chimpassist_protocol::Attributes =
+    let attributes: chimpassist_protocol::AttributeChanges =
         serde_json::from_value(serde_json::json!({"plan": "pro"})).expect("attributes");
     store
-        .set_customer_attributes(&conv.customer_id, &attributes, T0 + 12)
+        .update_customer_attributes(&conv.customer_id, &attributes, T0 + 12)
         .await
         .expect("attributes");
 
@@ -327,13 +327,13 @@ pub async fn contact_updated_names_only_a_proven_site_id(store: Arc<dyn Store>) 
         })
         .await
         .expect("upsert_verified_customer");
-    let attributes: chimpassist_protocol::Attributes =
+    let attributes: chimpassist_protocol::AttributeChanges =
         serde_json::from_value(serde_json::json!({"plan": "pro"})).expect("attributes");
     for (c, at) in [(&claimed, T0 + 1), (&proven, T0 + 2)] {
         store
-            .set_customer_attributes(&c.id, &attributes, at)
+            .update_customer_attributes(&c.id, &attributes, at)
             .await
-            .expect("set_customer_attributes");
+            .expect("update_customer_attributes");
     }
     store
         .fan_out_events(&subscribed(&[&hook]), 1_000)

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use chimpassist_protocol::{
-    AttendantId, Attributes, CannedId, ConversationId, ConversationStatus, CustomerId, NoteId,
-    QueueId, SearchQuery, Shortcut, TimestampMs,
+    AttendantId, AttributeChanges, Attributes, CannedId, ConversationId, ConversationStatus,
+    CustomerId, NoteId, QueueId, SearchQuery, Shortcut, TimestampMs,
 };
 
 use super::support::*;
@@ -291,20 +291,32 @@ pub async fn search_matches_names_and_newest_message_text(store: Arc<dyn Store>)
     );
 }
 
+fn changes(v: serde_json::Value) -> AttributeChanges {
+    serde_json::from_value(v).expect("attribute changes")
+}
+
 pub async fn search_finds_customers_by_their_attribute_values(store: Arc<dyn Store>) {
     let ana = conversation_of(&*store, "Ana", T0, "default").await;
     let bruno = conversation_of(&*store, "Bruno", T0 + 1, "default").await;
-    let attributes: Attributes =
-        serde_json::from_value(serde_json::json!({"plan": "Enterprise Gold", "orders": 1234}))
-            .expect("attributes");
-    store
-        .set_customer_attributes(&ana.customer_id, &attributes, T0 + 5)
+    let set = changes(serde_json::json!({"plan": "Enterprise Gold", "orders": 1234}));
+    let after = store
+        .update_customer_attributes(&ana.customer_id, &set, T0 + 5)
         .await
-        .expect("set_customer_attributes");
+        .expect("update_customer_attributes");
+    let attributes = Attributes::default().merged(&set).unwrap();
+    assert_eq!(after, Some(attributes.clone()));
     assert_eq!(
         store.customer_attributes(&ana.customer_id).await.unwrap(),
         attributes,
         "kept whole, numbers as numbers"
+    );
+    assert_eq!(
+        store
+            .update_customer_attributes(&ana.customer_id, &set, T0 + 6)
+            .await
+            .unwrap(),
+        None,
+        "nothing changed"
     );
     assert_eq!(
         store.customer_attributes(&bruno.customer_id).await.unwrap(),
@@ -316,19 +328,64 @@ pub async fn search_finds_customers_by_their_attribute_values(store: Arc<dyn Sto
         find(&*store, "plan").await.is_empty(),
         "names of attributes are not searched, only values"
     );
-    // Replaced whole: the old value no longer finds her.
+    // Removed: the old value no longer finds her.
     store
-        .set_customer_attributes(&ana.customer_id, &Attributes::default(), T0 + 6)
+        .update_customer_attributes(
+            &ana.customer_id,
+            &changes(serde_json::json!({"plan": null})),
+            T0 + 7,
+        )
         .await
         .unwrap();
     assert!(find(&*store, "gold").await.is_empty());
+    assert!(!find(&*store, "1234").await.is_empty());
     let unknown = CustomerId::parse("nobody").expect("an id");
     assert_err(
         store
-            .set_customer_attributes(&unknown, &attributes, T0 + 7)
+            .update_customer_attributes(&unknown, &set, T0 + 8)
             .await,
         "NotFound",
-        "set_customer_attributes of unknown",
+        "update_customer_attributes of unknown",
+    );
+}
+
+pub async fn concurrent_attribute_changes_all_land_within_the_limit(store: Arc<dyn Store>) {
+    let ana = conversation_of(&*store, "Ana", T0, "default").await;
+    // Ten tabs, each setting its own name at once: every one is kept.
+    concurrently(10, |i| {
+        let (store, id) = (store.clone(), ana.customer_id.clone());
+        async move {
+            store
+                .update_customer_attributes(
+                    &id,
+                    &changes(serde_json::json!({format!("tab{i}"): i})),
+                    T0 + 1,
+                )
+                .await
+                .expect("update_customer_attributes")
+        }
+    })
+    .await;
+    let kept = store.customer_attributes(&ana.customer_id).await.unwrap();
+    assert_eq!(kept.iter().count(), 10, "{kept:?}");
+    // Past the limit: refused whole, nothing of it kept.
+    let many: serde_json::Map<String, serde_json::Value> = (0..41)
+        .map(|i| (format!("more{i}"), serde_json::json!(i)))
+        .collect();
+    assert_err(
+        store
+            .update_customer_attributes(
+                &ana.customer_id,
+                &changes(serde_json::Value::Object(many)),
+                T0 + 2,
+            )
+            .await,
+        "Conflict",
+        "past the limit",
+    );
+    assert_eq!(
+        store.customer_attributes(&ana.customer_id).await.unwrap(),
+        kept
     );
 }
 

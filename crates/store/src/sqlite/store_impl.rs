@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use chimpassist_protocol::{
-    ApiTokenId, AttendantId, Attributes, AuditId, CallbackId, CannedId, ConversationId, CustomerId,
-    FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery, Seq, TimestampMs,
-    VisitView,
+    ApiTokenId, AttendantId, AttributeChanges, Attributes, AuditId, CallbackId, CannedId,
+    ConversationId, CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery,
+    Seq, TimestampMs, VisitView,
 };
 
 use super::{
@@ -95,15 +95,15 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn set_customer_attributes(
+    async fn update_customer_attributes(
         &self,
         id: &CustomerId,
-        attributes: &Attributes,
+        changes: &AttributeChanges,
         at: TimestampMs,
-    ) -> StoreResult<()> {
-        let (id, attributes) = (id.clone(), attributes.clone());
+    ) -> StoreResult<Option<Attributes>> {
+        let (id, changes) = (id.clone(), changes.clone());
         let recording = self.recording.clone();
-        self.write(move |c| visits::set_customer_attributes(c, &id, &attributes, at, &recording))
+        self.write(move |c| visits::update_customer_attributes(c, &id, &changes, at, &recording))
             .await
     }
 

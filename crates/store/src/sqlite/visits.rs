@@ -2,7 +2,7 @@
 //! `customers.visit` and `customers.attributes` (read and written whole; the attributes'
 //! values also as text in `attribute_values`, for search).
 
-use chimpassist_protocol::{Attributes, CustomerId, TimestampMs, VisitView};
+use chimpassist_protocol::{AttributeChanges, Attributes, CustomerId, TimestampMs, VisitView};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::accounts::found;
@@ -47,31 +47,44 @@ pub(crate) fn customer_attributes(conn: &Connection, id: &CustomerId) -> StoreRe
     }
 }
 
-pub(crate) fn set_customer_attributes(
+pub(crate) fn update_customer_attributes(
     conn: &Connection,
     id: &CustomerId,
-    attributes: &Attributes,
+    changes: &AttributeChanges,
     at: TimestampMs,
     recording: &Recording,
-) -> StoreResult<()> {
-    let json = serde_json::to_string(attributes)
-        .map_err(|e| StoreError::internal(format!("attributes do not write: {e}")))?;
-    // The event names the site's id only when the site proved it: anyone can claim one.
-    let site_id: Option<Option<String>> = conn
-        .prepare_cached(
-            "UPDATE customers SET attributes = ?2, attribute_values = ?3 WHERE id = ?1 \
-             RETURNING CASE WHEN verified THEN external_id END",
-        )?
-        .query_row(
-            params![id.as_str(), json, attributes.search_text()],
-            |row| row.get(0),
-        )
+) -> StoreResult<Option<Attributes>> {
+    // On the writer: nothing else writes between this read and the update.
+    let row: Option<(Option<String>, bool, Option<String>)> = conn
+        .prepare_cached("SELECT attributes, verified, external_id FROM customers WHERE id = ?1")?
+        .query_row(params![id.as_str()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
         .optional()?;
-    let Some(site_id) = site_id else {
+    let Some((json, verified, external_id)) = row else {
         return Err(StoreError::NotFound);
     };
-    if let Some(event) = recording.keep(events::contact_updated(id, site_id, attributes, at)) {
+    let kept: Attributes = match json {
+        None => Attributes::default(),
+        Some(j) => serde_json::from_str(&j)
+            .map_err(|e| StoreError::internal(format!("stored attributes do not read: {e}")))?,
+    };
+    let next = kept
+        .merged(changes)
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    if next == kept {
+        return Ok(None);
+    }
+    let json = serde_json::to_string(&next)
+        .map_err(|e| StoreError::internal(format!("attributes do not write: {e}")))?;
+    conn.prepare_cached(
+        "UPDATE customers SET attributes = ?2, attribute_values = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id.as_str(), json, next.search_text()])?;
+    // The event names the site's id only when the site proved it: anyone can claim one.
+    let site_id = external_id.filter(|_| verified);
+    if let Some(event) = recording.keep(events::contact_updated(id, site_id, &next, at)) {
         webhooks::record(conn, &event)?;
     }
-    Ok(())
+    Ok(Some(next))
 }
