@@ -144,6 +144,7 @@ async fn seed(
                 away_message: None,
                 calls: chimpassist_protocol::CallPolicy::AttendantStarts,
                 bot: None,
+                hours: None,
             })
             .await?;
     }

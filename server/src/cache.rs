@@ -1,6 +1,6 @@
-//! Short, time-bounded caches in front of two things anyone may ask for often: a queue's
-//! public numbers (`GET /api/stats/{queue}`) and the site's statistics answers (the proxy in
-//! `api::upstream`). `CACHE_SECONDS` bounds their age; a burst of identical requests costs
+//! Short, time-bounded caches in front of three things anyone may ask for often: a queue's
+//! public numbers and its business hours (`GET /api/stats/{queue}`) and the site's statistics
+//! answers (the proxy in `api::upstream`). `CACHE_SECONDS` bounds their age; a burst of identical requests costs
 //! one coordinator read or one upstream call.
 
 use std::collections::HashMap;
@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::coordinator::Coordinator;
+use crate::hours::Schedule;
 
 /// Most cached upstream answers kept; the cache is emptied when full.
 const MAX_CACHED: usize = 10_000;
@@ -23,6 +24,9 @@ pub type QueueNumbers = (QueueObservations, u32);
 #[derive(Debug, Default)]
 pub struct Caches {
     stats: Mutex<HashMap<QueueId, (Instant, QueueNumbers)>>,
+    /// Queues' business hours (`None`: always open), so that stats polls and streams do not
+    /// read the store each time.
+    hours: Mutex<HashMap<QueueId, (Instant, Option<Schedule>)>>,
     answers: Mutex<HashMap<String, (Instant, Value)>>,
 }
 
@@ -43,6 +47,30 @@ impl Caches {
         let value = coordinator.observations(queue)?;
         cache.insert(queue.clone(), (Instant::now(), value.clone()));
         Some(value)
+    }
+
+    /// A queue's hours as cached, at most `ttl` old; `None` when they must be read again.
+    pub fn hours(&self, queue: &QueueId, ttl: Duration) -> Option<Option<Schedule>> {
+        let cache = self.hours.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(queue)
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, s)| s.clone())
+    }
+
+    /// A queue's hours changed here: read them again at the next ask (other nodes follow
+    /// within `CACHE_SECONDS`).
+    pub fn forget_hours(&self, queue: &QueueId) {
+        let mut cache = self.hours.lock().unwrap_or_else(|p| p.into_inner());
+        cache.remove(queue);
+    }
+
+    pub fn keep_hours(&self, queue: QueueId, schedule: Option<Schedule>) {
+        let mut cache = self.hours.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(queue, (Instant::now(), schedule));
     }
 
     /// A statistics answer for `url`, at most `ttl` old.

@@ -24,7 +24,8 @@ async fn fetch_text(url: &str, body: Option<String>) -> Option<(u16, String)> {
     (status != 0).then_some((status, text))
 }
 
-/// Asks the public stats route whether anyone serves the queue; `None` when unknown.
+/// Asks the public stats route whether anyone serves the queue now (someone online, within
+/// its business hours); `None` when unknown.
 pub(crate) async fn queue_has_attendants(config: &Config) -> Option<bool> {
     let queue = config.queue_id.as_deref().unwrap_or("default");
     let url = config.api_url(&format!(
@@ -35,10 +36,12 @@ pub(crate) async fn queue_has_attendants(config: &Config) -> Option<bool> {
     if status != 200 {
         return None;
     }
-    let o = js::parse(&body)?.get("observations");
+    let stats = js::parse(&body)?;
+    let o = stats.get("observations");
     let n = |k| number(&o, k).unwrap_or(0.0);
-    o.is_object()
-        .then(|| n("availableAgents") + n("busyAgents") > 0.0)
+    o.is_object().then(|| {
+        stats.get("open").as_bool() != Some(false) && n("availableAgents") + n("busyAgents") > 0.0
+    })
 }
 
 /// `POST /api/callback`; on failure, the server's message or the visitor's own-language

@@ -93,6 +93,9 @@ pub struct QueueView {
     /// A bot answers this queue's new conversations first (absent: people do).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot: Option<QueueBot>,
+    /// When people answer (absent: always).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<crate::hours::BusinessHours>,
 }
 
 /// A bot as a queue's first responder: new conversations wait for it, not for people, until
@@ -230,11 +233,21 @@ pub struct AttendantConfig {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueStats {
+    /// False outside the queue's business hours: the widget offers its forms instead.
+    #[serde(default = "open")]
+    pub open: bool,
+    /// When closed, the next opening (absent when none is scheduled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<crate::TimestampMs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observations: Option<QueueObservations>,
     /// Estimated wait for a newcomer, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ewt: Option<u32>,
+}
+
+fn open() -> bool {
+    true
 }
 
 /// `GET /config/backoffice` (public: the login page needs it before anyone is logged in).

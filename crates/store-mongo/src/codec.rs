@@ -245,6 +245,9 @@ pub(crate) struct QueueDoc {
     /// Absent on queues without a bot (and on those written before bots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) bot: Option<QueueBotDoc>,
+    /// Absent on queues answered at all hours (and on those written before hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) hours: Option<chimpassist_protocol::hours::BusinessHours>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -267,6 +270,7 @@ impl QueueDoc {
                 name: b.name.clone(),
                 timeout_secs: i64::from(b.timeout_secs),
             }),
+            hours: q.hours.clone(),
         }
     }
 
@@ -289,6 +293,7 @@ impl QueueDoc {
                 }),
                 None => None,
             },
+            hours: self.hours,
         })
     }
 }

@@ -82,6 +82,8 @@ pub struct Queue {
     pub calls: CallPolicy,
     /// A bot answers new conversations first (see [`QueueBot`]).
     pub bot: Option<QueueBot>,
+    /// When people answer (`None`: always).
+    pub hours: Option<chimpassist_protocol::hours::BusinessHours>,
 }
 
 /// A conversation record.

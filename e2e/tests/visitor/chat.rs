@@ -431,3 +431,32 @@ async fn nobody_online_offers_a_callback_in_the_visitors_language() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outside_business_hours_the_widget_offers_the_forms_though_someone_is_online() {
+    let server = ChimpServer::start().await;
+    let mut attendant = Attendant::admin(&server).await;
+    attendant.online().await;
+    // The default queue has hours, and none of them is now (no opening at all).
+    let cookie = chimpassist_e2e::admin_cookie(&server).await;
+    let saved = reqwest::Client::new()
+        .put(server.url("/api/queues/default"))
+        .header("cookie", cookie)
+        .json(&json!({"id": "default", "name": "Default", "mode": "auto",
+            "hours": {"time_zone": "America/Sao_Paulo", "weekly": []}}))
+        .send()
+        .await
+        .expect("queue request");
+    assert_eq!(saved.status(), 200);
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let browser = Browser::new().await;
+    browser.open_widget(&host.cross_site_url("/")).await;
+    browser.wait_shadow(W, ".ca-offline").await;
+    assert_eq!(
+        browser.shadow_text(W, "button.ca-start").await,
+        "Leave a message"
+    );
+    browser.wait_shadow(W, "button.ca-callback").await;
+    browser.close().await;
+    server.stop().await;
+}

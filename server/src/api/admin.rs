@@ -177,6 +177,7 @@ fn queue_view(q: &Queue) -> QueueView {
         away_message: q.away_message.clone(),
         calls: q.calls,
         bot: q.bot.clone(),
+        hours: q.hours.clone(),
     }
 }
 
@@ -231,8 +232,10 @@ pub(super) async fn put_queue(
             .map(chimpassist_protocol::rest::QueueBot::checked)
             .transpose()
             .map_err(AppError::invalid)?,
+        hours: body.hours.map(crate::hours::check).transpose()?,
     };
     state.store.upsert_queue(queue.clone()).await?;
+    state.upstream.forget_hours(&queue.id);
     let mode = format!("mode: {}", queue.mode.as_str());
     audit::record(&state, &me, AuditAction::QueueSaved, &queue.id, Some(mode)).await;
     state.coordinator.queue_changed(queue.clone()).await;

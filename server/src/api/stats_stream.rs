@@ -32,12 +32,18 @@ use crate::state::AppState;
 const LOOK_EVERY: Duration = Duration::from_millis(500);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-fn numbers(state: &AppState, queue: &QueueId) -> Option<QueueStats> {
+async fn numbers(state: &AppState, queue: &QueueId) -> Option<QueueStats> {
     let (observations, ewt) =
         state
             .upstream
             .queue_stats(state.config.cache_ttl(), &state.coordinator, queue)?;
+    // A store that does not answer now leaves the stream as it was (open).
+    let (open, opens_at) = super::stats::openness(state, queue)
+        .await
+        .unwrap_or((true, None));
     Some(QueueStats {
+        open,
+        opens_at,
         observations: Some(observations),
         ewt: Some(ewt),
     })
@@ -56,7 +62,9 @@ pub(super) async fn queue_stats_stream(
     AppPath(queue): AppPath<QueueId>,
     slot: Option<Extension<ConnectionSlot>>,
 ) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let first = numbers(&state, &queue).ok_or_else(|| AppError::not_found("queue"))?;
+    let first = numbers(&state, &queue)
+        .await
+        .ok_or_else(|| AppError::not_found("queue"))?;
     let every = state.config.cache_ttl().max(LOOK_EVERY);
     let stop = state.stop.clone();
     let stream = futures_util::stream::unfold(
@@ -77,7 +85,7 @@ pub(super) async fn queue_stats_stream(
                         () = tokio::time::sleep(every) => {}
                     }
                     // A queue removed while watched ends its stream.
-                    ready = Some(numbers(&state, &queue)?);
+                    ready = Some(numbers(&state, &queue).await?);
                 }
             }
         },

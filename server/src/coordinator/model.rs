@@ -279,6 +279,7 @@ mod tests {
             away_message: None,
             calls: Default::default(),
             bot: None,
+            hours: None,
         }
     }
 

@@ -24,6 +24,7 @@ pub(super) async fn bootstrap(store: &Arc<dyn Store>, config: &Config) -> Result
                 away_message: None,
                 calls: Default::default(),
                 bot: None,
+                hours: None,
             })
             .await?;
     }

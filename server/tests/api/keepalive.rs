@@ -50,6 +50,7 @@ async fn desk_with_a_chat() -> (Desk, Customer, ConversationId) {
             away_message: None,
             calls: Default::default(),
             bot: None,
+            hours: None,
         })
         .await
         .expect("queue");

@@ -13,6 +13,7 @@ mod files;
 mod fuzz;
 mod health;
 mod helpers;
+mod hours;
 mod keepalive;
 mod limits;
 mod live_stats;

@@ -65,6 +65,8 @@ fn QueueForm(
     let is_new = queue.is_none();
     let existing = queue.as_ref().map(|q| q.id.clone());
     let mode = RwSignal::new(queue.as_ref().map(|q| q.mode).unwrap_or_default());
+    // Business hours are set through the API for now: saving the form keeps them.
+    let hours = StoredValue::new(queue.as_ref().and_then(|q| q.hours.clone()));
     let outcome: Outcome = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -97,6 +99,7 @@ fn QueueForm(
             away_message: optional(&field(&ev, "away_message")),
             calls: CallPolicy::parse(&field(&ev, "calls")).unwrap_or_default(),
             bot,
+            hours: hours.get_value(),
         };
         let form = form_of(&ev);
         busy.set(true);

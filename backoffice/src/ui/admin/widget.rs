@@ -66,6 +66,7 @@ pub(super) fn Widget() -> impl IntoView {
                 away_message: None,
                 calls: Default::default(),
                 bot: None,
+                hours: None,
             });
         }
         list.into_iter()

@@ -364,6 +364,7 @@ pub async fn queues_upsert_replaces_and_lists_by_id(store: Arc<dyn Store>) {
         away_message: None,
         calls: CallPolicy::default(),
         bot: None,
+        hours: None,
     };
     assert!(store.list_queues().await.expect("list_queues").is_empty());
     store
@@ -383,6 +384,15 @@ pub async fn queues_upsert_replaces_and_lists_by_id(store: Arc<dyn Store>) {
         bot: Some(crate::QueueBot {
             name: "Billy".to_owned(),
             timeout_secs: 90,
+        }),
+        hours: Some(chimpassist_protocol::hours::BusinessHours {
+            time_zone: "America/Sao_Paulo".to_owned(),
+            weekly: vec![chimpassist_protocol::hours::OpenSpan {
+                day: chimpassist_protocol::hours::Day::Mon,
+                open: "09:00".to_owned(),
+                close: "18:00".to_owned(),
+            }],
+            holidays: vec!["2026-12-25".to_owned()],
         }),
         ..queue("billing", "Billing & invoices")
     };

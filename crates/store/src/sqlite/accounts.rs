@@ -339,7 +339,7 @@ pub(crate) fn delete_auth_sessions_of(
 
 macro_rules! queue_cols {
     () => {
-        "id, name, mode, skill, greeting, away_message, calls, bot_name, bot_timeout_secs"
+        "id, name, mode, skill, greeting, away_message, calls, bot_name, bot_timeout_secs, hours"
     };
 }
 
@@ -359,6 +359,16 @@ fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<Queue> {
             (Some(name), Some(timeout_secs)) => Some(QueueBot { name, timeout_secs }),
             _ => None,
         },
+        hours: match row.get::<_, Option<String>>(9)? {
+            None => None,
+            Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    9,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?),
+        },
     })
 }
 
@@ -366,11 +376,11 @@ pub(crate) fn upsert_queue(conn: &Connection, q: &Queue) -> StoreResult<()> {
     conn.prepare_cached(concat!(
         "INSERT INTO queues (",
         queue_cols!(),
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET ",
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO UPDATE SET ",
         "name = excluded.name, mode = excluded.mode, skill = excluded.skill, ",
         "greeting = excluded.greeting, away_message = excluded.away_message, ",
         "calls = excluded.calls, bot_name = excluded.bot_name, ",
-        "bot_timeout_secs = excluded.bot_timeout_secs"
+        "bot_timeout_secs = excluded.bot_timeout_secs, hours = excluded.hours"
     ))?
     .execute(params![
         q.id.as_str(),
@@ -381,7 +391,12 @@ pub(crate) fn upsert_queue(conn: &Connection, q: &Queue) -> StoreResult<()> {
         q.away_message,
         q.calls.as_str(),
         q.bot.as_ref().map(|b| &b.name),
-        q.bot.as_ref().map(|b| b.timeout_secs)
+        q.bot.as_ref().map(|b| b.timeout_secs),
+        q.hours
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(crate::StoreError::internal)?
     ])?;
     Ok(())
 }

@@ -401,6 +401,10 @@ ALTER TABLE customers ADD COLUMN visit TEXT;
 ALTER TABLE customers ADD COLUMN attributes TEXT;
 ALTER TABLE customers ADD COLUMN attribute_values TEXT;
 "#,
+    // 15: a queue's business hours, as JSON (read and written whole).
+    r#"
+ALTER TABLE queues ADD COLUMN hours TEXT;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than
