@@ -137,10 +137,7 @@ impl Attributes {
     pub fn search_text(&self) -> String {
         self.0
             .values()
-            .map(|v| match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
+            .map(Self::display)
             .collect::<Vec<_>>()
             .join("\n")
     }

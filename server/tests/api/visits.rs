@@ -7,6 +7,11 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
+/// The customer id a socket's welcome gave.
+fn customer_id(ws: &Ws) -> String {
+    ws.welcome["customer"]["id"].as_str().unwrap().to_owned()
+}
+
 fn page(url: &str, title: &str) -> Value {
     json!({
         "type": "page", "url": url, "title": title,
@@ -19,10 +24,7 @@ fn page(url: &str, title: &str) -> Value {
 async fn the_attendant_follows_the_visitors_pages_live_and_reads_them_later() {
     let app = spawn_app().await;
     let mut s = app.ana_with_alice().await;
-    let customer = s.customer.welcome["customer"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let customer = customer_id(&s.customer);
     assert_eq!(
         s.customer.welcome.get("page_tracking"),
         None,
@@ -105,10 +107,7 @@ async fn the_attendant_follows_the_visitors_pages_live_and_reads_them_later() {
 async fn bad_reports_are_refused_with_a_typed_error_and_the_socket_goes_on() {
     let app = spawn_app().await;
     let mut customer = app.customer(None).await;
-    let id = customer.welcome["customer"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = customer_id(&customer);
     for (bad, field) in [
         (json!({"type": "page", "url": "javascript:alert(1)"}), "url"),
         (
@@ -198,10 +197,7 @@ async fn with_page_tracking_off_no_page_is_kept_but_the_clock_is() {
 async fn the_sites_attributes_reach_the_desk_live_are_searchable_and_refused_past_the_limits() {
     let app = spawn_app().await;
     let mut s = app.ana_with_alice().await;
-    let customer = s.customer.welcome["customer"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let customer = customer_id(&s.customer);
     let path = format!("/api/customers/{customer}/attributes");
     assert_eq!(
         json_of(app.get(&path, &s.alice_auth).await).await,
@@ -294,7 +290,7 @@ async fn attributes_signed_in_the_identity_token_are_kept_at_hello() {
             json!({"id": "77", "token": token(json!({"plan": "pro", "seats": 5}))}),
         ))
         .await;
-    let id = ana.welcome["customer"]["id"].as_str().unwrap().to_owned();
+    let id = customer_id(&ana);
     let admin = app.admin().await;
     let read = json_of(
         app.get(&format!("/api/customers/{id}/attributes"), &admin)
@@ -317,7 +313,7 @@ async fn attributes_signed_in_the_identity_token_are_kept_at_hello() {
     )
     .unwrap();
     let bob = app.customer(Some(json!({"id": "78", "token": bad}))).await;
-    let bob_id = bob.welcome["customer"]["id"].as_str().unwrap().to_owned();
+    let bob_id = customer_id(&bob);
     assert_eq!(bob.welcome["customer"]["verified"], true);
     let read = json_of(
         app.get(&format!("/api/customers/{bob_id}/attributes"), &admin)
