@@ -1,12 +1,14 @@
-//! Short, time-bounded caches in front of three things anyone may ask for often: a queue's
-//! public numbers and its business hours (`GET /api/stats/{queue}`) and the site's statistics
-//! answers (the proxy in `api::upstream`). `CACHE_SECONDS` bounds their age; a burst of identical requests costs
+//! Short, time-bounded caches in front of things anyone may ask for often: a queue's
+//! public numbers and its business hours (`GET /api/stats/{queue}`), the greeting rules
+//! every visitor's loader reads (`GET /api/greetings`) and the site's statistics answers
+//! (the proxy in `api::upstream`). `CACHE_SECONDS` bounds their age; a burst of identical requests costs
 //! one coordinator read or one upstream call.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use chimpassist_protocol::greeting::Greetings;
 use chimpassist_protocol::{QueueId, QueueObservations};
 use serde_json::Value;
 use tokio::time::Instant;
@@ -28,6 +30,8 @@ pub struct Caches {
     /// read the store each time.
     hours: Mutex<HashMap<QueueId, (Instant, Option<Schedule>)>>,
     answers: Mutex<HashMap<String, (Instant, Value)>>,
+    /// The enabled greeting rules, as every visitor's loader asks for them.
+    greetings: Mutex<Option<(Instant, Greetings)>>,
 }
 
 impl Caches {
@@ -63,6 +67,25 @@ impl Caches {
     pub fn forget_hours(&self, queue: &QueueId) {
         let mut cache = self.hours.lock().unwrap_or_else(|p| p.into_inner());
         cache.remove(queue);
+    }
+
+    /// The public greeting rules as cached, at most `ttl` old.
+    pub fn greetings(&self, ttl: Duration) -> Option<Greetings> {
+        let cache = self.greetings.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, g)| g.clone())
+    }
+
+    pub fn keep_greetings(&self, greetings: Greetings) {
+        *self.greetings.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now(), greetings));
+    }
+
+    /// After a rule is saved: this node's next read goes to the store.
+    pub fn forget_greetings(&self) {
+        *self.greetings.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     pub fn keep_hours(&self, queue: QueueId, schedule: Option<Schedule>) {

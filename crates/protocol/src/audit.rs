@@ -24,6 +24,12 @@ pub enum AuditAction {
     CannedUpdated,
     #[serde(rename = "canned.deleted")]
     CannedDeleted,
+    #[serde(rename = "greeting.created")]
+    GreetingCreated,
+    #[serde(rename = "greeting.updated")]
+    GreetingUpdated,
+    #[serde(rename = "greeting.deleted")]
+    GreetingDeleted,
     #[serde(rename = "webhook.created")]
     WebhookCreated,
     #[serde(rename = "webhook.updated")]

@@ -8,7 +8,9 @@ use crate::model::{
     AttendantPublic, ConversationView, CustomerPresence, CustomerView, MessageText, MessageView,
     Party, Rating, ReceiptKind, Receipts, TypingState, UserClaim,
 };
-use crate::{AttributeChanges, ErrorBody, ErrorCode, FileId, PageReport, PageTracking};
+#[cfg(feature = "helper-frames")]
+use crate::{AttributeChanges, PageReport};
+use crate::{ErrorBody, ErrorCode, FileId, PageTracking};
 
 /// Where a reconnecting client left off in one conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,11 +121,25 @@ pub enum CustomerToServer {
     /// The page the visitor is on, at each welcome and each page change while the chat is
     /// loaded (never its address when `welcome` said `page_tracking: off`). Kept with the
     /// customer and shown to the desk; nothing is answered unless it is refused.
+    #[cfg(feature = "helper-frames")]
     Page(PageReport),
     /// What the host site knows about the visitor (`ChimpAssist.setAttributes`): each key
     /// set, or removed with `null`; keys not named keep their value. Nothing is answered
     /// unless it is refused.
+    #[cfg(feature = "helper-frames")]
     SetAttributes { attributes: AttributeChanges },
+    /// The visitor answered a proactive greeting: starts a chat in `queue` (or returns the
+    /// open one) whose next messages are the greeting, as the team's, and `text`, as the
+    /// visitor's. Answered like `send` (an `ack` naming `client_id`); the same `client_id`
+    /// again stores nothing twice. A rule deleted meanwhile leaves the answer alone.
+    #[cfg(feature = "helper-frames")]
+    AnswerGreeting {
+        greeting: crate::GreetingId,
+        client_id: ClientMessageId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queue: Option<QueueId>,
+        text: MessageText,
+    },
 }
 
 /// Server → customer.

@@ -39,31 +39,43 @@ pub trait ClientFrame: DeserializeOwned {
     fn content(&self) -> Option<(&MessageText, usize)>;
 }
 
+/// The customer frames every build knows.
+macro_rules! customer_types {
+    ($($more:literal),*) => {
+        &[
+            "hello",
+            "start_chat",
+            "send",
+            "receipt",
+            "typing",
+            "presence",
+            "end_chat",
+            "rate",
+            "history",
+            "call_invite",
+            "call_accept",
+            "call_decline",
+            "call_hangup",
+            "call_signal",
+            "ping",
+            $($more),*
+        ]
+    };
+}
+
 impl ClientFrame for CustomerToServer {
-    const TYPES: &'static [&'static str] = &[
-        "hello",
-        "start_chat",
-        "send",
-        "receipt",
-        "typing",
-        "presence",
-        "end_chat",
-        "rate",
-        "history",
-        "call_invite",
-        "call_accept",
-        "call_decline",
-        "call_hangup",
-        "call_signal",
-        "ping",
-        "page",
-        "set_attributes",
-    ];
+    #[cfg(feature = "helper-frames")]
+    const TYPES: &'static [&'static str] =
+        customer_types!("page", "set_attributes", "answer_greeting");
+    #[cfg(not(feature = "helper-frames"))]
+    const TYPES: &'static [&'static str] = customer_types!();
     fn content(&self) -> Option<(&MessageText, usize)> {
         match self {
             Self::Send {
                 text, attachments, ..
             } => Some((text, attachments.len())),
+            #[cfg(feature = "helper-frames")]
+            Self::AnswerGreeting { text, .. } => Some((text, 0)),
             _ => None,
         }
     }

@@ -180,6 +180,10 @@ uuid_id!(
     /// A private note attendants leave on a conversation.
     NoteId
 );
+uuid_id!(
+    /// A proactive message rule (a greeting shown to visitors who linger on a page).
+    GreetingId
+);
 
 uuid_id!(
     /// An outgoing webhook endpoint.

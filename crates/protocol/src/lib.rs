@@ -42,6 +42,7 @@ pub mod decode;
 pub mod error;
 pub mod file;
 pub mod forms;
+pub mod greeting;
 pub mod hours;
 pub mod ids;
 pub mod model;

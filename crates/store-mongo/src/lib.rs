@@ -66,6 +66,7 @@
 //! | `messages` | ObjectId | `messages_seq`: `conversation_id, seq` unique; `messages_client_id`: `conversation_id, client_id` unique; `messages_by_customer`: `customer_id, timestamp↓, conversation_id↓, seq↓` | paging and resume by seq; idempotent resends; a customer's history |
 //! | `callbacks` | callback UUID | `callbacks_newest`: `created_at↓, _id↓`; `callbacks_open`: `done_at, created_at↓, _id↓`; `callbacks_by_customer`: `customer_id, created_at↓, _id↓` | all, or open ones, newest first; a customer's (data export) |
 //! | `canned_responses` | canned UUID | `canned_responses_shortcut`: `shortcut` unique | one response per shortcut; listed by shortcut |
+//! | `greetings` | greeting UUID | `greetings_order`: `position, _id` | rules in the order they were created (`position`: the clock then) |
 //! | `notes` | note UUID | `notes_by_conversation`: `conversation_id, created_at, _id` | a conversation's notes, oldest first |
 //! | `leases` | lease name | — | `claim_lease`, `release_lease`: by `_id` only |
 //! | `receipts` | conversation UUID | — | a conversation's receipts, apart from its counter |

@@ -25,6 +25,8 @@ pub(crate) const MESSAGES: &str = "messages";
 pub(crate) const CALLBACKS: &str = "callbacks";
 pub(crate) const CANNED: &str = "canned_responses";
 pub(crate) const NOTES: &str = "notes";
+/// Proactive greeting rules (`workspace.rs`).
+pub(crate) const GREETINGS: &str = "greetings";
 pub(crate) const LEASES: &str = "leases";
 /// Read receipts, one document per conversation (`_id`: its UUID). Apart from the
 /// conversation's document on purpose: see `conversations::record_receipt`.
@@ -189,6 +191,10 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
                 doc! {"shortcut": 1},
                 None,
             )],
+        ),
+        (
+            GREETINGS,
+            vec![index("greetings_order", doc! {"position": 1, "_id": 1})],
         ),
         (
             NOTES,

@@ -1,10 +1,11 @@
 //! `Store` for [`MongoStore`]: each method delegates to the module of its area.
 
 use async_trait::async_trait;
+use chimpassist_protocol::greeting::GreetingRule;
 use chimpassist_protocol::{
     ApiTokenId, AttemptId, AttendantId, AttributeChanges, Attributes, AuditId, CallbackId,
-    CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts,
-    SearchQuery, Seq, TimestampMs, VisitView, WebhookEventId, WebhookId,
+    CannedId, ConversationId, CustomerId, FileId, GreetingId, Party, QueueId, Rating, ReceiptKind,
+    Receipts, SearchQuery, Seq, TimestampMs, VisitView, WebhookEventId, WebhookId,
 };
 use chimpassist_store::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
@@ -281,6 +282,22 @@ impl Store for MongoStore {
 
     async fn delete_canned(&self, id: &CannedId) -> StoreResult<()> {
         workspace::delete_canned(self, id).await
+    }
+
+    async fn list_greetings(&self) -> StoreResult<Vec<GreetingRule>> {
+        workspace::list_greetings(self).await
+    }
+
+    async fn create_greeting(&self, rule: GreetingRule) -> StoreResult<()> {
+        workspace::create_greeting(self, &rule).await
+    }
+
+    async fn update_greeting(&self, rule: GreetingRule) -> StoreResult<()> {
+        workspace::update_greeting(self, &rule).await
+    }
+
+    async fn delete_greeting(&self, id: &GreetingId) -> StoreResult<()> {
+        workspace::delete_greeting(self, id).await
     }
 
     async fn create_note(&self, note: StoredNote) -> StoreResult<()> {

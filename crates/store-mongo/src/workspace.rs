@@ -1,6 +1,9 @@
 //! Canned responses, private notes, and who a conversation was ever given to.
 
-use chimpassist_protocol::{AttendantId, CannedId, ConversationId, MessageText, NoteId, Shortcut};
+use chimpassist_protocol::greeting::GreetingRule;
+use chimpassist_protocol::{
+    AttendantId, CannedId, ConversationId, GreetingId, MessageText, NoteId, Shortcut,
+};
 use chimpassist_store::{StoreError, StoreResult, StoredCanned, StoredNote};
 use futures_util::TryStreamExt;
 use mongodb::Collection;
@@ -10,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::MongoStore;
 use crate::codec::{from_uuid, uuid};
 use crate::error::{OrStore, bad_document};
-use crate::schema::{CANNED, CONVERSATIONS, NOTES};
+use crate::schema::{CANNED, CONVERSATIONS, GREETINGS, NOTES};
 
 fn parse<T, E: std::fmt::Display>(what: &str, parsed: Result<T, E>) -> StoreResult<T> {
     parsed.map_err(|e| bad_document(format!("{what}: {e}")))
@@ -200,4 +203,80 @@ pub(crate) async fn conversation_attendants(
         .into_iter()
         .map(|a| parse("attendant id", AttendantId::parse(a)))
         .collect()
+}
+
+// --- greetings -------------------------------------------------------------------------------
+
+/// One document per greeting rule: the rule as JSON (read and written whole) and `position`,
+/// the clock when it was created (then the id), which orders the list.
+#[derive(Debug, Serialize, Deserialize)]
+struct GreetingDoc {
+    #[serde(rename = "_id")]
+    id: Uuid,
+    position: i64,
+    body: String,
+}
+
+fn greetings(store: &MongoStore) -> Collection<GreetingDoc> {
+    store.db.collection(GREETINGS)
+}
+
+fn greeting_body(rule: &GreetingRule) -> StoreResult<String> {
+    serde_json::to_string(rule)
+        .map_err(|e| StoreError::internal(format!("a greeting does not write: {e}")))
+}
+
+pub(crate) async fn list_greetings(store: &MongoStore) -> StoreResult<Vec<GreetingRule>> {
+    let docs: Vec<GreetingDoc> = greetings(store)
+        .find(doc! {})
+        .sort(doc! {"position": 1, "_id": 1})
+        .await
+        .or_store()?
+        .try_collect()
+        .await
+        .or_store()?;
+    docs.into_iter()
+        .map(|d| parse("greeting", serde_json::from_str(&d.body)))
+        .collect()
+}
+
+/// A repeated id hits `_id`: duplicate key, `Conflict`.
+pub(crate) async fn create_greeting(store: &MongoStore, rule: &GreetingRule) -> StoreResult<()> {
+    let position = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    greetings(store)
+        .insert_one(GreetingDoc {
+            id: uuid(rule.id.as_uuid()),
+            position,
+            body: greeting_body(rule)?,
+        })
+        .await
+        .or_store()?;
+    Ok(())
+}
+
+pub(crate) async fn update_greeting(store: &MongoStore, rule: &GreetingRule) -> StoreResult<()> {
+    let result = greetings(store)
+        .update_one(
+            doc! {"_id": uuid(rule.id.as_uuid())},
+            doc! {"$set": {"body": greeting_body(rule)?}},
+        )
+        .await
+        .or_store()?;
+    if result.matched_count == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub(crate) async fn delete_greeting(store: &MongoStore, id: &GreetingId) -> StoreResult<()> {
+    let result = greetings(store)
+        .delete_one(doc! {"_id": uuid(id.as_uuid())})
+        .await
+        .or_store()?;
+    if result.deleted_count == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -20,6 +20,7 @@ mod conversations;
 mod customers;
 mod erasure;
 mod files;
+mod greetings;
 mod leases;
 mod lists;
 mod messages;
@@ -45,6 +46,7 @@ pub use conversations::*;
 pub use customers::*;
 pub use erasure::*;
 pub use files::*;
+pub use greetings::*;
 pub use leases::*;
 pub use lists::*;
 pub use messages::*;
@@ -121,6 +123,7 @@ macro_rules! conformance_suite {
             callbacks_lifecycle,
             callbacks_page_by_cursor_through_each_filter,
             canned_shortcuts_are_unique_and_listed_in_order,
+            greetings_keep_their_order_and_are_replaced_whole,
             notes_are_ordered_kept_apart_and_never_messages,
             conversation_attendants_lists_every_holder,
             search_matches_names_and_newest_message_text,

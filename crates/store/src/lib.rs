@@ -57,10 +57,11 @@ pub mod workspace;
 pub mod conformance;
 
 use async_trait::async_trait;
+use chimpassist_protocol::greeting::GreetingRule;
 use chimpassist_protocol::{
     ApiTokenId, AttemptId, AttendantId, AttributeChanges, Attributes, AuditId, CallbackId,
-    CannedId, ConversationId, CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts,
-    SearchQuery, Seq, TimestampMs, VisitView, WebhookEventId, WebhookId,
+    CannedId, ConversationId, CustomerId, FileId, GreetingId, Party, QueueId, Rating, ReceiptKind,
+    Receipts, SearchQuery, Seq, TimestampMs, VisitView, WebhookEventId, WebhookId,
 };
 
 pub use audit::AuditRecord;
@@ -335,6 +336,18 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
     async fn update_canned(&self, canned: StoredCanned) -> StoreResult<()>;
     /// `NotFound` when absent. Its shortcut is free again afterwards.
     async fn delete_canned(&self, id: &CannedId) -> StoreResult<()>;
+
+    // --- greetings (proactive message rules) --------------------------------------------------
+
+    /// Every greeting rule, in the order they were created (the order the widget tries
+    /// them).
+    async fn list_greetings(&self) -> StoreResult<Vec<GreetingRule>>;
+    /// `Conflict` when the id is taken. Created last in the order.
+    async fn create_greeting(&self, rule: GreetingRule) -> StoreResult<()>;
+    /// Replaces the rule `rule.id`, keeping its place in the order. `NotFound` when absent.
+    async fn update_greeting(&self, rule: GreetingRule) -> StoreResult<()>;
+    /// `NotFound` when absent.
+    async fn delete_greeting(&self, id: &GreetingId) -> StoreResult<()>;
 
     // --- notes and search ----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ mod canned;
 mod contacts;
 pub mod extract;
 mod files;
+mod greetings;
 mod health;
 mod notes;
 mod paging;
@@ -78,6 +79,11 @@ use crate::state::AppState;
         canned::create_canned,
         canned::update_canned,
         canned::delete_canned,
+        greetings::list_rules,
+        greetings::create_rule,
+        greetings::update_rule,
+        greetings::delete_rule,
+        greetings::public_rules,
         notes::list_notes,
         notes::create_note,
         search::search,
@@ -316,6 +322,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/callbacks", get(callbacks::list_callbacks))
         .route("/api/callbacks/{id}/done", post(callbacks::mark_done))
         .route("/api/stats/{queue_id}", get(stats::queue_stats))
+        .route("/api/greetings", get(greetings::public_rules))
+        .route(
+            "/api/greeting-rules",
+            get(greetings::list_rules).post(greetings::create_rule),
+        )
+        .route(
+            "/api/greeting-rules/{id}",
+            put(greetings::update_rule).delete(greetings::delete_rule),
+        )
         .route(
             "/api/stats/{queue_id}/stream",
             get(stats_stream::queue_stats_stream),

@@ -1,14 +1,16 @@
 //! The customer socket: identity at `hello`, then chat operations on the customer's own
 //! conversations only.
 
+mod greeting;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::extract::ws::WebSocket;
 use chimpassist_protocol::{
-    ClientMessageId, ConversationId, ConversationStatus, CustomerPresence, CustomerToServer,
-    ErrorCode, PROTOCOL_VERSION, Party, PreChat, QueueId, ServerToAttendant, ServerToCustomer,
-    encode,
+    ClientMessageId, ConversationId, ConversationStatus, ConversationView, CustomerPresence,
+    CustomerToServer, ErrorCode, PROTOCOL_VERSION, Party, PreChat, QueueId, ServerToAttendant,
+    ServerToCustomer, encode,
 };
 use chimpassist_store::{Conversation, Customer};
 use futures_util::StreamExt;
@@ -233,6 +235,25 @@ impl CustomerPeer {
         text: chimpassist_protocol::MessageText,
         attachments: Vec<chimpassist_protocol::FileId>,
     ) -> AppResult<Submitted> {
+        let author = Author {
+            party: Party::Customer,
+            id: self.customer.id.to_string(),
+            name: self.customer.name.clone(),
+        };
+        self.submit_as(author, conversation, client_id, text, attachments)
+            .await
+    }
+
+    /// Authorises a message of `author` in a conversation of this customer and queues it in
+    /// the store.
+    async fn submit_as(
+        &self,
+        author: Author,
+        conversation: ConversationId,
+        client_id: ClientMessageId,
+        text: chimpassist_protocol::MessageText,
+        attachments: Vec<chimpassist_protocol::FileId>,
+    ) -> AppResult<Submitted> {
         let me = &self.customer.id;
         // One read at most: the replica's route, else the store's record, open or not.
         let (open, attendant) =
@@ -244,11 +265,6 @@ impl CustomerPeer {
                 }
                 Found::Store(_) => return Err(AppError::not_found("conversation")),
             };
-        let author = Author {
-            party: Party::Customer,
-            id: self.customer.id.to_string(),
-            name: self.customer.name.clone(),
-        };
         let files = attached(&self.state.delivery, &conversation, &author.id, attachments).await?;
         let sent = Sent::new(conversation, client_id, open, me, attendant.as_ref());
         Ok(sent.submit(&self.state.delivery, author, text, files))
@@ -260,7 +276,7 @@ impl CustomerPeer {
         &mut self,
         queue: Option<QueueId>,
         prechat: Option<PreChat>,
-    ) -> AppResult<()> {
+    ) -> AppResult<ConversationView> {
         self.state.edge.throttles.chats.check(self.client)?;
         let prechat = prechat.unwrap_or_default();
         let subject = prechat
@@ -287,7 +303,8 @@ impl CustomerPeer {
             }
         }
         let queue = queue.unwrap_or_else(QueueId::default_queue);
-        self.state
+        Ok(self
+            .state
             .coordinator
             .start_chat(
                 self.customer.clone(),
@@ -295,8 +312,7 @@ impl CustomerPeer {
                 subject,
                 Some(self.client.network()),
             )
-            .await?;
-        Ok(())
+            .await?)
     }
 }
 
@@ -316,7 +332,24 @@ impl Peer for CustomerPeer {
                 return Err(AppError::client(ErrorCode::Conflict, "already said hello").into());
             }
             CustomerToServer::StartChat { queue, prechat } => {
-                self.start_chat(queue, prechat).await?
+                self.start_chat(queue, prechat).await?;
+            }
+            CustomerToServer::AnswerGreeting {
+                greeting,
+                client_id,
+                queue,
+                text,
+            } => {
+                let answer = greeting::Answer {
+                    greeting,
+                    client_id,
+                    queue,
+                    text,
+                };
+                return self.answer_greeting(answer).await.map_err(|error| Failure {
+                    error,
+                    answers: Some(Answers::Send(client_id)),
+                });
             }
             CustomerToServer::Send {
                 conversation,

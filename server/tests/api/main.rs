@@ -11,6 +11,7 @@ mod chat;
 mod errors;
 mod files;
 mod fuzz;
+mod greetings;
 mod health;
 mod helpers;
 mod hours;

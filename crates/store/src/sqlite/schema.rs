@@ -405,6 +405,16 @@ ALTER TABLE customers ADD COLUMN attribute_values TEXT;
     r#"
 ALTER TABLE queues ADD COLUMN hours TEXT;
 "#,
+    // 16: proactive greeting rules, each a JSON document read and written whole; `position`
+    // keeps the order they were created in (the order the widget tries them).
+    r#"
+CREATE TABLE greetings (
+    id BLOB PRIMARY KEY,
+    position INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX greetings_position ON greetings (position);
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

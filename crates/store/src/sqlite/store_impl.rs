@@ -2,10 +2,11 @@
 //! The SQL itself lives in the sibling modules; the webhooks' methods are in `webhook_impl`.
 
 use async_trait::async_trait;
+use chimpassist_protocol::greeting::GreetingRule;
 use chimpassist_protocol::{
     ApiTokenId, AttendantId, AttributeChanges, Attributes, AuditId, CallbackId, CannedId,
-    ConversationId, CustomerId, FileId, Party, QueueId, Rating, ReceiptKind, Receipts, SearchQuery,
-    Seq, TimestampMs, VisitView,
+    ConversationId, CustomerId, FileId, GreetingId, Party, QueueId, Rating, ReceiptKind, Receipts,
+    SearchQuery, Seq, TimestampMs, VisitView,
 };
 
 use super::{
@@ -402,6 +403,28 @@ impl Store for SqliteStore {
     async fn delete_canned(&self, id: &CannedId) -> StoreResult<()> {
         let id = *id;
         self.write(move |c| workspace::delete_canned(c, &id)).await
+    }
+
+    // --- greetings ---------------------------------------------------------------------------
+
+    async fn list_greetings(&self) -> StoreResult<Vec<GreetingRule>> {
+        self.read(workspace::list_greetings).await
+    }
+
+    async fn create_greeting(&self, rule: GreetingRule) -> StoreResult<()> {
+        self.write(move |c| workspace::create_greeting(c, &rule))
+            .await
+    }
+
+    async fn update_greeting(&self, rule: GreetingRule) -> StoreResult<()> {
+        self.write(move |c| workspace::update_greeting(c, &rule))
+            .await
+    }
+
+    async fn delete_greeting(&self, id: &GreetingId) -> StoreResult<()> {
+        let id = *id;
+        self.write(move |c| workspace::delete_greeting(c, &id))
+            .await
     }
 
     // --- notes and search --------------------------------------------------------------------

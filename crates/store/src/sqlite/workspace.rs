@@ -1,6 +1,9 @@
 //! Canned responses, private notes, and who a conversation was ever given to.
 
-use chimpassist_protocol::{AttendantId, CannedId, ConversationId, MessageText, Shortcut};
+use chimpassist_protocol::greeting::GreetingRule;
+use chimpassist_protocol::{
+    AttendantId, CannedId, ConversationId, GreetingId, MessageText, Shortcut,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::accounts::found;
@@ -134,4 +137,45 @@ pub(crate) fn conversation_attendants(
         parsed(row, 0, AttendantId::parse)
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// --- greetings -------------------------------------------------------------------------------
+
+fn greeting_body(rule: &GreetingRule) -> StoreResult<String> {
+    serde_json::to_string(rule)
+        .map_err(|e| StoreError::internal(format!("a greeting does not write: {e}")))
+}
+
+pub(crate) fn list_greetings(conn: &Connection) -> StoreResult<Vec<GreetingRule>> {
+    let mut stmt = conn.prepare_cached("SELECT body FROM greetings ORDER BY position")?;
+    let rows = stmt.query_map([], |row| {
+        parsed(row, 0, |raw: String| {
+            serde_json::from_str::<GreetingRule>(&raw)
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Last in the order: one past the highest position (the writer is alone, so no race).
+pub(crate) fn create_greeting(conn: &Connection, rule: &GreetingRule) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO greetings (id, position, body) \
+         VALUES (?1, (SELECT COALESCE(MAX(position), 0) + 1 FROM greetings), ?2)",
+    )?
+    .execute(params![uuid_bytes(rule.id.as_uuid()), greeting_body(rule)?])?;
+    Ok(())
+}
+
+pub(crate) fn update_greeting(conn: &Connection, rule: &GreetingRule) -> StoreResult<()> {
+    let changed = conn
+        .prepare_cached("UPDATE greetings SET body = ?2 WHERE id = ?1")?
+        .execute(params![uuid_bytes(rule.id.as_uuid()), greeting_body(rule)?])?;
+    found(changed)
+}
+
+pub(crate) fn delete_greeting(conn: &Connection, id: &GreetingId) -> StoreResult<()> {
+    let changed = conn
+        .prepare_cached("DELETE FROM greetings WHERE id = ?1")?
+        .execute([uuid_bytes(id.as_uuid())])?;
+    found(changed)
 }
