@@ -42,8 +42,9 @@ function caWarn(m) { console.warn("[chimpassist] " + m); }
 // Mounts the widget and returns its handle: open, close, toggle, setUser, resetUser,
 // setAttributes, on. Attributes wait on the chat's mount point (`caAttrs`) for the page
 // helper, which sends them after each welcome and when they change.
-// `load()` resolves to the chat module ({start}) and is called at most once.
-function caMount(raw, load) {
+// `load()` resolves to the chat module ({start}) and is called at most once; `greet()` to
+// the greetings module (widget/js/greet.js), asked for only when the server has rules.
+function caMount(raw, load, greet) {
   var cfg = caClean(raw), id = cfg.containerEl || "chimpassist", doc = document;
   if (!cfg.backendEndpoint) caWarn("backendEndpoint is required");
   var listeners = {}, fired = {}, open = false, app, loading, user, pending = [], attrs = {};
@@ -118,6 +119,10 @@ function caMount(raw, load) {
     emit("closed");
   }
   if (cfg.autoConnect) (window.requestIdleCallback || setTimeout)(ensure);
+  // Greeting rules: 204 when there are none, and then no more is fetched.
+  fetch(cfg.backendEndpoint + "/api/greetings").then(function (r) {
+    r.status < 204 && greet().then(function (m) { m.greet(r, cfg, root, handle); });
+  }).catch(caWarn);
   setTimeout(function () { emit("ready"); });
   return handle;
 }

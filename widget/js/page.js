@@ -14,8 +14,14 @@ function hand(ws, text) {
 export function callPort(ws, root) {
   ws.addEventListener("message", function (e) {
     // Call frames, and errors answering one (they name its `call_id`).
-    var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text);
-    if (!text.indexOf('{"type":"welcome"')) pageWatch(ws, (/"page_tracking":"(\w+)"/.exec(text) || [])[1], root);
+    var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text), g = root.caGreet;
+    // A greeting's answer (widget/js/greet.js): sent after each welcome until a frame names
+    // its client id (its ack, or an error).
+    if (g && text.indexOf(g.id) > 0) root.caGreet = 0;
+    if (!text.indexOf('{"type":"welcome"')) {
+      pageWatch(ws, (/"page_tracking":"(\w+)"/.exec(text) || [])[1], root);
+      g && ws.send(g.frame);
+    }
     if (text.indexOf('"attachments":[') > 0) noteFiles(text, ws, root);
     if (call) e.stopImmediatePropagation();
     if (chunk) hand(ws, text);

@@ -12,7 +12,7 @@
       return import(chat + "js").then(function (m) {
         return m.default({ module_or_path: chat + "wasm" }).then(function () { return m; });
       });
-    });
+    }, function () { return import(base + "widget/__GREET_JS__"); });
   }
   document.body ? go() : document.addEventListener("DOMContentLoaded", go);
 })();

@@ -7,5 +7,5 @@ export function mount(config) {
     return import("./chat/chimpassist_widget.js").then(function (m) {
       return m.default().then(function () { return m; });
     });
-  });
+  }, function () { return import("./chat/greet.js"); });
 }

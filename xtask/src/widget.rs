@@ -33,7 +33,7 @@ struct Chunk {
     budget: u64,
 }
 
-const CHUNKS: [Chunk; 2] = [
+const CHUNKS: [Chunk; 3] = [
     // Fetched when a call first concerns the visitor.
     Chunk {
         name: "call",
@@ -47,6 +47,13 @@ const CHUNKS: [Chunk; 2] = [
         source: "widget/js/files.js",
         placeholder: "__FILES_JS__",
         budget: 6 * 1024,
+    },
+    // Fetched by the loader when the server has greeting rules (the loader names it).
+    Chunk {
+        name: "greet",
+        source: "widget/js/greet.js",
+        placeholder: "__GREET_JS__",
+        budget: 2 * 1024,
     },
 ];
 
@@ -143,7 +150,10 @@ pub(crate) fn build() -> Result {
     write(&out.join(&wasm_name), &wasm)?;
     write(&out.join(&js_name), glue.as_bytes())?;
     let core = read("widget/js/core.js")?;
-    let tag = read("widget/js/tag.js")?.replace("__CHAT__", &format!("chat-{hash}"));
+    let mut tag = read("widget/js/tag.js")?.replace("__CHAT__", &format!("chat-{hash}"));
+    for (chunk, file) in &chunks {
+        tag = tag.replace(chunk.placeholder, file);
+    }
     let loader = format!(
         "!function(){{\n{}\n{}\n}}();\n",
         squeeze_js(&core),

@@ -5,6 +5,7 @@
 //! - `chat`: the widget on a host page of another origin, chatting with an attendant;
 //! - `states`: the quieter states — replies while closed, the queue, identity rotation,
 //!   older history, `autoConnect`;
+//! - `greetings`: proactive greetings, before and after the chat loads;
 //! - `npm`: the npm package in a Vite app;
 //! - `calls`: calls between two real browsers, directly and through coturn.
 //!
@@ -12,6 +13,7 @@
 
 mod calls;
 mod chat;
+mod greetings;
 mod npm;
 mod smoke;
 mod states;

@@ -1,0 +1,127 @@
+// Proactive greetings, fetched by the loader only when the server has enabled rules
+// (`GET /api/greetings`). Each rule is timed on the pages its path pattern matches (the
+// path is watched each second: single-page sites change it without a load); when one is
+// due it draws its greeting above the launcher, text only, never HTML, without loading the
+// chat. The visitor's answer is left on the chat's mount point (`caGreet`) and the chat is
+// opened: the page helper sends it after the welcome (`answer_greeting`), and the server
+// starts a conversation whose first message is the greeting, read from its own store.
+// How often a visitor sees a rule is counted in this browser (localStorage).
+
+var TEXTS = {
+  en: { reply: "Write a reply…", send: "Send", close: "Close" },
+  "pt-BR": { reply: "Escreva uma resposta…", send: "Enviar", close: "Fechar" }
+};
+var DAY = 864e5;
+var CSS = ".g{position:fixed;bottom:88px;z-index:2147483000;width:280px;max-width:calc(100vw - 40px);box-sizing:border-box;padding:14px 16px;" +
+  "border-radius:12px;background:#fff;color:#202124;box-shadow:0 4px 24px rgba(0,0,0,.2);font:14px/1.4 system-ui,sans-serif}" +
+  ".g b{display:block;margin:0 24px 4px 0;font-weight:600}.g p{margin:0 0 10px;white-space:pre-wrap;overflow-wrap:anywhere}" +
+  ".g form{display:flex;gap:6px}.g input{flex:1;min-width:0;padding:7px 9px;border:1px solid #c4c7c5;border-radius:8px;font:inherit}" +
+  ".g .s,.g .x{border:0;cursor:pointer;font:inherit}.g .s{padding:0 12px;border-radius:8px}" +
+  ".g .x{position:absolute;top:6px;right:8px;background:none;color:#5f6368;font-size:18px;line-height:1}";
+
+// `*` stands for any run of characters, the rest for itself; the whole path must match
+// (`PathPattern::matches` on the server is the same rule).
+function pattern(p) {
+  return new RegExp("^" + p.split("*").map(function (s) {
+    return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+  }).join(".*") + "$");
+}
+
+// A random UUID (v4) without `crypto.randomUUID`, which plain-HTTP pages lack.
+function uuid() {
+  return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+    return (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16);
+  });
+}
+
+// `response`: the server's answer with the public rules (tried in order); `cfg`: the
+// loader's checked configuration; `root`: the shadow root; `handle`: the page's
+// ChimpAssist handle.
+export function greet(response, cfg, root, handle) {
+  response.json().then(function (g) { timed(g.rules, cfg, root, handle); }).catch(function (e) {
+    console.warn("[chimpassist]", e);
+  });
+}
+
+function timed(rules, cfg, root, handle) {
+  // Where the chat mounts, and where the page helper looks for an answer.
+  var mountAt = root.querySelector(".r");
+  var lang = cfg.locale || (/^pt/i.test(navigator.language) ? "pt-BR" : "en"), t = TEXTS[lang] || TEXTS.en;
+  var timers = [], path, box, over, watch;
+  function key(rule) { return "ca-greet-" + rule.id; }
+  // Whether this visitor may see `rule` now, by its frequency.
+  function due(rule) {
+    var at;
+    try { at = +localStorage.getItem(key(rule)); } catch (e) { at = 0; }
+    return rule.frequency == "every_page" || !at || rule.frequency == "once_per_day" && Date.now() - at > DAY;
+  }
+  function stop() {
+    timers.forEach(clearTimeout);
+    timers = [];
+  }
+  // Restarts the clocks when the path changes: time counts on the page the visitor is on.
+  function schedule() {
+    if (location.pathname == path) return;
+    path = location.pathname;
+    stop();
+    if (box || over) return;
+    rules.forEach(function (rule) {
+      if (pattern(rule.path).test(path) && due(rule)) timers.push(setTimeout(function () { fire(rule); }, rule.delay_seconds * 1e3));
+    });
+  }
+  function online() {
+    return fetch(cfg.backendEndpoint + "/api/stats/" + encodeURIComponent(cfg.queueId || "default"))
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        var o = s.observations || {};
+        return s.open !== false && o.availableAgents + o.busyAgents > 0;
+      });
+  }
+  function fire(rule) {
+    if (box || over) return;
+    (rule.only_when_online ? online() : Promise.resolve(true)).then(function (ok) {
+      if (ok && !box && !over) show(rule);
+    }, function () {});
+  }
+  function show(rule) {
+    stop();
+    try { localStorage.setItem(key(rule), Date.now()); } catch (e) {}
+    box = document.createElement("div");
+    box.className = "g";
+    box.setAttribute("role", "dialog");
+    box.dataset.testid = "greeting";
+    box.style[cfg.position == "bottom-left" ? "left" : "right"] = "20px";
+    box.innerHTML = "<style>" + CSS + "</style><button class=x type=button>×</button><b></b><p></p>" +
+      "<form><input maxlength=1000 autocomplete=off><button class=s type=submit></button></form>";
+    var input = box.querySelector("input"), send = box.querySelector(".s"), close = box.querySelector(".x");
+    box.querySelector("b").textContent = rule.from;
+    box.querySelector("p").textContent = rule.text;
+    box.setAttribute("aria-label", rule.from);
+    input.placeholder = t.reply;
+    input.setAttribute("aria-label", t.reply);
+    send.textContent = t.send;
+    send.style.background = cfg.backgroundColor || "#4498B4";
+    send.style.color = cfg.color || "#F6F6F6";
+    close.setAttribute("aria-label", t.close);
+    close.onclick = end;
+    box.querySelector("form").onsubmit = function (e) {
+      e.preventDefault();
+      var text = input.value.trim(), id = uuid();
+      if (!text) return;
+      mountAt.caGreet = { id: id, frame: JSON.stringify({ type: "answer_greeting", greeting: rule.id, client_id: id, queue: cfg.queueId, text: text }) };
+      end();
+      handle.open();
+    };
+    root.appendChild(box);
+  }
+  // No more greetings on this page: answered, closed, or the chat was opened.
+  function end() {
+    over = 1;
+    stop();
+    clearInterval(watch);
+    box && box.remove();
+  }
+  handle.on("opened", end);
+  schedule();
+  watch = setInterval(schedule, 1e3);
+}
