@@ -19,12 +19,26 @@ var CSS = ".g{position:fixed;bottom:88px;z-index:2147483000;width:280px;max-widt
   ".g .s,.g .x{border:0;cursor:pointer;font:inherit}.g .s{padding:0 12px;border-radius:8px}" +
   ".g .x{position:absolute;top:6px;right:8px;background:none;color:#5f6368;font-size:18px;line-height:1}";
 
-// `*` stands for any run of characters, the rest for itself; the whole path must match
-// (`PathPattern::matches` on the server is the same rule).
-function pattern(p) {
-  return new RegExp("^" + p.split("*").map(function (s) {
-    return s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-  }).join(".*") + "$");
+// `*` stands for any run of characters, the rest for itself; the whole path must match.
+// The same linear walk as `PathPattern::matches` on the server (a regular expression of
+// many `*` could backtrack for long).
+function matches(p, path) {
+  var parts = p.split("*"), first = parts.shift(), last, at, i;
+  if (path.indexOf(first)) return false;
+  path = path.slice(first.length);
+  if (!parts.length) return !path;
+  last = parts.pop();
+  for (i = 0; i < parts.length; i++) {
+    at = path.indexOf(parts[i]);
+    if (at < 0) return false;
+    path = path.slice(at + parts[i].length);
+  }
+  return path.length >= last.length && path.slice(path.length - last.length) == last;
+}
+
+// The page's path as written (`/preços`, not `/pre%C3%A7os`).
+function here() {
+  try { return decodeURI(location.pathname); } catch (e) { return location.pathname; }
 }
 
 // A random UUID (v4) without `crypto.randomUUID`, which plain-HTTP pages lack.
@@ -60,13 +74,15 @@ function timed(rules, cfg, root, handle) {
     timers = [];
   }
   // Restarts the clocks when the path changes: time counts on the page the visitor is on.
+  // A greeting left unanswered goes with its page (single-page sites).
   function schedule() {
-    if (location.pathname == path) return;
-    path = location.pathname;
+    if (here() == path) return;
+    path = here();
     stop();
-    if (box || over) return;
+    if (box) box = box.remove();
+    if (over) return;
     rules.forEach(function (rule) {
-      if (pattern(rule.path).test(path) && due(rule)) timers.push(setTimeout(function () { fire(rule); }, rule.delay_seconds * 1e3));
+      if (matches(rule.path, path) && due(rule)) timers.push(setTimeout(function () { fire(rule); }, rule.delay_seconds * 1e3));
     });
   }
   function online() {
@@ -111,6 +127,8 @@ function timed(rules, cfg, root, handle) {
       mountAt.caGreet = { id: id, frame: JSON.stringify({ type: "answer_greeting", greeting: rule.id, client_id: id, queue: cfg.queueId, text: text }) };
       end();
       handle.open();
+      // A chat connected already (autoConnect, or opened before) sends it now.
+      mountAt.dispatchEvent(new Event("ca-attrs"));
     };
     root.appendChild(box);
   }

@@ -15,13 +15,9 @@ export function callPort(ws, root) {
   ws.addEventListener("message", function (e) {
     // Call frames, and errors answering one (they name its `call_id`).
     var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text), g = root.caGreet;
-    // A greeting's answer (widget/js/greet.js): sent after each welcome until a frame names
-    // its client id (its ack, or an error).
-    if (g && text.indexOf(g.id) > 0) root.caGreet = 0;
-    if (!text.indexOf('{"type":"welcome"')) {
-      pageWatch(ws, (/"page_tracking":"(\w+)"/.exec(text) || [])[1], root);
-      g && ws.send(g.frame);
-    }
+    // A greeting's answer (widget/js/greet.js, sent by attrsTell) is kept until its ack.
+    if (g && !text.indexOf('{"type":"ack"') && text.indexOf(g.id) > 0) root.caGreet = 0;
+    if (!text.indexOf('{"type":"welcome"')) pageWatch(ws, (/"page_tracking":"(\w+)"/.exec(text) || [])[1], root);
     if (text.indexOf('"attachments":[') > 0) noteFiles(text, ws, root);
     if (call) e.stopImmediatePropagation();
     if (chunk) hand(ws, text);
@@ -44,10 +40,13 @@ export function callPort(ws, root) {
 // load). With `tracking` "off" no page goes, only the rest; unless it is "full" the
 // address leaves without its query string and fragment (tokens live there). The site's
 // attributes (`setAttributes`, kept by the loader on `root.caAttrs`) go after each welcome
-// and whenever the loader says they changed.
+// and whenever the loader says they changed. A greeting's answer (`caGreet`) goes the same
+// way: after each welcome, and at once when the greeting script leaves it (`ca-attrs`),
+// though the chat is connected already.
 var pageWs, pageLast, pageTimer, attrRoot;
 function attrsTell() {
-  var a = attrRoot.caAttrs;
+  var a = attrRoot.caAttrs, g = attrRoot.caGreet;
+  if (g && pageWs.readyState == 1) pageWs.send(g.frame);
   // A value JSON cannot write (a BigInt, a cycle) is the site's to fix; pages still go.
   try {
     for (var k in a) return pageWs.readyState == 1 && pageWs.send(JSON.stringify({ type: "set_attributes", attributes: a }));

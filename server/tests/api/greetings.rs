@@ -244,6 +244,21 @@ async fn an_answer_opens_a_chat_that_starts_with_the_greeting() {
     )
     .await;
     assert_eq!(read["messages"].as_array().unwrap().len(), 2);
+
+    // A second answer in the open chat: the answer alone, no second greeting.
+    visitor
+        .send(json!({
+            "type": "answer_greeting", "greeting": rule["id"],
+            "client_id": uuid::Uuid::new_v4(), "text": "And for teams?",
+        }))
+        .await;
+    let third = visitor
+        .wait_for("third answer", |f| {
+            (f["type"] == "ack" && f["seq"] != 2) || f["type"] == "error"
+        })
+        .await;
+    assert_eq!(third["seq"], 3, "{third}");
+    assert_eq!(third["conversation"], conversation.as_str());
 }
 
 #[tokio::test]

@@ -26,11 +26,35 @@ fn greeting_client_id(answer: ClientMessageId) -> ClientMessageId {
 impl CustomerPeer {
     /// Starts the chat (or finds the open one), stores the greeting and then the answer, in
     /// that order. The greeting is read from the store, never from the frame: a visitor
-    /// cannot put words in the team's mouth. A rule deleted or disabled since the page got
-    /// it leaves the answer alone (the visitor's words are never dropped). The answer is
+    /// cannot put words in the team's mouth; and it opens only a conversation with no
+    /// messages yet, so answers cannot scatter it through an ongoing chat. A rule deleted or
+    /// disabled since the page got it, or a greeting that fails to be stored, leaves the
+    /// answer alone: the visitor's words are never dropped for the team's. The answer is
     /// acknowledged like a `send`.
     pub(super) async fn answer_greeting(&mut self, answer: Answer) -> AppResult<Step> {
-        let conversation = self.start_chat(answer.queue, None).await?.id;
+        let conversation = self.start_chat(answer.queue.clone(), None).await?.id;
+        // The store's count (the coordinator's view does not follow messages).
+        let fresh = self
+            .state
+            .store
+            .get_conversation(&conversation)
+            .await?
+            .is_some_and(|c| c.last_seq == 0);
+        if fresh && let Err(error) = self.greet(conversation, &answer).await {
+            tracing::warn!(%conversation, %error, "the greeting was not stored; the answer goes alone");
+        }
+        let submitted = self
+            .send_message(conversation, answer.client_id, answer.text, Vec::new())
+            .await?;
+        Ok(Step::Committing(submitted))
+    }
+
+    /// Stores the rule's greeting as the team's, when the rule is still there and on.
+    async fn greet(
+        &self,
+        conversation: chimpassist_protocol::ConversationId,
+        answer: &Answer,
+    ) -> AppResult<()> {
         let rule = self
             .state
             .store
@@ -51,9 +75,6 @@ impl CustomerPeer {
             let appended = submitted.commit.await?;
             submitted.sent.deliver(&self.state.delivery, appended).await;
         }
-        let submitted = self
-            .send_message(conversation, answer.client_id, answer.text, Vec::new())
-            .await?;
-        Ok(Step::Committing(submitted))
+        Ok(())
     }
 }
