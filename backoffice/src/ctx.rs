@@ -36,6 +36,7 @@ pub(crate) enum AdminTab {
     Attendants,
     Queues,
     Canned,
+    Greetings,
     Callbacks,
     Widget,
     Webhooks,
@@ -44,10 +45,11 @@ pub(crate) enum AdminTab {
 }
 
 impl AdminTab {
-    pub(crate) const ALL: [AdminTab; 8] = [
+    pub(crate) const ALL: [AdminTab; 9] = [
         AdminTab::Attendants,
         AdminTab::Queues,
         AdminTab::Canned,
+        AdminTab::Greetings,
         AdminTab::Callbacks,
         AdminTab::Widget,
         AdminTab::Webhooks,
@@ -60,6 +62,7 @@ impl AdminTab {
             AdminTab::Attendants => "attendants",
             AdminTab::Queues => "queues",
             AdminTab::Canned => "canned",
+            AdminTab::Greetings => "greetings",
             AdminTab::Callbacks => "callbacks",
             AdminTab::Widget => "widget",
             AdminTab::Webhooks => "webhooks",

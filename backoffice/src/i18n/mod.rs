@@ -6,6 +6,7 @@
 mod admin;
 mod audit;
 mod desk;
+mod greetings;
 mod login;
 mod panel;
 mod reports;
@@ -15,6 +16,7 @@ mod webhooks;
 pub use admin::AdminTexts;
 pub use audit::AuditTexts;
 pub use desk::DeskTexts;
+pub use greetings::GreetingTexts;
 pub use login::LoginTexts;
 pub use panel::PanelTexts;
 pub use reports::ReportsTexts;
@@ -78,6 +80,7 @@ pub struct Texts {
     pub reports: ReportsTexts,
     pub webhooks: WebhookTexts,
     pub tokens: TokenTexts,
+    pub greetings: GreetingTexts,
     pub audit: AuditTexts,
 }
 
@@ -89,6 +92,7 @@ pub static EN: Texts = Texts {
     reports: reports::EN,
     webhooks: webhooks::EN,
     tokens: tokens::EN,
+    greetings: greetings::EN,
     audit: audit::EN,
 };
 
@@ -100,6 +104,7 @@ pub static PT_BR: Texts = Texts {
     reports: reports::PT_BR,
     webhooks: webhooks::PT_BR,
     tokens: tokens::PT_BR,
+    greetings: greetings::PT_BR,
     audit: audit::PT_BR,
 };
 

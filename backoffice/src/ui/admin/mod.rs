@@ -1,4 +1,4 @@
-//! The administration pages: attendants, queues, canned responses, callbacks, the widget
+//! The administration pages: attendants, queues, canned responses, greetings, callbacks, the widget
 //! snippet, outgoing webhooks, API tokens and the audit log, one tab each (`#/admin/<tab>`). Only
 //! administrators get them: anyone else sees a message and no admin call is made (the server
 //! refuses those calls regardless).
@@ -8,6 +8,7 @@ mod attendants;
 mod audit;
 mod callbacks;
 mod canned;
+mod greetings;
 mod paged;
 mod queues;
 mod secret;
@@ -66,6 +67,7 @@ fn tabs(ctx: Ctx, tab: AdminTab) -> AnyView {
         AdminTab::Attendants => view! { <attendants::Attendants /> }.into_any(),
         AdminTab::Queues => view! { <queues::Queues /> }.into_any(),
         AdminTab::Canned => view! { <canned::Canned /> }.into_any(),
+        AdminTab::Greetings => view! { <greetings::Greetings /> }.into_any(),
         AdminTab::Callbacks => view! { <callbacks::Callbacks /> }.into_any(),
         AdminTab::Widget => view! { <widget::Widget /> }.into_any(),
         AdminTab::Webhooks => view! { <webhooks::Webhooks /> }.into_any(),
@@ -87,6 +89,7 @@ fn tab_label(t: &'static AdminTexts, tab: AdminTab) -> &'static str {
         AdminTab::Attendants => t.attendants,
         AdminTab::Queues => t.queues,
         AdminTab::Canned => t.canned,
+        AdminTab::Greetings => t.greetings,
         AdminTab::Callbacks => t.callbacks,
         AdminTab::Widget => t.widget,
         AdminTab::Webhooks => t.webhooks,
