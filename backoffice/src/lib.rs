@@ -19,6 +19,7 @@ pub mod audit;
 pub mod callbacks;
 pub mod desk;
 pub mod format;
+pub mod hours;
 pub mod i18n;
 pub mod identity;
 pub mod paging;

@@ -1,7 +1,7 @@
 //! The admin pages.
 
 use chimpassist_e2e::{ADMIN_PASSWORD, ATTENDANT_PASSWORD, Browser, ChimpServer, create_attendant};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -142,6 +142,93 @@ async fn an_admin_lets_customers_ask_for_calls_in_a_queue() {
     office.wait_for(&format!("{form} select[name=calls]")).await;
     assert_eq!(calls().await, json!("either_side"));
     assert_eq!(default["mode"], "auto");
+    office.close().await;
+}
+
+/// The value of the input `name` in the form `form`.
+async fn input_value(office: &Browser, form: &str, name: &str) -> Value {
+    office
+        .eval(&format!(
+            "document.querySelector('{form} input[name={name}]').value"
+        ))
+        .await
+}
+
+/// `open` in the queue's public stats.
+async fn open_now(server: &ChimpServer) -> Value {
+    let stats: Value = reqwest::get(server.url("/api/stats/default"))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("stats JSON");
+    stats["open"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_sets_a_queues_business_hours() {
+    let server = ChimpServer::start().await;
+    let office = Browser::new().await;
+    first_admin_sign_in(&office, &server).await;
+    office.goto(&server.url("/#/admin/queues")).await;
+    let form = "form.ba-queue[data-queue=default]";
+    let hours_on = format!("{form} input[name=hours_on]");
+    office.wait_for(&hours_on).await;
+    assert_eq!(open_now(&server).await, json!(true));
+
+    // Mondays 09–12 and 13–18 in UTC, and today a holiday: closed now.
+    office.click(&hours_on).await;
+    let set = |name: &str, value: &str| {
+        format!("const i = document.querySelector('{form} input[name={name}]'); i.value = {value};")
+    };
+    office.execute(&set("time_zone", "'UTC'"), vec![]).await;
+    office.execute(&set("day0", "'9-5'"), vec![]).await;
+    office.click(&format!("{form} button[type=submit]")).await;
+    office
+        .wait_text(
+            &format!("{form} .ba-error"),
+            "Monday: write the hours as 09:00-18:00",
+        )
+        .await;
+    office
+        .execute(&set("day0", "'09:00-12:00, 13:00-18:00'"), vec![])
+        .await;
+    office
+        .execute(
+            &set("holidays", "new Date().toISOString().slice(0, 10)"),
+            vec![],
+        )
+        .await;
+    office.click(&format!("{form} button[type=submit]")).await;
+    office.wait_for(&format!("{form} .ba-ok")).await;
+    assert_eq!(open_now(&server).await, json!(false), "a holiday today");
+
+    // Read back when the page shows the queues again.
+    office.goto(&server.url("/#/admin/attendants")).await;
+    office.goto(&server.url("/#/admin/queues")).await;
+    office.wait_for(&hours_on).await;
+    assert_eq!(
+        input_value(&office, form, "day0").await,
+        json!("09:00-12:00, 13:00-18:00")
+    );
+    assert_eq!(
+        input_value(&office, form, "day1").await,
+        json!(""),
+        "Tuesday closed"
+    );
+    assert_eq!(input_value(&office, form, "time_zone").await, json!("UTC"));
+    office
+        .eval(&format!(
+            "document.querySelector('{form} .ba-hours').scrollIntoView()"
+        ))
+        .await;
+    office.screenshot("backoffice-hours").await;
+
+    // Hours off: answered at any time again.
+    office.click(&hours_on).await;
+    office.click(&format!("{form} button[type=submit]")).await;
+    office.wait_for(&format!("{form} .ba-ok")).await;
+    assert_eq!(open_now(&server).await, json!(true));
     office.close().await;
 }
 

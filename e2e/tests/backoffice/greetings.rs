@@ -1,5 +1,6 @@
 //! The Greetings admin page: a rule made through the form is listed and served to pages,
-//! turned off it is no longer served, and a bad path is refused with the reason shown.
+//! edited in place, turned off it is no longer served, and a bad path is refused with the
+//! reason shown.
 
 use chimpassist_e2e::{ADMIN_PASSWORD, Browser, ChimpServer};
 
@@ -17,7 +18,7 @@ async fn served(server: &ChimpServer) -> (u16, String) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_admin_writes_a_greeting_turns_it_off_and_deletes_it() {
+async fn an_admin_writes_a_greeting_edits_it_turns_it_off_and_deletes_it() {
     let server = ChimpServer::start().await;
     chimpassist_e2e::admin_cookie(&server).await;
     let office = Browser::new().await;
@@ -65,6 +66,23 @@ async fn an_admin_writes_a_greeting_turns_it_off_and_deletes_it() {
         body.contains("\"delay_seconds\":30"),
         "the form's default: {body}"
     );
+
+    // Edited in place: the page's next load gets the new words.
+    office.click(&format!("{ROW} .ba-edit")).await;
+    let edit = ".ba-edit-greeting";
+    office
+        .eval(&format!(
+            "document.querySelector('{edit} textarea[name=text]').value = 'Need help choosing a plan?'"
+        ))
+        .await;
+    office.click(&format!("{edit} button[type=submit]")).await;
+    office.wait_gone(edit).await;
+    office.wait_text(ROW, "Need help choosing a plan?").await;
+    let (_, body) = served(&server).await;
+    assert!(body.contains("Need help choosing a plan?"), "{body}");
+    office
+        .eval("document.querySelector('.ba-admin-section h2').scrollIntoView()")
+        .await;
     office.screenshot("backoffice-greetings").await;
 
     office.click(&format!("{ROW} .ba-toggle")).await;

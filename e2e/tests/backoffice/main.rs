@@ -11,7 +11,7 @@
 //! - `reports`: the reports page over constructed data, its drill-down, CSV and "My numbers";
 //! - `webhooks`: an endpoint added, its secret shown once, its deliveries followed live;
 //! - `tokens`: an API token made, shown once, used, revoked;
-//! - `greetings`: a greeting rule written, turned off and deleted;
+//! - `greetings`: a greeting rule written, edited, turned off and deleted;
 //! - `data_rights`: a customer exported and erased from the panel;
 //! - `bots`: a site's bot answering first (webhooks in, REST out), then handing over.
 //!

@@ -1,6 +1,7 @@
 //! Greetings: the proactive message rules (docs/widget.md#proactive-greetings). A table in
-//! the order the widget tries them, each turned on or off or deleted in place, and a form for
-//! a new one. The server checks every field; its message is shown when it refuses.
+//! the order the widget tries them, each edited, turned on or off or deleted in place, and a
+//! form for a new one (the same fields). The server checks every field; its message is shown
+//! when it refuses.
 
 use chimpassist_protocol::greeting::{
     GreetingFrequency, GreetingRequest, GreetingRule, MAX_GREETING_BYTES, PathPattern,
@@ -101,7 +102,26 @@ fn GreetingRow(item: GreetingRule, version: RwSignal<u32>, said: Outcome) -> imp
     let path = StoredValue::new(format!("/api/greeting-rules/{}", item.id));
     let item = RwSignal::new(item);
     let asking = RwSignal::new(false);
+    let editing = RwSignal::new(false);
     let outcome: Outcome = RwSignal::new(None);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut body = match request(&ev) {
+            Ok(b) => b,
+            Err(msg) => return outcome.set(Some(Err(msg))),
+        };
+        body.enabled = item.with_untracked(|i| i.rule.enabled);
+        leptos::task::spawn_local(async move {
+            match api::send::<_, GreetingRule>("PUT", &path.get_value(), &body).await {
+                Ok(saved) => {
+                    item.set(saved);
+                    editing.set(false);
+                    outcome.set(Some(Ok(a.saved.to_owned())));
+                }
+                Err(e) => outcome.set(Some(Err(failure(ctx, &e)))),
+            }
+        });
+    };
     let toggle = move |_| {
         let mut body = item.with_untracked(|i| i.rule.clone());
         body.enabled = !body.enabled;
@@ -141,6 +161,8 @@ fn GreetingRow(item: GreetingRule, version: RwSignal<u32>, said: Outcome) -> imp
             <td>{when.join(" · ")}</td>
             <td class="ba-long"><b>{r.from}</b>": "{r.text.into_string()}</td>
             <td class="ba-row-actions">
+                <button type="button" class="ba-edit"
+                    on:click=move |_| { outcome.set(None); editing.set(true) }>{a.edit}</button>
                 <button type="button" class="ba-toggle" on:click=toggle>
                     {if r.enabled { t.disable } else { t.enable }}</button>
                 <button type="button" class="ba-delete"
@@ -153,8 +175,20 @@ fn GreetingRow(item: GreetingRule, version: RwSignal<u32>, said: Outcome) -> imp
             let question = fill(t.confirm_delete, item.with_untracked(|i| i.rule.name.clone()));
             view! { <Confirm question=question yes=a.delete on_yes=remove on_no=move |()| asking.set(false) /> }
         });
-        (confirm.is_some() || outcome.with(Option::is_some)).then(|| {
-            view! { <tr class="ba-row-extra"><td colspan="5">{confirm}<Said outcome=outcome /></td></tr> }
+        let edit = editing.get().then(|| {
+            let rule = item.get_untracked().rule;
+            view! {
+                <form class="ba-admin-form ba-edit-greeting" on:submit=save>
+                    <GreetingFields rule=Some(rule) />
+                    <div class="ba-row-actions">
+                        <button class="ba-primary ba-save" type="submit">{a.save}</button>
+                        <button type="button" class="ba-cancel" on:click=move |_| editing.set(false)>{a.cancel}</button>
+                    </div>
+                </form>
+            }
+        });
+        (edit.is_some() || confirm.is_some() || outcome.with(Option::is_some)).then(|| {
+            view! { <tr class="ba-row-extra"><td colspan="5">{edit}{confirm}<Said outcome=outcome /></td></tr> }
         })
     };
     view! {
@@ -192,28 +226,46 @@ fn NewGreeting(version: RwSignal<u32>) -> impl IntoView {
     view! {
         <form class="ba-admin-form ba-new-greeting" on:submit=submit>
             <h3>{t.new_rule}</h3>
-            <label><span>{t.name}</span>
-                <input name="name" type="text" required maxlength="80" autocomplete="off" /></label>
-            <label><span>{t.path}</span>
-                <input name="path" type="text" required maxlength="200" placeholder="/pricing*" autocomplete="off" /></label>
-            <p class="ba-hint">{t.path_hint}</p>
-            <label><span>{t.delay}</span>
-                <input name="delay" type="number" min="0" max="3600" value="30" required /></label>
-            <label><span>{t.frequency}</span>
-                <select name="frequency">
-                    <option value="once_per_day" selected>{t.once_per_day}</option>
-                    <option value="once">{t.once}</option>
-                    <option value="every_page">{t.every_page}</option>
-                </select></label>
-            <label class="ba-check"><input name="only_online" type="checkbox" checked />
-                <span>{t.only_online}</span></label>
-            <label class="ba-wide"><span>{t.text}</span>
-                <textarea name="text" rows="3" required></textarea></label>
-            <label><span>{t.from}</span>
-                <input name="from" type="text" required maxlength="80" autocomplete="off" /></label>
-            <p class="ba-hint">{t.from_hint}</p>
+            <GreetingFields rule=None />
             <Said outcome=outcome />
             <button class="ba-primary" type="submit">{a.create}</button>
         </form>
+    }
+}
+
+/// A rule's fields, blank with the defaults for a new one.
+#[component]
+fn GreetingFields(rule: Option<GreetingRequest>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().greetings;
+    let r = rule.as_ref();
+    let text = |f: fn(&GreetingRequest) -> String| r.map(f).unwrap_or_default();
+    let delay = r.map_or(30, |r| r.delay_seconds).to_string();
+    let frequency = r.map(|r| r.frequency).unwrap_or_default();
+    let online = r.is_none_or(|r| r.only_when_online);
+    view! {
+        <label><span>{t.name}</span>
+            <input name="name" type="text" required maxlength="80" autocomplete="off"
+                value=text(|r| r.name.clone()) /></label>
+        <label><span>{t.path}</span>
+            <input name="path" type="text" required maxlength="200" placeholder="/pricing*" autocomplete="off"
+                value=text(|r| r.path.as_str().to_owned()) /></label>
+        <p class="ba-hint">{t.path_hint}</p>
+        <label><span>{t.delay}</span>
+            <input name="delay" type="number" min="0" max="3600" value=delay required /></label>
+        <label><span>{t.frequency}</span>
+            <select name="frequency">
+                <option value="once_per_day" selected=frequency == GreetingFrequency::OncePerDay>{t.once_per_day}</option>
+                <option value="once" selected=frequency == GreetingFrequency::Once>{t.once}</option>
+                <option value="every_page" selected=frequency == GreetingFrequency::EveryPage>{t.every_page}</option>
+            </select></label>
+        <label class="ba-check"><input name="only_online" type="checkbox" checked=online />
+            <span>{t.only_online}</span></label>
+        <label class="ba-wide"><span>{t.text}</span>
+            <textarea name="text" rows="3" required prop:value=text(|r| r.text.as_str().to_owned())></textarea></label>
+        <label><span>{t.from}</span>
+            <input name="from" type="text" required maxlength="80" autocomplete="off"
+                value=text(|r| r.from.clone()) /></label>
+        <p class="ba-hint">{t.from_hint}</p>
     }
 }

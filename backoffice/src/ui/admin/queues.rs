@@ -1,15 +1,85 @@
-//! Queues: each one's settings in its own form, and a form for a new queue. Saving is
-//! `PUT /api/queues/{id}` with the whole `QueueView` (create or replace).
+//! Queues: each one's settings in its own form (business hours too), and a form for a new
+//! queue. Saving is `PUT /api/queues/{id}` with the whole `QueueView` (create or replace).
 
+use chimpassist_protocol::hours::BusinessHours;
 use chimpassist_protocol::rest::QueueView;
 use chimpassist_protocol::{AssignmentMode, CallPolicy, QueueId};
 use leptos::prelude::*;
 
 use super::{Outcome, Said, failure, form_of, not_loaded, optional};
-use crate::api;
 use crate::ctx::Ctx;
+use crate::hours::{BadField, DAYS, day_text, hours_of};
+use crate::i18n::{AdminTexts, fill};
 use crate::queues::bot_of;
 use crate::ui::login::field;
+use crate::{api, env};
+
+/// The hours the form's fields say (`None`: the queue is answered at any time), or why
+/// they do not read, in words.
+fn hours_field(
+    t: &'static AdminTexts,
+    ev: &leptos::ev::SubmitEvent,
+) -> Result<Option<BusinessHours>, String> {
+    if field(ev, "hours_on").is_empty() {
+        return Ok(None);
+    }
+    let days: [String; 7] = std::array::from_fn(|i| field(ev, &format!("day{i}")));
+    hours_of(&field(ev, "time_zone"), &days, &field(ev, "holidays"))
+        .map(Some)
+        .map_err(|bad| match bad {
+            BadField::Day(day) => {
+                let at = DAYS.iter().position(|d| *d == day).unwrap_or(0);
+                fill(t.day_invalid, t.days[at])
+            }
+            BadField::Holidays => t.holidays_invalid.to_owned(),
+        })
+}
+
+/// The business-hours part of a queue's form.
+#[component]
+fn HoursFields(hours: Option<BusinessHours>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let t = &ctx.t().admin;
+    let on = RwSignal::new(hours.is_some());
+    let zone = hours
+        .as_ref()
+        .map_or_else(env::time_zone, |h| h.time_zone.clone());
+    let holidays = hours
+        .as_ref()
+        .map(|h| h.holidays.join(", "))
+        .unwrap_or_default();
+    let days = DAYS
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let text = hours
+                .as_ref()
+                .map(|h| day_text(h, *day))
+                .unwrap_or_default();
+            view! {
+                <label><span>{t.days[i]}</span>
+                    <input name=format!("day{i}") type="text" placeholder=t.closed value=text
+                        autocomplete="off" /></label>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="ba-hours">
+            <legend>{t.hours}</legend>
+            <label class="ba-check"><input name="hours_on" type="checkbox" checked=on.get_untracked()
+                on:change=move |ev| on.set(event_target_checked(&ev)) />
+                <span>{t.hours_on}</span></label>
+            <div class="ba-fields" hidden=move || !on.get()>
+                <label><span>{t.time_zone}</span>
+                    <input name="time_zone" type="text" value=zone title=t.time_zone_hint autocomplete="off" /></label>
+                {days}
+                <label class="ba-wide"><span>{t.holidays}</span>
+                    <input name="holidays" type="text" value=holidays placeholder="2026-12-25, 2027-01-01" /></label>
+            </div>
+            <p class="ba-hint" hidden=move || !on.get()>{t.hours_hint}" "{t.time_zone_hint}" "{t.holidays_hint}</p>
+        </fieldset>
+    }
+}
 
 #[component]
 pub(super) fn Queues() -> impl IntoView {
@@ -65,8 +135,6 @@ fn QueueForm(
     let is_new = queue.is_none();
     let existing = queue.as_ref().map(|q| q.id.clone());
     let mode = RwSignal::new(queue.as_ref().map(|q| q.mode).unwrap_or_default());
-    // Business hours are set through the API for now: saving the form keeps them.
-    let hours = StoredValue::new(queue.as_ref().and_then(|q| q.hours.clone()));
     let outcome: Outcome = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -90,6 +158,10 @@ fn QueueForm(
         let Ok(bot) = bot_of(&field(&ev, "bot_name"), &field(&ev, "bot_timeout")) else {
             return outcome.set(Some(Err(t.bot_timeout_invalid.to_owned())));
         };
+        let hours = match hours_field(t, &ev) {
+            Ok(h) => h,
+            Err(msg) => return outcome.set(Some(Err(msg))),
+        };
         let body = QueueView {
             id: id.clone(),
             name,
@@ -99,7 +171,7 @@ fn QueueForm(
             away_message: optional(&field(&ev, "away_message")),
             calls: CallPolicy::parse(&field(&ev, "calls")).unwrap_or_default(),
             bot,
-            hours: hours.get_value(),
+            hours,
         };
         let form = form_of(&ev);
         busy.set(true);
@@ -173,6 +245,7 @@ fn QueueForm(
             <label class="ba-wide"><span>{t.away_message}</span>
                 <textarea name="away_message" rows="2" placeholder=t.away_hint
                     prop:value=value(|q| q.away_message.clone())></textarea></label>
+            <HoursFields hours=queue.as_ref().and_then(|q| q.hours.clone()) />
             <Said outcome=outcome />
             <button class="ba-primary" type="submit" disabled=move || busy.get()>
                 {if is_new { t.create } else { t.save }}
