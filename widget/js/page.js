@@ -71,6 +71,11 @@ function pageWatch(ws, tracking, root) {
   if (tracking != "off") pageTimer = setInterval(tell, 1000);
 }
 
+// A date and time for the visitor ("Tue, Dec 8, 9:00 AM"), in their language and zone.
+export function when(ms, lang) {
+  return new Date(ms).toLocaleString(lang, { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
+}
+
 // A short two-tone chime (WebAudio: no audio file to download).
 export function chime() {
   try {

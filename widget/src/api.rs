@@ -25,8 +25,8 @@ async fn fetch_text(url: &str, body: Option<String>) -> Option<(u16, String)> {
 }
 
 /// Asks the public stats route whether anyone serves the queue now (someone online, within
-/// its business hours); `None` when unknown.
-pub(crate) async fn queue_has_attendants(config: &Config) -> Option<bool> {
+/// its business hours), and when it opens if it is closed (ms); `None` when unknown.
+pub(crate) async fn queue_has_attendants(config: &Config) -> Option<(bool, Option<f64>)> {
     let queue = config.queue_id.as_deref().unwrap_or("default");
     let url = config.api_url(&format!(
         "/api/stats/{}",
@@ -39,8 +39,13 @@ pub(crate) async fn queue_has_attendants(config: &Config) -> Option<bool> {
     let stats = js::parse(&body)?;
     let o = stats.get("observations");
     let n = |k| number(&o, k).unwrap_or(0.0);
+    let open = stats.get("open").as_bool() != Some(false);
+    let opens_at = number(&stats, "opens_at").filter(|_| !open);
     o.is_object().then(|| {
-        stats.get("open").as_bool() != Some(false) && n("availableAgents") + n("busyAgents") > 0.0
+        (
+            open && n("availableAgents") + n("busyAgents") > 0.0,
+            opens_at,
+        )
     })
 }
 

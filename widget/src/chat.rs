@@ -312,8 +312,11 @@ impl Chat {
     pub(crate) fn refresh_availability(&self) {
         let chat = *self;
         leptos::task::spawn_local(async move {
-            let available = api::queue_has_attendants(chat.config).await;
-            chat.session.update(|s| s.available = available);
+            let known = api::queue_has_attendants(chat.config).await;
+            chat.session.update(|s| {
+                s.available = known.map(|(available, _)| available);
+                s.opens_at = known.and_then(|(_, at)| at);
+            });
         });
     }
 }

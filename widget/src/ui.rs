@@ -211,7 +211,13 @@ fn home(chat: Chat) -> impl IntoView {
         <form class="ca-home ca-prechat" on:submit=submit>
             <p class="ca-greeting">{c.preview_text.clone().unwrap_or_else(|| t.greeting.to_owned())}</p>
             <Show when=nobody>
-                <p class="ca-note ca-offline" role="status">{t.nobody_online}</p>
+                // Read when shown: `available` and `opens_at` change together.
+                <p class="ca-note ca-offline" role="status">{
+                    match chat.session.with_untracked(|s| s.opens_at) {
+                        Some(at) => t.closed_until.replace("{}", &env::when(at, t.lang)),
+                        None => t.nobody_online.to_owned(),
+                    }
+                }</p>
             </Show>
             <Show when=move || c.asks("name") && !known_name()>
                 <label>{t.name}<input name="name" autocomplete="name" /></label>

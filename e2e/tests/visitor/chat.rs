@@ -433,30 +433,79 @@ async fn nobody_online_offers_a_callback_in_the_visitors_language() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn outside_business_hours_the_widget_offers_the_forms_though_someone_is_online() {
+async fn outside_business_hours_the_widget_says_when_it_opens_and_offers_the_forms() {
     let server = ChimpServer::start().await;
     let mut attendant = Attendant::admin(&server).await;
     attendant.online().await;
-    // The default queue has hours, and none of them is now (no opening at all).
+    // Open all day every day in UTC, but today and tomorrow are holidays: someone is online,
+    // yet the queue is closed until the day after tomorrow.
     let cookie = chimpassist_e2e::admin_cookie(&server).await;
+    let day = |offset: u64| {
+        let days = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 86_400
+            + offset;
+        civil(days)
+    };
+    let weekly: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| json!({"day": d, "open": "00:00", "close": "24:00"}))
+        .collect();
     let saved = reqwest::Client::new()
         .put(server.url("/api/queues/default"))
         .header("cookie", cookie)
         .json(&json!({"id": "default", "name": "Default", "mode": "auto",
-            "hours": {"time_zone": "America/Sao_Paulo", "weekly": []}}))
+            "hours": {"time_zone": "UTC", "weekly": weekly, "holidays": [day(0), day(1)]}}))
         .send()
         .await
         .expect("queue request");
     assert_eq!(saved.status(), 200);
+    let stats: Value = reqwest::get(server.url("/api/stats/default"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let opens_at = stats["opens_at"].as_f64().expect("opens_at");
     let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
     let browser = Browser::new().await;
     browser.open_widget(&host.cross_site_url("/")).await;
     browser.wait_shadow(W, ".ca-offline").await;
+    browser
+        .wait_shadow_text(W, ".ca-offline", "We're closed now. We open ")
+        .await;
+    // The day of the opening, as the visitor's browser counts days.
+    let date = browser
+        .eval(&format!("String(new Date({opens_at}).getDate())"))
+        .await;
+    let said = browser.shadow_text(W, ".ca-offline").await;
+    let date = date.as_str().unwrap();
+    assert!(
+        said.split(|c: char| !c.is_ascii_digit()).any(|n| n == date),
+        "{said}: the day of the month, {date}, of {opens_at}"
+    );
     assert_eq!(
         browser.shadow_text(W, "button.ca-start").await,
         "Leave a message"
     );
     browser.wait_shadow(W, "button.ca-callback").await;
+    browser.screenshot("widget-closed").await;
     browser.close().await;
     server.stop().await;
+}
+
+/// `YYYY-MM-DD` of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }

@@ -58,6 +58,8 @@ pub(crate) struct Session {
     pub(crate) queue: Option<(u32, u32)>,
     /// Whether any attendant of the queue is around (`None` until known).
     pub(crate) available: Option<bool>,
+    /// Outside the queue's business hours, when it opens (ms).
+    pub(crate) opens_at: Option<f64>,
     pub(crate) screen: Screen,
     /// The server's last complaint that is not about one message.
     pub(crate) notice: Option<String>,
@@ -73,6 +75,7 @@ impl Default for Session {
             conversation: None,
             queue: None,
             available: None,
+            opens_at: None,
             screen: Screen::Home,
             notice: None,
             max_text: DEFAULT_MAX_TEXT_BYTES,
