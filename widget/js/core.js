@@ -40,8 +40,9 @@ function caClean(raw) {
 function caWarn(m) { console.warn("[chimpassist] " + m); }
 
 // Mounts the widget and returns its handle: open, close, toggle, setUser, resetUser,
-// setAttributes, on. Attributes wait on the chat's mount point (`caAttrs`) for the page
-// helper, which sends them after each welcome and when they change.
+// setAttributes, sendMessage, on. Attributes and what the page says wait on the chat's
+// mount point (`caAttrs`, `caSay`) for the page helper, which sends them after each welcome
+// and when they change.
 // `load()` resolves to the chat module ({start}) and is called at most once; `greet()` to
 // the greetings module (widget/js/greet.js), asked for only when the server has rules.
 function caMount(raw, load, greet) {
@@ -51,7 +52,16 @@ function caMount(raw, load, greet) {
   var handle = { open: show, close: hide, toggle: function () { open ? hide() : show(); }, on: on,
     setUser: function (u) { user = u || {}; call(function (a) { a.setUser(user); }); },
     resetUser: function () { user = null; call(function (a) { a.resetUser(); }); },
-    setAttributes: function (a) { Object.assign(attrs, a); app && mountAt.dispatchEvent(new Event("ca-attrs")); } };
+    setAttributes: function (a) { Object.assign(attrs, a); tell(); },
+    // The visitor says `t` (a `say` frame; the page helper gives it its client id): the
+    // chat opens.
+    sendMessage: function (t) {
+      if (typeof t != "string" || !t.trim()) return caWarn("sendMessage: expected some text");
+      mountAt.caSay.push({ type: "say", queue: cfg.queueId, text: t });
+      show();
+      tell();
+    } };
+  function tell() { app && mountAt.dispatchEvent(new Event("ca-attrs")); }
   if (doc.getElementById(id)) {
     caWarn("#" + id + " exists; not added twice");
     return handle;
@@ -68,6 +78,7 @@ function caMount(raw, load, greet) {
     "<div class=r></div><button class=b data-testid=launcher type=button aria-expanded=false><svg viewBox='0 0 24 24' aria-hidden=true><path d='M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-4 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'/></svg><span class=n hidden></span></button>";
   var bubble = root.querySelector(".b"), badge = root.querySelector(".n"), mountAt = root.querySelector(".r");
   mountAt.caAttrs = attrs;
+  mountAt.caSay = [];
   bubble.style.background = cfg.backgroundColor || "#4498B4";
   bubble.style.color = cfg.color || "#F6F6F6";
   bubble.setAttribute("aria-label", cfg.defaultText || cfg.title || "Chat");

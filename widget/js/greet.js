@@ -2,8 +2,8 @@
 // (`GET /api/greetings`). Each rule is timed on the pages its path pattern matches (the
 // path is watched each second: single-page sites change it without a load); when one is
 // due it draws its greeting above the launcher, text only, never HTML, without loading the
-// chat. The visitor's answer is left on the chat's mount point (`caGreet`) and the chat is
-// opened: the page helper sends it after the welcome (`answer_greeting`), and the server
+// chat. The visitor's answer is left on the chat's mount point (`caSay`) and the chat is
+// opened: the page helper sends it after the welcome (`say`), and the server
 // starts a conversation whose first message is the greeting, read from its own store.
 // How often a visitor sees a rule is counted in this browser (localStorage).
 
@@ -39,13 +39,6 @@ function matches(p, path) {
 // The page's path as written (`/preços`, not `/pre%C3%A7os`).
 function here() {
   try { return decodeURI(location.pathname); } catch (e) { return location.pathname; }
-}
-
-// A random UUID (v4) without `crypto.randomUUID`, which plain-HTTP pages lack.
-function uuid() {
-  return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
-    return (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16);
-  });
 }
 
 // `response`: the server's answer with the public rules (tried in order); `cfg`: the
@@ -122,9 +115,9 @@ function timed(rules, cfg, root, handle) {
     close.onclick = end;
     box.querySelector("form").onsubmit = function (e) {
       e.preventDefault();
-      var text = input.value.trim(), id = uuid();
+      var text = input.value.trim();
       if (!text) return;
-      mountAt.caGreet = { id: id, frame: JSON.stringify({ type: "answer_greeting", greeting: rule.id, client_id: id, queue: cfg.queueId, text: text }) };
+      mountAt.caSay.push({ type: "say", greeting: rule.id, queue: cfg.queueId, text: text });
       end();
       handle.open();
       // A chat connected already (autoConnect, or opened before) sends it now.

@@ -14,9 +14,10 @@ function hand(ws, text) {
 export function callPort(ws, root) {
   ws.addEventListener("message", function (e) {
     // Call frames, and errors answering one (they name its `call_id`).
-    var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text), g = root.caGreet;
-    // A greeting's answer (widget/js/greet.js, sent by attrsTell) is kept until its ack.
-    if (g && !text.indexOf('{"type":"ack"') && text.indexOf(g.id) > 0) root.caGreet = 0;
+    var text = e.data, call = /^\{"type":"(call|error"[^{}]*"call_id")/.test(text), s = root.caSay;
+    // What the page says (`sendMessage`, a greeting's answer; sent by attrsTell) is kept
+    // until its ack.
+    if (s && !text.indexOf('{"type":"ack"')) root.caSay = s.filter(function (g) { return !g.client_id || text.indexOf(g.client_id) < 0; });
     if (!text.indexOf('{"type":"welcome"')) pageWatch(ws, (/"page_tracking":"(\w+)"/.exec(text) || [])[1], root);
     if (text.indexOf('"attachments":[') > 0) noteFiles(text, ws, root);
     if (call) e.stopImmediatePropagation();
@@ -40,13 +41,19 @@ export function callPort(ws, root) {
 // load). With `tracking` "off" no page goes, only the rest; unless it is "full" the
 // address leaves without its query string and fragment (tokens live there). The site's
 // attributes (`setAttributes`, kept by the loader on `root.caAttrs`) go after each welcome
-// and whenever the loader says they changed. A greeting's answer (`caGreet`) goes the same
-// way: after each welcome, and at once when the greeting script leaves it (`ca-attrs`),
-// though the chat is connected already.
+// and whenever the loader says they changed. What the page says (`caSay`: `sendMessage`, a
+// greeting's answer, each a `say` frame) goes the same way: after each welcome, and at once
+// when the loader or the greeting script adds some (`ca-attrs`); the server stores each once.
 var pageWs, pageLast, pageTimer, attrRoot;
 function attrsTell() {
-  var a = attrRoot.caAttrs, g = attrRoot.caGreet;
-  if (g && pageWs.readyState == 1) pageWs.send(g.frame);
+  var a = attrRoot.caAttrs;
+  (attrRoot.caSay || []).forEach(function (g) {
+    // A random UUID (v4) as its client id, once: plain-HTTP pages lack `crypto.randomUUID`.
+    g.client_id = g.client_id || "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16);
+    });
+    pageWs.readyState == 1 && pageWs.send(JSON.stringify(g));
+  });
   // A value JSON cannot write (a BigInt, a cycle) is the site's to fix; pages still go.
   try {
     for (var k in a) return pageWs.readyState == 1 && pageWs.send(JSON.stringify({ type: "set_attributes", attributes: a }));

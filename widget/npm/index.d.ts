@@ -80,6 +80,11 @@ export interface ChimpAssistHandle {
   resetUser(): void;
   /** Adds or changes attributes (the others keep their value); sent when the chat is loaded. */
   setAttributes(attributes: ChimpAssistAttributes): void;
+  /**
+   * Opens the chat and sends `text` as the visitor: into the open conversation, or one it
+   * starts (without the pre-chat form). Kept until the server acknowledges it.
+   */
+  sendMessage(text: string): void;
   on(event: ChimpAssistEvent, listener: (detail: unknown) => void): ChimpAssistHandle;
 }
 

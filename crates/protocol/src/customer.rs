@@ -128,13 +128,15 @@ pub enum CustomerToServer {
     /// unless it is refused.
     #[cfg(feature = "helper-frames")]
     SetAttributes { attributes: AttributeChanges },
-    /// The visitor answered a proactive greeting: starts a chat in `queue` (or returns the
-    /// open one) whose next messages are the greeting, as the team's, and `text`, as the
-    /// visitor's. Answered like `send` (an `ack` naming `client_id`); the same `client_id`
-    /// again stores nothing twice. A rule deleted meanwhile leaves the answer alone.
+    /// The visitor says `text` from outside the chat (`ChimpAssist.sendMessage`, or the
+    /// answer to a proactive greeting): starts a chat in `queue` (or finds the open one) and
+    /// sends it. With `greeting`, a new conversation starts with that rule's greeting, as
+    /// the team's. Answered like `send` (an `ack` naming `client_id`); the same `client_id`
+    /// again stores nothing twice. A rule deleted meanwhile leaves the text alone.
     #[cfg(feature = "helper-frames")]
-    AnswerGreeting {
-        greeting: crate::GreetingId,
+    Say {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        greeting: Option<crate::GreetingId>,
         client_id: ClientMessageId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         queue: Option<QueueId>,

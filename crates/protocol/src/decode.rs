@@ -65,8 +65,7 @@ macro_rules! customer_types {
 
 impl ClientFrame for CustomerToServer {
     #[cfg(feature = "helper-frames")]
-    const TYPES: &'static [&'static str] =
-        customer_types!("page", "set_attributes", "answer_greeting");
+    const TYPES: &'static [&'static str] = customer_types!("page", "set_attributes", "say");
     #[cfg(not(feature = "helper-frames"))]
     const TYPES: &'static [&'static str] = customer_types!();
     fn content(&self) -> Option<(&MessageText, usize)> {
@@ -75,7 +74,7 @@ impl ClientFrame for CustomerToServer {
                 text, attachments, ..
             } => Some((text, attachments.len())),
             #[cfg(feature = "helper-frames")]
-            Self::AnswerGreeting { text, .. } => Some((text, 0)),
+            Self::Say { text, .. } => Some((text, 0)),
             _ => None,
         }
     }

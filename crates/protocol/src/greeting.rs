@@ -5,7 +5,7 @@
 //! and, only when there are some, a tiny script that times them and draws the greeting
 //! above the launcher, without loading the chat. The visitor's answer starts a
 //! conversation whose first message is the greeting (as the team's) and whose second is the
-//! answer (the `answer_greeting` frame).
+//! answer (the `say` frame, with the rule's id).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,7 @@
 //! Proactive greetings: a rule's greeting shows after its time on the pages its path
 //! matches and not on others, without the chat (no WASM fetched); the visitor's answer
-//! loads the chat and opens a conversation that starts with the greeting.
+//! loads the chat and opens a conversation that starts with the greeting. The site can also
+//! send a message as the visitor (`ChimpAssist.sendMessage`), which opens the chat on it.
 
 use chimpassist_e2e::{Attendant, Browser, ChimpServer, HostPage, snippet};
 use serde_json::{Value, json};
@@ -105,6 +106,47 @@ async fn a_greeting_shows_on_its_pages_in_its_time_and_the_answer_starts_the_cha
     let conversation = attendant.wait_assigned().await;
     assert!(!conversation.is_empty());
 
+    browser.close().await;
+    attendant.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_site_sends_a_message_as_the_visitor_and_the_chat_opens_on_it() {
+    let server = ChimpServer::start().await;
+    let mut attendant = Attendant::admin(&server).await;
+    attendant.online().await;
+    let host = HostPage::serve(snippet(&server.origin(), json!({}))).await;
+    let browser = Browser::new().await;
+    browser.goto(&host.cross_site_url("/")).await;
+    browser.wait_until("!!window.ChimpAssist").await;
+
+    // Before the chat is loaded: it loads, opens and sends.
+    browser
+        .eval("ChimpAssist.sendMessage('Where is my order 42?')")
+        .await;
+    browser.wait_shadow(W, ".ca-panel.open").await;
+    browser
+        .wait_shadow_text(W, ".ca-msg .ca-text", "Where is my order 42?")
+        .await;
+    let conversation = attendant.wait_assigned().await;
+    // With the chat connected: straight into the open conversation.
+    browser
+        .eval("ChimpAssist.sendMessage('It was due Monday.')")
+        .await;
+    browser
+        .wait_shadow_text(W, ".ca-msg .ca-text", "It was due Monday.")
+        .await;
+    let said = attendant
+        .wait_for("the second message", |f| {
+            f["type"] == "message" && f["message"]["text"] == "It was due Monday."
+        })
+        .await;
+    assert_eq!(said["message"]["conversation"], conversation.as_str());
+    assert_eq!(
+        browser.shadow_texts(W, ".ca-msg .ca-text").await,
+        ["Where is my order 42?", "It was due Monday."]
+    );
     browser.close().await;
     attendant.close().await;
     server.stop().await;

@@ -1,7 +1,7 @@
 //! The customer socket: identity at `hello`, then chat operations on the customer's own
 //! conversations only.
 
-mod greeting;
+mod say;
 
 use std::sync::Arc;
 
@@ -334,19 +334,19 @@ impl Peer for CustomerPeer {
             CustomerToServer::StartChat { queue, prechat } => {
                 self.start_chat(queue, prechat).await?;
             }
-            CustomerToServer::AnswerGreeting {
+            CustomerToServer::Say {
                 greeting,
                 client_id,
                 queue,
                 text,
             } => {
-                let answer = greeting::Answer {
+                let said = say::Said {
                     greeting,
                     client_id,
                     queue,
                     text,
                 };
-                return self.answer_greeting(answer).await.map_err(|error| Failure {
+                return self.say(said).await.map_err(|error| Failure {
                     error,
                     answers: Some(Answers::Send(client_id)),
                 });

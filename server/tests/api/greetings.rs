@@ -189,7 +189,7 @@ async fn an_answer_opens_a_chat_that_starts_with_the_greeting() {
 
     let client_id = uuid::Uuid::new_v4().to_string();
     let answer = json!({
-        "type": "answer_greeting", "greeting": rule["id"], "client_id": client_id,
+        "type": "say", "greeting": rule["id"], "client_id": client_id,
         "text": "Is there a student discount?",
     });
     visitor.send(answer.clone()).await;
@@ -248,7 +248,7 @@ async fn an_answer_opens_a_chat_that_starts_with_the_greeting() {
     // A second answer in the open chat: the answer alone, no second greeting.
     visitor
         .send(json!({
-            "type": "answer_greeting", "greeting": rule["id"],
+            "type": "say", "greeting": rule["id"],
             "client_id": uuid::Uuid::new_v4(), "text": "And for teams?",
         }))
         .await;
@@ -270,7 +270,7 @@ async fn an_answer_to_a_rule_gone_meanwhile_still_reaches_the_desk() {
     // words go, no greeting is made up.
     visitor
         .send(json!({
-            "type": "answer_greeting", "greeting": uuid::Uuid::new_v4(),
+            "type": "say", "greeting": uuid::Uuid::new_v4(),
             "client_id": uuid::Uuid::new_v4(), "text": "Hello?",
         }))
         .await;
@@ -281,7 +281,7 @@ async fn an_answer_to_a_rule_gone_meanwhile_still_reaches_the_desk() {
     let client_id = uuid::Uuid::new_v4().to_string();
     visitor
         .send(json!({
-            "type": "answer_greeting", "greeting": uuid::Uuid::new_v4(),
+            "type": "say", "greeting": uuid::Uuid::new_v4(),
             "client_id": client_id, "text": "",
         }))
         .await;
@@ -289,4 +289,27 @@ async fn an_answer_to_a_rule_gone_meanwhile_still_reaches_the_desk() {
     assert_eq!(error["code"], "empty_text", "{error}");
     assert!(visitor.answers().await, "the socket goes on");
     drop(admin);
+}
+
+#[tokio::test]
+async fn said_from_the_page_a_message_starts_the_chat_or_joins_the_open_one() {
+    let app = spawn_app().await;
+    let mut visitor = app.customer(None).await;
+    // `ChimpAssist.sendMessage`: no greeting, the text alone.
+    visitor
+        .send(json!({"type": "say", "client_id": uuid::Uuid::new_v4(), "text": "Order 42?"}))
+        .await;
+    let first = visitor.wait_for("ack", |f| f["type"] == "ack").await;
+    assert_eq!(first["seq"], 1);
+    visitor
+        .send(json!({"type": "say", "client_id": uuid::Uuid::new_v4(), "text": "Still there?"}))
+        .await;
+    let second = visitor
+        .wait_for("second ack", |f| f["type"] == "ack" && f["seq"] != 1)
+        .await;
+    assert_eq!(
+        (&second["seq"], &second["conversation"]),
+        (&json!(2), &first["conversation"]),
+        "the open chat"
+    );
 }

@@ -1,5 +1,6 @@
-//! A visitor's answer to a proactive greeting (`answer_greeting`): the chat it starts opens
-//! with the greeting, as the team's, then the answer, as the visitor's.
+//! What a visitor says from outside the chat (`say`): `ChimpAssist.sendMessage(text)`, or
+//! the answer to a proactive greeting, whose new chat opens with the greeting, as the
+//! team's, then the answer, as the visitor's.
 
 use chimpassist_protocol::{ClientMessageId, GreetingId, MessageText, Party, QueueId};
 
@@ -9,8 +10,8 @@ use crate::error::AppResult;
 use crate::ws::peer::Step;
 
 /// The frame's fields.
-pub(super) struct Answer {
-    pub greeting: GreetingId,
+pub(super) struct Said {
+    pub greeting: Option<GreetingId>,
     pub client_id: ClientMessageId,
     pub queue: Option<QueueId>,
     pub text: MessageText,
@@ -24,14 +25,14 @@ fn greeting_client_id(answer: ClientMessageId) -> ClientMessageId {
 }
 
 impl CustomerPeer {
-    /// Starts the chat (or finds the open one), stores the greeting and then the answer, in
-    /// that order. The greeting is read from the store, never from the frame: a visitor
+    /// Starts the chat (or finds the open one), stores the greeting (when the text answers
+    /// one) and then the text, in that order. The greeting is read from the store, never from the frame: a visitor
     /// cannot put words in the team's mouth; and it opens only a conversation with no
     /// messages yet, so answers cannot scatter it through an ongoing chat. A rule deleted or
     /// disabled since the page got it, or a greeting that fails to be stored, leaves the
     /// answer alone: the visitor's words are never dropped for the team's. The answer is
     /// acknowledged like a `send`.
-    pub(super) async fn answer_greeting(&mut self, answer: Answer) -> AppResult<Step> {
+    pub(super) async fn say(&mut self, answer: Said) -> AppResult<Step> {
         let conversation = self.start_chat(answer.queue.clone(), None).await?.id;
         // The store's count (the coordinator's view does not follow messages).
         let fresh = self
@@ -40,7 +41,10 @@ impl CustomerPeer {
             .get_conversation(&conversation)
             .await?
             .is_some_and(|c| c.last_seq == 0);
-        if fresh && let Err(error) = self.greet(conversation, &answer).await {
+        if fresh
+            && let Some(greeting) = answer.greeting
+            && let Err(error) = self.greet(conversation, greeting, answer.client_id).await
+        {
             tracing::warn!(%conversation, %error, "the greeting was not stored; the answer goes alone");
         }
         let submitted = self
@@ -53,7 +57,8 @@ impl CustomerPeer {
     async fn greet(
         &self,
         conversation: chimpassist_protocol::ConversationId,
-        answer: &Answer,
+        greeting: GreetingId,
+        answer: ClientMessageId,
     ) -> AppResult<()> {
         let rule = self
             .state
@@ -61,14 +66,14 @@ impl CustomerPeer {
             .list_greetings()
             .await?
             .into_iter()
-            .find(|r| r.id == answer.greeting && r.rule.enabled);
+            .find(|r| r.id == greeting && r.rule.enabled);
         if let Some(rule) = rule {
             let author = Author {
                 party: Party::Bot,
                 id: format!("greeting:{}", rule.id),
                 name: rule.rule.from,
             };
-            let id = greeting_client_id(answer.client_id);
+            let id = greeting_client_id(answer);
             let submitted = self
                 .submit_as(author, conversation, id, rule.rule.text, Vec::new())
                 .await?;
