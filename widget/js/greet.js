@@ -54,12 +54,14 @@ function timed(rules, cfg, root, handle) {
   // Where the chat mounts, and where the page helper looks for an answer.
   var mountAt = root.querySelector(".r");
   var lang = cfg.locale || (/^pt/i.test(navigator.language) ? "pt-BR" : "en"), t = TEXTS[lang] || TEXTS.en;
-  var timers = [], path, box, over, watch;
+  // When each rule was shown on this page too: where storage is blocked, a single-page
+  // site still sees a once-a-day greeting once.
+  var timers = [], path, box, over, watch, shownAt = {};
   function key(rule) { return "ca-greet-" + rule.id; }
   // Whether this visitor may see `rule` now, by its frequency.
   function due(rule) {
-    var at;
-    try { at = +localStorage.getItem(key(rule)); } catch (e) { at = 0; }
+    var at = shownAt[rule.id];
+    try { at = +localStorage.getItem(key(rule)) || at; } catch (e) {}
     return rule.frequency == "every_page" || !at || rule.frequency == "once_per_day" && Date.now() - at > DAY;
   }
   function stop() {
@@ -94,7 +96,8 @@ function timed(rules, cfg, root, handle) {
   }
   function show(rule) {
     stop();
-    try { localStorage.setItem(key(rule), Date.now()); } catch (e) {}
+    shownAt[rule.id] = Date.now();
+    try { localStorage.setItem(key(rule), shownAt[rule.id]); } catch (e) {}
     box = document.createElement("div");
     box.className = "g";
     box.setAttribute("role", "dialog");
