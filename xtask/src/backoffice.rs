@@ -24,9 +24,6 @@ const STYLES: &[&str] = &[
 ];
 const OUT: &str = "dist/backoffice";
 const WORK: &str = "target/backoffice-build";
-/// Its own target directory: `cargo xtask test` builds it while the test binaries build in
-/// `target/`, and two cargo processes on one directory would queue on its lock.
-const BUILD_DIR: &str = "target/backoffice-wasm";
 
 pub(crate) fn build() -> Result {
     cmd::run(&mut cmd::cargo([
@@ -41,11 +38,11 @@ pub(crate) fn build() -> Result {
         "backoffice",
         // Explicit, so the output path below holds whatever CARGO_TARGET_DIR says.
         "--target-dir",
-        BUILD_DIR,
+        "target",
     ]))?;
     let work = PathBuf::from(WORK);
     fresh_dir(&work)?;
-    let raw = format!("{BUILD_DIR}/{WASM_TARGET}/backoffice/chimpassist_backoffice.wasm");
+    let raw = format!("target/{WASM_TARGET}/backoffice/chimpassist_backoffice.wasm");
     cmd::run(&mut cmd::new(
         "wasm-bindgen",
         [

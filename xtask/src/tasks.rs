@@ -66,38 +66,31 @@ const TEST_STEPS: &[Step] = &[
         // Libraries, binaries and test targets: the benchmark examples (a dozen binaries
         // linking the whole server) are type-checked by clippy above, not linked again here.
         name: "test",
-        run: || cargo(&TEST),
+        run: || {
+            cargo(&[
+                "test",
+                "--workspace",
+                "--locked",
+                "--lib",
+                "--bins",
+                "--tests",
+            ])
+        },
     },
 ];
 
-/// The test targets: libraries, binaries and test targets (the benchmark examples, a dozen
-/// binaries linking the whole server, are type-checked by clippy, not linked again).
-const TEST: [&str; 6] = [
-    "test",
-    "--workspace",
-    "--locked",
-    "--lib",
-    "--bins",
-    "--tests",
-];
-
-/// The widget's and the back-office's release builds side by side, and the test binaries'
-/// build beside them. Each front end ends in a long single-threaded stretch (whole-program
-/// LTO, then `wasm-opt`), and the three share nothing (each has its own target directory),
-/// so on two cores the test build fills those stretches instead of waiting for them; the
-/// `test` step then only runs the tests.
+/// The widget's and the back-office's release builds, side by side. Each ends in a long
+/// single-threaded stretch (whole-program LTO with one codegen unit, then `wasm-opt`), and
+/// they share nothing (the widget builds into its own target directory), so on two cores
+/// running them together overlaps those stretches instead of queueing them.
 fn front_ends() -> Result {
-    let (widget, backoffice, tests) = std::thread::scope(|s| {
+    let (widget, backoffice) = std::thread::scope(|s| {
         let widget = s.spawn(crate::widget::build);
         let backoffice = s.spawn(crate::backoffice::build);
-        let mut build = TEST.to_vec();
-        build.push("--no-run");
-        let tests = s.spawn(move || cargo(&build));
-        (join(widget), join(backoffice), join(tests))
+        (join(widget), join(backoffice))
     });
     widget.map_err(|e| format!("widget: {e}"))?;
-    backoffice.map_err(|e| format!("back-office: {e}"))?;
-    tests.map_err(|e| format!("test build: {e}"))
+    backoffice.map_err(|e| format!("back-office: {e}"))
 }
 
 fn join(handle: std::thread::ScopedJoinHandle<'_, Result>) -> Result {
