@@ -12,6 +12,7 @@ mod callbacks;
 mod codec;
 mod conversations;
 mod erasure;
+mod file_bytes;
 mod files;
 mod leases;
 mod messages;

@@ -1,5 +1,6 @@
 //! [`Store`] for [`SqliteStore`]: each method sends its SQL to the writer or a reader.
-//! The SQL itself lives in the sibling modules; the webhooks' methods are in `webhook_impl`.
+//! The SQL itself lives in the sibling modules; the webhooks' methods are in `webhook_impl`,
+//! and keeping files' bytes on disk in step with their rows is `file_bytes`'.
 
 use async_trait::async_trait;
 use chimpassist_protocol::greeting::GreetingRule;
@@ -17,8 +18,8 @@ use crate::{
     ApiTokenRecord, Appended, Attendant, AttendantUpdate, AuditRecord, AuthSession, Callback,
     CallbackCursor, CallbackFilter, Conversation, ConversationFacts, ConversationWrite, Customer,
     Erased, FactsCursor, FilePart, FileRecord, Lease, MessageCursor, NewConversation, NewFile,
-    NewMessage, Pending, Purged, PutFile, Queue, SearchMatch, Store, StoreError, StoreResult,
-    StoredCanned, StoredMessage, StoredNote, Transition, Visibility,
+    NewMessage, Pending, Purged, PutFile, Queue, SearchMatch, Store, StoreResult, StoredCanned,
+    StoredMessage, StoredNote, Transition, Visibility,
 };
 
 #[async_trait]
@@ -458,42 +459,7 @@ impl Store for SqliteStore {
     // --- files -------------------------------------------------------------------------------
 
     async fn put_file(&self, file: NewFile) -> StoreResult<PutFile> {
-        let record = file.record;
-        let key = record.clone();
-        if let Some(original) = self.read(move |c| files::by_key(c, &key)).await? {
-            return Ok(PutFile {
-                file: original,
-                duplicate: true,
-            });
-        }
-        let id = record.info.id;
-        let (bytes, thumbnail) = (file.bytes, file.thumbnail);
-        self.on_disk(move |blobs| {
-            blobs.write(&id, FilePart::Original, &bytes)?;
-            match thumbnail {
-                Some(thumbnail) => blobs.write(&id, FilePart::Thumbnail, &thumbnail),
-                None => Ok(()),
-            }
-        })
-        .await?;
-        let row = record.clone();
-        let inserted = self.write(move |c| files::insert(c, &row)).await;
-        match inserted {
-            Ok(None) => Ok(PutFile {
-                file: record,
-                duplicate: false,
-            }),
-            // The same key won a race meanwhile, or nothing was kept: these bytes are no one's.
-            Ok(Some(_)) | Err(_) => {
-                if let Err(e) = self.on_disk(move |blobs| blobs.remove(&id)).await {
-                    tracing::warn!(error = %e, file = %id, "could not remove an unused file");
-                }
-                inserted.map(|original| PutFile {
-                    file: original.unwrap_or(record),
-                    duplicate: true,
-                })
-            }
-        }
+        self.put_file_and_bytes(file).await
     }
 
     async fn get_file(&self, id: &FileId) -> StoreResult<Option<FileRecord>> {
@@ -502,28 +468,14 @@ impl Store for SqliteStore {
     }
 
     async fn file_bytes(&self, id: &FileId, part: FilePart) -> StoreResult<Option<Vec<u8>>> {
-        let Some(record) = self.get_file(id).await? else {
-            return Ok(None);
-        };
-        if part == FilePart::Thumbnail && record.thumbnail_type.is_none() {
-            return Ok(None);
-        }
-        let id = *id;
-        match self.on_disk(move |blobs| blobs.read(&id, part)).await? {
-            Some(bytes) => Ok(Some(bytes)),
-            // A record is committed only after its bytes: they cannot be missing.
-            None => Err(StoreError::internal(format!(
-                "the bytes of file {id} are missing"
-            ))),
-        }
+        self.bytes_of(*id, part).await
     }
 
     async fn delete_customer_files(&self, customer: &CustomerId) -> StoreResult<u64> {
         let customer = customer.clone();
         let ids = self.write(move |c| files::delete_of(c, &customer)).await?;
         let count = ids.len() as u64;
-        self.on_disk(move |blobs| ids.iter().try_for_each(|id| blobs.remove(id)))
-            .await?;
+        self.remove_bytes(ids).await?;
         Ok(count)
     }
 
@@ -535,8 +487,7 @@ impl Store for SqliteStore {
         let (erased, files) = self
             .write(move |c| erasure::erase(c, &customer, at, &recording))
             .await?;
-        self.on_disk(move |blobs| files.iter().try_for_each(|id| blobs.remove(id)))
-            .await?;
+        self.remove_bytes(files).await?;
         Ok(erased)
     }
 
@@ -549,8 +500,7 @@ impl Store for SqliteStore {
         let (purged, files) = self
             .write(move |c| retention::purge(c, cutoff, at, limit))
             .await?;
-        self.on_disk(move |blobs| files.iter().try_for_each(|id| blobs.remove(id)))
-            .await?;
+        self.remove_bytes(files).await?;
         Ok(purged)
     }
 
