@@ -30,6 +30,7 @@ pub mod domain;
 pub mod edge;
 pub mod error;
 pub mod export;
+pub mod greetings;
 pub mod hours;
 pub mod metrics;
 pub mod reports;

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chimpassist_protocol::audit::AuditAction;
 use chimpassist_protocol::greeting::{
     GreetingRequest, GreetingRule, Greetings, MAX_DELAY_SECONDS, MAX_GREETING_BYTES,
-    MAX_GREETING_NAME_CHARS, MAX_GREETINGS, PublicGreeting,
+    MAX_GREETING_NAME_CHARS, MAX_GREETINGS,
 };
 use chimpassist_protocol::{ErrorCode, GreetingId};
 
@@ -141,37 +141,11 @@ async fn saved(
 #[utoipa::path(get, path = "/api/greetings", tag = "public",
     responses((status = 200, body = Greetings), (status = 204, description = "no rules")))]
 pub(super) async fn public_rules(State(state): State<Arc<AppState>>) -> AppResult<Response> {
-    let greetings = match state.upstream.greetings(state.config.cache_ttl()) {
-        Some(g) => g,
-        None => {
-            let g = enabled(&state).await?;
-            state.upstream.keep_greetings(g.clone());
-            g
-        }
-    };
+    let greetings = crate::greetings::enabled(&state).await?;
     let cache = [(header::CACHE_CONTROL, PUBLIC_CACHE)];
     Ok(if greetings.rules.is_empty() {
         (StatusCode::NO_CONTENT, cache).into_response()
     } else {
         (cache, Json(greetings)).into_response()
     })
-}
-
-async fn enabled(state: &AppState) -> AppResult<Greetings> {
-    let mut rules = Vec::new();
-    for r in state.store.list_greetings().await? {
-        if !r.rule.enabled {
-            continue;
-        }
-        rules.push(PublicGreeting {
-            id: r.id,
-            path: r.rule.path,
-            delay_seconds: r.rule.delay_seconds,
-            frequency: r.rule.frequency,
-            only_when_online: r.rule.only_when_online,
-            text: r.rule.text,
-            from: r.rule.from,
-        });
-    }
-    Ok(Greetings { rules })
 }

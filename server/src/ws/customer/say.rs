@@ -26,8 +26,9 @@ fn greeting_client_id(answer: ClientMessageId) -> ClientMessageId {
 
 impl CustomerPeer {
     /// Starts the chat (or finds the open one), stores the greeting (when the text answers
-    /// one) and then the text, in that order. The greeting is read from the store, never from the frame: a visitor
-    /// cannot put words in the team's mouth; and it opens only a conversation with no
+    /// one) and then the text, in that order. The greeting is the server's rule
+    /// (`crate::greetings`), never the frame's: a visitor cannot put words in the team's
+    /// mouth; and it opens only a conversation with no
     /// messages yet, so answers cannot scatter it through an ongoing chat. A rule deleted or
     /// disabled since the page got it, or a greeting that fails to be stored, leaves the
     /// answer alone: the visitor's words are never dropped for the team's. The answer is
@@ -53,29 +54,23 @@ impl CustomerPeer {
         Ok(Step::Committing(submitted))
     }
 
-    /// Stores the rule's greeting as the team's, when the rule is still there and on.
+    /// Stores the rule's greeting as the team's, when the rule is still there and on (as this
+    /// node has seen them within `CACHE_SECONDS`).
     async fn greet(
         &self,
         conversation: chimpassist_protocol::ConversationId,
         greeting: GreetingId,
         answer: ClientMessageId,
     ) -> AppResult<()> {
-        let rule = self
-            .state
-            .store
-            .list_greetings()
-            .await?
-            .into_iter()
-            .find(|r| r.id == greeting && r.rule.enabled);
-        if let Some(rule) = rule {
+        if let Some(rule) = crate::greetings::enabled_rule(&self.state, greeting).await? {
             let author = Author {
                 party: Party::Bot,
                 id: format!("greeting:{}", rule.id),
-                name: rule.rule.from,
+                name: rule.from,
             };
             let id = greeting_client_id(answer);
             let submitted = self
-                .submit_as(author, conversation, id, rule.rule.text, Vec::new())
+                .submit_as(author, conversation, id, rule.text, Vec::new())
                 .await?;
             let appended = submitted.commit.await?;
             submitted.sent.deliver(&self.state.delivery, appended).await;
