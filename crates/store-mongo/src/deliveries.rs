@@ -71,15 +71,15 @@ fn key(event: &str, endpoint: &str) -> String {
 }
 
 impl DeliveryDoc {
-    /// A first delivery, due when the event happened.
-    fn new(event: &EventHead, endpoint: &WebhookId) -> Self {
-        let endpoint = endpoint.to_string();
+    /// A first delivery, due when the event happened plus the subscription's delay.
+    fn new(event: &EventHead, subscription: &Subscription) -> Self {
+        let endpoint = subscription.endpoint.to_string();
         Self {
             key: key(&event.id, &endpoint),
             event_id: event.id.clone(),
             endpoint_id: endpoint,
             state: PENDING.to_owned(),
-            due_at: event.at,
+            due_at: event.at.saturating_add(subscription.delay_ms),
             event_at: event.at,
             attempts: 0,
             claimed_by: None,
@@ -124,7 +124,7 @@ pub(crate) async fn fan_out(
             subscriptions
                 .iter()
                 .filter(|s| s.events.iter().any(|k| k.as_str() == event.kind))
-                .map(move |s| DeliveryDoc::new(event, &s.endpoint))
+                .map(move |s| DeliveryDoc::new(event, s))
         })
         .collect();
     if !made.is_empty() {
@@ -456,12 +456,16 @@ struct Pruned {
 pub(crate) async fn prune(store: &MongoStore, before: TimestampMs) -> StoreResult<u64> {
     // Deliveries to an endpoint deleted while a fan-out was under way would wait forever,
     // and keep their events: they go first.
-    let endpoints: Vec<Bson> = store
+    let mut endpoints: Vec<Bson> = store
         .db
         .collection::<Document>(WEBHOOKS)
         .distinct("_id", doc! {})
         .await
         .or_store()?;
+    // The server's own subscribers (e-mail) have no document there.
+    endpoints.extend(
+        chimpassist_store::webhooks::internal::all().map(|id| Bson::String(id.to_string())),
+    );
     store
         .db
         .collection::<Document>(WEBHOOK_DELIVERIES)

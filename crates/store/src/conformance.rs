@@ -146,6 +146,7 @@ macro_rules! conformance_suite {
             claims_hand_each_delivery_to_one_holder,
             delivery_log_pages_and_redeliver_restarts,
             pruning_keeps_what_is_still_owed,
+            internal_subscribers_wait_their_delay_and_outlive_pruning,
             deleting_an_endpoint_drops_its_deliveries,
             only_the_event_types_asked_for_are_recorded,
             audit_entries_page_newest_first,

@@ -133,11 +133,38 @@ pub struct RecordedEvent {
     pub data: String,
 }
 
+/// Subscribers that are not endpoints but the server itself: e-mail to visitors goes through
+/// the same outbox, so a mail is recorded in the very write that causes it (a resolve, a
+/// reply) and is sent at least once, with the same claims, retries and log. Their deliveries
+/// have no row in `webhooks`, and pruning keeps them all the same.
+pub mod internal {
+    use chimpassist_protocol::WebhookId;
+    use uuid::Uuid;
+
+    /// The transcript a visitor asked for, sent when the conversation is resolved.
+    pub fn mail_transcripts() -> WebhookId {
+        WebhookId::from(Uuid::from_u128(0x1))
+    }
+
+    /// A reply the visitor left before reading, sent once they have been gone a while.
+    pub fn mail_replies() -> WebhookId {
+        WebhookId::from(Uuid::from_u128(0x2))
+    }
+
+    /// Every internal subscriber.
+    pub fn all() -> [WebhookId; 2] {
+        [mail_transcripts(), mail_replies()]
+    }
+}
+
 /// Which events an endpoint takes, for [`crate::Store::fan_out_events`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subscription {
     pub endpoint: WebhookId,
     pub events: Vec<WebhookEventType>,
+    /// A delivery is first due this long after its event (0 for endpoints; the reply mail
+    /// waits for the visitor to have gone).
+    pub delay_ms: i64,
 }
 
 impl Subscription {
@@ -149,6 +176,7 @@ impl Subscription {
             .map(|e| Self {
                 endpoint: e.id,
                 events: e.events.clone(),
+                delay_ms: 0,
             })
             .collect()
     }

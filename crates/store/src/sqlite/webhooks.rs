@@ -166,7 +166,11 @@ pub(crate) fn fan_out(
                     "INSERT OR IGNORE INTO webhook_deliveries (event_id, endpoint_id, due_at) \
                      VALUES (?1, ?2, ?3)",
                 )?
-                .execute(params![id, sub.endpoint.to_string(), at])?;
+                .execute(params![
+                    id,
+                    sub.endpoint.to_string(),
+                    at.saturating_add(sub.delay_ms)
+                ])?;
             }
         }
         conn.prepare_cached("UPDATE webhook_events SET fanned = 1 WHERE seq = ?1")?
@@ -350,10 +354,13 @@ pub(crate) fn redeliver(
 pub(crate) fn prune(conn: &Connection, before: TimestampMs) -> StoreResult<u64> {
     // Deliveries to an endpoint deleted while a fan-out was under way would wait forever,
     // and keep their events: they go first.
+    // The server's own subscribers (e-mail) have no row there.
+    let internal = crate::webhooks::internal::all().map(|id| id.to_string());
     conn.prepare_cached(
-        "DELETE FROM webhook_deliveries WHERE endpoint_id NOT IN (SELECT id FROM webhooks)",
+        "DELETE FROM webhook_deliveries WHERE endpoint_id NOT IN (SELECT id FROM webhooks) \
+         AND endpoint_id NOT IN (?1, ?2)",
     )?
-    .execute([])?;
+    .execute(params![internal[0], internal[1]])?;
     const DONE: &str = "SELECT id FROM webhook_events e WHERE e.at < ?1 AND e.fanned = 1 \
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d \
                          WHERE d.event_id = e.id AND d.state = 'pending')";

@@ -247,3 +247,34 @@ pub async fn pruning_keeps_what_is_still_owed(store: Arc<dyn Store>) {
         "the pending one and the newly fanned out one"
     );
 }
+
+/// The server's own subscribers (e-mail): a delivery is first due its subscription's delay
+/// after the event, and pruning, which drops deliveries to endpoints that no longer exist,
+/// keeps theirs (they never have an endpoint record).
+pub async fn internal_subscribers_wait_their_delay_and_outlive_pruning(store: Arc<dyn Store>) {
+    let replies = crate::webhooks::internal::mail_replies();
+    let subs = [Subscription {
+        endpoint: replies,
+        events: vec![T::MessageCreated],
+        delay_ms: 60_000,
+    }];
+    two_events(&*store, T0).await; // the message happens at T0 + 1
+    assert_eq!(store.fan_out_events(&subs, 100).await.unwrap(), 2);
+    let due = |now| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_deliveries("n", &[replies], now, LEASE, 100)
+                .await
+                .expect("claim_deliveries")
+        }
+    };
+    assert!(
+        due(T0 + 60_000).await.is_empty(),
+        "not due before the delay"
+    );
+    store.prune_webhook_events(T0 + 60_000).await.unwrap();
+    let claimed = due(T0 + 60_001).await;
+    assert_eq!(claimed.len(), 1, "kept by pruning, due after the delay");
+    assert_eq!(claimed[0].event.kind, T::MessageCreated);
+}

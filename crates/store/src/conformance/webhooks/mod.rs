@@ -61,6 +61,7 @@ pub(super) fn subscribed(endpoints: &[&WebhookEndpoint]) -> Vec<Subscription> {
         .map(|e| Subscription {
             endpoint: e.id,
             events: e.events.clone(),
+            delay_ms: 0,
         })
         .collect()
 }
