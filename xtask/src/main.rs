@@ -8,6 +8,7 @@ mod cycles;
 mod files;
 mod setup;
 mod tasks;
+mod testrun;
 mod wasm_min;
 mod widget;
 

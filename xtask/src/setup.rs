@@ -93,86 +93,85 @@ fn install_wasm_opt() -> Result {
     .map(drop)
 }
 
-/// SecantusDB, a MongoDB wire-protocol server on PyPI, for the MongoDB backend's tests: no
-/// `mongod` is packaged for Debian, and the npm/PyPI packages that "provide" one download it
-/// at run time. Pinned, because only pre-releases exist.
-const SECANTUS_VERSION: &str = "0.7.0b3";
-/// Its virtual environment; the tests run `bin/secantusd-py` from here
-/// (`crates/store-mongo/src/test_support.rs`).
-const SECANTUS_DIR: &str = "target/tools/secantus";
-
-fn secantus_present() -> bool {
-    let server = std::path::Path::new(SECANTUS_DIR).join("bin/secantusd-py");
-    let version = cmd::stdout_of(&mut cmd::new(
-        &format!("{SECANTUS_DIR}/bin/python"),
-        [
-            "-c",
-            "import importlib.metadata as m; print(m.version('secantusdb'))",
-        ],
-    ));
-    server.is_file() && version.is_some_and(|v| v.trim() == SECANTUS_VERSION)
+/// A test server or tool from PyPI, in its own virtual environment under `target/tools`.
+/// Pinned: their command lines and behaviour change between releases.
+struct PyTool {
+    /// The PyPI package.
+    package: &'static str,
+    version: &'static str,
+    /// Its virtual environment.
+    dir: &'static str,
+    /// The program the tests run, under `{dir}/bin`.
+    program: &'static str,
 }
 
-/// A fresh venv (`--clear`: a half-made one from an interrupted run is replaced) with the
-/// pinned package. `python3 -m venv` needs Debian's python3-venv (ensurepip).
-fn install_secantus() -> Result {
-    if !cmd::succeeds(&mut cmd::new("python3", ["-c", "import ensurepip, venv"])) {
-        apt::install(&["python3", "python3-venv"])?;
-    }
-    std::fs::create_dir_all(TOOLS_DIR).map_err(|e| format!("creating {TOOLS_DIR}: {e}"))?;
-    cmd::run(&mut cmd::new(
-        "python3",
-        ["-m", "venv", "--clear", SECANTUS_DIR],
-    ))?;
-    cmd::run(&mut cmd::new(
-        &format!("{SECANTUS_DIR}/bin/pip"),
-        [
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("secantusdb=={SECANTUS_VERSION}"),
-        ],
-    ))
-    .map(drop)
-}
+/// SecantusDB, a MongoDB wire-protocol server, for the MongoDB backend's tests
+/// (`crates/store-mongo/src/test_support.rs`): no `mongod` is packaged for Debian, and the
+/// npm/PyPI packages that "provide" one download it at run time. Only pre-releases exist.
+const SECANTUS: PyTool = PyTool {
+    package: "secantusdb",
+    version: "0.7.0b3",
+    dir: "target/tools/secantus",
+    program: "secantusd-py",
+};
 
 /// schemathesis, the OpenAPI-driven API fuzzer the tests run against the server
-/// (`server/tests/api/fuzz.rs`). Pinned: its checks and its CLI change between releases.
-const SCHEMATHESIS_VERSION: &str = "4.32.5";
-/// Its virtual environment; the test runs `bin/st` from here.
-const SCHEMATHESIS_DIR: &str = "target/tools/schemathesis";
+/// (`server/tests/api/fuzz.rs`).
+const SCHEMATHESIS: PyTool = PyTool {
+    package: "schemathesis",
+    version: "4.32.5",
+    dir: "target/tools/schemathesis",
+    program: "st",
+};
 
-fn schemathesis_present() -> bool {
-    let st = std::path::Path::new(SCHEMATHESIS_DIR).join("bin/st");
-    let version = cmd::stdout_of(&mut cmd::new(
-        &format!("{SCHEMATHESIS_DIR}/bin/python"),
-        [
-            "-c",
-            "import importlib.metadata as m; print(m.version('schemathesis'))",
-        ],
-    ));
-    st.is_file() && version.is_some_and(|v| v.trim() == SCHEMATHESIS_VERSION)
-}
+/// aiosmtpd, a real SMTP server the e-mail tests send to (`server/src/services/smtp.rs`).
+const AIOSMTPD: PyTool = PyTool {
+    package: "aiosmtpd",
+    version: "1.4.6",
+    dir: "target/tools/aiosmtpd",
+    program: "aiosmtpd",
+};
 
-fn install_schemathesis() -> Result {
-    if !cmd::succeeds(&mut cmd::new("python3", ["-c", "import ensurepip, venv"])) {
-        apt::install(&["python3", "python3-venv"])?;
+impl PyTool {
+    fn present(&self) -> bool {
+        let program = std::path::Path::new(self.dir)
+            .join("bin")
+            .join(self.program);
+        let version = cmd::stdout_of(&mut cmd::new(
+            &format!("{}/bin/python", self.dir),
+            [
+                "-c",
+                &format!(
+                    "import importlib.metadata as m; print(m.version('{}'))",
+                    self.package
+                ),
+            ],
+        ));
+        program.is_file() && version.is_some_and(|v| v.trim() == self.version)
     }
-    std::fs::create_dir_all(TOOLS_DIR).map_err(|e| format!("creating {TOOLS_DIR}: {e}"))?;
-    cmd::run(&mut cmd::new(
-        "python3",
-        ["-m", "venv", "--clear", SCHEMATHESIS_DIR],
-    ))?;
-    cmd::run(&mut cmd::new(
-        &format!("{SCHEMATHESIS_DIR}/bin/pip"),
-        [
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
-        ],
-    ))
-    .map(drop)
+
+    /// A fresh venv (`--clear`: a half-made one from an interrupted run is replaced) with the
+    /// pinned package. `python3 -m venv` needs Debian's python3-venv (ensurepip).
+    fn install(&self) -> Result {
+        if !cmd::succeeds(&mut cmd::new("python3", ["-c", "import ensurepip, venv"])) {
+            apt::install(&["python3", "python3-venv"])?;
+        }
+        std::fs::create_dir_all(TOOLS_DIR).map_err(|e| format!("creating {TOOLS_DIR}: {e}"))?;
+        cmd::run(&mut cmd::new(
+            "python3",
+            ["-m", "venv", "--clear", self.dir],
+        ))?;
+        cmd::run(&mut cmd::new(
+            &format!("{}/bin/pip", self.dir),
+            [
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                &format!("{}=={}", self.package, self.version),
+            ],
+        ))
+        .map(drop)
+    }
 }
 
 /// The standard library's sources, which `-Zbuild-std` compiles (see `widget::build`).
@@ -265,16 +264,23 @@ const TOOLS: &[Tool] = &[
     Tool {
         name: "SecantusDB (MongoDB wire-protocol server for the MongoDB backend's tests)",
         for_run: false,
-        is_present: secantus_present,
-        install: install_secantus,
+        is_present: || SECANTUS.present(),
+        install: || SECANTUS.install(),
         manual: "`python3 -m venv target/tools/secantus && target/tools/secantus/bin/pip install secantusdb==0.7.0b3` (Debian: `apt-get install python3-venv` first)",
     },
     Tool {
         name: "schemathesis (the API fuzzer the tests run)",
         for_run: false,
-        is_present: schemathesis_present,
-        install: install_schemathesis,
+        is_present: || SCHEMATHESIS.present(),
+        install: || SCHEMATHESIS.install(),
         manual: "`python3 -m venv target/tools/schemathesis && target/tools/schemathesis/bin/pip install schemathesis==4.32.5` (Debian: `apt-get install python3-venv` first)",
+    },
+    Tool {
+        name: "aiosmtpd (SMTP server for the e-mail tests)",
+        for_run: false,
+        is_present: || AIOSMTPD.present(),
+        install: || AIOSMTPD.install(),
+        manual: "`python3 -m venv target/tools/aiosmtpd && target/tools/aiosmtpd/bin/pip install aiosmtpd==1.4.6` (Debian: `apt-get install python3-venv` first)",
     },
     Tool {
         name: "mosquitto (MQTT broker for the bus tests)",

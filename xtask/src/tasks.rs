@@ -65,17 +65,9 @@ const TEST_STEPS: &[Step] = &[
     Step {
         // Libraries, binaries and test targets: the benchmark examples (a dozen binaries
         // linking the whole server) are type-checked by clippy above, not linked again here.
+        // The browser binaries run beside the others (see testrun.rs).
         name: "test",
-        run: || {
-            cargo(&[
-                "test",
-                "--workspace",
-                "--locked",
-                "--lib",
-                "--bins",
-                "--tests",
-            ])
-        },
+        run: crate::testrun::run,
     },
 ];
 
