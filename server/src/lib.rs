@@ -32,6 +32,7 @@ pub mod error;
 pub mod export;
 pub mod greetings;
 pub mod hours;
+pub mod mail;
 pub mod metrics;
 pub mod reports;
 pub mod retention;

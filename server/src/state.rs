@@ -35,6 +35,9 @@ pub struct AppState {
     pub ice: crate::calls::IceSettings,
     /// Which webhook events this node's writes record.
     pub webhooks: crate::webhooks::Recorder,
+    /// Checks the links in mails to visitors (`api::mail`); works whether or not mail is on,
+    /// so a link sent before mail was turned off still opens its chat.
+    pub mail_links: crate::mail::links::Links,
     /// Fires when the server begins shutting down.
     pub stop: CancellationToken,
 }

@@ -13,6 +13,7 @@ pub mod extract;
 mod files;
 mod greetings;
 mod health;
+mod mail;
 mod notes;
 mod paging;
 mod reports;
@@ -84,6 +85,7 @@ use crate::state::AppState;
         greetings::update_rule,
         greetings::delete_rule,
         greetings::public_rules,
+        mail::open,
         notes::list_notes,
         notes::create_note,
         search::search,
@@ -323,6 +325,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/callbacks/{id}/done", post(callbacks::mark_done))
         .route("/api/stats/{queue_id}", get(stats::queue_stats))
         .route("/api/greetings", get(greetings::public_rules))
+        .route("/api/mail/open", post(mail::open))
+        .route("/mail/open", get(mail::open_page))
         .route(
             "/api/greeting-rules",
             get(greetings::list_rules).post(greetings::create_rule),

@@ -312,6 +312,11 @@ impl Auth {
         })
     }
 
+    /// A fresh token for `customer` (a mail's link opening their chat: `api::mail`).
+    pub fn customer_token(&self, customer: &CustomerId) -> String {
+        self.tokens.issue(customer, crate::views::now_ms())
+    }
+
     /// The customer a bearer token names (REST routes of the widget).
     pub async fn customer_for_token(&self, token: &str) -> AppResult<Customer> {
         let id = self.tokens.verify(token).ok_or_else(|| {

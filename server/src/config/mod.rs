@@ -385,4 +385,29 @@ pub struct Config {
     /// long a call can go on through the relay.
     #[arg(long, env = "TURN_CREDENTIAL_SECONDS", default_value_t = 14_400, value_parser = clap::value_parser!(u64).range(60..=86_400))]
     pub turn_credential_seconds: u64,
+
+    /// The SMTP server that sends e-mail to visitors (transcripts, replies they missed):
+    /// `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtp://host:25` (a relay on a trusted network). Unset: no e-mail. Needs
+    /// `PUBLIC_URL`; every node must have the same. The credentials are never logged.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<SecretString>,
+
+    /// The sender of e-mail to visitors, e.g. `Acme Support <support@acme.example>`.
+    #[arg(
+        long,
+        env = "SMTP_FROM",
+        default_value = "Chimp Assist <chat@localhost>"
+    )]
+    pub smtp_from: String,
+
+    /// Where visitors reach this server (`https://chat.acme.example`): the links in e-mails
+    /// (reopening a conversation) point there.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Seconds a visitor must have been gone, with an attendant's reply unread, before the
+    /// reply is e-mailed to them.
+    #[arg(long, env = "EMAIL_AWAY_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub email_away_seconds: u64,
 }

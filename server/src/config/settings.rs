@@ -121,6 +121,20 @@ impl Config {
         }
     }
 
+    /// E-mail to visitors, when `SMTP_URL` is set.
+    pub fn mail(&self) -> Result<Option<crate::mail::Settings>, crate::mail::SettingsError> {
+        let Some(url) = &self.smtp_url else {
+            return Ok(None);
+        };
+        crate::mail::Settings::parse(
+            url,
+            &self.smtp_from,
+            self.public_url.as_deref(),
+            Duration::from_secs(self.email_away_seconds),
+        )
+        .map(Some)
+    }
+
     pub fn call_ring(&self) -> Duration {
         Duration::from_secs(self.call_ring_seconds)
     }

@@ -2,4 +2,5 @@
 //! `cargo xtask setup`) and that never outlive it.
 
 pub mod coturn;
+pub mod smtp;
 pub mod watched;

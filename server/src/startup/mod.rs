@@ -76,7 +76,7 @@ enum Stage {
     /// at start is waited for (readiness false meanwhile), not a crash.
     Connecting {
         config: Box<Config>,
-        checked: Checked,
+        checked: Box<Checked>,
         target: MongoTarget,
     },
 }
@@ -89,6 +89,8 @@ struct Checked {
     mqtt: Option<MqttSettings>,
     /// The ICE servers of calls.
     ice: crate::calls::IceSettings,
+    /// E-mail to visitors (`SMTP_URL`); `None`: no mail.
+    mail: Option<crate::mail::Settings>,
 }
 
 impl Application {
@@ -97,6 +99,7 @@ impl Application {
         let checked = Checked {
             mqtt: config.mqtt()?,
             ice: config.ice()?,
+            mail: config.mail()?,
         };
         if checked.mqtt.is_some() && config.mongo_connection_url.is_none() {
             anyhow::bail!(
@@ -131,7 +134,7 @@ impl Application {
                 );
                 Stage::Connecting {
                     config: Box::new(config.clone()),
-                    checked,
+                    checked: Box::new(checked),
                     target,
                 }
             }
@@ -179,7 +182,7 @@ impl Application {
                 let slot = Arc::new(OnceLock::new());
                 let task = tokio::spawn(start_on_mongo(
                     *config,
-                    checked,
+                    *checked,
                     target,
                     stop.clone(),
                     Arc::clone(&edge),

@@ -46,7 +46,7 @@ impl Running {
     pub(super) async fn start(
         backend: Backend,
         config: Config,
-        Checked { mqtt, ice }: Checked,
+        Checked { mqtt, ice, mail }: Checked,
         stop: CancellationToken,
         edge: Arc<Edge>,
     ) -> Result<Self, StartError> {
@@ -112,11 +112,30 @@ impl Running {
             attachments.links.clone(),
         );
         let deliveries = delivery.spawn();
-        let recorder = crate::webhooks::Recorder::default();
+        let mail_links = crate::mail::links::Links::new(secret.as_bytes());
+        let mailer = match mail {
+            Some(settings) => {
+                tracing::info!(?settings, "e-mail to visitors: on");
+                let mailer = crate::mail::Mailer::new(
+                    settings,
+                    mail_links.clone(),
+                    Arc::clone(&dyn_store),
+                    coordinator.clone(),
+                )
+                .context("building the SMTP client")?;
+                Some(Arc::new(mailer))
+            }
+            None => None,
+        };
+        let recorder = match &mailer {
+            Some(mailer) => crate::webhooks::Recorder::with_internal(mailer.subscriptions()),
+            None => crate::webhooks::Recorder::default(),
+        };
         let webhooks = crate::webhooks::Dispatcher::new(
             Arc::clone(&dyn_store),
             config.webhooks(),
             recorder.clone(),
+            mailer,
         )
         .context("building the webhook client")?
         .spawn(stop.clone());
@@ -137,6 +156,7 @@ impl Running {
             http,
             upstream: Default::default(),
             webhooks: recorder,
+            mail_links,
             stop,
         });
         Ok(Self {

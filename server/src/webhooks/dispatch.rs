@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 
 use chimpassist_protocol::{AttemptId, WebhookId};
 use chimpassist_store::{
-    ClaimedDelivery, DeliveryAttempt, RecordedEvent, Store, StoreResult, Subscription,
-    WebhookEndpoint,
+    ClaimedDelivery, DeliveryAttempt, RecordedEvent, Store, StoreResult, WebhookEndpoint,
 };
 use futures_util::StreamExt as _;
 use tokio::task::JoinHandle;
@@ -39,6 +38,8 @@ pub struct Dispatcher {
     http: reqwest::Client,
     settings: Arc<Settings>,
     recorder: super::Recorder,
+    /// E-mail to visitors, the outbox's internal subscribers (`SMTP_URL`).
+    mail: Option<Arc<crate::mail::Mailer>>,
     /// This node, as claims name it.
     holder: String,
 }
@@ -56,6 +57,7 @@ impl Dispatcher {
         store: Arc<dyn Store>,
         settings: Settings,
         recorder: super::Recorder,
+        mail: Option<Arc<crate::mail::Mailer>>,
     ) -> reqwest::Result<Self> {
         let http = super::guard::client(settings.allow_private, settings.timeout)?;
         Ok(Self {
@@ -63,6 +65,7 @@ impl Dispatcher {
             http,
             settings: Arc::new(settings),
             recorder,
+            mail,
             holder: format!("node-{}", uuid::Uuid::new_v4().simple()),
         })
     }
@@ -108,7 +111,7 @@ impl Dispatcher {
     /// One round: fan out, then claim and send until nothing is due.
     pub async fn round(&self) -> StoreResult<()> {
         let endpoints = self.recorder.refresh(&*self.store).await?;
-        let subscriptions = Subscription::of_enabled(&endpoints);
+        let subscriptions = self.recorder.subscriptions(&endpoints);
         while self
             .store
             .fan_out_events(&subscriptions, FAN_OUT_BATCH)
@@ -137,6 +140,8 @@ impl Dispatcher {
                 .for_each_concurrent(CONCURRENCY, |d| async {
                     if let Some(endpoint) = by_id.get(&d.endpoint) {
                         self.attempt(endpoint, d).await;
+                    } else if let Some(mail) = &self.mail {
+                        self.mail_attempt(mail, d).await;
                     }
                 })
                 .await;
@@ -195,6 +200,36 @@ impl Dispatcher {
             endpoint = %endpoint.id, event = %d.event.id, kind = logged.1.as_str(),
             attempt = d.attempt, status, duration_ms, error = logged.0.as_deref(),
             "webhook attempt"
+        );
+    }
+
+    /// Sends one mail delivery and records what came of it (no endpoint health: the SMTP
+    /// server's failures are retried on the same schedule, and logged).
+    async fn mail_attempt(&self, mail: &crate::mail::Mailer, d: ClaimedDelivery) {
+        let at = now_ms();
+        let started = Instant::now();
+        let outcome = mail.attempt(&d).await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let (next, error) = outcome.next(d.attempt, now_ms(), &self.settings.schedule);
+        let attempt = DeliveryAttempt {
+            id: AttemptId::new(),
+            endpoint: d.endpoint,
+            event: d.event.id,
+            kind: d.event.kind,
+            attempt: d.attempt,
+            at,
+            status: None,
+            duration_ms,
+            error: error.clone(),
+            next,
+        };
+        if let Err(error) = self.store.finish_attempt(&self.holder, attempt).await {
+            tracing::warn!(%error, "recording a mail attempt failed");
+        }
+        tracing::info!(
+            event = %d.event.id, kind = d.event.kind.as_str(), attempt = d.attempt,
+            duration_ms, error = error.as_deref(), sent = matches!(outcome, crate::mail::Outcome::Sent),
+            "mail attempt"
         );
     }
 

@@ -30,15 +30,37 @@ use chimpassist_store::{Store, StoreResult, Subscription, WebhookEndpoint};
 /// refresh that read the endpoints before a save cannot overwrite one that read them after.
 /// A change of what this node records is logged (`webhook event types recorded`), so an
 /// operator — or a test — sees when a node started recording an endpoint's events.
+///
+/// The server's own subscribers (e-mail, `crate::mail`) are always among them.
 #[derive(Clone, Debug, Default)]
-pub struct Recorder(Arc<tokio::sync::Mutex<Option<Vec<WebhookEventType>>>>);
+pub struct Recorder {
+    recorded: Arc<tokio::sync::Mutex<Option<Vec<WebhookEventType>>>>,
+    internal: Arc<Vec<Subscription>>,
+}
 
 impl Recorder {
+    /// A recorder that also records what `internal` subscribers take.
+    pub fn with_internal(internal: Vec<Subscription>) -> Self {
+        Self {
+            recorded: Default::default(),
+            internal: Arc::new(internal),
+        }
+    }
+
+    /// The enabled endpoints' subscriptions and the internal ones: what a fan-out must
+    /// cover (a fan-out marks its events done, so one that left a subscriber out would lose
+    /// its deliveries).
+    pub fn subscriptions(&self, endpoints: &[WebhookEndpoint]) -> Vec<Subscription> {
+        let mut all = Subscription::of_enabled(endpoints);
+        all.extend(self.internal.iter().cloned());
+        all
+    }
+
     /// Reads the endpoints, records what the enabled ones take, and returns them.
     pub async fn refresh(&self, store: &dyn Store) -> StoreResult<Vec<WebhookEndpoint>> {
-        let mut recorded = self.0.lock().await;
+        let mut recorded = self.recorded.lock().await;
         let endpoints = store.list_webhooks().await?;
-        let subscriptions = Subscription::of_enabled(&endpoints);
+        let subscriptions = self.subscriptions(&endpoints);
         let types = chimpassist_store::subscribed_types(&subscriptions);
         store.record_events(&types);
         if recorded.as_ref() != Some(&types) {

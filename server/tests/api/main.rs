@@ -18,6 +18,7 @@ mod hours;
 mod keepalive;
 mod limits;
 mod live_stats;
+mod mail;
 mod reports;
 mod retention;
 mod revocation;

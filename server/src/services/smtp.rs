@@ -1,0 +1,202 @@
+//! A real SMTP server for tests: aiosmtpd (PyPI; `cargo xtask setup` installs it in
+//! `target/tools/aiosmtpd`) on a free local port, keeping every message it accepts in a
+//! maildir the test reads. It can be stopped and started again on the same port, as an SMTP
+//! outage. It never outlives the tests ([`Watched`]).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::watched::{self, Watched, free_port};
+
+/// Environment variable naming the `aiosmtpd` to run instead of the one setup installs.
+pub const BINARY_ENV: &str = "CHIMPASSIST_AIOSMTPD";
+
+/// How long [`Smtp::wait_for`] waits for mail.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A running (or stopped) SMTP server and what it received.
+#[derive(Debug)]
+pub struct Smtp {
+    port: u16,
+    binary: PathBuf,
+    /// The maildir and the log; deleted on drop.
+    dir: tempfile::TempDir,
+    server: Option<Watched>,
+}
+
+/// One message as received (RFC 5322 text).
+#[derive(Debug, Clone)]
+pub struct Received(pub String);
+
+impl Received {
+    /// A header's value (the first one), unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self
+            .0
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .replace("\r\n", "\n");
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        let mut lines = head.lines().peekable();
+        while let Some(line) = lines.next() {
+            if line.to_ascii_lowercase().starts_with(&prefix) {
+                let mut value = line[prefix.len()..].trim().to_owned();
+                while let Some(next) = lines.peek().filter(|l| l.starts_with([' ', '\t'])) {
+                    value.push(' ');
+                    value.push_str(next.trim());
+                    lines.next();
+                }
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    /// The text/plain part, decoded from quoted-printable or base64 if need be.
+    pub fn text(&self) -> String {
+        self.part("text/plain")
+    }
+
+    /// The text/html part, decoded.
+    pub fn html(&self) -> String {
+        self.part("text/html")
+    }
+
+    fn part(&self, kind: &str) -> String {
+        let raw = self.0.replace("\r\n", "\n");
+        let Some(start) = raw.find(&format!("Content-Type: {kind}")) else {
+            return String::new();
+        };
+        let part = &raw[start..];
+        let (head, body) = part.split_once("\n\n").unwrap_or((part, ""));
+        let body = body.split("\n--").next().unwrap_or_default();
+        let lower = head.to_ascii_lowercase();
+        if lower.contains("content-transfer-encoding: base64") {
+            base64_decode(&body.replace('\n', ""))
+        } else if lower.contains("content-transfer-encoding: quoted-printable") {
+            quoted_printable(body)
+        } else {
+            body.to_owned()
+        }
+    }
+}
+
+fn quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn base64_decode(raw: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(raw.trim())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+impl Smtp {
+    /// An SMTP server on `127.0.0.1` that accepts every message (no TLS, no login).
+    pub async fn start() -> Result<Self, String> {
+        let binary = watched::binary(
+            BINARY_ENV,
+            &[concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/tools/aiosmtpd/bin/aiosmtpd"
+            )],
+            "aiosmtpd",
+            "run `cargo xtask setup` (it installs aiosmtpd from PyPI)",
+        )?;
+        let dir = tempfile::Builder::new()
+            .prefix("smtp-test-")
+            .tempdir()
+            .map_err(|e| format!("creating a directory for the SMTP server: {e}"))?;
+        let mut smtp = Self {
+            port: free_port()?,
+            binary,
+            dir,
+            server: None,
+        };
+        smtp.resume().await?;
+        Ok(smtp)
+    }
+
+    /// Starts it again on its port after [`Smtp::stop`].
+    pub async fn resume(&mut self) -> Result<(), String> {
+        let maildir = self.dir.path().join("maildir");
+        let args = [
+            "-n".to_owned(),
+            "-l".to_owned(),
+            format!("127.0.0.1:{}", self.port),
+            "-c".to_owned(),
+            "aiosmtpd.handlers.Mailbox".to_owned(),
+            maildir.display().to_string(),
+        ];
+        let log = self.dir.path().join("aiosmtpd.log");
+        self.server = Some(Watched::start("aiosmtpd", &self.binary, args, log, self.port).await?);
+        Ok(())
+    }
+
+    /// Stops the server (connections are refused until [`Smtp::resume`]).
+    pub async fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            server.stop().await;
+        }
+    }
+
+    /// `smtp://127.0.0.1:<port>`, as `SMTP_URL` takes it.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, oldest first.
+    pub fn received(&self) -> Vec<Received> {
+        let new = self.dir.path().join("maildir/new");
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(new)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|(_, path)| std::fs::read_to_string(path).ok())
+            .map(Received)
+            .collect()
+    }
+
+    /// Waits (up to 20 s) until `n` messages have arrived, and returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let started = Instant::now();
+        loop {
+            let received = self.received();
+            if received.len() >= n {
+                return received;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "{} of {n} mails arrived within {WAIT:?}",
+                received.len()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
