@@ -259,6 +259,10 @@ impl Chat {
         self.run(|s| s.start_chat(queue, prechat));
     }
 
+    pub(crate) fn leave_email(&self, email: String) {
+        self.run(|s| s.leave_email(email));
+    }
+
     /// Queues a message (see [`State::send_text`]) with the files uploaded so far; the
     /// reason shown when it cannot be.
     pub(crate) fn send_text(

@@ -61,6 +61,8 @@ pub struct Texts {
     pub attach: &'static str,
     /// Send pressed while a file is still uploading (or failed).
     pub files_busy: &'static str,
+    /// The in-chat prompt for an address, for replies while the visitor is away.
+    pub email_replies: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -117,6 +119,7 @@ pub static EN: Texts = Texts {
     error: "Something went wrong",
     attach: "Attach a file",
     files_busy: "Wait for the files to finish uploading, or remove them",
+    email_replies: "Get our replies by e-mail if you leave",
 };
 
 pub static PT_BR: Texts = Texts {
@@ -173,6 +176,7 @@ pub static PT_BR: Texts = Texts {
     error: "Algo deu errado",
     attach: "Anexar arquivo",
     files_busy: "Espere os arquivos terminarem de enviar, ou remova-os",
+    email_replies: "Receba nossas respostas por e-mail se sair",
 };
 
 /// The texts for a forced locale, or for the browser's language list.

@@ -332,8 +332,33 @@ fn chat_view(chat: Chat) -> impl IntoView {
             view! { <div class="ca-typing">{name}" "{t.typing}</div> }
         })
     };
+    // An address for replies while away, asked of a visitor the desk has none for (one the
+    // site signed in has the site's). Gone once left.
+    let ask_email = move || {
+        let asks = is_open.get()
+            && chat.session.with(|s| {
+                s.customer
+                    .as_ref()
+                    .is_some_and(|c| c.email.is_none() && !c.profile_verified)
+            });
+        asks.then(|| {
+            let submit = move |e: ev::SubmitEvent| {
+                e.prevent_default();
+                if let Some(email) = Fields::of(&e).get("email") {
+                    chat.leave_email(email);
+                }
+            };
+            view! {
+                <form class="ca-email" on:submit=submit>
+                    <label>{t.email_replies}<input name="email" type="email" required autocomplete="email" /></label>
+                    <button type="submit">{t.send}</button>
+                </form>
+            }
+        })
+    };
     view! {
         {queue}
+        {ask_email}
         <div class="ca-log" role="log" aria-live="polite" aria-relevant="additions" node_ref=log on:scroll=on_scroll>
             <Show when=move || chat.timeline.with(|t| t.more_before && t.oldest_seq().is_some_and(|s| s > 1))>
                 <button class="ca-older" type="button" on:click=move |_| chat.load_older()>{t.older}</button>

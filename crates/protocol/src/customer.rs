@@ -82,6 +82,10 @@ pub enum CustomerToServer {
     Presence { state: CustomerPresence },
     /// The customer ends the chat (queued → abandoned, otherwise → resolved).
     EndChat { conversation: ConversationId },
+    /// The visitor's address, left in the chat, for replies by e-mail while they are away
+    /// (and the transcript). Refused (`invalid_field`) when it is not an address, and
+    /// (`forbidden`) for a visitor whose profile the site signed.
+    LeaveEmail { email: String },
     /// CSAT after the end.
     Rate {
         conversation: ConversationId,

@@ -50,6 +50,7 @@ macro_rules! customer_types {
             "typing",
             "presence",
             "end_chat",
+            "leave_email",
             "rate",
             "history",
             "call_invite",

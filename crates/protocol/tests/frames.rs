@@ -56,6 +56,9 @@ fn customer_frames_round_trip() {
         CustomerToServer::EndChat {
             conversation: ConversationId::new(),
         },
+        CustomerToServer::LeaveEmail {
+            email: "ana@example.com".into(),
+        },
         CustomerToServer::Rate {
             conversation: ConversationId::new(),
             rating: Rating {

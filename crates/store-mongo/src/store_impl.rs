@@ -61,6 +61,14 @@ impl Store for MongoStore {
         visits::set_customer_visit(self, id, visit).await
     }
 
+    async fn mail_opt_out(&self, id: &CustomerId) -> StoreResult<Option<TimestampMs>> {
+        visits::mail_opt_out(self, id).await
+    }
+
+    async fn set_mail_opt_out(&self, id: &CustomerId, at: Option<TimestampMs>) -> StoreResult<()> {
+        visits::set_mail_opt_out(self, id, at).await
+    }
+
     async fn customer_attributes(&self, id: &CustomerId) -> StoreResult<Attributes> {
         visits::customer_attributes(self, id).await
     }

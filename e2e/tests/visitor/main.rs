@@ -6,6 +6,7 @@
 //! - `states`: the quieter states — replies while closed, the queue, identity rotation,
 //!   older history, `autoConnect`;
 //! - `greetings`: proactive greetings, before and after the chat loads;
+//! - `mail`: a reply mailed to a visitor who left, and its link reopening the chat;
 //! - `npm`: the npm package in a Vite app;
 //! - `calls`: calls between two real browsers, directly and through coturn.
 //!
@@ -14,6 +15,7 @@
 mod calls;
 mod chat;
 mod greetings;
+mod mail;
 mod npm;
 mod smoke;
 mod states;

@@ -1,13 +1,18 @@
-//! Where the link in a reply mail leads: `GET /mail/open` is a page of this server that
-//! hosts the widget, and `POST /api/mail/open` turns the link into the visitor's session, so
-//! the widget on that page opens on their conversation. The link's token travels in the URL's
-//! fragment, which browsers never send: it stays out of every access log and `Referer`.
+//! Where the links in mails lead (`crate::mail::links`):
+//! - `GET /mail/open` is a page of this server that hosts the widget, and
+//!   `POST /api/mail/open` turns the link into the visitor's session, so the widget on that
+//!   page opens on their conversation;
+//! - `GET /mail/unsubscribe` asks before it turns mail off with
+//!   `POST /api/mail/unsubscribe` (a mail scanner following the link turns nothing off).
+//!
+//! A link's token travels in the URL's fragment, which browsers never send: it stays out of
+//! every access log and `Referer`.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chimpassist_protocol::{ConversationId, ErrorCode};
 use serde::{Deserialize, Serialize};
@@ -15,12 +20,14 @@ use serde::{Deserialize, Serialize};
 use super::extract::AppJson;
 use crate::edge::ClientIp;
 use crate::error::{AppError, AppResult};
+use crate::mail::links::Purpose;
 use crate::state::AppState;
 
-/// The page, in the binary so it works wherever the server runs.
+/// The pages, in the binary so they work wherever the server runs.
 const OPEN_PAGE: &str = include_str!("../mail/open.html");
+const UNSUBSCRIBE_PAGE: &str = include_str!("../mail/unsubscribe.html");
 
-/// A link's token (the fragment of `/mail/open#…`).
+/// A link's token (the fragment of `/mail/open#…` or `/mail/unsubscribe#…`).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct OpenRequest {
     pub(super) link: String,
@@ -35,6 +42,15 @@ pub(super) struct OpenedSession {
 
 /// # GET /mail/open
 pub(super) async fn open_page() -> impl IntoResponse {
+    page(OPEN_PAGE)
+}
+
+/// # GET /mail/unsubscribe
+pub(super) async fn unsubscribe_page() -> impl IntoResponse {
+    page(UNSUBSCRIBE_PAGE)
+}
+
+fn page(html: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -42,7 +58,7 @@ pub(super) async fn open_page() -> impl IntoResponse {
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
-        OPEN_PAGE,
+        html,
     )
 }
 
@@ -62,15 +78,9 @@ pub(super) async fn open(
     AppJson(body): AppJson<OpenRequest>,
 ) -> AppResult<Json<OpenedSession>> {
     state.edge.throttles.customers.check(client)?;
-    let expired = || {
-        AppError::client(
-            ErrorCode::Unauthenticated,
-            "this link is invalid or has expired",
-        )
-    };
     let opened = state
         .mail_links
-        .verify(body.link.trim())
+        .verify(Purpose::Open, body.link.trim())
         .ok_or_else(expired)?;
     // An erased visitor's link opens nothing.
     let customer = state
@@ -82,4 +92,44 @@ pub(super) async fn open(
         token: state.auth.customer_token(&customer.id),
         conversation: opened.conversation,
     }))
+}
+
+/// # POST /api/mail/unsubscribe
+///
+/// Public: the link (from any mail) is the credential. Turns e-mail to its visitor off; `204`
+/// also when it was off already. The visitor turns it on again by leaving an address in the
+/// chat. Limited per client network like new visitors.
+#[utoipa::path(post, path = "/api/mail/unsubscribe", tag = "public", request_body = OpenRequest,
+    responses((status = 204, description = "mail is off"),
+        (status = 401, body = chimpassist_protocol::ErrorBody),
+        (status = 429, body = chimpassist_protocol::ErrorBody)))]
+pub(super) async fn unsubscribe(
+    State(state): State<Arc<AppState>>,
+    client: ClientIp,
+    AppJson(body): AppJson<OpenRequest>,
+) -> AppResult<StatusCode> {
+    state.edge.throttles.customers.check(client)?;
+    let opened = state
+        .mail_links
+        .verify(Purpose::Stop, body.link.trim())
+        .ok_or_else(expired)?;
+    if state.store.mail_opt_out(&opened.customer).await?.is_none() {
+        // An erased visitor is `NotFound` here: nothing is sent to them anyway.
+        match state
+            .store
+            .set_mail_opt_out(&opened.customer, Some(crate::views::now_ms()))
+            .await
+        {
+            Ok(()) | Err(chimpassist_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn expired() -> AppError {
+    AppError::client(
+        ErrorCode::Unauthenticated,
+        "this link is invalid or has expired",
+    )
 }

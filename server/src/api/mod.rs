@@ -86,6 +86,7 @@ use crate::state::AppState;
         greetings::delete_rule,
         greetings::public_rules,
         mail::open,
+        mail::unsubscribe,
         notes::list_notes,
         notes::create_note,
         search::search,
@@ -327,6 +328,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/greetings", get(greetings::public_rules))
         .route("/api/mail/open", post(mail::open))
         .route("/mail/open", get(mail::open_page))
+        .route("/api/mail/unsubscribe", post(mail::unsubscribe))
+        .route("/mail/unsubscribe", get(mail::unsubscribe_page))
         .route(
             "/api/greeting-rules",
             get(greetings::list_rules).post(greetings::create_rule),

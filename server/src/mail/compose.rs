@@ -56,6 +56,7 @@ struct Words {
     hello: &'static str,
     why: &'static str,
     no_replies: &'static str,
+    stop: &'static str,
 }
 
 const EN: Words = Words {
@@ -70,6 +71,7 @@ const EN: Words = Words {
     hello: "Hello",
     why: "You get this e-mail because you left this address in our chat.",
     no_replies: "Replies to this e-mail are not read.",
+    stop: "Stop these e-mails",
 };
 
 const PT_BR: Words = Words {
@@ -84,6 +86,7 @@ const PT_BR: Words = Words {
     hello: "Olá",
     why: "Você recebe este e-mail porque deixou este endereço no nosso chat.",
     no_replies: "Respostas a este e-mail não são lidas.",
+    stop: "Parar estes e-mails",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -93,19 +96,35 @@ fn words(lang: Lang) -> &'static Words {
     }
 }
 
+/// Who a mail is for, in which language, and the link that turns mail off.
+#[derive(Clone, Copy, Debug)]
+pub struct To<'a> {
+    pub lang: Lang,
+    pub name: &'a str,
+    pub stop: &'a str,
+}
+
 /// The transcript of a resolved conversation. `left_out` earlier messages did not fit.
-pub fn transcript(lang: Lang, visitor: &str, lines: &[Line], left_out: usize) -> Mail {
-    let w = words(lang);
-    let intro = format!("{} {visitor},\n\n{}", w.hello, w.transcript_intro);
-    build(w, w.transcript_subject, &intro, lines, left_out, None)
+pub fn transcript(to: To<'_>, lines: &[Line], left_out: usize) -> Mail {
+    let w = words(to.lang);
+    let intro = format!("{} {},\n\n{}", w.hello, to.name, w.transcript_intro);
+    build(
+        w,
+        w.transcript_subject,
+        &intro,
+        lines,
+        left_out,
+        None,
+        to.stop,
+    )
 }
 
 /// The replies a visitor has not read; `link` reopens the chat (`None`: the visitor is told
 /// to answer on the site).
-pub fn reply(lang: Lang, visitor: &str, lines: &[Line], link: Option<&str>) -> Mail {
-    let w = words(lang);
-    let intro = format!("{} {visitor},\n\n{}", w.hello, w.reply_intro);
-    build(w, w.reply_subject, &intro, lines, 0, Some(link))
+pub fn reply(to: To<'_>, lines: &[Line], link: Option<&str>) -> Mail {
+    let w = words(to.lang);
+    let intro = format!("{} {},\n\n{}", w.hello, to.name, w.reply_intro);
+    build(w, w.reply_subject, &intro, lines, 0, Some(link), to.stop)
 }
 
 fn build(
@@ -115,6 +134,7 @@ fn build(
     lines: &[Line],
     left_out: usize,
     link: Option<Option<&str>>,
+    stop: &str,
 ) -> Mail {
     let mut text = format!("{intro}\n\n");
     let mut html = String::from(
@@ -164,11 +184,19 @@ fn build(
         }
         None => {}
     }
-    let _ = write!(text, "--\n{}\n{}\n", w.why, w.no_replies);
+    let _ = write!(
+        text,
+        "-- \n{}\n{}\n{}: {stop}\n",
+        w.why, w.no_replies, w.stop
+    );
     let _ = write!(
         html,
-        "<hr><p style=\"color:#616e7c;font-size:small\">{}<br>{}</p></body></html>",
-        w.why, w.no_replies
+        "<hr><p style=\"color:#616e7c;font-size:small\">{}<br>{}<br>\
+         <a href=\"{}\" style=\"color:#616e7c\">{}</a></p></body></html>",
+        w.why,
+        w.no_replies,
+        escape(stop),
+        w.stop
     );
     Mail {
         subject: subject.to_owned(),
@@ -211,6 +239,16 @@ fn escape(raw: &str) -> String {
 mod tests {
     use super::*;
 
+    const STOP: &str = "https://chat.example/mail/unsubscribe#s";
+
+    fn to(lang: Lang, name: &str) -> To<'_> {
+        To {
+            lang,
+            name,
+            stop: STOP,
+        }
+    }
+
     fn line(from: &str, text: &str) -> Line {
         Line {
             from: from.to_owned(),
@@ -223,7 +261,7 @@ mod tests {
     #[test]
     fn people_s_words_are_never_html() {
         let evil = line("<b>Ana</b>", "<script>alert(1)</script>\n& \"quotes\"");
-        let mail = transcript(Lang::En, "Zoë <x>", &[evil], 0);
+        let mail = transcript(to(Lang::En, "Zoë <x>"), &[evil], 0);
         assert!(!mail.html.contains("<script>"), "{}", mail.html);
         assert!(!mail.html.contains("<b>Ana"), "{}", mail.html);
         assert!(
@@ -241,8 +279,7 @@ mod tests {
     fn a_reply_carries_its_link_or_says_where_to_answer() {
         let lines = [line("Ana", "We found your order.")];
         let with = reply(
-            Lang::En,
-            "Zoë",
+            to(Lang::En, "Zoë"),
             &lines,
             Some("https://chat.example/mail/open#t"),
         );
@@ -255,9 +292,13 @@ mod tests {
             with.html
                 .contains("<a href=\"https://chat.example/mail/open#t\"")
         );
-        let without = reply(Lang::En, "Zoë", &lines, None);
+        let without = reply(to(Lang::En, "Zoë"), &lines, None);
         assert!(without.text.contains("Answer in the chat on our site."));
-        assert!(!without.html.contains("<a "));
+        assert!(!without.html.contains("/mail/open"));
+        for mail in [&with, &without] {
+            assert!(mail.text.contains(&format!("Stop these e-mails: {STOP}")));
+            assert!(mail.html.contains(&format!("<a href=\"{STOP}\"")));
+        }
     }
 
     #[test]
@@ -266,11 +307,12 @@ mod tests {
         assert_eq!(Lang::of(Some("pt")), Lang::PtBr);
         assert_eq!(Lang::of(Some("en-GB")), Lang::En);
         assert_eq!(Lang::of(None), Lang::En);
-        let mail = transcript(Lang::PtBr, "Zoë", &[line("Ana", "Oi")], 3);
+        let mail = transcript(to(Lang::PtBr, "Zoë"), &[line("Ana", "Oi")], 3);
         assert_eq!(mail.subject, "Sua conversa conosco");
         assert!(mail.text.starts_with("Olá Zoë,"));
         assert!(mail.text.contains("(3 mensagens anteriores não incluídas)"));
         assert!(mail.text.contains("Respostas a este e-mail não são lidas."));
+        assert!(mail.text.contains("Parar estes e-mails: "));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The link in a reply mail: it names the visitor and the conversation, and is signed and
-//! expires, so whoever holds the mail — the visitor — can reopen that chat, and nobody can
-//! make one for someone else.
+//! The links in mails: one reopens the chat (in a reply mail), one turns e-mail off (in
+//! every mail). Each names the visitor and the conversation, what it is for, and is signed and
+//! expires, so whoever holds the mail — the visitor — can use it, and nobody can make one for
+//! someone else.
 //!
 //! Signed as an HS256 JWT under a key derived from the server's secret for this use only, so
 //! a link is never accepted as a customer token (`auth::tokens`) or the other way round.
@@ -11,14 +12,44 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-/// A link works this long after its mail was sent.
+/// A reopening link works this long after its mail was sent.
 pub const LINK_DAYS: i64 = 7;
+/// A link that turns mail off works as long as mail might still come.
+pub const STOP_DAYS: i64 = 365;
+
+/// What a link does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Reopen the chat (`/mail/open`).
+    Open,
+    /// Turn e-mail from the desk off (`/mail/unsubscribe`).
+    Stop,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Stop => "stop",
+        }
+    }
+
+    fn days(self) -> i64 {
+        match self {
+            Self::Open => LINK_DAYS,
+            Self::Stop => STOP_DAYS,
+        }
+    }
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct LinkClaims {
     sub: String,
     /// The conversation the mail was about.
     cnv: String,
+    /// [`Purpose`]: a link made for one is refused for the other.
+    #[serde(rename = "use")]
+    purpose: String,
     exp: i64,
 }
 
@@ -54,9 +85,11 @@ impl Links {
         }
     }
 
-    /// A link's token for `customer` and `conversation`, valid [`LINK_DAYS`] from `now_ms`.
+    /// A link's token for `customer` and `conversation`, valid from `now_ms` for as long as
+    /// its purpose says.
     pub fn issue(
         &self,
+        purpose: Purpose,
         customer: &CustomerId,
         conversation: &ConversationId,
         now_ms: i64,
@@ -64,18 +97,22 @@ impl Links {
         let claims = LinkClaims {
             sub: customer.as_str().to_owned(),
             cnv: conversation.to_string(),
-            exp: now_ms / 1000 + LINK_DAYS * 24 * 3600,
+            purpose: purpose.as_str().to_owned(),
+            exp: now_ms / 1000 + purpose.days() * 24 * 3600,
         };
         // HS256 over a plain struct cannot fail.
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .unwrap_or_default()
     }
 
-    /// What a valid, unexpired token names; `None` for anything else.
-    pub fn verify(&self, token: &str) -> Option<Opened> {
+    /// What a valid, unexpired token made for `purpose` names; `None` for anything else.
+    pub fn verify(&self, purpose: Purpose, token: &str) -> Option<Opened> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         let data = jsonwebtoken::decode::<LinkClaims>(token, &self.decoding, &validation).ok()?;
+        if data.claims.purpose != purpose.as_str() {
+            return None;
+        }
         Some(Opened {
             customer: CustomerId::parse(data.claims.sub).ok()?,
             conversation: ConversationId::parse(&data.claims.cnv).ok()?,
@@ -102,20 +139,32 @@ mod tests {
         let links = Links::new(b"server secret");
         let (customer, conversation) = ids();
         let now = crate::views::now_ms();
-        let token = links.issue(&customer, &conversation, now);
+        let token = links.issue(Purpose::Open, &customer, &conversation, now);
         assert_eq!(
-            links.verify(&token),
+            links.verify(Purpose::Open, &token),
             Some(Opened {
                 customer: customer.clone(),
                 conversation
             })
         );
-        let old = links.issue(&customer, &conversation, NOW - (LINK_DAYS + 1) * 86_400_000);
-        assert_eq!(links.verify(&old), None, "expired");
-        assert_eq!(Links::new(b"another secret").verify(&token), None);
+        assert_eq!(links.verify(Purpose::Stop, &token), None, "made to open");
+        let stop = links.issue(Purpose::Stop, &customer, &conversation, now);
+        assert!(links.verify(Purpose::Stop, &stop).is_some());
+        assert_eq!(links.verify(Purpose::Open, &stop), None, "made to stop");
+        let old = links.issue(
+            Purpose::Open,
+            &customer,
+            &conversation,
+            NOW - (LINK_DAYS + 1) * 86_400_000,
+        );
+        assert_eq!(links.verify(Purpose::Open, &old), None, "expired");
+        assert_eq!(
+            Links::new(b"another secret").verify(Purpose::Open, &token),
+            None
+        );
         let mut forged = token.clone();
         forged.pop();
-        assert_eq!(links.verify(&forged), None);
+        assert_eq!(links.verify(Purpose::Open, &forged), None);
     }
 
     #[test]
@@ -123,9 +172,9 @@ mod tests {
         let secret = b"server secret";
         let (customer, conversation) = ids();
         let now = crate::views::now_ms();
-        let link = Links::new(secret).issue(&customer, &conversation, now);
+        let link = Links::new(secret).issue(Purpose::Open, &customer, &conversation, now);
         assert_eq!(CustomerTokens::new(secret).verify(&link), None);
         let token = CustomerTokens::new(secret).issue(&customer, now);
-        assert_eq!(Links::new(secret).verify(&token), None);
+        assert_eq!(Links::new(secret).verify(Purpose::Open, &token), None);
     }
 }

@@ -1,15 +1,16 @@
 //! What one outbox delivery to mail sends, or why it sends nothing, and what comes of it.
 //!
 //! - A transcript goes to a visitor who left an address, when the conversation is resolved.
-//! - A reply is mailed once the visitor has been gone `EMAIL_AWAY_SECONDS` without reading
-//!   it. A visitor still connected is asked again after that delay (for up to a day). One
+//! - A reply is mailed once the visitor has been away `EMAIL_AWAY_SECONDS` (gone, or on
+//!   another tab) without reading it. A visitor still looking at the page is asked again after
+//!   that delay (for up to a day). One
 //!   mail carries every reply the visitor has not read: the delivery of an earlier reply
 //!   sends nothing when a later one is there, whose own delivery sends them all.
 
 use std::time::Duration;
 
 use chimpassist_protocol::webhook::{ConversationEventData, MessageEventData};
-use chimpassist_protocol::{ConversationId, CustomerPresence, Seq, TimestampMs};
+use chimpassist_protocol::{ConversationId, CustomerId, CustomerPresence, Seq, TimestampMs};
 use chimpassist_store::{
     ClaimedDelivery, Customer, DeliveryNext, StoreError, StoredMessage, webhooks::internal,
 };
@@ -18,6 +19,7 @@ use lettre::message::{Mailbox, MultiPart};
 
 use super::Mailer;
 use super::compose::{self, Lang, Line, Mail};
+use super::links::Purpose;
 use crate::views::now_ms;
 
 /// The most messages one mail shows (the newest).
@@ -92,26 +94,23 @@ impl Mailer {
         }
     }
 
-    async fn transcript(&self, data: &str) -> Result<(Mailbox, Mail), Outcome> {
+    async fn transcript(&self, data: &str) -> Result<(Recipient, Mail), Outcome> {
         let data: ConversationEventData =
             serde_json::from_str(data).map_err(|_| Outcome::Nothing("unreadable event"))?;
         let conversation = data.conversation.id;
-        let (customer, to) = self.recipient(&data.conversation.customer_id).await?;
-        let visit = self.store.customer_visit(&customer.id).await?;
-        let tz = visit.as_ref().and_then(|v| v.time_zone.as_deref());
+        let to = self
+            .recipient(&data.conversation.customer_id, &conversation)
+            .await?;
         let (messages, left_out) = self.newest(&conversation, 0).await?;
         if messages.is_empty() {
             return Err(Outcome::Nothing("no messages"));
         }
-        let lines: Vec<Line> = messages.iter().map(|m| line(m, tz)).collect();
-        let lang = Lang::of(visit.as_ref().and_then(|v| v.language.as_deref()));
-        Ok((
-            to,
-            compose::transcript(lang, &customer.name, &lines, left_out),
-        ))
+        let lines: Vec<Line> = messages.iter().map(|m| to.line(m)).collect();
+        let mail = compose::transcript(to.to(), &lines, left_out);
+        Ok((to, mail))
     }
 
-    async fn reply(&self, data: &str) -> Result<(Mailbox, Mail), Outcome> {
+    async fn reply(&self, data: &str) -> Result<(Recipient, Mail), Outcome> {
         let data: MessageEventData =
             serde_json::from_str(data).map_err(|_| Outcome::Nothing("unreadable event"))?;
         if !data.sender.party.is_team() {
@@ -122,9 +121,12 @@ impl Mailer {
             .get_conversation(&data.conversation_id)
             .await?
             .ok_or(Outcome::Nothing("the conversation is gone"))?;
-        let (customer, to) = self.recipient(&conversation.customer_id).await?;
+        let to = self
+            .recipient(&conversation.customer_id, &conversation.id)
+            .await?;
         let now = now_ms();
-        if self.coordinator.presence_of_customer(&customer.id) != CustomerPresence::Gone {
+        // Looking at the page: the widget shows the reply; ask again later.
+        if self.coordinator.presence_of_customer(&to.customer.id) == CustomerPresence::Active {
             return Err(if now - data.timestamp < GIVE_UP_AFTER {
                 Outcome::Later(now + self.settings.away.as_millis() as i64)
             } else {
@@ -141,38 +143,44 @@ impl Mailer {
         if replies.last().is_some_and(|m| m.seq > data.seq) {
             return Err(Outcome::Nothing("a later reply's mail carries it"));
         }
-        let visit = self.store.customer_visit(&customer.id).await?;
-        let tz = visit.as_ref().and_then(|v| v.time_zone.as_deref());
-        let lines: Vec<Line> = replies.iter().map(|m| line(m, tz)).collect();
-        let link = self.link(&customer, &conversation.id, now);
-        let lang = Lang::of(visit.as_ref().and_then(|v| v.language.as_deref()));
-        Ok((
-            to,
-            compose::reply(lang, &customer.name, &lines, link.as_deref()),
-        ))
+        let lines: Vec<Line> = replies.iter().map(|m| to.line(m)).collect();
+        // The reopening link is a guest's. A visitor the site signed in is known by the
+        // site's login, which a page of this server cannot give: they answer on the site.
+        let link = to
+            .customer
+            .external_id
+            .is_none()
+            .then(|| self.link(Purpose::Open, &to.customer, &conversation.id, now));
+        let mail = compose::reply(to.to(), &lines, link.as_deref());
+        Ok((to, mail))
     }
 
-    /// The reopening link for a guest. A visitor the site signed in is known by the site's
-    /// login, which a page of this server cannot give: they answer on the site.
+    /// `{PUBLIC_URL}/mail/open#…` or `…/mail/unsubscribe#…`.
     fn link(
         &self,
+        purpose: Purpose,
         customer: &Customer,
         conversation: &ConversationId,
         now: TimestampMs,
-    ) -> Option<String> {
-        customer.external_id.is_none().then(|| {
-            format!(
-                "{}/mail/open#{}",
-                self.settings.public_url,
-                self.links.issue(&customer.id, conversation, now)
-            )
-        })
+    ) -> String {
+        let page = match purpose {
+            Purpose::Open => "open",
+            Purpose::Stop => "unsubscribe",
+        };
+        format!(
+            "{}/mail/{page}#{}",
+            self.settings.public_url,
+            self.links.issue(purpose, &customer.id, conversation, now)
+        )
     }
 
+    /// Who a mail about `conversation` goes to: a visitor with an address who has not turned
+    /// mail off.
     async fn recipient(
         &self,
-        id: &chimpassist_protocol::CustomerId,
-    ) -> Result<(Customer, Mailbox), Outcome> {
+        id: &CustomerId,
+        conversation: &ConversationId,
+    ) -> Result<Recipient, Outcome> {
         let customer = self
             .store
             .get_customer(id)
@@ -184,8 +192,17 @@ impl Mailer {
             .ok_or(Outcome::Nothing("no address"))?
             .parse()
             .map_err(|_| Outcome::Nothing("the address is not one SMTP takes"))?;
-        let to = Mailbox::new(Some(customer.name.clone()), address);
-        Ok((customer, to))
+        if self.store.mail_opt_out(id).await?.is_some() {
+            return Err(Outcome::Nothing("the visitor turned e-mail off"));
+        }
+        let visit = self.store.customer_visit(id).await?;
+        Ok(Recipient {
+            mailbox: Mailbox::new(Some(customer.name.clone()), address),
+            lang: Lang::of(visit.as_ref().and_then(|v| v.language.as_deref())),
+            time_zone: visit.and_then(|v| v.time_zone),
+            stop: self.link(Purpose::Stop, &customer, conversation, now_ms()),
+            customer,
+        })
     }
 
     /// The newest [`MAX_LINES`] messages after `after`, oldest first, and how many older ones
@@ -207,12 +224,13 @@ impl Mailer {
         Ok((newest, left_out))
     }
 
-    async fn send(&self, to: Mailbox, mail: Mail) -> Outcome {
+    async fn send(&self, to: Recipient, mail: Mail) -> Outcome {
         let message = lettre::Message::builder()
             .from(self.settings.from.clone())
-            .to(to)
+            .to(to.mailbox)
             .subject(mail.subject)
             .header(AutoSubmitted)
+            .header(ListUnsubscribe(to.stop))
             .multipart(MultiPart::alternative_plain_html(mail.text, mail.html));
         let message = match message {
             Ok(m) => m,
@@ -235,16 +253,56 @@ impl Mailer {
     }
 }
 
-fn line(m: &StoredMessage, time_zone: Option<&str>) -> Line {
-    Line {
-        from: m.sender_name.clone(),
-        at: compose::when(m.timestamp, time_zone),
-        text: m.text.as_str().to_owned(),
-        files: m
-            .attachments
-            .iter()
-            .map(|f| f.name.as_str().to_owned())
-            .collect(),
+/// A mail's addressee, as [`Mailer::recipient`] found them.
+struct Recipient {
+    customer: Customer,
+    mailbox: Mailbox,
+    lang: Lang,
+    time_zone: Option<String>,
+    /// The link that turns mail off (in every mail, and its `List-Unsubscribe`).
+    stop: String,
+}
+
+impl Recipient {
+    fn to(&self) -> compose::To<'_> {
+        compose::To {
+            lang: self.lang,
+            name: &self.customer.name,
+            stop: &self.stop,
+        }
+    }
+
+    /// A message as this visitor reads it (times in their zone).
+    fn line(&self, m: &StoredMessage) -> Line {
+        Line {
+            from: m.sender_name.clone(),
+            at: compose::when(m.timestamp, self.time_zone.as_deref()),
+            text: m.text.as_str().to_owned(),
+            files: m
+                .attachments
+                .iter()
+                .map(|f| f.name.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// `List-Unsubscribe` (RFC 2369): mail clients show their own "unsubscribe" for it. The page
+/// asks before it turns mail off, so a scanner following links turns nothing off.
+#[derive(Clone, Debug)]
+struct ListUnsubscribe(String);
+
+impl lettre::message::header::Header for ListUnsubscribe {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(raw: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(raw.trim_matches(['<', '>']).to_owned()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), format!("<{}>", self.0))
     }
 }
 

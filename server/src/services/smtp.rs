@@ -70,7 +70,15 @@ impl Received {
         };
         let part = &raw[start..];
         let (head, body) = part.split_once("\n\n").unwrap_or((part, ""));
-        let body = body.split("\n--").next().unwrap_or_default();
+        // The part ends at the next boundary line (`--` and the multipart's boundary).
+        let boundary = raw
+            .split_once("boundary=\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(b, _)| format!("\n--{b}"));
+        let body = match &boundary {
+            Some(b) => body.split(b.as_str()).next().unwrap_or_default(),
+            None => body,
+        };
         let lower = head.to_ascii_lowercase();
         if lower.contains("content-transfer-encoding: base64") {
             base64_decode(&body.replace('\n', ""))

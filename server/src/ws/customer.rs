@@ -270,6 +270,34 @@ impl CustomerPeer {
         Ok(sent.submit(&self.state.delivery, author, text, files))
     }
 
+    /// Keeps the address the visitor left in the chat (mail: `crate::mail`). Leaving one is
+    /// asking for mail: it turns mail on again if the visitor had turned it off.
+    async fn leave_email(&mut self, raw: &str) -> AppResult<()> {
+        if self.customer.profile_verified {
+            return Err(AppError::client(
+                ErrorCode::Forbidden,
+                "the site keeps this visitor's e-mail address",
+            ));
+        }
+        let email = domain::email(raw)
+            .ok_or_else(|| AppError::invalid("email is not an e-mail address"))?;
+        self.state
+            .store
+            .update_customer_profile(
+                &self.customer.id,
+                self.customer.name.clone(),
+                self.customer.avatar_url.clone(),
+                Some(email.clone()),
+            )
+            .await?;
+        self.state
+            .store
+            .set_mail_opt_out(&self.customer.id, None)
+            .await?;
+        self.customer.email = Some(email);
+        Ok(())
+    }
+
     /// Asks for a conversation. Limited per client network: `CHATS_PER_MINUTE_PER_IP`
     /// requests, and `MAX_OPEN_CONVERSATIONS_PER_IP` open at once (the coordinator counts).
     async fn start_chat(
@@ -401,6 +429,7 @@ impl Peer for CustomerPeer {
                         .await;
                 }
             }
+            CustomerToServer::LeaveEmail { email } => self.leave_email(&email).await?,
             CustomerToServer::EndChat { conversation } => {
                 self.state
                     .coordinator

@@ -57,6 +57,19 @@ async fn zoe_with_alice(app: &TestApp) -> Desk {
     }
 }
 
+/// Zoë starts another chat after `previous` was resolved; its id.
+async fn new_chat(zoe: &mut Ws, previous: &str) -> String {
+    zoe.send(json!({"type": "start_chat"})).await;
+    let frame = zoe
+        .wait_for("the new conversation", |f| {
+            f["type"] == "conversation"
+                && f["conversation"]["id"] != previous
+                && f["conversation"]["status"] != "resolved"
+        })
+        .await;
+    frame["conversation"]["id"].as_str().expect("id").to_owned()
+}
+
 fn link_in(mail: &Received) -> String {
     let text = mail.text();
     let line = text
@@ -210,15 +223,7 @@ async fn mail_is_kept_through_an_smtp_outage_and_sent_when_it_returns() {
         .await;
 
     // Two failed attempts recorded, each to be retried.
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let failed = loop {
-        let attempts = transcript_attempts(&app);
-        if attempts.len() >= 2 {
-            break attempts;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{attempts:?}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    };
+    let failed = transcript_attempts_reach(&app, 2).await;
     assert!(
         failed.iter().all(|(outcome, error)| outcome == "retry"
             && error.as_deref().is_some_and(|e| e.starts_with("SMTP: "))),
@@ -238,4 +243,96 @@ async fn mail_is_kept_through_an_smtp_outage_and_sent_when_it_returns() {
         Some("Your conversation with us")
     );
     assert!(mail.text().contains("Thanks, that is all."));
+}
+
+/// Waits until the outbox has recorded `n` transcript attempts; returns them all.
+async fn transcript_attempts_reach(app: &TestApp, n: usize) -> Vec<(String, Option<String>)> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let attempts = transcript_attempts(app);
+        if attempts.len() >= n {
+            return attempts;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{attempts:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_visitor_who_turns_mail_off_gets_none_until_they_leave_an_address_again() {
+    let smtp = Smtp::start().await.expect("aiosmtpd");
+    let app = app(&smtp).await;
+    let mut desk = zoe_with_alice(&app).await;
+    let first = desk.conversation.clone();
+    desk.zoe.say(&first, "Hello").await;
+    desk.alice
+        .send(json!({"type": "resolve", "conversation": first}))
+        .await;
+    let mail = smtp.wait_for(1).await.remove(0);
+
+    // Every mail carries the link, also as List-Unsubscribe; the page asks first.
+    let header = mail.header("List-Unsubscribe").expect("List-Unsubscribe");
+    let token = header
+        .strip_prefix("<https://chat.acme.test/mail/unsubscribe#")
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or_else(|| panic!("{header}"))
+        .to_owned();
+    let text = mail.text();
+    assert!(
+        text.contains("Stop these e-mails: https://chat.acme.test/mail/unsubscribe#"),
+        "{text}\n{}",
+        mail.0
+    );
+    let page = app.get("/mail/unsubscribe", &Auth::None).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("/api/mail/unsubscribe"));
+    let opened_with_it = app
+        .post("/api/mail/open", &Auth::None, json!({"link": token}))
+        .await;
+    assert_eq!(opened_with_it.status(), 401, "a link does one thing");
+    for _ in 0..2 {
+        let off = app
+            .post("/api/mail/unsubscribe", &Auth::None, json!({"link": token}))
+            .await;
+        assert_eq!(off.status(), 204, "and again: still off");
+    }
+
+    // The next conversation's transcript is not sent, and the outbox says why.
+    let second = new_chat(&mut desk.zoe, &first).await;
+    desk.alice.expect("assigned").await;
+    desk.zoe.say(&second, "One more thing").await;
+    desk.alice
+        .send(json!({"type": "resolve", "conversation": second}))
+        .await;
+    let attempts = transcript_attempts_reach(&app, 2).await;
+    assert_eq!(
+        attempts[1],
+        (
+            "done".to_owned(),
+            Some("not sent: the visitor turned e-mail off".to_owned())
+        )
+    );
+    assert_eq!(smtp.received().len(), 1);
+
+    // Leaving her address in a chat again is asking for mail again.
+    let third = new_chat(&mut desk.zoe, &second).await;
+    desk.alice.expect("assigned").await;
+    desk.zoe
+        .send(json!({"type": "leave_email", "email": "zoe@example.org"}))
+        .await;
+    desk.zoe.say(&third, "Mail me this one").await;
+    desk.alice
+        .send(json!({"type": "resolve", "conversation": third}))
+        .await;
+    let mails = smtp.wait_for(2).await;
+    assert!(mails[1].header("To").unwrap().contains("zoe@example.org"));
+    assert!(mails[1].text().contains("Mail me this one"));
+
+    // A bad address is refused, and the socket goes on.
+    desk.zoe
+        .send(json!({"type": "leave_email", "email": "not an address"}))
+        .await;
+    let refused = desk.zoe.expect("error").await;
+    assert_eq!(refused["code"], "invalid_field");
+    assert!(desk.zoe.answers().await);
 }

@@ -30,6 +30,15 @@ impl State {
         vec![Effect::Send(CustomerToServer::StartChat { queue, prechat })]
     }
 
+    /// The visitor leaves an address for replies by e-mail: kept as theirs at once (the
+    /// prompt goes), and sent.
+    pub(crate) fn leave_email(&mut self, email: String) -> Vec<Effect> {
+        if let Some(customer) = self.session_mut().customer.as_mut() {
+            customer.email = Some(email.clone());
+        }
+        vec![Effect::Send(CustomerToServer::LeaveEmail { email })]
+    }
+
     /// Queues a message: shown at once as pending, persisted so a reload cannot lose it,
     /// and sent now or after the next reconnect with the same client id. `files` (uploaded
     /// already, with their `names`) may stand in for the text.

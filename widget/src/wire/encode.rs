@@ -96,6 +96,7 @@ pub(crate) fn client_frame<O: Out>(frame_: &CustomerToServer) -> O {
         } => conv("typing", conversation).s("state", state.as_str()),
         F::Presence { state } => frame("presence").s("state", state.as_str()),
         F::EndChat { conversation } => conv("end_chat", conversation),
+        F::LeaveEmail { email } => frame("leave_email").s("email", email),
         F::Rate {
             conversation,
             rating,

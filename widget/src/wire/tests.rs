@@ -289,6 +289,9 @@ fn every_client_frame() -> Vec<CustomerToServer> {
             attachments: Vec::new(),
         },
         CustomerToServer::EndChat { conversation: c },
+        CustomerToServer::LeaveEmail {
+            email: "ada@example.com".into(),
+        },
         CustomerToServer::Rate {
             conversation: c,
             rating: Rating {

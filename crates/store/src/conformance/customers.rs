@@ -289,3 +289,42 @@ pub async fn a_visit_is_kept_whole_with_its_customer(store: Arc<dyn Store>) {
         Attributes::default()
     );
 }
+
+/// Turning e-mail off is kept per visitor until turned on again, and goes with the record.
+pub async fn mail_opt_out_is_kept_until_turned_on_again(store: Arc<dyn Store>) {
+    let c = new_customer(&*store).await;
+    let other = new_customer(&*store).await;
+    assert_eq!(
+        store.mail_opt_out(&c.id).await.unwrap(),
+        None,
+        "on at first"
+    );
+    store
+        .set_mail_opt_out(&c.id, Some(T0 + 1))
+        .await
+        .expect("set_mail_opt_out");
+    assert_eq!(store.mail_opt_out(&c.id).await.unwrap(), Some(T0 + 1));
+    assert_eq!(store.mail_opt_out(&other.id).await.unwrap(), None);
+    store
+        .update_customer_profile(&c.id, "Dora".to_owned(), None, Some("d@x.example".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.mail_opt_out(&c.id).await.unwrap(),
+        Some(T0 + 1),
+        "a profile update leaves it"
+    );
+    store.set_mail_opt_out(&c.id, None).await.unwrap();
+    assert_eq!(store.mail_opt_out(&c.id).await.unwrap(), None, "on again");
+
+    let unknown = CustomerId::parse("nobody").expect("valid id");
+    assert_err(
+        store.set_mail_opt_out(&unknown, Some(T0)).await,
+        "NotFound",
+        "set_mail_opt_out of unknown",
+    );
+    assert_eq!(store.mail_opt_out(&unknown).await.unwrap(), None);
+    store.set_mail_opt_out(&c.id, Some(T0 + 2)).await.unwrap();
+    store.erase_customer(&c.id, T0 + 3).await.expect("erase");
+    assert_eq!(store.mail_opt_out(&c.id).await.unwrap(), None);
+}

@@ -415,6 +415,10 @@ CREATE TABLE greetings (
 );
 CREATE UNIQUE INDEX greetings_position ON greetings (position);
 "#,
+    // 17: since when the visitor has turned e-mail from the desk off (null: on).
+    r#"
+ALTER TABLE customers ADD COLUMN mail_opt_out_at INTEGER;
+"#,
 ];
 
 /// Brings the schema up to date. Refuses a file written by a newer release rather than

@@ -91,6 +91,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn mail_opt_out(&self, id: &CustomerId) -> StoreResult<Option<TimestampMs>> {
+        let id = id.clone();
+        self.read(move |c| visits::mail_opt_out(c, &id)).await
+    }
+
+    async fn set_mail_opt_out(&self, id: &CustomerId, at: Option<TimestampMs>) -> StoreResult<()> {
+        let id = id.clone();
+        self.write(move |c| visits::set_mail_opt_out(c, &id, at))
+            .await
+    }
+
     async fn customer_attributes(&self, id: &CustomerId) -> StoreResult<Attributes> {
         let id = id.clone();
         self.read(move |c| visits::customer_attributes(c, &id))

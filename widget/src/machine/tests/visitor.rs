@@ -235,3 +235,21 @@ fn forgetting_the_visitor_clears_the_chat_and_the_outbox() {
     assert_eq!(fx, [Effect::SaveOutbox(vec![]), Effect::Badge(0)]);
     assert!(s.resume().is_empty());
 }
+
+#[test]
+fn an_address_left_in_the_chat_is_sent_and_kept_as_the_visitor_s() {
+    let (mut s, _) = chatting();
+    assert_eq!(s.session.customer.as_ref().unwrap().email, None);
+    let fx = s.leave_email("ana@example.com".into());
+    assert_eq!(
+        sent(&fx),
+        [&CustomerToServer::LeaveEmail {
+            email: "ana@example.com".into()
+        }]
+    );
+    assert_eq!(
+        s.session.customer.as_ref().unwrap().email.as_deref(),
+        Some("ana@example.com"),
+        "the prompt for it goes"
+    );
+}
