@@ -25,8 +25,8 @@ const STYLES: &[&str] = &[
 const OUT: &str = "dist/backoffice";
 const WORK: &str = "target/backoffice-build";
 
-pub(crate) fn build() -> Result {
-    cmd::run(&mut cmd::cargo([
+pub(crate) fn build(lint: cmd::Lint) -> Result {
+    let mut build = cmd::cargo([
         "build",
         "--locked",
         "-p",
@@ -39,7 +39,9 @@ pub(crate) fn build() -> Result {
         // Explicit, so the output path below holds whatever CARGO_TARGET_DIR says.
         "--target-dir",
         "target",
-    ]))?;
+    ]);
+    cmd::lint(&mut build, lint)?;
+    cmd::run(&mut build)?;
     let work = PathBuf::from(WORK);
     fresh_dir(&work)?;
     let raw = format!("target/{WASM_TARGET}/backoffice/chimpassist_backoffice.wasm");

@@ -8,7 +8,6 @@ mod cycles;
 mod files;
 mod setup;
 mod tasks;
-mod testrun;
 mod wasm_min;
 mod widget;
 
@@ -76,11 +75,11 @@ fn dispatch(args: &[String]) -> cmd::Result {
         "widget" => no_args("widget", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::Run))
-            .and_then(|()| widget::build()),
+            .and_then(|()| widget::build(cmd::Lint::Off)),
         "backoffice" => no_args("backoffice", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| setup::ensure(setup::Scope::Run))
-            .and_then(|()| backoffice::build()),
+            .and_then(|()| backoffice::build(cmd::Lint::Off)),
         "dist" => no_args("dist", rest)
             .and_then(|()| enter_workspace_root())
             .and_then(|()| tasks::dist()),

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::cmd::{self, Result};
-use crate::setup::{self, Scope, WASM_TARGET};
+use crate::setup::{self, Scope};
 
 /// One step of `cargo xtask test`. To add a check (trunk builds, size budget, browser e2e,
 /// MongoDB/MQTT conformance…), append a `Step` to [`TEST_STEPS`]; `run` may run several
@@ -19,55 +19,35 @@ const TEST_STEPS: &[Step] = &[
         run: || cargo(&["fmt", "--all", "--", "--check"]),
     },
     Step {
-        name: "clippy",
-        run: || {
-            cargo(&[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--locked",
-                "--",
-                "-D",
-                "warnings",
-            ])
-        },
-    },
-    Step {
         // No import cycles between a crate's top-level modules (docs/architecture.md).
         name: "module cycles",
         run: crate::cycles::check,
     },
     Step {
-        // The front ends' browser-only code is compiled for wasm32 only, so lint it there too.
-        name: "clippy wasm32",
-        run: || {
-            cargo(&[
-                "clippy",
-                "--locked",
-                "--target",
-                WASM_TARGET,
-                "-p",
-                "chimpassist-widget",
-                "-p",
-                "chimpassist-backoffice",
-                "--",
-                "-D",
-                "warnings",
-            ])
-        },
-    },
-    Step {
         // Release assets and their sizes (the widget's against its budget); the browser
-        // tests load these.
-        name: "front ends",
-        run: front_ends,
+        // tests load these. clippy lints the two front ends (their browser-only code is
+        // compiled for wasm32 only) in the same compile (`cmd::lint`).
+        name: "front ends + clippy",
+        run: || front_ends(cmd::Lint::Clippy),
     },
     Step {
-        // Libraries, binaries and test targets: the benchmark examples (a dozen binaries
-        // linking the whole server) are type-checked by clippy above, not linked again here.
-        // The browser binaries run beside the others (see testrun.rs).
-        name: "test",
-        run: crate::testrun::run,
+        // Every library, binary, test and example of the workspace linted by clippy
+        // (warnings denied) as it is compiled for the tests, then the tests. Examples (the
+        // benchmarks) are built with the test harness: compiled and linted, not run.
+        name: "clippy + test",
+        run: || {
+            let mut test = cmd::cargo([
+                "test",
+                "--workspace",
+                "--locked",
+                "--lib",
+                "--bins",
+                "--tests",
+                "--examples",
+            ]);
+            cmd::lint(&mut test, cmd::Lint::Clippy)?;
+            cmd::run(&mut test).map(drop)
+        },
     },
 ];
 
@@ -75,10 +55,10 @@ const TEST_STEPS: &[Step] = &[
 /// single-threaded stretch (whole-program LTO with one codegen unit, then `wasm-opt`), and
 /// they share nothing (the widget builds into its own target directory), so on two cores
 /// running them together overlaps those stretches instead of queueing them.
-fn front_ends() -> Result {
+fn front_ends(lint: cmd::Lint) -> Result {
     let (widget, backoffice) = std::thread::scope(|s| {
-        let widget = s.spawn(crate::widget::build);
-        let backoffice = s.spawn(crate::backoffice::build);
+        let widget = s.spawn(move || crate::widget::build(lint));
+        let backoffice = s.spawn(move || crate::backoffice::build(lint));
         (join(widget), join(backoffice))
     });
     widget.map_err(|e| format!("widget: {e}"))?;
@@ -102,7 +82,7 @@ pub(crate) fn run(server_args: &[String]) -> Result {
          ./data; Ctrl-C stops it. The first run compiles in release mode (a few minutes)."
     );
     setup::ensure(Scope::Run)?;
-    front_ends()?;
+    front_ends(cmd::Lint::Off)?;
     let mut cmd = cmd::cargo([
         "run",
         "--release",
@@ -121,7 +101,7 @@ pub(crate) fn run(server_args: &[String]) -> Result {
 /// server binary — with only the prerequisites building needs (no browsers, no test servers).
 pub(crate) fn dist() -> Result {
     setup::ensure(Scope::Run)?;
-    front_ends()?;
+    front_ends(cmd::Lint::Off)?;
     cargo(&[
         "build",
         "--release",

@@ -71,7 +71,7 @@ fn squeeze_js(src: &str) -> String {
 /// [`build`]), and sharing `target/` would make the two rebuild each other.
 const BUILD_DIR: &str = "target/widget-std";
 
-pub(crate) fn build() -> Result {
+pub(crate) fn build(lint: cmd::Lint) -> Result {
     // The standard library rebuilt for size with panics that abort on the spot: no panic
     // messages, locations or formatting machinery in the widget (−13 KB brotli). These are
     // unstable flags; RUSTC_BOOTSTRAP lets the pinned stable toolchain (plus its rust-src)
@@ -94,6 +94,7 @@ pub(crate) fn build() -> Result {
         "RUSTFLAGS",
         "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none",
     );
+    cmd::lint(&mut build, lint)?;
     cmd::run(&mut build)?;
     let work = PathBuf::from("target/widget-build");
     let _ = fs::remove_dir_all(&work);
