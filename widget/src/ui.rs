@@ -332,14 +332,15 @@ fn chat_view(chat: Chat) -> impl IntoView {
             view! { <div class="ca-typing">{name}" "{t.typing}</div> }
         })
     };
-    // An address for replies while away, asked of a visitor the desk has none for (one the
-    // site signed in has the site's). Gone once left.
+    // An address for replies while away, asked (when the desk mails them) of a visitor it
+    // has none for (one the site signed in has the site's). Gone once left.
     let ask_email = move || {
         let asks = is_open.get()
             && chat.session.with(|s| {
-                s.customer
-                    .as_ref()
-                    .is_some_and(|c| c.email.is_none() && !c.profile_verified)
+                s.email_replies
+                    && s.customer
+                        .as_ref()
+                        .is_some_and(|c| c.email.is_none() && !c.profile_verified)
             });
         asks.then(|| {
             let submit = move |e: ev::SubmitEvent| {

@@ -173,6 +173,10 @@ pub enum ServerToCustomer {
         /// `path`). Read by the widget's page helper, not the chat.
         #[serde(default, skip_serializing_if = "PageTracking::is_path")]
         page_tracking: PageTracking,
+        /// The desk e-mails visitors the replies they missed (`SMTP_URL` is set), so the
+        /// widget may ask for an address (`leave_email`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        email_replies: bool,
     },
     /// The conversation changed state (queued, assigned, resolved, …).
     Conversation {

@@ -91,6 +91,7 @@ mod erasure;
 mod error;
 mod files;
 mod leases;
+mod mail;
 mod messages;
 mod receipts;
 mod reports;

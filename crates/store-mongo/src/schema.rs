@@ -27,6 +27,8 @@ pub(crate) const CANNED: &str = "canned_responses";
 pub(crate) const NOTES: &str = "notes";
 /// Proactive greeting rules (`workspace.rs`).
 pub(crate) const GREETINGS: &str = "greetings";
+/// Addresses whose owner turned mail off (`_id`: the server's key of the address).
+pub(crate) const MAIL_SUPPRESSIONS: &str = "mail_suppressions";
 pub(crate) const LEASES: &str = "leases";
 /// Read receipts, one document per conversation (`_id`: its UUID). Apart from the
 /// conversation's document on purpose: see `conversations::record_receipt`.

@@ -18,7 +18,7 @@ use chimpassist_store::{
 
 use crate::{
     MongoStore, accounts, audit, callbacks, conversations, deliveries, erasure, files, leases,
-    messages, reports, retention, search, tokens, visits, webhooks, workspace,
+    mail, messages, reports, retention, search, tokens, visits, webhooks, workspace,
 };
 
 #[async_trait]
@@ -61,12 +61,12 @@ impl Store for MongoStore {
         visits::set_customer_visit(self, id, visit).await
     }
 
-    async fn mail_opt_out(&self, id: &CustomerId) -> StoreResult<Option<TimestampMs>> {
-        visits::mail_opt_out(self, id).await
+    async fn mail_suppressed(&self, address_key: &str) -> StoreResult<Option<TimestampMs>> {
+        mail::mail_suppressed(self, address_key).await
     }
 
-    async fn set_mail_opt_out(&self, id: &CustomerId, at: Option<TimestampMs>) -> StoreResult<()> {
-        visits::set_mail_opt_out(self, id, at).await
+    async fn suppress_mail(&self, address_key: &str, at: TimestampMs) -> StoreResult<()> {
+        mail::suppress_mail(self, address_key, at).await
     }
 
     async fn customer_attributes(&self, id: &CustomerId) -> StoreResult<Attributes> {

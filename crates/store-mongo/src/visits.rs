@@ -137,34 +137,3 @@ pub(crate) async fn update_customer_attributes(
     })
     .await
 }
-
-pub(crate) async fn mail_opt_out(
-    store: &MongoStore,
-    id: &CustomerId,
-) -> StoreResult<Option<TimestampMs>> {
-    let found = store
-        .db
-        .collection::<Document>(CUSTOMERS)
-        .find_one(doc! {"_id": id.as_str()})
-        .projection(doc! {"mail_opt_out_at": 1})
-        .await
-        .or_store()?;
-    Ok(found.and_then(|d| d.get_i64("mail_opt_out_at").ok()))
-}
-
-pub(crate) async fn set_mail_opt_out(
-    store: &MongoStore,
-    id: &CustomerId,
-    at: Option<TimestampMs>,
-) -> StoreResult<()> {
-    let result = store
-        .db
-        .collection::<Document>(CUSTOMERS)
-        .update_one(
-            doc! {"_id": id.as_str()},
-            doc! {"$set": {"mail_opt_out_at": at}},
-        )
-        .await
-        .or_store()?;
-    found(result.matched_count)
-}

@@ -74,7 +74,7 @@ macro_rules! conformance_suite {
             profile_verified_follows_the_latest_proof,
             customer_profile_update,
             a_visit_is_kept_whole_with_its_customer,
-            mail_opt_out_is_kept_until_turned_on_again,
+            mail_suppression_is_kept_per_address_for_good,
             attendant_create_and_get,
             attendant_email_is_unique_case_insensitively,
             attendant_update_changes_each_field,

@@ -123,12 +123,13 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
     /// Replaces the customer's visit (the caller merges a report into what was kept). Goes
     /// with the record: erasing the customer erases it. `NotFound` when absent.
     async fn set_customer_visit(&self, id: &CustomerId, visit: &VisitView) -> StoreResult<()>;
-    /// Since when the visitor has turned e-mail from the desk off (the link in every mail);
-    /// `None` while it is on, and for an unknown customer. Goes with the record.
-    async fn mail_opt_out(&self, id: &CustomerId) -> StoreResult<Option<TimestampMs>>;
-    /// Turns e-mail to the visitor off (`Some(when)`) or back on (`None`). `NotFound` when
-    /// absent.
-    async fn set_mail_opt_out(&self, id: &CustomerId, at: Option<TimestampMs>) -> StoreResult<()>;
+    /// Since when mail to an address has been off (its owner followed the link in a mail),
+    /// by the key the server makes of the address (a hash: the list holds no address). `None`
+    /// while mail to it is on.
+    async fn mail_suppressed(&self, address_key: &str) -> StoreResult<Option<TimestampMs>>;
+    /// Turns mail to an address off from `at`, for good; the first time is kept. It outlives
+    /// the contacts that gave the address (erasing one keeps the promise not to mail it).
+    async fn suppress_mail(&self, address_key: &str, at: TimestampMs) -> StoreResult<()>;
 
     /// What the host site says about the customer ([`Attributes`]); empty before any, or
     /// for an unknown customer.

@@ -96,9 +96,9 @@ pub(super) async fn open(
 
 /// # POST /api/mail/unsubscribe
 ///
-/// Public: the link (from any mail) is the credential. Turns e-mail to its visitor off; `204`
-/// also when it was off already. The visitor turns it on again by leaving an address in the
-/// chat. Limited per client network like new visitors.
+/// Public: the link (from any mail) is the credential. Turns mail to the address that mail
+/// went to off, for good, whoever gives that address again; `204` also when it was off
+/// already. Limited per client network like new visitors.
 #[utoipa::path(post, path = "/api/mail/unsubscribe", tag = "public", request_body = OpenRequest,
     responses((status = 204, description = "mail is off"),
         (status = 401, body = chimpassist_protocol::ErrorBody),
@@ -113,17 +113,11 @@ pub(super) async fn unsubscribe(
         .mail_links
         .verify(Purpose::Stop, body.link.trim())
         .ok_or_else(expired)?;
-    if state.store.mail_opt_out(&opened.customer).await?.is_none() {
-        // An erased visitor is `NotFound` here: nothing is sent to them anyway.
-        match state
-            .store
-            .set_mail_opt_out(&opened.customer, Some(crate::views::now_ms()))
-            .await
-        {
-            Ok(()) | Err(chimpassist_store::StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let key = opened.address_key.ok_or_else(expired)?;
+    state
+        .store
+        .suppress_mail(&key, crate::views::now_ms())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

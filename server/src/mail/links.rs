@@ -50,6 +50,9 @@ struct LinkClaims {
     /// [`Purpose`]: a link made for one is refused for the other.
     #[serde(rename = "use")]
     purpose: String,
+    /// A stop link's address key (`mail::address_key`): the address that mail goes off for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    adr: Option<String>,
     exp: i64,
 }
 
@@ -71,6 +74,8 @@ impl std::fmt::Debug for Links {
 pub struct Opened {
     pub customer: CustomerId,
     pub conversation: ConversationId,
+    /// A stop link's address key.
+    pub address_key: Option<String>,
 }
 
 impl Links {
@@ -94,12 +99,33 @@ impl Links {
         conversation: &ConversationId,
         now_ms: i64,
     ) -> String {
-        let claims = LinkClaims {
+        self.sign(LinkClaims {
             sub: customer.as_str().to_owned(),
             cnv: conversation.to_string(),
             purpose: purpose.as_str().to_owned(),
+            adr: None,
             exp: now_ms / 1000 + purpose.days() * 24 * 3600,
-        };
+        })
+    }
+
+    /// A stop link's token: mail to the address with `address_key` goes off.
+    pub fn issue_stop(
+        &self,
+        customer: &CustomerId,
+        conversation: &ConversationId,
+        address_key: &str,
+        now_ms: i64,
+    ) -> String {
+        self.sign(LinkClaims {
+            sub: customer.as_str().to_owned(),
+            cnv: conversation.to_string(),
+            purpose: Purpose::Stop.as_str().to_owned(),
+            adr: Some(address_key.to_owned()),
+            exp: now_ms / 1000 + Purpose::Stop.days() * 24 * 3600,
+        })
+    }
+
+    fn sign(&self, claims: LinkClaims) -> String {
         // HS256 over a plain struct cannot fail.
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .unwrap_or_default()
@@ -116,6 +142,7 @@ impl Links {
         Some(Opened {
             customer: CustomerId::parse(data.claims.sub).ok()?,
             conversation: ConversationId::parse(&data.claims.cnv).ok()?,
+            address_key: data.claims.adr,
         })
     }
 }
@@ -144,12 +171,18 @@ mod tests {
             links.verify(Purpose::Open, &token),
             Some(Opened {
                 customer: customer.clone(),
-                conversation
+                conversation,
+                address_key: None,
             })
         );
         assert_eq!(links.verify(Purpose::Stop, &token), None, "made to open");
-        let stop = links.issue(Purpose::Stop, &customer, &conversation, now);
-        assert!(links.verify(Purpose::Stop, &stop).is_some());
+        let stop = links.issue_stop(&customer, &conversation, "k", now);
+        assert_eq!(
+            links
+                .verify(Purpose::Stop, &stop)
+                .and_then(|o| o.address_key),
+            Some("k".to_owned())
+        );
         assert_eq!(links.verify(Purpose::Open, &stop), None, "made to stop");
         let old = links.issue(
             Purpose::Open,

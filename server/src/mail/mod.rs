@@ -31,9 +31,6 @@ use crate::coordinator::Coordinator;
 
 pub use send::Outcome;
 
-/// How long the SMTP server may take over one message.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
-
 /// What `SMTP_URL`, `SMTP_FROM`, `PUBLIC_URL` and `EMAIL_AWAY_SECONDS` say, checked.
 #[derive(Clone)]
 pub struct Settings {
@@ -60,6 +57,11 @@ impl std::fmt::Debug for Settings {
 pub enum SettingsError {
     #[error("SMTP_URL must be an smtp:// or smtps:// URL with a host")]
     SmtpUrl,
+    #[error(
+        "SMTP_URL has credentials but no TLS: use smtps:// or add ?tls=required, so the \
+         password never crosses the network in the clear"
+    )]
+    SmtpCleartext,
     #[error("SMTP_FROM is not a mailbox (`Name <address@example.com>`): {0}")]
     From(String),
     #[error("SMTP_URL needs PUBLIC_URL (the https:// address visitors reach this server at)")]
@@ -79,14 +81,28 @@ impl Settings {
         if !matches!(smtp.scheme(), "smtp" | "smtps") || smtp.host_str().is_none() {
             return Err(SettingsError::SmtpUrl);
         }
+        let tls = smtp.scheme() == "smtps"
+            || smtp
+                .query_pairs()
+                .any(|(k, v)| k == "tls" && v == "required");
+        if !smtp.username().is_empty() && !tls {
+            return Err(SettingsError::SmtpCleartext);
+        }
         let from: Mailbox = from
             .parse()
             .map_err(|e: lettre::address::AddressError| SettingsError::From(e.to_string()))?;
         let public_url = public_url.ok_or(SettingsError::NoPublicUrl)?;
         let parsed = url::Url::parse(public_url)
             .map_err(|e| SettingsError::PublicUrl(format!("{public_url:?}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(SettingsError::PublicUrl(public_url.to_owned()));
+        // The pages links open call `/api/…` and load `/widget.js` from the root.
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.host_str().is_none()
+            || parsed.path() != "/"
+            || parsed.query().is_some()
+        {
+            return Err(SettingsError::PublicUrl(format!(
+                "{public_url:?} (an origin such as https://chat.acme.example, no path)"
+            )));
         }
         Ok(Self {
             smtp_url: smtp_url.clone(),
@@ -97,10 +113,22 @@ impl Settings {
     }
 }
 
+/// The key the suppression list knows an address by: a hash of it, trimmed and lower-cased,
+/// so the list (kept after the contacts are erased) holds no address.
+pub fn address_key(address: &lettre::Address) -> String {
+    use sha2::{Digest as _, Sha256};
+    let normal = address.to_string().trim().to_lowercase();
+    hex::encode(Sha256::digest(format!(
+        "chimpassist mail address v1:{normal}"
+    )))
+}
+
 /// Sends the mail the outbox's internal deliveries ask for.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     settings: Settings,
+    /// The delays between attempts (`WEBHOOK_RETRY_SCHEDULE`).
+    schedule: Vec<Duration>,
     links: links::Links,
     store: Arc<dyn Store>,
     coordinator: Coordinator,
@@ -115,8 +143,12 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
+    /// A mailer whose failed sends are retried after `schedule`'s delays, each SMTP
+    /// exchange within `timeout`.
     pub fn new(
         settings: Settings,
+        schedule: Vec<Duration>,
+        timeout: Duration,
         links: links::Links,
         store: Arc<dyn Store>,
         coordinator: Coordinator,
@@ -124,11 +156,12 @@ impl Mailer {
         let transport =
             AsyncSmtpTransport::<Tokio1Executor>::from_url(settings.smtp_url.expose_secret())
                 .map_err(|_| SettingsError::SmtpUrl)?
-                .timeout(Some(SMTP_TIMEOUT))
+                .timeout(Some(timeout))
                 .build();
         Ok(Self {
             transport,
             settings,
+            schedule,
             links,
             store,
             coordinator,
@@ -150,5 +183,53 @@ impl Mailer {
                 delay_ms: self.settings.away.as_millis() as i64,
             },
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(smtp: &str, public: Option<&str>) -> Result<Settings, SettingsError> {
+        Settings::parse(
+            &SecretString::from(smtp.to_owned()),
+            "Acme <help@acme.example>",
+            public,
+            Duration::from_secs(300),
+        )
+    }
+
+    #[test]
+    fn settings_refuse_what_would_leak_or_break_links() {
+        let public = Some("https://chat.acme.example/");
+        assert!(parse("smtps://u:p@mail.acme.example:465", public).is_ok());
+        assert!(parse("smtp://u:p@mail.acme.example:587?tls=required", public).is_ok());
+        assert!(parse("smtp://relay.internal:25", public).is_ok());
+        let cleartext = parse("smtp://u:secret-pw@mail.acme.example:587", public).unwrap_err();
+        assert!(matches!(cleartext, SettingsError::SmtpCleartext));
+        assert!(!cleartext.to_string().contains("secret-pw"));
+        let bad = parse("http://u:secret-pw@mail.acme.example", public).unwrap_err();
+        assert!(!bad.to_string().contains("secret-pw"), "{bad}");
+        assert!(matches!(
+            parse("smtp://relay:25", None),
+            Err(SettingsError::NoPublicUrl)
+        ));
+        assert!(matches!(
+            parse("smtp://relay:25", Some("https://acme.example/chat")),
+            Err(SettingsError::PublicUrl(_))
+        ));
+        let ok = parse("smtp://relay:25", public).unwrap();
+        assert_eq!(ok.public_url, "https://chat.acme.example");
+        assert!(!format!("{ok:?}").contains("relay"), "no SMTP URL in Debug");
+    }
+
+    #[test]
+    fn an_address_is_known_by_one_key_however_it_is_written() {
+        let a: lettre::Address = "Ana@Example.com".parse().unwrap();
+        let b: lettre::Address = "ana@example.com".parse().unwrap();
+        let c: lettre::Address = "bo@example.com".parse().unwrap();
+        assert_eq!(address_key(&a), address_key(&b));
+        assert_ne!(address_key(&a), address_key(&c));
+        assert!(!address_key(&a).contains("ana"));
     }
 }

@@ -2,15 +2,23 @@
 //!
 //! - A transcript goes to a visitor who left an address, when the conversation is resolved.
 //! - A reply is mailed once the visitor has been away `EMAIL_AWAY_SECONDS` (gone, or on
-//!   another tab) without reading it. A visitor still looking at the page is asked again after
-//!   that delay (for up to a day). One
-//!   mail carries every reply the visitor has not read: the delivery of an earlier reply
-//!   sends nothing when a later one is there, whose own delivery sends them all.
+//!   another tab) without reading it, while the conversation is open (a resolved one's
+//!   transcript carries it). A visitor still looking at the page is asked again after that
+//!   delay, for up to a day. One mail carries every reply the visitor has not read: the
+//!   delivery of an earlier reply sends nothing when a later one is there, whose own
+//!   delivery sends them all.
+//! - Nothing goes to an address whose owner turned mail off.
+//!
+//! A mail is owed for a bounded time ([`Mailer::lifetime`]): failed sends are retried on the
+//! webhook schedule (its last delay repeated) until then, and a delivery found older (mail
+//! turned off on every node for a while, then on again) sends nothing.
 
 use std::time::Duration;
 
 use chimpassist_protocol::webhook::{ConversationEventData, MessageEventData};
-use chimpassist_protocol::{ConversationId, CustomerId, CustomerPresence, Seq, TimestampMs};
+use chimpassist_protocol::{
+    ConversationId, ConversationStatus, CustomerId, CustomerPresence, Seq, TimestampMs,
+};
 use chimpassist_store::{
     ClaimedDelivery, Customer, DeliveryNext, StoreError, StoredMessage, webhooks::internal,
 };
@@ -40,28 +48,41 @@ pub enum Outcome {
     Failed { error: String, permanent: bool },
 }
 
-impl Outcome {
-    /// The delivery's next step, with `schedule` (the webhook retry delays) for failures,
-    /// and what the delivery log shows.
+impl Mailer {
+    /// How long after its event a mail is owed: the reply's wait, a day of a visitor who
+    /// stays, and the whole retry schedule.
+    pub fn lifetime(&self) -> i64 {
+        let retries: Duration = self.schedule.iter().sum();
+        (self.settings.away + retries).as_millis() as i64 + GIVE_UP_AFTER
+    }
+
+    /// The delivery's next step after `outcome`, and what the delivery log shows. A failed
+    /// send is tried again after the schedule's delay for this attempt (its last delay once
+    /// past its end: "still here" answers count as attempts too) while the mail is owed.
     pub fn next(
         &self,
+        outcome: &Outcome,
         attempt: u32,
+        event_at: TimestampMs,
         now: TimestampMs,
-        schedule: &[Duration],
     ) -> (DeliveryNext, Option<String>) {
-        match self {
-            Self::Sent => (DeliveryNext::Done, None),
-            Self::Nothing(why) => (DeliveryNext::Done, Some(format!("not sent: {why}"))),
-            Self::Later(at) => (
+        match outcome {
+            Outcome::Sent => (DeliveryNext::Done, None),
+            Outcome::Nothing(why) => (DeliveryNext::Done, Some(format!("not sent: {why}"))),
+            Outcome::Later(at) => (
                 DeliveryNext::RetryAt(*at),
                 Some("the visitor is still here".into()),
             ),
-            Self::Failed { error, permanent } => {
-                let next = match schedule.get(attempt as usize) {
-                    Some(delay) if !permanent => {
-                        DeliveryNext::RetryAt(now + delay.as_millis() as i64)
-                    }
-                    _ => DeliveryNext::GiveUp,
+            Outcome::Failed { error, permanent } => {
+                let delay = self
+                    .schedule
+                    .get(attempt as usize)
+                    .or(self.schedule.last())
+                    .map_or(0, |d| d.as_millis() as i64);
+                let next = if *permanent || now + delay - event_at > self.lifetime() {
+                    DeliveryNext::GiveUp
+                } else {
+                    DeliveryNext::RetryAt(now + delay)
                 };
                 (next, Some(error.clone()))
             }
@@ -81,6 +102,9 @@ impl From<StoreError> for Outcome {
 impl Mailer {
     /// Sends what `delivery` asks for.
     pub async fn attempt(&self, delivery: &ClaimedDelivery) -> Outcome {
+        if now_ms() - delivery.event.at > self.lifetime() {
+            return Outcome::Nothing("too old to send");
+        }
         let made = if delivery.endpoint == internal::mail_transcripts() {
             self.transcript(&delivery.event.data).await
         } else if delivery.endpoint == internal::mail_replies() {
@@ -121,6 +145,13 @@ impl Mailer {
             .get_conversation(&data.conversation_id)
             .await?
             .ok_or(Outcome::Nothing("the conversation is gone"))?;
+        if conversation.status == ConversationStatus::Resolved {
+            return Err(Outcome::Nothing("resolved: the transcript carries it"));
+        }
+        let read = self.store.receipts(&conversation.id).await?.customer_read;
+        if read >= data.seq {
+            return Err(Outcome::Nothing("read already"));
+        }
         let to = self
             .recipient(&conversation.customer_id, &conversation.id)
             .await?;
@@ -133,10 +164,6 @@ impl Mailer {
                 Outcome::Nothing("the visitor stayed without reading it")
             });
         }
-        let read = self.store.receipts(&conversation.id).await?.customer_read;
-        if read >= data.seq {
-            return Err(Outcome::Nothing("read already"));
-        }
         let (unread, _) = self.newest(&conversation.id, read).await?;
         let replies: Vec<&StoredMessage> =
             unread.iter().filter(|m| m.sender_party.is_team()).collect();
@@ -146,32 +173,16 @@ impl Mailer {
         let lines: Vec<Line> = replies.iter().map(|m| to.line(m)).collect();
         // The reopening link is a guest's. A visitor the site signed in is known by the
         // site's login, which a page of this server cannot give: they answer on the site.
-        let link = to
-            .customer
-            .external_id
-            .is_none()
-            .then(|| self.link(Purpose::Open, &to.customer, &conversation.id, now));
+        let link = to.customer.external_id.is_none().then(|| {
+            format!(
+                "{}/mail/open#{}",
+                self.settings.public_url,
+                self.links
+                    .issue(Purpose::Open, &to.customer.id, &conversation.id, now)
+            )
+        });
         let mail = compose::reply(to.to(), &lines, link.as_deref());
         Ok((to, mail))
-    }
-
-    /// `{PUBLIC_URL}/mail/open#…` or `…/mail/unsubscribe#…`.
-    fn link(
-        &self,
-        purpose: Purpose,
-        customer: &Customer,
-        conversation: &ConversationId,
-        now: TimestampMs,
-    ) -> String {
-        let page = match purpose {
-            Purpose::Open => "open",
-            Purpose::Stop => "unsubscribe",
-        };
-        format!(
-            "{}/mail/{page}#{}",
-            self.settings.public_url,
-            self.links.issue(purpose, &customer.id, conversation, now)
-        )
     }
 
     /// Who a mail about `conversation` goes to: a visitor with an address who has not turned
@@ -186,21 +197,28 @@ impl Mailer {
             .get_customer(id)
             .await?
             .ok_or(Outcome::Nothing("the visitor is gone"))?;
-        let address = customer
+        let address: lettre::Address = customer
             .email
             .as_deref()
             .ok_or(Outcome::Nothing("no address"))?
             .parse()
             .map_err(|_| Outcome::Nothing("the address is not one SMTP takes"))?;
-        if self.store.mail_opt_out(id).await?.is_some() {
-            return Err(Outcome::Nothing("the visitor turned e-mail off"));
+        let key = super::address_key(&address);
+        if self.store.mail_suppressed(&key).await?.is_some() {
+            return Err(Outcome::Nothing("the address turned e-mail off"));
         }
         let visit = self.store.customer_visit(id).await?;
+        let stop = format!(
+            "{}/mail/unsubscribe#{}",
+            self.settings.public_url,
+            self.links
+                .issue_stop(&customer.id, conversation, &key, now_ms())
+        );
         Ok(Recipient {
             mailbox: Mailbox::new(Some(customer.name.clone()), address),
             lang: Lang::of(visit.as_ref().and_then(|v| v.language.as_deref())),
             time_zone: visit.and_then(|v| v.time_zone),
-            stop: self.link(Purpose::Stop, &customer, conversation, now_ms()),
+            stop,
             customer,
         })
     }
@@ -243,14 +261,30 @@ impl Mailer {
         };
         match self.transport.send(message).await {
             Ok(_) => Outcome::Sent,
-            // The error names the server's answer or the connection's failure; never the URL,
-            // so never the credentials in it.
             Err(e) => Outcome::Failed {
                 permanent: e.is_permanent(),
-                error: format!("SMTP: {e}"),
+                error: smtp_error(&e),
             },
         }
     }
+}
+
+/// What the log keeps of an SMTP failure: its kind and code. Never the server's words,
+/// which often quote the recipient's address, nor the URL, which may hold credentials.
+fn smtp_error(e: &lettre::transport::smtp::Error) -> String {
+    let code = e.status().map(|c| format!(" {c}")).unwrap_or_default();
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_permanent() {
+        "refused for good"
+    } else if e.is_transient() {
+        "refused for now"
+    } else if e.is_response() || e.is_client() {
+        "protocol error"
+    } else {
+        "could not connect or deliver"
+    };
+    format!("SMTP: {kind}{code}")
 }
 
 /// A mail's addressee, as [`Mailer::recipient`] found them.

@@ -116,8 +116,11 @@ impl Running {
         let mailer = match mail {
             Some(settings) => {
                 tracing::info!(?settings, "e-mail to visitors: on");
+                let webhooks = config.webhooks();
                 let mailer = crate::mail::Mailer::new(
                     settings,
+                    webhooks.schedule,
+                    webhooks.timeout,
                     mail_links.clone(),
                     Arc::clone(&dyn_store),
                     coordinator.clone(),

@@ -208,9 +208,17 @@ impl Dispatcher {
     async fn mail_attempt(&self, mail: &crate::mail::Mailer, d: ClaimedDelivery) {
         let at = now_ms();
         let started = Instant::now();
-        let outcome = mail.attempt(&d).await;
+        // Within the time an endpoint has, so the claim (`lease_ms`) outlives the attempt and
+        // no other node sends the same mail meanwhile.
+        let timeout = self.settings.timeout;
+        let outcome = tokio::time::timeout(timeout, mail.attempt(&d))
+            .await
+            .unwrap_or_else(|_| crate::mail::Outcome::Failed {
+                error: format!("SMTP: no answer within {} s", timeout.as_secs()),
+                permanent: false,
+            });
         let duration_ms = started.elapsed().as_millis() as u64;
-        let (next, error) = outcome.next(d.attempt, now_ms(), &self.settings.schedule);
+        let (next, error) = mail.next(&outcome, d.attempt, d.event.at, now_ms());
         let attempt = DeliveryAttempt {
             id: AttemptId::new(),
             endpoint: d.endpoint,

@@ -162,6 +162,7 @@ async fn welcome(
         max_attachment_bytes: state.config.max_attachment_bytes,
         may_call,
         page_tracking: state.config.page_tracking,
+        email_replies: state.config.smtp_url.is_some(),
     })
 }
 
@@ -270,8 +271,8 @@ impl CustomerPeer {
         Ok(sent.submit(&self.state.delivery, author, text, files))
     }
 
-    /// Keeps the address the visitor left in the chat (mail: `crate::mail`). Leaving one is
-    /// asking for mail: it turns mail on again if the visitor had turned it off.
+    /// Keeps the address the visitor left in the chat (mail: `crate::mail`). An address
+    /// whose owner turned mail off stays off.
     async fn leave_email(&mut self, raw: &str) -> AppResult<()> {
         if self.customer.profile_verified {
             return Err(AppError::client(
@@ -289,10 +290,6 @@ impl CustomerPeer {
                 self.customer.avatar_url.clone(),
                 Some(email.clone()),
             )
-            .await?;
-        self.state
-            .store
-            .set_mail_opt_out(&self.customer.id, None)
             .await?;
         self.customer.email = Some(email);
         Ok(())

@@ -259,7 +259,7 @@ async fn transcript_attempts_reach(app: &TestApp, n: usize) -> Vec<(String, Opti
 }
 
 #[tokio::test]
-async fn a_visitor_who_turns_mail_off_gets_none_until_they_leave_an_address_again() {
+async fn an_address_whose_owner_turns_mail_off_gets_none_whoever_gives_it() {
     let smtp = Smtp::start().await.expect("aiosmtpd");
     let app = app(&smtp).await;
     let mut desk = zoe_with_alice(&app).await;
@@ -297,9 +297,13 @@ async fn a_visitor_who_turns_mail_off_gets_none_until_they_leave_an_address_agai
         assert_eq!(off.status(), 204, "and again: still off");
     }
 
-    // The next conversation's transcript is not sent, and the outbox says why.
+    // The next conversation's transcript is not sent, and the outbox says why. Giving the
+    // address again changes nothing: the list is by address, whoever gives it.
     let second = new_chat(&mut desk.zoe, &first).await;
     desk.alice.expect("assigned").await;
+    desk.zoe
+        .send(json!({"type": "leave_email", "email": "ZOE@example.com"}))
+        .await;
     desk.zoe.say(&second, "One more thing").await;
     desk.alice
         .send(json!({"type": "resolve", "conversation": second}))
@@ -309,12 +313,12 @@ async fn a_visitor_who_turns_mail_off_gets_none_until_they_leave_an_address_agai
         attempts[1],
         (
             "done".to_owned(),
-            Some("not sent: the visitor turned e-mail off".to_owned())
+            Some("not sent: the address turned e-mail off".to_owned())
         )
     );
     assert_eq!(smtp.received().len(), 1);
 
-    // Leaving her address in a chat again is asking for mail again.
+    // Another address of hers gets mail.
     let third = new_chat(&mut desk.zoe, &second).await;
     desk.alice.expect("assigned").await;
     desk.zoe

@@ -22,12 +22,14 @@ impl State {
                 conversation,
                 max_text_bytes,
                 max_attachment_bytes,
+                email_replies,
                 ..
             } => {
                 fx.push(Effect::Welcomed(token));
                 let s = self.session_mut();
                 s.max_text = max_text_bytes as usize;
                 s.max_file = max_attachment_bytes;
+                s.email_replies = email_replies;
                 s.customer = Some(customer);
                 s.notice = None;
                 self.conn = Conn::Online;

@@ -66,6 +66,8 @@ pub(crate) struct Session {
     pub(crate) max_text: usize,
     /// Largest file the server keeps, bytes (the tray refuses larger ones itself).
     pub(crate) max_file: u64,
+    /// The desk mails replies the visitor missed: the chat may ask for an address.
+    pub(crate) email_replies: bool,
 }
 
 impl Default for Session {
@@ -80,6 +82,7 @@ impl Default for Session {
             notice: None,
             max_text: DEFAULT_MAX_TEXT_BYTES,
             max_file: 0,
+            email_replies: false,
         }
     }
 }

@@ -65,6 +65,7 @@ fn welcome(conv: Option<ConversationView>) -> ServerToCustomer {
         max_attachment_bytes: 1 << 20,
         may_call: false,
         page_tracking: Default::default(),
+        email_replies: true,
     }
 }
 

@@ -141,6 +141,7 @@ pub(crate) fn server_frame<V: Value>(o: &V, t: &Texts) -> Option<ServerToCustome
             may_call: false,
             // The page helper's (widget/js/page.js), not the chat's.
             page_tracking: Default::default(),
+            email_replies: boolean(o, "email_replies").unwrap_or(false),
         },
         "conversation" => ServerToCustomer::Conversation {
             conversation: conversation(&object(o, "conversation")?)?,

@@ -90,6 +90,7 @@ fn every_server_frame() -> Vec<ServerToCustomer> {
             // The chat does not read it: the call chunk does (see `net::call_port`).
             may_call: false,
             page_tracking: Default::default(),
+            email_replies: full,
         });
         frames.push(ServerToCustomer::Error {
             code: ErrorCode::TextTooLong,

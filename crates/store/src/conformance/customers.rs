@@ -290,41 +290,30 @@ pub async fn a_visit_is_kept_whole_with_its_customer(store: Arc<dyn Store>) {
     );
 }
 
-/// Turning e-mail off is kept per visitor until turned on again, and goes with the record.
-pub async fn mail_opt_out_is_kept_until_turned_on_again(store: Arc<dyn Store>) {
-    let c = new_customer(&*store).await;
-    let other = new_customer(&*store).await;
+/// An address's mail turned off stays off, its first time kept, whoever gave the address,
+/// and after a contact is erased.
+pub async fn mail_suppression_is_kept_per_address_for_good(store: Arc<dyn Store>) {
+    let (ana, bo) = ("key-of-ana@example.com", "key-of-bo@example.com");
     assert_eq!(
-        store.mail_opt_out(&c.id).await.unwrap(),
+        store.mail_suppressed(ana).await.unwrap(),
         None,
         "on at first"
     );
     store
-        .set_mail_opt_out(&c.id, Some(T0 + 1))
+        .suppress_mail(ana, T0 + 1)
         .await
-        .expect("set_mail_opt_out");
-    assert_eq!(store.mail_opt_out(&c.id).await.unwrap(), Some(T0 + 1));
-    assert_eq!(store.mail_opt_out(&other.id).await.unwrap(), None);
+        .expect("suppress_mail");
     store
-        .update_customer_profile(&c.id, "Dora".to_owned(), None, Some("d@x.example".into()))
+        .suppress_mail(ana, T0 + 5)
         .await
-        .unwrap();
+        .expect("again: harmless");
+    assert_eq!(store.mail_suppressed(ana).await.unwrap(), Some(T0 + 1));
+    assert_eq!(store.mail_suppressed(bo).await.unwrap(), None);
+    let c = new_customer(&*store).await;
+    store.erase_customer(&c.id, T0 + 6).await.expect("erase");
     assert_eq!(
-        store.mail_opt_out(&c.id).await.unwrap(),
+        store.mail_suppressed(ana).await.unwrap(),
         Some(T0 + 1),
-        "a profile update leaves it"
+        "erasing a contact keeps the promise"
     );
-    store.set_mail_opt_out(&c.id, None).await.unwrap();
-    assert_eq!(store.mail_opt_out(&c.id).await.unwrap(), None, "on again");
-
-    let unknown = CustomerId::parse("nobody").expect("valid id");
-    assert_err(
-        store.set_mail_opt_out(&unknown, Some(T0)).await,
-        "NotFound",
-        "set_mail_opt_out of unknown",
-    );
-    assert_eq!(store.mail_opt_out(&unknown).await.unwrap(), None);
-    store.set_mail_opt_out(&c.id, Some(T0 + 2)).await.unwrap();
-    store.erase_customer(&c.id, T0 + 3).await.expect("erase");
-    assert_eq!(store.mail_opt_out(&c.id).await.unwrap(), None);
 }

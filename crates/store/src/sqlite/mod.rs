@@ -15,6 +15,7 @@ mod erasure;
 mod file_bytes;
 mod files;
 mod leases;
+mod mail;
 mod messages;
 mod readers;
 mod reports;

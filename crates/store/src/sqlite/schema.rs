@@ -415,9 +415,12 @@ CREATE TABLE greetings (
 );
 CREATE UNIQUE INDEX greetings_position ON greetings (position);
 "#,
-    // 17: since when the visitor has turned e-mail from the desk off (null: on).
+    // 17: addresses whose owner turned mail off, by the server's key (a hash) of each.
     r#"
-ALTER TABLE customers ADD COLUMN mail_opt_out_at INTEGER;
+CREATE TABLE mail_suppressions (
+    address_key TEXT PRIMARY KEY NOT NULL,
+    at INTEGER NOT NULL
+) STRICT;
 "#,
 ];
 

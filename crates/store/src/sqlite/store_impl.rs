@@ -11,7 +11,7 @@ use chimpassist_protocol::{
 };
 
 use super::{
-    SqliteStore, accounts, audit, callbacks, conversations, erasure, files, leases, messages,
+    SqliteStore, accounts, audit, callbacks, conversations, erasure, files, leases, mail, messages,
     reports, retention, search, tokens, visits, workspace, writer,
 };
 use crate::{
@@ -91,15 +91,14 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn mail_opt_out(&self, id: &CustomerId) -> StoreResult<Option<TimestampMs>> {
-        let id = id.clone();
-        self.read(move |c| visits::mail_opt_out(c, &id)).await
+    async fn mail_suppressed(&self, address_key: &str) -> StoreResult<Option<TimestampMs>> {
+        let key = address_key.to_owned();
+        self.read(move |c| mail::mail_suppressed(c, &key)).await
     }
 
-    async fn set_mail_opt_out(&self, id: &CustomerId, at: Option<TimestampMs>) -> StoreResult<()> {
-        let id = id.clone();
-        self.write(move |c| visits::set_mail_opt_out(c, &id, at))
-            .await
+    async fn suppress_mail(&self, address_key: &str, at: TimestampMs) -> StoreResult<()> {
+        let key = address_key.to_owned();
+        self.write(move |c| mail::suppress_mail(c, &key, at)).await
     }
 
     async fn customer_attributes(&self, id: &CustomerId) -> StoreResult<Attributes> {

@@ -88,22 +88,3 @@ pub(crate) fn update_customer_attributes(
     }
     Ok(Some(next))
 }
-
-pub(crate) fn mail_opt_out(conn: &Connection, id: &CustomerId) -> StoreResult<Option<TimestampMs>> {
-    let at: Option<Option<TimestampMs>> = conn
-        .prepare_cached("SELECT mail_opt_out_at FROM customers WHERE id = ?1")?
-        .query_row(params![id.as_str()], |row| row.get(0))
-        .optional()?;
-    Ok(at.flatten())
-}
-
-pub(crate) fn set_mail_opt_out(
-    conn: &Connection,
-    id: &CustomerId,
-    at: Option<TimestampMs>,
-) -> StoreResult<()> {
-    let changed = conn
-        .prepare_cached("UPDATE customers SET mail_opt_out_at = ?2 WHERE id = ?1")?
-        .execute(params![id.as_str(), at])?;
-    found(changed)
-}
