@@ -72,6 +72,31 @@ pub(crate) async fn setting_or_init(
     Ok(stored.value)
 }
 
+pub(crate) async fn setting(store: &MongoStore, key: &str) -> StoreResult<Option<String>> {
+    let settings: Collection<SettingDoc> = store.db.collection(SETTINGS);
+    let found = settings.find_one(doc! {"_id": key}).await.or_store()?;
+    Ok(found.map(|d| d.value))
+}
+
+/// An upsert that replaces the value (the last writer wins). Two first upserts of one key
+/// may race to insert: the loser's duplicate key is tried again, as an update.
+pub(crate) async fn put_setting(store: &MongoStore, key: &str, value: String) -> StoreResult<()> {
+    let settings: Collection<SettingDoc> = store.db.collection(SETTINGS);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match settings
+            .update_one(doc! {"_id": key}, doc! {"$set": {"value": &value}})
+            .upsert(true)
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if is_duplicate_key(&e) && tries < UPSERT_ATTEMPTS => {}
+            Err(e) => return Err(store_error(e)),
+        }
+    }
+}
+
 // --- customers -------------------------------------------------------------------------------
 
 fn customers(store: &MongoStore) -> Collection<CustomerDoc> {

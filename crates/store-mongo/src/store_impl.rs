@@ -31,6 +31,14 @@ impl Store for MongoStore {
         accounts::setting_or_init(self, key, init).await
     }
 
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        accounts::setting(self, key).await
+    }
+
+    async fn put_setting(&self, key: &str, value: String) -> StoreResult<()> {
+        accounts::put_setting(self, key, value).await
+    }
+
     async fn create_customer(&self, customer: Customer) -> StoreResult<Customer> {
         accounts::create_customer(self, &customer).await
     }

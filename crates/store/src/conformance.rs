@@ -75,6 +75,7 @@ macro_rules! conformance_suite {
             customer_profile_update,
             a_visit_is_kept_whole_with_its_customer,
             mail_suppression_is_kept_per_address_for_good,
+            settings_are_read_replaced_and_found,
             attendant_create_and_get,
             attendant_email_is_unique_case_insensitively,
             attendant_update_changes_each_field,

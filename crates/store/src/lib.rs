@@ -91,6 +91,11 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
     /// Returns the value stored under `key`, storing `init` first if there is none.
     /// Atomic: concurrent callers (even on other nodes) all get the same value.
     async fn setting_or_init(&self, key: &str, init: String) -> StoreResult<String>;
+    /// The value stored under `key`, if any.
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Stores `value` under `key`, replacing what was there (the last writer wins): for
+    /// values nodes keep current, such as a mailing node's beacon (`server::mail`).
+    async fn put_setting(&self, key: &str, value: String) -> StoreResult<()>;
 
     // --- customers ---------------------------------------------------------------------------
 

@@ -6,14 +6,17 @@
 //! outbox as two internal subscribers (`chimpassist_store::webhooks::internal`): the event is
 //! recorded in the same write as its change, a node claims the delivery, and a failed send is
 //! retried on the webhook schedule (`WEBHOOK_RETRY_SCHEDULE`), so an SMTP outage delays mail
-//! and loses none. Every node must therefore have the same `SMTP_URL`.
+//! and loses none. Nodes without `SMTP_URL` record and hand on mail's events while a mailing
+//! node's [`beacon`] holds.
 //!
+//! - [`beacon`]: how nodes without `SMTP_URL` learn that mail is on elsewhere;
 //! - [`compose`]: the messages, in the visitor's language (en, pt-BR), plain text and HTML;
 //! - [`links`]: signed, expiring links;
 //! - [`send`]: what one delivery sends, or why it sends nothing.
 //!
 //! The page a link opens, and the call that turns a link into a session, are `api::mail`.
 
+pub mod beacon;
 pub mod compose;
 pub mod links;
 mod send;
@@ -21,8 +24,7 @@ mod send;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chimpassist_protocol::webhook::WebhookEventType;
-use chimpassist_store::{Store, Subscription, webhooks::internal};
+use chimpassist_store::{Store, Subscription};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -168,21 +170,14 @@ impl Mailer {
         })
     }
 
-    /// What the outbox delivers to mail: resolves at once, new messages after `away` (most
-    /// are read long before; [`send`] checks).
+    /// What the outbox delivers to mail ([`beacon::subscriptions`]).
     pub fn subscriptions(&self) -> Vec<Subscription> {
-        vec![
-            Subscription {
-                endpoint: internal::mail_transcripts(),
-                events: vec![WebhookEventType::ConversationResolved],
-                delay_ms: 0,
-            },
-            Subscription {
-                endpoint: internal::mail_replies(),
-                events: vec![WebhookEventType::MessageCreated],
-                delay_ms: self.settings.away.as_millis() as i64,
-            },
-        ]
+        beacon::subscriptions(self.settings.away.as_millis() as i64)
+    }
+
+    /// This node's beacon at `now` ([`beacon`]).
+    pub fn beacon(&self, now: chimpassist_protocol::TimestampMs) -> String {
+        beacon::lit(self.settings.away, now)
     }
 }
 

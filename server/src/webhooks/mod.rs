@@ -31,44 +31,64 @@ use chimpassist_store::{Store, StoreResult, Subscription, WebhookEndpoint};
 /// A change of what this node records is logged (`webhook event types recorded`), so an
 /// operator — or a test — sees when a node started recording an endpoint's events.
 ///
-/// The server's own subscribers (e-mail, `crate::mail`) are always among them.
+/// The server's own subscribers (e-mail, `crate::mail`) are among them: this node's own when
+/// it mails, else those a mailing node's beacon announces (`crate::mail::beacon`).
 #[derive(Clone, Debug, Default)]
 pub struct Recorder {
     recorded: Arc<tokio::sync::Mutex<Option<Vec<WebhookEventType>>>>,
-    internal: Arc<Vec<Subscription>>,
+    /// This node's internal subscribers; `None` on a node that does not mail.
+    own: Option<Arc<Vec<Subscription>>>,
 }
 
 impl Recorder {
-    /// A recorder that also records what `internal` subscribers take.
-    pub fn with_internal(internal: Vec<Subscription>) -> Self {
+    /// A recorder of a node whose `own` internal subscribers take events.
+    pub fn with_internal(own: Vec<Subscription>) -> Self {
         Self {
             recorded: Default::default(),
-            internal: Arc::new(internal),
+            own: Some(Arc::new(own)),
         }
     }
 
-    /// The enabled endpoints' subscriptions and the internal ones: what a fan-out must
-    /// cover (a fan-out marks its events done, so one that left a subscriber out would lose
-    /// its deliveries).
-    pub fn subscriptions(&self, endpoints: &[WebhookEndpoint]) -> Vec<Subscription> {
-        let mut all = Subscription::of_enabled(endpoints);
-        all.extend(self.internal.iter().cloned());
-        all
+    /// The internal subscriptions now: this node's, or the beacon's.
+    async fn internal(&self, store: &dyn Store) -> StoreResult<Vec<Subscription>> {
+        Ok(match &self.own {
+            Some(own) => own.to_vec(),
+            None => {
+                let beacon = store.setting(crate::mail::beacon::KEY).await?;
+                crate::mail::beacon::read(beacon.as_deref(), crate::views::now_ms())
+            }
+        })
     }
 
-    /// Reads the endpoints, records what the enabled ones take, and returns them.
-    pub async fn refresh(&self, store: &dyn Store) -> StoreResult<Vec<WebhookEndpoint>> {
+    /// Reads the endpoints, records what the enabled ones and the internal subscribers take,
+    /// and returns the endpoints and every subscription: what a fan-out must cover (a
+    /// fan-out marks its events done, so one that left a subscriber out would lose its
+    /// deliveries).
+    pub async fn refresh(
+        &self,
+        store: &dyn Store,
+    ) -> StoreResult<(Vec<WebhookEndpoint>, Vec<Subscription>)> {
         let mut recorded = self.recorded.lock().await;
         let endpoints = store.list_webhooks().await?;
-        let subscriptions = self.subscriptions(&endpoints);
+        let internal = self.internal(store).await?;
+        let relaying = self.own.is_none() && !internal.is_empty();
+        let mut subscriptions = Subscription::of_enabled(&endpoints);
+        subscriptions.extend(internal);
         let types = chimpassist_store::subscribed_types(&subscriptions);
         store.record_events(&types);
         if recorded.as_ref() != Some(&types) {
             let names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
             tracing::info!(types = %names.join(","), "webhook event types recorded");
+            if relaying {
+                tracing::warn!(
+                    "another node mails visitors but this one has no SMTP_URL: it records and \
+                     hands on mail's events, and only mailing nodes send; give every node the \
+                     same mail settings"
+                );
+            }
             *recorded = Some(types);
         }
-        Ok(endpoints)
+        Ok((endpoints, subscriptions))
     }
 }
 

@@ -6,6 +6,7 @@
 //! - `chat`: a chat across nodes, 50 concurrent chat requests over both;
 //! - `files`: a file uploaded through one node, downloaded through the other;
 //! - `failover`: the coordinating node killed mid-chat, a dead follower, a broker outage;
+//! - `mail`: a reply stored on a node without `SMTP_URL`, mailed by the one with it;
 //! - `security`: revocation across nodes, and what crosses the broker (`wiretap`).
 //!
 //! This file: the cluster a test runs (its engines, its nodes).
@@ -15,6 +16,7 @@ mod calls;
 mod chat;
 mod failover;
 mod files;
+mod mail;
 mod security;
 mod webhooks;
 mod wiretap;

@@ -317,3 +317,32 @@ pub async fn mail_suppression_is_kept_per_address_for_good(store: Arc<dyn Store>
         "erasing a contact keeps the promise"
     );
 }
+
+/// A setting put is read back, replaced by the next put, and is what `setting_or_init` finds.
+pub async fn settings_are_read_replaced_and_found(store: Arc<dyn Store>) {
+    assert_eq!(store.setting("beacon").await.unwrap(), None, "unset");
+    store
+        .put_setting("beacon", "one".into())
+        .await
+        .expect("put");
+    assert_eq!(
+        store.setting("beacon").await.unwrap().as_deref(),
+        Some("one")
+    );
+    store
+        .put_setting("beacon", "two".into())
+        .await
+        .expect("put again");
+    assert_eq!(
+        store.setting("beacon").await.unwrap().as_deref(),
+        Some("two")
+    );
+    assert_eq!(
+        store
+            .setting_or_init("beacon", "init".into())
+            .await
+            .unwrap(),
+        "two"
+    );
+    assert_eq!(store.setting("other").await.unwrap(), None);
+}

@@ -19,6 +19,15 @@ pub(crate) fn setting(conn: &Connection, key: &str) -> StoreResult<Option<String
         .optional()?)
 }
 
+pub(crate) fn put_setting(conn: &Connection, key: &str, value: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}
+
 /// Keeps the first value ever stored: the writer runs this alone, so whoever comes first
 /// stores theirs and everyone else reads it.
 pub(crate) fn setting_or_init(conn: &Connection, key: &str, init: &str) -> StoreResult<String> {

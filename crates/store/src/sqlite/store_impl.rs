@@ -45,6 +45,17 @@ impl Store for SqliteStore {
 
     // --- customers ---------------------------------------------------------------------------
 
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        let key = key.to_owned();
+        self.read(move |c| accounts::setting(c, &key)).await
+    }
+
+    async fn put_setting(&self, key: &str, value: String) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write(move |c| accounts::put_setting(c, &key, &value))
+            .await
+    }
+
     async fn create_customer(&self, customer: Customer) -> StoreResult<Customer> {
         self.write(move |c| accounts::create_customer(c, &customer))
             .await
