@@ -246,6 +246,31 @@ pub struct DeliveryAttempt {
     pub next: DeliveryNext,
 }
 
+impl DeliveryAttempt {
+    /// The record of the attempt made on `claimed` at `at`, with a fresh id.
+    pub fn of(
+        claimed: &ClaimedDelivery,
+        at: TimestampMs,
+        status: Option<u16>,
+        duration_ms: u64,
+        error: Option<String>,
+        next: DeliveryNext,
+    ) -> Self {
+        Self {
+            id: AttemptId::new(),
+            endpoint: claimed.endpoint,
+            event: claimed.event.id,
+            kind: claimed.event.kind,
+            attempt: claimed.attempt,
+            at,
+            status,
+            duration_ms,
+            error,
+            next,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

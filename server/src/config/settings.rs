@@ -118,6 +118,7 @@ impl Config {
             allow_private: self.webhook_allow_private_destinations,
             poll: Duration::from_millis(self.webhook_poll_ms),
             keep_events: Duration::from_secs(self.webhook_keep_days * 86_400),
+            clustered: self.mqtt_broker_host.is_some(),
         }
     }
 

@@ -118,6 +118,8 @@ impl Settings {
 /// The key the suppression list knows an address by: a hash of it, trimmed and lower-cased,
 /// so the list (kept after the contacts are erased) holds no address.
 pub fn address_key(address: &lettre::Address) -> String {
+    // Hashed here, not with `auth::tokens::token_hash`: `auth` depends on the
+    // configuration, which depends on this module.
     use sha2::{Digest as _, Sha256};
     let normal = address.to_string().trim().to_lowercase();
     hex::encode(Sha256::digest(format!(

@@ -152,18 +152,22 @@ impl Mailer {
         if read >= data.seq {
             return Err(Outcome::Nothing("read already"));
         }
-        let to = self
-            .recipient(&conversation.customer_id, &conversation.id)
-            .await?;
         let now = now_ms();
         // Looking at the page: the widget shows the reply; ask again later.
-        if self.coordinator.presence_of_customer(&to.customer.id) == CustomerPresence::Active {
+        if self
+            .coordinator
+            .presence_of_customer(&conversation.customer_id)
+            == CustomerPresence::Active
+        {
             return Err(if now - data.timestamp < GIVE_UP_AFTER {
                 Outcome::Later(now + self.settings.away.as_millis() as i64)
             } else {
                 Outcome::Nothing("the visitor stayed without reading it")
             });
         }
+        let to = self
+            .recipient(&conversation.customer_id, &conversation.id)
+            .await?;
         let (unread, _) = self.newest(&conversation.id, read).await?;
         let replies: Vec<&StoredMessage> =
             unread.iter().filter(|m| m.sender_party.is_team()).collect();

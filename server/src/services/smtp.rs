@@ -1,27 +1,42 @@
 //! A real SMTP server for tests: aiosmtpd (PyPI; `cargo xtask setup` installs it in
-//! `target/tools/aiosmtpd`) on a free local port, keeping every message it accepts in a
-//! maildir the test reads. It can be stopped and started again on the same port, as an SMTP
+//! `target/tools/aiosmtpd`) on a free local port, printing every message it accepts (its
+//! `Debugging` handler) to a pipe this side reads as it comes, so a test waits on a mail's
+//! arrival, not on time. It can be stopped and started again on the same port, as an SMTP
 //! outage. It never outlives the tests ([`Watched`]).
 
+use std::io::BufRead as _;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
 
 use super::watched::{self, Watched, free_port};
 
-/// Environment variable naming the `aiosmtpd` to run instead of the one setup installs.
-pub const BINARY_ENV: &str = "CHIMPASSIST_AIOSMTPD";
+/// Environment variable naming a Python with aiosmtpd installed, to run instead of the one
+/// setup installs.
+pub const BINARY_ENV: &str = "CHIMPASSIST_AIOSMTPD_PYTHON";
 
 /// How long [`Smtp::wait_for`] waits for mail.
 const WAIT: Duration = Duration::from_secs(20);
+
+/// What the `Debugging` handler prints around each message.
+const MESSAGE_FOLLOWS: &str = "---------- MESSAGE FOLLOWS ----------";
+const END_MESSAGE: &str = "------------ END MESSAGE ------------";
 
 /// A running (or stopped) SMTP server and what it received.
 #[derive(Debug)]
 pub struct Smtp {
     port: u16,
-    binary: PathBuf,
-    /// The maildir and the log; deleted on drop.
+    python: PathBuf,
+    /// The server's log (its standard error); deleted on drop.
     dir: tempfile::TempDir,
     server: Option<Watched>,
+    /// Every message received, across restarts, oldest first.
+    received: Arc<Mutex<Vec<Received>>>,
+    /// How many there are: [`Smtp::wait_for`] waits on its changes.
+    count: watch::Receiver<usize>,
+    counter: Arc<watch::Sender<usize>>,
 }
 
 /// One message as received (RFC 5322 text).
@@ -123,24 +138,28 @@ fn base64_decode(raw: &str) -> String {
 impl Smtp {
     /// An SMTP server on `127.0.0.1` that accepts every message (no TLS, no login).
     pub async fn start() -> Result<Self, String> {
-        let binary = watched::binary(
+        let python = watched::binary(
             BINARY_ENV,
             &[concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../target/tools/aiosmtpd/bin/aiosmtpd"
+                "/../target/tools/aiosmtpd/bin/python"
             )],
-            "aiosmtpd",
+            "python3",
             "run `cargo xtask setup` (it installs aiosmtpd from PyPI)",
         )?;
         let dir = tempfile::Builder::new()
             .prefix("smtp-test-")
             .tempdir()
             .map_err(|e| format!("creating a directory for the SMTP server: {e}"))?;
+        let (counter, count) = watch::channel(0);
         let mut smtp = Self {
             port: free_port()?,
-            binary,
+            python,
             dir,
             server: None,
+            received: Arc::default(),
+            count,
+            counter: Arc::new(counter),
         };
         smtp.resume().await?;
         Ok(smtp)
@@ -148,17 +167,25 @@ impl Smtp {
 
     /// Starts it again on its port after [`Smtp::stop`].
     pub async fn resume(&mut self) -> Result<(), String> {
-        let maildir = self.dir.path().join("maildir");
+        // `-u`: unbuffered, so each message reaches the pipe as the server accepts it.
         let args = [
+            "-u".to_owned(),
+            "-m".to_owned(),
+            "aiosmtpd".to_owned(),
             "-n".to_owned(),
             "-l".to_owned(),
             format!("127.0.0.1:{}", self.port),
             "-c".to_owned(),
-            "aiosmtpd.handlers.Mailbox".to_owned(),
-            maildir.display().to_string(),
+            "aiosmtpd.handlers.Debugging".to_owned(),
+            "stdout".to_owned(),
         ];
         let log = self.dir.path().join("aiosmtpd.log");
-        self.server = Some(Watched::start("aiosmtpd", &self.binary, args, log, self.port).await?);
+        let (server, stdout) =
+            Watched::start_piped("aiosmtpd", &self.python, args, log, self.port).await?;
+        let (received, counter) = (Arc::clone(&self.received), Arc::clone(&self.counter));
+        // Ends when the server exits and the pipe closes.
+        std::thread::spawn(move || read_messages(stdout, &received, &counter));
+        self.server = Some(server);
         Ok(())
     }
 
@@ -176,35 +203,56 @@ impl Smtp {
 
     /// Every message received so far, oldest first.
     pub fn received(&self) -> Vec<Received> {
-        let new = self.dir.path().join("maildir/new");
-        let mut files: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(new)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-            .collect();
-        files.sort();
-        files
-            .into_iter()
-            .filter_map(|(_, path)| std::fs::read_to_string(path).ok())
-            .map(Received)
-            .collect()
+        self.received
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Waits (up to 20 s) until `n` messages have arrived, and returns them all.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let started = Instant::now();
-        loop {
-            let received = self.received();
-            if received.len() >= n {
-                return received;
+        let mut count = self.count.clone();
+        let arrived = tokio::time::timeout(WAIT, count.wait_for(|c| *c >= n)).await;
+        let received = self.received();
+        assert!(
+            matches!(arrived, Ok(Ok(_))),
+            "{} of {n} mails arrived within {WAIT:?}",
+            received.len()
+        );
+        received
+    }
+}
+
+/// Reads what the `Debugging` handler prints: each message between its two markers, after
+/// the lines about the envelope's options (up to the first blank line) when there are some.
+fn read_messages(
+    stdout: std::process::ChildStdout,
+    received: &Mutex<Vec<Received>>,
+    counter: &watch::Sender<usize>,
+) {
+    let mut message: Option<Vec<String>> = None;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let Ok(line) = line else { return };
+        match (&mut message, line.as_str()) {
+            (None, MESSAGE_FOLLOWS) => message = Some(Vec::new()),
+            (Some(lines), END_MESSAGE) => {
+                let mut lines = std::mem::take(lines);
+                message = None;
+                if lines.first().is_some_and(|l| {
+                    l.starts_with("mail options:") || l.starts_with("rcpt options:")
+                }) {
+                    let blank = lines.iter().position(String::is_empty).unwrap_or(0);
+                    lines.drain(..=blank);
+                }
+                let n = {
+                    let mut all = received.lock().unwrap_or_else(|p| p.into_inner());
+                    all.push(Received(lines.join("\n")));
+                    all.len()
+                };
+                counter.send_replace(n);
             }
-            assert!(
-                started.elapsed() < WAIT,
-                "{} of {n} mails arrived within {WAIT:?}",
-                received.len()
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
+            (Some(lines), _) => lines.push(line),
+            (None, _) => {}
         }
     }
 }

@@ -31,6 +31,18 @@ kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 "#;
 
+/// The same, the server's standard output left to the watchdog's (a pipe to the test), only
+/// its standard error in the log.
+const WATCHDOG_PIPED: &str = r#"
+log="$1"
+shift
+"$@" </dev/null 2>>"$log" &
+pid=$!
+cat >/dev/null
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+"#;
+
 /// A running server process; dropping it kills the server.
 #[derive(Debug)]
 pub struct Watched {
@@ -56,20 +68,58 @@ impl Watched {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
+        let (server, _) = Self::spawn(name, binary, args, log, port, false).await?;
+        Ok(server)
+    }
+
+    /// [`Watched::start`], with the server's standard output as a pipe the caller reads
+    /// (what the server says, as it says it); its standard error goes to `log`.
+    pub async fn start_piped<I, S>(
+        name: &'static str,
+        binary: &Path,
+        args: I,
+        log: PathBuf,
+        port: u16,
+    ) -> Result<(Self, std::process::ChildStdout), String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let (server, stdout) = Self::spawn(name, binary, args, log, port, true).await?;
+        Ok((server, stdout.ok_or("no pipe from the server")?))
+    }
+
+    async fn spawn<I, S>(
+        name: &'static str,
+        binary: &Path,
+        args: I,
+        log: PathBuf,
+        port: u16,
+        piped: bool,
+    ) -> Result<(Self, Option<std::process::ChildStdout>), String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let (script, stdout) = match piped {
+            true => (WATCHDOG_PIPED, Stdio::piped()),
+            false => (WATCHDOG, Stdio::null()),
+        };
         let mut watchdog = Command::new("sh")
             .arg("-c")
-            .arg(WATCHDOG)
+            .arg(script)
             .arg(format!("{name}-watchdog"))
             .arg(&log)
             .arg(binary)
             .args(args)
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::inherit())
             .process_group(0)
             .spawn()
             .map_err(|e| format!("starting {}: {e}", binary.display()))?;
         let lifeline = watchdog.stdin.take();
+        let out = watchdog.stdout.take();
         let mut server = Self {
             name,
             log,
@@ -77,7 +127,7 @@ impl Watched {
             lifeline,
         };
         server.wait_until_listening(port).await?;
-        Ok(server)
+        Ok((server, out))
     }
 
     async fn wait_until_listening(&mut self, port: u16) -> Result<(), String> {

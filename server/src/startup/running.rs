@@ -87,6 +87,7 @@ impl Running {
             },
             None => Mode::Solo,
         };
+
         let bus = start_bus(mqtt);
         let timing = Timing {
             session_keep_alive: config.session_keep_alive(),
@@ -113,14 +114,14 @@ impl Running {
         );
         let deliveries = delivery.spawn();
         let mail_links = crate::mail::links::Links::new(secret.as_bytes());
+        let outbox = config.webhooks();
         let mailer = match mail {
             Some(settings) => {
                 tracing::info!(?settings, "e-mail to visitors: on");
-                let webhooks = config.webhooks();
                 let mailer = crate::mail::Mailer::new(
                     settings,
-                    webhooks.schedule,
-                    webhooks.timeout,
+                    outbox.schedule.clone(),
+                    outbox.timeout,
                     mail_links.clone(),
                     Arc::clone(&dyn_store),
                     coordinator.clone(),
@@ -132,11 +133,12 @@ impl Running {
         };
         let recorder = match &mailer {
             Some(mailer) => crate::webhooks::Recorder::with_internal(mailer.subscriptions()),
+            None if outbox.clustered => crate::webhooks::Recorder::relaying(),
             None => crate::webhooks::Recorder::default(),
         };
         let webhooks = crate::webhooks::Dispatcher::new(
             Arc::clone(&dyn_store),
-            config.webhooks(),
+            outbox,
             recorder.clone(),
             mailer,
         )

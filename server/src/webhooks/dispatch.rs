@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chimpassist_protocol::{AttemptId, WebhookId};
+use chimpassist_protocol::WebhookId;
 use chimpassist_store::{
     ClaimedDelivery, DeliveryAttempt, RecordedEvent, Store, StoreResult, WebhookEndpoint,
 };
@@ -89,7 +89,7 @@ impl Dispatcher {
                     () = stop.cancelled() => return,
                     _ = tick.tick() => {}
                 }
-                if let Some(mail) = &self.mail
+                if let Some(mail) = self.mail.as_ref().filter(|_| self.settings.clustered)
                     && beacon.is_none_or(|at| at.elapsed() >= crate::mail::beacon::RENEW_EVERY)
                 {
                     match self
@@ -190,18 +190,7 @@ impl Dispatcher {
             Answer::NoAnswer => None,
         };
         let logged = (error.clone(), d.event.kind);
-        let attempt = DeliveryAttempt {
-            id: AttemptId::new(),
-            endpoint: endpoint.id,
-            event: d.event.id,
-            kind: d.event.kind,
-            attempt: d.attempt,
-            at,
-            status,
-            duration_ms,
-            error,
-            next: decision.next,
-        };
+        let attempt = DeliveryAttempt::of(&d, at, status, duration_ms, error, decision.next);
         // The endpoint's health before the attempt's record: whoever sees the attempt in the
         // delivery log sees the endpoint as the attempt left it (a success has ended a
         // failing streak, a `410` has disabled it).
@@ -238,18 +227,7 @@ impl Dispatcher {
             });
         let duration_ms = started.elapsed().as_millis() as u64;
         let (next, error) = mail.next(&outcome, d.attempt, d.event.at, now_ms());
-        let attempt = DeliveryAttempt {
-            id: AttemptId::new(),
-            endpoint: d.endpoint,
-            event: d.event.id,
-            kind: d.event.kind,
-            attempt: d.attempt,
-            at,
-            status: None,
-            duration_ms,
-            error: error.clone(),
-            next,
-        };
+        let attempt = DeliveryAttempt::of(&d, at, None, duration_ms, error.clone(), next);
         if let Err(error) = self.store.finish_attempt(&self.holder, attempt).await {
             tracing::warn!(%error, "recording a mail attempt failed");
         }

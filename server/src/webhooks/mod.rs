@@ -38,14 +38,26 @@ pub struct Recorder {
     recorded: Arc<tokio::sync::Mutex<Option<Vec<WebhookEventType>>>>,
     /// This node's internal subscribers; `None` on a node that does not mail.
     own: Option<Arc<Vec<Subscription>>>,
+    /// A node of a cluster that does not mail reads the beacon each round; a single node
+    /// without mail has no one to learn it from, and reads nothing.
+    relays: bool,
 }
 
 impl Recorder {
     /// A recorder of a node whose `own` internal subscribers take events.
     pub fn with_internal(own: Vec<Subscription>) -> Self {
         Self {
-            recorded: Default::default(),
             own: Some(Arc::new(own)),
+            ..Self::default()
+        }
+    }
+
+    /// A recorder of a cluster's node that does not mail: it relays mail's events while a
+    /// mailing node's beacon holds.
+    pub fn relaying() -> Self {
+        Self {
+            relays: true,
+            ..Self::default()
         }
     }
 
@@ -53,10 +65,11 @@ impl Recorder {
     async fn internal(&self, store: &dyn Store) -> StoreResult<Vec<Subscription>> {
         Ok(match &self.own {
             Some(own) => own.to_vec(),
-            None => {
+            None if self.relays => {
                 let beacon = store.setting(crate::mail::beacon::KEY).await?;
                 crate::mail::beacon::read(beacon.as_deref(), crate::views::now_ms())
             }
+            None => Vec::new(),
         })
     }
 
@@ -107,4 +120,7 @@ pub struct Settings {
     pub poll: Duration,
     /// How long delivered events and the delivery log are kept.
     pub keep_events: Duration,
+    /// Other nodes share the outbox (`MQTT_BROKER_HOST`): a mailing node lights the mail
+    /// beacon for them (`crate::mail::beacon`).
+    pub clustered: bool,
 }

@@ -27,6 +27,67 @@ async fn app(smtp: &Smtp) -> TestApp {
     .await
 }
 
+/// The same server as a `chimpassist serve` process, for the tests that wait on what it logs
+/// (each mail attempt, after the outbox has recorded it).
+struct Served {
+    app: TestApp,
+    log: ServerLog,
+    data: tempfile::TempDir,
+    _process: tokio::process::Child,
+}
+
+async fn served(smtp: &Smtp) -> Served {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_chimpassist"));
+    command
+        .args(["serve", "--port", "0", "--log-json", "--log", "info"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("SMTP_URL", smtp.url())
+        .env("SMTP_FROM", "Acme Support <support@acme.test>")
+        .env("PUBLIC_URL", "https://chat.acme.test/")
+        .env("EMAIL_AWAY_SECONDS", "1")
+        .env("WEBHOOK_POLL_MS", "50")
+        .env("WEBHOOK_RETRY_SCHEDULE", "0,200ms,200ms,200ms,200ms,200ms")
+        .env("RATE_LIMIT_PER_SECOND", "1000")
+        .envs(UNTHROTTLED);
+    let (process, port, log) = spawn_listening(&mut command).await;
+    Served {
+        app: TestApp::attached(port),
+        log,
+        data,
+        _process: process,
+    }
+}
+
+impl Served {
+    /// Attempts the outbox has recorded for the transcript mail, as `(outcome, error)`.
+    fn transcript_attempts(&self) -> Vec<(String, Option<String>)> {
+        let file = self.data.path().join("chimpassist.sqlite3");
+        let db = rusqlite::Connection::open(file).unwrap();
+        let mut stmt = db
+            .prepare(
+                "SELECT outcome, error FROM webhook_attempts \
+                 WHERE endpoint_id = '00000000-0000-0000-0000-000000000001' ORDER BY at, attempt",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Waits until the server logs a transcript's mail attempt that `says` describes (it
+    /// logs each once the outbox has recorded it).
+    async fn transcript_attempt(&self, what: &str, says: impl Fn(&Value) -> bool) {
+        self.log
+            .wait(0, what, |f| {
+                f["message"] == "mail attempt" && f["kind"] == "conversation.resolved" && says(f)
+            })
+            .await;
+    }
+}
+
 struct Desk {
     alice: Ws,
     zoe: Ws,
@@ -195,26 +256,11 @@ async fn replies_to_a_visitor_who_left_are_mailed_once_with_a_link_that_reopens_
     assert_eq!(json_of(forged).await["code"], "unauthenticated");
 }
 
-/// Attempts the outbox has recorded for the transcript mail, as `(outcome, error)`.
-fn transcript_attempts(app: &TestApp) -> Vec<(String, Option<String>)> {
-    let db = rusqlite::Connection::open(app.dir.path().join("chimpassist.sqlite3")).unwrap();
-    let mut stmt = db
-        .prepare(
-            "SELECT outcome, error FROM webhook_attempts \
-             WHERE endpoint_id = '00000000-0000-0000-0000-000000000001' ORDER BY attempt",
-        )
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn mail_is_kept_through_an_smtp_outage_and_sent_when_it_returns() {
     let mut smtp = Smtp::start().await.expect("aiosmtpd");
-    let app = app(&smtp).await;
-    let mut desk = zoe_with_alice(&app).await;
+    let served = served(&smtp).await;
+    let mut desk = zoe_with_alice(&served.app).await;
     let conversation = desk.conversation.clone();
     desk.zoe.say(&conversation, "Thanks, that is all.").await;
     smtp.stop().await;
@@ -223,7 +269,11 @@ async fn mail_is_kept_through_an_smtp_outage_and_sent_when_it_returns() {
         .await;
 
     // Two failed attempts recorded, each to be retried.
-    let failed = transcript_attempts_reach(&app, 2).await;
+    served
+        .transcript_attempt("the second failed attempt", |f| f["attempt"] == 2)
+        .await;
+    let failed = served.transcript_attempts();
+    assert_eq!(failed.len(), 2, "{failed:?}");
     assert!(
         failed.iter().all(|(outcome, error)| outcome == "retry"
             && error.as_deref().is_some_and(|e| e.starts_with("SMTP: "))),
@@ -245,24 +295,12 @@ async fn mail_is_kept_through_an_smtp_outage_and_sent_when_it_returns() {
     assert!(mail.text().contains("Thanks, that is all."));
 }
 
-/// Waits until the outbox has recorded `n` transcript attempts; returns them all.
-async fn transcript_attempts_reach(app: &TestApp, n: usize) -> Vec<(String, Option<String>)> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let attempts = transcript_attempts(app);
-        if attempts.len() >= n {
-            return attempts;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{attempts:?}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 #[tokio::test]
 async fn an_address_whose_owner_turns_mail_off_gets_none_whoever_gives_it() {
     let smtp = Smtp::start().await.expect("aiosmtpd");
-    let app = app(&smtp).await;
-    let mut desk = zoe_with_alice(&app).await;
+    let served = served(&smtp).await;
+    let app = &served.app;
+    let mut desk = zoe_with_alice(app).await;
     let first = desk.conversation.clone();
     desk.zoe.say(&first, "Hello").await;
     desk.alice
@@ -308,7 +346,13 @@ async fn an_address_whose_owner_turns_mail_off_gets_none_whoever_gives_it() {
     desk.alice
         .send(json!({"type": "resolve", "conversation": second}))
         .await;
-    let attempts = transcript_attempts_reach(&app, 2).await;
+    served
+        .transcript_attempt("the second transcript, not sent", |f| {
+            f["error"] == "not sent: the address turned e-mail off"
+        })
+        .await;
+    let attempts = served.transcript_attempts();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
     assert_eq!(
         attempts[1],
         (

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use chimpassist_protocol::webhook::{MessageEventData, WebhookEventType as T};
 use chimpassist_protocol::{
-    AttemptId, CallEndReason, CallId, CallMedia, CallRecord, CallbackId, ConversationStatus, Party,
-    QueueId, Rating, WebhookEventId, WebhookId,
+    CallEndReason, CallId, CallMedia, CallRecord, CallbackId, ConversationStatus, Party, QueueId,
+    Rating, WebhookEventId, WebhookId,
 };
 
 use super::support::*;
@@ -85,18 +85,8 @@ pub(super) fn attempt(
     status: Option<u16>,
     next: DeliveryNext,
 ) -> DeliveryAttempt {
-    DeliveryAttempt {
-        id: AttemptId::new(),
-        endpoint: d.endpoint,
-        event: d.event.id,
-        kind: d.event.kind,
-        attempt: d.attempt,
-        at,
-        status,
-        duration_ms: 12,
-        error: status.filter(|s| *s >= 400).map(|s| format!("HTTP {s}")),
-        next,
-    }
+    let error = status.filter(|s| *s >= 400).map(|s| format!("HTTP {s}"));
+    DeliveryAttempt::of(d, at, status, 12, error, next)
 }
 
 pub(super) async fn finish(store: &dyn Store, holder: &str, a: DeliveryAttempt) -> bool {
